@@ -1,0 +1,45 @@
+# softmax-lab: every target creates the virtual environment .venv on first use.
+#   make lab     JupyterLab on the first notebook
+#   make test    the whole test suite (unit, property, notebooks, real browser)
+#   make bench   the benchmarks (ratios, never pass/fail)
+#   make demo    the dashboards as a Voila app, for a classroom projector
+#   make data    regenerate everything in data/ (corpus, tiny language model, MANIFEST)
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+# JupyterLab and Voila refuse to run as root (as in a container) without --allow-root.
+ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
+
+.PHONY: lab test bench demo data doctor clean help
+
+help:
+	@sed -n '2,7p' Makefile
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "softmax-lab needs Python 3.10 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/python -m jupyterlab $(ROOT_FLAG) notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --cov=softmax_lab --cov-report=term-missing:skip-covered
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py
+
+demo: $(STAMP)
+	$(BIN)/python -m voila $(ROOT_FLAG) notebooks/
+
+data: $(STAMP)
+	$(BIN)/python data/build.py
+
+doctor: $(STAMP)
+	$(BIN)/python -m softmax_lab.doctor
+
+clean:
+	rm -rf $(VENV) .pytest_cache .coverage test-artifacts

@@ -1,0 +1,111 @@
+"""Input checks shared by the math modules.
+
+Every public function turns its arguments into clean numpy arrays here, so that bad input is
+caught at the door with a message that names the argument, and the maths that follows can
+assume finite-or-masked floating-point numbers.
+"""
+
+import numbers
+
+import numpy as np
+
+
+def as_float_array(x, name):
+    """Return ``x`` as a floating-point ndarray.
+
+    float16/float32/float64 (and longer) arrays keep their dtype; integers and lists of numbers
+    become float64. Booleans, strings, objects and complex numbers are refused with a TypeError.
+    """
+    try:
+        a = np.asarray(x)
+    except (ValueError, TypeError) as exc:  # ragged lists, unconvertible objects
+        raise ValueError(f"{name} must be a rectangular array of numbers ({exc})") from None
+    kind = a.dtype.kind
+    if kind == "f":
+        return a
+    if kind in "iu":
+        return a.astype(np.float64)
+    if kind == "b":
+        raise TypeError(f"{name} must contain numbers, got booleans")
+    raise TypeError(f"{name} must contain real numbers, got an array of dtype {a.dtype}")
+
+
+def compute_dtype(a):
+    """The dtype the arithmetic runs in: float16 is widened to float32 for accuracy."""
+    return np.float32 if a.dtype == np.float16 else a.dtype
+
+
+def check_axis(a, axis, name="logits"):
+    """Normalise ``axis`` for array ``a`` and refuse an empty class axis."""
+    if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
+        raise TypeError(f"axis must be an integer, got {axis!r}")
+    if a.ndim == 0:
+        raise ValueError(f"{name} must have at least one dimension (a class axis), got a scalar")
+    if not -a.ndim <= axis < a.ndim:
+        raise ValueError(f"axis {axis} is out of range for {name} with {a.ndim} dimension(s)")
+    axis = int(axis) % a.ndim
+    if a.shape[axis] == 0:
+        raise ValueError(f"{name} has an empty class axis (axis={axis}, shape {a.shape})")
+    return axis
+
+
+def check_temperature(temperature):
+    """Return the temperature as a float, or raise if it is not a finite number > 0."""
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real):
+        raise TypeError(f"temperature must be a finite number > 0, got {temperature!r}")
+    t = float(temperature)
+    if not (np.isfinite(t) and t > 0):
+        raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
+    return t
+
+
+def check_choice(value, name, choices):
+    """Refuse a string option that is not one of ``choices``."""
+    if not isinstance(value, str) or value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise ValueError(f"{name} must be one of {options}, got {value!r}")
+    return value
+
+
+def check_finite_or_masked(a, name):
+    """Refuse NaN and +inf anywhere (``-inf`` is allowed: it masks an entry)."""
+    if np.isnan(a).any():
+        raise ValueError(f"{name} contains NaN")
+    if np.isposinf(a).any():
+        raise ValueError(f"{name} contains +inf; use -inf to mask an entry, and finite numbers otherwise")
+
+
+def row_max(a, axis, name="logits"):
+    """The maximum along ``axis`` (kept as a length-1 axis), which also validates every row.
+
+    ``np.max`` propagates NaN and +inf, and is -inf only for a row that is entirely masked, so
+    one reduction both finds the shift for a stable softmax and catches bad rows.
+    """
+    m = np.max(a, axis=axis, keepdims=True)
+    if not np.isfinite(m).all():
+        check_finite_or_masked(a, name)
+        raise ValueError(
+            f"{name} has a row where every entry is masked (-inf); at least one entry per row "
+            "must be finite"
+        )
+    return m
+
+
+def check_probabilities(p, name, axis):
+    """Refuse arrays that are not probability distributions along ``axis``.
+
+    Entries must be finite and >= 0, and each row must sum to 1 within a tolerance that fits
+    the dtype (``sqrt(eps)``: about 0.03 for float16, 3e-4 for float32, 1.5e-8 for float64).
+    """
+    if not np.isfinite(p).all():
+        raise ValueError(f"{name} must be finite probabilities, got NaN or inf")
+    if (p < 0).any():
+        raise ValueError(f"{name} must be probabilities >= 0, got {p.min()!r}")
+    tol = float(np.sqrt(np.finfo(compute_dtype(p)).eps))
+    sums = np.sum(p, axis=axis, dtype=np.float64)
+    worst = float(np.max(np.abs(sums - 1.0))) if sums.size else 0.0
+    if worst > tol:
+        raise ValueError(
+            f"{name} must sum to 1 along axis {axis} (each row is a distribution); "
+            f"a row is off by {worst:.3g}"
+        )

@@ -1,0 +1,396 @@
+r"""Losses and gradients: cross-entropy (softmax), binary cross-entropy (sigmoid), the softmax
+Jacobian, and a finite-difference gradient check.
+
+Both losses take *logits*, never probabilities: computing the loss from logits goes through
+log-sum-exp and stays finite where ``log(softmax(z))`` would give ``log 0 = -inf``.
+"""
+
+import numbers
+
+import numpy as np
+
+from ._checks import as_float_array, check_choice, check_probabilities, check_temperature, row_max
+from .functions import _prepare_logits, _shifted, _to_dtype
+
+__all__ = [
+    "cross_entropy",
+    "cross_entropy_grad",
+    "binary_cross_entropy",
+    "binary_cross_entropy_grad",
+    "softmax_jacobian",
+    "gradient_check",
+]
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def _check_smoothing(label_smoothing):
+    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real):
+        raise TypeError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
+    eps = float(label_smoothing)
+    if not 0.0 <= eps <= 1.0:
+        raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
+    return eps
+
+
+def _class_targets(targets, z, axis):
+    """Sort ``targets`` into class indices or probability rows, matching logits ``z``.
+
+    Returns ``("index", int array of shape z.shape without axis)`` or
+    ``("probs", float array with the class axis moved last)``.
+    """
+    t = np.asarray(targets)
+    index_shape = z.shape[:axis] + z.shape[axis + 1:]
+    K = z.shape[axis]
+    if t.dtype.kind in "iu":
+        if t.shape != index_shape:
+            raise ValueError(
+                f"targets as class indices must have the logits' shape without the class axis, "
+                f"{index_shape}, got {t.shape}"
+            )
+        if t.size and (t.min() < 0 or t.max() >= K):
+            raise ValueError(f"targets must be class indices in [0, {K}), got values from {t.min()} to {t.max()}")
+        return "index", t.astype(np.intp, copy=False)
+    if t.dtype.kind == "f":
+        if t.shape != z.shape:
+            hint = " (class indices must be integers)" if t.shape == index_shape else ""
+            raise ValueError(
+                f"targets as probabilities must have the logits' shape {z.shape}, got {t.shape}{hint}"
+            )
+        check_probabilities(t, "targets", axis)
+        return "probs", np.moveaxis(t, axis, -1)
+    if t.dtype.kind == "b":
+        raise TypeError("targets must be integer class indices or float probabilities, got booleans")
+    raise TypeError(f"targets must be integer class indices or float probabilities, got dtype {t.dtype}")
+
+
+def _cross_entropy_parts(logits, targets, axis, temperature, label_smoothing, reduction):
+    """Everything both cross_entropy and its gradient need, with the class axis moved last.
+
+    Returns (log-probabilities, target kind, targets, smoothing, T, N, K, axis, dtype).
+    """
+    z, dtype, axis = _prepare_logits(logits, axis)
+    t_scale = check_temperature(temperature)
+    eps = _check_smoothing(label_smoothing)
+    check_choice(reduction, "reduction", REDUCTIONS)
+    kind, t = _class_targets(targets, z, axis)
+
+    s = np.moveaxis(_shifted(z, axis, t_scale), axis, -1)          # (z - max) / T, classes last
+    logp = s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True))   # log_softmax
+    K = logp.shape[-1]
+    N = logp.size // K                                             # number of predictions
+
+    masked = np.isneginf(logp)
+    if masked.any():
+        if kind == "index":
+            hit = np.take_along_axis(masked, t[..., None], axis=-1)
+        else:
+            hit = masked & (t > 0)
+        if hit.any() or (eps > 0 and masked.any()):
+            why = "label_smoothing spreads target mass over every class" if eps > 0 and not hit.any() else \
+                "a target puts probability on it"
+            raise ValueError(
+                f"targets give probability to a masked class (logit -inf, or a probability that "
+                f"underflows to 0): {why}, so the loss would be infinite"
+            )
+    return logp, kind, t, eps, t_scale, N, K, axis, dtype
+
+
+def _reduce(values, reduction, N):
+    if reduction == "none":
+        return values
+    total = np.sum(values)
+    return total / N if reduction == "mean" else total
+
+
+def cross_entropy(logits, targets, axis=-1, temperature=1.0, label_smoothing=0.0, reduction="mean"):
+    r"""Cross-entropy between targets and softmax(logits / T), computed from the logits.
+
+    Parameters
+    ----------
+    logits : array_like
+        Raw scores, e.g. shape (batch, sequence, vocabulary). ``-inf`` masks a class.
+    targets : array_like
+        Either integer class indices with the logits' shape minus the class axis (e.g.
+        (batch, sequence)), or probability distributions with the logits' own shape.
+    axis : int, default -1
+        The class axis.
+    temperature : float, default 1.0
+        T > 0; the logits are divided by T first.
+    label_smoothing : float, default 0.0
+        eps in [0, 1]: the target becomes :math:`(1 - \epsilon) y + \epsilon / K`.
+    reduction : {"mean", "sum", "none"}, default "mean"
+        "mean" divides the sum by N, the number of predictions (every position along the
+        axes other than the class axis); "none" returns one loss per prediction.
+
+    Returns
+    -------
+    ndarray or scalar
+        The loss, in the logits' floating dtype. A loss too large for that dtype is ``inf``.
+
+    Raises
+    ------
+    ValueError
+        Everything :func:`softmax` refuses, plus class indices outside [0, K), probability
+        targets that are negative or do not sum to 1, shapes that do not match, targets that
+        give probability to a masked class, or an unknown reduction.
+
+    Notes
+    -----
+    For one prediction with target distribution y and :math:`p = \mathrm{softmax}(z/T)`:
+
+    .. math:: \ell = -\sum_i y_i \log p_i = \log \sum_j e^{z_j/T} - \sum_i y_i z_i / T
+
+    With a class index c this is :math:`-\log p_c`, and it splits as
+    :math:`H(y) + \mathrm{KL}(y \,\|\, p)`. Its gradient is
+    :math:`\partial \ell / \partial z = (p - y) / T` (see :func:`cross_entropy_grad`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logits = np.array([[2.0, 1.0, 0.1], [0.5, 2.5, 0.0]])
+    >>> round(float(cross_entropy(logits, [0, 1])), 4)          # mean of -log p[target]
+    0.3069
+    >>> cross_entropy(logits, [0, 1], reduction="none").round(4)
+    array([0.417 , 0.1967])
+    >>> round(float(cross_entropy([1000.0, 0.0], 1)), 1)        # -log(softmax) would be inf
+    1000.0
+    """
+    logp, kind, t, eps, _, N, K, _, dtype = _cross_entropy_parts(
+        logits, targets, axis, temperature, label_smoothing, reduction)
+    with np.errstate(over="ignore"):
+        if kind == "index":
+            nll = -np.take_along_axis(logp, t[..., None], axis=-1)[..., 0]
+            if eps > 0:
+                nll = (1.0 - eps) * nll - (eps / K) * np.sum(logp, axis=-1)
+        else:
+            y = t if eps == 0 else (1.0 - eps) * t + eps / K
+            nll = -np.sum(np.where(y > 0, y * np.where(y > 0, logp, 0.0), 0.0), axis=-1)
+        loss = _reduce(nll, reduction, N)
+    return _to_dtype(np.asarray(loss), dtype)[()]
+
+
+def cross_entropy_grad(logits, targets, axis=-1, temperature=1.0, label_smoothing=0.0, reduction="mean"):
+    r"""Gradient of :func:`cross_entropy` with respect to the logits.
+
+    Parameters
+    ----------
+    logits, targets, axis, temperature, label_smoothing, reduction
+        As for :func:`cross_entropy`. For ``reduction="none"`` each prediction's gradient is
+        that of its own loss (the same as the gradient of the sum).
+
+    Returns
+    -------
+    ndarray
+        Same shape and floating dtype as ``logits``.
+
+    Notes
+    -----
+    .. math:: \frac{\partial \ell}{\partial z} = \frac{\mathrm{softmax}(z/T) - y}{T}
+              \quad (\text{divided by } N \text{ for "mean"})
+
+    This is why the softmax and the cross-entropy are always paired: the Jacobian of the
+    softmax and the derivative of the log cancel into "prediction minus target".
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cross_entropy_grad([2.0, 1.0, 0.1], 0).round(3)             # p - one_hot(0)
+    array([-0.341,  0.242,  0.099])
+    >>> cross_entropy_grad([[2.0, 1.0], [0.0, 0.0]], [0, 0]).round(3)  # mean: divided by N=2
+    array([[-0.134,  0.134],
+           [-0.25 ,  0.25 ]])
+    """
+    logp, kind, t, eps, t_scale, N, K, axis, dtype = _cross_entropy_parts(
+        logits, targets, axis, temperature, label_smoothing, reduction)
+    g = np.exp(logp)                                         # p
+    if kind == "index":
+        np.put_along_axis(g, t[..., None], np.take_along_axis(g, t[..., None], axis=-1) - (1.0 - eps), axis=-1)
+        if eps > 0:
+            g -= eps / K
+    else:
+        g -= t if eps == 0 else (1.0 - eps) * t + eps / K
+    scale = t_scale * (N if reduction == "mean" else 1)
+    with np.errstate(over="ignore"):
+        g /= scale
+    return _to_dtype(np.moveaxis(g, -1, axis), dtype)
+
+
+def _binary_parts(logits, targets, reduction):
+    z = as_float_array(logits, "logits")
+    y = np.asarray(targets)
+    if y.dtype.kind in "biu":
+        y = y.astype(np.float64)
+    elif y.dtype.kind != "f":
+        raise TypeError(f"targets must be numbers in [0, 1], got dtype {y.dtype}")
+    if y.shape != z.shape:
+        raise ValueError(f"targets must have the logits' shape {z.shape}, got {y.shape}")
+    if not (np.isfinite(y).all() and ((y >= 0) & (y <= 1)).all()):
+        raise ValueError("targets must be probabilities in [0, 1]")
+    if z.size:
+        row_max(z.reshape(1, -1), -1, "logits")      # refuses NaN and +inf (-inf is p = 0)
+    check_choice(reduction, "reduction", REDUCTIONS)
+    if (np.isneginf(z) & (y > 0)).any():
+        raise ValueError("targets give probability to a logit of -inf (p = 0), so the loss would be infinite")
+    work = np.float32 if z.dtype == np.float16 else z.dtype
+    return z.astype(work, copy=False), y.astype(work, copy=False), max(z.size, 1), z.dtype
+
+
+def binary_cross_entropy(logits, targets, reduction="mean"):
+    r"""Binary cross-entropy of independent sigmoid outputs, computed from the logits.
+
+    Parameters
+    ----------
+    logits : array_like
+        Raw scores, any shape; each entry is its own yes/no question.
+    targets : array_like
+        Same shape: 0/1 labels or soft labels in [0, 1] (booleans are fine).
+    reduction : {"mean", "sum", "none"}, default "mean"
+        "mean" divides by the number of entries.
+
+    Returns
+    -------
+    ndarray or scalar
+        In the logits' floating dtype.
+
+    Notes
+    -----
+    .. math:: \ell = -y \log \sigma(z) - (1 - y) \log(1 - \sigma(z))
+              = \max(z, 0) - y z + \log(1 + e^{-|z|})
+
+    The second form never overflows. The gradient is :math:`\sigma(z) - y`.
+
+    Examples
+    --------
+    >>> round(float(binary_cross_entropy([0.0], [1.0])), 4)          # log 2
+    0.6931
+    >>> round(float(binary_cross_entropy([-1000.0], [1.0])), 1)      # no log(0)
+    1000.0
+    """
+    z, y, N, dtype = _binary_parts(logits, targets, reduction)
+    finite = np.isfinite(z)
+    zf = np.where(finite, z, 0.0)                       # -inf entries (with y = 0) lose nothing
+    with np.errstate(over="ignore"):
+        values = np.where(finite, np.maximum(zf, 0.0) - y * zf + np.log1p(np.exp(-np.abs(zf))), 0.0)
+        loss = _reduce(values, reduction, N)
+    return _to_dtype(np.asarray(loss), dtype)[()]
+
+
+def binary_cross_entropy_grad(logits, targets, reduction="mean"):
+    r"""Gradient of :func:`binary_cross_entropy` with respect to the logits.
+
+    Notes
+    -----
+    .. math:: \frac{\partial \ell}{\partial z} = \sigma(z) - y \quad (\text{divided by } N
+              \text{ for "mean"})
+
+    Examples
+    --------
+    >>> binary_cross_entropy_grad([0.0, 2.0], [1.0, 1.0], reduction="sum").round(4)
+    array([-0.5   , -0.1192])
+    """
+    z, y, N, dtype = _binary_parts(logits, targets, reduction)
+    e = np.exp(-np.abs(z))
+    p = np.where(z >= 0, 1.0, e) / (1.0 + e)            # stable sigmoid, as in functions.sigmoid
+    g = (p - y) / (N if reduction == "mean" else 1)
+    return _to_dtype(g, dtype)
+
+
+def softmax_jacobian(logits, axis=-1):
+    r"""The Jacobian of the softmax: how each probability moves when each logit moves.
+
+    Parameters
+    ----------
+    logits : array_like
+        Raw scores with K classes along ``axis``.
+    axis : int, default -1
+        The class axis.
+
+    Returns
+    -------
+    ndarray
+        Shape ``(..., K, K)``: the other axes first, then ``J[i, j] = d p_i / d z_j``.
+
+    Notes
+    -----
+    .. math:: J = \mathrm{diag}(p) - p p^\top, \qquad J_{ij} = p_i (\delta_{ij} - p_j)
+
+    J is symmetric and each row sums to 0 (raising every logit together changes nothing).
+    Its diagonal is positive (raising a logit raises its own probability) and everything off
+    the diagonal is negative.
+
+    Examples
+    --------
+    >>> softmax_jacobian([0.0, 0.0])
+    array([[ 0.25, -0.25],
+           [-0.25,  0.25]])
+    """
+    from .functions import softmax
+
+    p = np.moveaxis(softmax(logits, axis=axis), axis, -1)
+    J = -p[..., :, None] * p[..., None, :]
+    idx = np.arange(p.shape[-1])
+    J[..., idx, idx] += p
+    return J
+
+
+def gradient_check(f, x, grad, eps=1e-6):
+    r"""Compare an analytic gradient with central finite differences.
+
+    Parameters
+    ----------
+    f : callable
+        A scalar function of one array argument.
+    x : array_like
+        The point to check at (copied to float64; f is evaluated at nudged copies).
+    grad : array_like
+        The claimed gradient of f at x, with x's shape.
+    eps : float, default 1e-6
+        The finite-difference step.
+
+    Returns
+    -------
+    float
+        The largest disagreement relative to the largest gradient entry:
+        :math:`\max_i |g_i - n_i| \,/\, \max(\max_i |g_i|, \max_i |n_i|)`. Below about 1e-6
+        the gradient is right; a missing factor or a wrong sign gives a number near 1 or more.
+
+    Notes
+    -----
+    .. math:: n_i = \frac{f(x + \epsilon e_i) - f(x - \epsilon e_i)}{2 \epsilon}
+
+    Dividing by the largest entry (not entry by entry) keeps rounding noise in tiny components
+    from looking like a large relative error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = np.array([2.0, 1.0, 0.1])
+    >>> gradient_check(lambda z: cross_entropy(z, 0), x, cross_entropy_grad(x, 0)) < 1e-7
+    True
+    >>> gradient_check(lambda z: cross_entropy(z, 0), x, 2 * cross_entropy_grad(x, 0)) > 0.4
+    True
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a callable returning a number, got {type(f).__name__}")
+    x = np.array(as_float_array(x, "x"), dtype=np.float64)
+    g = as_float_array(grad, "grad").astype(np.float64)
+    if g.shape != x.shape:
+        raise ValueError(f"grad must have the shape of x, {x.shape}, got {g.shape}")
+    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not (np.isfinite(eps) and eps > 0):
+        raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
+    numeric = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        old = x[i]
+        x[i] = old + eps
+        up = f(x)
+        x[i] = old - eps
+        down = f(x)
+        x[i] = old
+        if np.ndim(up) != 0:
+            raise ValueError(f"f must return a single number, got shape {np.shape(up)}")
+        numeric[i] = (float(up) - float(down)) / (2 * eps)
+    scale = max(np.max(np.abs(g), initial=0.0), np.max(np.abs(numeric), initial=0.0))
+    if scale == 0:
+        return 0.0
+    return float(np.max(np.abs(g - numeric)) / scale)
