@@ -24,7 +24,7 @@ from ._checks import (
     row_max,
 )
 
-__all__ = ["softmax", "log_softmax", "logsumexp", "sigmoid", "log_sigmoid", "entropy", "kl_divergence"]
+__all__ = ["naive_softmax", "softmax", "log_softmax", "logsumexp", "sigmoid", "log_sigmoid", "entropy", "kl_divergence"]
 
 
 def _prepare_logits(logits, axis, name="logits"):
@@ -54,6 +54,47 @@ def _to_dtype(x, dtype):
     """Round back to the caller's dtype (silently: out-of-range values become +-inf or 0)."""
     with np.errstate(over="ignore", under="ignore"):
         return x.astype(dtype, copy=False)
+
+
+def naive_softmax(logits, axis=-1):
+    r"""The textbook formula exp(z) / sum(exp(z)), WITHOUT the max shift: a foil for lessons.
+
+    It is here only to show how the formula breaks: once a logit passes ``log(finfo.max)``
+    (about 11.1 in float16, 88.7 in float32, 709.8 in float64) ``exp`` overflows to inf and
+    the result holds NaN; once every logit is very negative the sum underflows to 0. Use
+    :func:`softmax` for real work. Overflow is reported through the result (inf/NaN), not as
+    a RuntimeWarning, so that a lesson can show it calmly.
+
+    Parameters
+    ----------
+    logits : array_like
+        Raw scores; the dtype is kept (float16 stays float16, so it breaks where float16 does).
+    axis : int, default -1
+        The class axis.
+
+    Returns
+    -------
+    ndarray
+        ``exp(z) / sum(exp(z))``, possibly holding NaN.
+
+    Notes
+    -----
+    .. math:: \mathrm{softmax}(z)_i = \frac{e^{z_i}}{\sum_j e^{z_j}}
+
+    Examples
+    --------
+    >>> naive_softmax([1.0, 2.0]).round(4)
+    array([0.2689, 0.7311])
+    >>> naive_softmax([1000.0, 999.0])          # inf / inf
+    array([nan, nan])
+    >>> naive_softmax([-1000.0, -1001.0])       # 0 / 0
+    array([nan, nan])
+    """
+    z = as_float_array(logits, "logits")
+    axis = check_axis(z, axis)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        e = np.exp(z)
+        return e / np.sum(e, axis=axis, keepdims=True)
 
 
 def softmax(logits, axis=-1, temperature=1.0):
