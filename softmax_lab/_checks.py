@@ -10,16 +10,21 @@ import numbers
 import numpy as np
 
 
+def as_array(x, name):
+    """``np.asarray(x)``, refusing ragged lists with a message that names the argument."""
+    try:
+        return np.asarray(x)
+    except (ValueError, TypeError) as exc:  # ragged lists, unconvertible objects
+        raise ValueError(f"{name} must be a rectangular array of numbers ({exc})") from None
+
+
 def as_float_array(x, name):
     """Return ``x`` as a floating-point ndarray.
 
     float16/float32/float64 (and longer) arrays keep their dtype; integers and lists of numbers
     become float64. Booleans, strings, objects and complex numbers are refused with a TypeError.
     """
-    try:
-        a = np.asarray(x)
-    except (ValueError, TypeError) as exc:  # ragged lists, unconvertible objects
-        raise ValueError(f"{name} must be a rectangular array of numbers ({exc})") from None
+    a = as_array(x, name)
     kind = a.dtype.kind
     if kind == "f":
         return a
@@ -101,7 +106,7 @@ def check_probabilities(p, name, axis):
         raise ValueError(f"{name} must be finite probabilities, got NaN or inf")
     if (p < 0).any():
         raise ValueError(f"{name} must be probabilities >= 0, got {p.min()!r}")
-    tol = float(np.sqrt(np.finfo(compute_dtype(p)).eps))
+    tol = float(np.sqrt(np.finfo(p.dtype).eps))   # the dtype the caller gave (float16: 0.03)
     sums = np.sum(p, axis=axis, dtype=np.float64)
     worst = float(np.max(np.abs(sums - 1.0))) if sums.size else 0.0
     if worst > tol:

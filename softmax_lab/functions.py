@@ -46,7 +46,9 @@ def _shifted(z, axis, temperature, name="logits"):
     with np.errstate(over="ignore"):
         s = np.subtract(z, m)
         if temperature != 1.0:
-            s /= temperature
+            # A float64 divisor: a plain Python float would be cast to float32 first (NumPy 2),
+            # where T = 1e-300 becomes 0 (0/0 = NaN) and T = 1e300 becomes inf (-inf/inf = NaN).
+            s /= np.float64(temperature)
     return s
 
 
@@ -400,6 +402,9 @@ def kl_divergence(p, q, axis=-1):
     qa, q_dtype, axis_q = _prepare_probabilities(q, axis, "q")
     if pa.ndim != qa.ndim:
         raise ValueError(f"p and q must have the same number of dimensions, got shapes {pa.shape} and {qa.shape}")
+    if pa.shape[axis_p] != qa.shape[axis_p]:  # broadcasting the class axis would be meaningless
+        raise ValueError(f"p and q must have the same number of classes along axis {axis_p}, "
+                         f"got shapes {pa.shape} and {qa.shape}")
     try:
         pa, qa = np.broadcast_arrays(pa, qa)
     except ValueError:

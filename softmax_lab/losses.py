@@ -9,7 +9,14 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_float_array, check_choice, check_probabilities, check_temperature, row_max
+from ._checks import (
+    as_array,
+    as_float_array,
+    check_choice,
+    check_finite_or_masked,
+    check_probabilities,
+    check_temperature,
+)
 from .functions import _prepare_logits, _shifted, _to_dtype
 
 __all__ = [
@@ -39,7 +46,7 @@ def _class_targets(targets, z, axis):
     Returns ``("index", int array of shape z.shape without axis)`` or
     ``("probs", float array with the class axis moved last)``.
     """
-    t = np.asarray(targets)
+    t = as_array(targets, "targets")
     index_shape = z.shape[:axis] + z.shape[axis + 1:]
     K = z.shape[axis]
     if t.dtype.kind in "iu":
@@ -78,9 +85,11 @@ def _cross_entropy_parts(logits, targets, axis, temperature, label_smoothing, re
     s = np.moveaxis(_shifted(z, axis, t_scale), axis, -1)          # (z - max) / T, classes last
     logp = s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True))   # log_softmax
     K = logp.shape[-1]
-    N = logp.size // K                                             # number of predictions
+    N = max(logp.size // K, 1)           # number of predictions (an empty batch has mean 0)
 
-    masked = np.isneginf(logp)
+    # Only a logit of -inf is a mask. A log-probability that overflows to -inf (a finite logit
+    # far below the maximum, or a tiny T) is not an error: its loss rounds to inf.
+    masked = np.isneginf(np.moveaxis(z, axis, -1))
     if masked.any():
         if kind == "index":
             hit = np.take_along_axis(masked, t[..., None], axis=-1)
@@ -90,8 +99,8 @@ def _cross_entropy_parts(logits, targets, axis, temperature, label_smoothing, re
             why = "label_smoothing spreads target mass over every class" if eps > 0 and not hit.any() else \
                 "a target puts probability on it"
             raise ValueError(
-                f"targets give probability to a masked class (logit -inf, or a probability that "
-                f"underflows to 0): {why}, so the loss would be infinite"
+                f"targets give probability to a masked class (logit -inf): {why}, "
+                f"so the loss would be infinite"
             )
     return logp, kind, t, eps, t_scale, N, K, axis, dtype
 
@@ -100,7 +109,10 @@ def _reduce(values, reduction, N):
     if reduction == "none":
         return values
     total = np.sum(values)
-    return total / N if reduction == "mean" else total
+    if reduction == "sum":
+        return total
+    # If the sum overflowed, the mean may still fit the dtype: divide first, then add.
+    return total / N if np.isfinite(total) else np.sum(values / N)
 
 
 def cross_entropy(logits, targets, axis=-1, temperature=1.0, label_smoothing=0.0, reduction="mean"):
@@ -162,7 +174,8 @@ def cross_entropy(logits, targets, axis=-1, temperature=1.0, label_smoothing=0.0
         if kind == "index":
             nll = -np.take_along_axis(logp, t[..., None], axis=-1)[..., 0]
             if eps > 0:
-                nll = (1.0 - eps) * nll - (eps / K) * np.sum(logp, axis=-1)
+                smooth = -(eps / K) * np.sum(logp, axis=-1)
+                nll = smooth if eps == 1.0 else (1.0 - eps) * nll + smooth   # avoids 0 * inf
         else:
             y = t if eps == 0 else (1.0 - eps) * t + eps / K
             nll = -np.sum(np.where(y > 0, y * np.where(y > 0, logp, 0.0), 0.0), axis=-1)
@@ -212,13 +225,13 @@ def cross_entropy_grad(logits, targets, axis=-1, temperature=1.0, label_smoothin
         g -= t if eps == 0 else (1.0 - eps) * t + eps / K
     scale = t_scale * (N if reduction == "mean" else 1)
     with np.errstate(over="ignore"):
-        g /= scale
+        g /= np.float64(scale)         # float64: a Python float would be cast to float32 (T = 1e-300 -> 0)
     return _to_dtype(np.moveaxis(g, -1, axis), dtype)
 
 
 def _binary_parts(logits, targets, reduction):
     z = as_float_array(logits, "logits")
-    y = np.asarray(targets)
+    y = as_array(targets, "targets")
     if y.dtype.kind in "biu":
         y = y.astype(np.float64)
     elif y.dtype.kind != "f":
@@ -227,8 +240,7 @@ def _binary_parts(logits, targets, reduction):
         raise ValueError(f"targets must have the logits' shape {z.shape}, got {y.shape}")
     if not (np.isfinite(y).all() and ((y >= 0) & (y <= 1)).all()):
         raise ValueError("targets must be probabilities in [0, 1]")
-    if z.size:
-        row_max(z.reshape(1, -1), -1, "logits")      # refuses NaN and +inf (-inf is p = 0)
+    check_finite_or_masked(z, "logits")              # refuses NaN and +inf (-inf is p = 0, even everywhere)
     check_choice(reduction, "reduction", REDUCTIONS)
     if (np.isneginf(z) & (y > 0)).any():
         raise ValueError("targets give probability to a logit of -inf (p = 0), so the loss would be infinite")
