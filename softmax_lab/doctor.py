@@ -1,0 +1,136 @@
+"""Environment check: ``python -m softmax_lab.doctor``.
+
+Prints one line per check, ``OK`` or ``FAIL`` with a fix, and exits non-zero if anything
+failed. The most common trouble it catches: sliders showing up as plain text such as
+``IntSlider(value=0)``. That happens when JupyterLab cannot find the widget extension, which
+ships in the ``jupyterlab_widgets`` package and must be installed in the *same* environment as
+JupyterLab itself.
+
+Every check is a small function with its inputs as arguments (the Python version, a version
+lookup, the environment prefix), so the tests can feed it a broken environment.
+"""
+
+import importlib.metadata
+import os
+import shutil
+import sys
+from dataclasses import dataclass
+
+MIN_PYTHON = (3, 10)
+
+# Runtime packages and the oldest version the course is tested with (as in pyproject.toml).
+REQUIRED = {
+    "numpy": "1.24",
+    "matplotlib": "3.7",
+    "ipywidgets": "8.0",
+    "jupyterlab": "4.0",
+    "ipympl": "0.9",
+}
+
+# JupyterLab front-end extensions: (package that ships it, folder under share/jupyter/labextensions).
+EXTENSIONS = {
+    "widgets": ("jupyterlab_widgets", "@jupyter-widgets/jupyterlab-manager"),
+    "ipympl": ("ipympl", "jupyter-matplotlib"),
+}
+
+FIX_INSTALL = "run `make lab` (or `pip install -e .` inside the course's environment)"
+
+
+@dataclass
+class Check:
+    """The outcome of one check: its name, whether it passed, what was found, and a fix."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+    def line(self):
+        status = "OK  " if self.ok else "FAIL"
+        text = f"{status} {self.name}: {self.detail}"
+        if not self.ok and self.fix:
+            text += f"\n     fix: {self.fix}"
+        return text
+
+
+def _version_tuple(version):
+    """'3.10.2' -> (3, 10, 2); stops at the first part that is not a plain number ('2.0rc1' -> (2,))."""
+    parts = []
+    for part in str(version).split("."):
+        if not part.isdigit():
+            break
+        parts.append(int(part))
+    return tuple(parts)
+
+
+def check_python(version_info=None):
+    """Python must be at least 3.10."""
+    v = tuple(version_info if version_info is not None else sys.version_info)[:3]
+    shown = ".".join(str(x) for x in v)
+    if v[:2] >= MIN_PYTHON:
+        return Check("python", True, shown)
+    return Check("python", False, f"{shown} is too old (need 3.10 or newer)",
+                 "install Python 3.10+ and re-create the environment: `make clean lab PYTHON=python3.11`")
+
+
+def check_package(name, minimum, version_of=importlib.metadata.version):
+    """A runtime package must be installed, at ``minimum`` or newer."""
+    try:
+        found = version_of(name)
+    except importlib.metadata.PackageNotFoundError:
+        return Check(name, False, "not installed", FIX_INSTALL)
+    if _version_tuple(found) < _version_tuple(minimum):
+        return Check(name, False, f"{found} is older than {minimum}", f"pip install --upgrade '{name}>={minimum}'")
+    return Check(name, True, found)
+
+
+def check_extension(label, package, folder, prefix=None, version_of=importlib.metadata.version):
+    """A JupyterLab extension must be installed in this environment's share/jupyter/labextensions."""
+    prefix = sys.prefix if prefix is None else prefix
+    name = f"JupyterLab {label} extension"
+    try:
+        version_of(package)
+    except importlib.metadata.PackageNotFoundError:
+        return Check(name, False, f"the package {package} is not installed, so widgets show as plain text",
+                     f"pip install {package} (in the same environment as JupyterLab), then restart JupyterLab")
+    path = os.path.join(prefix, "share", "jupyter", "labextensions", *folder.split("/"), "package.json")
+    if not os.path.isfile(path):
+        return Check(name, False, f"{package} is installed but its extension is missing from {prefix}",
+                     f"pip install --force-reinstall {package}, then restart JupyterLab")
+    return Check(name, True, f"{folder} found")
+
+
+def check_jupyter_on_path(prefix=None, which=shutil.which):
+    """Note (never a failure) when the `jupyter-lab` on PATH belongs to another environment."""
+    prefix = os.path.realpath(sys.prefix if prefix is None else prefix)
+    found = which("jupyter-lab")
+    if found is None or os.path.realpath(found).startswith(prefix + os.sep):
+        return None
+    return (f"note: the `jupyter-lab` on your PATH ({found}) belongs to another environment; start "
+            f"JupyterLab with `make lab` or `{sys.executable} -m jupyterlab` so it sees this one's widgets")
+
+
+def run_checks():
+    """All checks for this environment, in the order they are printed."""
+    checks = [check_python()]
+    checks += [check_package(name, minimum) for name, minimum in REQUIRED.items()]
+    checks += [check_extension(label, package, folder) for label, (package, folder) in EXTENSIONS.items()]
+    return checks
+
+
+def main():
+    """Print every check; return 0 if all passed, 1 otherwise."""
+    checks = run_checks()
+    print(f"softmax-lab environment check ({sys.executable})")
+    for check in checks:
+        print(check.line())
+    note = check_jupyter_on_path()
+    if note:
+        print(note)
+    failed = [c.name for c in checks if not c.ok]
+    print("All good." if not failed else f"{len(failed)} problem(s): {', '.join(failed)}. See the fixes above.")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

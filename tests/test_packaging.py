@@ -1,0 +1,118 @@
+"""The project's promises about itself: the two install routes agree, notebooks are committed
+clean and follow the lesson skeleton, generated links are up to date, and CI runs the README's
+test command."""
+
+import json
+import re
+import importlib.metadata
+from pathlib import Path
+
+import pytest
+import yaml
+
+from softmax_lab import course
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _name(requirement):
+    """'numpy>=1.24' -> 'numpy' (lower-case, '_' and '-' alike)."""
+    return re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
+
+
+def test_environment_yml_names_the_same_packages_as_pyproject():
+    # The installed metadata is pyproject.toml's (make re-installs whenever pyproject.toml changes).
+    declared = {_name(r) for r in importlib.metadata.requires("softmax-lab")}
+
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    assert env["name"] == "softmax-lab" and env["channels"] == ["conda-forge"]
+    conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    pip_parts = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
+    assert pip_parts == [["-e ."]], "environment.yml must install the package itself with pip: [-e .]"
+    assert conda == declared, f"only in environment.yml: {conda - declared}; only in pyproject: {declared - conda}"
+
+
+def test_every_package_in_environment_yml_says_what_uses_it():
+    env = yaml.safe_load((ROOT / "environment.yml").read_text())
+    packages = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    lines = [l for l in (ROOT / "environment.yml").read_text().splitlines()
+             if re.match(r"\s+- [a-z]", l) and _name(l.strip()[2:]) in packages]
+    assert len(lines) == len(packages)
+    assert lines and all("#" in l for l in lines), [l for l in lines if "#" not in l]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_committed_without_outputs(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    dirty = [i for i, c in enumerate(nb["cells"])
+             if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count") is not None)]
+    assert not dirty, f"{path.name}: cells {dirty} have outputs; strip them before committing"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_follows_the_lesson_skeleton(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    text = {"markdown": "", "code": ""}
+    for cell in nb["cells"]:
+        text[cell["cell_type"]] = text.get(cell["cell_type"], "") + "".join(cell["source"]) + "\n"
+    md, code = text["markdown"], text["code"]
+    assert md.lstrip().startswith("Lesson") or "\n# " in md, "a title"
+    for heading in ("## Setup", "## Check your understanding", "## Summary"):
+        assert heading in md, f"{path.name} lacks the '{heading}' section"
+    assert "default_rng(" in code, f"{path.name} must seed a np.random.default_rng"
+    assert "# NBVAL_IGNORE_OUTPUT" in code, f"{path.name} needs its environment line marked NBVAL_IGNORE_OUTPUT"
+    assert "softmax_lab" in code
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_imports_instead_of_redefining_the_package(path):
+    """Only a learner's exercise cell (which starts as `raise NotImplementedError`) may define these."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for i, cell in enumerate(nb["cells"]):
+        src = "".join(cell["source"])
+        if cell["cell_type"] != "code" or "NotImplementedError" in src:
+            continue
+        found = re.findall(r"^\s*def (softmax|log_softmax|logsumexp|sigmoid|log_sigmoid|entropy|cross_entropy\w*)\b",
+                           src, re.M)
+        assert not found, f"{path.name} cell {i} re-defines {found}; import it from softmax_lab"
+
+
+def test_every_notebook_is_a_listed_lesson_and_links_are_current():
+    listed = [name for name, *_ in course.LESSONS]
+    assert sorted(p.name for p in NOTEBOOKS) == sorted(listed)
+    stale = course.sync(check=True)
+    assert stale == [], f"run `python -m softmax_lab.course`: {stale}"
+
+
+def test_course_check_notices_a_stale_link(tmp_path):
+    """The --check mode must fail when a navigation cell is edited by hand."""
+    (tmp_path / "notebooks").mkdir()
+    for p in NOTEBOOKS:
+        (tmp_path / "notebooks" / p.name).write_text(p.read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "README.md").write_text((ROOT / "README.md").read_text(encoding="utf-8"), encoding="utf-8")
+    assert course.sync(check=True, root=tmp_path) == []
+    victim = tmp_path / "notebooks" / course.LESSONS[1][0]
+    nb = json.loads(victim.read_text(encoding="utf-8"))
+    nb["cells"][0]["source"] = "hand-typed links"
+    victim.write_text(json.dumps(nb), encoding="utf-8")
+    assert course.sync(check=True, root=tmp_path) == [str(victim)]
+    assert course.sync(root=tmp_path) == [str(victim)]             # repaired ...
+    assert course.sync(check=True, root=tmp_path) == []            # ... and now current
+
+
+def test_ci_runs_the_readme_test_command():
+    ci = (ROOT / ".ci" / "run").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert re.search(r"^make test$", ci, re.M)
+    assert "make test" in readme and "make lab" in readme
+    commands = [l for l in ci.splitlines() if not l.lstrip().startswith("#")]
+    assert not any("playwright install" in l for l in commands), "CI must use Debian's chromium"
+
+
+def test_makefile_targets_exist():
+    makefile = (ROOT / "Makefile").read_text()
+    for target in ("lab", "test", "bench", "demo", "data"):
+        assert re.search(rf"^{target}:", makefile, re.M), target
+    assert "00_start_here.ipynb" in makefile and "--allow-root" in makefile
