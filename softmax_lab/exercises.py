@@ -40,6 +40,7 @@ from .losses import cross_entropy_grad
 
 __all__ = [
     "CheckResult",
+    "check_answer",
     "check_softmax",
     "check_log_softmax",
     "check_logsumexp",
@@ -150,6 +151,70 @@ def _nudge(name, label):
 
 def _passed(name, n_cases):
     return CheckResult(name, True, f"✔ {name}: all {n_cases} cases passed. Well done!", n_cases=n_cases)
+
+
+# --------------------------------------------------------------------------------------------
+# A single answer: a number, a few numbers, a word
+# --------------------------------------------------------------------------------------------
+
+def _answers_match(answer, expected, tol):
+    """Is ``answer`` right? Words ignore case and spaces; numbers and arrays allow ``tol``."""
+    if isinstance(expected, str):
+        return isinstance(answer, str) and answer.strip().lower() == expected.strip().lower()
+    if isinstance(expected, (bool, np.bool_)):
+        return isinstance(answer, (bool, np.bool_)) and bool(answer) == bool(expected)
+    if isinstance(answer, (str, bool, np.bool_)):
+        return False
+    got = _to_float_array(answer)
+    want = np.asarray(expected, dtype=np.float64)
+    return got is not None and got.shape == want.shape and bool(
+        np.allclose(got, want, rtol=tol, atol=tol, equal_nan=False))
+
+
+def check_answer(answer, expected, name="your answer", hint="", tol=1e-3):
+    """Check one answer to a question: a number, an array of numbers, a word, or True/False.
+
+    Parameters
+    ----------
+    answer : object
+        What the learner wrote; ``None`` while not attempted.
+    expected : float, array_like, str or bool
+        The right answer. Numbers match within ``tol`` (relative and absolute), so 1/3 may be
+        written 0.333; words match ignoring case and surrounding spaces.
+    name : str
+        How the question is called in the feedback.
+    hint : str
+        Shown when the answer is wrong (the right answer itself is never printed).
+    tol : float, default 1e-3
+
+    Returns
+    -------
+    CheckResult
+
+    Examples
+    --------
+    >>> check_answer(0.25, expected=1 / 4, name="equal logits").passed
+    ✔ equal logits: right!
+    True
+    >>> check_answer(0.3, expected=0.25, name="equal logits", hint="They add up to 1.").hint
+    ✘ equal logits: 0.3 is not right yet.
+      hint: They add up to 1.
+    'They add up to 1.'
+    >>> check_answer(None, expected=0.25, name="equal logits").attempted
+    … equal logits: not attempted yet: replace None with your answer, then run this check again.
+    False
+    """
+    if answer is None:
+        return _finish(CheckResult(
+            name, False, f"… {name}: not attempted yet: replace None with your answer, then run this check again.",
+            attempted=False, n_cases=1))
+    if _answers_match(answer, expected, tol):
+        return _finish(CheckResult(name, True, f"✔ {name}: right!", n_cases=1))
+    shown = _show(answer) if isinstance(answer, (np.ndarray, float)) else repr(answer)
+    return _finish(CheckResult(
+        name, False, f"✘ {name}: {shown:.200} is not right yet.",
+        hint=hint or "look again at the question, and at what the cells above show.",
+        failed_case=1, n_cases=1))
 
 
 # --------------------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ from softmax_lab import exercises as ex
 from softmax_lab.exercises import (
     OUTPUT_LAYER_QUESTIONS,
     CheckResult,
+    check_answer,
     check_cross_entropy_grad,
     check_log_softmax,
     check_logsumexp,
@@ -618,3 +619,35 @@ def test_check_result_repr_and_str():
     assert not failed
     nudge = CheckResult("check_x", False, "… not attempted", attempted=False)
     assert repr(nudge) == "<CheckResult check_x: not attempted yet>"
+
+
+# --------------------------------------------------------------------------------------------
+# check_answer: one value
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("answer, expected", [
+    (0.25, 0.25), (1 / 3, 0.333), (0.3333, 1 / 3), ([0.5, 0.5], np.array([0.5, 0.5])),
+    ("Softmax ", "softmax"), (True, True), (np.float32(0.25), 0.25), (np.array(2.0), 2),
+])
+def test_check_answer_accepts_right_answers(answer, expected, capsys):
+    result = check_answer(answer, expected, name="q")
+    assert result.passed
+    assert capsys.readouterr().out.strip() == "✔ q: right!"
+
+
+@pytest.mark.parametrize("answer, expected", [
+    (0.3, 0.25), (0.33, 1 / 3), ([0.5, 0.5, 0.0], [0.5, 0.5]), ("sigmoid", "softmax"), (False, True),
+    (1, True), ("0.25", 0.25), (True, 1.0), (object(), 0.25), (np.nan, 0.25),
+])
+def test_check_answer_refuses_wrong_answers_without_revealing_the_answer(answer, expected, capsys):
+    result = check_answer(answer, expected, name="q", hint="think again")
+    out = capsys.readouterr().out
+    assert not result.passed and result.attempted
+    assert result.hint == "think again"
+    assert "not right yet" in out and "think again" in out
+
+
+def test_check_answer_nudges_when_not_attempted(capsys):
+    result = check_answer(None, 0.25, name="equal logits")
+    assert not result.passed and not result.attempted
+    assert "not attempted yet" in capsys.readouterr().out
