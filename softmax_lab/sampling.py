@@ -1,0 +1,540 @@
+r"""Choosing the next token: greedy, temperature, top-k, top-p (nucleus) and min-p, seeded.
+
+A language model gives one logit per vocabulary entry; a *decoding strategy* turns those
+logits into one chosen token. Everything here works along the last axis of any array (one
+row per prediction, any leading shape), is numpy only, and builds on
+:func:`softmax_lab.softmax`.
+
+The pipeline of :func:`sample`, in this order (see :func:`sample` for why):
+
+1. **temperature** ``T``: divide the logits by T (T = 0 means greedy: take the argmax);
+2. **top-k**: keep the k highest logits;
+3. **top-p**: keep the smallest set of most probable tokens whose probability reaches p;
+4. **min-p**: keep tokens at least ``min_p`` times as probable as the most probable one;
+5. **softmax** over the survivors, then **one draw** from that distribution.
+
+Each filter returns logits with the removed tokens set to ``-inf`` (the mask convention of
+the whole package), and each filter sees the renormalised distribution of the tokens that
+survived the previous one. :func:`sampling_distribution` returns the exact probabilities
+step 5 draws from, and :func:`sample` draws from nothing else, so the two cannot disagree.
+"""
+
+import numbers
+
+import numpy as np
+
+from ._checks import as_float_array, check_axis, compute_dtype, row_max
+from .functions import softmax
+
+__all__ = ["filter_top_k", "filter_top_p", "filter_min_p", "sampling_distribution", "sample"]
+
+# top-p looks first at this many of the largest logits (found by a partial sort), and grows
+# the candidate set by GROWTH while their probability mass is below p.
+_TOP_P_FIRST_CANDIDATES = 128
+_TOP_P_GROWTH = 8
+
+
+# --------------------------------------------------------------------------------------------
+# argument checks
+# --------------------------------------------------------------------------------------------
+
+def _check_logits(logits):
+    """Validate logits: a float array, class axis last and non-empty, no NaN/+inf, no empty row."""
+    z = as_float_array(logits, "logits")
+    check_axis(z, -1)
+    row_max(z, -1)  # one reduction that also refuses NaN, +inf and fully masked rows
+    return z
+
+
+def _is_real(x):
+    return isinstance(x, numbers.Real) and not isinstance(x, bool)
+
+
+def _check_k(k, name):
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= 1 (None turns top-k off), got {k!r}")
+    if k < 1:
+        raise ValueError(f"{name} must be an integer >= 1 (None turns top-k off), got {k!r}")
+    return int(k)
+
+
+def _check_p(p, name):
+    if not _is_real(p):
+        raise TypeError(f"{name} must be a number in (0, 1], got {p!r}")
+    if not 0.0 < float(p) <= 1.0:  # also refuses NaN
+        raise ValueError(f"{name} must be a number in (0, 1], got {p!r}")
+    return float(p)
+
+
+def _check_min_p(min_p, name):
+    if not _is_real(min_p):
+        raise TypeError(f"{name} must be a number in [0, 1], got {min_p!r}")
+    if not 0.0 <= float(min_p) <= 1.0:  # also refuses NaN
+        raise ValueError(f"{name} must be a number in [0, 1], got {min_p!r}")
+    return float(min_p)
+
+
+def _check_sampling_temperature(temperature):
+    message = f"temperature must be a finite number >= 0 (0 means greedy), got {temperature!r}"
+    if not _is_real(temperature):
+        raise TypeError(message)
+    t = float(temperature)
+    if not (np.isfinite(t) and t >= 0.0):
+        raise ValueError(message)
+    return t
+
+
+def _as_generator(rng):
+    """None -> a fresh default_rng(); an int -> default_rng(seed); a Generator -> itself."""
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
+        if rng < 0:
+            raise ValueError(f"rng as an int seed must be >= 0, got {rng!r}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"
+    )
+
+
+def _rtol(dtype):
+    """The relative tolerance of the top-p and min-p thresholds for arithmetic in ``dtype``.
+
+    ``max(1e-12, 8 * eps)``: 1e-12 in float64, about 1e-6 in float32 (float16 is computed in
+    float32). It is far below any probability a learner would type, and far above rounding.
+    """
+    return max(1e-12, 8.0 * float(np.finfo(dtype).eps))
+
+
+# --------------------------------------------------------------------------------------------
+# the keep-masks (on validated logits in their compute dtype, last axis)
+# --------------------------------------------------------------------------------------------
+
+def _keep_top_k(s, k):
+    """Boolean mask of the k largest entries per row; ties at the k-th place go to low indices."""
+    V = s.shape[-1]
+    # The k-th largest value per row, by a partial sort (O(V), not O(V log V)).
+    kth = np.partition(s, V - k, axis=-1)[..., V - k : V - k + 1]
+    keep = s > kth
+    at_kth = s == kth
+    missing = k - keep.sum(axis=-1, keepdims=True)  # >= 1: how many of the tied entries to take
+    if np.array_equal(at_kth.sum(axis=-1, keepdims=True), missing):
+        return keep | at_kth  # the usual case: no tie straddles the k-th place
+    rank_among_tied = np.cumsum(at_kth, axis=-1)  # 1, 2, ... in index order
+    return keep | (at_kth & (rank_among_tied <= missing))
+
+
+def _top_p_count(sorted_probs, p, rtol):
+    """How many of the probabilities (sorted, largest first) top-p keeps; None if they fall short."""
+    cumulative = np.cumsum(sorted_probs, dtype=np.float64)
+    target = p * (1.0 - rtol)
+    if cumulative[-1] < target:
+        return None
+    return int(np.searchsorted(cumulative, target, side="left")) + 1  # first index reaching p
+
+
+def _top_p_keep_sorted(s, p):
+    """Reference top-p by a full stable sort of every row (O(V log V)); vectorised over rows."""
+    V = s.shape[-1]
+    probs = softmax(s, axis=-1)
+    order = np.argsort(-s, axis=-1, kind="stable")  # largest first; ties by lower index
+    cumulative = np.cumsum(np.take_along_axis(probs, order, axis=-1), axis=-1, dtype=np.float64)
+    n_keep = np.sum(cumulative < p * (1.0 - _rtol(s.dtype)), axis=-1, keepdims=True) + 1
+    keep_sorted = np.arange(V) < np.minimum(n_keep, V)
+    keep = np.empty_like(keep_sorted)
+    np.put_along_axis(keep, order, keep_sorted, axis=-1)
+    return keep
+
+
+def _top_p_keep_row(s, p):
+    """Top-p for one row: look at the largest candidates first (partial sort), grow if needed."""
+    V = s.shape[-1]
+    rtol = _rtol(s.dtype)
+    probs = softmax(s)
+    m = _TOP_P_FIRST_CANDIDATES
+    while m < V // 2:  # past half the row a full sort is as cheap
+        threshold = np.partition(s, V - m)[V - m]  # the m-th largest logit
+        # Every logit >= the threshold (ties included), in index order, then a stable sort:
+        # these are exactly the first entries of the full stable sort, ties and all.
+        candidates = np.flatnonzero(s >= threshold)
+        order = candidates[np.argsort(-s[candidates], kind="stable")]
+        n = _top_p_count(probs[order], p, rtol)
+        if n is not None:
+            keep = np.zeros(V, dtype=bool)
+            keep[order[:n]] = True
+            return keep
+        m *= _TOP_P_GROWTH
+    return _top_p_keep_sorted(s, p)
+
+
+def _keep_top_p(s, p):
+    """Boolean top-p mask. Long rows are handled one at a time (a Python loop over the rows)."""
+    if s.shape[-1] <= 2 * _TOP_P_FIRST_CANDIDATES:  # short rows: one vectorised full sort
+        return _top_p_keep_sorted(s, p)
+    if s.ndim == 1:
+        return _top_p_keep_row(s, p)
+    rows = s.reshape(-1, s.shape[-1])
+    return np.stack([_top_p_keep_row(row, p) for row in rows]).reshape(s.shape)
+
+
+def _keep_min_p(s, min_p):
+    """Boolean min-p mask: p_i / p_max = exp(s_i - s_max) >= min_p (within the tolerance)."""
+    with np.errstate(over="ignore"):  # a difference beyond the float range is -inf: ratio 0
+        ratio = np.exp(s - np.max(s, axis=-1, keepdims=True))
+    return ratio >= min_p * (1.0 - _rtol(s.dtype))
+
+
+def _masked(z, keep):
+    """A copy of ``z`` (same dtype) with ``-inf`` wherever ``keep`` is False."""
+    out = z.copy()
+    out[~keep] = -np.inf
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# public filters
+# --------------------------------------------------------------------------------------------
+
+def filter_top_k(logits, k):
+    r"""Keep the ``k`` largest logits of each row; set the others to ``-inf``.
+
+    Parameters
+    ----------
+    logits : array_like
+        Shape (..., V): one row of V logits per prediction. ``-inf`` marks a masked token.
+    k : int
+        How many tokens to keep, >= 1. ``k >= V`` keeps every token.
+
+    Returns
+    -------
+    ndarray
+        A new array of the same shape and floating dtype (integers give float64), with
+        ``-inf`` at every removed token.
+
+    Raises
+    ------
+    TypeError
+        ``k`` is not an integer (``5.0`` and ``True`` are refused too).
+    ValueError
+        ``k < 1``; NaN or ``+inf`` logits, an empty or fully masked row.
+
+    Notes
+    -----
+    Rule: token i survives if fewer than k tokens beat it, where j beats i when
+    :math:`z_j > z_i`, or :math:`z_j = z_i` and :math:`j < i` (ties go to the lower index,
+    so the result is deterministic). Temperature does not change which tokens survive: dividing
+    by T > 0 keeps the order.
+
+    The k-th largest value is found with ``np.partition`` (a partial sort, O(V) per row), and
+    the whole batch is processed without a Python loop.
+
+    Examples
+    --------
+    >>> filter_top_k([1.0, 3.0, 2.0, 0.5], k=2)
+    array([-inf,   3.,   2., -inf])
+    >>> filter_top_k([1.0, 1.0, 1.0], k=2)          # a tie: the lower indices win
+    array([  1.,   1., -inf])
+    >>> filter_top_k([[1.0, 2.0], [4.0, 3.0]], k=1)
+    array([[-inf,   2.],
+           [  4., -inf]])
+    """
+    z = _check_logits(logits)
+    k = _check_k(k, "k")
+    if k >= z.shape[-1]:
+        return z.copy()
+    return _masked(z, _keep_top_k(z.astype(compute_dtype(z), copy=False), k))
+
+
+def filter_top_p(logits, p):
+    r"""Nucleus filter: keep the fewest most-probable tokens whose probability reaches ``p``.
+
+    Parameters
+    ----------
+    logits : array_like
+        Shape (..., V). ``-inf`` marks a masked token (probability 0).
+    p : float
+        The probability mass to keep, in (0, 1]. ``p = 1`` keeps every unmasked token.
+
+    Returns
+    -------
+    ndarray
+        A new array of the same shape and floating dtype, with ``-inf`` at removed tokens.
+
+    Raises
+    ------
+    TypeError
+        ``p`` is not a number.
+    ValueError
+        ``p`` outside (0, 1]; NaN or ``+inf`` logits, an empty or fully masked row.
+
+    Notes
+    -----
+    With :math:`q = \mathrm{softmax}(z)` sorted from the largest down,
+    :math:`q_{(1)} \ge q_{(2)} \ge \dots`, keep the first n tokens where n is the smallest
+    number with
+
+    .. math:: \sum_{r=1}^{n} q_{(r)} \ge p
+
+    so the token whose probability carries the sum across p is kept. The exact rules:
+
+    * **Reaching p is enough.** If the top tokens sum to exactly p, the next one is *not*
+      added. Rounding can make an exact sum come out a hair below p, so "reaches" is tested
+      as ``cumulative >= p * (1 - rtol)`` with ``rtol = max(1e-12, 8 * eps)``: 1e-12 in
+      float64 and about 1e-6 in float32 (float16 logits are computed in float32).
+    * **Ties are ordered by index.** Tokens with equal logits are sorted lower index first (a
+      stable sort), so which of several tied tokens is kept is deterministic.
+    * ``p = 1`` keeps everything but the masked tokens (no tolerance applies). If rounding
+      leaves the total below p, everything is kept.
+
+    Speed: the rule needs only the head of the sorted order. The largest 128 logits are found
+    with ``np.partition`` (O(V)); only they are sorted; if their probability is below p the
+    candidate set grows eightfold, and past half the row a full sort is used. Logits of a real
+    language model usually put most of the mass on few tokens, so the first look suffices.
+    Rows of a batch are processed one at a time in a Python loop (fine for the few rows of a
+    generation step); rows of at most 256 tokens are fully sorted, all rows at once.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logits = np.log([0.1, 0.5, 0.3, 0.1])
+    >>> filter_top_p(logits, p=0.7).round(3)       # 0.5 < 0.7, 0.5 + 0.3 >= 0.7
+    array([  -inf, -0.693, -1.204,   -inf])
+    >>> filter_top_p(np.zeros(4), p=0.5)           # 0.25 + 0.25 reaches 0.5 exactly: keep 2
+    array([  0.,   0., -inf, -inf])
+    """
+    z = _check_logits(logits)
+    p = _check_p(p, "p")
+    if p == 1.0:
+        return z.copy()
+    return _masked(z, _keep_top_p(z.astype(compute_dtype(z), copy=False), p))
+
+
+def filter_min_p(logits, min_p):
+    r"""Keep tokens whose probability is at least ``min_p`` times the largest probability.
+
+    Parameters
+    ----------
+    logits : array_like
+        Shape (..., V). ``-inf`` marks a masked token.
+    min_p : float
+        The relative threshold, in [0, 1]. 0 keeps everything; 1 keeps only the top token (and
+        any token tied with it).
+
+    Returns
+    -------
+    ndarray
+        A new array of the same shape and floating dtype, with ``-inf`` at removed tokens.
+
+    Raises
+    ------
+    TypeError
+        ``min_p`` is not a number.
+    ValueError
+        ``min_p`` outside [0, 1]; NaN or ``+inf`` logits, an empty or fully masked row.
+
+    Notes
+    -----
+    Keep token i when
+
+    .. math:: q_i \ge \text{min\_p} \cdot \max_j q_j
+              \iff e^{z_i - \max_j z_j} \ge \text{min\_p}
+
+    with :math:`q = \mathrm{softmax}(z)`. The ratio :math:`q_i / q_{max}` needs no sum, so it is
+    computed from the logits directly. Unlike top-p the cut-off adapts to the model's
+    confidence: a confident row keeps few tokens, a flat row keeps many. A token exactly at
+    the threshold is kept (tested with the same tolerance as :func:`filter_top_p`). The whole
+    batch is processed without a Python loop.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> filter_min_p(np.log([0.4, 0.2, 0.3, 0.1]), min_p=0.5).round(3)   # 0.1 < 0.5 * 0.4
+    array([-0.916, -1.609, -1.204,   -inf])
+    """
+    z = _check_logits(logits)
+    min_p = _check_min_p(min_p, "min_p")
+    return _masked(z, _keep_min_p(z.astype(compute_dtype(z), copy=False), min_p))
+
+
+# --------------------------------------------------------------------------------------------
+# the distribution and the draw
+# --------------------------------------------------------------------------------------------
+
+def sampling_distribution(logits, temperature=1.0, top_k=None, top_p=None, min_p=None):
+    r"""The probabilities :func:`sample` draws from, after temperature and the filters.
+
+    Parameters
+    ----------
+    logits : array_like
+        Shape (..., V). ``-inf`` marks a masked token (it always gets probability 0).
+    temperature : float, default 1.0
+        T >= 0. The logits are divided by T before anything else. ``T = 0`` means greedy: the
+        result is one-hot at the argmax (ties: the lowest index).
+    top_k : int or None, default None
+        Keep the ``top_k`` largest logits (see :func:`filter_top_k`). None: off.
+    top_p : float or None, default None
+        Keep the nucleus of mass ``top_p`` (see :func:`filter_top_p`). None: off.
+    min_p : float or None, default None
+        Keep tokens with probability >= ``min_p`` times the largest (see :func:`filter_min_p`).
+        None: off.
+
+    Returns
+    -------
+    ndarray
+        Same shape and floating dtype as ``logits``: one distribution per row, zero outside the
+        surviving tokens.
+
+    Notes
+    -----
+    .. math:: \pi = \mathrm{softmax}\big(\mathrm{minp}(\mathrm{topp}(\mathrm{topk}(z / T)))\big)
+
+    where each filter sets the tokens it removes to :math:`-\infty` and reads the renormalised
+    distribution of the tokens that survived the filter before it. The order is the one of
+    :func:`sample`. Greedy (T = 0) ignores the filters: every filter keeps the argmax, so they
+    cannot change it (their arguments are still checked).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logits = np.log([0.5, 0.3, 0.15, 0.05])
+    >>> sampling_distribution(logits).round(2)
+    array([0.5 , 0.3 , 0.15, 0.05])
+    >>> sampling_distribution(logits, top_k=2).round(3)      # renormalised over the two kept
+    array([0.625, 0.375, 0.   , 0.   ])
+    >>> sampling_distribution(logits, temperature=0)
+    array([1., 0., 0., 0.])
+    """
+    z = _check_logits(logits)
+    t = _check_sampling_temperature(temperature)
+    k = None if top_k is None else _check_k(top_k, "top_k")
+    p = None if top_p is None else _check_p(top_p, "top_p")
+    mp = None if min_p is None else _check_min_p(min_p, "min_p")
+
+    if t == 0.0:
+        one_hot = np.zeros(z.shape, dtype=z.dtype)
+        np.put_along_axis(one_hot, np.argmax(z, axis=-1)[..., None], 1.0, axis=-1)
+        return one_hot
+
+    # 1. Temperature. Shift by the row maximum first (softmax does not change): then
+    # (z - max) / T <= 0 cannot overflow to +inf, whatever T is; -inf (probability 0) is fine.
+    s = z.astype(compute_dtype(z), copy=False)
+    if t != 1.0:
+        with np.errstate(over="ignore"):
+            s = s - np.max(s, axis=-1, keepdims=True)
+            # Divide by T as a float64 and store back in the compute dtype: T = 1e-300 would
+            # be 0 in float32 (0 / 0 = NaN at the maximum), 1e300 would be inf.
+            np.divide(s, np.float64(t), out=s)
+    # 2-4. The filters, in the documented order; each keeps the argmax, so no row empties.
+    if k is not None and k < z.shape[-1]:
+        s = _masked(s, _keep_top_k(s, k))
+    if p is not None and p < 1.0:
+        s = _masked(s, _keep_top_p(s, p))
+    if mp is not None and mp > 0.0:
+        s = _masked(s, _keep_min_p(s, mp))
+    # 5. The softmax of the survivors.
+    probs = softmax(s, axis=-1)
+    with np.errstate(under="ignore"):
+        return probs.astype(z.dtype, copy=False)
+
+
+def _draw(probs, rng):
+    """One index per row by inverting the cumulative distribution with one uniform number.
+
+    With :math:`c_i = \\sum_{j \\le i} \\pi_j` and :math:`u \\sim U[0, c_{V-1})`, pick the first
+    i with :math:`c_i > u`. Zero-probability entries never are: their :math:`c_i` equals the one
+    before. The cumulative sum is taken in float64.
+    """
+    cumulative = np.cumsum(probs, axis=-1, dtype=np.float64)
+    u = rng.random(size=probs.shape[:-1] + (1,)) * cumulative[..., -1:]
+    index = np.sum(cumulative <= u, axis=-1)
+    # u * total can round up to the total itself; never step past the last possible token.
+    last_possible = probs.shape[-1] - 1 - np.argmax(probs[..., ::-1] > 0, axis=-1)
+    return np.minimum(index, last_possible)
+
+
+def sample(logits, temperature=1.0, top_k=None, top_p=None, min_p=None, rng=None):
+    r"""Draw the next token: temperature, then top-k, top-p and min-p, then softmax and a draw.
+
+    Parameters
+    ----------
+    logits : array_like
+        Shape (V,) for one prediction, or (..., V) for a batch. ``-inf`` masks a token.
+    temperature : float, default 1.0
+        T >= 0: T < 1 sharpens the distribution, T > 1 flattens it, and ``T = 0`` is greedy
+        decoding (the argmax; ties go to the lowest index).
+    top_k : int or None, default None
+        Keep only the ``top_k`` most probable tokens. None: off.
+    top_p : float or None, default None
+        Keep the smallest set of most probable tokens whose probability reaches ``top_p``
+        (the token that crosses it included). None: off.
+    min_p : float or None, default None
+        Keep tokens whose probability is >= ``min_p`` times the largest. None: off.
+    rng : numpy.random.Generator, int or None, default None
+        The source of randomness: a Generator, an int seed (the same seed gives the same
+        draws), or None for a fresh, unseeded ``numpy.random.default_rng()``.
+
+    Returns
+    -------
+    int or ndarray of int
+        The chosen index: an ``int`` for 1-D logits, otherwise an integer array of the
+        leading shape (one index per row).
+
+    Raises
+    ------
+    TypeError
+        A non-integer ``top_k``, a non-numeric ``temperature``, ``top_p`` or ``min_p``, or an
+        ``rng`` that is not a Generator, an int or None.
+    ValueError
+        ``temperature`` negative or not finite, ``top_k < 1``, ``top_p`` outside (0, 1],
+        ``min_p`` outside [0, 1], a negative seed; NaN or ``+inf`` logits, an empty or fully
+        masked row.
+
+    Notes
+    -----
+    The order of operations, and why:
+
+    1. **Temperature first.** T reshapes the distribution, and top-p and min-p read
+       probabilities, so they must read the probabilities the draw will use. Applied after
+       top-p, a low T would still draw from a nucleus chosen at T = 1, and a high T could not
+       widen it. (Top-k does not care: dividing by T > 0 keeps the order of the logits.)
+    2. **top-k** is a hard cap on the candidates, and it is cheap (a partial sort); top-p
+       then works on at most k tokens.
+    3. **top-p** next, on the renormalised distribution of the top-k survivors.
+    4. **min-p** last: its threshold is relative to the largest probability, which no earlier
+       filter removes, and the ratio :math:`q_i / q_{max}` does not change when the survivors
+       are renormalised.
+    5. **softmax** of the survivors and one draw.
+
+    This is the order used by Hugging Face ``transformers`` for these four settings; other
+    libraries differ (llama.cpp, for example, lets the user choose the order and can apply
+    temperature last), and different orders give different results: top-k followed by top-p
+    is not top-p followed by top-k. In formulas, with :math:`\pi` from
+    :func:`sampling_distribution`:
+
+    .. math:: \Pr(\text{token} = i) = \pi_i, \qquad
+              \pi = \mathrm{softmax}\big(\mathrm{minp}(\mathrm{topp}(\mathrm{topk}(z / T)))\big)
+
+    The draw inverts the cumulative distribution with one uniform number per row, so the
+    same seed gives the same tokens.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> logits = np.array([2.0, 1.0, 0.5, -1.0])
+    >>> sample(logits, temperature=0)                     # greedy
+    0
+    >>> sample(logits, rng=42) == sample(logits, rng=42)  # a seed makes it reproducible
+    True
+    >>> sample(logits, top_k=1, rng=0)                    # k = 1 is greedy too
+    0
+    >>> sample(np.zeros((2, 3, 4)), rng=0).shape          # one index per row
+    (2, 3)
+    """
+    generator = _as_generator(rng)
+    probs = sampling_distribution(logits, temperature, top_k, top_p, min_p)
+    index = _draw(probs, generator)
+    if index.ndim == 0:
+        return int(index)
+    return index.astype(np.int64, copy=False)
