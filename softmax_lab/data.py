@@ -1,0 +1,228 @@
+"""Loading the course's shipped data, with every file checked against ``data/MANIFEST``.
+
+The folder ``data/`` (at the root of the repository, next to this package) holds the corpus
+splits, the vocabulary and the tiny language model's weights, all made by ``make data``
+(``data/build.py``). ``data/MANIFEST`` lists the SHA-256 checksum of every one of them, in the
+format of ``sha256sum`` (``"<64 hex digits>  <file name>"`` per line).
+
+Every loader here reads a file's bytes once, checks their checksum against the MANIFEST and
+only then parses those same bytes. A missing file, a file the MANIFEST does not list, or a
+file whose checksum differs (corrupted, truncated, edited by hand) is refused with an error
+that names the file, shows the expected and the actual checksum and says how to fix it.
+
+NumPy files are read with ``np.load(..., allow_pickle=False)``: no pickle, so loading data can
+never run code. Everything here is numpy and the standard library only.
+
+Examples
+--------
+>>> sorted(read_manifest())[:2]
+['README.md', 'corpus_test.txt']
+>>> load_sentences("train")[0][-1]
+'.'
+"""
+
+import hashlib
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "DataIntegrityError",
+    "MANIFEST_NAME",
+    "SPLITS",
+    "data_dir",
+    "sha256_hex",
+    "read_manifest",
+    "read_verified",
+    "load_text",
+    "load_json",
+    "load_npz",
+    "load_sentences",
+    "write_npz",
+    "write_manifest",
+]
+
+MANIFEST_NAME = "MANIFEST"
+SPLITS = ("train", "validation", "test")
+_FIX = "run `make data` to regenerate"
+
+
+class DataIntegrityError(ValueError):
+    """A shipped data file is not the file the MANIFEST describes (or is not listed at all)."""
+
+
+def data_dir():
+    """The shipped data folder: ``<repository>/data``, found relative to this package.
+
+    Examples
+    --------
+    >>> data_dir().name
+    'data'
+    >>> (data_dir() / "MANIFEST").is_file()
+    True
+    """
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def _directory(directory):
+    return data_dir() if directory is None else Path(directory)
+
+
+def _check_name(name):
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"name must be a file name (a non-empty string), got {name!r}")
+    if Path(name).name != name or name in (".", ".."):
+        raise ValueError(f"name must be a plain file name inside the data folder, got {name!r}")
+    return name
+
+
+def sha256_hex(data):
+    """The SHA-256 checksum of ``data`` (bytes) as 64 hex digits, as ``sha256sum`` prints it.
+
+    Examples
+    --------
+    >>> sha256_hex(b"")[:16]
+    'e3b0c44298fc1c14'
+    """
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_manifest(directory=None):
+    """Read ``MANIFEST``: a dict from file name to its expected SHA-256 (hex).
+
+    Parameters
+    ----------
+    directory : str or Path, optional
+        The data folder; :func:`data_dir` by default.
+
+    Raises
+    ------
+    FileNotFoundError
+        The MANIFEST is missing.
+    DataIntegrityError
+        A line is not ``"<64 hex digits>  <file name>"``.
+    """
+    path = _directory(directory) / MANIFEST_NAME
+    if not path.is_file():
+        raise FileNotFoundError(f"data manifest {path} is missing; {_FIX}")
+    entries = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        digest, sep, name = line.partition("  ")
+        if not (sep and name and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
+            raise DataIntegrityError(
+                f"{path}, line {number}: expected '<sha256>  <file name>', got {line!r}; {_FIX}")
+        entries[name] = digest
+    return entries
+
+
+def read_verified(name, directory=None):
+    """The bytes of data file ``name``, after checking them against the MANIFEST.
+
+    Parameters
+    ----------
+    name : str
+        A file name inside the data folder, e.g. ``"vocab.json"``.
+    directory : str or Path, optional
+        The data folder; :func:`data_dir` by default.
+
+    Returns
+    -------
+    bytes
+
+    Raises
+    ------
+    FileNotFoundError
+        The file (or the MANIFEST) is missing.
+    DataIntegrityError
+        The MANIFEST does not list the file, or the checksum differs.
+
+    Examples
+    --------
+    >>> read_verified("vocab.json")[:1]
+    b'{'
+    """
+    name = _check_name(name)
+    folder = _directory(directory)
+    path = folder / name
+    if not path.is_file():
+        raise FileNotFoundError(f"data file {name!r} is missing from {folder}; {_FIX}")
+    expected = read_manifest(folder).get(name)
+    if expected is None:
+        raise DataIntegrityError(f"data file {name!r} is not listed in {folder / MANIFEST_NAME}; {_FIX}")
+    data = path.read_bytes()
+    got = sha256_hex(data)
+    if got != expected:
+        raise DataIntegrityError(
+            f"data file {name!r} in {folder} is corrupt or was changed: its sha256 is {got}, "
+            f"but the MANIFEST expects {expected}; {_FIX}")
+    return data
+
+
+def load_text(name, directory=None):
+    """A verified text file (UTF-8) as a string."""
+    return read_verified(name, directory).decode("utf-8")
+
+
+def load_json(name, directory=None):
+    """A verified JSON file, parsed."""
+    return json.loads(load_text(name, directory))
+
+
+def load_npz(name, directory=None):
+    """A verified ``.npz`` file as a dict of arrays, read with ``allow_pickle=False``.
+
+    Examples
+    --------
+    >>> weights = load_npz("lm_best.npz")
+    >>> weights["embeddings"].dtype
+    dtype('float32')
+    """
+    data = read_verified(name, directory)
+    with np.load(io.BytesIO(data), allow_pickle=False) as npz:
+        return {key: npz[key] for key in npz.files}
+
+
+def load_sentences(split, directory=None):
+    """One corpus split (``"train"``, ``"validation"`` or ``"test"``) as lists of words.
+
+    The file ``corpus_<split>.txt`` holds one sentence per line, words separated by spaces.
+
+    Examples
+    --------
+    >>> len(load_sentences("validation")) > 100
+    True
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {split!r}")
+    text = load_text(f"corpus_{split}.txt", directory)
+    return [line.split() for line in text.splitlines() if line.strip()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Writing (used by data/build.py)
+
+def write_npz(path, arrays):
+    """Write ``arrays`` (a dict) as an ``.npz`` file that is byte-identical on every run.
+
+    ``np.savez`` stamps each member with the current time, so two runs give different bytes.
+    Here every member gets a fixed date (1980-01-01), in the order given, deflate-compressed.
+    The result loads with ``np.load(path, allow_pickle=False)``.
+    """
+    with zipfile.ZipFile(path, "w") as archive:
+        for key, value in arrays.items():
+            buffer = io.BytesIO()
+            np.lib.format.write_array(buffer, np.asarray(value), allow_pickle=False)
+            info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, buffer.getvalue())
+
+
+def write_manifest(directory, names):
+    """Write ``<directory>/MANIFEST`` with the SHA-256 of each file in ``names`` (sorted)."""
+    folder = Path(directory)
+    lines = [f"{sha256_hex((folder / name).read_bytes())}  {name}\n" for name in sorted(names)]
+    (folder / MANIFEST_NAME).write_text("".join(lines), encoding="utf-8")

@@ -1,0 +1,216 @@
+"""The shipped data and its loaders: checksums, clear errors, the corpus grammar, determinism."""
+
+import hashlib
+import io
+import shutil
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from softmax_lab import corpus, data, lm
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def data_copy(tmp_path):
+    """A private copy of data/ that a test may damage."""
+    folder = tmp_path / "data"
+    shutil.copytree(data.data_dir(), folder, ignore=shutil.ignore_patterns("__pycache__"))
+    return folder
+
+
+# ---------------------------------------------------------------------------------------------
+# The shipped folder
+
+def test_data_dir_is_the_repository_data_folder():
+    assert data.data_dir() == REPO / "data"
+
+
+def test_manifest_lists_every_shipped_file_and_every_checksum_matches():
+    manifest = data.read_manifest()
+    on_disk = {p.name for p in data.data_dir().iterdir() if p.is_file()} - {"MANIFEST", "build.py"}
+    assert set(manifest) == on_disk
+    for name, digest in manifest.items():
+        assert hashlib.sha256((data.data_dir() / name).read_bytes()).hexdigest() == digest
+        assert data.read_verified(name)          # and the loader agrees
+
+
+def test_shipped_data_is_small():
+    total = sum((data.data_dir() / name).stat().st_size for name in data.read_manifest())
+    assert total < 1_500_000
+
+
+def test_shipped_corpus_is_what_the_grammar_generates():
+    """Catches a grammar change without `make data` (stale corpus files)."""
+    settings = data.load_json("vocab.json")["corpus"]
+    sentences = corpus.generate_sentences(settings["n_sentences"], seed=settings["seed"])
+    splits = corpus.split_sentences(sentences, seed=settings["split_seed"])
+    for split in data.SPLITS:
+        assert data.load_sentences(split) == splits[split]
+
+
+def test_shipped_vocabulary_is_built_from_the_training_split():
+    vocab = data.load_json("vocab.json")
+    words, counts = lm.build_vocab(data.load_sentences("train"), min_count=vocab["min_count"])
+    assert vocab["words"] == words and vocab["counts"] == counts
+    assert 300 <= len(words) <= 2000
+    assert words[:2] == [vocab["start_token"], vocab["unk_token"]] == [lm.START, lm.UNK]
+
+
+def test_corpus_size_and_conventions():
+    splits = {s: data.load_sentences(s) for s in data.SPLITS}
+    tokens = sum(len(x) for sentences in splits.values() for x in sentences)
+    assert 20_000 <= tokens <= 100_000
+    assert len(splits["train"]) == 8 * len(splits["validation"]) == 8 * len(splits["test"])
+    for sentences in splits.values():
+        for s in sentences:
+            assert s[-1] == "." and "." not in s[:-1]
+            assert all(w == w.lower() and w.strip() == w for w in s)
+
+
+# ---------------------------------------------------------------------------------------------
+# Verification errors
+
+def test_flipped_byte_is_rejected_with_both_checksums(data_copy):
+    path = data_copy / "corpus_validation.txt"
+    raw = bytearray(path.read_bytes())
+    expected = hashlib.sha256(raw).hexdigest()
+    raw[100] ^= 0x01
+    path.write_bytes(bytes(raw))
+    got = hashlib.sha256(raw).hexdigest()
+    with pytest.raises(data.DataIntegrityError) as info:
+        data.load_sentences("validation", directory=data_copy)
+    message = str(info.value)
+    assert "corpus_validation.txt" in message and expected in message and got in message
+    assert "make data" in message
+
+
+def test_missing_file_is_rejected(data_copy):
+    (data_copy / "vocab.json").unlink()
+    with pytest.raises(FileNotFoundError, match=r"vocab\.json.*make data"):
+        data.load_json("vocab.json", directory=data_copy)
+
+
+def test_file_not_in_manifest_is_rejected(data_copy):
+    (data_copy / "extra.txt").write_text("hello\n")
+    with pytest.raises(data.DataIntegrityError, match=r"extra\.txt.*not listed.*make data"):
+        data.load_text("extra.txt", directory=data_copy)
+
+
+def test_missing_manifest_is_rejected(data_copy):
+    (data_copy / "MANIFEST").unlink()
+    with pytest.raises(FileNotFoundError, match="MANIFEST.*make data"):
+        data.load_text("corpus_test.txt", directory=data_copy)
+
+
+def test_malformed_manifest_line_is_rejected(data_copy):
+    with open(data_copy / "MANIFEST", "a") as f:
+        f.write("not-a-checksum  vocab.json\n")
+    with pytest.raises(data.DataIntegrityError, match="line 10"):
+        data.read_manifest(data_copy)
+
+
+@pytest.mark.parametrize("name, error", [("../pyproject.toml", ValueError), ("sub/x.txt", ValueError),
+                                         ("..", ValueError), ("", TypeError), (3, TypeError)])
+def test_names_must_be_plain_file_names(name, error):
+    with pytest.raises(error, match="name"):
+        data.read_verified(name)
+
+
+def test_unknown_split_is_rejected():
+    with pytest.raises(ValueError, match="split must be one of 'train', 'validation', 'test'"):
+        data.load_sentences("dev")
+
+
+def test_npz_is_read_without_pickle(data_copy):
+    """An object array needs pickle to load: with allow_pickle=False it must be refused."""
+    buffer = io.BytesIO()
+    np.savez(buffer, words=np.array(["a", None], dtype=object))
+    (data_copy / "pickled.npz").write_bytes(buffer.getvalue())
+    names = [line.split("  ")[1] for line in (data_copy / "MANIFEST").read_text().splitlines()]
+    data.write_manifest(data_copy, names + ["pickled.npz"])
+    with pytest.raises(ValueError, match="allow_pickle=False"):
+        data.load_npz("pickled.npz", directory=data_copy)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writers (used by data/build.py)
+
+def test_write_npz_is_byte_identical_and_loads_without_pickle(tmp_path):
+    arrays = {"w": np.arange(6, dtype=np.float32).reshape(2, 3), "n": np.int64(3)}
+    data.write_npz(tmp_path / "a.npz", arrays)
+    data.write_npz(tmp_path / "b.npz", arrays)
+    assert (tmp_path / "a.npz").read_bytes() == (tmp_path / "b.npz").read_bytes()
+    with zipfile.ZipFile(tmp_path / "a.npz") as archive:    # no wall-clock time stamp inside
+        assert {info.date_time for info in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    with np.load(tmp_path / "a.npz", allow_pickle=False) as loaded:
+        assert np.array_equal(loaded["w"], arrays["w"]) and loaded["w"].dtype == np.float32
+        assert int(loaded["n"]) == 3
+
+
+def test_write_manifest_has_the_sha256sum_format(tmp_path):
+    (tmp_path / "b.txt").write_bytes(b"bee\n")
+    (tmp_path / "a.txt").write_bytes(b"")
+    data.write_manifest(tmp_path, ["b.txt", "a.txt"])
+    lines = (tmp_path / "MANIFEST").read_text().splitlines()
+    assert lines == [f"{hashlib.sha256(b'').hexdigest()}  a.txt", f"{hashlib.sha256(b'bee' + bytes([10])).hexdigest()}  b.txt"]
+    assert data.read_manifest(tmp_path) == {"a.txt": hashlib.sha256(b"").hexdigest(),
+                                            "b.txt": hashlib.sha256(b"bee\n").hexdigest()}
+
+
+# ---------------------------------------------------------------------------------------------
+# The grammar
+
+def test_grammar_is_seeded():
+    assert corpus.generate_sentences(200, seed=5) == corpus.generate_sentences(200, seed=5)
+    assert corpus.generate_sentences(200, seed=5) != corpus.generate_sentences(200, seed=6)
+
+
+def test_cat_sat_on_the_mat_most_often_floor_less_roof_rarely():
+    counts = corpus.next_word_counts(corpus.generate_sentences(10000, seed=11), "sat on the")
+    total = sum(counts.values())
+    share = {w: c / total for w, c in counts.items()}
+    assert list(counts)[:2] == ["mat", "floor"]
+    assert 0.33 < share["mat"] < 0.43 and 0.13 < share["floor"] < 0.21
+    assert 0.005 < share["roof"] < 0.03
+    assert len(counts) >= 10                       # a tail of other plausible surfaces
+    assert set(counts) <= set(corpus.SURFACES)
+
+
+def test_template_weights_sum_to_one():
+    assert np.isclose(sum(corpus.TEMPLATE_WEIGHTS.values()), 1.0)
+    assert min(corpus.TEMPLATE_WEIGHTS.values()) > 0
+
+
+def test_split_is_a_seeded_partition():
+    sentences = [[str(i), "."] for i in range(1000)]
+    parts = corpus.split_sentences(sentences, seed=3)
+    ids = {k: [int(s[0]) for s in v] for k, v in parts.items()}
+    assert [len(ids[k]) for k in data.SPLITS] == [800, 100, 100]
+    assert sorted(ids["train"] + ids["validation"] + ids["test"]) == list(range(1000))
+    assert all(v == sorted(v) for v in ids.values())          # original order kept
+    assert ids["validation"] != list(range(800, 900))          # shuffled, not cut in order
+    assert corpus.split_sentences(sentences, seed=3) == parts
+    assert corpus.split_sentences(sentences, seed=4) != parts
+
+
+@pytest.mark.parametrize("fractions", [(0.5, 0.5), (0.8, 0.3, -0.1), (0.5, 0.2, 0.2)])
+def test_split_rejects_bad_fractions(fractions):
+    with pytest.raises(ValueError, match="fractions"):
+        corpus.split_sentences([["a", "."]] * 10, fractions=fractions)
+
+
+@pytest.mark.parametrize("n", [-1, 2.5, True, "3"])
+def test_generate_sentences_rejects_bad_counts(n):
+    with pytest.raises(ValueError, match="n_sentences"):
+        corpus.generate_sentences(n)
+
+
+def test_next_word_counts_accepts_words_or_a_string():
+    sentences = [["a", "b", "c", "."], ["a", "b", "d", "."], ["x", "a", "b", "c", "."]]
+    assert corpus.next_word_counts(sentences, "a b") == {"c": 2, "d": 1}
+    assert corpus.next_word_counts(sentences, ["b"]) == {"c": 2, "d": 1}
+    assert list(corpus.next_word_counts(sentences, "a b")) == ["c", "d"]   # most frequent first
