@@ -37,6 +37,7 @@ import numpy as np
 
 from .functions import log_softmax, logsumexp, sigmoid, softmax
 from .losses import cross_entropy_grad
+from .sampling import filter_top_p
 
 __all__ = [
     "CheckResult",
@@ -1204,12 +1205,6 @@ def _nucleus(z, p, rule="reach", ties="index"):
     return keep & np.isfinite(z)
 
 
-def _reference_top_p(z, p, temperature):
-    """The right answer: the tempered logits z / T, with -inf outside the nucleus."""
-    tempered = z / temperature
-    return np.where(_nucleus(tempered, p), tempered, -np.inf).astype(tempered.dtype)
-
-
 def _top_p_cases():
     f32 = np.float32
     raw = [
@@ -1231,7 +1226,7 @@ def _top_p_cases():
         z = z if isinstance(z, np.ndarray) else np.array(z)
         args = (z, p) if T == 1.0 else (z, p, T)
         tol = dict(rtol=1e-5, atol=1e-5) if z.dtype == f32 else {}
-        cases.append(_Case(what, args, _reference_top_p(z, p, T), tag, **tol))
+        cases.append(_Case(what, args, filter_top_p(z / T, p), tag, **tol))
     return cases
 
 
@@ -1342,8 +1337,8 @@ def check_top_p(fn):
 
     so the token that carries the sum across p is kept, and when the sum reaches p exactly the
     set stops there. ``p = 1`` keeps every token that is not masked already. The temperature
-    comes first: the nucleus is chosen from the distribution that is sampled. This is the rule
-    of :func:`softmax_lab.sampling.filter_top_p`.
+    comes first: the nucleus is chosen from the distribution that is sampled. The right answers
+    come from :func:`softmax_lab.sampling.filter_top_p`.
 
     Examples
     --------
