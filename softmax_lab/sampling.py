@@ -32,6 +32,8 @@ __all__ = ["filter_top_k", "filter_top_p", "filter_min_p", "sampling_distributio
 # the candidate set by GROWTH while their probability mass is below p.
 _TOP_P_FIRST_CANDIDATES = 128
 _TOP_P_GROWTH = 8
+# the draw picks a block of this many tokens first, then a token inside it (see _draw)
+_DRAW_BLOCK = 256
 
 
 # --------------------------------------------------------------------------------------------
@@ -112,18 +114,27 @@ def _rtol(dtype):
 # the keep-masks (on validated logits in their compute dtype, last axis)
 # --------------------------------------------------------------------------------------------
 
+def _count_per_row(mask):
+    """Number of True per row (np.count_nonzero is much faster than a sum on a single row)."""
+    if mask.ndim == 1:
+        return np.count_nonzero(mask)
+    return np.sum(mask, axis=-1, keepdims=True)
+
+
 def _keep_top_k(s, k):
     """Boolean mask of the k largest entries per row; ties at the k-th place go to low indices."""
     V = s.shape[-1]
     # The k-th largest value per row, by a partial sort (O(V), not O(V log V)).
     kth = np.partition(s, V - k, axis=-1)[..., V - k : V - k + 1]
-    keep = s > kth
+    keep = s >= kth
+    if np.all(_count_per_row(keep) == k):
+        return keep  # the usual case: no tie straddles the k-th place
+    # Some entries tie with the k-th largest: take the ones with the lowest indices.
+    above = s > kth
     at_kth = s == kth
-    missing = k - keep.sum(axis=-1, keepdims=True)  # >= 1: how many of the tied entries to take
-    if np.array_equal(at_kth.sum(axis=-1, keepdims=True), missing):
-        return keep | at_kth  # the usual case: no tie straddles the k-th place
+    missing = k - _count_per_row(above)  # >= 1
     rank_among_tied = np.cumsum(at_kth, axis=-1)  # 1, 2, ... in index order
-    return keep | (at_kth & (rank_among_tied <= missing))
+    return above | (at_kth & (rank_among_tied <= missing))
 
 
 def _top_p_count(sorted_probs, p, rtol):
@@ -188,8 +199,8 @@ def _keep_min_p(s, min_p):
 
 def _masked(z, keep):
     """A copy of ``z`` (same dtype) with ``-inf`` wherever ``keep`` is False."""
-    out = z.copy()
-    out[~keep] = -np.inf
+    out = np.full_like(z, -np.inf)
+    np.copyto(out, z, where=keep)  # fast when few tokens are kept, the usual case
     return out
 
 
@@ -439,19 +450,40 @@ def sampling_distribution(logits, temperature=1.0, top_k=None, top_p=None, min_p
         return probs.astype(z.dtype, copy=False)
 
 
-def _draw(probs, rng):
-    """One index per row by inverting the cumulative distribution with one uniform number.
+def _last_positive(values):
+    """Index of the last entry > 0 in each row of a 2-D array (0 if there is none)."""
+    return values.shape[-1] - 1 - np.argmax(values[:, ::-1] > 0, axis=-1)
 
-    With :math:`c_i = \\sum_{j \\le i} \\pi_j` and :math:`u \\sim U[0, c_{V-1})`, pick the first
-    i with :math:`c_i > u`. Zero-probability entries never are: their :math:`c_i` equals the one
-    before. The cumulative sum is taken in float64.
+
+def _draw(probs, rng):
+    r"""One index per row: invert the cumulative distribution with one uniform number.
+
+    The rule: with :math:`c_i = \sum_{j \le i} \pi_j` and :math:`u` uniform in
+    :math:`[0, c_{V-1})`, pick the first i with :math:`c_i > u`. A zero-probability entry is
+    never picked (its :math:`c_i` equals the one before).
+
+    ``np.cumsum`` over a whole vocabulary is a slow sequential loop (slower than the softmax),
+    so the same rule runs in two levels: the vocabulary is cut into blocks of ``_DRAW_BLOCK``
+    entries, u picks a block by the cumulative *block sums* (a fast vectorised sum), and the
+    rest of u picks an entry inside that block. Rounding can put u at the very end of a block
+    or of the row; the pick then falls back to the last entry with probability > 0, never past.
     """
-    cumulative = np.cumsum(probs, axis=-1, dtype=np.float64)
-    u = rng.random(size=probs.shape[:-1] + (1,)) * cumulative[..., -1:]
-    index = np.sum(cumulative <= u, axis=-1)
-    # u * total can round up to the total itself; never step past the last possible token.
-    last_possible = probs.shape[-1] - 1 - np.argmax(probs[..., ::-1] > 0, axis=-1)
-    return np.minimum(index, last_possible)
+    V = probs.shape[-1]
+    rows = probs.reshape(-1, V)
+    n_rows = rows.shape[0]
+    # level 1: the block
+    starts = np.arange(0, V, _DRAW_BLOCK)
+    block_sums = np.add.reduceat(rows, starts, axis=-1, dtype=compute_dtype(rows)).astype(np.float64)
+    block_cumulative = np.cumsum(block_sums, axis=-1)
+    u = rng.random(n_rows) * block_cumulative[:, -1]
+    block = np.minimum(np.sum(block_cumulative <= u[:, None], axis=-1), _last_positive(block_sums))
+    r = np.arange(n_rows)
+    u -= np.where(block > 0, block_cumulative[r, block - 1], 0.0)  # what is left of u, >= 0
+    # level 2: the entry inside the block (entries past the end of the row count as 0)
+    columns = block[:, None] * _DRAW_BLOCK + np.arange(_DRAW_BLOCK)
+    inside = np.where(columns < V, rows[r[:, None], np.minimum(columns, V - 1)], 0).astype(np.float64)
+    offset = np.minimum(np.sum(np.cumsum(inside, axis=-1) <= u[:, None], axis=-1), _last_positive(inside))
+    return (block * _DRAW_BLOCK + offset).reshape(probs.shape[:-1])
 
 
 def sample(logits, temperature=1.0, top_k=None, top_p=None, min_p=None, rng=None):

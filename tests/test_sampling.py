@@ -393,14 +393,44 @@ def test_a_single_unmasked_token_is_always_drawn():
     assert set(np.unique(draws(z, n=500, temperature=10.0))) == {2}
 
 
+class FixedUniform:
+    """Stands in for a Generator: ``random(n)`` returns the given numbers, one per row."""
+
+    def __init__(self, *values):
+        self.values = np.array(values, dtype=np.float64)
+
+    def random(self, size):
+        return np.broadcast_to(self.values, (size,)).copy()
+
+
 def test_the_draw_never_steps_past_the_last_possible_token():
     # u * total can round up to the total: the count of cumulative values <= u would then be
     # past every token with probability; it must land on the last one that has probability.
-    class AlmostOne:
-        def random(self, size):
-            return np.ones(size)
+    np.testing.assert_array_equal(sampling._draw(np.array([[0.5, 0.5, 0.0, 0.0]]), FixedUniform(1.0)), [1])
+    probs = np.zeros((1, 700))
+    probs[0, [10, 300]] = 0.5  # blocks 0 and 1 hold the mass, block 2 is empty
+    np.testing.assert_array_equal(sampling._draw(probs, FixedUniform(1.0)), [300])
 
-    np.testing.assert_array_equal(sampling._draw(np.array([[0.5, 0.5, 0.0, 0.0]]), AlmostOne()), [1])
+
+def test_the_draw_at_a_block_boundary():
+    # Tokens 255 and 256 sit on either side of the first block boundary (blocks of 256).
+    probs = np.zeros((1, 600))
+    probs[0, [255, 256]] = 0.5
+    assert sampling._draw(probs, FixedUniform(0.4999)).tolist() == [255]
+    assert sampling._draw(probs, FixedUniform(0.5)).tolist() == [256]  # c_255 = 0.5 is not > u
+    assert sampling._draw(probs, FixedUniform(0.0)).tolist() == [255]  # zeros before are skipped
+
+
+def test_the_two_level_draw_equals_one_cumulative_sum():
+    # The rule in one line: the first index whose cumulative probability exceeds u.
+    rng = np.random.default_rng(11)
+    probs = rng.random(1000) * (rng.random(1000) < 0.3)  # 70 % zeros, whole empty stretches
+    probs[300:700] = 0.0
+    probs /= probs.sum()
+    u = rng.random(3000)
+    expected = np.searchsorted(np.cumsum(probs), u, side="right")
+    got = sampling._draw(np.broadcast_to(probs, (3000, 1000)), FixedUniform(*u))
+    np.testing.assert_array_equal(got, expected)
 
 
 def test_batched_shapes_and_return_types():
