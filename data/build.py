@@ -124,9 +124,10 @@ def main(argv=None):
     write_text(out / "training_history.json", json.dumps(history, indent=1) + "\n")
 
     # 5. README (every number in it comes from this run) and MANIFEST.
-    top = lm.top_words(models["best"], PROMPT, k=10)
+    ranked = lm.top_words(models["best"], PROMPT, k=len(words))
+    top = ranked[:10]
     facts = dict(splits=splits, words=words, counts=counts, data=data, results=results,
-                 main_run=main_run, overfit_run=overfit_run, top=top, small=small)
+                 main_run=main_run, overfit_run=overfit_run, top=top, ranked=ranked, small=small)
     write_text(out / "README.md", readme(facts))
     shipped = [f"corpus_{s}.txt" for s in SPLITS] + ["vocab.json", "training_history.json", "README.md"]
     shipped += [f"lm_{name}.npz" for name in checkpoints]
@@ -174,6 +175,11 @@ def readme(f):
     weights = ", ".join(f"{w} {v:g}%" for w, v in corpus.SURFACES.items())
     main_run, overfit_run = f["main_run"], f["overfit_run"]
     m, o = MAIN_RUN, OVERFIT_RUN
+    last_note = (" (the last one: with the learning rate decaying to 0, the validation loss was "
+                 "still falling)" if main_run.best_step == m["steps"] else "")
+    ranked = f["ranked"]
+    roof_rank = [w for w, _ in ranked].index("roof") + 1
+    roof_p = dict(ranked)["roof"]
 
     return f"""# data/: the tiny language model's corpus and weights
 
@@ -237,7 +243,7 @@ Training was done in float64; the checkpoints store float32.
   weight decay {m['weight_decay']:g},
   seed {m['seed']}, validation loss measured every {m['eval_every']} steps.
   * `lm_early.npz`: the weights after {EARLY_STEP} steps: underfit.
-  * `lm_best.npz`: the weights with the lowest validation loss, after step {main_run.best_step}.
+  * `lm_best.npz`: the weights with the lowest validation loss, after step {main_run.best_step}{last_note}.
 * **Overtraining run**: only the first {OVERFIT_SENTENCES} training sentences
   ({len(f['small'][1])} examples), {o['steps']} steps, batches of {o['batch_size']}, a larger and
   constant learning rate {o['learning_rate']:g}, no weight decay, seed {o['seed']}, validation loss
@@ -254,11 +260,15 @@ Training was done in float64; the checkpoints store float32.
 
 Perplexity (exp of the mean cross-entropy per word, `.` included) on each split; then, on the
 validation split, the mean probability of the model's top word ("confidence"), how often that
-top word is right (top-1 accuracy), and confidence minus accuracy (above 0: overconfident).
+top word is right (top-1 accuracy), and confidence minus accuracy (above 0: overconfident,
+below 0: underconfident).
 
 | Checkpoint | Train PPL | Validation PPL | Test PPL | Mean max-probability | Accuracy | Confidence - accuracy |
 |---|---|---|---|---|---|---|
 {result_rows}
+
+"Train PPL" is on the whole training split; the overtrained model saw only its first
+{OVERFIT_SENTENCES} sentences, where its perplexity is {np.exp(overfit_run.train_losses[-1]):.2f}.
 
 The ten most probable words after "{PROMPT}" under `lm_best.npz`, next to the share of each
 after "sat on the" in the training split:
@@ -266,6 +276,9 @@ after "sat on the" in the training split:
 | Rank | Word | Model probability | Training share |
 |---|---|---|---|
 {top_rows}
+
+"roof" is at rank {roof_rank}, with probability {roof_p:.3f} (training share
+{100 * sat.get("roof", 0) / sat_total:.1f}%).
 
 Training both runs takes about 10-20 seconds on two (shared) cores; `make data` prints the time.
 """
