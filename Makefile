@@ -26,8 +26,9 @@ $(STAMP): pyproject.toml
 lab: $(STAMP)
 	$(BIN)/python -m jupyterlab $(ROOT_FLAG) notebooks/00_start_here.ipynb
 
+# One BLAS thread: the tests multiply many small matrices, where threads only add overhead.
 test: $(STAMP)
-	$(BIN)/python -m pytest --nbval-lax --nbval-current-env --cov=softmax_lab --cov-report=term-missing:skip-covered
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax --nbval-current-env --cov=softmax_lab --cov-report=term-missing:skip-covered
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
