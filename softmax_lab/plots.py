@@ -1,0 +1,354 @@
+"""Drawing helpers for the dashboards: every figure is built once, then its artists are updated.
+
+The dashboards in :mod:`softmax_lab.widgets` never draw a new figure when a slider moves. They
+build one figure with :func:`new_figure`, keep the artists these helpers return (bars, lines,
+markers, an image), change them in place (``set_height``, ``set_data``, ``set_text``) and call
+:func:`redraw`. Re-creating a figure per change costs several times more (see
+``benchmarks/bench_widgets.py``) and makes the plot flicker.
+
+A figure is shown in one of two ways (its *mode*):
+
+``"canvas"``
+    the live ipympl canvas (a widget) is placed in the dashboard; :func:`redraw` asks it to
+    repaint with ``draw_idle()`` and the browser fetches the new image.
+``"png"``
+    for places without the ipympl widget (Colab, VS Code without a widget backend, a missing
+    ``ipympl``): :func:`redraw` renders the figure to PNG bytes and hands them to the viewer
+    registered with :func:`attach_png_viewer` (the dashboard's ``Output`` widget).
+
+Figures are made with :class:`matplotlib.figure.Figure`, not ``plt.figure``: pyplot never hears
+of them, so they are not shown twice, not kept alive after the dashboard is gone, and do not set
+off matplotlib's "more than 20 figures" warning in a long lesson.
+
+This module imports matplotlib, so ``import softmax_lab`` does not import it; only
+``import softmax_lab.plots`` (or ``softmax_lab.widgets``) does.
+
+Examples
+--------
+>>> fig, ax = new_figure(mode="png")
+>>> bars = probability_bars(ax, ["mat", "floor", "roof"])
+>>> set_heights(bars, [0.659, 0.242, 0.099])
+>>> [t.get_text() for t in bars.texts]
+['0.659', '0.242', '0.099']
+>>> png = render_png(fig)
+>>> png[:4] == b"\\x89PNG"
+True
+"""
+
+import io
+import itertools
+import warnings
+import weakref
+from types import SimpleNamespace
+
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+__all__ = [
+    "OKABE_ITO",
+    "PALETTE",
+    "fonts",
+    "new_figure",
+    "label_axes",
+    "probability_bars",
+    "set_heights",
+    "highlight",
+    "remove_bars",
+    "curve_with_marker",
+    "move_marker",
+    "reference_line",
+    "vocabulary_stairs",
+    "heatmap",
+    "redraw",
+    "render_png",
+    "attach_png_viewer",
+    "relayout",
+    "is_live_canvas",
+]
+
+#: The Okabe-Ito palette (Okabe & Ito, "Color Universal Design", 2008): eight colours that stay
+#: distinct for the common forms of colour blindness.
+OKABE_ITO = {
+    "black": "#000000",
+    "orange": "#E69F00",
+    "sky blue": "#56B4E9",
+    "bluish green": "#009E73",
+    "yellow": "#F0E442",
+    "blue": "#0072B2",
+    "vermillion": "#D55E00",
+    "reddish purple": "#CC79A7",
+}
+
+#: The order in which the dashboards use the palette (yellow last: weak on a white projector).
+PALETTE = [OKABE_ITO[name] for name in
+           ("blue", "orange", "bluish green", "vermillion", "reddish purple", "sky blue", "black", "yellow")]
+
+#: Diverging colour map for signed matrices (the softmax Jacobian): ColorBrewer's RdBu, which is
+#: readable with red-green colour blindness; reversed so that positive is red.
+DIVERGING_CMAP = "RdBu_r"
+
+_FIGURE_NUMBERS = itertools.count(1)
+_PNG_VIEWERS = weakref.WeakKeyDictionary()   # figure -> callable(png_bytes), for the "png" mode
+
+
+def fonts(presentation=False):
+    """Font sizes (points) for a figure: larger when ``presentation`` is true (projector).
+
+    Examples
+    --------
+    >>> fonts().label < fonts(presentation=True).label
+    True
+    """
+    if presentation:
+        return SimpleNamespace(label=17, tick=15, title=18, value=15, note=14)
+    return SimpleNamespace(label=11, tick=10, title=12, value=10, note=9)
+
+
+def new_figure(nrows=1, ncols=1, *, size=(7.0, 3.6), presentation=False, mode="png",
+               width_ratios=None, height_ratios=None):
+    """Create a figure and its axes once, for a dashboard that will update it in place.
+
+    Parameters
+    ----------
+    nrows, ncols : int, default 1
+        The grid of axes.
+    size : (float, float), default (7.0, 3.6)
+        Width and height in inches at the normal size (100 dpi: 700 x 360 pixels).
+    presentation : bool, default False
+        Make the figure 1.4 times larger, for a projector.
+    mode : {"png", "canvas"}, default "png"
+        ``"canvas"`` attaches an ipympl canvas (a widget, ``fig.canvas``) to place in a layout;
+        ``"png"`` attaches a plain Agg canvas, rendered to PNG by :func:`redraw`.
+    width_ratios, height_ratios : sequence of float, optional
+        Relative sizes of the columns and rows.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    axes : Axes or ndarray of Axes
+        A single Axes for a 1 x 1 grid, otherwise an array shaped like the grid (squeezed).
+    """
+    if mode not in ("png", "canvas"):
+        raise ValueError(f"mode must be 'png' or 'canvas', got {mode!r}")
+    scale = 1.4 if presentation else 1.0
+    fig = Figure(figsize=(size[0] * scale, size[1] * scale), dpi=100, layout="constrained")
+    if mode == "canvas":
+        _attach_ipympl_canvas(fig)
+    else:
+        FigureCanvasAgg(fig)
+    axes = fig.subplots(nrows, ncols, gridspec_kw={"width_ratios": width_ratios, "height_ratios": height_ratios})
+    return fig, axes
+
+
+def _attach_ipympl_canvas(fig):
+    """Give ``fig`` an ipympl canvas widget, without registering it with pyplot."""
+    import matplotlib.pyplot as plt
+    from ipympl.backend_nbagg import new_figure_manager_given_figure
+
+    with plt.ioff(), warnings.catch_warnings():
+        # ipympl's toolbar passes its canvas on to traitlets, which warns about it (ipympl 0.10).
+        warnings.filterwarnings("ignore", message="Passing unrecognized arguments", category=DeprecationWarning)
+        new_figure_manager_given_figure(next(_FIGURE_NUMBERS), fig)
+    canvas = fig.canvas
+    canvas.header_visible = False     # no "Figure 1" title bar
+    canvas.footer_visible = False
+    canvas.resizable = False          # the layout is fixed; a resize would re-run it
+    canvas.toolbar_position = "right"
+    return canvas
+
+
+def label_axes(ax, xlabel, ylabel, title=None, presentation=False):
+    """Label both axes (and optionally the title) at the right size; every axis gets a label.
+
+    Change the title later with ``ax.title.set_text(...)``.
+    """
+    f = fonts(presentation)
+    ax.set_xlabel(xlabel, fontsize=f.label)
+    ax.set_ylabel(ylabel, fontsize=f.label)
+    # An explicit y keeps the title where it is, instead of re-placing it on every draw.
+    ax.set_title("" if title is None else title, fontsize=f.title, y=1.0)
+    ax.tick_params(labelsize=f.tick)
+
+
+def probability_bars(ax, labels, *, color=PALETTE[0], offset=0.0, width=0.8, ylim=(0.0, 1.12),
+                     value_format="{:.3f}", presentation=False, label=None):
+    """Bars at 0, 1, ..., K-1 (height 0 at first) with a value written on each bar.
+
+    Parameters
+    ----------
+    ax : Axes
+    labels : sequence of str
+        One tick label per bar (a second group of bars next to the first one passes the same
+        labels again).
+    color : colour, default the palette's blue
+    offset, width : float
+        Shift of each bar from its integer position, and bar width (for grouped bars).
+    ylim : (float, float) or None, default (0, 1.12)
+        Fixed limits, so that heights can be compared as the values change (room on top for
+        the value labels). ``None`` leaves the limits alone.
+    value_format : str or None, default "{:.3f}"
+        Format of the value labels; ``None`` for no labels.
+    presentation : bool
+        Larger value labels.
+    label : str, optional
+        Legend entry.
+
+    Returns
+    -------
+    SimpleNamespace
+        ``bars`` (the BarContainer), ``texts`` (the value labels), ``value_format``, ``ax``:
+        pass it to :func:`set_heights` and :func:`remove_bars`.
+    """
+    k = len(labels)
+    x = np.arange(k) + offset
+    bars = ax.bar(x, np.zeros(k), width=width, color=color, edgecolor="black", linewidth=0.6, label=label)
+    texts = []
+    if value_format is not None:
+        size = fonts(presentation).value
+        texts = [ax.text(xi, 0.0, "", ha="center", va="bottom", fontsize=size) for xi in x]
+    ax.set_xticks(np.arange(k), labels)
+    ax.set_xlim(-0.6, k - 0.4)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    return SimpleNamespace(ax=ax, bars=bars, texts=texts, value_format=value_format)
+
+
+def set_heights(group, values):
+    """Set the bar heights of a :func:`probability_bars` group, and move/rewrite its labels.
+
+    A negative value is drawn downwards with its label below the bar.
+    """
+    values = np.asarray(values, dtype=float)
+    if len(values) != len(group.bars):
+        raise ValueError(f"values has {len(values)} entries for {len(group.bars)} bars")
+    lo, hi = group.ax.get_ylim()
+    pad = 0.01 * (hi - lo)
+    for bar, v in zip(group.bars, values):
+        bar.set_height(v)
+    for text, bar, v in zip(group.texts, group.bars, values):
+        x = bar.get_x() + bar.get_width() / 2
+        text.set_position((x, v + pad if v >= 0 else v - pad))
+        text.set_verticalalignment("bottom" if v >= 0 else "top")
+        text.set_text(group.value_format.format(v))
+
+
+def highlight(group, mask, color=PALETTE[0], highlight_color=PALETTE[1]):
+    """Colour the bars where ``mask`` is true with ``highlight_color`` (e.g. the most probable)."""
+    for bar, on in zip(group.bars, mask):
+        bar.set_facecolor(highlight_color if on else color)
+
+
+def remove_bars(group):
+    """Take a bar group (and its value labels) off its axes, e.g. before a different count."""
+    group.bars.remove()
+    for text in group.texts:
+        text.remove()
+
+
+def curve_with_marker(ax, x, y, *, color=PALETTE[0], marker_color=PALETTE[3], label=None, logx=False):
+    """A fixed curve y(x) and a marker that :func:`move_marker` moves along it.
+
+    Returns
+    -------
+    line, marker : Line2D, Line2D
+    """
+    (line,) = ax.plot(x, y, color=color, linewidth=2, label=label)
+    (marker,) = ax.plot([x[0]], [y[0]], "o", color=marker_color, markersize=10, markeredgecolor="black", zorder=5)
+    if logx:
+        ax.set_xscale("log")
+    return line, marker
+
+
+def move_marker(marker, x, y):
+    """Put ``marker`` (from :func:`curve_with_marker`) at the point (x, y)."""
+    marker.set_data([x], [y])
+
+
+def reference_line(ax, y, text, *, color=OKABE_ITO["black"], presentation=False, x_text=None, va="bottom"):
+    """A dashed horizontal line at ``y`` with an annotation, e.g. a limit the curve approaches.
+
+    ``x_text`` is the annotation's x in axes coordinates (0 = left, default 0.02).
+    """
+    line = ax.axhline(y, color=color, linestyle="--", linewidth=1.2)
+    note = ax.text(0.02 if x_text is None else x_text, y, " " + text, transform=ax.get_yaxis_transform(),
+                   color=color, fontsize=fonts(presentation).note, va=va, ha="left")
+    return line, note
+
+
+def vocabulary_stairs(ax, values, *, color=PALETTE[0], fill=False, label=None):
+    """A distribution over many categories (a vocabulary) as one step line, not K bars.
+
+    One ``StepPatch`` costs about the same to draw for 10 or 10 000 categories, where 1000 bars
+    take several times longer; update it with ``patch.set_data(new_values)``.
+    """
+    values = np.asarray(values, dtype=float)
+    return ax.stairs(values, np.arange(len(values) + 1), color=color, fill=fill, label=label, linewidth=1.5)
+
+
+def heatmap(ax, matrix, *, vmin, vmax, labels=None, cmap=DIVERGING_CMAP, colorbar_label="",
+            presentation=False):
+    """A matrix as an image with FIXED colour limits and a colour bar; update with ``set_data``.
+
+    Fixed limits matter: with automatic limits the same colour would mean a different number
+    after every update.
+
+    Returns
+    -------
+    image : AxesImage
+    colorbar : Colorbar
+    """
+    image = ax.imshow(np.asarray(matrix, dtype=float), vmin=vmin, vmax=vmax, cmap=cmap)
+    colorbar = ax.figure.colorbar(image, ax=ax, shrink=0.9)
+    colorbar.set_label(colorbar_label, fontsize=fonts(presentation).label)
+    colorbar.ax.tick_params(labelsize=fonts(presentation).tick)
+    if labels is not None:
+        ax.set_xticks(np.arange(len(labels)), labels)
+        ax.set_yticks(np.arange(len(labels)), labels)
+    return image, colorbar
+
+
+def attach_png_viewer(fig, viewer):
+    """Register ``viewer(png_bytes)``, called by :func:`redraw` with each new rendering of ``fig``."""
+    _PNG_VIEWERS[fig] = viewer
+
+
+def render_png(fig):
+    """The figure as PNG bytes (fast zlib level: the image is redrawn on every change)."""
+    buffer = io.BytesIO()
+    fig.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
+
+
+def redraw(fig):
+    """Show the current state of ``fig``: repaint the live canvas, or re-render the PNG.
+
+    With a PNG viewer attached (see :func:`attach_png_viewer`) the figure is rendered once to PNG
+    and handed to it. Otherwise ``fig.canvas.draw_idle()`` asks the canvas to repaint when it
+    is next idle (ipympl then sends the new image to the browser).
+    """
+    viewer = _PNG_VIEWERS.get(fig)
+    if viewer is not None:
+        viewer(render_png(fig))
+    else:
+        fig.canvas.draw_idle()
+
+
+def relayout(fig):
+    """Lay the figure out once (constrained layout), then freeze the result.
+
+    With a layout engine on, matplotlib recomputes the whole layout on every draw, from the
+    sizes of all the texts: more than half the cost of a redraw here. Nothing moves between
+    updates, so the dashboards freeze the layout after building the figure, and call this
+    again only when tick labels change (a new number of categories). The frozen positions are
+    fractions of the figure, so they stay right when the browser asks for a sharper image
+    (a larger dpi on a high-resolution screen).
+    """
+    fig.set_layout_engine("constrained")
+    fig.draw_without_rendering()
+    fig.set_layout_engine("none")
+
+
+def is_live_canvas(fig):
+    """True when ``fig`` has an ipympl canvas widget (the "canvas" mode)."""
+    return type(fig.canvas).__module__.startswith("ipympl")

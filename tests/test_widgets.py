@@ -1,0 +1,658 @@
+"""Widget-logic tests: build each dashboard without a browser, move its controls, read its artists.
+
+Everything runs with no frontend (matplotlib's Agg renderer underneath). Tests that touch the
+figure run in both figure modes: "png" (an Output widget showing a PNG) and "canvas" (the live
+ipympl canvas embedded in the layout). The expected numbers always come from softmax_lab's
+math functions, computed here independently of the dashboard.
+"""
+
+import base64
+import html
+import subprocess
+import sys
+import warnings
+
+import matplotlib
+import numpy as np
+import pytest
+
+pytest.importorskip("ipywidgets")
+pytest.importorskip("ipympl")
+
+import ipywidgets  # noqa: E402
+
+from softmax_lab import cross_entropy, cross_entropy_grad, entropy, sigmoid, softmax, softmax_jacobian  # noqa: E402
+from softmax_lab import plots  # noqa: E402
+from softmax_lab import widgets as W  # noqa: E402
+
+DASHBOARDS = {
+    "logit_explorer": W.logit_explorer,
+    "temperature_explorer": W.temperature_explorer,
+    "sigmoid_vs_softmax": W.sigmoid_vs_softmax,
+    "gradient_stepper": W.gradient_stepper,
+}
+
+
+@pytest.fixture(autouse=True)
+def _restore_figure_state(monkeypatch):
+    """Every test starts with no chosen mode and no env override, and gets the backend back."""
+    monkeypatch.delenv(W.ENV_VAR, raising=False)
+    monkeypatch.setattr(W, "_chosen_mode", None)
+    backend = matplotlib.get_backend()
+    yield
+    matplotlib.use(backend)
+
+
+@pytest.fixture(params=["png", "canvas"])
+def mode(request):
+    """Run the test in both figure modes, chosen the way a notebook does (setup_figures)."""
+    assert W.setup_figures(request.param) == request.param
+    return request.param
+
+
+def heights(group):
+    return np.array([bar.get_height() for bar in group.bars])
+
+
+def texts(group):
+    return [t.get_text() for t in group.texts]
+
+
+def png_outputs(dash):
+    """The PNG (bytes) shown in the dashboard's Output widget, in "png" mode."""
+    out = dash.figure_view
+    assert isinstance(out, ipywidgets.Output)
+    (item,) = out.outputs
+    return base64.b64decode(item["data"]["image/png"])
+
+
+def message_text(dash):
+    return html.unescape(dash.message.value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lazy imports and the figure mode
+# ---------------------------------------------------------------------------------------------
+
+def test_import_softmax_lab_does_not_import_matplotlib_or_ipywidgets():
+    code = ("import sys, softmax_lab; "
+            "bad = [m for m in ('matplotlib', 'ipywidgets', 'ipympl') if m in sys.modules]; "
+            "print(', '.join(bad)); sys.exit(1 if bad else 0)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, f"import softmax_lab imported: {result.stdout.strip()} {result.stderr.strip()}"
+
+
+def test_env_var_forces_the_mode_of_auto(monkeypatch):
+    monkeypatch.setenv(W.ENV_VAR, "png")
+    assert W.setup_figures() == "png"
+    assert W.logit_explorer().figure_mode == "png"
+    monkeypatch.setenv(W.ENV_VAR, "canvas")
+    assert W.setup_figures() == "canvas"
+    assert W.logit_explorer().figure_mode == "canvas"
+
+
+def test_env_var_is_used_without_setup(monkeypatch):
+    monkeypatch.setenv(W.ENV_VAR, "canvas")
+    assert W.current_figure_mode() == "canvas"
+    monkeypatch.setenv(W.ENV_VAR, "PNG")
+    assert W.current_figure_mode() == "png"
+
+
+def test_explicit_mode_wins_over_env_var(monkeypatch):
+    monkeypatch.setenv(W.ENV_VAR, "canvas")
+    assert W.setup_figures("png") == "png"
+
+
+def test_bad_mode_and_bad_env_var_are_errors(monkeypatch):
+    with pytest.raises(ValueError, match="mode"):
+        W.setup_figures("svg")
+    monkeypatch.setenv(W.ENV_VAR, "widget")
+    with pytest.raises(ValueError, match=W.ENV_VAR):
+        W.setup_figures()
+
+
+def test_auto_picks_png_in_colab(monkeypatch):
+    monkeypatch.setitem(sys.modules, "google.colab", object())
+    assert W.setup_figures() == "png"
+
+
+def test_auto_picks_png_without_ipympl_and_canvas_with_it(monkeypatch):
+    monkeypatch.setattr(W, "_ipympl_installed", lambda: False)
+    assert W.setup_figures() == "png"
+    with pytest.raises(ImportError, match="ipympl"):
+        W.setup_figures("canvas")
+    monkeypatch.setattr(W, "_ipympl_installed", lambda: True)
+    assert W.setup_figures() == "canvas"
+    assert matplotlib.get_backend() == W.IPYMPL_BACKEND   # canvas mode activates ipympl
+
+
+def test_without_setup_the_active_backend_decides():
+    matplotlib.use("agg")
+    assert W.current_figure_mode() == "png"
+    matplotlib.use(W.IPYMPL_BACKEND)
+    assert W.current_figure_mode() == "canvas"
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_every_dashboard_works_in_both_modes(name, mode):
+    dash = DASHBOARDS[name]()
+    assert isinstance(dash, ipywidgets.VBox)
+    assert dash.figure_mode == mode
+
+    def contains(box, widget):
+        return any(child is widget or (isinstance(child, ipywidgets.Box) and contains(child, widget))
+                   for child in box.children)
+
+    if mode == "canvas":
+        assert dash.figure_view is dash.figure.canvas
+        assert plots.is_live_canvas(dash.figure)
+        assert contains(dash, dash.figure.canvas)
+    else:
+        assert not plots.is_live_canvas(dash.figure)
+        assert contains(dash, dash.figure_view)
+        png = png_outputs(dash)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+        width, height = (int(round(v)) for v in dash.figure.bbox.size)
+        assert int.from_bytes(png[16:20], "big") == width and int.from_bytes(png[20:24], "big") == height
+
+
+def test_png_mode_shows_a_new_image_after_a_change():
+    W.setup_figures("png")
+    dash = W.logit_explorer()
+    before = png_outputs(dash)
+    dash.sliders[2].value = 9.0
+    after = png_outputs(dash)
+    assert after != before
+    # and the new image is the figure as it is now
+    assert after == plots.render_png(dash.figure)
+
+
+def test_canvas_mode_asks_the_canvas_to_repaint(monkeypatch):
+    W.setup_figures("canvas")
+    dash = W.logit_explorer()
+    calls = []
+    monkeypatch.setattr(dash.figure.canvas, "draw_idle", lambda *a, **k: calls.append(1))
+    dash.sliders[0].value = -3.0
+    assert calls, "moving a slider did not repaint the live canvas"
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_every_axis_is_labelled(name):
+    dash = DASHBOARDS[name]()
+    for ax in dash.figure.axes:
+        is_colorbar = ax.get_label() == "<colorbar>"
+        if is_colorbar:
+            assert ax.get_ylabel() or ax.get_xlabel()
+        else:
+            assert ax.get_xlabel() and ax.get_ylabel(), f"unlabelled axis in {name}"
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_presentation_makes_figure_and_fonts_larger(name):
+    normal, big = DASHBOARDS[name](), DASHBOARDS[name](presentation=True)
+    assert big.figure.get_figwidth() > normal.figure.get_figwidth()
+    assert big.figure.axes[0].xaxis.label.get_fontsize() > normal.figure.axes[0].xaxis.label.get_fontsize()
+    assert "softmax-lab-presentation" in big._dom_classes
+    assert "softmax-lab-presentation" not in normal._dom_classes
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_slider_descriptions_have_room(name):
+    dash = DASHBOARDS[name]()
+    sliders = [w for w in _all_widgets(dash) if isinstance(w, (ipywidgets.FloatSlider, ipywidgets.FloatLogSlider))]
+    assert sliders
+    for s in sliders:
+        width = s.style.description_width
+        assert width.endswith("ch") and int(width[:-2]) >= len(s.description), (s.description, width)
+
+
+def _all_widgets(box):
+    for child in box.children:
+        yield child
+        if isinstance(child, ipywidgets.Box):
+            yield from _all_widgets(child)
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors inside callbacks are shown, not lost
+# ---------------------------------------------------------------------------------------------
+
+_POKES = {"n": 0}
+
+
+def _poke(dash):
+    """Move the main control of a dashboard (to a new value each time), as a learner would."""
+    _POKES["n"] += 1
+    value = 0.5 + 0.25 * (_POKES["n"] % 8)
+    if isinstance(dash, W.LogitExplorer):
+        dash.sliders[0].value = value
+    elif isinstance(dash, W.TemperatureExplorer):
+        dash.temperature.value = value
+    elif isinstance(dash, W.SigmoidVsSoftmax):
+        dash.z0.value = value
+    else:
+        dash.step_button.click()
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_callback_error_is_shown_in_the_dashboard(name, mode, monkeypatch):
+    dash = DASHBOARDS[name]()
+
+    def broken(*args, **kwargs):
+        raise ArithmeticError("simulated failure in the maths")
+
+    monkeypatch.setattr(plots, "set_heights", broken)
+    _poke(dash)                               # must not raise: the error goes to the dashboard
+    assert "simulated failure in the maths" in html.unescape(dash.error.value)
+    assert "ArithmeticError" in dash.error.value
+    assert isinstance(dash.errors[-1], ArithmeticError)
+    details = "".join(o.get("text", "") for o in dash.error_details.outputs)
+    assert "Traceback" in details and "simulated failure" in details
+    assert dash.error_details.layout.display is None      # visible
+
+    monkeypatch.undo()                        # the maths works again: the banner goes away
+    _poke(dash)
+    assert dash.error.value == ""
+    assert len(dash.errors) == 1
+
+
+# ---------------------------------------------------------------------------------------------
+# Logit explorer
+# ---------------------------------------------------------------------------------------------
+
+def test_logit_explorer_default_is_the_cat_example():
+    dash = W.logit_explorer()
+    assert dash.labels == ["mat", "floor", "roof"]
+    assert [s.description for s in dash.sliders] == ["mat", "floor", "roof"]
+    assert [s.value for s in dash.sliders] == [2.0, 1.0, 0.1]
+    assert all(s.min == -10 and s.max == 10 for s in dash.sliders)
+    assert [t.get_text() for t in dash.bars.ax.get_xticklabels()] == ["mat", "floor", "roof"]
+
+
+def test_logit_explorer_bars_follow_the_sliders(mode):
+    dash = W.logit_explorer()
+    figure, ax, bars = dash.figure, dash.bars.ax, dash.bars.bars
+    dash.sliders[0].value = -1.5
+    dash.sliders[2].value = 4.25
+    expected = softmax([-1.5, 1.0, 4.25])
+    np.testing.assert_allclose(heights(dash.bars), expected, rtol=1e-12)
+    np.testing.assert_allclose(dash.probabilities, expected, rtol=1e-12)
+    assert texts(dash.bars) == [f"{p:.3f}" for p in expected]
+    assert dash.figure is figure and dash.bars.ax is ax and dash.bars.bars is bars   # updated in place
+    assert dash.figure.axes == [ax]
+    # the most probable bar is highlighted
+    assert [b.get_facecolor() for b in bars].count(bars[2].get_facecolor()) == 1
+
+
+def test_logit_explorer_value_labels_sit_on_their_bars():
+    dash = W.logit_explorer()
+    for bar, text in zip(dash.bars.bars, dash.bars.texts):
+        x, y = text.get_position()
+        assert x == pytest.approx(bar.get_x() + bar.get_width() / 2)
+        assert y == pytest.approx(bar.get_height(), abs=0.03) and y >= bar.get_height()
+
+
+def test_logit_explorer_readouts():
+    dash = W.logit_explorer()
+    dash.sliders[1].value = 3.0
+    p = softmax([2.0, 3.0, 0.1])
+    h = float(entropy(p))
+    text = html.unescape(dash.readout.value)
+    assert f"{h:.4f} nats" in text
+    assert f"{h / np.log(2):.4f} bits" in text
+    assert f"{p.max():.4f} (floor)" in text
+    assert f"{p.sum():.6f}" in text and "1.000000" in text
+
+
+def test_logit_explorer_temperature():
+    dash = W.logit_explorer(temperature=0.5)
+    np.testing.assert_allclose(heights(dash.bars), softmax([2.0, 1.0, 0.1], temperature=0.5))
+    with pytest.raises(ValueError, match="temperature"):
+        W.logit_explorer(temperature=0)
+
+
+def test_shift_moves_the_logits_but_not_the_distribution(mode):
+    dash = W.logit_explorer()
+    before = heights(dash.bars)
+    dash.shift.value = 7.5
+    np.testing.assert_allclose(dash.logits, [9.5, 8.5, 7.6])
+    np.testing.assert_allclose(heights(dash.bars), before, rtol=1e-12)
+    assert "9.50, 8.50, 7.60" in dash.readout.value
+    dash.shift.value = -10.0
+    np.testing.assert_allclose(heights(dash.bars), before, rtol=1e-12)
+
+
+def test_typed_logits_with_the_same_count_update_sliders_not_artists(mode):
+    dash = W.logit_explorer()
+    bars, sliders, figure = dash.bars.bars, list(dash.sliders), dash.figure
+    dash.logits_text.value = "0.5, -2, 3"
+    assert [s.value for s in dash.sliders] == [0.5, -2.0, 3.0]
+    np.testing.assert_allclose(heights(dash.bars), softmax([0.5, -2.0, 3.0]))
+    assert dash.sliders == sliders and dash.bars.bars is bars and dash.figure is figure
+    assert message_text(dash) == ""
+
+
+def test_typed_logits_with_a_new_count_rebuild_bars_in_the_same_figure(mode):
+    dash = W.logit_explorer()
+    figure, ax = dash.figure, dash.bars.ax
+    dash.logits_text.value = "1 2 3 4 5"
+    assert len(dash.sliders) == 5 and len(dash.bars.bars) == 5 and len(dash.bars.texts) == 5
+    assert dash.labels == ["mat", "floor", "roof", "word 4", "word 5"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == dash.labels
+    np.testing.assert_allclose(heights(dash.bars), softmax([1, 2, 3, 4, 5]))
+    assert dash.figure is figure and dash.bars.ax is ax and figure.axes == [ax]
+    assert len(ax.patches) == 5 and len(ax.texts) == 5          # the old bars are gone
+    assert dash.labels_text.value == "mat, floor, roof, word 4, word 5"
+    dash.logits_text.value = "0, 1"
+    assert dash.labels == ["mat", "floor"] and len(ax.patches) == 2
+    dash.sliders[1].value = -4.0                                  # the new sliders are wired
+    np.testing.assert_allclose(heights(dash.bars), softmax([0.0, -4.0]))
+
+
+@pytest.mark.parametrize("typed, complaint", [
+    ("1e308", "outside the range"),
+    ("2, 1e308", "outside the range"),
+    ("2, 1e400", "not a finite number"),
+    ("nan, 1", "not a finite number"),
+    ("inf, 1", "not a finite number"),
+    ("-inf 0", "not a finite number"),
+    ("a, b", "'a' is not a number"),
+    ("2, 1, 0.1x", "'0.1x' is not a number"),
+    ("__import__('os').system('true')", "not a number"),
+    ("", "at least 2"),
+    ("   ,, ", "at least 2"),
+    ("3", "at least 2"),
+    (", ".join(["1"] * 40), "at most 12"),
+    ("11, 0", "outside the range"),
+    ("1" * 1000, "characters"),
+])
+def test_garbage_logits_are_refused_and_the_dashboard_keeps_working(typed, complaint, mode):
+    dash = W.logit_explorer()
+    dash.sliders[0].value = 1.5
+    state = (list(dash.labels), dash.logits.copy(), heights(dash.bars))
+    dash.logits_text.value = typed
+    assert complaint in message_text(dash)
+    assert "logits not changed" in message_text(dash)
+    assert dash.labels == state[0] and len(dash.sliders) == 3
+    np.testing.assert_array_equal(dash.logits, state[1])
+    np.testing.assert_array_equal(heights(dash.bars), state[2])
+    assert dash.errors == []
+    # still alive: a good value works and clears the message
+    dash.logits_text.value = "0, 0, 1"
+    np.testing.assert_allclose(heights(dash.bars), softmax([0.0, 0.0, 1.0]))
+    assert message_text(dash) == ""
+
+
+def test_typed_labels_rename_or_change_the_count(mode):
+    dash = W.logit_explorer()
+    bars = dash.bars.bars
+    dash.labels_text.value = "rug, sofa, bed"
+    assert dash.labels == ["rug", "sofa", "bed"] and dash.bars.bars is bars
+    assert [s.description for s in dash.sliders] == ["rug", "sofa", "bed"]
+    assert [t.get_text() for t in dash.bars.ax.get_xticklabels()] == ["rug", "sofa", "bed"]
+    dash.labels_text.value = "rug, sofa, bed, chair"
+    assert len(dash.sliders) == 4 and [s.value for s in dash.sliders] == [2.0, 1.0, 0.1, 0.0]
+    np.testing.assert_allclose(heights(dash.bars), softmax([2.0, 1.0, 0.1, 0.0]))
+    assert dash.logits_text.value == "2, 1, 0.1, 0"
+
+
+@pytest.mark.parametrize("typed, complaint", [
+    ("", "at least 2"),
+    ("mat", "at least 2"),
+    ("mat, mat", "appears twice"),
+    ("mat, " + "x" * 40, "longer than"),
+    (", ".join(f"w{i}" for i in range(13)), "at most 12"),
+])
+def test_garbage_labels_are_refused(typed, complaint):
+    dash = W.logit_explorer()
+    dash.labels_text.value = typed
+    assert complaint in message_text(dash) and "labels not changed" in message_text(dash)
+    assert dash.labels == ["mat", "floor", "roof"]
+
+
+def test_labels_with_dollar_signs_do_not_break_the_figure():
+    dash = W.logit_explorer()
+    dash.labels_text.value = "$5, $10, 20$"
+    plots.render_png(dash.figure)            # mathtext would fail to parse an unescaped '$'
+    assert dash.labels == ["$5", "$10", "20$"]
+    assert dash.errors == []
+
+
+def test_logit_explorer_checks_its_arguments():
+    with pytest.raises(ValueError, match="logits"):
+        W.logit_explorer([1.0])
+    with pytest.raises(ValueError, match="logits"):
+        W.logit_explorer(np.arange(13.0) / 10)
+    with pytest.raises(ValueError, match="logits"):
+        W.logit_explorer([1.0, np.nan])
+    with pytest.raises(ValueError, match="logits"):
+        W.logit_explorer([1.0, 50.0])
+    with pytest.raises(ValueError, match="labels"):
+        W.logit_explorer([1.0, 2.0], ["a", "b", "c"])
+    with pytest.raises(TypeError, match="labels"):
+        W.logit_explorer([1.0, 2.0], "ab")
+    dash = W.logit_explorer([0.0, 1.0, 2.0, 3.0])
+    assert dash.labels == ["word 1", "word 2", "word 3", "word 4"]
+
+
+def test_parse_logits_and_labels_directly():
+    np.testing.assert_array_equal(W.parse_logits(" 1;2 ,\t3 "), [1.0, 2.0, 3.0])
+    np.testing.assert_array_equal(W.parse_logits("-10, 10"), [-10.0, 10.0])
+    with pytest.raises(TypeError):
+        W.parse_logits([1, 2])
+    assert W.parse_labels(" a , b ") == ["a", "b"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Temperature explorer
+# ---------------------------------------------------------------------------------------------
+
+def test_temperature_explorer_slider_is_logarithmic():
+    dash = W.temperature_explorer()
+    assert isinstance(dash.temperature, ipywidgets.FloatLogSlider)
+    assert dash.temperature.base ** dash.temperature.min == pytest.approx(0.01)
+    assert dash.temperature.base ** dash.temperature.max == pytest.approx(100)
+    assert dash.temperature.value == 1.0
+
+
+@pytest.mark.parametrize("t", [0.37, 3.0])
+def test_temperature_explorer_bars_and_markers_follow_t(t, mode):
+    dash = W.temperature_explorer()
+    figure, marker = dash.figure, dash.entropy_marker
+    dash.temperature.value = t
+    p = softmax([2.0, 1.0, 0.1], temperature=t)
+    np.testing.assert_allclose(heights(dash.bars), p)
+    x, y = dash.entropy_marker.get_data()
+    assert x[0] == pytest.approx(t) and y[0] == pytest.approx(float(entropy(p)))
+    x, y = dash.max_probability_marker.get_data()
+    assert x[0] == pytest.approx(t) and y[0] == pytest.approx(p.max())
+    assert dash.figure is figure and dash.entropy_marker is marker
+    assert f"T = {t:.3g}" in dash._bar_title.get_text()
+
+
+def test_temperature_curves_are_computed_once_from_softmax_lab():
+    dash = W.temperature_explorer([1.0, -2.0, 0.5, 3.0])
+    assert dash.grid[0] == pytest.approx(0.01) and dash.grid[-1] == pytest.approx(100)
+    i = 100
+    p = softmax([1.0, -2.0, 0.5, 3.0], temperature=dash.grid[i])
+    assert dash.entropy_curve[i] == pytest.approx(float(entropy(p)))
+    assert dash.max_probability_curve[i] == pytest.approx(p.max())
+    lines = [line for ax in dash.figure.axes for line in ax.get_lines()]
+    ys = [line.get_ydata() for line in lines]
+    assert any(np.array_equal(y, dash.entropy_curve) for y in ys)
+    assert any(np.array_equal(y, dash.max_probability_curve) for y in ys)
+
+
+def test_temperature_explorer_is_stable_at_the_smallest_t():
+    dash = W.temperature_explorer([10.0, 9.99, -10.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dash.temperature.value = 0.01
+        plots.render_png(dash.figure)
+    p = heights(dash.bars)
+    assert np.isfinite(p).all() and np.isfinite(dash.entropy_curve).all()
+    np.testing.assert_allclose(p, softmax([10.0, 9.99, -10.0], temperature=0.01))
+    assert p[0] > 0.7 and p[2] == 0.0
+    assert dash.errors == []
+
+
+def test_temperature_explorer_shows_both_limits():
+    dash = W.temperature_explorer()
+    k = 3
+    hlines = {round(float(line.get_ydata()[0]), 6) for ax in dash.figure.axes for line in ax.get_lines()
+              if line.get_linestyle() == "--"}
+    assert {round(np.log(k), 6), 0.0, round(1 / k, 6), 1.0} <= hlines
+    notes = " ".join(t.get_text() for ax in dash.figure.axes for t in ax.texts)
+    assert "uniform" in notes and "argmax" in notes and "log K = 1.099" in notes
+    dash.temperature.value = 100
+    np.testing.assert_allclose(heights(dash.bars), 1 / k, atol=0.01)
+    dash.temperature.value = 0.01
+    np.testing.assert_allclose(heights(dash.bars), [1, 0, 0], atol=1e-12)
+
+
+def test_temperature_limits_with_a_tie_at_the_top():
+    dash = W.temperature_explorer([1.0, 1.0, -1.0])
+    notes = " ".join(t.get_text() for ax in dash.figure.axes for t in ax.texts)
+    assert "1/2" in notes and "log 2" in notes
+    dash.temperature.value = 0.01
+    np.testing.assert_allclose(heights(dash.bars), [0.5, 0.5, 0.0], atol=1e-12)
+
+
+# ---------------------------------------------------------------------------------------------
+# Sigmoid versus softmax
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("z0, z1", [(0.0, 0.0), (-3.0, 2.5), (9.0, -9.0)])
+def test_two_class_softmax_bar_equals_the_sigmoid_bar(z0, z1, mode):
+    dash = W.sigmoid_vs_softmax()
+    figure = dash.figure
+    dash.z0.value, dash.z1.value = z0, z1
+    expected = float(softmax([z0, z1])[1])
+    assert expected == pytest.approx(float(sigmoid(z1 - z0)), abs=1e-15)
+    np.testing.assert_allclose(heights(dash.pair_bars), [expected, expected], rtol=1e-12)
+    assert texts(dash.pair_bars) == [f"{expected:.3f}"] * 2
+    assert f"{expected:.6f}" in dash.readout.value
+    assert dash.figure is figure
+
+
+def test_multi_label_sigmoids_are_free_and_the_softmax_sums_to_one(mode):
+    dash = W.sigmoid_vs_softmax()
+    values = [3.0, 2.0, 1.0, 0.5]
+    for s, v in zip(dash.label_sliders, values):
+        s.value = v
+    np.testing.assert_allclose(heights(dash.multi_sigmoid_bars), sigmoid(values))
+    np.testing.assert_allclose(heights(dash.multi_softmax_bars), softmax(values))
+    s_sum = float(sigmoid(values).sum())
+    assert s_sum > 1
+    assert f"sigmoids {s_sum:.2f}" in dash._multi_title.get_text()
+    assert "softmax 1.00" in dash._multi_title.get_text()
+    assert f"{s_sum:.4f}" in dash.readout.value
+    for s in dash.label_sliders:
+        s.value = -5.0
+    assert heights(dash.multi_sigmoid_bars).sum() < 0.1          # all "no": the sum is free
+    assert heights(dash.multi_softmax_bars).sum() == pytest.approx(1.0)
+
+
+# ---------------------------------------------------------------------------------------------
+# Gradient stepper
+# ---------------------------------------------------------------------------------------------
+
+def test_gradient_stepper_shows_p_y_and_the_gradient(mode):
+    dash = W.gradient_stepper([0.1, 1.0, 2.0], target=0)
+    p = softmax([0.1, 1.0, 2.0])
+    np.testing.assert_allclose(heights(dash.probability_bars), p)
+    np.testing.assert_array_equal(heights(dash.target_bars), [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(heights(dash.gradient_bars), p - [1, 0, 0], atol=1e-12)
+    np.testing.assert_allclose(heights(dash.gradient_bars), cross_entropy_grad([0.1, 1.0, 2.0], 0))
+    np.testing.assert_allclose(dash.jacobian_image.get_array(), softmax_jacobian([0.1, 1.0, 2.0]))
+    assert dash.jacobian_image.get_clim() == (-0.25, 0.25)
+
+
+def test_step_applies_gradient_descent_and_the_loss_goes_down(mode):
+    dash = W.gradient_stepper([0.1, 1.0, 2.0], target=0, learning_rate=0.5)
+    figure, image, line = dash.figure, dash.jacobian_image, dash.loss_line
+    z = np.array([0.1, 1.0, 2.0])
+    for _ in range(5):
+        dash.step_button.click()
+        z = z - 0.5 * cross_entropy_grad(z, 0)
+    np.testing.assert_allclose(dash.logits, z, rtol=1e-12)
+    losses = dash.loss_history
+    assert len(losses) == 6
+    assert losses[0] == pytest.approx(float(cross_entropy([0.1, 1.0, 2.0], 0)))
+    assert losses[-1] == pytest.approx(float(cross_entropy(z, 0)))
+    assert all(b < a for a, b in zip(losses, losses[1:]))
+    np.testing.assert_allclose(dash.loss_line.get_ydata(), losses)
+    np.testing.assert_array_equal(dash.loss_line.get_xdata(), np.arange(6))
+    np.testing.assert_allclose(dash.jacobian_image.get_array(), softmax_jacobian(z))
+    np.testing.assert_allclose(heights(dash.probability_bars), softmax(z))
+    assert dash.figure is figure and dash.jacobian_image is image and dash.loss_line is line
+    assert "after 5 step(s)" in dash.readout.value
+
+
+def test_learning_rate_slider_sets_the_step_size():
+    dash = W.gradient_stepper([0.1, 1.0, 2.0], target=0)
+    dash.learning_rate.value = 2.0
+    dash.step()
+    np.testing.assert_allclose(dash.logits, np.array([0.1, 1.0, 2.0]) - 2.0 * cross_entropy_grad([0.1, 1.0, 2.0], 0))
+
+
+def test_reset_and_target_change():
+    dash = W.gradient_stepper([0.1, 1.0, 2.0], target=0)
+    dash.step(), dash.step()
+    dash.reset_button.click()
+    np.testing.assert_array_equal(dash.logits, [0.1, 1.0, 2.0])
+    assert dash.loss_history == [pytest.approx(float(cross_entropy([0.1, 1.0, 2.0], 0)))]
+    assert len(dash.loss_line.get_xdata()) == 1
+    dash.step()
+    z = dash.logits.copy()
+    dash.target.value = 2
+    np.testing.assert_array_equal(heights(dash.target_bars), [0.0, 0.0, 1.0])
+    np.testing.assert_allclose(heights(dash.gradient_bars), softmax(z) - [0, 0, 1], atol=1e-12)
+    assert dash.loss_history == [pytest.approx(float(cross_entropy(z, 2)))]
+
+
+def test_gradient_stepper_checks_its_arguments():
+    with pytest.raises(ValueError, match="target"):
+        W.gradient_stepper(target=3)
+    with pytest.raises(ValueError, match="target"):
+        W.gradient_stepper(target=True)
+    with pytest.raises(ValueError, match="learning_rate"):
+        W.gradient_stepper(learning_rate=0)
+    with pytest.raises(ValueError, match="learning_rate"):
+        W.gradient_stepper(learning_rate=float("nan"))
+    with pytest.raises(ValueError, match="logits"):
+        W.gradient_stepper(logits=[1.0, float("inf")])
+
+
+def test_gradient_stepper_with_many_classes_has_no_cell_numbers():
+    dash = W.gradient_stepper(np.linspace(-2, 2, 8), target=3)
+    assert dash.jacobian_image.get_array().shape == (8, 8)
+    assert dash.labels[3] == "word 4"
+    dash.step()
+    np.testing.assert_allclose(dash.jacobian_image.get_array(), softmax_jacobian(dash.logits))
+
+
+# ---------------------------------------------------------------------------------------------
+# plots helpers
+# ---------------------------------------------------------------------------------------------
+
+def test_vocabulary_stairs_update_in_place():
+    fig, ax = plots.new_figure()
+    patch = plots.vocabulary_stairs(ax, np.full(1000, 1e-3))
+    new = softmax(np.linspace(0, 5, 1000))
+    patch.set_data(new)
+    np.testing.assert_allclose(patch.get_data().values, new)
+    assert len(ax.patches) == 1
+    plots.render_png(fig)
+
+
+def test_set_heights_refuses_a_wrong_length():
+    fig, ax = plots.new_figure()
+    group = plots.probability_bars(ax, ["a", "b"])
+    with pytest.raises(ValueError, match="2 bars"):
+        plots.set_heights(group, [0.2, 0.3, 0.5])
+
+
+def test_new_figure_refuses_an_unknown_mode():
+    with pytest.raises(ValueError, match="mode"):
+        plots.new_figure(mode="svg")
