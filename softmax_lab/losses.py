@@ -17,7 +17,7 @@ from ._checks import (
     check_probabilities,
     check_temperature,
 )
-from .functions import _prepare_logits, _shifted, _to_dtype
+from .functions import _exp_rows, _prepare_logits, _row_max, _row_sum, _shifted, _to_dtype
 
 __all__ = [
     "cross_entropy",
@@ -71,17 +71,32 @@ def _class_targets(targets, z, axis):
     raise TypeError(f"targets must be integer class indices or float probabilities, got dtype {t.dtype}")
 
 
-def _cross_entropy_parts(logits, targets, axis, temperature, label_smoothing, reduction):
-    """Everything both cross_entropy and its gradient need, with the class axis moved last.
+def _cross_entropy_inputs(logits, targets, axis, temperature, label_smoothing, reduction):
+    """Validate the arguments of cross_entropy and its gradient, reporting errors in this order.
 
-    Returns (log-probabilities, target kind, targets, smoothing, T, N, K, axis, dtype).
+    Returns (logits in their compute dtype, original dtype, axis, T, smoothing, target kind,
+    targets) as :func:`_class_targets` sorts them.
     """
     z, dtype, axis = _prepare_logits(logits, axis)
     t_scale = check_temperature(temperature)
     eps = _check_smoothing(label_smoothing)
     check_choice(reduction, "reduction", REDUCTIONS)
     kind, t = _class_targets(targets, z, axis)
+    return z, dtype, axis, t_scale, eps, kind, t
 
+
+def _masked_class_error(why):
+    return ValueError(f"targets give probability to a masked class (logit -inf): {why}, "
+                      f"so the loss would be infinite")
+
+
+def _cross_entropy_parts(z, dtype, axis, t_scale, eps, kind, t):
+    """Everything both cross_entropy and its gradient need, with the class axis moved last.
+
+    Takes what :func:`_cross_entropy_inputs` returns. This is the general path (probability
+    targets, label smoothing); class-index targets without smoothing take the fast paths below.
+    Returns (log-probabilities, target kind, targets, smoothing, T, N, K, axis, dtype).
+    """
     s = np.moveaxis(_shifted(z, axis, t_scale), axis, -1)          # (z - max) / T, classes last
     logp = s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True))   # log_softmax
     K = logp.shape[-1]
@@ -98,11 +113,74 @@ def _cross_entropy_parts(logits, targets, axis, temperature, label_smoothing, re
         if hit.any() or (eps > 0 and masked.any()):
             why = "label_smoothing spreads target mass over every class" if eps > 0 and not hit.any() else \
                 "a target puts probability on it"
-            raise ValueError(
-                f"targets give probability to a masked class (logit -inf): {why}, "
-                f"so the loss would be infinite"
-            )
+            raise _masked_class_error(why)
     return logp, kind, t, eps, t_scale, N, K, axis, dtype
+
+
+def _target_logits(z, t, axis):
+    """The logit of each target class (class indices ``t``), kept as a length-1 ``axis``.
+
+    Refuses a target on a masked class (logit -inf): its loss would be infinite.
+    """
+    target_z = np.take_along_axis(z, np.expand_dims(t, axis), axis=axis)
+    if np.isneginf(target_z).any():
+        raise _masked_class_error("a target puts probability on it")
+    return target_z
+
+
+def _general_nll(z, dtype, axis, t_scale, eps, kind, t):
+    """The loss of each prediction from a full log_softmax array (any targets, any smoothing)."""
+    logp, kind, t, eps, _, N, K, _, _ = _cross_entropy_parts(z, dtype, axis, t_scale, eps, kind, t)
+    with np.errstate(over="ignore"):
+        if kind == "index":
+            nll = -np.take_along_axis(logp, t[..., None], axis=-1)[..., 0]
+            if eps > 0:
+                smooth = -(eps / K) * np.sum(logp, axis=-1)
+                nll = smooth if eps == 1.0 else (1.0 - eps) * nll + smooth   # avoids 0 * inf
+        else:
+            y = t if eps == 0 else (1.0 - eps) * t + eps / K
+            nll = -np.sum(np.where(y > 0, y * np.where(y > 0, logp, 0.0), 0.0), axis=-1)
+    return nll
+
+
+def _index_nll(z, t, axis, temperature):
+    r"""Fast path of :func:`cross_entropy` for class-index targets without label smoothing.
+
+    A prediction's loss needs one log-probability, not K of them:
+
+    .. math:: \ell = \log \sum_j e^{(z_j - m)/T} - (z_t - m)/T
+
+    so the work is one ``exp`` pass and a row sum; no log_softmax array is written (the
+    general path writes K log-probabilities per prediction and then reads one). Both terms are
+    >= 0, so nothing cancels. Unlike :func:`softmax`, this keeps the shift in every row: the
+    sum's largest term is then exactly 1, so a confident, correct prediction gets its small loss
+    log(1 + tiny) with full accuracy, and exactly 0 when the other terms vanish (unshifted, the
+    sum would have to be rescaled by e^{-m}, an error of an ulp of 1 that can even make the loss
+    negative).
+    """
+    m = _row_max(z, axis)                        # refuses NaN, +inf and fully masked rows
+    target_z = _target_logits(z, t, axis)
+    e = _shifted(z, axis, temperature, m=m)
+    np.exp(e, out=e)
+    with np.errstate(over="ignore"):
+        nll = np.log(_row_sum(e, axis)) - _shifted(target_z, axis, temperature, m=m)   # (z_t - m)/T
+    return np.squeeze(nll, axis=axis)
+
+
+def _index_grad(z, t, axis, temperature):
+    """Fast path of :func:`cross_entropy_grad` for class-index targets without smoothing.
+
+    softmax(z/T) - one_hot(t), with the softmax computed as :func:`softmax` does (straight from
+    ``exp``, no log_softmax array and no ``exp(log p)`` round trip), then 1 subtracted in place
+    at each target.
+    """
+    m = _row_max(z, axis)
+    _target_logits(z, t, axis)                   # refuses a target on a masked class
+    g = _exp_rows(z, axis, temperature, m)
+    g /= _row_sum(g, axis)                       # p, as in softmax()
+    t = np.expand_dims(t, axis)
+    np.put_along_axis(g, t, np.take_along_axis(g, t, axis=axis) - 1.0, axis=axis)   # p - y
+    return g
 
 
 def _reduce(values, reduction, N):
@@ -168,18 +246,11 @@ def cross_entropy(logits, targets, axis=-1, temperature=1.0, label_smoothing=0.0
     >>> round(float(cross_entropy([1000.0, 0.0], 1)), 1)        # -log(softmax) would be inf
     1000.0
     """
-    logp, kind, t, eps, _, N, K, _, dtype = _cross_entropy_parts(
-        logits, targets, axis, temperature, label_smoothing, reduction)
+    inputs = _cross_entropy_inputs(logits, targets, axis, temperature, label_smoothing, reduction)
+    z, dtype, axis, t_scale, eps, kind, t = inputs
+    nll = _index_nll(z, t, axis, t_scale) if kind == "index" and eps == 0 else _general_nll(*inputs)
     with np.errstate(over="ignore"):
-        if kind == "index":
-            nll = -np.take_along_axis(logp, t[..., None], axis=-1)[..., 0]
-            if eps > 0:
-                smooth = -(eps / K) * np.sum(logp, axis=-1)
-                nll = smooth if eps == 1.0 else (1.0 - eps) * nll + smooth   # avoids 0 * inf
-        else:
-            y = t if eps == 0 else (1.0 - eps) * t + eps / K
-            nll = -np.sum(np.where(y > 0, y * np.where(y > 0, logp, 0.0), 0.0), axis=-1)
-        loss = _reduce(nll, reduction, N)
+        loss = _reduce(nll, reduction, max(nll.size, 1))   # N predictions (an empty batch has mean 0)
     return _to_dtype(np.asarray(loss), dtype)[()]
 
 
@@ -214,19 +285,25 @@ def cross_entropy_grad(logits, targets, axis=-1, temperature=1.0, label_smoothin
     array([[-0.134,  0.134],
            [-0.25 ,  0.25 ]])
     """
-    logp, kind, t, eps, t_scale, N, K, axis, dtype = _cross_entropy_parts(
+    z, dtype, axis, t_scale, eps, kind, t = _cross_entropy_inputs(
         logits, targets, axis, temperature, label_smoothing, reduction)
-    g = np.exp(logp)                                         # p
-    if kind == "index":
-        np.put_along_axis(g, t[..., None], np.take_along_axis(g, t[..., None], axis=-1) - (1.0 - eps), axis=-1)
-        if eps > 0:
-            g -= eps / K
+    if kind == "index" and eps == 0:
+        g = _index_grad(z, t, axis, t_scale)
     else:
-        g -= t if eps == 0 else (1.0 - eps) * t + eps / K
+        logp, kind, t, eps, t_scale, N, K, axis, dtype = _cross_entropy_parts(z, dtype, axis, t_scale, eps, kind, t)
+        g = np.exp(logp)                                     # p
+        if kind == "index":
+            np.put_along_axis(g, t[..., None], np.take_along_axis(g, t[..., None], axis=-1) - (1.0 - eps), axis=-1)
+            g -= eps / K
+        else:
+            g -= t if eps == 0 else (1.0 - eps) * t + eps / K
+        g = np.moveaxis(g, -1, axis)
+    N = max(g.size // g.shape[axis], 1)          # number of predictions (an empty batch has mean 0)
     scale = t_scale * (N if reduction == "mean" else 1)
-    with np.errstate(over="ignore"):
-        g /= np.float64(scale)         # float64: a Python float would be cast to float32 (T = 1e-300 -> 0)
-    return _to_dtype(np.moveaxis(g, -1, axis), dtype)
+    if scale != 1.0:
+        with np.errstate(over="ignore"):
+            g /= np.float64(scale)     # float64: a Python float would be cast to float32 (T = 1e-300 -> 0)
+    return _to_dtype(g, dtype)
 
 
 def _binary_parts(logits, targets, reduction):

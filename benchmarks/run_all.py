@@ -1,0 +1,33 @@
+"""Run every benchmarks/bench_*.py in turn, each in its own fresh interpreter (``make bench``).
+
+Benchmarks print ratios and are never pass/fail tests; this script only fails (exit status 1)
+if a benchmark script itself crashes, after running all the others.
+"""
+
+import pathlib
+import subprocess
+import sys
+import time
+
+
+def main():
+    here = pathlib.Path(__file__).resolve().parent
+    scripts = sorted(here.glob("bench_*.py"))
+    crashed = []
+    for script in scripts:
+        print(f"\n=== {script.name} ===", flush=True)
+        start = time.perf_counter()
+        result = subprocess.run([sys.executable, str(script)], cwd=here)
+        print(f"=== {script.name}: {time.perf_counter() - start:.0f} s"
+              + ("" if result.returncode == 0 else f", FAILED with exit status {result.returncode}"),
+              flush=True)
+        if result.returncode != 0:
+            crashed.append(script.name)
+    if crashed:
+        print(f"\n{len(crashed)} benchmark script(s) crashed: {', '.join(crashed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
