@@ -251,9 +251,21 @@ def test_log_softmax_extremes_round_to_minus_inf_without_warning(dtype, no_warni
     assert out[1] == -np.inf
 
 
-def test_log_softmax_float16_is_computed_in_float32():
-    # -60000 - 5000 = -65000 fits float16 only after rounding; computing in float16 would
-    # overflow the intermediate 65504 + 5000.
+def test_float16_is_computed_in_float32_and_rounded_once():
+    # Computed in float32 and rounded back, every float16 result is within half a unit in the
+    # last place (ulp) of the exact answer. Computed in float16 itself, the rounding errors of
+    # exp and of the sum pile up (about 5 ulps here for softmax, 1 ulp for log_softmax).
+    z = (np.random.default_rng(0).normal(size=(8, 1000)) * 3).astype(np.float16)
+    r = z.astype(np.float64) - z.astype(np.float64).max(axis=-1, keepdims=True)
+    exact_logp = r - np.log(np.exp(r).sum(axis=-1, keepdims=True))
+    for out, exact in ((softmax(z), np.exp(exact_logp)), (log_softmax(z), exact_logp)):
+        assert out.dtype == np.float16
+        ulp = np.spacing(np.abs(exact).astype(np.float16)).astype(np.float64)
+        assert (np.abs(out.astype(np.float64) - exact) / ulp).max() < 0.6
+
+
+def test_log_softmax_float16_near_the_end_of_its_range():
+    # log p = -60000 - 5000 = -65000 is still a float16 number (it rounds to -64992)
     z = np.array([5000.0, -60000.0], dtype=np.float16)
     out = log_softmax(z)
     assert out.dtype == np.float16

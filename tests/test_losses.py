@@ -229,6 +229,20 @@ def test_cross_entropy_extreme_temperatures(dtype, no_warnings):
     assert not np.isnan(cross_entropy_grad(z, 0, temperature=1e300)).any()
 
 
+def test_float16_mean_loss_when_the_sum_is_beyond_float16(no_warnings):
+    # 4096 losses of 20 add up to 81920, beyond float16's 65504: the sum rounds to inf, but the
+    # mean, 20, is an ordinary float16 number and must come out as 20.
+    z = np.tile(np.array([20.0, 0.0], dtype=np.float16), (4096, 1))
+    t = np.ones(4096, dtype=int)
+    loss = cross_entropy(z, t)
+    assert loss.dtype == np.float16
+    np.testing.assert_allclose(float(loss), 20.0, rtol=1e-3)
+    assert cross_entropy(z, t, reduction="sum") == np.inf
+    bce = binary_cross_entropy(np.full(4096, -20.0, dtype=np.float16), np.ones(4096))
+    assert bce.dtype == np.float16
+    np.testing.assert_allclose(float(bce), 20.0, rtol=1e-3)
+
+
 def test_label_smoothing_at_extremes_gives_inf_not_nan(no_warnings):
     z = np.array([[1e308, -1e308, 0.0]])
     for eps in (0.1, 1.0):
