@@ -53,7 +53,7 @@ def navigation(index):
     if index > 0:
         name, title = LESSONS[index - 1][:2]
         parts.append(f"[< {LESSONS[index - 1][0][:2]} {title}]({name})")
-    if index != 0:
+    if index > 1:  # lesson 01's "previous" already is the start page
         parts.append(f"[Start here]({LESSONS[0][0]})")
     if index + 1 < len(LESSONS):
         name, title = LESSONS[index + 1][:2]
