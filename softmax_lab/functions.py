@@ -70,23 +70,28 @@ def _to_dtype(x, dtype):
 _SHORT_ROW = 16   # rows with at most this many classes are "short"
 
 
+def _class_major(a, axis):
+    """A contiguous copy of ``a`` with the class axis first: row j holds class j of every row.
+
+    (Axes 0 and ``axis`` are swapped; swapping them back puts a reduced result in place.)
+    """
+    return np.ascontiguousarray(a.swapaxes(axis, 0))
+
+
 def _row_max(z, axis, name="logits"):
     """The maximum along ``axis``, kept as a length-1 axis; raises as ``row_max`` does for NaN,
     +inf and fully masked rows.
 
     Fast path for short rows: ``np.max`` along an axis of a few classes pays a fixed cost per
     row (for 1024 rows of 10 classes, about 13 times the cost of exponentiating the whole
-    array). A running ``np.maximum`` over the K columns does K vectorised passes instead.
-    The result is the same: a maximum involves no rounding.
+    array). Copying the classes to the front first costs one pass, after which the maximum is
+    K - 1 vectorised comparisons of whole rows. The result is the same: a maximum involves no
+    rounding, and NaN propagates as before.
     """
     if z.shape[axis] > _SHORT_ROW or z.ndim == 1:
         m = z.max(axis=axis, keepdims=True)
     else:
-        columns = np.moveaxis(z, axis, 0)        # columns[j]: class j of every row
-        m = columns[0].copy()
-        for column in columns[1:]:
-            np.maximum(m, column, out=m)         # propagates NaN, like np.max
-        m = np.expand_dims(m, axis)
+        m = _class_major(z, axis).max(axis=0, keepdims=True).swapaxes(0, axis)
     if not np.isfinite(m).all():
         row_max(z, axis, name)                   # raises the precise error (NaN, +inf, all masked)
     return m
@@ -95,16 +100,12 @@ def _row_max(z, axis, name="logits"):
 def _row_sum(a, axis):
     """The sum along ``axis``, kept as a length-1 axis.
 
-    Fast path for short rows, as for :func:`_row_max`: add the K columns in turn. For fewer than
-    8 classes this is the very order ``np.sum`` adds in; up to 16 it can differ by an ulp.
+    Fast path for short rows, as for :func:`_row_max`. It adds the classes in order; for fewer
+    than 8 classes that is the very order ``np.sum`` uses, and up to 16 it can differ by an ulp.
     """
     if a.shape[axis] > _SHORT_ROW or a.ndim == 1:
         return a.sum(axis=axis, keepdims=True)
-    columns = np.moveaxis(a, axis, 0)
-    total = columns[0].copy()
-    for column in columns[1:]:
-        total += column
-    return np.expand_dims(total, axis)
+    return _class_major(a, axis).sum(axis=0, keepdims=True).swapaxes(0, axis)
 
 
 def _exp_rows(z, axis, temperature, m):
@@ -130,10 +131,10 @@ def _exp_rows(z, axis, temperature, m):
         e = _shifted(z, axis, temperature, m=m)   # see the last paragraph above
     else:
         limit = 0.5 * math.log(2.0) * np.finfo(z.dtype).maxexp   # log(sqrt(max float))
-        c = np.where((m >= 0) & (m <= limit), 0, m)
-        if not c.any():
+        safe = (m >= 0) & (m <= limit)
+        if safe.all():
             return np.exp(z)                      # no row needs the shift: one pass
-        e = _shifted(z, axis, 1.0, m=c)           # subtract c, which is 0 in the rows that are safe
+        e = _shifted(z, axis, 1.0, m=np.where(safe, 0, m))   # c = 0 in the safe rows, m elsewhere
     return np.exp(e, out=e)
 
 
