@@ -6,6 +6,12 @@ markers, an image), change them in place (``set_height``, ``set_data``, ``set_te
 :func:`redraw`. Re-creating a figure per change costs several times more (see
 ``benchmarks/bench_widgets.py``) and makes the plot flicker.
 
+Most of a figure never changes: axes, ticks, tick labels, axis labels, reference lines. Drawing
+the text of all those ticks is most of the cost of a redraw, so the artists that do change are
+registered with :func:`animate`, and :func:`redraw` draws only them, over a saved picture of the
+rest (matplotlib's "blitting"). The saved picture is refreshed by every full draw; call
+:func:`invalidate` after changing something that is not animated (axis limits, tick labels).
+
 A figure is shown in one of two ways (its *mode*):
 
 ``"canvas"``
@@ -60,6 +66,8 @@ __all__ = [
     "reference_line",
     "vocabulary_stairs",
     "heatmap",
+    "animate",
+    "invalidate",
     "redraw",
     "render_png",
     "attach_png_viewer",
@@ -90,6 +98,7 @@ DIVERGING_CMAP = "RdBu_r"
 
 _FIGURE_NUMBERS = itertools.count(1)
 _PNG_VIEWERS = weakref.WeakKeyDictionary()   # figure -> callable(png_bytes), for the "png" mode
+_BLITTERS = weakref.WeakKeyDictionary()      # figure -> _Blitter, for figures with animated artists
 
 
 def fonts(presentation=False):
@@ -106,7 +115,7 @@ def fonts(presentation=False):
 
 
 def new_figure(nrows=1, ncols=1, *, size=(7.0, 3.6), presentation=False, mode="png",
-               width_ratios=None, height_ratios=None):
+               width_ratios=None, height_ratios=None, mosaic=None):
     """Create a figure and its axes once, for a dashboard that will update it in place.
 
     Parameters
@@ -122,12 +131,16 @@ def new_figure(nrows=1, ncols=1, *, size=(7.0, 3.6), presentation=False, mode="p
         ``"png"`` attaches a plain Agg canvas, rendered to PNG by :func:`redraw`.
     width_ratios, height_ratios : sequence of float, optional
         Relative sizes of the columns and rows.
+    mosaic : list of lists of str, optional
+        A named layout instead of a grid (see ``Figure.subplot_mosaic``), e.g.
+        ``[["bars", "bars"], ["left", "right"]]``; ``nrows`` and ``ncols`` are then ignored.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
-    axes : Axes or ndarray of Axes
-        A single Axes for a 1 x 1 grid, otherwise an array shaped like the grid (squeezed).
+    axes : Axes, ndarray of Axes, or dict
+        A single Axes for a 1 x 1 grid, otherwise an array shaped like the grid (squeezed);
+        a dict name -> Axes for a ``mosaic``.
     """
     if mode not in ("png", "canvas"):
         raise ValueError(f"mode must be 'png' or 'canvas', got {mode!r}")
@@ -137,8 +150,10 @@ def new_figure(nrows=1, ncols=1, *, size=(7.0, 3.6), presentation=False, mode="p
         _attach_ipympl_canvas(fig)
     else:
         FigureCanvasAgg(fig)
-    axes = fig.subplots(nrows, ncols, gridspec_kw={"width_ratios": width_ratios, "height_ratios": height_ratios})
-    return fig, axes
+    ratios = {"width_ratios": width_ratios, "height_ratios": height_ratios}
+    if mosaic is not None:
+        return fig, fig.subplot_mosaic(mosaic, **ratios)
+    return fig, fig.subplots(nrows, ncols, **ratios)
 
 
 def _attach_ipympl_canvas(fig):
@@ -313,23 +328,118 @@ def attach_png_viewer(fig, viewer):
     _PNG_VIEWERS[fig] = viewer
 
 
-def render_png(fig):
-    """The figure as PNG bytes (fast zlib level: the image is redrawn on every change)."""
+class _Blitter:
+    """Redraw only the animated artists of a figure, over a saved picture of everything else.
+
+    Animated artists (``set_animated(True)``) are left out of a normal draw. After each full
+    draw of the figure on its own canvas (the ``draw_event``), the picture of the static part
+    is saved and the animated artists are drawn on top; an update then restores that picture
+    and draws the animated artists again, which takes a fraction of the time.
+    """
+
+    def __init__(self, fig):
+        self.fig = fig
+        self.artists = []
+        self.background = None
+        self.key = None
+        self.paused = False
+        fig.canvas.mpl_connect("draw_event", self._on_draw)
+
+    def _key(self):
+        # The saved picture is only valid for the same pixel size and dpi (a HiDPI screen
+        # makes ipympl change the dpi).
+        return self.fig.canvas.get_width_height(physical=True), self.fig.dpi
+
+    def _on_draw(self, event):
+        canvas = self.fig.canvas
+        # Only a draw into the canvas' own pixels: not a savefig (which draws animated artists
+        # itself), not a layout pass that draws nothing.
+        if self.paused or canvas.is_saving() or event.renderer is not getattr(canvas, "renderer", None):
+            return
+        self.background = canvas.copy_from_bbox(self.fig.bbox)
+        self.key = self._key()
+        self._draw_artists()
+
+    def _draw_artists(self):
+        self.artists = [a for a in self.artists if a.get_figure() is not None]   # forget removed ones
+        for artist in self.artists:
+            self.fig.draw_artist(artist)
+
+    def update(self):
+        """Redraw the animated artists over the saved picture; False when a full draw is needed."""
+        if self.background is None or self.key != self._key():
+            return False
+        self.fig.canvas.restore_region(self.background)
+        self._draw_artists()
+        return True
+
+
+def animate(fig, *artists):
+    """Register ``artists`` (or containers/lists of them) as the parts of ``fig`` that change.
+
+    :func:`redraw` then draws only them, over a saved picture of the rest of the figure.
+    """
+    blitter = _BLITTERS.get(fig)
+    if blitter is None:
+        blitter = _BLITTERS[fig] = _Blitter(fig)
+    for item in artists:
+        for artist in (item if isinstance(item, (list, tuple)) else [item]):
+            artist.set_animated(True)
+            blitter.artists.append(artist)
+    blitter.background = None
+
+
+def invalidate(fig):
+    """Forget the saved picture of the static part of ``fig``: the next redraw is a full draw.
+
+    Call it after changing anything that was not registered with :func:`animate`.
+    """
+    blitter = _BLITTERS.get(fig)
+    if blitter is not None:
+        blitter.background = None
+
+
+def attach_png_viewer(fig, viewer):
+    """Register ``viewer(png_bytes)``, called by :func:`redraw` with each new rendering of ``fig``."""
+    _PNG_VIEWERS[fig] = viewer
+
+
+def _encode_png(canvas):
+    """The canvas' current pixels as PNG bytes (fast zlib level: this runs on every change)."""
+    from PIL import Image    # Pillow: a dependency of matplotlib
+
+    width, height = canvas.get_width_height(physical=True)
+    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buffer = io.BytesIO()
-    fig.canvas.print_png(buffer, pil_kwargs={"compress_level": 1})
+    image.save(buffer, format="png", compress_level=1)
     return buffer.getvalue()
 
 
-def redraw(fig):
-    """Show the current state of ``fig``: repaint the live canvas, or re-render the PNG.
+def render_png(fig):
+    """Draw the whole figure and return it as PNG bytes."""
+    fig.canvas.draw()
+    return _encode_png(fig.canvas)
 
-    With a PNG viewer attached (see :func:`attach_png_viewer`) the figure is rendered once to PNG
-    and handed to it. Otherwise ``fig.canvas.draw_idle()`` asks the canvas to repaint when it
-    is next idle (ipympl then sends the new image to the browser).
+
+def redraw(fig):
+    """Show the current state of ``fig``: only its animated artists when possible.
+
+    * "png" mode (a viewer attached with :func:`attach_png_viewer`): the animated artists are
+      drawn over the saved background (or, the first time, the whole figure is drawn), and
+      the pixels are handed to the viewer as PNG bytes.
+    * "canvas" mode: ipympl is sent the changed pixels (``canvas.blit``). Until the browser has
+      asked for a first full image there is no background yet, and ``canvas.draw_idle()``
+      asks it to repaint when it is next idle.
     """
+    blitter = _BLITTERS.get(fig)
+    fast = blitter is not None and blitter.update()
     viewer = _PNG_VIEWERS.get(fig)
     if viewer is not None:
-        viewer(render_png(fig))
+        if not fast:
+            fig.canvas.draw()
+        viewer(_encode_png(fig.canvas))
+    elif fast:
+        fig.canvas.blit(fig.bbox)
     else:
         fig.canvas.draw_idle()
 
@@ -344,9 +454,17 @@ def relayout(fig):
     fractions of the figure, so they stay right when the browser asks for a sharper image
     (a larger dpi on a high-resolution screen).
     """
-    fig.set_layout_engine("constrained")
-    fig.draw_without_rendering()
-    fig.set_layout_engine("none")
+    blitter = _BLITTERS.get(fig)
+    if blitter is not None:
+        blitter.paused = True           # a layout pass draws nothing: no background to save
+    try:
+        fig.set_layout_engine("constrained")
+        fig.draw_without_rendering()
+        fig.set_layout_engine("none")
+    finally:
+        if blitter is not None:
+            blitter.paused = False
+            blitter.background = None
 
 
 def is_live_canvas(fig):

@@ -450,9 +450,24 @@ class _Dashboard(widgets.VBox):
         self.error_details.layout.display = None
         self.error_details.append_stderr("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
 
+    # -- the figure --------------------------------------------------------------------
+
+    def _build_figure(self):
+        """Create ``self.figure`` and every artist the updates will change (called once)."""
+        raise NotImplementedError
+
+    def _show_state(self):
+        """Set the artists and readouts to the current state, in place (no new artists)."""
+        raise NotImplementedError
+
     def redraw(self):
         """Repaint the figure (draw_idle on the canvas, or a new PNG)."""
         plots.redraw(self.figure)
+
+    def _update(self, change=None):
+        """React to a change: update the artists in place, then redraw the one figure."""
+        self._show_state()
+        self.redraw()
 
 
 # --------------------------------------------------------------------------------------------
@@ -486,18 +501,11 @@ class LogitExplorer(_Dashboard):
             description="labels", placeholder="e.g. mat, floor, roof", continuous_update=False,
             layout=self._slider_layout(), style=self._description_style(["shift all by c"]))
         self.readout = widgets.HTML()
-        self._slider_box = widgets.VBox()
-
-        self.figure, self._ax = self._new_figure(size=(7.0, 3.6))
-        title = f"P(next word | \u201c{CAT_EXAMPLE_CONTEXT}\u201d)" if self._is_cat_example else "softmax of the logits"
-        if self.temperature != 1.0:
-            title += f",  T = {self.temperature:g}"
-        plots.label_axes(self._ax, "category (next word)", "probability", title=title,
-                         presentation=self.presentation)
-        self.bars = None
-        self.sliders = []
-        self.labels = []
-        self._set_categories(z, labels)
+        self.labels = list(labels)
+        self.sliders = self._make_sliders(z, labels)
+        self._slider_box = widgets.VBox(self.sliders)
+        self._build_figure()
+        self._show_text_state()
 
         self.shift.observe(self._guarded(self._on_change), names="value")
         self.logits_text.observe(self._guarded(self._on_logits_text), names="value")
@@ -523,35 +531,51 @@ class LogitExplorer(_Dashboard):
 
     # -- building ------------------------------------------------------------------------
 
+    def _build_figure(self):
+        self.figure, self._ax = self._new_figure(size=(7.0, 3.6))
+        title = f"P(next word | \u201c{CAT_EXAMPLE_CONTEXT}\u201d)" if self._is_cat_example else "softmax of the logits"
+        if self.temperature != 1.0:
+            title += f",  T = {self.temperature:g}"
+        plots.label_axes(self._ax, "category (next word)", "probability", title=title,
+                         presentation=self.presentation)
+        self.bars = plots.probability_bars(self._ax, [_mpl_text(lab) for lab in self.labels],
+                                           presentation=self.presentation)
+        plots.animate(self.figure, self.bars.bars, self.bars.texts)     # what changes on an update
+        plots.relayout(self.figure)
+
+    def _make_sliders(self, z, labels):
+        style = self._description_style(labels + ["shift all by c"])
+        sliders = [widgets.FloatSlider(value=float(v), min=-LOGIT_LIMIT, max=LOGIT_LIMIT, step=0.1,
+                                       description=lab, readout_format=".2f",
+                                       layout=self._slider_layout(), style=style)
+                   for v, lab in zip(z, labels)]
+        for s in sliders:
+            s.observe(self._guarded(self._on_change), names="value")
+        return sliders
+
     def _set_categories(self, z, labels):
         """Show ``labels`` with slider values ``z``; rebuild sliders and bars only if the count changes."""
-        count_changed = len(labels) != len(self.sliders)
-        style = self._description_style(labels + ["shift all by c"])
-        if count_changed:
+        if len(labels) != len(self.sliders):
             for s in self.sliders:
                 s.close()
-            self.sliders = [
-                widgets.FloatSlider(value=float(v), min=-LOGIT_LIMIT, max=LOGIT_LIMIT, step=0.1,
-                                    description=lab, readout_format=".2f",
-                                    layout=self._slider_layout(), style=style)
-                for v, lab in zip(z, labels)]
-            for s in self.sliders:
-                s.observe(self._guarded(self._on_change), names="value")
+            self.sliders = self._make_sliders(z, labels)
             self._slider_box.children = self.sliders
-            if self.bars is not None:
-                plots.remove_bars(self.bars)
+            plots.remove_bars(self.bars)           # new bars in the same axes of the same figure
             self.bars = plots.probability_bars(self._ax, [_mpl_text(lab) for lab in labels],
                                                presentation=self.presentation)
+            plots.animate(self.figure, self.bars.bars, self.bars.texts)
+            plots.relayout(self.figure)
         else:
+            style = self._description_style(labels + ["shift all by c"])
             with self._hold():
                 for s, v, lab in zip(self.sliders, z, labels):
                     s.value = float(v)
                     s.description = lab
                     s.style.description_width = style["description_width"]
-        if count_changed or labels != self.labels:
-            self._ax.set_xticks(np.arange(len(labels)), [_mpl_text(lab) for lab in labels])
-            self.labels = list(labels)
-            plots.relayout(self.figure)
+            if labels != self.labels:
+                self._ax.set_xticks(np.arange(len(labels)), [_mpl_text(lab) for lab in labels])
+                plots.relayout(self.figure)
+        self.labels = list(labels)
         self._show_text_state()
 
     @contextlib.contextmanager
@@ -604,8 +628,7 @@ class LogitExplorer(_Dashboard):
         self._set_categories(np.array(z), labels)
         self._update()
 
-    def _update(self):
-        """Mutate the bars and the readouts to match the sliders, then redraw. Nothing is created."""
+    def _show_state(self):
         z = self.logits
         p = self.probabilities
         plots.set_heights(self.bars, p)
@@ -623,7 +646,6 @@ class LogitExplorer(_Dashboard):
         if c:
             rows.append(("shift c", f"{c:+.1f}: every logit moved, the probabilities did not"))
         self.readout.value = self._html_box(rows)
-        self.redraw()
 
 
 def logit_explorer(logits=None, labels=None, temperature=1.0, presentation=False):
@@ -705,15 +727,17 @@ class TemperatureExplorer(_Dashboard):
         self.entropy_curve = entropy(dists)
         self.max_probability_curve = dists.max(axis=1)
 
-        self.figure, axes = self._new_figure(2, 2, size=(8.6, 6.0), height_ratios=(1.0, 1.0))
-        gs = axes[0, 0].get_gridspec()
-        for ax in axes[0]:
-            ax.remove()
-        self._bar_ax = self.figure.add_subplot(gs[0, :])
-        self._h_ax, self._p_ax = axes[1]
-        f = self.presentation
+        self._build_figure()
+        self.temperature.observe(self._guarded(self._update), names="value")
+        self._assemble(self.temperature, self._make_view(self.figure), self.readout)
+        self._update()
+
+    def _build_figure(self):
+        z, k, f = self.logits, len(self.logits), self.presentation
+        self.figure, axes = self._new_figure(size=(8.6, 6.0), mosaic=[["bars", "bars"], ["entropy", "pmax"]])
+        self._bar_ax, self._h_ax, self._p_ax = axes["bars"], axes["entropy"], axes["pmax"]
         plots.label_axes(self._bar_ax, "category", "probability", title="softmax(z / T) at T = 1", presentation=f)
-        self.bars = plots.probability_bars(self._bar_ax, [_mpl_text(lab) for lab in labels], presentation=f)
+        self.bars = plots.probability_bars(self._bar_ax, [_mpl_text(lab) for lab in self.labels], presentation=f)
         self._bar_title = self._bar_ax.title
 
         n_top = int(np.sum(z == z.max()))          # ties at the top share the T -> 0 limit
@@ -736,18 +760,16 @@ class TemperatureExplorer(_Dashboard):
         self._p_ax.set_ylim(0, 1.1)
         self._t_lines = [ax.axvline(1.0, color=plots.OKABE_ITO["black"], linewidth=0.8, alpha=0.5)
                          for ax in (self._h_ax, self._p_ax)]
+        plots.animate(self.figure, self.bars.bars, self.bars.texts, self._bar_title, self._t_lines,
+                      self.entropy_marker, self.max_probability_marker)
         plots.relayout(self.figure)
-
-        self.temperature.observe(self._guarded(self._update), names="value")
-        self._assemble(self.temperature, self._make_view(self.figure), self.readout)
-        self._update()
 
     @property
     def probabilities(self):
         """``softmax(logits, temperature=T)`` at the slider's T."""
         return softmax(self.logits, temperature=self.temperature.value)
 
-    def _update(self, change=None):
+    def _show_state(self):
         t = float(self.temperature.value)
         p = self.probabilities
         h = float(entropy(p))
@@ -764,7 +786,6 @@ class TemperatureExplorer(_Dashboard):
             ("entropy", f"{h:.4f} nats (uniform: {math.log(len(p)):.4f})"),
             ("largest probability", f"{p.max():.4f} ({html.escape(top)})"),
         ])
-        self.redraw()
 
 
 def temperature_explorer(logits=None, labels=None, presentation=False):
@@ -835,7 +856,18 @@ class SigmoidVsSoftmax(_Dashboard):
         self.z1 = slider("z1", 1.5)
         self.label_sliders = [slider(lab, v) for lab, v in zip(self.labels, MULTI_LOGITS)]
         self.readout = widgets.HTML()
+        self._build_figure()
 
+        for s in (self.z0, self.z1, *self.label_sliders):
+            s.observe(self._guarded(self._update), names="value")
+        pair_head = widgets.HTML("<b>Two classes</b>: softmax of two logits and a sigmoid of their difference")
+        multi_head = widgets.HTML("<b>Several labels at once</b> (multi-label): one sigmoid per label, "
+                                  "or one softmax over all of them")
+        self._assemble(pair_head, self.z0, self.z1, multi_head, *self.label_sliders,
+                       self._make_view(self.figure), self.readout)
+        self._update()
+
+    def _build_figure(self):
         f = self.presentation
         self.figure, (self._pair_ax, self._multi_ax) = self._new_figure(1, 2, size=(9.0, 3.8),
                                                                          width_ratios=(0.75, 1.25))
@@ -856,16 +888,10 @@ class SigmoidVsSoftmax(_Dashboard):
         self._multi_ax.legend(loc="upper right", fontsize=self._fonts.note, frameon=False)
         self._multi_ax.set_ylim(0, 1.25)
         self._multi_title = self._multi_ax.title
+        plots.animate(self.figure, self.pair_bars.bars, self.pair_bars.texts, self._multi_title,
+                      self.multi_sigmoid_bars.bars, self.multi_sigmoid_bars.texts,
+                      self.multi_softmax_bars.bars, self.multi_softmax_bars.texts)
         plots.relayout(self.figure)
-
-        for s in (self.z0, self.z1, *self.label_sliders):
-            s.observe(self._guarded(self._update), names="value")
-        pair_head = widgets.HTML("<b>Two classes</b>: softmax of two logits and a sigmoid of their difference")
-        multi_head = widgets.HTML("<b>Several labels at once</b> (multi-label): one sigmoid per label, "
-                                  "or one softmax over all of them")
-        self._assemble(pair_head, self.z0, self.z1, multi_head, *self.label_sliders,
-                       self._make_view(self.figure), self.readout)
-        self._update()
 
     @property
     def pair_softmax(self):
@@ -892,7 +918,7 @@ class SigmoidVsSoftmax(_Dashboard):
         """The softmax over the multi-label logits; sums to 1."""
         return softmax(self.logits)
 
-    def _update(self, change=None):
+    def _show_state(self):
         ps, pg = self.pair_softmax, self.pair_sigmoid
         plots.set_heights(self.pair_bars, [ps, pg])
         s, p = self.sigmoids, self.probabilities
@@ -906,7 +932,6 @@ class SigmoidVsSoftmax(_Dashboard):
             ("sum of the independent sigmoids", f"{s.sum():.4f} (free: anywhere from 0 to {len(s)})"),
             ("sum of the softmax", f"{p.sum():.4f} (always 1)"),
         ])
-        self.redraw()
 
 
 def sigmoid_vs_softmax(presentation=False):
@@ -987,9 +1012,20 @@ class GradientStepper(_Dashboard):
         self.reset_button = widgets.Button(description="Reset", icon="undo", tooltip="back to the first logits",
                                            layout=button_layout)
         self.readout = widgets.HTML()
+        self.loss_history = [self._loss()]
+        self._build_figure()
 
-        f = self.presentation
-        mpl_labels = [_mpl_text(lab) for lab in labels]
+        self.step_button.on_click(self._guarded(lambda _button: self.step()))
+        self.reset_button.on_click(self._guarded(lambda _button: self.reset()))
+        self.target.observe(self._guarded(self._on_target), names="value")
+        self.learning_rate.observe(self._guarded(self._update), names="value")
+        self._assemble(widgets.HBox([self.step_button, self.reset_button, self.target]), self.learning_rate,
+                       self._make_view(self.figure), self.readout)
+        self._update()
+
+    def _build_figure(self):
+        f, k = self.presentation, len(self.logits)
+        mpl_labels = [_mpl_text(lab) for lab in self.labels]
         self.figure, axes = self._new_figure(2, 2, size=(9.0, 6.4))
         (ax_p, ax_g), (ax_loss, ax_j) = axes
         plots.label_axes(ax_p, "category", "probability", title="prediction p and target y", presentation=f)
@@ -1001,6 +1037,7 @@ class GradientStepper(_Dashboard):
         ax_p.set_ylim(0, 1.3)
 
         plots.label_axes(ax_g, "category", "\u2202loss/\u2202z", title="gradient p \u2212 y", presentation=f)
+        self._gradient_title = ax_g.title
         self.gradient_bars = plots.probability_bars(ax_g, mpl_labels, color=plots.PALETTE[3], ylim=(-1.25, 1.25),
                                                     presentation=f, value_format="{:+.2f}")
         ax_g.axhline(0, color="black", linewidth=0.8)
@@ -1016,15 +1053,10 @@ class GradientStepper(_Dashboard):
         # The numbers in the cells, while they still fit.
         self._jacobian_texts = ([[ax_j.text(j, i, "", ha="center", va="center", fontsize=self._fonts.note)
                                   for j in range(k)] for i in range(k)] if k <= 6 else [])
+        plots.animate(self.figure, self.probability_bars.bars, self.probability_bars.texts, self.target_bars.bars,
+                      self.gradient_bars.bars, self.gradient_bars.texts, self._gradient_title, self.loss_line,
+                      self.jacobian_image, [text for row in self._jacobian_texts for text in row])
         plots.relayout(self.figure)
-
-        self.step_button.on_click(self._guarded(lambda _button: self.step()))
-        self.reset_button.on_click(self._guarded(lambda _button: self.reset()))
-        self.target.observe(self._guarded(self._on_target), names="value")
-        self.loss_history = [self._loss()]
-        self._assemble(widgets.HBox([self.step_button, self.reset_button, self.target]), self.learning_rate,
-                       self._make_view(self.figure), self.readout)
-        self._update()
 
     # -- state -------------------------------------------------------------------------------
 
@@ -1073,11 +1105,12 @@ class GradientStepper(_Dashboard):
         self.steps = 0
         self._update()
 
-    def _update(self, change=None):
+    def _show_state(self):
         p, y, g, J = self.probabilities, self.one_hot, self.gradient, self.jacobian
         plots.set_heights(self.probability_bars, p)
         plots.set_heights(self.target_bars, y)
         plots.set_heights(self.gradient_bars, g)
+        self._gradient_title.set_text(f"gradient p \u2212 y;  Step: z \u2190 z \u2212 {self.learning_rate.value:.2f}(p \u2212 y)")
         self.jacobian_image.set_data(J)
         for i, row in enumerate(self._jacobian_texts):
             for j, text in enumerate(row):
@@ -1085,15 +1118,21 @@ class GradientStepper(_Dashboard):
                 text.set_color("white" if abs(J[i, j]) > 0.15 else "black")   # legible on dark cells
         n = len(self.loss_history)
         self.loss_line.set_data(np.arange(n), self.loss_history)
-        self._loss_ax.set_xlim(-0.5, max(10, n - 1) + 0.5)
-        self._loss_ax.set_ylim(0, 1.15 * max(max(self.loss_history), 0.1))
+        # The limits grow in jumps (10 more steps at a time), so the axes are mostly unchanged
+        # and only the line has to be drawn again.
+        xlim = (-0.5, 10 * max(1, math.ceil((n - 1) / 10)) + 0.5)
+        ylim = (0.0, 1.15 * max(max(self.loss_history), 0.1))
+        if xlim != self._loss_ax.get_xlim() or ylim != self._loss_ax.get_ylim():
+            self._loss_ax.set_xlim(*xlim)
+            self._loss_ax.set_ylim(*ylim)
+            plots.invalidate(self.figure)            # new ticks: the next redraw is a full one
         self.readout.value = self._html_box([
             ("logits z", ", ".join(f"{v:.3f}" for v in self.logits)),
             ("p = softmax(z)", ", ".join(f"{v:.3f}" for v in p)),
             ("gradient p \u2212 y", ", ".join(f"{v:+.3f}" for v in g)),
+            ("the next Step adds", ", ".join(f"{v:+.3f}" for v in -self.learning_rate.value * g)),
             ("loss", f"{self.loss_history[-1]:.4f} nats after {self.steps} step(s)"),
         ])
-        self.redraw()
 
 
 def gradient_stepper(logits=None, target=0, learning_rate=0.5, labels=None, presentation=False):

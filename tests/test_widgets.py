@@ -8,6 +8,7 @@ math functions, computed here independently of the dashboard.
 
 import base64
 import html
+import io
 import subprocess
 import sys
 import warnings
@@ -174,6 +175,74 @@ def test_canvas_mode_asks_the_canvas_to_repaint(monkeypatch):
     monkeypatch.setattr(dash.figure.canvas, "draw_idle", lambda *a, **k: calls.append(1))
     dash.sliders[0].value = -3.0
     assert calls, "moving a slider did not repaint the live canvas"
+
+
+def _pixels(png):
+    from PIL import Image
+
+    return np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+
+
+def _assert_same_picture(shown, full, what):
+    a, b = _pixels(shown), _pixels(full)
+    assert a.shape == b.shape, what
+    differing = int(np.any(a != b, axis=-1).sum())
+    assert differing == 0, f"{what}: {differing} pixels differ from a full redraw"
+
+
+@pytest.mark.parametrize("name", DASHBOARDS)
+def test_fast_redraw_shows_exactly_what_a_full_redraw_shows(name, monkeypatch):
+    """Only the animated artists are redrawn on an update: the picture must still be complete."""
+    W.setup_figures("png")
+    dash = DASHBOARDS[name]()
+    full_draws = []
+    draw = dash.figure.canvas.draw
+    monkeypatch.setattr(dash.figure.canvas, "draw", lambda *a, **k: (full_draws.append(1), draw(*a, **k)))
+    for _ in range(3):
+        _poke(dash)
+    assert full_draws == [], "an ordinary update redrew the whole figure"
+    shown = png_outputs(dash)
+    _assert_same_picture(shown, plots.render_png(dash.figure), name)
+
+
+def test_fast_redraw_after_the_axes_change():
+    W.setup_figures("png")
+    dash = W.gradient_stepper()
+    for _ in range(12):                      # the loss axis grows from 10 to 20 steps
+        dash.step()
+    assert dash._loss_ax.get_xlim()[1] > 19
+    _assert_same_picture(png_outputs(dash), plots.render_png(dash.figure), "after 12 steps")
+    dash.step()
+    _assert_same_picture(png_outputs(dash), plots.render_png(dash.figure), "after 13 steps")
+
+
+def test_fast_redraw_after_the_number_of_categories_changes():
+    W.setup_figures("png")
+    dash = W.logit_explorer()
+    dash.logits_text.value = "1, 2, 3, 4, 5"
+    dash.sliders[4].value = -2.0
+    _assert_same_picture(png_outputs(dash), plots.render_png(dash.figure), "5 categories")
+    dash.logits_text.value = "1, 2"        # the removed bars must not come back
+    dash.sliders[0].value = 3.0
+    _assert_same_picture(png_outputs(dash), plots.render_png(dash.figure), "2 categories")
+
+
+def test_live_canvas_gets_only_the_changed_pixels(monkeypatch):
+    """With a browser connected (imitated), an update blits instead of asking for a full draw."""
+    W.setup_figures("canvas")
+    dash = W.temperature_explorer()
+    canvas = dash.figure.canvas
+    canvas.syncing_data_url = False           # what ipympl does once the browser has said hello
+    canvas.draw()                             # the browser's first request: a full draw
+    calls = []
+    monkeypatch.setattr(canvas, "draw_idle", lambda *a, **k: calls.append("draw_idle"))
+    blit = canvas.blit
+    monkeypatch.setattr(canvas, "blit", lambda *a, **k: (calls.append("blit"), blit(*a, **k)))
+    dash.temperature.value = 0.2
+    assert calls == ["blit"]
+    shown = np.asarray(canvas.buffer_rgba()).copy()
+    canvas.draw()
+    assert np.array_equal(shown, np.asarray(canvas.buffer_rgba()))
 
 
 @pytest.mark.parametrize("name", DASHBOARDS)
@@ -592,6 +661,9 @@ def test_step_applies_gradient_descent_and_the_loss_goes_down(mode):
 def test_learning_rate_slider_sets_the_step_size():
     dash = W.gradient_stepper([0.1, 1.0, 2.0], target=0)
     dash.learning_rate.value = 2.0
+    assert "z \u2212 2.00(p \u2212 y)" in dash._gradient_title.get_text()    # the figure shows it
+    step = -2.0 * cross_entropy_grad([0.1, 1.0, 2.0], 0)
+    assert ", ".join(f"{v:+.3f}" for v in step) in dash.readout.value
     dash.step()
     np.testing.assert_allclose(dash.logits, np.array([0.1, 1.0, 2.0]) - 2.0 * cross_entropy_grad([0.1, 1.0, 2.0], 0))
 
