@@ -533,15 +533,16 @@ class LogitExplorer(_Dashboard):
 
     def _build_figure(self):
         self.figure, self._ax = self._new_figure(size=(7.0, 3.6))
-        title = f"P(next word | \u201c{CAT_EXAMPLE_CONTEXT}\u201d)" if self._is_cat_example else "softmax of the logits"
-        if self.temperature != 1.0:
-            title += f",  T = {self.temperature:g}"
-        plots.label_axes(self._ax, "category (next word)", "probability", title=title,
+        plots.label_axes(self._ax, "category (next word)", "probability", title=self._title(),
                          presentation=self.presentation)
         self.bars = plots.probability_bars(self._ax, [_mpl_text(lab) for lab in self.labels],
                                            presentation=self.presentation)
         plots.animate(self.figure, self.bars.bars, self.bars.texts)     # what changes on an update
         plots.relayout(self.figure)
+
+    def _title(self):
+        title = f"P(next word | \u201c{CAT_EXAMPLE_CONTEXT}\u201d)" if self._is_cat_example else "softmax of the logits"
+        return title + (f",  T = {self.temperature:g}" if self.temperature != 1.0 else "")
 
     def _make_sliders(self, z, labels):
         style = self._description_style(labels + ["shift all by c"])
@@ -575,6 +576,10 @@ class LogitExplorer(_Dashboard):
             if labels != self.labels:
                 self._ax.set_xticks(np.arange(len(labels)), [_mpl_text(lab) for lab in labels])
                 plots.relayout(self.figure)
+        if self._is_cat_example and labels[:3] != list(CAT_EXAMPLE_LABELS):
+            self._is_cat_example = False       # the "cat sat on the" title no longer fits
+            self._ax.title.set_text(self._title())
+            plots.invalidate(self.figure)
         self.labels = list(labels)
         self._show_text_state()
 

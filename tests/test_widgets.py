@@ -463,6 +463,14 @@ def test_typed_labels_rename_or_change_the_count(mode):
     assert len(dash.sliders) == 4 and [s.value for s in dash.sliders] == [2.0, 1.0, 0.1, 0.0]
     np.testing.assert_allclose(heights(dash.bars), softmax([2.0, 1.0, 0.1, 0.0]))
     assert dash.logits_text.value == "2, 1, 0.1, 0"
+    assert "cat sat" not in dash.bars.ax.get_title()         # the story no longer fits the labels
+
+
+def test_cat_title_stays_while_the_cat_labels_do():
+    dash = W.logit_explorer()
+    assert "The cat sat on the" in dash.bars.ax.get_title()
+    dash.logits_text.value = "1, 2, 3, 4"                    # mat, floor, roof, word 4
+    assert "The cat sat on the" in dash.bars.ax.get_title()
 
 
 @pytest.mark.parametrize("typed, complaint", [
