@@ -17,7 +17,7 @@ from ._checks import (
     check_probabilities,
     check_temperature,
 )
-from .functions import _exp_rows, _prepare_logits, _row_max, _row_sum, _shifted, _to_dtype
+from .functions import _exp_rows, _log_sum_exp, _prepare_logits, _row_max, _row_sum, _shifted, _to_dtype
 
 __all__ = [
     "cross_entropy",
@@ -162,12 +162,9 @@ def _index_nll(z, t, axis, temperature):
     sum would have to be rescaled by e^{-m}, an error of an ulp of 1 that can even make the loss
     negative).
     """
-    m = _row_max(z, axis)                        # refuses NaN, +inf and fully masked rows
+    m, log_sum = _log_sum_exp(z, axis, temperature)   # refuses NaN, +inf and fully masked rows
     _, target_z = _target_logits(z, t, axis)
-    e = _shifted(z, axis, temperature, m=m)
-    np.exp(e, out=e)
-    log_sum = np.log(_row_sum(e, axis)).squeeze(axis)
-    return log_sum - _shifted(target_z, axis, temperature, m=m.squeeze(axis))   # - (z_t - m)/T
+    return log_sum.squeeze(axis) - _shifted(target_z, axis, temperature, m=m.squeeze(axis))   # - (z_t - m)/T
 
 
 def _index_grad(z, t, axis, temperature):
