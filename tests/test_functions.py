@@ -520,3 +520,19 @@ def test_kl_dtype(dp, dq, expected):
 def test_kl_type_error_names_q():
     with pytest.raises(TypeError, match=r"^q must contain"):
         kl_divergence([0.5, 0.5], ["a", "b"])
+
+
+# --------------------------------------------------------------------------------------------
+# _checks.row_max: the shared "find the shift and validate the rows" helper (sampling uses it)
+# --------------------------------------------------------------------------------------------
+
+def test_row_max_returns_the_kept_maximum_and_validates():
+    from softmax_lab._checks import row_max
+
+    z = np.array([[1.0, -np.inf, 3.0], [-2.0, -1.0, -np.inf]])
+    np.testing.assert_array_equal(row_max(z, -1), [[3.0], [-1.0]])
+    np.testing.assert_array_equal(row_max(z, 0), [[1.0, -1.0, 3.0]])
+    with pytest.raises(ValueError, match=r"probs has a row where every entry is masked"):
+        row_max(np.array([[0.0, 1.0], [-np.inf, -np.inf]]), -1, "probs")
+    with pytest.raises(ValueError, match=r"logits contains NaN"):
+        row_max(np.array([0.0, np.nan]), -1)
