@@ -51,11 +51,25 @@ def _shifted(z, axis, temperature, name="logits", m=None, out=None):
         m = _row_max(z, axis, name)
     with np.errstate(over="ignore"):
         s = np.subtract(z, m, out=out)
-        if temperature != 1.0:
-            # A float64 divisor: a plain Python float would be cast to float32 first (NumPy 2),
-            # where T = 1e-300 becomes 0 (0/0 = NaN) and T = 1e300 becomes inf (-inf/inf = NaN).
-            s /= np.float64(temperature)
+    if temperature != 1.0:
+        s = _divide(s, temperature)
     return s
+
+
+def _divide(a, divisor):
+    """``a /= divisor`` (in place for an array) rounded as if in float64, and return ``a``.
+    Overflow gives +-inf silently.
+
+    Not simply ``a /= divisor``: NumPy 2 casts a Python float to float32 first, so T = 1e-300
+    would become 0 (0/0 = NaN) and T = 1e300 inf (-inf/inf = NaN). A float64 divisor avoids that,
+    but a float32 array divided by a float64 number runs a mixed-type loop about four times slower
+    than the division itself. So: when the divisor is exact in the array's dtype (N = 32, T = 2),
+    divide in that dtype, which gives the very same correctly rounded result; else in float64.
+    """
+    with np.errstate(over="ignore"):
+        same = a.dtype.type(divisor)
+        a /= same if float(same) == divisor else np.float64(divisor)   # float(): compare in float64
+    return a
 
 
 def _to_dtype(x, dtype):

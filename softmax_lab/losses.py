@@ -17,7 +17,7 @@ from ._checks import (
     check_probabilities,
     check_temperature,
 )
-from .functions import _exp_rows, _log_sum_exp, _prepare_logits, _row_max, _row_sum, _shifted, _to_dtype
+from .functions import _divide, _exp_rows, _log_sum_exp, _prepare_logits, _row_max, _row_sum, _shifted, _to_dtype
 
 __all__ = [
     "cross_entropy",
@@ -300,8 +300,7 @@ def cross_entropy_grad(logits, targets, axis=-1, temperature=1.0, label_smoothin
     N = max(g.size // g.shape[axis], 1)          # number of predictions (an empty batch has mean 0)
     scale = t_scale * (N if reduction == "mean" else 1)
     if scale != 1.0:
-        with np.errstate(over="ignore"):
-            g /= np.float64(scale)     # float64: a Python float would be cast to float32 (T = 1e-300 -> 0)
+        g = _divide(g, scale)                    # not g /= scale: a float32 array would get T = 1e-300 -> 0
     return _to_dtype(g, dtype)
 
 
