@@ -129,14 +129,15 @@ def _exp_rows(z, axis, temperature, m):
     c is the row maximum ``m`` (the textbook shift), except in rows where c = 0 is just as safe.
     Either way the softmax is the same, since the factor :math:`e^{-c/T}` cancels when a row
     is normalised. Skipping the shift saves a full pass over the array (``z - m``), about a
-    third of the work of a softmax.
+    quarter of the work of a softmax.
 
     c = 0 is safe in a row whose maximum has 0 <= m <= log(max float)/2 (about 44 in float32,
     354 in float64; a trained language model's logits usually qualify): no term exceeds
-    sqrt(max float), so even a sum over billions of classes cannot overflow; and the sum is >= 1 (its largest term is :math:`e^m \ge 1`), so a term that underflows could only
-    have given a subnormal probability anyway, exactly as with the shift. It is even a little
-    more accurate: ``exp`` gets the exact logits, not the rounded differences ``z - m``. Each
-    row decides for itself, so a row's result does not depend on the other rows in the batch.
+    sqrt(max float), so even a sum over billions of classes cannot overflow; and the sum is
+    >= 1 (its largest term is :math:`e^m \ge 1`), so a term that underflows could only have
+    given a subnormal probability anyway, exactly as with the shift. It is even a little more
+    accurate: ``exp`` gets the exact logits, not the rounded differences ``z - m``. Each row
+    decides for itself, so a row's result does not depend on the other rows in the batch.
 
     With a temperature, the rows are always shifted: ``z / T`` is rounded, and exp turns an
     error in its argument into a relative error as large as the argument, so the big terms
@@ -171,7 +172,7 @@ def _log_sum_exp(z, axis, temperature, shifted=None):
     if axis != z.ndim - 1 or not z.flags.c_contiguous:   # any other layout: the plain code
         m = _row_max(z, axis)
         s = _shifted(z, axis, temperature, m=m, out=shifted)
-        e = np.exp(s, out=None if shifted is not None else s)
+        e = np.exp(s) if shifted is not None else np.exp(s, out=s)   # keep s if the caller wants it
         return m, np.log(_row_sum(e, axis))
     K = z.shape[-1]
     rows = z.reshape(-1, K)
@@ -182,9 +183,10 @@ def _log_sum_exp(z, axis, temperature, shifted=None):
     log_sum = np.empty_like(m)
     for start in range(0, len(rows), step):
         block = slice(start, start + step)
-        e = scratch[:len(rows[block])]
-        m[block] = _row_max(rows[block], -1, whole=z)
-        s = _shifted(rows[block], -1, temperature, m=m[block], out=e if shifted is None else shifted_rows[block])
+        z_block = rows[block]
+        e = scratch[:len(z_block)]
+        m[block] = _row_max(z_block, -1, whole=z)
+        s = _shifted(z_block, -1, temperature, m=m[block], out=e if shifted is None else shifted_rows[block])
         np.exp(s, out=e)
         log_sum[block] = np.log(_row_sum(e, -1))
     kept = z.shape[:-1] + (1,)
