@@ -65,6 +65,7 @@ __all__ = [
     "move_marker",
     "reference_line",
     "vocabulary_stairs",
+    "plain_tick_labels",
     "heatmap",
     "animate",
     "invalidate",
@@ -291,14 +292,24 @@ def reference_line(ax, y, text, *, color=OKABE_ITO["black"], presentation=False,
     return line, note
 
 
-def vocabulary_stairs(ax, values, *, color=PALETTE[0], fill=False, label=None):
+def vocabulary_stairs(ax, values, *, start=0, color=PALETTE[0], fill=False, baseline=0.0, label=None):
     """A distribution over many categories (a vocabulary) as one step line, not K bars.
 
-    One ``StepPatch`` costs about the same to draw for 10 or 10 000 categories, where 1000 bars
-    take several times longer; update it with ``patch.set_data(new_values)``.
+    Step i covers ``[start + i, start + i + 1)``. One ``StepPatch`` costs about the same to
+    draw for 10 or 10 000 categories, where 1000 bars take several times longer; update it with
+    ``patch.set_data(new_values)``. A filled one is drawn half transparent.
     """
     values = np.asarray(values, dtype=float)
-    return ax.stairs(values, np.arange(len(values) + 1), color=color, fill=fill, label=label, linewidth=1.5)
+    edges = np.arange(len(values) + 1) + start
+    return ax.stairs(values, edges, color=color, fill=fill, baseline=baseline, label=label,
+                     linewidth=1.8, alpha=0.55 if fill else 1.0)
+
+
+def plain_tick_labels(axis):
+    """Write a log axis' tick labels as plain numbers (1, 10, 100), not powers of ten."""
+    from matplotlib.ticker import StrMethodFormatter
+
+    axis.set_major_formatter(StrMethodFormatter("{x:g}"))
 
 
 def heatmap(ax, matrix, *, vmin, vmax, labels=None, cmap=DIVERGING_CMAP, colorbar_label="",

@@ -22,7 +22,9 @@ pytest.importorskip("ipympl")
 
 import ipywidgets  # noqa: E402
 
-from softmax_lab import cross_entropy, cross_entropy_grad, entropy, sigmoid, softmax, softmax_jacobian  # noqa: E402
+from softmax_lab import (  # noqa: E402
+    cross_entropy, cross_entropy_grad, entropy, naive_softmax, sigmoid, softmax, softmax_jacobian)
+from softmax_lab import sampling  # noqa: E402
 from softmax_lab import plots  # noqa: E402
 from softmax_lab import widgets as W  # noqa: E402
 
@@ -31,6 +33,8 @@ DASHBOARDS = {
     "temperature_explorer": W.temperature_explorer,
     "sigmoid_vs_softmax": W.sigmoid_vs_softmax,
     "gradient_stepper": W.gradient_stepper,
+    "stability_explorer": W.stability_explorer,
+    "sampler_dashboard": W.sampler_dashboard,
 }
 
 
@@ -299,6 +303,10 @@ def _poke(dash):
         dash.temperature.value = value
     elif isinstance(dash, W.SigmoidVsSoftmax):
         dash.z0.value = value
+    elif isinstance(dash, W.StabilityExplorer):
+        dash.scale.value = 10 * value
+    elif isinstance(dash, W.SamplerDashboard):
+        dash.temperature.value = value
     else:
         dash.step_button.click()
 
@@ -310,7 +318,7 @@ def test_callback_error_is_shown_in_the_dashboard(name, mode, monkeypatch):
     def broken(*args, **kwargs):
         raise ArithmeticError("simulated failure in the maths")
 
-    monkeypatch.setattr(plots, "set_heights", broken)
+    monkeypatch.setattr(plots, "redraw", broken)
     _poke(dash)                               # must not raise: the error goes to the dashboard
     assert "simulated failure in the maths" in html.unescape(dash.error.value)
     assert "ArithmeticError" in dash.error.value
@@ -736,3 +744,207 @@ def test_set_heights_refuses_a_wrong_length():
 def test_new_figure_refuses_an_unknown_mode():
     with pytest.raises(ValueError, match="mode"):
         plots.new_figure(mode="svg")
+
+
+# ---------------------------------------------------------------------------------------------
+# Stability explorer (lesson 05)
+# ---------------------------------------------------------------------------------------------
+
+def test_stability_explorer_agrees_with_the_maths_while_naive_works(mode):
+    dash = W.stability_explorer()
+    figure = dash.figure
+    dash.dtype.value = "float64"
+    dash.scale.value = 3.0
+    z = 3.0 * np.array([2.0, 1.0, 0.1])
+    np.testing.assert_allclose(dash.logits, z)
+    np.testing.assert_allclose(heights(dash.naive_bars), naive_softmax(z), rtol=1e-12)
+    np.testing.assert_allclose(heights(dash.stable_bars), softmax(z), rtol=1e-12)
+    assert not dash.naive_broken and [t.get_text() for t in dash.broken_marks] == ["", "", ""]
+    assert "works" in dash._line_title.get_text()
+    assert dash.zmax_marker.get_data()[0][0] == pytest.approx(6.0)
+    assert dash.figure is figure
+
+
+@pytest.mark.parametrize("dtype, limit", [("float16", 11.09), ("float32", 88.72), ("float64", 709.78)])
+def test_stability_explorer_shows_the_largest_safe_logit(dtype, limit):
+    dash = W.stability_explorer()
+    dash.dtype.value = dtype
+    assert dash.largest_safe_logit == pytest.approx(float(np.log(float(np.finfo(dtype).max))))
+    assert f"{limit:.2f}" in dash.readout.value
+    notes = " ".join(t.get_text() for t in dash._line_ax.texts)
+    assert f"above {limit:.2f}" in notes
+    assert dash.logits.dtype == np.dtype(dtype) and dash.probabilities.dtype == np.dtype(dtype)
+
+
+def test_stability_explorer_marks_where_naive_breaks():
+    dash = W.stability_explorer()
+    dash.dtype.value = "float16"
+    dash.scale.value = 10.0                              # logits 20, 10, 1: exp(20) > 65504
+    assert dash.naive_broken
+    assert np.isnan(dash.naive[0])
+    assert dash.broken_marks[0].get_text() == "NaN" and dash.naive_bars.texts[0].get_text() == ""
+    assert heights(dash.naive_bars)[0] == 0.0
+    np.testing.assert_allclose(heights(dash.stable_bars), softmax(np.array([20, 10, 1], dtype=np.float16)))
+    assert "BREAKS" in dash._line_title.get_text()
+    assert "overflows to inf" in dash.readout.value
+    dash.dtype.value = "float32"                         # the same logits are fine in float32
+    assert not dash.naive_broken and dash.broken_marks[0].get_text() == ""
+
+
+def test_stability_explorer_shows_underflow_too():
+    dash = W.stability_explorer()
+    dash.dtype.value = "float32"
+    dash.shift.value = -1000.0                           # every exp(z) underflows to 0
+    assert dash.naive_broken and "underflows to 0" in dash.readout.value
+    assert all(t.get_text() == "NaN" for t in dash.broken_marks)
+    np.testing.assert_allclose(dash.probabilities, softmax([2.0, 1.0, 0.1]), atol=1e-4)  # float32 at 1000
+
+
+@pytest.mark.parametrize("dtype", W.STABILITY_DTYPES)
+def test_stability_explorer_never_leaks_a_warning(dtype):
+    dash = W.stability_explorer()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        dash.dtype.value = dtype
+        for scale in (1.0, 30.0, 1000.0):
+            for shift in (-1000.0, 0.0, 1000.0):
+                dash.scale.value, dash.shift.value = scale, shift
+                assert np.isfinite(heights(dash.stable_bars)).all()
+                assert np.isfinite(heights(dash.naive_bars)).all()
+                assert float(dash.probabilities.astype(np.float64).sum()) == pytest.approx(1.0, abs=1e-3)
+        plots.render_png(dash.figure)
+    assert dash.errors == []
+
+
+# ---------------------------------------------------------------------------------------------
+# Sampler dashboard (lesson 06)
+# ---------------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def model():
+    from softmax_lab import lm
+
+    return lm.load("best")
+
+
+def _sorted_stairs(dash):
+    return dash.all_stairs.get_data().values, dash.kept_stairs.get_data().values
+
+
+@pytest.mark.parametrize("strategy, setting", [
+    ("greedy", None), ("temperature", None), ("top-k", 7), ("top-p", 0.8), ("min-p", 0.05)])
+@pytest.mark.parametrize("t", [0.5, 2.0])
+def test_sampler_keeps_exactly_what_sampling_samples_from(strategy, setting, t, model):
+    dash = W.sampler_dashboard(model=model)
+    dash.strategy.value = strategy
+    dash.temperature.value = t
+    if strategy == "top-k":
+        dash.top_k.value = setting
+    elif strategy == "top-p":
+        dash.top_p.value = setting
+    elif strategy == "min-p":
+        dash.min_p.value = setting
+    z = lm_logits(model, "the cat sat on the")
+    np.testing.assert_array_equal(dash.logits, z)
+    kwargs = dash.sampling_kwargs
+    pi = sampling.sampling_distribution(z, **kwargs)
+    np.testing.assert_array_equal(dash.probabilities, pi)
+    np.testing.assert_array_equal(dash.kept, pi > 0)
+    temperature = 1.0 if strategy == "greedy" else t
+    q = softmax(z, temperature=temperature)
+    assert dash.dropped_mass == pytest.approx(float(q[pi == 0].sum()))
+    expected_kept = {"greedy": 1, "temperature": len(z), "top-k": setting}.get(strategy)
+    if expected_kept is not None:
+        assert dash.kept.sum() == expected_kept
+    if strategy == "top-p":                          # the smallest head reaching p
+        head = np.sort(q)[::-1][:dash.kept.sum()]
+        assert head.sum() >= setting - 1e-12 and head[:-1].sum() < setting
+    if strategy == "min-p":
+        np.testing.assert_array_equal(dash.kept, q >= setting * q.max() * (1 - 1e-9))
+    # the picture: all tokens sorted by probability, kept ones shaded
+    every, shaded = _sorted_stairs(dash)
+    np.testing.assert_allclose(every, np.maximum(np.sort(q)[::-1], W._PROBABILITY_FLOOR), rtol=1e-12)
+    n = int(dash.kept.sum())
+    np.testing.assert_allclose(shaded[:n], every[:n])
+    assert np.all(shaded[n:] == W._PROBABILITY_FLOOR)
+    title = dash._title.get_text()
+    assert f"{n} of {len(z)} tokens kept" in title and f"{dash.dropped_mass:.3f}" in title
+    assert f"{dash.dropped_mass:.4f}" in dash.readout.value
+
+
+def lm_logits(model, prompt):
+    from softmax_lab import lm
+
+    return lm.next_token_logits(model, prompt)
+
+
+def test_sampler_draws_stairs_not_bars(model):
+    dash = W.sampler_dashboard(model=model)
+    ax = dash._ax
+    assert len(dash.all_stairs.get_data().values) == len(model.vocab) > 100
+    assert [type(p).__name__ for p in ax.patches] == ["StepPatch", "StepPatch"]
+
+
+def test_sampler_controls_follow_the_strategy(model):
+    dash = W.sampler_dashboard(model=model)
+    dash.strategy.value = "greedy"
+    assert dash.temperature.disabled and dash.top_k.disabled and dash.top_p.disabled and dash.min_p.disabled
+    assert dash.sampling_kwargs == {"temperature": 0}
+    dash.strategy.value = "top-k"
+    assert not dash.temperature.disabled and not dash.top_k.disabled and dash.top_p.disabled
+    assert dash.sampling_kwargs == {"temperature": 1.0, "top_k": dash.top_k.value}
+
+
+def test_generate_uses_the_model_with_the_chosen_strategy_and_seed(model):
+    from softmax_lab import lm
+
+    dash = W.sampler_dashboard(model=model)
+    dash.strategy.value = "top-p"
+    dash.top_p.value = 0.7
+    dash.temperature.value = 0.8
+    dash.n_words.value = 12
+    dash.seed.value = 5
+    dash.generate_button.click()
+    expected = lm.generate(model, "the cat sat on the", 12, rng=np.random.default_rng(5), temperature=0.8,
+                           top_p=0.7)
+    assert dash.generated == [expected]
+    assert html.escape(" ".join(expected)) in dash.output.value
+    dash.generate_button.click()                   # the generator goes on: a new continuation
+    assert len(dash.generated) == 2
+    dash.strategy.value = "greedy"
+    dash.generate_button.click()
+    assert dash.generated[-1] == lm.generate(model, "the cat sat on the", 12, temperature=0)
+    assert dash.errors == []
+
+
+def test_sampler_prompt_box_changes_the_context(model):
+    dash = W.sampler_dashboard(model=model)
+    figure = dash.figure
+    dash.prompt_text.value = "the dog"
+    np.testing.assert_array_equal(dash.logits, lm_logits(model, "the dog"))
+    every, _ = _sorted_stairs(dash)
+    q = softmax(lm_logits(model, "the dog"), temperature=dash.temperature.value)
+    np.testing.assert_allclose(every, np.maximum(np.sort(q)[::-1], W._PROBABILITY_FLOOR))
+    assert dash.figure is figure
+    dash.prompt_text.value = "x" * 500
+    assert "prompt not changed" in message_text(dash)
+    np.testing.assert_array_equal(dash.logits, lm_logits(model, "the dog"))
+
+
+def test_sampler_with_given_logits_and_no_model_draws_tokens():
+    dash = W.sampler_dashboard(logits=[3.0, 2.0, 1.0, 0.0], vocab=["mat", "rug", "bed", "roof"])
+    assert dash.model is None and dash.generate_button.description == "Draw"
+    dash.strategy.value = "top-k"
+    dash.top_k.value = 2
+    dash.n_words.value = 30
+    dash.generate_button.click()
+    assert len(dash.generated[-1]) == 30 and set(dash.generated[-1]) <= {"mat", "rug"}
+
+
+def test_sampler_checks_its_arguments():
+    with pytest.raises(ValueError, match="vocab"):
+        W.sampler_dashboard(logits=[1.0, 2.0, 3.0], vocab=["a", "b"])
+    with pytest.raises(ValueError, match="logits"):
+        W.sampler_dashboard(logits=[1.0, np.nan], vocab=["a", "b"])
+    with pytest.raises(ValueError, match="prompt"):
+        W.sampler_dashboard(prompt="x" * 1000)
