@@ -154,8 +154,9 @@ def _index_nll(z, t, axis, temperature):
 
     .. math:: \ell = \log \sum_j e^{(z_j - m)/T} - (z_t - m)/T
 
-    so the work is one ``exp`` pass and a row sum; no log_softmax array is written (the
-    general path writes K log-probabilities per prediction and then reads one). Both terms are
+    so the work is one ``exp`` pass and a row sum (in cache-sized blocks, see ``_log_sum_exp``);
+    no log_softmax array is written (the general path writes K log-probabilities per prediction
+    and then reads one). Both terms are
     >= 0, so nothing cancels. Unlike :func:`softmax`, this keeps the shift in every row: the
     sum's largest term is then exactly 1, so a confident, correct prediction gets its small loss
     log(1 + tiny) with full accuracy, and exactly 0 when the other terms vanish (unshifted, the
