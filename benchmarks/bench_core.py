@@ -7,7 +7,8 @@ Each is timed against
 * the floor: one ``np.exp(x, out=buf)`` pass over the same array into a reused buffer. No
   softmax can be cheaper than exponentiating every logit once.
 
-Methods run round-robin in one process (benchmarks/_timing.py) and the median of the rounds is
+Before timing, each row checks that softmax_lab agrees with scipy (it says so if not). Methods
+run round-robin in one process (benchmarks/_timing.py) and the median of the rounds is
 printed as a ratio to the floor; ``lab/scipy`` is softmax_lab's time divided by scipy's. Last,
 ``import softmax_lab`` is timed in fresh subprocesses against ``import numpy`` alone.
 
@@ -57,6 +58,18 @@ def scipy_cross_entropy_and_grad(x, targets):
 
 def lab_cross_entropy_and_grad(x, targets):
     return softmax_lab.cross_entropy(x, targets), softmax_lab.cross_entropy_grad(x, targets)
+
+
+def agrees_with_scipy(op, x, targets):
+    """Whether softmax_lab's result matches scipy's (a fast wrong answer would be worthless)."""
+    tol = {"rtol": 1e-4, "atol": 1e-30} if x.dtype == np.float32 else {"rtol": 1e-10, "atol": 1e-300}
+    if op == "softmax":
+        pairs = [(softmax_lab.softmax(x), scipy.special.softmax(x, axis=-1))]
+    elif op == "log_softmax":
+        pairs = [(softmax_lab.log_softmax(x), scipy.special.log_softmax(x, axis=-1))]
+    else:
+        pairs = zip(lab_cross_entropy_and_grad(x, targets), scipy_cross_entropy_and_grad(x, targets))
+    return all(np.allclose(lab, ref, **tol) for lab, ref in pairs)
 
 
 def methods_for(op, x, targets, floor_x):
@@ -112,6 +125,8 @@ def bench_row(op, shape, dtype, rounds, label_extra="", offset=0.0):
     floor_x = logits_like_a_language_model(shape, dtype)
     x = floor_x if offset == 0 else floor_x + dtype(offset)
     targets = np.random.default_rng(1).integers(0, shape[-1], size=shape[0])
+    if not agrees_with_scipy(op, x, targets):
+        label_extra += "  RESULTS DIFFER FROM SCIPY"
     medians = round_robin(methods_for(op, x, targets, floor_x), rounds=rounds)
     floor = medians["floor"]
     lab, sci = medians["lab"] / floor, medians["scipy"] / floor
