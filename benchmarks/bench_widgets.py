@@ -58,6 +58,8 @@ CASES = {
     "temperature_explorer, 10": (lambda: widgets.temperature_explorer(TEN), "temperature", True),
     "sigmoid_vs_softmax, 2 + 4": (lambda: widgets.sigmoid_vs_softmax(), "z0", False),
     "gradient_stepper, 10": (lambda: widgets.gradient_stepper(TEN, target=2), "step", True),
+    "stability_explorer, 3": (lambda: widgets.stability_explorer(), "scale", False),
+    "sampler_dashboard, 445 (stairs)": (lambda: widgets.sampler_dashboard(), "temperature", False),
 }
 
 
@@ -72,6 +74,9 @@ def mover(dash, control):
     if control == "z0":
         nxt = _cycle(SLIDER_VALUES)
         return lambda: setattr(dash.z0, "value", nxt())
+    if control == "scale":
+        nxt = _cycle(np.round(np.geomspace(1.0, 1000.0, 17), 2))
+        return lambda: setattr(dash.scale, "value", nxt())
     return dash.step
 
 

@@ -1034,8 +1034,10 @@ class GradientStepper(_Dashboard):
         self.figure, axes = self._new_figure(2, 2, size=(9.0, 6.4))
         (ax_p, ax_g), (ax_loss, ax_j) = axes
         plots.label_axes(ax_p, "category", "probability", title="prediction p and target y", presentation=f)
+        numbers = k <= 6            # values written on the bars while they fit (and on the Jacobian's cells)
         self.probability_bars = plots.probability_bars(ax_p, mpl_labels, offset=-0.2, width=0.4,
-                                                       label="p = softmax(z)", presentation=f, value_format="{:.2f}")
+                                                       label="p = softmax(z)", presentation=f,
+                                                       value_format="{:.2f}" if numbers else None)
         self.target_bars = plots.probability_bars(ax_p, mpl_labels, offset=0.2, width=0.4, color=plots.PALETTE[1],
                                                   label="y (one-hot target)", presentation=f, value_format=None)
         ax_p.legend(loc="upper left", fontsize=self._fonts.note, frameon=False)
@@ -1044,7 +1046,7 @@ class GradientStepper(_Dashboard):
         plots.label_axes(ax_g, "category", "\u2202loss/\u2202z", title="gradient p \u2212 y", presentation=f)
         self._gradient_title = ax_g.title
         self.gradient_bars = plots.probability_bars(ax_g, mpl_labels, color=plots.PALETTE[3], ylim=(-1.25, 1.25),
-                                                    presentation=f, value_format="{:+.2f}")
+                                                    presentation=f, value_format="{:+.2f}" if numbers else None)
         ax_g.axhline(0, color="black", linewidth=0.8)
 
         plots.label_axes(ax_loss, "step", "cross-entropy loss (nats)", title="loss history", presentation=f)
@@ -1055,9 +1057,8 @@ class GradientStepper(_Dashboard):
                          presentation=f)
         self.jacobian_image, _ = plots.heatmap(ax_j, np.zeros((k, k)), vmin=-0.25, vmax=0.25, labels=mpl_labels,
                                                colorbar_label="\u2202p_i/\u2202z_j", presentation=f)
-        # The numbers in the cells, while they still fit.
         self._jacobian_texts = ([[ax_j.text(j, i, "", ha="center", va="center", fontsize=self._fonts.note)
-                                  for j in range(k)] for i in range(k)] if k <= 6 else [])
+                                  for j in range(k)] for i in range(k)] if numbers else [])
         plots.animate(self.figure, self.probability_bars.bars, self.probability_bars.texts, self.target_bars.bars,
                       self.gradient_bars.bars, self.gradient_bars.texts, self._gradient_title, self.loss_line,
                       self.jacobian_image, [text for row in self._jacobian_texts for text in row])
@@ -1123,9 +1124,9 @@ class GradientStepper(_Dashboard):
                 text.set_color("white" if abs(J[i, j]) > 0.15 else "black")   # legible on dark cells
         n = len(self.loss_history)
         self.loss_line.set_data(np.arange(n), self.loss_history)
-        # The limits grow in jumps (10 more steps at a time), so the axes are mostly unchanged
-        # and only the line has to be drawn again.
-        xlim = (-0.5, 10 * max(1, math.ceil((n - 1) / 10)) + 0.5)
+        # The x range doubles when the line reaches its end (10, 20, 40, ... steps), so the axes
+        # rarely change and usually only the line has to be drawn again.
+        xlim = (-0.5, 10 * 2 ** max(0, math.ceil(math.log2(max(n - 1, 1) / 10))) + 0.5)
         ylim = (0.0, 1.15 * max(max(self.loss_history), 0.1))
         if xlim != self._loss_ax.get_xlim() or ylim != self._loss_ax.get_ylim():
             self._loss_ax.set_xlim(*xlim)
@@ -1149,7 +1150,8 @@ def gradient_stepper(logits=None, target=0, learning_rate=0.5, labels=None, pres
     :func:`softmax_lab.cross_entropy_grad`), Reset goes back to the first logits. A curve shows
     the loss after each step and a heatmap the softmax Jacobian
     :math:`J_{ij} = p_i(\delta_{ij} - p_j)` at the current logits (fixed colour limits
-    +-0.25, the largest possible magnitude). The target is chosen in a dropdown (a new target
+    +-0.25, the largest possible magnitude). With up to 6 classes the values are written on
+    the bars and in the Jacobian's cells; beyond that they would not fit. The target is chosen in a dropdown (a new target
     restarts the loss history), the learning rate with a slider (0.05 to 5).
 
     Parameters

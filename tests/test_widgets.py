@@ -715,6 +715,8 @@ def test_gradient_stepper_checks_its_arguments():
 def test_gradient_stepper_with_many_classes_has_no_cell_numbers():
     dash = W.gradient_stepper(np.linspace(-2, 2, 8), target=3)
     assert dash.jacobian_image.get_array().shape == (8, 8)
+    assert dash._jacobian_texts == [] and dash.probability_bars.texts == [] and dash.gradient_bars.texts == []
+    assert len(W.gradient_stepper()._jacobian_texts) == 3       # 3 classes: numbers in the cells
     assert dash.labels[3] == "word 4"
     dash.step()
     np.testing.assert_allclose(dash.jacobian_image.get_array(), softmax_jacobian(dash.logits))
