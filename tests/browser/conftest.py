@@ -1,0 +1,494 @@
+"""Fixtures and helpers for the real-browser tests (JupyterLab and Voila driven by Chromium).
+
+What runs here, once per test session:
+
+* one Chromium (Debian's ``/usr/lib/chromium/chromium``, driven by the ``playwright`` pip
+  package; never ``playwright install``), shared by every test;
+* one JupyterLab server per figure mode (``SOFTMAX_LAB_FIGURES=canvas`` and ``=png``; the
+  kernels inherit the server's environment), and one Voila server;
+* every server runs on 127.0.0.1, on a free port, over a temporary COPY of ``notebooks/``, with
+  its configuration, data, runtime, IPython and matplotlib directories in a temporary folder, so
+  that nothing in the work tree or in the user's home is read or written.
+
+A missing browser or a missing ``playwright`` package skips the tests on a learner's machine; with
+``CI=true`` the same condition fails them. ``pytest -m "not browser"`` leaves them out.
+
+``SOFTMAX_LAB_CHROMIUM=<path>`` names another Chromium or Chrome binary.
+``SOFTMAX_LAB_NOTEBOOKS=<dir>`` tests the notebooks of another directory instead of
+``notebooks/``: a way to check that the suite catches a deliberately broken copy.
+"""
+
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+NOTEBOOK_DIR = Path(os.environ.get("SOFTMAX_LAB_NOTEBOOKS") or REPO / "notebooks")
+ARTIFACT_DIR = REPO / "test-artifacts"  # screenshots; gitignored
+
+# Debian's Chromium (the real binary; /usr/bin/chromium is a shell wrapper). Another Chromium
+# or Chrome can be named with SOFTMAX_LAB_CHROMIUM.
+CHROMIUM = os.environ.get("SOFTMAX_LAB_CHROMIUM") or "/usr/lib/chromium/chromium"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+
+FIGURE_MODES = ("canvas", "png")  # the two values of SOFTMAX_LAB_FIGURES
+
+# Timeouts (seconds). Generous, because the machine may be busy, but bounded.
+SERVER_START_TIMEOUT = 90
+SERVER_STOP_TIMEOUT = 20
+KERNEL_START_TIMEOUT = 60
+RUN_ALL_TIMEOUT = 180  # one notebook, all cells
+WIDGET_TIMEOUT = 30  # a widget view or a figure to appear
+REDRAW_TIMEOUT = 10  # a figure to change after a slider move (a redraw takes well under 1 s)
+
+# A notebook without any slider must be listed here with the reason; every other notebook must
+# show at least one dashboard (a slider and a figure). A notebook listed here that grows a
+# slider makes the test fail too, so that the list stays honest.
+NO_DASHBOARD = {}
+
+
+def course_notebooks():
+    """The notebooks to test: every ``*.ipynb`` directly in ``notebooks/``, sorted."""
+    return sorted(NOTEBOOK_DIR.glob("*.ipynb"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "browser: drives JupyterLab/Voila in a real Chromium (deselect with -m 'not browser')",
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Record on the test item whether its body failed (fixtures tidy up after a failure)."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.browser_test_failed = report.failed
+
+
+def unavailable(reason):
+    """Skip the test on a learner's machine, but fail it in CI (``CI=true``)."""
+    if os.environ.get("CI", "").strip().lower() == "true":
+        pytest.fail(f"{reason} (CI=true, so this fails instead of skipping)", pytrace=False)
+    pytest.skip(reason)
+
+
+# --------------------------------------------------------------------------- the browser
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """One Chromium for the whole session (a persistent context = one profile, many pages)."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        unavailable("the playwright package is missing: pip install -e '.[test]'")
+    if not os.access(CHROMIUM, os.X_OK):
+        unavailable(f"no browser at {CHROMIUM}: install Debian's chromium: apt-get install chromium")
+    with sync_playwright() as pw:
+        context = pw.chromium.launch_persistent_context(
+            str(tmp_path_factory.mktemp("chromium-profile")),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=CHROMIUM_FLAGS,
+            viewport=VIEWPORT,
+        )
+        context.set_default_timeout(WIDGET_TIMEOUT * 1000)
+        try:
+            yield context
+        finally:
+            context.close()
+
+
+# --------------------------------------------------------------------------- the servers
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def isolated_environment(root, **extra):
+    """os.environ with every Jupyter/IPython/matplotlib directory moved into ``root``.
+
+    The labextensions of ipywidgets and ipympl are still found: they live in
+    ``sys.prefix/share/jupyter``, which Jupyter searches whatever JUPYTER_DATA_DIR says.
+    """
+    env = os.environ.copy()
+    for var, name in [
+        ("JUPYTER_CONFIG_DIR", "config"),
+        ("JUPYTER_DATA_DIR", "data"),
+        ("JUPYTER_RUNTIME_DIR", "runtime"),
+        ("IPYTHONDIR", "ipython"),
+        ("MPLCONFIGDIR", "matplotlib"),
+    ]:
+        path = root / name
+        path.mkdir(parents=True, exist_ok=True)
+        env[var] = str(path)
+    env.pop("JUPYTER_PATH", None)
+    env.pop("SOFTMAX_LAB_FIGURES", None)
+    # The kernel imports softmax_lab from this work tree, whatever else is installed.
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    env.update(extra)
+    return env
+
+
+def copy_notebooks(root):
+    target = root / "notebooks"
+    shutil.copytree(NOTEBOOK_DIR, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+    return target
+
+
+class Server:
+    """A Jupyter server process (JupyterLab or Voila) owned by the test session."""
+
+    def __init__(self, name, command, env, url, token, root):
+        self.name, self.url, self.token, self.root = name, url, token, root
+        self.log_path = root / f"{name}.log"
+        self._log = open(self.log_path, "w")
+        # A new session = a new process group, so that a failure can kill everything it started.
+        self.process = subprocess.Popen(
+            command, env=env, cwd=root, stdout=self._log, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            self._wait_ready()
+        except BaseException:
+            self.kill()
+            raise
+
+    def _wait_ready(self):
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        probe = f"{self.url}/api/status" if self.token else f"{self.url}/"
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self._request(probe), timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} not ready after {SERVER_START_TIMEOUT} s:\n{self.log_tail()}")
+            time.sleep(0.2)
+
+    def _request(self, url, method="GET", body=None):
+        if self.token:
+            headers = {"Authorization": f"token {self.token}"}
+        else:  # no token (Voila): a write needs a matching XSRF cookie and header
+            xsrf = secrets.token_hex(16)
+            headers = {"Cookie": f"_xsrf={xsrf}", "X-XSRFToken": xsrf}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            headers["Content-Type"] = "application/json"
+        return urllib.request.Request(url, data=data, method=method, headers=headers)
+
+    def api(self, method, path, body=None):
+        """Call the server's REST API; returns the decoded JSON (or None)."""
+        with urllib.request.urlopen(self._request(self.url + path, method, body), timeout=30) as response:
+            payload = response.read()
+        return json.loads(payload) if payload else None
+
+    def log_tail(self, chars=3000):
+        return self.log_path.read_text(errors="replace")[-chars:]
+
+    def log_size(self):
+        return self.log_path.stat().st_size
+
+    def log_since(self, offset):
+        with open(self.log_path, "rb") as log:
+            log.seek(offset)
+            return log.read().decode(errors="replace")
+
+    def shutdown_kernels(self):
+        """Shut down every kernel (a kernel outlives the page that started it)."""
+        for session in self.api("GET", "/api/sessions"):
+            self.api("DELETE", f"/api/sessions/{session['id']}")
+        for kernel in self.api("GET", "/api/kernels"):
+            self.api("DELETE", f"/api/kernels/{kernel['id']}")
+
+    def shutdown_kernel(self, kernel_id):
+        """Shut one kernel down; False if it was already gone."""
+        try:
+            self.api("DELETE", f"/api/kernels/{kernel_id}")
+        except urllib.error.HTTPError as error:
+            if error.code == 404:
+                return False
+            raise
+        return True
+
+    def stop(self):
+        """Stop the server by its own process handle; kill its process group if it hangs."""
+        try:
+            self.process.terminate()
+            self.process.wait(SERVER_STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        finally:
+            self._log.close()
+
+    def kill(self):
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait(SERVER_STOP_TIMEOUT)
+
+
+def write_lab_settings(config_dir):
+    """JupyterLab settings for a quiet, deterministic page.
+
+    * No "get notified about Jupyter news?" pop-up: the announcements plugin is disabled, as
+      ``jupyter labextension disable --level=user @jupyterlab/apputils-extension:announcements``
+      would do with JUPYTER_CONFIG_DIR set (that command's default level writes into the venv).
+    * Every cell stays in the DOM (no windowing), so that a selector sees all outputs.
+    """
+    labconfig = config_dir / "labconfig"
+    labconfig.mkdir(parents=True, exist_ok=True)
+    (labconfig / "page_config.json").write_text(
+        json.dumps({"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}})
+    )
+    settings = config_dir / "lab" / "user-settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+
+
+@pytest.fixture(scope="session", params=FIGURE_MODES)
+def lab(request, browser, tmp_path_factory):
+    """A JupyterLab server whose kernels draw figures in one mode (``lab.mode``).
+
+    Session-scoped and parametrized: pytest runs every test of one mode against one server,
+    then stops it and starts the next, so only one server is alive at a time.
+    """
+    mode = request.param
+    root = tmp_path_factory.mktemp(f"lab-{mode}")
+    notebooks = copy_notebooks(root)
+    env = isolated_environment(root, SOFTMAX_LAB_FIGURES=mode)
+    write_lab_settings(Path(env["JUPYTER_CONFIG_DIR"]))
+    port, token = free_port(), secrets.token_hex(16)
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+        "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
+        "--LabApp.news_url=None", f"--LabApp.workspaces_dir={root / 'workspaces'}",
+    ]
+    server = Server(f"jupyterlab-{mode}", command, env, f"http://127.0.0.1:{port}", token, root)
+    server.mode, server.notebooks, server.page = mode, notebooks, None
+    try:
+        yield server
+    finally:
+        if server.page is not None:
+            server.page.close()
+        try:
+            server.shutdown_kernels()
+        except (urllib.error.URLError, OSError):
+            pass
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def voila(browser, tmp_path_factory):
+    """A Voila server in directory mode over a copy of notebooks/ (figure mode: automatic)."""
+    root = tmp_path_factory.mktemp("voila")
+    notebooks = copy_notebooks(root)
+    env = isolated_environment(root)
+    port = free_port()
+    # Voila has no --allow-root (it refuses the flag) and runs as root without it.
+    command = [
+        sys.executable, "-m", "voila", "--no-browser", "--Voila.ip=127.0.0.1", f"--port={port}",
+        "--show_tracebacks=True", str(notebooks),
+    ]
+    server = Server("voila", command, env, f"http://127.0.0.1:{port}", None, root)
+    server.notebooks = notebooks
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+# --------------------------------------------------------------------------- page helpers
+
+# A traceback in a stderr output (JupyterLab and Voila render error outputs with the stderr
+# mime type, so this is how an error is told apart from a warning, which is allowed).
+TRACEBACK = re.compile(r"Traceback \(most recent call last\)|^\w*(Error|Exception)\b(:|$)", re.M)
+# What a broken widget manager leaves behind.
+WIDGET_ERROR = re.compile(
+    r"Error (displaying|rendering|creating) widget|model not found|Failed to load model class"
+)
+# A widget shown as its text repr ("IntSlider(value=0)", "VBox(children=(...", "Output()"):
+# the widget extension is missing or broken.
+WIDGET_REPR = re.compile(
+    r"^\s*[A-Z]\w*\((\)|(children|value|layout|description|toolbar|outputs|options|index)=)"
+)
+OUTPUT = ".jp-OutputArea-output"
+
+
+def page_problems(scope):
+    """Everything wrong that a learner would see in ``scope`` (a page or a locator).
+
+    Returns a list of short descriptions: tracebacks, widget errors, widgets shown as text.
+    Warnings on stderr are allowed.
+    """
+    problems = []
+    for text in scope.locator(f"{OUTPUT}[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts():
+        if TRACEBACK.search(text):
+            problems.append(f"error output: {text.strip()[-400:]}")
+    for text in scope.locator(OUTPUT).all_inner_texts():
+        match = WIDGET_ERROR.search(text)
+        if match:
+            problems.append(f"widget error: {match.group(0)}")
+    for text in scope.locator(f"{OUTPUT}[data-mime-type='text/plain']").all_inner_texts():
+        if WIDGET_REPR.search(text):
+            problems.append(f"widget shown as text (widget extension missing?): {text.strip()[:200]}")
+    return problems
+
+
+def wait_for_sliders(page, timeout=WIDGET_TIMEOUT):
+    """Wait until a slider, or a sign that none will come, is on the page (bounded).
+
+    Never raises: when the time runs out, the checks that follow say what is missing.
+    """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_function(
+            """() => document.querySelector('.widget-slider') !== null
+                || /Traceback \\(most recent call last\\)|Error displaying widget/
+                    .test(document.body.innerText)""",
+            timeout=timeout * 1000,
+            polling=250,
+        )
+    except PlaywrightTimeout:
+        pass
+
+
+def wait_widgets_rendered(page):
+    """Wait until no output still says "Loading widget..." (bounded)."""
+    page.wait_for_function(
+        """() => ![...document.querySelectorAll('.jp-OutputArea-output')]
+                   .some(e => e.textContent.includes('Loading widget'))""",
+        timeout=WIDGET_TIMEOUT * 1000,
+    )
+
+
+# Dashboards: top-level outputs (not nested in an Output widget) that contain a slider.
+DASHBOARD = f"{OUTPUT}:has(.widget-slider):not(.widget-output {OUTPUT})"
+SLIDER = ".widget-slider"
+def plot_kind(dashboard):
+    """``"canvas"`` (live ipympl figure), ``"png"`` (PNG fallback) or None (no figure)."""
+    if dashboard.locator(".jupyter-matplotlib-figure").count():
+        return "canvas"
+    if dashboard.locator(".widget-output img").count():
+        return "png"
+    return None
+
+
+def _plot_images(dashboard, kind):
+    """Screenshots (PNG bytes) of every figure in the dashboard; None while one is being replaced."""
+    from playwright.sync_api import Error
+
+    if kind == "canvas":
+        plots = dashboard.locator(".jupyter-matplotlib-figure canvas:first-child")
+    else:
+        plots = dashboard.locator(".widget-output img")
+    try:
+        return [plots.nth(i).screenshot(timeout=5_000, animations="disabled") for i in range(plots.count())]
+    except Error:  # the PNG fallback swaps its <img> on each redraw: try again
+        return None
+
+
+def stable_plot_images(dashboard, kind, differ_from=None, timeout=WIDGET_TIMEOUT):
+    """Screenshots of the dashboard's figures once two successive captures agree.
+
+    With ``differ_from``, also wait until they differ from those (the redraw after a slider
+    move). Returns the last capture, changed or not when the time runs out.
+    """
+    deadline = time.monotonic() + timeout
+    previous = _plot_images(dashboard, kind)
+    while True:
+        time.sleep(0.15)
+        current = _plot_images(dashboard, kind)
+        settled = current == previous and current
+        if settled and (differ_from is None or current != differ_from):
+            return current
+        if time.monotonic() > deadline:
+            return current
+        previous = current
+
+
+def move_slider(slider, presses=3):
+    """Move a slider with the keyboard; returns (readout before, readout after).
+
+    Clicks the handle and presses ArrowRight (ArrowLeft if the slider sits at its maximum).
+    """
+    readout = slider.locator(".widget-readout")
+    before = readout.inner_text()
+    handle = slider.locator(".noUi-handle").first
+    handle.click()
+    # Park the pointer in a corner: hovering an ipympl figure fades its toolbar in over the plot.
+    slider.page.mouse.move(0, 0)
+    after = before
+    for key in ("ArrowRight", "ArrowLeft"):
+        for _ in range(presses):
+            handle.press(key)
+        deadline = time.monotonic() + 5
+        while (after := readout.inner_text()) == before and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if after != before:
+            break
+    return before, after
+
+
+def exercise_dashboard(dashboard, expected_kind, redraw_timeout=REDRAW_TIMEOUT):
+    """Move the first slider of a dashboard and check what a learner would see.
+
+    Returns a list of problems (empty when the readout and the figure both changed).
+    """
+    problems = []
+    kind = plot_kind(dashboard)
+    if kind != expected_kind:
+        return [f"expected a {expected_kind} figure in the dashboard, found {kind}"]
+    before_images = stable_plot_images(dashboard, kind)
+    if not before_images:
+        return ["the dashboard's figure never finished drawing"]
+    slider = dashboard.locator(SLIDER).first
+    description = slider.locator(".widget-label").first.inner_text().strip() or "(unlabelled)"
+    before, after = move_slider(slider)
+    if after == before:
+        problems.append(f"slider {description!r}: the readout stayed at {before!r} after key presses")
+    after_images = stable_plot_images(dashboard, kind, before_images, redraw_timeout)
+    if after_images == before_images:
+        problems.append(f"slider {description!r}: the figure did not change ({before!r} -> {after!r})")
+    return problems
+
+
+def save_screenshot(page, name):
+    ARTIFACT_DIR.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACT_DIR / f"{name}.png"))

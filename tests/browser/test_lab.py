@@ -1,0 +1,232 @@
+"""Every notebook, run top to bottom in JupyterLab in a real browser, in both figure modes.
+
+For each notebook in notebooks/ and each figure mode (live ipympl canvas, PNG fallback): open it,
+Run > Run All Cells from the menu, wait for the kernel, then check that
+
+* every code cell ran and no cell has an error output (read from the saved notebook) and no
+  traceback, widget error or widget-shown-as-text is on the page;
+* each dashboard (a top-level output with a slider) draws the expected kind of figure, and
+  moving its first slider with the keyboard changes both the readout and the figure.
+
+A screenshot of each notebook goes to test-artifacts/lab-<mode>-<notebook>.png.
+"""
+
+import time
+
+import nbformat
+import pytest
+
+from .conftest import (
+    DASHBOARD,
+    KERNEL_START_TIMEOUT,
+    NO_DASHBOARD,
+    REDRAW_TIMEOUT,
+    RUN_ALL_TIMEOUT,
+    course_notebooks,
+    exercise_dashboard,
+    page_problems,
+    save_screenshot,
+    wait_widgets_rendered,
+)
+
+pytestmark = pytest.mark.browser
+
+PANEL = ".jp-NotebookPanel:visible"
+
+
+@pytest.fixture
+def lab_page(lab, browser, request):
+    """The JupyterLab page of this server, reused from notebook to notebook.
+
+    Loading JupyterLab costs about 4 s, so the notebooks are opened and closed inside one page.
+    After a failed test the page is closed (with any kernel left), and the next test starts
+    a fresh one.
+    """
+    if lab.page is None or lab.page.is_closed():
+        lab.page = browser.new_page()
+        lab.page.goto(f"{lab.url}/lab?reset&token={lab.token}")
+        lab.page.get_by_role("menuitem", name="File", exact=True).wait_for()
+    yield lab.page
+    if getattr(request.node, "browser_test_failed", True):
+        lab.page.close()
+        lab.page = None
+        lab.shutdown_kernels()
+
+
+def open_notebook(page, name):
+    """File > Open from Path..., then wait until the kernel is started, connected and idle."""
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    page.locator(".lm-Menu-item[data-command='filebrowser:open-path']").click()
+    page.locator(".jp-Dialog input").fill(name)
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    # Not the toolbar's execution indicator: it says "idle" before any kernel exists, and
+    # Run All would then ask for a kernel. The status bar names the kernel once it is there.
+    page.wait_for_function(
+        """name => {
+            const item = [...document.querySelectorAll('.jp-StatusBar-TextItem')]
+                .find(e => e.title === 'Change kernel for ' + name);
+            const text = item ? item.textContent : '';
+            return !text.startsWith('No Kernel') && / \\| Idle$/.test(text);
+        }""",
+        arg=name,
+        timeout=KERNEL_START_TIMEOUT * 1000,
+    )
+    panel = page.locator(PANEL)
+    panel.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']").wait_for()
+    return panel
+
+
+def close_notebook(page, lab):
+    """Close the notebook's tab, then shut its kernel down (it would outlive the tab)."""
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    page.locator(".lm-Menu-item[data-command='application:close']").click()
+    page.wait_for_function(
+        "() => !document.querySelector('.jp-NotebookPanel') || document.querySelector('.jp-Dialog')"
+    )
+    if page.locator(".jp-Dialog").count():  # "Save your work?" (it was saved before the checks)
+        page.locator(".jp-Dialog button", has_text="Discard").click()
+    page.locator(".jp-NotebookPanel").wait_for(state="detached")
+    lab.shutdown_kernels()
+
+
+def run_all_cells(page):
+    """Run > Run All Cells, then wait until no cell is queued or running and the kernel is idle."""
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+    # Run All marks every code cell [*] at once; it is over when no [*] is left, at least one
+    # cell has a number and the kernel is idle (cells after an error stay at [ ]).
+    page.wait_for_function(
+        """() => {
+            const panel = [...document.querySelectorAll('.jp-NotebookPanel')]
+                .find(p => p.offsetParent !== null);
+            if (!panel) return false;
+            const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+                .map(e => e.textContent);
+            const status = panel.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status;
+            return status === 'idle' && !prompts.some(t => t.includes('*'))
+                && prompts.some(t => /\\d/.test(t));
+        }""",
+        timeout=RUN_ALL_TIMEOUT * 1000,
+    )
+
+
+def save_notebook(page):
+    page.get_by_role("menuitem", name="File", exact=True).click()
+    page.locator(".lm-Menu-item[data-command='docmanager:save']").click()
+    page.locator(".lm-TabBar-tab.jp-mod-dirty").wait_for(state="detached")
+
+
+def saved_notebook_problems(lab, name):
+    """Problems recorded in the notebook as JupyterLab saved it: unexecuted cells, errors."""
+    model = lab.api("GET", f"/api/contents/{name}?content=1&type=notebook")
+    notebook = nbformat.from_dict(model["content"])
+    problems = []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        if cell.execution_count is None:
+            problems.append(f"cell {index} did not run (an earlier cell failed?)")
+        for output in cell.outputs:
+            if output.output_type == "error":
+                problems.append(f"cell {index} raised {output.ename}: {output.evalue}")
+    return problems
+
+
+def check_notebook(page, lab, name, redraw_timeout=REDRAW_TIMEOUT):
+    """Run one notebook in the page; returns the list of problems a learner would meet."""
+    panel = open_notebook(page, name)
+    run_all_cells(page)
+    wait_widgets_rendered(page)
+    save_notebook(page)
+    problems = saved_notebook_problems(lab, name) + page_problems(panel)
+    dashboards = panel.locator(DASHBOARD)
+    count = dashboards.count()
+    if name in NO_DASHBOARD:
+        if count:
+            problems.append(f"{name} is in NO_DASHBOARD but shows {count} dashboard(s)")
+    elif not count:
+        problems.append("no dashboard (slider) on the page")
+    for i in range(count):
+        found = exercise_dashboard(dashboards.nth(i), lab.mode, redraw_timeout)
+        problems += [f"dashboard {i}: {p}" for p in found]
+    # a callback that failed while the slider moved shows its traceback in an Output widget
+    problems += [f"after moving sliders: {p}" for p in page_problems(panel) if p not in problems]
+    return problems
+
+
+@pytest.mark.parametrize("notebook", course_notebooks(), ids=lambda path: path.stem)
+def test_notebook_runs_and_dashboards_respond(lab, lab_page, notebook):
+    started = time.monotonic()
+    try:
+        problems = check_notebook(lab_page, lab, notebook.name)
+    finally:
+        save_screenshot(lab_page, f"lab-{lab.mode}-{notebook.stem}")
+    close_notebook(lab_page, lab)
+    print(f"{notebook.name} [{lab.mode}]: {time.monotonic() - started:.1f} s")
+    assert not problems, f"{notebook.name} in JupyterLab ({lab.mode} figures):\n" + "\n".join(problems)
+
+
+# A notebook with one instance of every failure the test above must catch, written into the
+# server's copy of the notebooks (never into notebooks/).
+BROKEN_CELLS = [
+    # allowed: a warning on stderr
+    "import warnings\nwarnings.warn('a warning is allowed')",
+    # a widget view whose model does not exist: "Error displaying widget: model not found"
+    "display({'application/vnd.jupyter.widget-view+json':"
+    " {'model_id': 'f' * 32, 'version_major': 2, 'version_minor': 0}}, raw=True)",
+    # what a missing widget extension shows: the widget's text repr
+    "display({'text/plain': 'VBox(children=(FloatSlider(value=0.0),))'}, raw=True)",
+    # a dashboard whose figure ignores its slider
+    "import ipywidgets as widgets, matplotlib\n"
+    "matplotlib.use('module://ipympl.backend_nbagg')\n"
+    "import matplotlib.pyplot as plt\n"
+    "with plt.ioff():\n"
+    "    figure, axes = plt.subplots(figsize=(3, 2))\n"
+    "axes.bar(['a', 'b'], [0.3, 0.7])\n"
+    "widgets.VBox([widgets.FloatSlider(description='ignored'), figure.canvas])",
+    # a dashboard whose callback redraws, then fails (the traceback shows in an Output widget)
+    "with plt.ioff():\n"
+    "    figure2, axes2 = plt.subplots(figsize=(3, 2))\n"
+    "bars2 = axes2.bar(['a', 'b'], [0.5, 0.5])\n"
+    "slider2, out2 = widgets.FloatSlider(description='fails'), widgets.Output()\n"
+    "@out2.capture()\n"
+    "def fail(change):\n"
+    "    bars2[0].set_height(0.1)\n"
+    "    figure2.canvas.draw_idle()\n"
+    "    raise ValueError('callback failed')\n"
+    "slider2.observe(fail, names='value')\n"
+    "widgets.VBox([slider2, figure2.canvas, out2])",
+    "1 / 0",
+    "print('never runs')",
+]
+
+
+@pytest.mark.parametrize("lab", ["canvas"], indirect=True)
+def test_the_checks_catch_a_broken_notebook(lab, lab_page):
+    """The checks of test_notebook_runs_and_dashboards_respond are able to fail."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in BROKEN_CELLS])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    name = "zz_broken_on_purpose.ipynb"
+    nbformat.write(notebook, lab.notebooks / name)
+    # The ignored slider never redraws its figure: a short wait is enough to show that.
+    try:
+        problems = check_notebook(lab_page, lab, name, redraw_timeout=3)
+    finally:
+        save_screenshot(lab_page, f"lab-{lab.mode}-checks-self-test")
+    close_notebook(lab_page, lab)
+    report = "\n".join(problems)
+    expected = [
+        "cell 5 raised ZeroDivisionError",
+        "cell 6 did not run",
+        "error output:",  # the ZeroDivisionError traceback on the page
+        "widget error: Error displaying widget",
+        "widget shown as text",
+        "dashboard 0: slider 'ignored': the figure did not change",
+        "after moving sliders: error output:",  # the ValueError in the Output widget
+    ]
+    for fragment in expected:
+        assert fragment in report, f"the checks missed {fragment!r}; they found:\n{report}"
+    assert "ValueError: callback failed" in report
+    assert "warning is allowed" not in report
+    assert "readout stayed" not in report, report
+    assert "dashboard 1" not in report, report  # its figure did change

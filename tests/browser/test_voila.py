@@ -1,0 +1,73 @@
+"""Every notebook as a Voila app (``make demo``), in a real browser.
+
+Voila runs the notebook on the server and shows only the outputs. For each notebook: open
+/voila/render/<notebook>, wait for the widgets, check that no cell failed (neither on the page
+nor in Voila's log) and that no widget is broken, then move the first slider of each dashboard
+and check that its readout and its figure change. The figure mode is left automatic (no
+SOFTMAX_LAB_FIGURES), which must give the live ipympl canvas.
+
+A screenshot of each page goes to test-artifacts/voila-<notebook>.png.
+"""
+
+import re
+import time
+
+import pytest
+
+from .conftest import (
+    DASHBOARD,
+    NO_DASHBOARD,
+    RUN_ALL_TIMEOUT,
+    course_notebooks,
+    exercise_dashboard,
+    page_problems,
+    save_screenshot,
+    wait_for_sliders,
+    wait_widgets_rendered,
+)
+
+pytestmark = pytest.mark.browser
+
+EXPECTED_FIGURES = "canvas"  # what setup_figures() picks by itself where ipympl is installed
+
+
+def check_voila_page(page, voila, name):
+    """Render one notebook with Voila; returns the list of problems a viewer would meet."""
+    log_start = voila.log_size()
+    # Voila executes every cell while it streams the page: "load" fires once all have run.
+    page.goto(f"{voila.url}/voila/render/{name}", wait_until="load", timeout=RUN_ALL_TIMEOUT * 1000)
+    if name not in NO_DASHBOARD:
+        wait_for_sliders(page)
+    wait_widgets_rendered(page)
+    problems = page_problems(page)
+    if "CellExecutionError" in voila.log_since(log_start):
+        problems.append("Voila's log reports a cell that raised (CellExecutionError)")
+    dashboards = page.locator(DASHBOARD)
+    count = dashboards.count()
+    if name in NO_DASHBOARD:
+        if count:
+            problems.append(f"{name} is in NO_DASHBOARD but shows {count} dashboard(s)")
+    elif not count:
+        problems.append("no dashboard (slider) on the page")
+    for i in range(count):
+        problems += [f"dashboard {i}: {p}" for p in exercise_dashboard(dashboards.nth(i), EXPECTED_FIGURES)]
+    problems += [f"after moving sliders: {p}" for p in page_problems(page) if p not in problems]
+    return problems
+
+
+@pytest.mark.parametrize("notebook", course_notebooks(), ids=lambda path: path.stem)
+def test_voila_renders_notebook_and_dashboards_respond(voila, browser, notebook):
+    page = browser.new_page()
+    kernels = set()  # the page's kernel, seen in its websocket URL: /api/kernels/<id>/channels
+    page.on("websocket", lambda ws: kernels.update(re.findall(r"/api/kernels/([-\w]+)/", ws.url)))
+    started = time.monotonic()
+    try:
+        problems = check_voila_page(page, voila, notebook.name)
+    finally:
+        save_screenshot(page, f"voila-{notebook.stem}")
+        page.close()
+        # Voila's own clean-up (a beacon on "beforeunload") is not reliable here: shut down.
+        for kernel_id in kernels:
+            voila.shutdown_kernel(kernel_id)
+    print(f"{notebook.name} [voila]: {time.monotonic() - started:.1f} s")
+    assert not problems, f"{notebook.name} in Voila:\n" + "\n".join(problems)
