@@ -449,6 +449,7 @@ class _Dashboard(widgets.VBox):
             f"The figure shows the last state that worked. Details below.</div>")
         self.error_details.layout.display = None
         self.error_details.append_stderr("".join(traceback.format_exception(type(exc), exc, exc.__traceback__)))
+        self.error_details.outputs = self.error_details.outputs[-3:]     # the last 3 tracebacks
 
     # -- the figure --------------------------------------------------------------------
 
@@ -1551,9 +1552,9 @@ class SamplerDashboard(_Dashboard):
         # the words of the 3 most probable tokens, next to their steps
         self._top_texts = [ax.text(1, 1, "", fontsize=self._fonts.note, rotation=0, ha="left", va="bottom")
                            for _ in range(3)]
-        self._title = ax.title
+        self._title_text = ax.title
         self._ax = ax
-        plots.animate(self.figure, self.kept_stairs, self.all_stairs, self._top_texts, self._title)
+        plots.animate(self.figure, self.kept_stairs, self.all_stairs, self._top_texts, self._title_text)
         plots.relayout(self.figure)
 
     def _show_state(self):
@@ -1572,7 +1573,7 @@ class SamplerDashboard(_Dashboard):
             text.set_position((rank + 1.5, shown[rank] * 1.15))
             text.set_text(_mpl_text(self.vocab[self.order[rank]]))
         n_kept, dropped = int(kept.sum()), self.dropped_mass
-        self._title.set_text(f"{name}: {n_kept} of {len(q)} tokens kept, dropped probability {dropped:.3f}")
+        self._title_text.set_text(f"{name}: {n_kept} of {len(q)} tokens kept, dropped probability {dropped:.3f}")
         pi = self.probabilities
         top = [(self.vocab[i], self.distribution[i], pi[i]) for i in self.order[:6]]
         rows = [("strategy", html.escape(f"{name}  (sample(..., {_kwargs_text(self.sampling_kwargs)}))")),

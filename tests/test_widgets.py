@@ -326,11 +326,14 @@ def test_callback_error_is_shown_in_the_dashboard(name, mode, monkeypatch):
     details = "".join(o.get("text", "") for o in dash.error_details.outputs)
     assert "Traceback" in details and "simulated failure" in details
     assert dash.error_details.layout.display is None      # visible
+    for _ in range(4):                        # a learner keeps trying: every error is recorded,
+        _poke(dash)                           # the tracebacks shown stay few
+    assert len(dash.errors) == 5 and len(dash.error_details.outputs) == 3
 
     monkeypatch.undo()                        # the maths works again: the banner goes away
     _poke(dash)
     assert dash.error.value == ""
-    assert len(dash.errors) == 1
+    assert len(dash.errors) == 5
 
 
 # ---------------------------------------------------------------------------------------------
@@ -869,7 +872,7 @@ def test_sampler_keeps_exactly_what_sampling_samples_from(strategy, setting, t, 
     n = int(dash.kept.sum())
     np.testing.assert_allclose(shaded[:n], every[:n])
     assert np.all(shaded[n:] == W._PROBABILITY_FLOOR)
-    title = dash._title.get_text()
+    title = dash._title_text.get_text()
     assert f"{n} of {len(z)} tokens kept" in title and f"{dash.dropped_mass:.3f}" in title
     assert f"{dash.dropped_mass:.4f}" in dash.readout.value
 
