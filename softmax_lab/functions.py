@@ -160,7 +160,8 @@ _BLOCK = 1 << 16   # elements in a block of rows: 256 KiB of float32, well insid
 def _log_sum_exp(z, axis, temperature, shifted=None):
     r"""Per row, the maximum m and :math:`\log \sum_j e^{(z_j - m)/T}`, both kept as an axis.
 
-    With ``shifted`` (``np.empty_like(z)``), the shifted logits (z - m)/T are left in it too: log_softmax is ``shifted - log_sum``, and logsumexp is ``m + log_sum``.
+    With ``shifted`` (``np.empty_like(z)``), the shifted logits (z - m)/T are left in it too:
+    log_softmax is ``shifted - log_sum``, and logsumexp is ``m + log_sum``.
 
     Fast path for classes on the last axis of a C-contiguous array (the usual layout): one block
     of rows at a time. The exponentials are only summed, so instead of a full-size array (fresh
