@@ -112,7 +112,9 @@ def sync(check=False, root=ROOT):
         if _normalised(nb) != new:
             stale.append(str(path))
             if not check:
-                path.write_text(json.dumps(new, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
+                import nbformat  # written the way JupyterLab and nbformat write notebooks: small diffs
+
+                path.write_text(nbformat.writes(nbformat.from_dict(new)) + "\n", encoding="utf-8")
     readme = Path(root) / "README.md"
     text = readme.read_text(encoding="utf-8")
     new_text = _replace_between_markers(text, lesson_table("notebooks/"), "README.md")
