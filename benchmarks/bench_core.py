@@ -130,11 +130,11 @@ def bench_row(op, shape, dtype, rounds, label_extra="", offset=0.0):
     medians = round_robin(methods_for(op, x, targets, floor_x), rounds=rounds)
     floor = medians["floor"]
     lab, sci = medians["lab"] / floor, medians["scipy"] / floor
+    lab_scipy = medians["lab"] / medians["scipy"]
     torch_txt = f"{medians['torch'] / floor:7.2f}x" if "torch" in medians else ""
     name = np.dtype(dtype).name
     print(f"{op:<14}{str(shape):<15}{name:<9}{floor * 1e6:8.1f}us  {lab:6.2f}x{sci:7.2f}x{torch_txt:>8}"
-          f"{medians['lab'] / medians['scipy']:10.2f}   {verdict(op, shape, lab, medians['lab'] / medians['scipy'])}"
-          f"{label_extra}", flush=True)
+          f"{lab_scipy:10.2f}   {verdict(op, shape, lab, lab_scipy)}{label_extra}", flush=True)
 
 
 def import_seconds(module, runs=7):

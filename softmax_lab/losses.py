@@ -17,7 +17,16 @@ from ._checks import (
     check_probabilities,
     check_temperature,
 )
-from .functions import _divide, _exp_rows, _log_sum_exp, _prepare_logits, _row_max, _row_sum, _shifted, _to_dtype
+from .functions import (
+    _divide,
+    _exp_rows,
+    _log_sum_exp,
+    _prepare_logits,
+    _row_max,
+    _row_sum,
+    _shifted,
+    _to_dtype,
+)
 
 __all__ = [
     "cross_entropy",
@@ -290,7 +299,8 @@ def cross_entropy_grad(logits, targets, axis=-1, temperature=1.0, label_smoothin
     if kind == "index" and eps == 0:
         g = _index_grad(z, t, axis, t_scale)
     else:
-        logp, kind, t, eps, t_scale, N, K, axis, dtype = _cross_entropy_parts(z, dtype, axis, t_scale, eps, kind, t)
+        logp, kind, t, eps, t_scale, N, K, axis, dtype = _cross_entropy_parts(
+            z, dtype, axis, t_scale, eps, kind, t)
         g = np.exp(logp)                                     # p
         if kind == "index":
             np.put_along_axis(g, t[..., None], np.take_along_axis(g, t[..., None], axis=-1) - (1.0 - eps), axis=-1)
