@@ -124,7 +124,9 @@ def new_figure(nrows=1, ncols=1, *, size=(7.0, 3.6), presentation=False, mode="p
     nrows, ncols : int, default 1
         The grid of axes.
     size : (float, float), default (7.0, 3.6)
-        Width and height in inches at the normal size (100 dpi: 700 x 360 pixels).
+        Width and height in inches at the normal size (100 dpi: 700 x 360 pixels). Keep the
+        width at most 8 inches: a live canvas has a fixed size, and a JupyterLab output area
+        next to the file browser is about 830 pixels wide.
     presentation : bool, default False
         Make the figure 1.4 times larger, for a projector.
     mode : {"png", "canvas"}, default "png"

@@ -740,7 +740,7 @@ class TemperatureExplorer(_Dashboard):
 
     def _build_figure(self):
         z, k, f = self.logits, len(self.logits), self.presentation
-        self.figure, axes = self._new_figure(size=(8.6, 6.0), mosaic=[["bars", "bars"], ["entropy", "pmax"]])
+        self.figure, axes = self._new_figure(size=(8.0, 5.6), mosaic=[["bars", "bars"], ["entropy", "pmax"]])
         self._bar_ax, self._h_ax, self._p_ax = axes["bars"], axes["entropy"], axes["pmax"]
         plots.label_axes(self._bar_ax, "category", "probability", title="softmax(z / T) at T = 1", presentation=f)
         self.bars = plots.probability_bars(self._bar_ax, [_mpl_text(lab) for lab in self.labels], presentation=f)
@@ -875,7 +875,7 @@ class SigmoidVsSoftmax(_Dashboard):
 
     def _build_figure(self):
         f = self.presentation
-        self.figure, (self._pair_ax, self._multi_ax) = self._new_figure(1, 2, size=(9.0, 3.8),
+        self.figure, (self._pair_ax, self._multi_ax) = self._new_figure(1, 2, size=(8.0, 3.8),
                                                                          width_ratios=(0.75, 1.25))
         plots.label_axes(self._pair_ax, "two ways to compute it", "probability of class 1",
                          title="two classes: the same number", presentation=f)
@@ -1032,7 +1032,7 @@ class GradientStepper(_Dashboard):
     def _build_figure(self):
         f, k = self.presentation, len(self.logits)
         mpl_labels = [_mpl_text(lab) for lab in self.labels]
-        self.figure, axes = self._new_figure(2, 2, size=(9.0, 6.4))
+        self.figure, axes = self._new_figure(2, 2, size=(8.0, 6.0))
         (ax_p, ax_g), (ax_loss, ax_j) = axes
         plots.label_axes(ax_p, "category", "probability", title="prediction p and target y", presentation=f)
         numbers = k <= 6            # values written on the bars while they fit (and on the Jacobian's cells)
@@ -1265,7 +1265,7 @@ class StabilityExplorer(_Dashboard):
 
     def _build_figure(self):
         f = self.presentation
-        self.figure, (ax_bars, ax_line) = self._new_figure(1, 2, size=(9.6, 3.9), width_ratios=(1.0, 1.1))
+        self.figure, (ax_bars, ax_line) = self._new_figure(1, 2, size=(8.0, 3.8), width_ratios=(1.0, 1.1))
         plots.label_axes(ax_bars, "category", "probability", title="naive formula vs shifted softmax",
                          presentation=f)
         labels = [_mpl_text(lab) for lab in self.labels]
@@ -1618,7 +1618,7 @@ class SamplerDashboard(_Dashboard):
 
 
 def _kwargs_text(kwargs):
-    return ", ".join(f"{key}={value:g}" if isinstance(value, float) else f"{key}={value}"
+    return ", ".join(f"{key}={value:.3g}" if isinstance(value, float) else f"{key}={value}"
                      for key, value in kwargs.items())
 
 
