@@ -136,10 +136,12 @@ def main():
             medians = round_robin(methods, rounds=args.rounds, min_time=0.1)
             assert dash.errors == [], dash.errors     # a benchmark of a broken dashboard is no benchmark
             print_row(name, medians, reference="recreate", unit="ms")
-            update_ms = medians["update"] * 1e3
+            update_ms, full_ms = medians["update"] * 1e3, medians["full draw"] * 1e3
+            line = f"{'':<34} update {update_ms:.1f} ms, full draw {full_ms:.1f} ms"
             if counts:
                 verdict = "meets" if update_ms <= TARGET_MS[mode] else "misses"
-                print(f"{'':<34} update {update_ms:.1f} ms: {verdict} the {TARGET_MS[mode]:.0f} ms target")
+                line += f": update {verdict} the {TARGET_MS[mode]:.0f} ms target"
+            print(line, flush=True)
 
 
 if __name__ == "__main__":
