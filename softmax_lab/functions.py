@@ -154,7 +154,8 @@ def _exp_rows(z, axis, temperature, m):
     return np.exp(e, out=e)
 
 
-_BLOCK = 1 << 16   # elements in a block of rows: 256 KiB of float32, well inside a core's L2 cache
+_BLOCK = 1 << 17   # elements in a block of rows: 512 KiB of float32, so a block and its scratch stay
+                   # in a core's L2 cache (2 MiB here); 2^16 to 2^18 measured about the same
 
 
 def _log_sum_exp(z, axis, temperature, shifted=None):
