@@ -359,7 +359,7 @@ def page_problems(scope):
     problems = []
     for text in scope.locator(f"{OUTPUT}[data-mime-type='application/vnd.jupyter.stderr']").all_inner_texts():
         if TRACEBACK.search(text):
-            problems.append(f"error output: {text.strip()[-400:]}")
+            problems.append("error output: " + "\n".join(text.strip().splitlines()[-6:]))
     for text in scope.locator(OUTPUT).all_inner_texts():
         match = WIDGET_ERROR.search(text)
         if match:
@@ -403,6 +403,14 @@ DASHBOARD = f"{OUTPUT}:has(.widget-slider):not(.widget-output {OUTPUT})"
 SLIDER = ".widget-slider"
 def plot_kind(dashboard):
     """``"canvas"`` (live ipympl figure), ``"png"`` (PNG fallback) or None (no figure)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:  # the figure's view may be created a moment after the slider's
+        dashboard.locator(".jupyter-matplotlib-figure, .widget-output img").first.wait_for(
+            state="attached", timeout=WIDGET_TIMEOUT * 1000
+        )
+    except PlaywrightTimeout:
+        return None
     if dashboard.locator(".jupyter-matplotlib-figure").count():
         return "canvas"
     if dashboard.locator(".widget-output img").count():
@@ -410,22 +418,36 @@ def plot_kind(dashboard):
     return None
 
 
-def _plot_images(dashboard, kind):
-    """Screenshots (PNG bytes) of every figure in the dashboard; None while one is being replaced."""
-    from playwright.sync_api import Error
+# The pixels a figure shows: the bitmap of ipympl's canvas, or the PNG of the fallback's <img>.
+# (Element screenshots were tried first: a layout shift of a fraction of a pixel below the
+# figure changed their last row, which would pass for a redraw.) None while a figure is
+# hidden, still blank, or its image not yet decoded.
+_PIXELS_JS = """els => els.map(e => {
+    const box = e.getBoundingClientRect();
+    if (box.width === 0 || box.height === 0) return null;
+    if (e.tagName === 'IMG') return e.complete && e.naturalWidth > 0 ? e.src : null;
+    const d = e.getContext('2d').getImageData(0, 0, e.width, e.height).data;
+    for (let i = 4; i < d.length; i += 4) {
+        if (d[i] !== d[0] || d[i + 1] !== d[1] || d[i + 2] !== d[2] || d[i + 3] !== d[3]) {
+            return e.toDataURL();
+        }
+    }
+    return null;
+})"""
 
+
+def _plot_images(dashboard, kind):
+    """The pixels of every figure in the dashboard, or None if one is not drawn yet."""
     if kind == "canvas":
         plots = dashboard.locator(".jupyter-matplotlib-figure canvas:first-child")
     else:
         plots = dashboard.locator(".widget-output img")
-    try:
-        return [plots.nth(i).screenshot(timeout=5_000, animations="disabled") for i in range(plots.count())]
-    except Error:  # the PNG fallback swaps its <img> on each redraw: try again
-        return None
+    images = plots.evaluate_all(_PIXELS_JS)
+    return None if None in images else images
 
 
 def stable_plot_images(dashboard, kind, differ_from=None, timeout=WIDGET_TIMEOUT):
-    """Screenshots of the dashboard's figures once two successive captures agree.
+    """The pixels of the dashboard's figures once two successive captures agree.
 
     With ``differ_from``, also wait until they differ from those (the redraw after a slider
     move). Returns the last capture, changed or not when the time runs out.
@@ -484,7 +506,9 @@ def exercise_dashboard(dashboard, expected_kind, redraw_timeout=REDRAW_TIMEOUT):
     if after == before:
         problems.append(f"slider {description!r}: the readout stayed at {before!r} after key presses")
     after_images = stable_plot_images(dashboard, kind, before_images, redraw_timeout)
-    if after_images == before_images:
+    if not after_images:
+        problems.append(f"slider {description!r}: the figure was not drawn after the move")
+    elif after_images == before_images:
         problems.append(f"slider {description!r}: the figure did not change ({before!r} -> {after!r})")
     return problems
 

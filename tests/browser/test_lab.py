@@ -120,15 +120,17 @@ def saved_notebook_problems(lab, name):
     """Problems recorded in the notebook as JupyterLab saved it: unexecuted cells, errors."""
     model = lab.api("GET", f"/api/contents/{name}?content=1&type=notebook")
     notebook = nbformat.from_dict(model["content"])
-    problems = []
+    problems, not_run = [], []
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code" or not cell.source.strip():
             continue
         if cell.execution_count is None:
-            problems.append(f"cell {index} did not run (an earlier cell failed?)")
+            not_run.append(str(index))
         for output in cell.outputs:
             if output.output_type == "error":
                 problems.append(f"cell {index} raised {output.ename}: {output.evalue}")
+    if not_run:
+        problems.append(f"cells that did not run (after an error?): {', '.join(not_run)}")
     return problems
 
 
@@ -217,7 +219,7 @@ def test_the_checks_catch_a_broken_notebook(lab, lab_page):
     report = "\n".join(problems)
     expected = [
         "cell 5 raised ZeroDivisionError",
-        "cell 6 did not run",
+        "cells that did not run (after an error?): 6",
         "error output:",  # the ZeroDivisionError traceback on the page
         "widget error: Error displaying widget",
         "widget shown as text",
