@@ -1,7 +1,8 @@
 """Run every benchmarks/bench_*.py in turn, each in its own fresh interpreter (``make bench``).
 
 Benchmarks print ratios and are never pass/fail tests; this script only fails (exit status 1)
-if a benchmark script itself crashes, after running all the others.
+if a benchmark script itself crashes, after running all the others. Its arguments are passed on
+to every script (each takes ``--rounds N``): ``python benchmarks/run_all.py --rounds 3``.
 """
 
 import pathlib
@@ -17,7 +18,7 @@ def main():
     for script in scripts:
         print(f"\n=== {script.name} ===", flush=True)
         start = time.perf_counter()
-        result = subprocess.run([sys.executable, str(script)], cwd=here)
+        result = subprocess.run([sys.executable, str(script), *sys.argv[1:]], cwd=here)
         print(f"=== {script.name}: {time.perf_counter() - start:.0f} s"
               + ("" if result.returncode == 0 else f", FAILED with exit status {result.returncode}"),
               flush=True)
