@@ -74,6 +74,8 @@ def _divide(a, divisor):
 
 def _to_dtype(x, dtype):
     """Round back to the caller's dtype (silently: out-of-range values become +-inf or 0)."""
+    if x.dtype == dtype:
+        return x                                 # nothing to round (and no errstate to pay for)
     with np.errstate(over="ignore", under="ignore"):
         return x.astype(dtype, copy=False)
 
