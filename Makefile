@@ -33,8 +33,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
 
+# The lessons as an app for a projector: code hidden, dashboards in presentation mode.
 demo: $(STAMP)
-	$(BIN)/python -m voila $(ROOT_FLAG) notebooks/
+	SOFTMAX_LAB_PRESENTATION=1 $(BIN)/python -m voila $(ROOT_FLAG) notebooks/
 
 data: $(STAMP)
 	$(BIN)/python data/build.py

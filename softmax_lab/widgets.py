@@ -77,6 +77,8 @@ MAX_LABEL_LENGTH = 16
 MAX_TEXT_LENGTH = 400
 
 ENV_VAR = "SOFTMAX_LAB_FIGURES"
+#: Set to 1 (as `make demo` does) to show every dashboard in presentation mode.
+PRESENTATION_ENV_VAR = "SOFTMAX_LAB_PRESENTATION"
 FIGURE_MODES = ("canvas", "png")
 IPYMPL_BACKEND = "module://ipympl.backend_nbagg"
 _IPYMPL_NAMES = {IPYMPL_BACKEND, "widget", "ipympl"}
@@ -362,7 +364,8 @@ class _Dashboard(widgets.VBox):
 
     def __init__(self, presentation=False):
         super().__init__()
-        self.presentation = bool(presentation)
+        # presentation=True, or the classroom switch SOFTMAX_LAB_PRESENTATION=1 (`make demo`)
+        self.presentation = bool(presentation) or os.environ.get(PRESENTATION_ENV_VAR, "") == "1"
         self.figure_mode = current_figure_mode()
         self.message = widgets.HTML("")
         self.error = widgets.HTML("")

@@ -269,6 +269,15 @@ def test_presentation_makes_figure_and_fonts_larger(name):
     assert "softmax-lab-presentation" not in normal._dom_classes
 
 
+def test_classroom_switch_turns_presentation_on(monkeypatch):
+    """`make demo` sets SOFTMAX_LAB_PRESENTATION=1: every dashboard then projects large."""
+    monkeypatch.setenv("SOFTMAX_LAB_PRESENTATION", "1")
+    for name, build in DASHBOARDS.items():
+        assert build().presentation, name
+    monkeypatch.setenv("SOFTMAX_LAB_PRESENTATION", "0")
+    assert not DASHBOARDS["logit_explorer"]().presentation
+
+
 @pytest.mark.parametrize("name", DASHBOARDS)
 def test_slider_descriptions_have_room(name):
     dash = DASHBOARDS[name]()
