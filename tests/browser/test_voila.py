@@ -66,7 +66,8 @@ def test_voila_renders_notebook_and_dashboards_respond(voila, browser, notebook)
     finally:
         save_screenshot(page, f"voila-{notebook.stem}")
         page.close()
-        # Voila's own clean-up (a beacon on "beforeunload") is not reliable here: shut down.
+        # Voila's own clean-up, a beacon sent on "beforeunload", is refused (403: no _xsrf
+        # cookie) when a page is opened directly rather than from Voila's file list.
         for kernel_id in kernels:
             voila.shutdown_kernel(kernel_id)
     print(f"{notebook.name} [voila]: {time.monotonic() - started:.1f} s")
