@@ -5,7 +5,7 @@ What runs here, once per test session:
 * one Chromium (Debian's ``/usr/lib/chromium/chromium``, driven by the ``playwright`` pip
   package; never ``playwright install``), shared by every test;
 * one JupyterLab server per figure mode (``SOFTMAX_LAB_FIGURES=canvas`` and ``=png``; the
-  kernels inherit the server's environment), and one Voila server;
+  kernels inherit the server's environment), and one Voila server set up like ``make demo``;
 * every server runs on 127.0.0.1, on a free port, over a temporary COPY of ``notebooks/``, with
   its configuration, data, runtime, IPython and matplotlib directories in a temporary folder, so
   that nothing in the work tree or in the user's home is read or written.
@@ -152,6 +152,7 @@ def isolated_environment(root, **extra):
         env[var] = str(path)
     env.pop("JUPYTER_PATH", None)
     env.pop("SOFTMAX_LAB_FIGURES", None)
+    env.pop("SOFTMAX_LAB_PRESENTATION", None)
     # The kernel imports softmax_lab from this work tree, whatever else is installed.
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
     env.update(extra)
@@ -316,10 +317,14 @@ def lab(request, browser, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def voila(browser, tmp_path_factory):
-    """A Voila server in directory mode over a copy of notebooks/ (figure mode: automatic)."""
+    """A Voila server in directory mode over a copy of notebooks/, set up as ``make demo`` sets it.
+
+    Figure mode automatic (no SOFTMAX_LAB_FIGURES); the large classroom layout
+    (SOFTMAX_LAB_PRESENTATION=1).
+    """
     root = tmp_path_factory.mktemp("voila")
     notebooks = copy_notebooks(root)
-    env = isolated_environment(root)
+    env = isolated_environment(root, SOFTMAX_LAB_PRESENTATION="1")
     port = free_port()
     # Voila has no --allow-root (it refuses the flag) and runs as root without it.
     command = [

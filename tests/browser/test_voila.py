@@ -3,8 +3,9 @@
 Voila runs the notebook on the server and shows only the outputs. For each notebook: open
 /voila/render/<notebook>, wait for the widgets, check that no cell failed (neither on the page
 nor in Voila's log) and that no widget is broken, then move the first slider of each dashboard
-and check that its readout and its figure change. The figure mode is left automatic (no
-SOFTMAX_LAB_FIGURES), which must give the live ipympl canvas.
+and check that its readout and its figure change. The server is set up as ``make demo`` sets
+it: the figure mode is left automatic (no SOFTMAX_LAB_FIGURES), which must give the live ipympl
+canvas, and the dashboards use their large classroom layout (SOFTMAX_LAB_PRESENTATION=1).
 
 A screenshot of each page goes to test-artifacts/voila-<notebook>.png.
 """
