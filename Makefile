@@ -9,7 +9,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
-# JupyterLab and Voila refuse to run as root (as in a container) without --allow-root.
+# JupyterLab refuses to run as root (as in a container) without --allow-root (Voila has no such flag).
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
 .PHONY: lab test bench demo data doctor clean help
@@ -35,7 +35,7 @@ bench: $(STAMP)
 
 # The lessons as an app for a projector: code hidden, dashboards in presentation mode.
 demo: $(STAMP)
-	SOFTMAX_LAB_PRESENTATION=1 $(BIN)/python -m voila $(ROOT_FLAG) notebooks/
+	SOFTMAX_LAB_PRESENTATION=1 $(BIN)/python -m voila notebooks/
 
 data: $(STAMP)
 	$(BIN)/python data/build.py
