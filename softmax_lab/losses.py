@@ -99,17 +99,15 @@ def _masked_class_error(why):
                       f"so the loss would be infinite")
 
 
-def _cross_entropy_parts(z, dtype, axis, t_scale, eps, kind, t):
-    """Everything both cross_entropy and its gradient need, with the class axis moved last.
-
-    Takes what :func:`_cross_entropy_inputs` returns. This is the general path (probability
-    targets, label smoothing); class-index targets without smoothing take the fast paths below.
-    Returns (log-probabilities, target kind, targets, smoothing, T, N, K, axis, dtype).
+def _general_log_probs(z, axis, t_scale, eps, kind, t):
+    """log_softmax(z / T) with the class axis moved last, for the general path of both
+    cross_entropy and its gradient (probability targets, label smoothing); class-index targets
+    without smoothing take the fast paths below. The arguments are what
+    :func:`_cross_entropy_inputs` returns. Refuses targets that give probability to a masked
+    class.
     """
     s = np.moveaxis(_shifted(z, axis, t_scale), axis, -1)          # (z - max) / T, classes last
     logp = s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True))   # log_softmax
-    K = logp.shape[-1]
-    N = max(logp.size // K, 1)           # number of predictions (an empty batch has mean 0)
 
     # Only a logit of -inf is a mask. A log-probability that overflows to -inf (a finite logit
     # far below the maximum, or a tiny T) is not an error: its loss rounds to inf.
@@ -123,7 +121,7 @@ def _cross_entropy_parts(z, dtype, axis, t_scale, eps, kind, t):
             why = "label_smoothing spreads target mass over every class" if eps > 0 and not hit.any() else \
                 "a target puts probability on it"
             raise _masked_class_error(why)
-    return logp, kind, t, eps, t_scale, N, K, axis, dtype
+    return logp
 
 
 def _target_logits(z, t, axis):
@@ -141,9 +139,10 @@ def _target_logits(z, t, axis):
     return index, target_z
 
 
-def _general_nll(z, dtype, axis, t_scale, eps, kind, t):
+def _general_nll(z, axis, t_scale, eps, kind, t):
     """The loss of each prediction from a full log_softmax array (any targets, any smoothing)."""
-    logp, kind, t, eps, _, N, K, _, _ = _cross_entropy_parts(z, dtype, axis, t_scale, eps, kind, t)
+    logp = _general_log_probs(z, axis, t_scale, eps, kind, t)
+    K = logp.shape[-1]
     with np.errstate(over="ignore"):
         if kind == "index":
             nll = -np.take_along_axis(logp, t[..., None], axis=-1)[..., 0]
@@ -255,9 +254,12 @@ def cross_entropy(logits, targets, axis=-1, temperature=1.0, label_smoothing=0.0
     >>> round(float(cross_entropy([1000.0, 0.0], 1)), 1)        # -log(softmax) would be inf
     1000.0
     """
-    inputs = _cross_entropy_inputs(logits, targets, axis, temperature, label_smoothing, reduction)
-    z, dtype, axis, t_scale, eps, kind, t = inputs
-    nll = _index_nll(z, t, axis, t_scale) if kind == "index" and eps == 0 else _general_nll(*inputs)
+    z, dtype, axis, t_scale, eps, kind, t = _cross_entropy_inputs(
+        logits, targets, axis, temperature, label_smoothing, reduction)
+    if kind == "index" and eps == 0:
+        nll = _index_nll(z, t, axis, t_scale)
+    else:
+        nll = _general_nll(z, axis, t_scale, eps, kind, t)
     with np.errstate(over="ignore"):
         loss = _reduce(nll, reduction, max(nll.size, 1))   # N predictions (an empty batch has mean 0)
     return _to_dtype(np.asarray(loss), dtype)[()]
@@ -299,8 +301,8 @@ def cross_entropy_grad(logits, targets, axis=-1, temperature=1.0, label_smoothin
     if kind == "index" and eps == 0:
         g = _index_grad(z, t, axis, t_scale)
     else:
-        logp, kind, t, eps, t_scale, N, K, axis, dtype = _cross_entropy_parts(
-            z, dtype, axis, t_scale, eps, kind, t)
+        logp = _general_log_probs(z, axis, t_scale, eps, kind, t)
+        K = logp.shape[-1]
         g = np.exp(logp)                                     # p
         if kind == "index":
             np.put_along_axis(g, t[..., None], np.take_along_axis(g, t[..., None], axis=-1) - (1.0 - eps), axis=-1)
