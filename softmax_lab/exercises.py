@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .functions import log_softmax, logsumexp, sigmoid, softmax
+from .functions import log_softmax, logsumexp, naive_softmax, sigmoid, softmax
 from .losses import cross_entropy_grad
 from .sampling import filter_top_p
 
@@ -477,10 +477,6 @@ def _softmax_mistakes(z):
     """Known wrong answers for softmax(z), each with the hint it deserves."""
     z = np.asarray(z, dtype=np.float64)
 
-    def naive(z):
-        e = np.exp(z)
-        return e / np.sum(e, axis=-1, keepdims=True)
-
     def global_max(z):
         e = np.exp(z - np.max(z))
         return e / np.sum(e, axis=-1, keepdims=True)
@@ -500,7 +496,7 @@ def _softmax_mistakes(z):
         return np.exp(z - np.max(z, axis=-1, keepdims=True))
 
     mistakes = [
-        (_quiet(naive, z), MAX_SHIFT_HINT),
+        (naive_softmax(z), MAX_SHIFT_HINT),                  # exp(z) / sum, no max shift
         (_quiet(global_sum, z), AXIS_HINT),
         (_quiet(global_max, z), ROW_MAX_HINT),
         (_quiet(no_exp, z), "exponentiate first: softmax is exp(z_i) / sum_j exp(z_j). Dividing the raw "
@@ -1101,9 +1097,7 @@ def _ce_mistakes(z, t):
     p = softmax(z)
     y = np.zeros_like(p)
     y[np.arange(N), t] = 1.0
-    with np.errstate(all="ignore"):
-        e = np.exp(z)
-        naive = e / np.sum(e, axis=-1, keepdims=True)
+    naive = naive_softmax(z)                 # exp(z) / sum, no max shift: NaN for huge logits
     return [
         ((p - y) / K if K != N else None, "divide by N, the number of predictions (rows), not by K, the number of classes."),
         (p - y, DIVIDE_BY_N_HINT),
