@@ -26,6 +26,8 @@ from .functions import (
     _row_sum,
     _shifted,
     _to_dtype,
+    sigmoid,
+    softmax,
 )
 
 __all__ = [
@@ -390,9 +392,7 @@ def binary_cross_entropy_grad(logits, targets, reduction="mean"):
     array([-0.5   , -0.1192])
     """
     z, y, N, dtype = _binary_parts(logits, targets, reduction)
-    e = np.exp(-np.abs(z))
-    p = np.where(z >= 0, 1.0, e) / (1.0 + e)            # stable sigmoid, as in functions.sigmoid
-    g = (p - y) / (N if reduction == "mean" else 1)
+    g = (sigmoid(z) - y) / (N if reduction == "mean" else 1)
     return _to_dtype(g, dtype)
 
 
@@ -425,8 +425,6 @@ def softmax_jacobian(logits, axis=-1):
     array([[ 0.25, -0.25],
            [-0.25,  0.25]])
     """
-    from .functions import softmax
-
     p = np.moveaxis(softmax(logits, axis=axis), axis, -1)
     J = -p[..., :, None] * p[..., None, :]
     idx = np.arange(p.shape[-1])
