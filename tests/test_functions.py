@@ -140,6 +140,17 @@ def test_softmax_huge_temperature_is_uniform_over_unmasked(dtype, no_warnings):
     np.testing.assert_allclose(p.astype(np.float64), [1 / 3, 1 / 3, 0.0, 1 / 3], rtol=RTOL[dtype])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_rows_just_below_the_exp_limit_do_not_overflow_the_sum(dtype, no_warnings):
+    # Every exp(z) fits the dtype here (z < log(max)), but the sum of four does not: a row is
+    # safe to leave unshifted only up to log(sqrt(max)), and beyond that it must be shifted.
+    z = np.full((2, 4), np.floor(np.log(np.finfo(dtype).max)), dtype=dtype)
+    z[1] = [0.0, 1.0, 2.0, 3.0]                # one ordinary row in the same batch
+    p = softmax(z)
+    np.testing.assert_allclose(p[0], 0.25, rtol=RTOL[dtype])
+    np.testing.assert_allclose(p[1], textbook_softmax(z[1]), rtol=RTOL[dtype])
+
+
 def test_softmax_single_class_is_one():
     np.testing.assert_array_equal(softmax([[-5.0], [7.0]]), [[1.0], [1.0]])
 
@@ -312,6 +323,17 @@ def test_logsumexp_keepdims_must_be_boolean():
         logsumexp([1.0, 2.0], keepdims="yes")
 
 
+def test_log_softmax_and_logsumexp_span_several_blocks_of_rows():
+    # Contiguous rows are processed in blocks of 2**17 elements: with 8 classes, a block holds
+    # 16384 rows, so 40000 rows make two full blocks and a partial one. Every block must count.
+    z = np.random.default_rng(4).normal(scale=3.0, size=(40_000, 8))
+    z[-1] += 500.0                                       # the very last row, in the last block
+    m = z.max(axis=-1, keepdims=True)
+    lse = m[:, 0] + np.log(np.exp(z - m).sum(axis=-1))   # the textbook formula, row by row
+    np.testing.assert_allclose(logsumexp(z), lse, rtol=1e-13)
+    np.testing.assert_allclose(log_softmax(z), z - lse[:, None], rtol=1e-12, atol=1e-12)
+
+
 def test_logsumexp_is_between_max_and_max_plus_log_k():
     z = np.random.default_rng(3).normal(scale=5.0, size=(10, 7))
     lse = logsumexp(z)
@@ -406,6 +428,12 @@ def test_entropy_values():
 def test_entropy_zero_log_zero_is_zero(no_warnings):
     h = entropy([0.0, 1.0])
     assert h == 0.0 and not np.isnan(h)
+
+
+def test_entropy_of_a_one_hot_rounded_above_one_is_zero_not_negative(no_warnings):
+    # A softmax row can hold 1 + eps: then -p log p is about -2e-16, but entropy is >= 0.
+    h = entropy([np.nextafter(1.0, 2.0), 0.0])
+    assert h == 0.0
 
 
 def test_entropy_axis():
