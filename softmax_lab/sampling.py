@@ -24,7 +24,7 @@ import numbers
 import numpy as np
 
 from ._checks import as_float_array, check_axis, compute_dtype, row_max
-from .functions import softmax
+from .functions import _shifted, softmax
 
 __all__ = ["filter_top_k", "filter_top_p", "filter_min_p", "sampling_distribution", "sample"]
 
@@ -430,13 +430,11 @@ def sampling_distribution(logits, temperature=1.0, top_k=None, top_p=None, min_p
 
     # 1. Temperature. Shift by the row maximum first (softmax does not change): then
     # (z - max) / T <= 0 cannot overflow to +inf, whatever T is; -inf (probability 0) is fine.
+    # _shifted divides as if in float64: T = 1e-300 would be 0 in float32 (0 / 0 = NaN at the
+    # maximum), and 1e300 would be inf.
     s = z.astype(compute_dtype(z), copy=False)
     if t != 1.0:
-        with np.errstate(over="ignore"):
-            s = s - np.max(s, axis=-1, keepdims=True)
-            # Divide by T as a float64 and store back in the compute dtype: T = 1e-300 would
-            # be 0 in float32 (0 / 0 = NaN at the maximum), 1e300 would be inf.
-            np.divide(s, np.float64(t), out=s)
+        s = _shifted(s, -1, t)
     # 2-4. The filters, in the documented order; each keeps the argmax, so no row empties.
     if k is not None and k < z.shape[-1]:
         s = _masked(s, _keep_top_k(s, k))
