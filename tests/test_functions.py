@@ -498,6 +498,13 @@ def test_kl_values():
     assert not np.isclose(kl_divergence(p, q), kl_divergence(q, p))
 
 
+def test_kl_of_nearly_equal_distributions_is_not_negative():
+    # q differs from p by one ulp per entry: the true KL is about 1e-32, but the rounded
+    # terms p log(p / q) add up to -1.1e-16. KL is never negative, so the result is 0.
+    q = [np.nextafter(0.3, 0.0), np.nextafter(0.7, 1.0)]
+    assert kl_divergence([0.3, 0.7], q) == 0.0
+
+
 def test_kl_infinite_where_q_is_zero_and_p_is_not(no_warnings):
     assert kl_divergence([0.5, 0.5], [1.0, 0.0]) == np.inf
     # p = 0 where q = 0 contributes nothing (0 log 0/0 = 0)
