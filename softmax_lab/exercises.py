@@ -298,7 +298,10 @@ def _show_args(args):
 def _to_float_array(value):
     """The learner's answer as a float array, or None if it is not an array of numbers."""
     try:
-        a = np.asarray(value, dtype=np.float64)
+        a = np.asarray(value)
+        if a.dtype.kind == "c":      # complex: a float cast would drop the imaginary part (with a warning)
+            return None
+        a = a.astype(np.float64, copy=False)
     except (TypeError, ValueError):  # the learner returned a string, a ragged list, ...
         return None
     return a
@@ -378,7 +381,7 @@ def _run_battery(name, fn, cases, hint_for, check=None, warning_hint=None):
         if got is None:
             return _finish(CheckResult(
                 name, False, f"{head}{expected_text}\n  got:       {outcome.value!r:.200}",
-                hint="return a numpy array of numbers (or a number), e.g. the result of np.exp(...) / ...",
+                hint="return a numpy array of real numbers (or a number), e.g. the result of np.exp(...) / ...",
                 failed_case=i, n_cases=n,
             ))
         if check is not None:

@@ -267,6 +267,13 @@ def test_odd_return_values_fail_politely(check, returned, capsys):
     assert capsys.readouterr().out.strip() == str(result)
 
 
+def test_a_complex_answer_is_refused_even_when_its_real_part_is_right():
+    # np.asarray(..., float) would drop the imaginary part with a ComplexWarning and pass it.
+    result = check_softmax(lambda z: softmax(z) + 0j)
+    assert not result.passed and result.failed_case == 1
+    assert "real numbers" in result.hint
+
+
 @pytest.mark.parametrize("check", [c for c in CHECKS_OF_FUNCTIONS if c is not check_temperature_answer],
                          ids=lambda c: c.__name__)
 def test_passing_the_result_instead_of_the_function(check):
