@@ -626,14 +626,11 @@ def generate(model, prompt, n_tokens, rng=None, **sampling):
     >>> generate(model, "the dog", 6, rng=1) == generate(model, "the dog", 6, rng=1)
     True
     """
-    from .sampling import sample   # imported here: the sampling module is only needed to generate
+    from .sampling import _as_generator, sample   # imported here: only needed to generate
 
     if isinstance(n_tokens, bool) or not isinstance(n_tokens, numbers.Integral) or n_tokens < 0:
         raise ValueError(f"n_tokens must be an integer >= 0, got {n_tokens!r}")
-    if rng is None or isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        rng = np.random.default_rng(rng)       # one Generator for the whole text, not one per word
-    elif not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy Generator, an int seed or None, got {type(rng).__name__}")
+    rng = _as_generator(rng)       # one Generator for the whole text, not one per word
     words = _words(prompt, "prompt")
     out = []
     for _ in range(n_tokens):

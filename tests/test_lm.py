@@ -258,6 +258,7 @@ def test_generate_passes_sampling_settings_on(best, monkeypatch):
     (dict(n_tokens=-1), ValueError, "n_tokens"),
     (dict(n_tokens=2.0), ValueError, "n_tokens"),
     (dict(n_tokens=2, rng="seed"), TypeError, "rng"),
+    (dict(n_tokens=2, rng=-1), ValueError, "rng"),
     (dict(n_tokens=2, rng=np.random.RandomState(0)), TypeError, "rng"),
 ])
 def test_generate_rejects_bad_arguments(best, kwargs, error, match):
