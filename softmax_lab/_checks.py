@@ -105,7 +105,7 @@ def check_probabilities(p, name, axis):
     if not np.isfinite(p).all():
         raise ValueError(f"{name} must be finite probabilities, got NaN or inf")
     if (p < 0).any():
-        raise ValueError(f"{name} must be probabilities >= 0, got {p.min()!r}")
+        raise ValueError(f"{name} must be probabilities >= 0, got {float(p.min()):g}")
     tol = float(np.sqrt(np.finfo(p.dtype).eps))   # the dtype the caller gave (float16: 0.03)
     sums = np.sum(p, axis=axis, dtype=np.float64)
     worst = float(np.max(np.abs(sums - 1.0))) if sums.size else 0.0

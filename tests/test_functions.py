@@ -461,7 +461,7 @@ def test_entropy_accepts_a_float16_softmax(K):
 
 @pytest.mark.parametrize("bad, pattern", [
     ([0.5, 0.6], r"probs must sum to 1 along axis 0"),
-    ([1.5, -0.5], r"probs must be probabilities >= 0"),
+    ([1.5, -0.5], r"probs must be probabilities >= 0, got -0.5$"),
     ([np.nan, 1.0], r"probs must be finite probabilities"),
     ([np.inf, 1.0], r"probs must be finite probabilities"),
     (np.zeros((2, 0)), r"probs has an empty class axis"),
