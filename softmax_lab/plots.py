@@ -336,11 +336,6 @@ def heatmap(ax, matrix, *, vmin, vmax, labels=None, cmap=DIVERGING_CMAP, colorba
     return image, colorbar
 
 
-def attach_png_viewer(fig, viewer):
-    """Register ``viewer(png_bytes)``, called by :func:`redraw` with each new rendering of ``fig``."""
-    _PNG_VIEWERS[fig] = viewer
-
-
 class _Blitter:
     """Redraw only the animated artists of a figure, over a saved picture of everything else.
 
