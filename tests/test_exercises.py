@@ -390,6 +390,15 @@ def test_log_of_softmax_fails_where_a_probability_underflows():
     assert result.hint.startswith("don't take the log of a softmax")
 
 
+def test_a_finite_number_where_a_mask_needs_minus_infinity_fails():
+    def clipped(z):                      # -1e30 is not -inf: the masked token keeps a chance
+        return np.maximum(log_softmax(z), -1e30)
+
+    result = check_log_softmax(clipped)
+    assert not result.passed
+    assert ex._log_softmax_cases()[result.failed_case - 1].tag == "mask"
+
+
 # --------------------------------------------------------------------------------------------
 # sigmoid and the output-layer quiz
 # --------------------------------------------------------------------------------------------
