@@ -381,6 +381,16 @@ def binary_cross_entropy(logits, targets, reduction="mean"):
 def binary_cross_entropy_grad(logits, targets, reduction="mean"):
     r"""Gradient of :func:`binary_cross_entropy` with respect to the logits.
 
+    Parameters
+    ----------
+    logits, targets, reduction
+        As for :func:`binary_cross_entropy`.
+
+    Returns
+    -------
+    ndarray
+        Same shape and floating dtype as ``logits``.
+
     Notes
     -----
     .. math:: \frac{\partial \ell}{\partial z} = \sigma(z) - y \quad (\text{divided by } N
