@@ -89,11 +89,11 @@ def _cross_entropy_inputs(logits, targets, axis, temperature, label_smoothing, r
     targets) as :func:`_class_targets` sorts them.
     """
     z, dtype, axis = _prepare_logits(logits, axis)
-    t_scale = check_temperature(temperature)
+    temperature = check_temperature(temperature)
     eps = _check_smoothing(label_smoothing)
     check_choice(reduction, "reduction", REDUCTIONS)
     kind, t = _class_targets(targets, z, axis)
-    return z, dtype, axis, t_scale, eps, kind, t
+    return z, dtype, axis, temperature, eps, kind, t
 
 
 def _masked_class_error(why):
@@ -101,14 +101,14 @@ def _masked_class_error(why):
                       f"so the loss would be infinite")
 
 
-def _general_log_probs(z, axis, t_scale, eps, kind, t):
+def _general_log_probs(z, axis, temperature, eps, kind, t):
     """log_softmax(z / T) with the class axis moved last, for the general path of both
     cross_entropy and its gradient (probability targets, label smoothing); class-index targets
     without smoothing take the fast paths below. The arguments are what
     :func:`_cross_entropy_inputs` returns. Refuses targets that give probability to a masked
     class.
     """
-    s = np.moveaxis(_shifted(z, axis, t_scale), axis, -1)          # (z - max) / T, classes last
+    s = np.moveaxis(_shifted(z, axis, temperature), axis, -1)      # (z - max) / T, classes last
     logp = s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True))   # log_softmax
 
     # Only a logit of -inf is a mask. A log-probability that overflows to -inf (a finite logit
@@ -141,9 +141,9 @@ def _target_logits(z, t, axis):
     return index, target_z
 
 
-def _general_nll(z, axis, t_scale, eps, kind, t):
+def _general_nll(z, axis, temperature, eps, kind, t):
     """The loss of each prediction from a full log_softmax array (any targets, any smoothing)."""
-    logp = _general_log_probs(z, axis, t_scale, eps, kind, t)
+    logp = _general_log_probs(z, axis, temperature, eps, kind, t)
     K = logp.shape[-1]
     with np.errstate(over="ignore"):
         if kind == "index":
@@ -256,12 +256,12 @@ def cross_entropy(logits, targets, axis=-1, temperature=1.0, label_smoothing=0.0
     >>> round(float(cross_entropy([1000.0, 0.0], 1)), 1)        # -log(softmax) would be inf
     1000.0
     """
-    z, dtype, axis, t_scale, eps, kind, t = _cross_entropy_inputs(
+    z, dtype, axis, temperature, eps, kind, t = _cross_entropy_inputs(
         logits, targets, axis, temperature, label_smoothing, reduction)
     if kind == "index" and eps == 0:
-        nll = _index_nll(z, t, axis, t_scale)
+        nll = _index_nll(z, t, axis, temperature)
     else:
-        nll = _general_nll(z, axis, t_scale, eps, kind, t)
+        nll = _general_nll(z, axis, temperature, eps, kind, t)
     with np.errstate(over="ignore"):
         loss = _reduce(nll, reduction, max(nll.size, 1))   # N predictions (an empty batch has mean 0)
     return _to_dtype(np.asarray(loss), dtype)[()]
@@ -298,12 +298,12 @@ def cross_entropy_grad(logits, targets, axis=-1, temperature=1.0, label_smoothin
     array([[-0.134,  0.134],
            [-0.25 ,  0.25 ]])
     """
-    z, dtype, axis, t_scale, eps, kind, t = _cross_entropy_inputs(
+    z, dtype, axis, temperature, eps, kind, t = _cross_entropy_inputs(
         logits, targets, axis, temperature, label_smoothing, reduction)
     if kind == "index" and eps == 0:
-        g = _index_grad(z, t, axis, t_scale)
+        g = _index_grad(z, t, axis, temperature)
     else:
-        logp = _general_log_probs(z, axis, t_scale, eps, kind, t)
+        logp = _general_log_probs(z, axis, temperature, eps, kind, t)
         K = logp.shape[-1]
         g = np.exp(logp)                                     # p
         if kind == "index":
@@ -313,7 +313,7 @@ def cross_entropy_grad(logits, targets, axis=-1, temperature=1.0, label_smoothin
             g -= t if eps == 0 else (1.0 - eps) * t + eps / K
         g = np.moveaxis(g, -1, axis)
     N = max(g.size // g.shape[axis], 1)          # number of predictions (an empty batch has mean 0)
-    scale = t_scale * (N if reduction == "mean" else 1)
+    scale = temperature * (N if reduction == "mean" else 1)
     if scale != 1.0:
         g = _divide(g, scale)                    # not g /= scale: a float32 array would get T = 1e-300 -> 0
     return _to_dtype(g, dtype)
