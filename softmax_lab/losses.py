@@ -26,6 +26,7 @@ from .functions import (
     _row_sum,
     _shifted,
     _to_dtype,
+    log_softmax,
     sigmoid,
     softmax,
 )
@@ -108,8 +109,7 @@ def _general_log_probs(z, axis, temperature, eps, kind, t):
     :func:`_cross_entropy_inputs` returns. Refuses targets that give probability to a masked
     class.
     """
-    s = np.moveaxis(_shifted(z, axis, temperature), axis, -1)      # (z - max) / T, classes last
-    logp = s - np.log(np.sum(np.exp(s), axis=-1, keepdims=True))   # log_softmax
+    logp = np.moveaxis(log_softmax(z, axis=axis, temperature=temperature), axis, -1)   # classes last
 
     # Only a logit of -inf is a mask. A log-probability that overflows to -inf (a finite logit
     # far below the maximum, or a tiny T) is not an error: its loss rounds to inf.
