@@ -16,6 +16,7 @@ from ._checks import (
     check_finite_or_masked,
     check_probabilities,
     check_temperature,
+    compute_dtype,
 )
 from .functions import (
     _divide,
@@ -334,7 +335,7 @@ def _binary_parts(logits, targets, reduction):
     check_choice(reduction, "reduction", REDUCTIONS)
     if (np.isneginf(z) & (y > 0)).any():
         raise ValueError("targets give probability to a logit of -inf (p = 0), so the loss would be infinite")
-    work = np.float32 if z.dtype == np.float16 else z.dtype
+    work = compute_dtype(z)                          # float16 is computed in float32
     return z.astype(work, copy=False), y.astype(work, copy=False), max(z.size, 1), z.dtype
 
 
