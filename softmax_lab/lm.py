@@ -587,11 +587,26 @@ def next_token_logits(model, context):
 def top_words(model, context, k=10):
     """The ``k`` most probable next words after ``context``, as (word, probability) pairs.
 
+    Parameters
+    ----------
+    model : TinyLM
+    context : str or list of str
+        As for :func:`next_token_logits`.
+    k : int, default 10
+        How many words (>= 1); more than the vocabulary gives every word.
+
+    Returns
+    -------
+    list of (str, float)
+        Most probable first; equal probabilities in vocabulary order.
+
     Examples
     --------
     >>> [(w, round(p, 1)) for w, p in top_words(load("best"), "the cat sat on the", k=1)]
     [('mat', 0.4)]
     """
+    if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        raise ValueError(f"k must be an integer >= 1, got {k!r}")   # k = -1 would drop the last word
     p = softmax(next_token_logits(model, context))
     order = np.argsort(-p, kind="stable")[:k]
     return [(model.vocab[i], float(p[i])) for i in order]

@@ -89,6 +89,12 @@ def test_top_words_are_sorted_probabilities(best):
 # ---------------------------------------------------------------------------------------------
 # Training
 
+@pytest.mark.parametrize("k", [0, -1, 2.0, True])
+def test_top_words_refuses_a_bad_k(best, k):
+    with pytest.raises(ValueError, match="k must be an integer >= 1"):
+        lm.top_words(best, "the dog", k=k)
+
+
 def test_backprop_matches_finite_differences():
     weights = lm.init_weights(7, context_size=2, embed_dim=3, hidden_size=5, seed=4)
     weights["output_bias"] = np.linspace(-1, 1, 7)
