@@ -122,6 +122,9 @@ class TinyLM:
         if isinstance(context_size, bool) or not isinstance(context_size, numbers.Integral) or context_size < 1:
             raise ValueError(f"context_size must be an integer >= 1, got {context_size!r}")
         self.context_size = int(context_size)
+        missing = [key for key in WEIGHT_NAMES if key not in weights]
+        if missing:
+            raise ValueError(f"weights must hold {', '.join(WEIGHT_NAMES)}; missing {', '.join(missing)}")
         self.weights = {key: np.asarray(weights[key], dtype=np.float64) for key in WEIGHT_NAMES}
         _check_shapes(self.weights, len(self.vocab), self.context_size)
         self.name = name

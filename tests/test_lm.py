@@ -325,6 +325,8 @@ def test_tiny_lm_checks_its_weights(best):
     w = best.weights
     with pytest.raises(ValueError, match="output_weight must have shape"):
         lm.TinyLM(best.vocab, {**w, "output_weight": w["output_weight"][:, :-1]})
+    with pytest.raises(ValueError, match="weights must hold .*; missing hidden_bias"):
+        lm.TinyLM(best.vocab, {k: v for k, v in w.items() if k != "hidden_bias"})
     with pytest.raises(ValueError, match="embeddings must have shape"):
         lm.TinyLM(best.vocab[:-1], w)
     with pytest.raises(ValueError, match="hidden_weight"):
