@@ -1255,9 +1255,20 @@ class StabilityExplorer(_Dashboard):
 
     @property
     def naive_broken(self):
-        """True when the naive result is not a probability distribution (NaN, inf, or sum != 1)."""
+        """True when the naive result is not a probability distribution (NaN, inf, or sum != 1),
+        or is one but a wrong one: more than 0.01 away from the shifted softmax somewhere (in
+        float16, exps of the smaller logits can underflow silently and take their share with them).
+        """
+        return self._naive_problem() is not None
+
+    def _naive_problem(self):
+        """None when the naive formula works; else "nan" (not a distribution) or "wrong"."""
         q = self.naive.astype(np.float64)
-        return bool(not np.isfinite(q).all() or abs(q.sum() - 1.0) > 1e-2)
+        if not np.isfinite(q).all() or abs(q.sum() - 1.0) > 1e-2:
+            return "nan"
+        if np.max(np.abs(q - self.probabilities.astype(np.float64))) > 1e-2:
+            return "wrong"
+        return None
 
     @property
     def largest_safe_logit(self):
@@ -1343,11 +1354,15 @@ class StabilityExplorer(_Dashboard):
             ("naive exp(z) / sum exp(z)", ", ".join(f"{v:.4f}" for v in q.astype(np.float64))),
             ("softmax (shifted by max)", ", ".join(f"{v:.4f}" for v in p.astype(np.float64))),
             (f"largest safe logit in {self.dtype.value}", f"log(finfo.max) = {high:.2f}"),
-            ("naive formula", "breaks: " + _why_naive_breaks(zmax, high, low) if broken else "works here"),
+            ("naive formula", "breaks: " + _why_naive_breaks(zmax, high, low, self._naive_problem())
+             if broken else "works here"),
         ])
 
 
-def _why_naive_breaks(zmax, high, low):
+def _why_naive_breaks(zmax, high, low, problem="nan"):
+    if problem == "wrong":
+        return ("no NaN, but wrong probabilities: the exps of the smaller logits underflow (to 0, "
+                "or to tiny numbers with few digits left)")
     if zmax > high:
         return "exp of the largest logit overflows to inf (inf / inf = NaN)"
     if zmax < low:

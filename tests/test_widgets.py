@@ -805,6 +805,19 @@ def test_stability_explorer_marks_where_naive_breaks():
     assert not dash.naive_broken and dash.broken_marks[0].get_text() == ""
 
 
+def test_stability_explorer_flags_silently_wrong_results():
+    """float16, logits shifted by -19: no NaN, yet naive gives [1, 0, 0] where softmax gives [0.66, 0.24, 0.10]."""
+    dash = W.stability_explorer()
+    dash.dtype.value = "float16"
+    dash.shift.value = -19.0
+    assert np.isfinite(dash.naive).all() and dash.naive.astype(float).sum() == pytest.approx(1.0)
+    assert abs(float(dash.naive[0]) - float(dash.probabilities[0])) > 0.1
+    assert dash.naive_broken and "wrong probabilities" in dash.readout.value
+    assert "BREAKS" in dash._line_title.get_text()
+    dash.dtype.value = "float64"                         # float64 has the range for it
+    assert not dash.naive_broken and "works here" in dash.readout.value
+
+
 def test_stability_explorer_shows_underflow_too():
     dash = W.stability_explorer()
     dash.dtype.value = "float32"
