@@ -532,6 +532,26 @@ def exercise_dashboard(dashboard, expected_kind, redraw_timeout=REDRAW_TIMEOUT):
     return problems
 
 
+def dashboards_problems(scope, name, expected_kind, redraw_timeout=REDRAW_TIMEOUT):
+    """Exercise every dashboard in ``scope`` (a page or notebook panel) of notebook ``name``.
+
+    A notebook must show at least one dashboard unless it is listed in NO_DASHBOARD (and then it
+    must show none). Afterwards the page is checked again: a callback that failed while a slider
+    moved shows its traceback in an Output widget.
+    """
+    problems = []
+    dashboards = scope.locator(DASHBOARD)
+    count = dashboards.count()
+    if name in NO_DASHBOARD:
+        if count:
+            problems.append(f"{name} is in NO_DASHBOARD but shows {count} dashboard(s)")
+    elif not count:
+        problems.append("no dashboard (slider) on the page")
+    for i in range(count):
+        problems += [f"dashboard {i}: {p}" for p in exercise_dashboard(dashboards.nth(i), expected_kind, redraw_timeout)]
+    return problems + [f"after moving sliders: {p}" for p in page_problems(scope)]
+
+
 def save_screenshot(page, name):
     ARTIFACT_DIR.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACT_DIR / f"{name}.png"))

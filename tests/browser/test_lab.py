@@ -17,13 +17,11 @@ import nbformat
 import pytest
 
 from .conftest import (
-    DASHBOARD,
     KERNEL_START_TIMEOUT,
-    NO_DASHBOARD,
     REDRAW_TIMEOUT,
     RUN_ALL_TIMEOUT,
     course_notebooks,
-    exercise_dashboard,
+    dashboards_problems,
     page_problems,
     save_screenshot,
     wait_widgets_rendered,
@@ -141,18 +139,8 @@ def check_notebook(page, lab, name, redraw_timeout=REDRAW_TIMEOUT):
     wait_widgets_rendered(page)
     save_notebook(page)
     problems = saved_notebook_problems(lab, name) + page_problems(panel)
-    dashboards = panel.locator(DASHBOARD)
-    count = dashboards.count()
-    if name in NO_DASHBOARD:
-        if count:
-            problems.append(f"{name} is in NO_DASHBOARD but shows {count} dashboard(s)")
-    elif not count:
-        problems.append("no dashboard (slider) on the page")
-    for i in range(count):
-        found = exercise_dashboard(dashboards.nth(i), lab.mode, redraw_timeout)
-        problems += [f"dashboard {i}: {p}" for p in found]
-    # a callback that failed while the slider moved shows its traceback in an Output widget
-    problems += [f"after moving sliders: {p}" for p in page_problems(panel) if p not in problems]
+    problems += [p for p in dashboards_problems(panel, name, lab.mode, redraw_timeout)
+                 if p.removeprefix("after moving sliders: ") not in problems]
     return problems
 
 

@@ -16,11 +16,10 @@ import time
 import pytest
 
 from .conftest import (
-    DASHBOARD,
     NO_DASHBOARD,
     RUN_ALL_TIMEOUT,
     course_notebooks,
-    exercise_dashboard,
+    dashboards_problems,
     page_problems,
     save_screenshot,
     wait_for_sliders,
@@ -43,16 +42,8 @@ def check_voila_page(page, voila, name):
     problems = page_problems(page)
     if "CellExecutionError" in voila.log_since(log_start):
         problems.append("Voila's log reports a cell that raised (CellExecutionError)")
-    dashboards = page.locator(DASHBOARD)
-    count = dashboards.count()
-    if name in NO_DASHBOARD:
-        if count:
-            problems.append(f"{name} is in NO_DASHBOARD but shows {count} dashboard(s)")
-    elif not count:
-        problems.append("no dashboard (slider) on the page")
-    for i in range(count):
-        problems += [f"dashboard {i}: {p}" for p in exercise_dashboard(dashboards.nth(i), EXPECTED_FIGURES)]
-    problems += [f"after moving sliders: {p}" for p in page_problems(page) if p not in problems]
+    problems += [p for p in dashboards_problems(page, name, EXPECTED_FIGURES)
+                 if p.removeprefix("after moving sliders: ") not in problems]
     return problems
 
 
