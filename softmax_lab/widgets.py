@@ -722,7 +722,6 @@ class TemperatureExplorer(_Dashboard):
         z, labels = _categories(logits, labels)
         super().__init__(presentation)
         self.logits, self.labels = z, labels
-        k = len(z)
 
         self.temperature = widgets.FloatLogSlider(
             value=1.0, base=10, min=math.log10(self.T_MIN), max=math.log10(self.T_MAX), step=0.01,

@@ -4,7 +4,6 @@ Reference values are computed here from the textbook formulas in float64 on inpu
 enough that the textbook formulas are exact, or written out by hand.
 """
 
-import warnings
 
 import numpy as np
 import pytest
@@ -21,13 +20,6 @@ def textbook_softmax(z, axis=-1):
     e = np.exp(np.asarray(z, dtype=np.float64))
     return e / e.sum(axis=axis, keepdims=True)
 
-
-@pytest.fixture
-def no_warnings():
-    """Turn every warning into an error (pyproject already does this for RuntimeWarning)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
 
 
 # --------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ correct sampler fails about once in a million seeds, and a wrong one fails at on
 power of the bound is checked too).
 """
 
-import warnings
 
 import numpy as np
 import pytest
@@ -57,12 +56,6 @@ def draws(logits, n=N_DRAWS, seed=1234, **settings):
     batch = np.broadcast_to(np.asarray(logits), (n, np.size(logits)))
     return sample(batch, rng=seed, **settings)
 
-
-@pytest.fixture
-def no_warnings():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
 
 
 # --------------------------------------------------------------------------------------------
