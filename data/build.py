@@ -25,7 +25,7 @@ import numpy as np  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # works without installing
 
-from softmax_lab import corpus, cross_entropy, lm, softmax  # noqa: E402
+from softmax_lab import corpus, cross_entropy, lm, softmax, training  # noqa: E402
 from softmax_lab.data import SPLITS, write_manifest, write_npz  # noqa: E402
 
 # ---- every setting in one place (data/README.md reports them) ----
@@ -77,7 +77,7 @@ def main(argv=None):
         write_text(out / f"corpus_{split}.txt", "".join(" ".join(s) + "\n" for s in splits[split]))
 
     # 2. The vocabulary, from the training split only.
-    words, counts = lm.build_vocab(splits["train"], min_count=MIN_COUNT)
+    words, counts = training.build_vocab(splits["train"], min_count=MIN_COUNT)
     index = {w: i for i, w in enumerate(words)}
     vocab_doc = {"description": "softmax-lab tiny LM vocabulary: words[i] is the word of logit i; "
                                 "counts[i] is its number of occurrences in corpus_train.txt",
@@ -89,10 +89,10 @@ def main(argv=None):
     # 3. Training examples and the two training runs.
     data = {split: lm.make_examples(splits[split], index, CONTEXT_SIZE) for split in SPLITS}
     shape = dict(embed_dim=EMBED_DIM, hidden_size=HIDDEN_SIZE)
-    main_run = lm.train(*data["train"], len(words), validation=data["validation"],
+    main_run = training.train(*data["train"], len(words), validation=data["validation"],
                         snapshot_steps=[EARLY_STEP], **shape, **MAIN_RUN)
     small = lm.make_examples(splits["train"][:OVERFIT_SENTENCES], index, CONTEXT_SIZE)
-    overfit_run = lm.train(*small, len(words), validation=data["validation"], **shape, **OVERFIT_RUN)
+    overfit_run = training.train(*small, len(words), validation=data["validation"], **shape, **OVERFIT_RUN)
     train_seconds = main_run.seconds + overfit_run.seconds
 
     # 4. The checkpoints, as float32.

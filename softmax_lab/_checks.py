@@ -11,7 +11,16 @@ import numpy as np
 
 
 def as_array(x, name):
-    """``np.asarray(x)``, refusing ragged lists with a message that names the argument."""
+    """``np.asarray(x)``, refusing ragged lists and masked arrays with a message naming the argument.
+
+    A ``numpy.ma`` masked array is refused (TypeError) rather than silently unmasked: the maths
+    here would read the hidden values as if they were data. The package's own mask is ``-inf``
+    for logits (``np.ma.filled(x, -np.inf)`` converts one), and 0 for probabilities.
+    """
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(f"{name} must be a plain array, got a numpy.ma masked array (its mask would be "
+                        f"ignored); fill the masked entries first, e.g. np.ma.filled({name}, -np.inf) "
+                        "for logits")
     try:
         return np.asarray(x)
     except (ValueError, TypeError) as exc:  # ragged lists, unconvertible objects
@@ -54,11 +63,31 @@ def check_axis(a, axis, name="logits"):
     return axis
 
 
+def prepare_logits(logits, axis, name="logits"):
+    """Validate ``logits`` and return (array in its compute dtype, original dtype, axis)."""
+    z = as_float_array(logits, name)
+    axis = check_axis(z, axis, name)
+    return z.astype(compute_dtype(z), copy=False), z.dtype, axis
+
+
+def real_number(value, name, requirement):
+    """``float(value)`` for a real number (not a bool), else a TypeError naming ``name``.
+
+    A Python int too large for a float (``10**400``) gives a ValueError naming ``name``, not
+    the bare OverflowError of ``float()``. ``requirement`` completes "``name`` must be ...".
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be {requirement}, got {value!r}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise ValueError(f"{name} must be {requirement}, got an integer too large for a float "
+                         f"({len(str(abs(int(value))))} digits)") from None
+
+
 def check_temperature(temperature):
     """Return the temperature as a float, or raise if it is not a finite number > 0."""
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real):
-        raise TypeError(f"temperature must be a finite number > 0, got {temperature!r}")
-    t = float(temperature)
+    t = real_number(temperature, "temperature", "a finite number > 0")
     if not (np.isfinite(t) and t > 0):
         raise ValueError(f"temperature must be a finite number > 0, got {temperature!r}")
     return t
@@ -99,18 +128,52 @@ def row_max(a, axis, name="logits"):
 def check_probabilities(p, name, axis):
     """Refuse arrays that are not probability distributions along ``axis``.
 
-    Entries must be finite and >= 0, and each row must sum to 1 within a tolerance that fits
-    the dtype (``sqrt(eps)``: about 0.03 for float16, 3e-4 for float32, 1.5e-8 for float64).
+    Entries must be finite and >= 0, and each row must sum to 1 within ``sqrt(eps)`` of the
+    coarsest float dtype that holds every entry exactly: about 0.03 for float16, 3e-4 for
+    float32, 1.5e-8 for float64. So a distribution computed in float32 (or float16) and then
+    stored as float64 is judged by float32's (float16's) rounding, which made it: it is valid
+    in the dtype that produced it. Genuine float64 data (entries that float32 cannot hold) keep
+    the strict float64 tolerance. The coarser dtypes are only tried when the strict test fails,
+    so a valid float64 array costs nothing extra.
     """
     if not np.isfinite(p).all():
         raise ValueError(f"{name} must be finite probabilities, got NaN or inf")
     if (p < 0).any():
         raise ValueError(f"{name} must be probabilities >= 0, got {float(p.min()):g}")
-    tol = float(np.sqrt(np.finfo(p.dtype).eps))   # the dtype the caller gave (float16: 0.03)
     sums = np.sum(p, axis=axis, dtype=np.float64)
     worst = float(np.max(np.abs(sums - 1.0))) if sums.size else 0.0
-    if worst > tol:
+    if worst > _sum_tolerance(p.dtype) and worst > _sum_tolerance(_coarsest_exact_dtype(p)):
         raise ValueError(
             f"{name} must sum to 1 along axis {axis} (each row is a distribution); "
             f"a row is off by {worst:.3g}"
         )
+
+
+def _sum_tolerance(dtype):
+    return float(np.sqrt(np.finfo(dtype).eps))
+
+
+def _coarsest_exact_dtype(p):
+    """The coarsest of float16, float32 and ``p.dtype`` that represents every entry of ``p``."""
+    for dtype in (np.float16, np.float32):
+        if np.finfo(dtype).eps <= np.finfo(p.dtype).eps:
+            continue                              # not coarser than p's own dtype
+        with np.errstate(over="ignore", under="ignore"):
+            if np.array_equal(p.astype(dtype).astype(p.dtype), p):
+                return np.dtype(dtype)
+    return p.dtype
+
+
+def as_generator(rng, name="rng"):
+    """None -> a fresh default_rng(); an int -> default_rng(seed); a Generator -> itself."""
+    if rng is None:
+        return np.random.default_rng()
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)):
+        if rng < 0:
+            raise ValueError(f"{name} as an int seed must be >= 0, got {rng!r}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"{name} must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"
+    )

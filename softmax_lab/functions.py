@@ -3,20 +3,27 @@ r"""The softmax family: softmax, log-softmax, log-sum-exp, sigmoid, entropy and 
 Everything here is numpy only, works on any array shape with the class axis given by ``axis``
 (the last axis by default), and is numerically stable by construction:
 
-* the logits are shifted by their maximum before ``exp``, so ``exp`` never overflows (softmax
-  skips the shift in rows whose maximum is already small enough for that, see ``_exp_rows``);
+* the logits are shifted by their maximum before ``exp``, so ``exp`` never overflows;
 * logarithms of probabilities are computed as ``z - logsumexp(z)``, never as ``log(softmax(z))``;
 * the sigmoid is evaluated with ``exp(-|x|)``, which cannot overflow for either sign.
 
 ``-inf`` is a mask (probability exactly 0). NaN, ``+inf``, an empty class axis and a row where
 everything is masked are errors. float16/float32/float64 keep their dtype (float16 is computed
-in float32 and rounded back); integers and lists become float64.
-"""
+in float32 and rounded back); integers and lists become float64. A reduction (logsumexp,
+entropy, kl_divergence, and cross_entropy in :mod:`softmax_lab.losses`) of 1-D input returns a
+numpy scalar of that dtype (``np.float64(...)``, ``np.float32(...)``), as numpy's own reductions
+and ``scipy.special.logsumexp`` do: it has a ``dtype`` and ``shape == ()`` like a 0-d array,
+and ``float()`` of it is exact.
 
-import math
+Each function body below reads as its formula: the max (kept as an axis), exp of the shifted
+logits, divide by the sum. Where a measured faster route computes the same numbers, the step
+calls it from :mod:`softmax_lab._kernels` (named ``_kernels.<step>``), whose docstrings say
+what each route saves and why the numbers are unchanged.
+"""
 
 import numpy as np
 
+from . import _kernels
 from ._checks import (
     as_float_array,
     check_axis,
@@ -24,176 +31,11 @@ from ._checks import (
     check_probabilities,
     check_temperature,
     compute_dtype,
-    row_max,
+    prepare_logits,
 )
+from ._kernels import to_dtype
 
 __all__ = ["naive_softmax", "softmax", "log_softmax", "logsumexp", "sigmoid", "log_sigmoid", "entropy", "kl_divergence"]
-
-
-def _prepare_logits(logits, axis, name="logits"):
-    """Validate ``logits`` and return (array in its compute dtype, original dtype, axis)."""
-    z = as_float_array(logits, name)
-    axis = check_axis(z, axis, name)
-    return z.astype(compute_dtype(z), copy=False), z.dtype, axis
-
-
-def _shifted(z, axis, temperature, name="logits", m=None, out=None):
-    """Return ``(z - max(z)) / T`` as a new array (or in ``out``): every entry <= 0, the row
-    maximum exactly 0.
-
-    Subtracting the row maximum changes nothing mathematically (softmax is shift invariant), but
-    it makes ``exp`` safe: the largest term becomes ``exp(0) = 1`` and no term can overflow.
-    Very negative results may round to ``-inf``; their ``exp`` is 0, which is the right answer,
-    so that overflow is silenced on purpose. A caller that already has the row maximum (or
-    another per-row shift) passes it as ``m``.
-    """
-    if m is None:
-        m = _row_max(z, axis, name)
-    with np.errstate(over="ignore"):
-        s = np.subtract(z, m, out=out)
-    if temperature != 1.0:
-        s = _divide(s, temperature)
-    return s
-
-
-def _divide(a, divisor):
-    """``a /= divisor`` (in place for an array) rounded as if in float64, and return ``a``.
-    Overflow gives +-inf silently.
-
-    Not simply ``a /= divisor``: NumPy 2 casts a Python float to float32 first, so T = 1e-300
-    would become 0 (0/0 = NaN) and T = 1e300 inf (-inf/inf = NaN). A float64 divisor avoids that,
-    but a float32 array divided by a float64 number runs a mixed-type loop about four times slower
-    than the division itself. So: when the divisor is exact in the array's dtype (N = 32, T = 2),
-    divide in that dtype, which gives the very same correctly rounded result; else in float64.
-    """
-    with np.errstate(over="ignore"):
-        same = a.dtype.type(divisor)
-        a /= same if float(same) == divisor else np.float64(divisor)   # float(): compare in float64
-    return a
-
-
-def _to_dtype(x, dtype):
-    """Round back to the caller's dtype (silently: out-of-range values become +-inf or 0)."""
-    if x.dtype == dtype:
-        return x                                 # nothing to round (and no errstate to pay for)
-    with np.errstate(over="ignore", under="ignore"):
-        return x.astype(dtype, copy=False)
-
-
-# Fast paths. The public functions keep the plain formula in their docstrings; these helpers
-# compute the same numbers with less work (benchmarks/bench_core.py measures them). Each one
-# says what it saves and why the result is unchanged.
-
-_SHORT_ROW = 16   # rows with at most this many classes are "short"
-
-
-def _class_major(a, axis):
-    """A contiguous copy of ``a`` with the class axis first: row j holds class j of every row.
-
-    (Axes 0 and ``axis`` are swapped; swapping them back puts a reduced result in place.)
-    """
-    return np.ascontiguousarray(a.swapaxes(axis, 0))
-
-
-def _row_max(z, axis, name="logits", whole=None):
-    """The maximum along ``axis``, kept as a length-1 axis; raises as ``row_max`` does for NaN,
-    +inf and fully masked rows (diagnosing ``whole``, when ``z`` is a block of its rows).
-
-    Fast path for short rows: ``np.max`` along an axis of a few classes pays a fixed cost per
-    row (for 1024 rows of 10 classes, about 13 times the cost of exponentiating the whole
-    array). Copying the classes to the front first costs one pass, after which the maximum is
-    K - 1 vectorised comparisons of whole rows. The result is the same: a maximum involves no
-    rounding, and NaN propagates as before.
-    """
-    if z.shape[axis] > _SHORT_ROW or z.ndim == 1:
-        m = z.max(axis=axis, keepdims=True)
-    else:
-        m = _class_major(z, axis).max(axis=0, keepdims=True).swapaxes(0, axis)
-    if not np.isfinite(m).all():                 # raise the precise error (NaN, +inf, all masked)
-        row_max(z if whole is None else whole, axis, name)
-    return m
-
-
-def _row_sum(a, axis):
-    """The sum along ``axis``, kept as a length-1 axis.
-
-    Fast path for short rows, as for :func:`_row_max`. It adds the classes in order; for fewer
-    than 8 classes that is the very order ``np.sum`` uses, and up to 16 it can differ by an ulp.
-    """
-    if a.shape[axis] > _SHORT_ROW or a.ndim == 1:
-        return a.sum(axis=axis, keepdims=True)
-    return _class_major(a, axis).sum(axis=0, keepdims=True).swapaxes(0, axis)
-
-
-def _exp_rows(z, axis, temperature, m):
-    r"""``exp((z - c) / T)`` as a new array, with a per-row shift c; ``m`` is the row maximum.
-
-    c is the row maximum ``m`` (the textbook shift), except in rows where c = 0 is just as safe.
-    Either way the softmax is the same, since the factor :math:`e^{-c/T}` cancels when a row
-    is normalised. Skipping the shift saves a full pass over the array (``z - m``), about a
-    quarter of the work of a softmax.
-
-    c = 0 is safe in a row whose maximum has 0 <= m <= log(max float)/2 (about 44 in float32,
-    354 in float64; a trained language model's logits usually qualify): no term exceeds
-    sqrt(max float), so even a sum over billions of classes cannot overflow; and the sum is
-    >= 1 (its largest term is :math:`e^m \ge 1`), so a term that underflows could only have
-    given a subnormal probability anyway, exactly as with the shift. It is even a little more
-    accurate: ``exp`` gets the exact logits, not the rounded differences ``z - m``. Each row
-    decides for itself, so a row's result does not depend on the other rows in the batch.
-
-    With a temperature, the rows are always shifted: ``z / T`` is rounded, and exp turns an
-    error in its argument into a relative error as large as the argument, so the big terms
-    would lose digits; after the shift the largest term is exactly ``exp(0) = 1``.
-    """
-    if temperature != 1.0:
-        e = _shifted(z, axis, temperature, m=m)   # see the last paragraph above
-    else:
-        limit = 0.5 * math.log(2.0) * np.finfo(z.dtype).maxexp   # log(sqrt(max float))
-        safe = (m >= 0) & (m <= limit)
-        if safe.all():
-            return np.exp(z)                      # no row needs the shift: one pass
-        e = _shifted(z, axis, 1.0, m=np.where(safe, 0, m))   # c = 0 in the safe rows, m elsewhere
-    return np.exp(e, out=e)
-
-
-_BLOCK = 1 << 17   # elements in a block of rows: 512 KiB of float32, so a block and its scratch stay
-                   # in a core's L2 cache (2 MiB here); 2^16 to 2^18 measured about the same
-
-
-def _log_sum_exp(z, axis, temperature, shifted=None):
-    r"""Per row, the maximum m and :math:`\log \sum_j e^{(z_j - m)/T}`, both kept as an axis.
-
-    With ``shifted`` (``np.empty_like(z)``), the shifted logits (z - m)/T are left in it too:
-    log_softmax is ``shifted - log_sum``, and logsumexp is ``m + log_sum``.
-
-    Fast path for classes on the last axis of a C-contiguous array (the usual layout): one block
-    of rows at a time. The exponentials are only summed, so instead of a full-size array (fresh
-    memory is slow the first time it is touched, and a large array falls out of the cache
-    between passes) they go to one small scratch buffer, reused by every block and kept in the
-    cache. Row by row, the arithmetic is exactly that of the plain code below.
-    """
-    if axis != z.ndim - 1 or not z.flags.c_contiguous:   # any other layout: the plain code
-        m = _row_max(z, axis)
-        s = _shifted(z, axis, temperature, m=m, out=shifted)
-        e = np.exp(s) if shifted is not None else np.exp(s, out=s)   # keep s if the caller wants it
-        return m, np.log(_row_sum(e, axis))
-    K = z.shape[-1]
-    rows = z.reshape(-1, K)
-    shifted_rows = None if shifted is None else shifted.reshape(-1, K)
-    step = max(1, _BLOCK // K)
-    scratch = np.empty((min(step, len(rows)), K), z.dtype)
-    m = np.empty((len(rows), 1), z.dtype)
-    log_sum = np.empty_like(m)
-    for start in range(0, len(rows), step):
-        block = slice(start, start + step)
-        z_block = rows[block]
-        e = scratch[:len(z_block)]
-        m[block] = _row_max(z_block, -1, whole=z)
-        s = _shifted(z_block, -1, temperature, m=m[block], out=e if shifted is None else shifted_rows[block])
-        np.exp(s, out=e)
-        log_sum[block] = np.log(_row_sum(e, -1))
-    kept = z.shape[:-1] + (1,)
-    return m.reshape(kept), log_sum.reshape(kept)
 
 
 def naive_softmax(logits, axis=-1):
@@ -285,11 +127,12 @@ def softmax(logits, axis=-1, temperature=1.0):
     >>> softmax([2.0, 1.0], temperature=0.01).round(3)
     array([1., 0.])
     """
-    z, dtype, axis = _prepare_logits(logits, axis)
+    z, dtype, axis = prepare_logits(logits, axis)
     t = check_temperature(temperature)
-    p = _exp_rows(z, axis, t, _row_max(z, axis))   # exp((z - m)/T), or exp(z) where just as safe
-    p /= _row_sum(p, axis)  # a division, so that a lone term (K = 1, or the rest underflowed) gives exactly 1
-    return _to_dtype(p, dtype)
+    m = _kernels.row_max(z, axis)           # m = max(z, keepdims); refuses NaN, +inf, all-masked rows
+    e = _kernels.exp_rows(z, axis, t, m)    # exp((z - m) / T)
+    e /= _kernels.row_sum(e, axis)          # divide by the sum (a lone term gives exactly 1)
+    return to_dtype(e, dtype)
 
 
 def log_softmax(logits, axis=-1, temperature=1.0):
@@ -330,12 +173,12 @@ def log_softmax(logits, axis=-1, temperature=1.0):
     >>> log_softmax([0.0, 0.0]).round(4)
     array([-0.6931, -0.6931])
     """
-    z, dtype, axis = _prepare_logits(logits, axis)
+    z, dtype, axis = prepare_logits(logits, axis)
     t = check_temperature(temperature)
     s = np.empty_like(z)
-    _, log_sum = _log_sum_exp(z, axis, t, shifted=s)   # s = (z - m)/T
-    s -= log_sum
-    return _to_dtype(s, dtype)
+    _, log_sum = _kernels.log_sum_exp(z, axis, t, shifted_out=s)   # s = (z - m)/T, log sum exp(s)
+    s -= log_sum                                                    # (z - m)/T - log sum exp(s)
+    return to_dtype(s, dtype)
 
 
 def logsumexp(logits, axis=-1, keepdims=False):
@@ -363,6 +206,12 @@ def logsumexp(logits, axis=-1, keepdims=False):
     :math:`\max_j z_j \le \mathrm{LSE}(z) \le \max_j z_j + \log K`, and its gradient is the
     softmax: :math:`\partial\,\mathrm{LSE} / \partial z_i = \mathrm{softmax}(z)_i`.
 
+    The sum is split as ``1 + rest``, where 1 is the term of the maximum, :math:`e^0`, and the
+    result is computed as :math:`m + \mathrm{log1p}(\text{rest})` (as scipy does). Adding the
+    1 first would round away the low digits of ``rest``, and those are all the digits of the
+    result when it is near 0 (``m`` near 0 and the other terms small). 1-D input gives a numpy
+    scalar.
+
     Examples
     --------
     >>> import numpy as np
@@ -374,14 +223,20 @@ def logsumexp(logits, axis=-1, keepdims=False):
     >>> logsumexp([[0.0, 0.0], [1.0, -np.inf]])
     array([0.69314718, 1.        ])
     """
-    z, dtype, axis = _prepare_logits(logits, axis)
+    z, dtype, axis = prepare_logits(logits, axis)
     if not isinstance(keepdims, (bool, np.bool_)):
         raise TypeError(f"keepdims must be True or False, got {keepdims!r}")
-    m, log_sum = _log_sum_exp(z, axis, 1.0)
-    lse = m + log_sum
+    m = _kernels.row_max(z, axis)                  # m = max(z, keepdims)
+    s = _kernels.shifted(z, axis, 1.0, m=m)        # z - m: the largest term is exp(0) = 1
+    at_max = s == 0
+    e = np.exp(s, out=s)
+    e[at_max] = 0.0                                # every term but the maxima...
+    ties = np.sum(at_max, axis=axis, keepdims=True) - 1   # other entries equal to the maximum
+    rest = np.sum(e, axis=axis, keepdims=True) + ties.astype(e.dtype)
+    lse = m + np.log1p(rest)                       # ...plus 1 for one maximum, inside log1p
     if not keepdims:
         lse = np.squeeze(lse, axis=axis)
-    return _to_dtype(lse, dtype)
+    return to_dtype(lse, dtype)[()]
 
 
 def _prepare_elementwise(x, name="x"):
@@ -421,7 +276,7 @@ def sigmoid(x):
     a, dtype = _prepare_elementwise(x)
     e = np.exp(-np.abs(a))  # in (0, 1]: never overflows
     out = np.where(a >= 0, 1.0, e) / (1.0 + e)
-    return _to_dtype(out.astype(a.dtype, copy=False), dtype)
+    return to_dtype(out.astype(a.dtype, copy=False), dtype)
 
 
 def log_sigmoid(x):
@@ -454,7 +309,7 @@ def log_sigmoid(x):
     """
     a, dtype = _prepare_elementwise(x)
     out = np.minimum(a, 0.0) - np.log1p(np.exp(-np.abs(a)))
-    return _to_dtype(out, dtype)
+    return to_dtype(out, dtype)
 
 
 def _prepare_probabilities(probs, axis, name):
@@ -501,7 +356,7 @@ def entropy(probs, axis=-1):
     """
     p, dtype, axis = _prepare_probabilities(probs, axis, "probs")
     h = -np.sum(_xlogy(p, p), axis=axis)
-    return _to_dtype(np.maximum(h, 0.0), dtype)  # rounding can give -1e-17 for a one-hot
+    return to_dtype(np.asarray(np.maximum(h, 0.0)), dtype)[()]  # rounding can give -1e-17 for a one-hot
 
 
 def kl_divergence(p, q, axis=-1):
@@ -551,4 +406,4 @@ def kl_divergence(p, q, axis=-1):
     terms = _xlogy(pa, pa) - _xlogy(pa, np.where(impossible, 1.0, qa))
     kl = np.maximum(np.sum(terms, axis=axis_p), 0.0)
     kl = np.where(np.any(impossible, axis=axis_p), np.inf, kl)
-    return _to_dtype(kl, np.result_type(p_dtype, q_dtype))
+    return to_dtype(np.asarray(kl), np.result_type(p_dtype, q_dtype))[()]

@@ -46,12 +46,11 @@ Examples
 """
 
 import numbers
-import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import data as _data
+from ._checks import as_generator
 from .functions import log_softmax, softmax
 from .losses import cross_entropy, cross_entropy_grad
 
@@ -84,6 +83,17 @@ END = "."
 CHECKPOINTS = ("early", "best", "overtrained")
 WEIGHT_NAMES = ("embeddings", "hidden_weight", "hidden_bias", "output_weight", "output_bias")
 VOCAB_FILE = "vocab.json"
+
+# The training side (vocabulary, starting weights, the loop) lives in softmax_lab.training; these
+# names stay reachable as lm.<name> (imported on first use: training imports this module).
+_TRAINING_NAMES = ("build_vocab", "init_weights", "TrainResult", "Trainer", "train")
+
+
+def __getattr__(name):
+    if name in _TRAINING_NAMES:
+        from . import training
+        return getattr(training, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 class TinyLM:
@@ -171,7 +181,8 @@ def load(checkpoint="best", directory=None):
     Raises
     ------
     ValueError
-        An unknown checkpoint name (the message lists the valid ones).
+        An unknown checkpoint name (the message lists the valid ones), or a checkpoint file
+        that lacks ``context_size`` or a weight.
     FileNotFoundError
         ``vocab.json``, the weights file or the MANIFEST is missing.
     softmax_lab.data.DataIntegrityError
@@ -190,7 +201,12 @@ def load(checkpoint="best", directory=None):
     if not isinstance(checkpoint, str) or checkpoint not in CHECKPOINTS:
         raise ValueError(f"checkpoint must be one of {', '.join(map(repr, CHECKPOINTS))}, got {checkpoint!r}")
     vocab = _data.load_json(VOCAB_FILE, directory)["words"]
-    arrays = _data.load_npz(f"lm_{checkpoint}.npz", directory)
+    name = f"lm_{checkpoint}.npz"
+    arrays = _data.load_npz(name, directory)
+    missing = [key for key in ("context_size",) + WEIGHT_NAMES if key not in arrays]
+    if missing:
+        raise ValueError(f"checkpoint {checkpoint!r} ({name}) lacks the key(s) {', '.join(missing)}; "
+                         "rebuild the data with `make data`")
     return TinyLM(vocab, arrays, context_size=int(arrays["context_size"]), name=checkpoint)
 
 
@@ -208,39 +224,6 @@ def tokenize(text):
     if not isinstance(text, str):
         raise TypeError(f"text must be a string, got {type(text).__name__}")
     return text.lower().replace(".", " . ").split()
-
-
-def build_vocab(sentences, min_count=2):
-    """The vocabulary of a training set: special tokens first, then words by frequency.
-
-    Words seen fewer than ``min_count`` times are left out; in the training data they count as
-    :data:`UNK`, which is how the model learns to handle words it does not know.
-
-    Parameters
-    ----------
-    sentences : list of list of str
-    min_count : int, default 2
-
-    Returns
-    -------
-    words : list of str
-        ``[START, UNK, <words by decreasing count, ties alphabetical>]``.
-    counts : list of int
-        How often each entry occurs in ``sentences`` (``UNK``: all the rare words together;
-        ``START``: 0, it is never a word of the text).
-
-    Examples
-    --------
-    >>> build_vocab([["a", "cat", "."], ["a", "dog", "."]], min_count=2)
-    (['<s>', '<unk>', '.', 'a'], [0, 2, 2, 2])
-    """
-    counts = {}
-    for sentence in sentences:
-        for word in sentence:
-            counts[word] = counts.get(word, 0) + 1
-    kept = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
-    rare = sum(c for c in counts.values() if c < min_count)
-    return [START, UNK] + kept, [0, rare] + [counts[w] for w in kept]
 
 
 def _ids(words, index):
@@ -281,37 +264,13 @@ def make_examples(sentences, index, context_size=3):
 # ---------------------------------------------------------------------------------------------
 # The network
 
-def init_weights(vocab_size, context_size=3, embed_dim=16, hidden_size=64, seed=0):
-    r"""Random starting weights (float64), seeded.
-
-    Embeddings are drawn from N(0, 0.1²); each weight matrix from
-    :math:`N(0, 1/\text{fan-in})`, which keeps the tanh inputs and the logits of order 1;
-    biases start at 0.
-
-    Examples
-    --------
-    >>> w = init_weights(10, context_size=3, embed_dim=4, hidden_size=5)
-    >>> {k: v.shape for k, v in w.items()}
-    {'embeddings': (10, 4), 'hidden_weight': (12, 5), 'hidden_bias': (5,), 'output_weight': (5, 10), 'output_bias': (10,)}
-    """
-    rng = np.random.default_rng(seed)
-    n_in = context_size * embed_dim
-    return {
-        "embeddings": rng.normal(0.0, 0.1, (vocab_size, embed_dim)),
-        "hidden_weight": rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_in, hidden_size)),
-        "hidden_bias": np.zeros(hidden_size),
-        "output_weight": rng.normal(0.0, 1.0 / np.sqrt(hidden_size), (hidden_size, vocab_size)),
-        "output_bias": np.zeros(vocab_size),
-    }
-
-
 def forward(weights, contexts, return_hidden=False):
     """Logits for a batch of contexts (word indices), shape (B, V).
 
     Parameters
     ----------
     weights : dict of ndarray
-        As made by :func:`init_weights` (or ``TinyLM.weights``).
+        As made by :func:`softmax_lab.training.init_weights` (or ``TinyLM.weights``).
     contexts : array_like of int, shape (B, n)
     return_hidden : bool, default False
         Also return the concatenated embeddings x (B, n d) and the hidden layer h (B, H), which
@@ -319,15 +278,33 @@ def forward(weights, contexts, return_hidden=False):
 
     Examples
     --------
+    >>> from softmax_lab.training import init_weights
     >>> w = init_weights(10, context_size=3, embed_dim=4, hidden_size=5)
     >>> forward(w, [[0, 0, 1], [2, 3, 4]]).shape
     (2, 10)
     """
-    contexts = np.asarray(contexts)
+    contexts = _check_ids(contexts, len(weights["embeddings"]))
     x = weights["embeddings"][contexts].reshape(len(contexts), -1)   # (B, n d)
     h = np.tanh(x @ weights["hidden_weight"] + weights["hidden_bias"])  # (B, H)
     logits = h @ weights["output_weight"] + weights["output_bias"]   # (B, V)
     return (logits, x, h) if return_hidden else logits
+
+
+def _check_ids(contexts, V):
+    """``contexts`` as an integer array of word ids in [0, V); refuses anything else by name.
+
+    (numpy would read a negative id as counting from the end of the vocabulary: -1 would
+    silently be the last word.)
+    """
+    ids = np.asarray(contexts)
+    if ids.size == 0:
+        return ids.astype(np.intp)
+    if ids.dtype.kind not in "iu":
+        raise TypeError(f"contexts must be integer word ids, got dtype {ids.dtype}")
+    low, high = ids.min(), ids.max()
+    if low < 0 or high >= V:
+        raise ValueError(f"contexts must be word ids in [0, {V}), got values from {low} to {high}")
+    return ids
 
 
 def loss_and_grads(weights, contexts, targets):
@@ -361,6 +338,7 @@ def loss_and_grads(weights, contexts, targets):
     Examples
     --------
     >>> from softmax_lab import gradient_check
+    >>> from softmax_lab.training import init_weights
     >>> w = init_weights(6, context_size=2, embed_dim=3, hidden_size=4, seed=1)
     >>> contexts, targets = np.array([[0, 1], [2, 3]]), np.array([4, 5])
     >>> loss, grads = loss_and_grads(w, contexts, targets)
@@ -385,154 +363,6 @@ def loss_and_grads(weights, contexts, targets):
         "output_bias": d_logits.sum(axis=0),
     }
     return loss, grads
-
-
-@dataclass
-class TrainResult:
-    """What :func:`train` returns.
-
-    Attributes
-    ----------
-    weights : dict of ndarray
-        The weights after the last step.
-    losses : ndarray
-        The mini-batch training loss of every step.
-    eval_steps : list of int
-        The steps after which the validation loss was measured.
-    val_losses : list of float
-        The validation loss (mean cross-entropy, nats per word) at those steps.
-    train_losses : list of float
-        The mean mini-batch loss over the steps since the previous evaluation.
-    best_weights : dict of ndarray or None
-        The weights with the lowest validation loss (None without validation data).
-    best_step : int or None
-    snapshots : dict
-        Step -> weights after that step, for the steps asked for in ``snapshot_steps``.
-    seconds : float
-        Wall-clock training time.
-    """
-
-    weights: dict
-    losses: np.ndarray
-    eval_steps: list = field(default_factory=list)
-    val_losses: list = field(default_factory=list)
-    train_losses: list = field(default_factory=list)
-    best_weights: dict = None
-    best_step: int = None
-    snapshots: dict = field(default_factory=dict)
-    seconds: float = 0.0
-
-
-def _copy(weights):
-    return {k: v.copy() for k, v in weights.items()}
-
-
-def train(contexts, targets, vocab_size, *, steps=2000, batch_size=128, learning_rate=3e-3,
-          lr_decay=False, weight_decay=0.0, embed_dim=16, hidden_size=64, seed=0, init=None,
-          validation=None, eval_every=100, snapshot_steps=()):
-    r"""Train the model with mini-batch Adam (decoupled weight decay, as in AdamW).
-
-    Parameters
-    ----------
-    contexts, targets : ndarray of int
-        Training examples, from :func:`make_examples`.
-    vocab_size : int
-    steps : int, default 2000
-        Number of updates.
-    batch_size : int, default 128
-        Examples per update, drawn uniformly at random (with replacement) from the training set.
-    learning_rate : float, default 3e-3
-        Adam's step size.
-    lr_decay : bool, default False
-        If True, the step size falls linearly from ``learning_rate`` (step 1) towards 0 (after
-        the last step). Small final steps let the weights settle instead of jittering with
-        each mini-batch.
-    weight_decay : float, default 0.0
-        Each step also shrinks the weight matrices and embeddings (not the biases) by
-        ``lr * weight_decay`` times themselves (lr: the current step size).
-    embed_dim, hidden_size : int
-        d and H (used only when ``init`` is None).
-    seed : int, default 0
-        Seeds both the initial weights and the order of the mini-batches.
-    init : dict of ndarray, optional
-        Starting weights (copied) instead of :func:`init_weights`.
-    validation : tuple (contexts, targets), optional
-        Measured every ``eval_every`` steps (and after the last step); the best weights are kept.
-    eval_every : int, default 100
-    snapshot_steps : iterable of int
-        Keep a copy of the weights after these steps.
-
-    Returns
-    -------
-    TrainResult
-
-    Notes
-    -----
-    Adam (Kingma and Ba, 2015) keeps running means of each gradient g and of its square and
-    steps by their ratio, with :math:`\beta_1 = 0.9, \beta_2 = 0.999, \epsilon = 10^{-8}`:
-
-    .. math::
-
-        m \leftarrow \beta_1 m + (1-\beta_1) g, \quad
-        v \leftarrow \beta_2 v + (1-\beta_2) g^2, \quad
-        w \leftarrow w - \eta \left( \frac{m / (1-\beta_1^t)}{\sqrt{v / (1-\beta_2^t)} + \epsilon}
-                                     + \lambda w \right)
-
-    where :math:`\lambda` is ``weight_decay`` (0 for the biases) and :math:`\eta` the step size:
-    ``learning_rate``, or with ``lr_decay`` :math:`\eta_t = \eta\,(1 - (t-1)/\text{steps})`.
-
-    Examples
-    --------
-    >>> contexts = np.array([[0, 0], [0, 2], [2, 3]]); targets = np.array([2, 3, 1])
-    >>> result = train(contexts, targets, vocab_size=4, steps=60, batch_size=3,
-    ...                learning_rate=0.05, embed_dim=3, hidden_size=8)
-    >>> bool(result.losses[-1] < result.losses[0] / 10)
-    True
-    """
-    contexts = np.asarray(contexts)
-    targets = np.asarray(targets)
-    if contexts.ndim != 2 or len(contexts) != len(targets) or len(targets) == 0:
-        raise ValueError(f"contexts must have shape (N, n) and targets shape (N,) with N > 0, "
-                         f"got {contexts.shape} and {targets.shape}")
-    start = time.perf_counter()
-    rng = np.random.default_rng(seed)
-    weights = _copy(init) if init is not None else init_weights(
-        vocab_size, contexts.shape[1], embed_dim, hidden_size, seed=seed)
-    m = {k: np.zeros_like(v) for k, v in weights.items()}
-    v = {k: np.zeros_like(w) for k, w in weights.items()}
-    beta1, beta2, eps = 0.9, 0.999, 1e-8
-    decayed = ("embeddings", "hidden_weight", "output_weight")
-    result = TrainResult(weights=weights, losses=np.zeros(steps))
-    best = np.inf
-    snapshot_steps = set(snapshot_steps)
-
-    for step in range(1, steps + 1):
-        lr = learning_rate * (1 - (step - 1) / steps) if lr_decay else learning_rate
-        batch = rng.integers(0, len(targets), size=batch_size)
-        loss, grads = loss_and_grads(weights, contexts[batch], targets[batch])
-        result.losses[step - 1] = loss
-        for k, g in grads.items():
-            m[k] = beta1 * m[k] + (1 - beta1) * g
-            v[k] = beta2 * v[k] + (1 - beta2) * g**2
-            m_hat = m[k] / (1 - beta1**step)
-            v_hat = v[k] / (1 - beta2**step)
-            update = m_hat / (np.sqrt(v_hat) + eps)
-            if weight_decay and k in decayed:
-                update = update + weight_decay * weights[k]
-            weights[k] -= lr * update
-        if step in snapshot_steps:
-            result.snapshots[step] = _copy(weights)
-        if validation is not None and (step % eval_every == 0 or step == steps):
-            val_loss = float(cross_entropy(forward(weights, validation[0]), validation[1]))
-            since = result.eval_steps[-1] if result.eval_steps else 0
-            result.eval_steps.append(step)
-            result.val_losses.append(val_loss)
-            result.train_losses.append(float(np.mean(result.losses[since:step])))
-            if val_loss < best:
-                best = val_loss
-                result.best_weights, result.best_step = _copy(weights), step
-    result.seconds = time.perf_counter() - start
-    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -644,11 +474,11 @@ def generate(model, prompt, n_tokens, rng=None, **sampling):
     >>> generate(model, "the dog", 6, rng=1) == generate(model, "the dog", 6, rng=1)
     True
     """
-    from .sampling import _as_generator, sample   # imported here: only needed to generate
+    from .sampling import sample   # imported here: only needed to generate
 
     if isinstance(n_tokens, bool) or not isinstance(n_tokens, numbers.Integral) or n_tokens < 0:
         raise ValueError(f"n_tokens must be an integer >= 0, got {n_tokens!r}")
-    rng = _as_generator(rng)       # one Generator for the whole text, not one per word
+    rng = as_generator(rng)        # one Generator for the whole text, not one per word
     words = _words(prompt, "prompt")
     out = []
     for _ in range(n_tokens):

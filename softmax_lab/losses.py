@@ -5,10 +5,9 @@ Both losses take *logits*, never probabilities: computing the loss from logits g
 log-sum-exp and stays finite where ``log(softmax(z))`` would give ``log 0 = -inf``.
 """
 
-import numbers
-
 import numpy as np
 
+from . import _kernels
 from ._checks import (
     as_array,
     as_float_array,
@@ -17,20 +16,11 @@ from ._checks import (
     check_probabilities,
     check_temperature,
     compute_dtype,
+    prepare_logits,
+    real_number,
 )
-from .functions import (
-    _divide,
-    _exp_rows,
-    _log_sum_exp,
-    _prepare_logits,
-    _row_max,
-    _row_sum,
-    _shifted,
-    _to_dtype,
-    log_softmax,
-    sigmoid,
-    softmax,
-)
+from ._kernels import divide, to_dtype
+from .functions import log_softmax, sigmoid, softmax
 
 __all__ = [
     "cross_entropy",
@@ -45,9 +35,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 def _check_smoothing(label_smoothing):
-    if isinstance(label_smoothing, bool) or not isinstance(label_smoothing, numbers.Real):
-        raise TypeError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
-    eps = float(label_smoothing)
+    eps = real_number(label_smoothing, "label_smoothing", "a number in [0, 1]")
     if not 0.0 <= eps <= 1.0:
         raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
     return eps
@@ -90,7 +78,7 @@ def _cross_entropy_inputs(logits, targets, axis, temperature, label_smoothing, r
     Returns (logits in their compute dtype, original dtype, axis, T, smoothing, target kind,
     targets) as :func:`_class_targets` sorts them.
     """
-    z, dtype, axis = _prepare_logits(logits, axis)
+    z, dtype, axis = prepare_logits(logits, axis)
     temperature = check_temperature(temperature)
     eps = _check_smoothing(label_smoothing)
     check_choice(reduction, "reduction", REDUCTIONS)
@@ -165,7 +153,7 @@ def _index_nll(z, t, axis, temperature):
 
     .. math:: \ell = \log \sum_j e^{(z_j - m)/T} - (z_t - m)/T
 
-    so the work is one ``exp`` pass and a row sum (in cache-sized blocks, see ``_log_sum_exp``);
+    so the work is one ``exp`` pass and a row sum (in cache-sized blocks, see ``_kernels.log_sum_exp``);
     no log_softmax array is written (the general path writes K log-probabilities per prediction
     and then reads one). Both terms are
     >= 0, so nothing cancels. Unlike :func:`softmax`, this keeps the shift in every row: the
@@ -174,9 +162,9 @@ def _index_nll(z, t, axis, temperature):
     sum would have to be rescaled by e^{-m}, an error of an ulp of 1 that can even make the loss
     negative).
     """
-    m, log_sum = _log_sum_exp(z, axis, temperature)   # refuses NaN, +inf and fully masked rows
+    m, log_sum = _kernels.log_sum_exp(z, axis, temperature)   # refuses NaN, +inf and fully masked rows
     _, target_z = _target_logits(z, t, axis)
-    return log_sum.squeeze(axis) - _shifted(target_z, axis, temperature, m=m.squeeze(axis))   # - (z_t - m)/T
+    return log_sum.squeeze(axis) - _kernels.shifted(target_z, axis, temperature, m=m.squeeze(axis))   # - (z_t - m)/T
 
 
 def _index_grad(z, t, axis, temperature):
@@ -186,10 +174,10 @@ def _index_grad(z, t, axis, temperature):
     ``exp``, no log_softmax array and no ``exp(log p)`` round trip), then 1 subtracted in place
     at each target.
     """
-    m = _row_max(z, axis)
+    m = _kernels.row_max(z, axis)
     target, _ = _target_logits(z, t, axis)       # refuses a target on a masked class
-    g = _exp_rows(z, axis, temperature, m)
-    g /= _row_sum(g, axis)                       # p, as in softmax()
+    g = _kernels.exp_rows(z, axis, temperature, m)
+    g /= _kernels.row_sum(g, axis)               # p, as in softmax()
     g[target] -= 1.0                             # p - y
     return g
 
@@ -265,7 +253,7 @@ def cross_entropy(logits, targets, axis=-1, temperature=1.0, label_smoothing=0.0
         nll = _general_nll(z, axis, temperature, eps, kind, t)
     with np.errstate(over="ignore"):
         loss = _reduce(nll, reduction, max(nll.size, 1))   # N predictions (an empty batch has mean 0)
-    return _to_dtype(np.asarray(loss), dtype)[()]
+    return to_dtype(np.asarray(loss), dtype)[()]
 
 
 def cross_entropy_grad(logits, targets, axis=-1, temperature=1.0, label_smoothing=0.0, reduction="mean"):
@@ -316,8 +304,8 @@ def cross_entropy_grad(logits, targets, axis=-1, temperature=1.0, label_smoothin
     N = max(g.size // g.shape[axis], 1)          # number of predictions (an empty batch has mean 0)
     scale = temperature * (N if reduction == "mean" else 1)
     if scale != 1.0:
-        g = _divide(g, scale)                    # not g /= scale: a float32 array would get T = 1e-300 -> 0
-    return _to_dtype(g, dtype)
+        g = divide(g, scale)                    # not g /= scale: a float32 array would get T = 1e-300 -> 0
+    return to_dtype(g, dtype)
 
 
 def _binary_parts(logits, targets, reduction):
@@ -376,7 +364,7 @@ def binary_cross_entropy(logits, targets, reduction="mean"):
     with np.errstate(over="ignore"):
         values = np.where(finite, np.maximum(zf, 0.0) - y * zf + np.log1p(np.exp(-np.abs(zf))), 0.0)
         loss = _reduce(values, reduction, N)
-    return _to_dtype(np.asarray(loss), dtype)[()]
+    return to_dtype(np.asarray(loss), dtype)[()]
 
 
 def binary_cross_entropy_grad(logits, targets, reduction="mean"):
@@ -404,7 +392,7 @@ def binary_cross_entropy_grad(logits, targets, reduction="mean"):
     """
     z, y, N, dtype = _binary_parts(logits, targets, reduction)
     g = (sigmoid(z) - y) / (N if reduction == "mean" else 1)
-    return _to_dtype(g, dtype)
+    return to_dtype(g, dtype)
 
 
 def softmax_jacobian(logits, axis=-1):
@@ -486,20 +474,42 @@ def gradient_check(f, x, grad, eps=1e-6):
     g = as_float_array(grad, "grad").astype(np.float64)
     if g.shape != x.shape:
         raise ValueError(f"grad must have the shape of x, {x.shape}, got {g.shape}")
-    if isinstance(eps, bool) or not isinstance(eps, numbers.Real) or not (np.isfinite(eps) and eps > 0):
+    if not np.isfinite(g).all():
+        raise ValueError("grad must be finite, got NaN or inf")
+    try:
+        eps_value = real_number(eps, "eps", "a finite number > 0")
+    except TypeError as exc:             # eps has always been a ValueError, even for "a" or True
+        raise ValueError(str(exc)) from None
+    if not (np.isfinite(eps_value) and eps_value > 0):
         raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
     numeric = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         old = x[i]
-        x[i] = old + eps
-        up = f(x)
-        x[i] = old - eps
-        down = f(x)
+        x[i] = old + eps_value
+        up = _value_of(f(x))             # read now: f may return a view of x, which changes next
+        x[i] = old - eps_value
+        down = _value_of(f(x))
         x[i] = old
-        if np.ndim(up) != 0:
-            raise ValueError(f"f must return a single number, got shape {np.shape(up)}")
-        numeric[i] = (float(up) - float(down)) / (2 * eps)
+        numeric[i] = (up - down) / (2 * eps_value)
     scale = max(np.max(np.abs(g), initial=0.0), np.max(np.abs(numeric), initial=0.0))
     if scale == 0:
         return 0.0
     return float(np.max(np.abs(g - numeric)) / scale)
+
+
+def _value_of(result):
+    """``f``'s result as a Python float, or a ValueError/TypeError that names ``f``."""
+    if result is None:
+        raise TypeError("f must return a number, got None (is a return statement missing?)")
+    try:
+        a = np.asarray(result)
+    except (ValueError, TypeError):
+        raise TypeError(f"f must return a single real number, got {type(result).__name__}") from None
+    if a.ndim != 0:
+        raise ValueError(f"f must return a single number, got shape {a.shape}")
+    if a.dtype.kind not in "fiu":
+        raise TypeError(f"f must return a single real number, got {a.dtype} ({result!r})")
+    value = float(a)
+    if not np.isfinite(value):
+        raise ValueError(f"f must return a finite number, got {value}")
+    return value

@@ -23,8 +23,9 @@ import numbers
 
 import numpy as np
 
-from ._checks import as_float_array, check_axis, compute_dtype, row_max
-from .functions import _shifted, softmax
+from ._checks import as_float_array, as_generator, check_axis, compute_dtype, real_number, row_max
+from ._kernels import shifted
+from .functions import softmax
 
 __all__ = ["filter_top_k", "filter_top_p", "filter_min_p", "sampling_distribution", "sample"]
 
@@ -48,10 +49,6 @@ def _check_logits(logits):
     return z
 
 
-def _is_real(x):
-    return isinstance(x, numbers.Real) and not isinstance(x, bool)
-
-
 def _check_k(k, name):
     if isinstance(k, bool) or not isinstance(k, numbers.Integral):
         raise TypeError(f"{name} must be an integer >= 1 (None turns top-k off), got {k!r}")
@@ -61,44 +58,24 @@ def _check_k(k, name):
 
 
 def _check_p(p, name):
-    if not _is_real(p):
-        raise TypeError(f"{name} must be a number in (0, 1], got {p!r}")
-    if not 0.0 < float(p) <= 1.0:  # also refuses NaN
+    value = real_number(p, name, "a number in (0, 1]")   # 10**400: ValueError, not OverflowError
+    if not 0.0 < value <= 1.0:  # also refuses NaN
         raise ValueError(f"{name} must be a number in (0, 1], got {p!r}")
-    return float(p)
+    return value
 
 
 def _check_min_p(min_p, name):
-    if not _is_real(min_p):
-        raise TypeError(f"{name} must be a number in [0, 1], got {min_p!r}")
-    if not 0.0 <= float(min_p) <= 1.0:  # also refuses NaN
+    value = real_number(min_p, name, "a number in [0, 1]")
+    if not 0.0 <= value <= 1.0:  # also refuses NaN
         raise ValueError(f"{name} must be a number in [0, 1], got {min_p!r}")
-    return float(min_p)
+    return value
 
 
 def _check_sampling_temperature(temperature):
-    message = f"temperature must be a finite number >= 0 (0 means greedy), got {temperature!r}"
-    if not _is_real(temperature):
-        raise TypeError(message)
-    t = float(temperature)
+    t = real_number(temperature, "temperature", "a finite number >= 0 (0 means greedy)")
     if not (np.isfinite(t) and t >= 0.0):
-        raise ValueError(message)
+        raise ValueError(f"temperature must be a finite number >= 0 (0 means greedy), got {temperature!r}")
     return t
-
-
-def _as_generator(rng):
-    """None -> a fresh default_rng(); an int -> default_rng(seed); a Generator -> itself."""
-    if rng is None:
-        return np.random.default_rng()
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool):
-        if rng < 0:
-            raise ValueError(f"rng as an int seed must be >= 0, got {rng!r}")
-        return np.random.default_rng(int(rng))
-    raise TypeError(
-        f"rng must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"
-    )
 
 
 def _rtol(dtype):
@@ -187,6 +164,8 @@ def _keep_top_p(s, p):
     if s.ndim == 1:
         return _top_p_keep_row(s, p)
     rows = s.reshape(-1, s.shape[-1])
+    if len(rows) == 0:                            # an empty batch: nothing to keep
+        return np.zeros(s.shape, dtype=bool)
     return np.stack([_top_p_keep_row(row, p) for row in rows]).reshape(s.shape)
 
 
@@ -430,11 +409,11 @@ def sampling_distribution(logits, temperature=1.0, top_k=None, top_p=None, min_p
 
     # 1. Temperature. Shift by the row maximum first (softmax does not change): then
     # (z - max) / T <= 0 cannot overflow to +inf, whatever T is; -inf (probability 0) is fine.
-    # _shifted divides as if in float64: T = 1e-300 would be 0 in float32 (0 / 0 = NaN at the
+    # shifted divides as if in float64: T = 1e-300 would be 0 in float32 (0 / 0 = NaN at the
     # maximum), and 1e300 would be inf.
     s = z.astype(compute_dtype(z), copy=False)
     if t != 1.0:
-        s = _shifted(s, -1, t)
+        s = shifted(s, -1, t)
     # 2-4. The filters, in the documented order; each keeps the argmax, so no row empties.
     if k is not None and k < z.shape[-1]:
         s = _masked(s, _keep_top_k(s, k))
@@ -562,7 +541,7 @@ def sample(logits, temperature=1.0, top_k=None, top_p=None, min_p=None, rng=None
     >>> sample(np.zeros((2, 3, 4)), rng=0).shape          # one index per row
     (2, 3)
     """
-    generator = _as_generator(rng)
+    generator = as_generator(rng)
     probs = sampling_distribution(logits, temperature, top_k, top_p, min_p)
     index = _draw(probs, generator)
     if index.ndim == 0:

@@ -1,0 +1,353 @@
+r"""Training the tiny language model of :mod:`softmax_lab.lm`: mini-batch Adam, step by step.
+
+:mod:`softmax_lab.lm` is the model (load, forward, the backward pass, generate); this module
+is how its shipped checkpoints were made (``data/build.py``):
+
+* :func:`build_vocab` and :func:`init_weights`: a vocabulary and random starting weights;
+* :class:`Trainer`: the training loop as an object, driven one step (:meth:`Trainer.step`),
+  one epoch (:meth:`Trainer.run_epoch`) or many steps (:meth:`Trainer.run`) at a time, with a
+  callback after every step and a clean stop (the callback returns False, :meth:`Trainer.stop`,
+  or Ctrl-C / a KeyboardInterrupt): what a live training dashboard needs;
+* :func:`train`: the whole run in one call, returning a :class:`TrainResult`.
+
+The same seed gives the same weights, whether the steps are run in one call or in pieces.
+
+Examples
+--------
+>>> import numpy as np
+>>> trainer = Trainer(np.array([[0, 0], [0, 2], [2, 3]]), np.array([2, 3, 1]), vocab_size=4,
+...                   steps=40, batch_size=3, learning_rate=0.05, embed_dim=3, hidden_size=8)
+>>> trainer.run(10).losses.shape                 # the first 10 steps
+(10,)
+>>> trainer.run_epoch().losses.shape             # one epoch: 3 examples / batches of 3 = 1 step
+(11,)
+>>> trainer.run(callback=lambda t: t.step < 20).losses.shape    # stopped by the callback
+(20,)
+>>> trainer.done, trainer.run().losses.shape     # the rest
+(False, (40,))
+"""
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import lm
+from .lm import START, UNK
+
+__all__ = ["build_vocab", "init_weights", "TrainResult", "Trainer", "train"]
+
+
+def build_vocab(sentences, min_count=2):
+    """The vocabulary of a training set: special tokens first, then words by frequency.
+
+    Words seen fewer than ``min_count`` times are left out; in the training data they count as
+    :data:`UNK`, which is how the model learns to handle words it does not know.
+
+    Parameters
+    ----------
+    sentences : list of list of str
+    min_count : int, default 2
+
+    Returns
+    -------
+    words : list of str
+        ``[START, UNK, <words by decreasing count, ties alphabetical>]``.
+    counts : list of int
+        How often each entry occurs in ``sentences`` (``UNK``: all the rare words together;
+        ``START``: 0, it is never a word of the text).
+
+    Examples
+    --------
+    >>> build_vocab([["a", "cat", "."], ["a", "dog", "."]], min_count=2)
+    (['<s>', '<unk>', '.', 'a'], [0, 2, 2, 2])
+    """
+    counts = {}
+    for sentence in sentences:
+        for word in sentence:
+            counts[word] = counts.get(word, 0) + 1
+    kept = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
+    rare = sum(c for c in counts.values() if c < min_count)
+    return [START, UNK] + kept, [0, rare] + [counts[w] for w in kept]
+
+
+def init_weights(vocab_size, context_size=3, embed_dim=16, hidden_size=64, seed=0):
+    r"""Random starting weights (float64), seeded.
+
+    Embeddings are drawn from N(0, 0.1²); each weight matrix from
+    :math:`N(0, 1/\text{fan-in})`, which keeps the tanh inputs and the logits of order 1;
+    biases start at 0.
+
+    Examples
+    --------
+    >>> w = init_weights(10, context_size=3, embed_dim=4, hidden_size=5)
+    >>> {k: v.shape for k, v in w.items()}
+    {'embeddings': (10, 4), 'hidden_weight': (12, 5), 'hidden_bias': (5,), 'output_weight': (5, 10), 'output_bias': (10,)}
+    """
+    rng = np.random.default_rng(seed)
+    n_in = context_size * embed_dim
+    return {
+        "embeddings": rng.normal(0.0, 0.1, (vocab_size, embed_dim)),
+        "hidden_weight": rng.normal(0.0, 1.0 / np.sqrt(n_in), (n_in, hidden_size)),
+        "hidden_bias": np.zeros(hidden_size),
+        "output_weight": rng.normal(0.0, 1.0 / np.sqrt(hidden_size), (hidden_size, vocab_size)),
+        "output_bias": np.zeros(vocab_size),
+    }
+
+
+@dataclass
+class TrainResult:
+    """What :func:`train` (and :meth:`Trainer.run`) returns.
+
+    Attributes
+    ----------
+    weights : dict of ndarray
+        The weights after the last step.
+    losses : ndarray
+        The mini-batch training loss of every step.
+    eval_steps : list of int
+        The steps after which the validation loss was measured.
+    val_losses : list of float
+        The validation loss (mean cross-entropy, nats per word) at those steps.
+    train_losses : list of float
+        The mean mini-batch loss over the steps since the previous evaluation.
+    best_weights : dict of ndarray or None
+        The weights with the lowest validation loss (None without validation data).
+    best_step : int or None
+    snapshots : dict
+        Step -> weights after that step, for the steps asked for in ``snapshot_steps``.
+    seconds : float
+        Wall-clock training time.
+    """
+
+    weights: dict
+    losses: np.ndarray
+    eval_steps: list = field(default_factory=list)
+    val_losses: list = field(default_factory=list)
+    train_losses: list = field(default_factory=list)
+    best_weights: dict = None
+    best_step: int = None
+    snapshots: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _copy(weights):
+    return {k: v.copy() for k, v in weights.items()}
+
+
+class Trainer:
+    """The training loop of :func:`train`, as an object that runs a step at a time.
+
+    Parameters
+    ----------
+    contexts, targets, vocab_size, steps, batch_size, learning_rate, lr_decay, weight_decay,
+    embed_dim, hidden_size, seed, init, validation, eval_every, snapshot_steps
+        As for :func:`train`. ``steps`` is the length of the whole run (the step size of
+        ``lr_decay`` falls towards 0 at that step).
+
+    Attributes
+    ----------
+    step : int
+        Steps done so far (0 before the first).
+    weights : dict of ndarray
+        The current weights (updated in place by every step).
+    losses : ndarray
+        The mini-batch loss of each step done so far.
+    done : bool
+        True once all ``steps`` steps are done.
+    result : TrainResult
+        The results so far.
+    """
+
+    BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
+    DECAYED = ("embeddings", "hidden_weight", "output_weight")   # the biases are not decayed
+
+    def __init__(self, contexts, targets, vocab_size, *, steps=2000, batch_size=128, learning_rate=3e-3,
+                 lr_decay=False, weight_decay=0.0, embed_dim=16, hidden_size=64, seed=0, init=None,
+                 validation=None, eval_every=100, snapshot_steps=()):
+        contexts = np.asarray(contexts)
+        targets = np.asarray(targets)
+        if contexts.ndim != 2 or len(contexts) != len(targets) or len(targets) == 0:
+            raise ValueError(f"contexts must have shape (N, n) and targets shape (N,) with N > 0, "
+                             f"got {contexts.shape} and {targets.shape}")
+        self.contexts, self.targets = contexts, targets
+        self.steps, self.batch_size = steps, batch_size
+        self.learning_rate, self.lr_decay, self.weight_decay = learning_rate, lr_decay, weight_decay
+        self.validation, self.eval_every = validation, eval_every
+        self.snapshot_steps = set(snapshot_steps)
+        self.rng = np.random.default_rng(seed)
+        self.weights = _copy(init) if init is not None else init_weights(
+            vocab_size, contexts.shape[1], embed_dim, hidden_size, seed=seed)
+        self._m = {k: np.zeros_like(v) for k, v in self.weights.items()}
+        self._v = {k: np.zeros_like(w) for k, w in self.weights.items()}
+        self._losses = np.zeros(steps)
+        self._best = np.inf
+        self._stop = False
+        self.step = 0
+        self.result = TrainResult(weights=self.weights, losses=self._losses[:0])
+
+    @property
+    def done(self):
+        return self.step >= self.steps
+
+    @property
+    def losses(self):
+        return self._losses[:self.step]
+
+    def stop(self):
+        """Ask :meth:`run` to end after the current step (e.g. from a callback or a button)."""
+        self._stop = True
+
+    def train_step(self):
+        """One Adam update on a random mini-batch; returns its loss (before the update)."""
+        if self.done:
+            raise RuntimeError(f"training is done: all {self.steps} steps have run")
+        step = self.step + 1
+        b1, b2 = self.BETA1, self.BETA2
+        lr = self.learning_rate * (1 - (step - 1) / self.steps) if self.lr_decay else self.learning_rate
+        rng_state = self.rng.bit_generator.state
+        try:                             # compute everything first: an interrupt here changes nothing
+            batch = self.rng.integers(0, len(self.targets), size=self.batch_size)
+            loss, grads = lm.loss_and_grads(self.weights, self.contexts[batch], self.targets[batch])
+            new = {}
+            for k, g in grads.items():
+                m = b1 * self._m[k] + (1 - b1) * g
+                v = b2 * self._v[k] + (1 - b2) * g**2
+                m_hat = m / (1 - b1**step)
+                v_hat = v / (1 - b2**step)
+                update = m_hat / (np.sqrt(v_hat) + self.EPS)
+                if self.weight_decay and k in self.DECAYED:
+                    update = update + self.weight_decay * self.weights[k]
+                new[k] = (m, v, self.weights[k] - lr * update)
+        except KeyboardInterrupt:
+            self.rng.bit_generator.state = rng_state
+            raise
+        for k, (m, v, w) in new.items():     # then commit the step
+            self._m[k], self._v[k] = m, v
+            self.weights[k][...] = w
+        self._losses[step - 1] = loss
+        self.step = step
+        result = self.result
+        result.losses = self.losses
+        if step in self.snapshot_steps:
+            result.snapshots[step] = _copy(self.weights)
+        if self.validation is not None and (step % self.eval_every == 0 or step == self.steps):
+            val_loss = float(lm.cross_entropy(lm.forward(self.weights, self.validation[0]), self.validation[1]))
+            since = result.eval_steps[-1] if result.eval_steps else 0
+            result.eval_steps.append(step)
+            result.val_losses.append(val_loss)
+            result.train_losses.append(float(np.mean(self._losses[since:step])))
+            if val_loss < self._best:
+                self._best = val_loss
+                result.best_weights, result.best_step = _copy(self.weights), step
+        return loss
+
+    def run(self, n_steps=None, callback=None):
+        """Run ``n_steps`` more steps (all the remaining ones by default) and return the result.
+
+        ``callback(trainer)`` is called after every step; returning False (not None) or
+        calling :meth:`stop` ends the run early, as does a KeyboardInterrupt (the step it
+        interrupts is not counted). Another call carries on where this one stopped.
+        """
+        if n_steps is None:
+            n_steps = self.steps - self.step
+        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
+            raise ValueError(f"n_steps must be an integer >= 0, got {n_steps!r}")
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+        self._stop = False
+        end = min(self.step + int(n_steps), self.steps)
+        start = time.perf_counter()
+        try:
+            while self.step < end and not self._stop:
+                self.train_step()
+                if callback is not None and callback(self) is False:
+                    self._stop = True
+        except KeyboardInterrupt:
+            pass
+        finally:
+            self.result.seconds += time.perf_counter() - start
+        return self.result
+
+    def run_epoch(self, callback=None):
+        """Run one epoch: as many steps as it takes to draw as many examples as there are."""
+        return self.run(math.ceil(len(self.targets) / self.batch_size), callback)
+
+
+def train(contexts, targets, vocab_size, *, steps=2000, batch_size=128, learning_rate=3e-3,
+          lr_decay=False, weight_decay=0.0, embed_dim=16, hidden_size=64, seed=0, init=None,
+          validation=None, eval_every=100, snapshot_steps=(), callback=None):
+    r"""Train the model with mini-batch Adam (decoupled weight decay, as in AdamW).
+
+    Parameters
+    ----------
+    contexts, targets : ndarray of int
+        Training examples, from :func:`make_examples`.
+    vocab_size : int
+    steps : int, default 2000
+        Number of updates.
+    batch_size : int, default 128
+        Examples per update, drawn uniformly at random (with replacement) from the training set.
+    learning_rate : float, default 3e-3
+        Adam's step size.
+    lr_decay : bool, default False
+        If True, the step size falls linearly from ``learning_rate`` (step 1) towards 0 (after
+        the last step). Small final steps let the weights settle instead of jittering with
+        each mini-batch.
+    weight_decay : float, default 0.0
+        Each step also shrinks the weight matrices and embeddings (not the biases) by
+        ``lr * weight_decay`` times themselves (lr: the current step size).
+    embed_dim, hidden_size : int
+        d and H (used only when ``init`` is None).
+    seed : int, default 0
+        Seeds both the initial weights and the order of the mini-batches.
+    init : dict of ndarray, optional
+        Starting weights (copied) instead of :func:`init_weights`.
+    validation : tuple (contexts, targets), optional
+        Measured every ``eval_every`` steps (and after the last step); the best weights are kept.
+    eval_every : int, default 100
+    snapshot_steps : iterable of int
+        Keep a copy of the weights after these steps.
+    callback : callable, optional
+        Called as ``callback(trainer)`` after every step (a :class:`Trainer`: its ``step``,
+        ``losses`` and ``result`` show the progress); return False (or call
+        ``trainer.stop()``) to end training early.
+
+    Returns
+    -------
+    TrainResult
+        After the last step, or after the step where the callback stopped the run or a
+        KeyboardInterrupt arrived (the result then covers the steps done).
+
+    Notes
+    -----
+    Adam (Kingma and Ba, 2015) keeps running means of each gradient g and of its square and
+    steps by their ratio, with :math:`\beta_1 = 0.9, \beta_2 = 0.999, \epsilon = 10^{-8}`:
+
+    .. math::
+
+        m \leftarrow \beta_1 m + (1-\beta_1) g, \quad
+        v \leftarrow \beta_2 v + (1-\beta_2) g^2, \quad
+        w \leftarrow w - \eta \left( \frac{m / (1-\beta_1^t)}{\sqrt{v / (1-\beta_2^t)} + \epsilon}
+                                     + \lambda w \right)
+
+    where :math:`\lambda` is ``weight_decay`` (0 for the biases) and :math:`\eta` the step size:
+    ``learning_rate``, or with ``lr_decay`` :math:`\eta_t = \eta\,(1 - (t-1)/\text{steps})`.
+
+    The loop itself is :class:`Trainer`, which can also be driven step by step or one epoch at
+    a time (a live dashboard does that); ``train`` runs it to the end.
+
+    Examples
+    --------
+    >>> contexts = np.array([[0, 0], [0, 2], [2, 3]]); targets = np.array([2, 3, 1])
+    >>> result = train(contexts, targets, vocab_size=4, steps=60, batch_size=3,
+    ...                learning_rate=0.05, embed_dim=3, hidden_size=8)
+    >>> bool(result.losses[-1] < result.losses[0] / 10)
+    True
+    """
+    trainer = Trainer(contexts, targets, vocab_size, steps=steps, batch_size=batch_size,
+                      learning_rate=learning_rate, lr_decay=lr_decay, weight_decay=weight_decay,
+                      embed_dim=embed_dim, hidden_size=hidden_size, seed=seed, init=init,
+                      validation=validation, eval_every=eval_every, snapshot_steps=snapshot_steps)
+    return trainer.run(callback=callback)
