@@ -19,8 +19,8 @@ def as_array(x, name):
     """
     if isinstance(x, np.ma.MaskedArray):
         raise TypeError(f"{name} must be a plain array, got a numpy.ma masked array (its mask would be "
-                        f"ignored); fill the masked entries first, e.g. np.ma.filled({name}, -np.inf) "
-                        "for logits")
+                        f"ignored); fill the masked entries first with np.ma.filled({name}, value): "
+                        "-np.inf for logits, 0 for probabilities")
     try:
         return np.asarray(x)
     except (ValueError, TypeError) as exc:  # ragged lists, unconvertible objects
