@@ -60,15 +60,11 @@ __all__ = [
     "END",
     "CHECKPOINTS",
     "TinyLM",
-    "TrainResult",
     "load",
     "tokenize",
-    "build_vocab",
     "make_examples",
-    "init_weights",
     "forward",
     "loss_and_grads",
-    "train",
     "next_token_logits",
     "top_words",
     "generate",
@@ -84,8 +80,9 @@ CHECKPOINTS = ("early", "best", "overtrained")
 WEIGHT_NAMES = ("embeddings", "hidden_weight", "hidden_bias", "output_weight", "output_bias")
 VOCAB_FILE = "vocab.json"
 
-# The training side (vocabulary, starting weights, the loop) lives in softmax_lab.training; these
-# names stay reachable as lm.<name> (imported on first use: training imports this module).
+# The training side (vocabulary, starting weights, the loop) lives in softmax_lab.training (and in
+# its __all__); these names stay reachable as lm.<name> for older code (imported on first use:
+# training imports this module).
 _TRAINING_NAMES = ("build_vocab", "init_weights", "TrainResult", "Trainer", "train")
 
 
