@@ -41,8 +41,8 @@ DASHBOARDS = {
 @pytest.fixture(autouse=True)
 def _restore_figure_state(monkeypatch):
     """Every test starts with no chosen mode and no env override, and gets the backend back."""
-    monkeypatch.delenv(W.ENV_VAR, raising=False)
-    monkeypatch.setattr(W, "_chosen_mode", None)
+    monkeypatch.delenv(W._base.ENV_VAR, raising=False)
+    monkeypatch.setattr(W._base, "_chosen_mode", None)
     backend = matplotlib.get_backend()
     yield
     matplotlib.use(backend)
@@ -88,31 +88,31 @@ def test_import_softmax_lab_does_not_import_matplotlib_or_ipywidgets():
 
 
 def test_env_var_forces_the_mode_of_auto(monkeypatch):
-    monkeypatch.setenv(W.ENV_VAR, "png")
+    monkeypatch.setenv(W._base.ENV_VAR, "png")
     assert W.setup_figures() == "png"
     assert W.logit_explorer().figure_mode == "png"
-    monkeypatch.setenv(W.ENV_VAR, "canvas")
+    monkeypatch.setenv(W._base.ENV_VAR, "canvas")
     assert W.setup_figures() == "canvas"
     assert W.logit_explorer().figure_mode == "canvas"
 
 
 def test_env_var_is_used_without_setup(monkeypatch):
-    monkeypatch.setenv(W.ENV_VAR, "canvas")
+    monkeypatch.setenv(W._base.ENV_VAR, "canvas")
     assert W.current_figure_mode() == "canvas"
-    monkeypatch.setenv(W.ENV_VAR, "PNG")
+    monkeypatch.setenv(W._base.ENV_VAR, "PNG")
     assert W.current_figure_mode() == "png"
 
 
 def test_explicit_mode_wins_over_env_var(monkeypatch):
-    monkeypatch.setenv(W.ENV_VAR, "canvas")
+    monkeypatch.setenv(W._base.ENV_VAR, "canvas")
     assert W.setup_figures("png") == "png"
 
 
 def test_bad_mode_and_bad_env_var_are_errors(monkeypatch):
     with pytest.raises(ValueError, match="mode"):
         W.setup_figures("svg")
-    monkeypatch.setenv(W.ENV_VAR, "widget")
-    with pytest.raises(ValueError, match=W.ENV_VAR):
+    monkeypatch.setenv(W._base.ENV_VAR, "widget")
+    with pytest.raises(ValueError, match=W._base.ENV_VAR):
         W.setup_figures()
 
 
@@ -122,19 +122,19 @@ def test_auto_picks_png_in_colab(monkeypatch):
 
 
 def test_auto_picks_png_without_ipympl_and_canvas_with_it(monkeypatch):
-    monkeypatch.setattr(W, "_ipympl_installed", lambda: False)
+    monkeypatch.setattr(W._base, "_ipympl_installed", lambda: False)
     assert W.setup_figures() == "png"
     with pytest.raises(ImportError, match="ipympl"):
         W.setup_figures("canvas")
-    monkeypatch.setattr(W, "_ipympl_installed", lambda: True)
+    monkeypatch.setattr(W._base, "_ipympl_installed", lambda: True)
     assert W.setup_figures() == "canvas"
-    assert matplotlib.get_backend() == W.IPYMPL_BACKEND   # canvas mode activates ipympl
+    assert matplotlib.get_backend() == W._base.IPYMPL_BACKEND   # canvas mode activates ipympl
 
 
 def test_without_setup_the_active_backend_decides():
     matplotlib.use("agg")
     assert W.current_figure_mode() == "png"
-    matplotlib.use(W.IPYMPL_BACKEND)
+    matplotlib.use(W._base.IPYMPL_BACKEND)
     assert W.current_figure_mode() == "canvas"
 
 
@@ -356,7 +356,7 @@ def test_logit_explorer_default_is_the_cat_example():
     dash = W.logit_explorer()
     assert dash.labels == ["mat", "floor", "roof"]
     assert [s.description for s in dash.sliders] == ["mat", "floor", "roof"]
-    assert [s.value for s in dash.sliders] == [2.0, 1.0, 0.1]
+    np.testing.assert_allclose([s.value for s in dash.sliders], [2.0, 1.0, 0.1], rtol=0, atol=1e-12)
     assert all(s.min == -10 and s.max == 10 for s in dash.sliders)
     assert [t.get_text() for t in dash.bars.ax.get_xticklabels()] == ["mat", "floor", "roof"]
 
@@ -365,8 +365,8 @@ def test_logit_explorer_bars_follow_the_sliders(mode):
     dash = W.logit_explorer()
     figure, ax, bars = dash.figure, dash.bars.ax, dash.bars.bars
     dash.sliders[0].value = -1.5
-    dash.sliders[2].value = 4.25
-    expected = softmax([-1.5, 1.0, 4.25])
+    dash.sliders[2].value = 4.2                  # on the slider's grid (step 0.1), as a learner can set it
+    expected = softmax([-1.5, 1.0, 4.2])
     np.testing.assert_allclose(heights(dash.bars), expected, rtol=1e-12)
     np.testing.assert_allclose(dash.probabilities, expected, rtol=1e-12)
     assert texts(dash.bars) == [f"{p:.3f}" for p in expected]
@@ -418,7 +418,7 @@ def test_typed_logits_with_the_same_count_update_sliders_not_artists(mode):
     dash = W.logit_explorer()
     bars, sliders, figure = dash.bars.bars, list(dash.sliders), dash.figure
     dash.logits_text.value = "0.5, -2, 3"
-    assert [s.value for s in dash.sliders] == [0.5, -2.0, 3.0]
+    np.testing.assert_allclose([s.value for s in dash.sliders], [0.5, -2.0, 3.0], rtol=0, atol=1e-12)
     np.testing.assert_allclose(heights(dash.bars), softmax([0.5, -2.0, 3.0]))
     assert dash.sliders == sliders and dash.bars.bars is bars and dash.figure is figure
     assert message_text(dash) == ""
@@ -483,7 +483,8 @@ def test_typed_labels_rename_or_change_the_count(mode):
     assert [s.description for s in dash.sliders] == ["rug", "sofa", "bed"]
     assert [t.get_text() for t in dash.bars.ax.get_xticklabels()] == ["rug", "sofa", "bed"]
     dash.labels_text.value = "rug, sofa, bed, chair"
-    assert len(dash.sliders) == 4 and [s.value for s in dash.sliders] == [2.0, 1.0, 0.1, 0.0]
+    assert len(dash.sliders) == 4
+    np.testing.assert_allclose([s.value for s in dash.sliders], [2.0, 1.0, 0.1, 0.0], rtol=0, atol=1e-12)
     np.testing.assert_allclose(heights(dash.bars), softmax([2.0, 1.0, 0.1, 0.0]))
     assert dash.logits_text.value == "2, 1, 0.1, 0"
     assert "cat sat" not in dash.bars.ax.get_title()         # the story no longer fits the labels
@@ -560,6 +561,8 @@ def test_temperature_explorer_bars_and_markers_follow_t(t, mode):
     dash = W.temperature_explorer()
     figure, marker = dash.figure, dash.entropy_marker
     dash.temperature.value = t
+    assert dash.temperature.value == pytest.approx(t, rel=0.012)     # snapped to the slider's grid
+    t = dash.temperature.value
     p = softmax([2.0, 1.0, 0.1], temperature=t)
     np.testing.assert_allclose(heights(dash.bars), p)
     x, y = dash.entropy_marker.get_data()
@@ -573,12 +576,13 @@ def test_temperature_explorer_bars_and_markers_follow_t(t, mode):
 def test_temperature_explorer_writes_values_on_bars_while_they_fit():
     few = W.temperature_explorer()
     few.temperature.value = 0.5
-    p = softmax([2.0, 1.0, 0.1], temperature=0.5)
+    p = softmax([2.0, 1.0, 0.1], temperature=few.temperature.value)
     assert [t.get_text() for t in few.bars.texts] == [f"{v:.3f}" for v in p]
     many = W.temperature_explorer(np.linspace(-3.0, 3.0, 10))
     many.temperature.value = 0.5
     assert not any(t.get_text() for t in many.bars.texts)     # 10 labels would crowd each other
-    np.testing.assert_allclose(heights(many.bars), softmax(np.linspace(-3.0, 3.0, 10), temperature=0.5))
+    np.testing.assert_allclose(heights(many.bars),
+                               softmax(np.linspace(-3.0, 3.0, 10), temperature=many.temperature.value))
 
 
 def test_temperature_curves_are_computed_once_from_softmax_lab():
@@ -783,13 +787,14 @@ def test_stability_explorer_agrees_with_the_maths_while_naive_works(mode):
     figure = dash.figure
     dash.dtype.value = "float64"
     dash.scale.value = 3.0
-    z = 3.0 * np.array([2.0, 1.0, 0.1])
+    assert dash.scale.value == pytest.approx(3.0, rel=0.012)          # snapped to the slider's grid
+    z = dash.scale.value * np.array([2.0, 1.0, 0.1])
     np.testing.assert_allclose(dash.logits, z)
     np.testing.assert_allclose(heights(dash.naive_bars), naive_softmax(z), rtol=1e-12)
     np.testing.assert_allclose(heights(dash.stable_bars), softmax(z), rtol=1e-12)
     assert not dash.naive_broken and [t.get_text() for t in dash.broken_marks] == ["", "", ""]
     assert "works" in dash._line_title.get_text()
-    assert dash.zmax_marker.get_data()[0][0] == pytest.approx(6.0)
+    assert dash.zmax_marker.get_data()[0][0] == pytest.approx(z.max())
     assert dash.figure is figure
 
 
@@ -841,7 +846,7 @@ def test_stability_explorer_shows_underflow_too():
     np.testing.assert_allclose(dash.probabilities, softmax([2.0, 1.0, 0.1]), atol=1e-4)  # float32 at 1000
 
 
-@pytest.mark.parametrize("dtype", W.STABILITY_DTYPES)
+@pytest.mark.parametrize("dtype", W.stability.STABILITY_DTYPES)
 def test_stability_explorer_never_leaks_a_warning(dtype):
     dash = W.stability_explorer()
     with warnings.catch_warnings():
@@ -885,6 +890,8 @@ def test_sampler_keeps_exactly_what_sampling_samples_from(strategy, setting, t, 
         dash.top_p.value = setting
     elif strategy == "min-p":
         dash.min_p.value = setting
+    assert dash.temperature.value == pytest.approx(t, rel=0.012)      # snapped to the slider's grid
+    t = dash.temperature.value
     z = lm_logits(model, "the cat sat on the")
     np.testing.assert_array_equal(dash.logits, z)
     kwargs = dash.sampling_kwargs
@@ -904,10 +911,10 @@ def test_sampler_keeps_exactly_what_sampling_samples_from(strategy, setting, t, 
         np.testing.assert_array_equal(dash.kept, q >= setting * q.max() * (1 - 1e-9))
     # the picture: all tokens sorted by probability, kept ones shaded
     every, shaded = _sorted_stairs(dash)
-    np.testing.assert_allclose(every, np.maximum(np.sort(q)[::-1], W._PROBABILITY_FLOOR), rtol=1e-12)
+    np.testing.assert_allclose(every, np.maximum(np.sort(q)[::-1], W.sampling._PROBABILITY_FLOOR), rtol=1e-12)
     n = int(dash.kept.sum())
     np.testing.assert_allclose(shaded[:n], every[:n])
-    assert np.all(shaded[n:] == W._PROBABILITY_FLOOR)
+    assert np.all(shaded[n:] == W.sampling._PROBABILITY_FLOOR)
     title = dash._title_text.get_text()
     assert f"{n} of {len(z)} tokens kept" in title and f"{dash.dropped_mass:.3f}" in title
     assert f"{dash.dropped_mass:.4f}" in dash.readout.value
@@ -946,8 +953,8 @@ def test_generate_uses_the_model_with_the_chosen_strategy_and_seed(model):
     dash.n_words.value = 12
     dash.seed.value = 5
     dash.generate_button.click()
-    expected = lm.generate(model, "the cat sat on the", 12, rng=np.random.default_rng(5), temperature=0.8,
-                           top_p=0.7)
+    expected = lm.generate(model, "the cat sat on the", 12, rng=np.random.default_rng(5),
+                           temperature=dash.temperature.value, top_p=dash.top_p.value)
     assert dash.generated == [expected]
     assert html.escape(" ".join(expected)) in dash.output.value
     dash.generate_button.click()                   # the generator goes on: a new continuation
@@ -965,7 +972,7 @@ def test_sampler_prompt_box_changes_the_context(model):
     np.testing.assert_array_equal(dash.logits, lm_logits(model, "the dog"))
     every, _ = _sorted_stairs(dash)
     q = softmax(lm_logits(model, "the dog"), temperature=dash.temperature.value)
-    np.testing.assert_allclose(every, np.maximum(np.sort(q)[::-1], W._PROBABILITY_FLOOR))
+    np.testing.assert_allclose(every, np.maximum(np.sort(q)[::-1], W.sampling._PROBABILITY_FLOOR))
     assert dash.figure is figure
     dash.prompt_text.value = "x" * 500
     assert "prompt not changed" in message_text(dash)
