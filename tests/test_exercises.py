@@ -13,6 +13,7 @@ import pytest
 
 from softmax_lab import cross_entropy_grad, log_softmax, logsumexp, sigmoid, softmax
 from softmax_lab import exercises as ex
+from softmax_lab.exercises import basics, cross_entropy, sampling, stability, temperature
 from softmax_lab.exercises import (
     OUTPUT_LAYER_QUESTIONS,
     CheckResult,
@@ -170,7 +171,7 @@ def test_the_library_top_p_filter_passes_without_the_temperature_cases(capsys):
     result = check_top_p(filter_top_p)        # takes (logits, p) only
     out = capsys.readouterr().out
     assert result.passed
-    assert result.n_cases == len(ex._top_p_cases()) - 2
+    assert result.n_cases == len(sampling._top_p_cases()) - 2
     assert "temperature cases were skipped" in out
 
 
@@ -314,7 +315,7 @@ def _case_number(cases, tag):
 def test_naive_softmax_fails_on_large_logits_with_the_max_shift_hint():
     result = check_softmax(naive_softmax)
     assert not result.passed
-    assert result.failed_case == _case_number(ex._softmax_cases(), "overflow")
+    assert result.failed_case == _case_number(basics._softmax_cases(), "overflow")
     assert "1000" in result.message and "nan" in result.message
     assert result.hint.startswith("subtract the maximum before exp")
 
@@ -324,13 +325,13 @@ def test_naive_softmax_fails_on_large_logits_with_the_max_shift_hint():
 def test_the_wrong_axis_gets_the_axis_hint(learner):
     result = check_softmax(learner)
     assert not result.passed
-    assert ex._softmax_cases()[result.failed_case - 1].tag == "batch"
+    assert basics._softmax_cases()[result.failed_case - 1].tag == "batch"
     assert "axis=-1" in result.hint and "keepdims" in result.hint
 
 
 def test_one_maximum_for_the_whole_batch_gets_the_row_maximum_hint():
     result = check_softmax(global_max_softmax)
-    assert ex._softmax_cases()[result.failed_case - 1].tag == "row_max"
+    assert basics._softmax_cases()[result.failed_case - 1].tag == "row_max"
     assert "each row's own maximum" in result.hint
 
 
@@ -347,7 +348,7 @@ def test_forgetting_exp_or_the_normalisation():
 
 def test_naive_logsumexp_fails_on_large_values_with_the_shift_hint():
     result = check_logsumexp(lambda z: np.log(np.sum(np.exp(z), axis=-1)))
-    assert ex._lse_cases()[result.failed_case - 1].tag == "overflow"
+    assert stability._lse_cases()[result.failed_case - 1].tag == "overflow"
     assert "inf" in result.message
     assert "subtract the maximum" in result.hint and "add it back" in result.hint
 
@@ -396,7 +397,7 @@ def test_a_finite_number_where_a_mask_needs_minus_infinity_fails():
 
     result = check_log_softmax(clipped)
     assert not result.passed
-    assert ex._log_softmax_cases()[result.failed_case - 1].tag == "mask"
+    assert stability._log_softmax_cases()[result.failed_case - 1].tag == "mask"
 
 
 # --------------------------------------------------------------------------------------------
@@ -487,7 +488,7 @@ def test_gradient_with_a_naive_softmax_fails_on_large_logits():
         return g / len(t)
 
     result = check_cross_entropy_grad(naive)
-    assert ex._ce_cases()[result.failed_case - 1].tag == "overflow"
+    assert cross_entropy._ce_cases()[result.failed_case - 1].tag == "overflow"
     assert result.hint.startswith("subtract the maximum before exp")
 
 
@@ -518,7 +519,7 @@ def test_temperature_search_with_an_overflowing_softmax_is_told_to_use_the_stabl
         return mid
 
     result = check_temperature_answer(naive_search)
-    assert ex._TEMPERATURE_CASES[result.failed_case - 1][3] == "overflow"
+    assert temperature._TEMPERATURE_CASES[result.failed_case - 1][3] == "overflow"
     assert "softmax_lab.softmax(z, temperature=T)" in result.hint
 
 
@@ -542,13 +543,13 @@ def test_temperature_numbers_from_a_slider():
 
 def test_forgetting_the_temperature_before_filtering():
     result = check_top_p(make_top_p(temperature_first=False))
-    assert ex._top_p_cases()[result.failed_case - 1].tag == "temperature"
+    assert sampling._top_p_cases()[result.failed_case - 1].tag == "temperature"
     assert result.hint.startswith("apply the temperature first")
 
 
 def test_off_by_one_at_exactly_p_keeps_one_token_too_many():
     result = check_top_p(make_top_p(rule="shift_right"))
-    case = ex._top_p_cases()[result.failed_case - 1]
+    case = sampling._top_p_cases()[result.failed_case - 1]
     assert case.tag == "exact"
     assert "kept:      tokens [0, 1, 2]; expected tokens [0, 1]" in result.message
     assert result.hint.startswith("at exactly p, stop")
@@ -557,13 +558,13 @@ def test_off_by_one_at_exactly_p_keeps_one_token_too_many():
 def test_off_by_one_that_drops_the_token_reaching_p():
     # cum < p also drops the crossing token, so the crossing case catches it first
     result = check_top_p(make_top_p(rule="cum_lt"))
-    assert ex._top_p_cases()[result.failed_case - 1].tag == "crossing"
+    assert sampling._top_p_cases()[result.failed_case - 1].tag == "crossing"
     assert result.hint.startswith("keep the token that crosses p")
 
 
 def test_off_by_one_that_drops_the_crossing_token():
     result = check_top_p(make_top_p(rule="cum_le"))
-    assert ex._top_p_cases()[result.failed_case - 1].tag == "crossing"
+    assert sampling._top_p_cases()[result.failed_case - 1].tag == "crossing"
     assert result.hint.startswith("keep the token that crosses p")
 
 
@@ -574,7 +575,7 @@ def test_ties_in_the_wrong_order():
 
 def test_p_equal_to_one_must_keep_everything():
     result = check_top_p(make_top_p(p_one_keeps_all=False))
-    assert ex._top_p_cases()[result.failed_case - 1].tag == "p_one"
+    assert sampling._top_p_cases()[result.failed_case - 1].tag == "p_one"
     assert result.hint.startswith("p = 1 keeps every token")
 
 
@@ -592,7 +593,7 @@ def test_top_p_returning_untempered_logits():
         return np.where(np.isfinite(out), z, -np.inf)
 
     result = check_top_p(untempered)
-    assert ex._top_p_cases()[result.failed_case - 1].tag == "temperature"
+    assert sampling._top_p_cases()[result.failed_case - 1].tag == "temperature"
     assert "TEMPERED logits z / T" in result.hint
 
 
@@ -607,15 +608,15 @@ def test_the_mistake_models_use_the_library_rule():
         if not np.isfinite(z).any():
             z[0] = 0.0
         p = float(rng.choice([0.1, 0.25, 0.5, 0.75, 0.9, 1.0, rng.uniform(0.05, 1.0)]))
-        assert np.array_equal(ex._nucleus(z, p), np.isfinite(filter_top_p(z, p))), (z, p)
+        assert np.array_equal(sampling._nucleus(z, p), np.isfinite(filter_top_p(z, p))), (z, p)
 
 
 def test_every_top_p_mistake_model_really_differs_from_the_rule_somewhere():
     """Each wrong rule is caught by at least one case of the battery (else its hint is dead)."""
-    cases = ex._top_p_cases()
+    cases = sampling._top_p_cases()
     for rule in ("lt", "le", "before_le"):
         assert any(
-            not np.array_equal(ex._nucleus(np.asarray(c.args[0], float) / (c.args[2] if len(c.args) == 3 else 1.0),
+            not np.array_equal(sampling._nucleus(np.asarray(c.args[0], float) / (c.args[2] if len(c.args) == 3 else 1.0),
                                            c.args[1], rule),
                                np.isfinite(c.expected))
             for c in cases
