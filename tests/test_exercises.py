@@ -666,3 +666,152 @@ def test_check_answer_nudges_when_not_attempted(capsys):
     result = check_answer(None, 0.25, name="equal logits")
     assert not result.passed and not result.attempted
     assert "not attempted yet" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------
+# A check never raises, whatever it is given (issue 7, defect 4)
+# ---------------------------------------------------------------------------------------------
+
+class _FloatRaises:
+    """An answer whose conversion to a number fails with an unusual error."""
+
+    def __float__(self):
+        raise RuntimeError("no float for you")
+
+    def __index__(self):
+        raise RuntimeError("no index for you")
+
+    def __array__(self, *args, **kwargs):
+        raise RuntimeError("no array for you")
+
+
+class _ReprRaises:
+    def __repr__(self):
+        raise RuntimeError("no repr for you")
+
+
+def _hostile_values():
+    import decimal
+    import fractions
+
+    return {
+        "huge int": 10**400,
+        "huge negative int": -(10**400),
+        "huge float": 1e308,
+        "inf": float("inf"),
+        "-inf": float("-inf"),
+        "nan": float("nan"),
+        "complex": 1j,
+        "bool": True,
+        "string": "abc",
+        "numeric string": "0.5",
+        "bytes": b"1",
+        "empty list": [],
+        "list": [1.0, 2.0],
+        "ragged list": [[1.0], [2.0, 3.0]],
+        "list with a huge int": [10**400, 1.0],
+        "nested huge": [[1e308, -1e308]],
+        "dict": {"a": 1},
+        "set": {1, 2},
+        "generator": (x for x in range(3)),
+        "float raises": _FloatRaises(),
+        "repr raises": _ReprRaises(),
+        "object": object(),
+        "huge Decimal": decimal.Decimal("1e5000"),
+        "huge Fraction": fractions.Fraction(10**400, 3),
+        "nan array": np.array([np.nan]),
+        "object array": np.array([None, 1], dtype=object),
+        "0-d inf array": np.array(np.inf),
+        "float16 inf": np.float16(np.inf),
+        "huge longdouble": np.longdouble("1e4000") if np.finfo(np.longdouble).max > 1e4000 else np.inf,
+    }
+
+
+def _hostile_functions():
+    funcs = {f"returns {name}": (lambda value: (lambda *args: value))(value)
+             for name, value in _hostile_values().items() if name != "generator"}
+    funcs["returns a generator"] = lambda *args: (x for x in range(3))
+
+    def raises_value_error(*args):
+        raise ValueError("learner bug")
+
+    def raises_recursion(*args):
+        return raises_recursion(*args)
+
+    class Callable:
+        def __call__(self, *args):
+            return 0.5
+
+    funcs["raises ValueError"] = raises_value_error
+    funcs["recurses forever"] = raises_recursion
+    funcs["callable object"] = Callable()
+    return funcs
+
+
+_FUNCTION_CHECKS = {
+    "check_softmax": check_softmax,
+    "check_log_softmax": check_log_softmax,
+    "check_logsumexp": check_logsumexp,
+    "check_sigmoid": check_sigmoid,
+    "check_cross_entropy_grad": check_cross_entropy_grad,
+    "check_top_p": check_top_p,
+    "check_temperature_answer": check_temperature_answer,
+}
+
+
+def _calls():
+    """(name, thunk) for every public check and every hostile input it can be handed."""
+    values, funcs = _hostile_values(), _hostile_functions()
+    calls = []
+    for check_name, check in _FUNCTION_CHECKS.items():
+        for name, value in {**values, **funcs}.items():
+            calls.append((f"{check_name}({name})", lambda c=check, v=value: c(v)))
+    for name, value in values.items():
+        calls.append((f"check_answer({name}, 0.25)", lambda v=value: check_answer(v, 0.25)))
+        calls.append((f"check_answer({name}, 'softmax')", lambda v=value: check_answer(v, "softmax")))
+        calls.append((f"check_answer({name}, [0.5, 0.5])", lambda v=value: check_answer(v, [0.5, 0.5])))
+        calls.append((f"check_answer({name}, True)", lambda v=value: check_answer(v, True)))
+        calls.append((f"check_temperature_answer({name}, z, 0.5)",
+                      lambda v=value: check_temperature_answer(v, [2.0, 1.0, 0.1], 0.5)))
+        calls.append((f"check_temperature_answer(1.0, {name}, 0.5)",
+                      lambda v=value: check_temperature_answer(1.0, v, 0.5)))
+        calls.append((f"check_temperature_answer(1.0, z, {name})",
+                      lambda v=value: check_temperature_answer(1.0, [2.0, 1.0, 0.1], v)))
+        calls.append((f"check_temperature_answer(1.0, z, 0.5, tol={name})",
+                      lambda v=value: check_temperature_answer(1.0, [2.0, 1.0, 0.1], 0.5, tol=v)))
+        calls.append((f"check_temperature_answer(fn, tol={name})",
+                      lambda v=value: check_temperature_answer(lambda z, p: 1.0, tol=v)))
+        calls.append((f"check_output_layer({name})", lambda v=value: check_output_layer(v)))
+        calls.append((f"check_output_layer(next_token={name})",
+                      lambda v=value: check_output_layer({"next_token": v})))
+    calls.append(("check_output_layer(unhashable key)", lambda: check_output_layer({(1, [2]) and 3: "softmax"})))
+    calls.append(("check_temperature_answer(1e308, z, 0.5)",
+                  lambda: check_temperature_answer(1e308, [2.0, 1.0, 0.1], 0.5)))
+    calls.append(("check_temperature_answer(lambda: 1e308)", lambda: check_temperature_answer(lambda z, p: 1e308)))
+    calls.append(("check_temperature_answer(1e-320, z, 0.5)",
+                  lambda: check_temperature_answer(1e-320, [2.0, 1.0, 0.1], 0.5)))
+    calls.append(("check_temperature_answer(1.0, [1e308, -1e308], 0.5)",
+                  lambda: check_temperature_answer(1.0, [1e308, -1e308], 0.5)))
+    calls.append(("check_answer(10**400, 10**400)", lambda: check_answer(10**400, 10**400)))
+    return calls
+
+
+_CALLS = _calls()
+
+
+@pytest.mark.parametrize("call", [thunk for _, thunk in _CALLS], ids=[name for name, _ in _CALLS])
+def test_no_check_ever_raises_on_a_hostile_answer(call, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # not even a warning escapes
+        result = call()
+    assert isinstance(result, ex.CheckResult)
+    assert isinstance(result.message, str) and result.message
+    printed = capsys.readouterr().out
+    assert printed.strip()                          # the learner always gets feedback
+
+
+def test_the_probe_s_three_inputs_fail_kindly(capsys):
+    for result in (check_temperature_answer(1e308, [2.0, 1.0, 0.1], 0.5),
+                   check_temperature_answer(lambda z, p: 1e308),
+                   check_answer(10**400, 0.25)):
+        assert not result.passed and result.attempted and result.hint

@@ -10,6 +10,7 @@ message and a hint), numpy's overflow warnings raised inside the learner's code 
 reported, and an exercise that is not attempted yet prints a nudge.
 """
 
+import numbers
 import warnings
 from dataclasses import dataclass, field
 
@@ -128,9 +129,10 @@ def _answers_match(answer, expected, tol):
         return isinstance(answer, (bool, np.bool_)) and bool(answer) == bool(expected)
     if isinstance(answer, (str, bool, np.bool_)):
         return False
-    got = to_float_array(answer)
-    want = np.asarray(expected, dtype=np.float64)
-    return got is not None and got.shape == want.shape and bool(
+    if isinstance(answer, numbers.Integral) and isinstance(expected, numbers.Integral):
+        return int(answer) == int(expected)          # exact, even for ints too large for a float
+    got, want = to_float_array(answer), to_float_array(expected)
+    return got is not None and want is not None and got.shape == want.shape and bool(
         np.allclose(got, want, rtol=tol, atol=tol, equal_nan=False))
 
 
@@ -173,7 +175,9 @@ def check_answer(answer, expected, name="your answer", hint="", tol=1e-3):
             attempted=False, n_cases=1))
     if _answers_match(answer, expected, tol):
         return finish(CheckResult(name, True, f"✔ {name}: right!", n_cases=1))
-    shown = show(answer) if isinstance(answer, (np.ndarray, float)) else repr(answer)
+    shown = show(answer) if isinstance(answer, (np.ndarray, float)) else safe_repr(answer)
+    if not hint and not isinstance(expected, str) and to_float_array(answer) is None:
+        hint = "write your answer as a plain number (or a list of numbers), e.g. 0.25."
     return finish(CheckResult(
         name, False, f"✘ {name}: {shown:.200} is not right yet.",
         hint=hint or "look again at the question, and at what the cells above show.",
@@ -229,7 +233,38 @@ def _call(fn, args):
 
 
 def label_of(fn):
-    return getattr(fn, "__name__", None) or type(fn).__name__
+    try:
+        name = getattr(fn, "__name__", None)
+    except Exception:  # a learner's object with a broken __getattr__
+        name = None
+    return name if isinstance(name, str) and name else type(fn).__name__
+
+
+def safe_repr(x, limit=200):
+    """``repr(x)`` cut to ``limit`` characters; never raises (a learner's object may break repr)."""
+    try:
+        text = repr(x)
+    except Exception:  # a broken __repr__ is the learner's; the check must still answer
+        text = f"<{type(x).__name__} object>"
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def as_number(value):
+    """``value`` as a float, or None when it is not a real number that fits in a float.
+
+    Refuses bools, strings, complex numbers and objects whose ``__float__`` fails or overflows
+    (``10**400``); NaN and infinities are returned as they are.
+    """
+    if isinstance(value, np.ndarray) and value.size == 1 and value.ndim <= 1:
+        value = value.reshape(()).item() if value.dtype.kind in "fiu" else None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return float(value)
+    except Exception:  # OverflowError for 10**400, or whatever a strange Real raises
+        return None
 
 
 def show(x):
@@ -250,7 +285,7 @@ def show(x):
         return ("\n" + " " * 16).join(lines)       # rows aligned under "  expected:  np."
     if isinstance(x, float):
         return f"{x:.10g}"
-    return repr(x)
+    return safe_repr(x)
 
 
 def _show_args(args):
@@ -260,11 +295,14 @@ def _show_args(args):
 def to_float_array(value):
     """The learner's answer as a float array, or None if it is not an array of numbers."""
     try:
-        a = np.asarray(value)
-        if a.dtype.kind == "c":      # complex: a float cast would drop the imaginary part (with a warning)
-            return None
-        a = a.astype(np.float64, copy=False)
-    except (TypeError, ValueError):  # the learner returned a string, a ragged list, ...
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")          # e.g. a float128 too large for float64
+            with np.errstate(all="ignore"):
+                a = np.asarray(value)
+                if a.dtype.kind not in "biuf":       # complex, strings, objects (10**400, generators)
+                    return None
+                a = a.astype(np.float64, copy=False)
+    except Exception:  # a string, a ragged list, an object whose __array__ or __float__ raises, ...
         return None
     return a
 
@@ -316,7 +354,7 @@ def run_battery(name, fn, cases, hint_for, check=None, warning_hint=None):
     if not callable(fn):
         return finish(CheckResult(
             name, False,
-            f"✘ {name}: expected a function, got {type(fn).__name__} {fn!r:.60}.",
+            f"✘ {name}: expected a function, got {type(fn).__name__} {safe_repr(fn, 60)}.",
             hint="pass the function itself, without calling it: check(my_function), not check(my_function(z)).",
         ))
     n = len(cases)
@@ -342,12 +380,12 @@ def run_battery(name, fn, cases, hint_for, check=None, warning_hint=None):
         got = to_float_array(outcome.value)
         if got is None:
             return finish(CheckResult(
-                name, False, f"{head}{expected_text}\n  got:       {outcome.value!r:.200}",
+                name, False, f"{head}{expected_text}\n  got:       {safe_repr(outcome.value)}",
                 hint="return a numpy array of real numbers (or a number), e.g. the result of np.exp(...) / ...",
                 failed_case=i, n_cases=n,
             ))
         if check is not None:
-            ok, extra = check(case, got)
+            ok, extra = _judged(check, case, got)
         else:
             ok, extra = all_close(got, np.asarray(case.expected, dtype=np.float64), case.rtol, case.atol), ""
         warned = ""
@@ -357,7 +395,7 @@ def run_battery(name, fn, cases, hint_for, check=None, warning_hint=None):
             continue
         got_text = f"\n  got:       {show(got)}{extra}{warned}"
         if not ok:
-            hint = hint_for(case, got, outcome)
+            hint = _hint_or_fallback(hint_for, case, got, outcome)
         elif outcome.warnings:
             hint = warning_hint or WARNING_HINT
         else:
@@ -366,6 +404,29 @@ def run_battery(name, fn, cases, hint_for, check=None, warning_hint=None):
             got_text += "\n  (the answer is right, but the input array was modified)"
         return finish(CheckResult(name, False, head + expected_text + got_text, hint=hint, failed_case=i, n_cases=n))
     return finish(all_passed(name, n))
+
+
+def _judged(check, case, got):
+    """A custom closeness test; an answer it cannot even judge (it raised) is wrong."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                return check(case, got)
+    except Exception:  # the learner's answer is too strange to judge: it is not the right one
+        return False, ""
+
+
+def _hint_or_fallback(hint_for, case, got, outcome):
+    """The check's own hint; a generic one if recognising the mistake failed on a strange answer."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with np.errstate(all="ignore"):
+                return hint_for(case, got, outcome)
+    except Exception:  # a hint is a courtesy: a strange answer still gets a (generic) one
+        return ("compare your answer with the expected one above: same shape, same values. Run your "
+                "function on that input in a cell of its own to see what it does.")
 
 
 def quiet(fn, *args):

@@ -1,6 +1,6 @@
 """Lesson 03: the output-layer quiz (softmax or sigmoid, task by task)."""
 
-from ._machinery import CheckResult, finish
+from ._machinery import CheckResult, finish, safe_repr
 
 
 #: The questions of lesson 03's output-layer quiz: key -> (task, right answers, why).
@@ -74,16 +74,17 @@ def check_output_layer(answers):
         ))
     unknown = [key for key in answers if key not in OUTPUT_LAYER_QUESTIONS]
     if unknown:
-        return finish(CheckResult(name, False, f"✘ {name}: unknown question(s) {unknown}.",
+        return finish(CheckResult(name, False, f"✘ {name}: unknown question(s) {safe_repr(unknown)}.",
                                    hint=f"the questions are {list(OUTPUT_LAYER_QUESTIONS)}.", n_cases=n))
     for i, (key, (task, right, why)) in enumerate(OUTPUT_LAYER_QUESTIONS.items(), start=1):
         given = answers.get(key)
         if given is None:
             return finish(CheckResult(name, False, f"✘ {name}: question {key!r} ({task}) is not answered yet.",
                                        hint='answer "softmax" or "sigmoid".', failed_case=i, n_cases=n))
-        choice = str(given).strip().lower()
+        choice = given.strip().lower() if isinstance(given, str) else None
         if choice not in ("softmax", "sigmoid", "either", "both"):
-            return finish(CheckResult(name, False, f"✘ {name}: {key!r}: {given!r} is not one of the choices.",
+            return finish(CheckResult(name, False,
+                                      f"✘ {name}: {key!r}: {safe_repr(given, 80)} is not one of the choices.",
                                        hint='answer "softmax" or "sigmoid".', failed_case=i, n_cases=n))
         if choice not in right:
             return finish(CheckResult(

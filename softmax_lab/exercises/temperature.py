@@ -5,7 +5,7 @@ import numbers
 import numpy as np
 
 from ..functions import softmax
-from ._machinery import NEG_INF, Case, CheckResult, finish, run_battery, to_float_array
+from ._machinery import NEG_INF, Case, CheckResult, as_number, finish, run_battery, safe_repr, to_float_array
 
 
 # --------------------------------------------------------------------------------------------
@@ -13,7 +13,12 @@ from ._machinery import NEG_INF, Case, CheckResult, finish, run_battery, to_floa
 # --------------------------------------------------------------------------------------------
 
 def _max_prob(logits, temperature):
-    return float(np.max(softmax(logits, temperature=temperature)))
+    """The largest probability of softmax(logits / T), or None where softmax refuses (z / T overflows)."""
+    try:
+        with np.errstate(all="ignore"):
+            return float(np.max(softmax(logits, temperature=temperature)))
+    except (ValueError, OverflowError):
+        return None
 
 
 def _temperature_verdict(T, logits, target, tol):
@@ -21,20 +26,29 @@ def _temperature_verdict(T, logits, target, tol):
     if isinstance(T, np.ndarray) and T.size == 1:
         T = T.item()
     if isinstance(T, bool) or not isinstance(T, numbers.Real):
-        return False, f"{T!r:.80}", "the answer is a single positive number, the temperature T (e.g. 0.73)."
-    T = float(T)
+        return False, safe_repr(T, 80), "the answer is a single positive number, the temperature T (e.g. 0.73)."
+    number = as_number(T)
+    if number is None:
+        return False, f"T = {safe_repr(T, 40)}", ("that number is too large for a float: the answer is a "
+                                                  "temperature of ordinary size (e.g. 0.73).")
+    T = number
     if not np.isfinite(T):
         return False, f"T = {T}", ("the search produced a number that is not finite: if it calls a softmax "
                                    "that overflows, use softmax_lab.softmax(z, temperature=T), which is stable.")
     if T <= 0:
         return False, f"T = {T:.6g}", "a temperature must be > 0: softmax divides the logits by T."
     got = _max_prob(logits, T)
+    if got is None:
+        return False, f"T = {T:.6g}", (f"T = {T:.3g} is so extreme that z / T does not fit in a float: the "
+                                       "temperature that gives a stated probability is of ordinary size.")
     text = f"T = {T:.6g} gives max probability {got:.6f}"
     if abs(got - target) <= tol:
         return True, text, ""
-    with np.errstate(over="ignore"):
-        multiplied = float(np.max(softmax(np.asarray(logits, dtype=np.float64) * T)))
-    if abs(multiplied - target) <= tol:
+    with np.errstate(all="ignore"):
+        scaled = np.asarray(logits, dtype=np.float64) * T
+    # only where z * T still fits (a huge T would overflow it: no "multiplied" mistake to recognise then)
+    multiplied = _max_prob(scaled, 1.0) if not np.isposinf(scaled).any() and not np.isnan(scaled).any() else None
+    if multiplied is not None and abs(multiplied - target) <= tol:
         return False, text, ("that T would be right if softmax MULTIPLIED the logits by T, but it divides "
                              "them: softmax(z / T). Try 1 / T.")
     if got > target:
@@ -44,6 +58,14 @@ def _temperature_verdict(T, logits, target, tol):
     return False, text, ("that T is too high: the distribution is too flat. Lowering T sharpens it; the "
                          "largest probability rises steadily as T falls, so bisection works: if "
                          "softmax(z, temperature=mid).max() is too low, the answer is below mid.")
+
+
+def _tolerance(tol, default):
+    """``tol`` as a finite number >= 0 (``default`` for None), or None when it is not one."""
+    if tol is None:
+        return default
+    value = None if isinstance(tol, (bool, np.bool_)) else as_number(tol)
+    return value if value is not None and 0 <= value < float("inf") else None
 
 
 def _temperature_range(z):
@@ -134,8 +156,13 @@ def check_temperature_answer(answer, logits=None, target=None, tol=None):
     False
     """
     name = "check_temperature_answer"
+    t = _tolerance(tol, 1e-3 if callable(answer) else 0.01)
+    if t is None:
+        return finish(CheckResult(name, False,
+                                  f"✘ {name}: tol must be a small positive number, got {safe_repr(tol, 60)}.",
+                                  hint="leave tol out (the default is fine), or pass e.g. tol=0.01."))
     if callable(answer):
-        return _check_temperature_function(answer, 1e-3 if tol is None else float(tol))
+        return _check_temperature_function(answer, t)
     if answer is None:
         return finish(CheckResult(
             name, False,
@@ -145,17 +172,17 @@ def check_temperature_answer(answer, logits=None, target=None, tol=None):
     z = None if logits is None else to_float_array(logits)
     usable = (z is not None and z.ndim == 1 and z.size > 0 and not np.isnan(z).any()
               and not np.isposinf(z).any() and np.isfinite(z).any())
-    if not usable or isinstance(target, bool) or not isinstance(target, numbers.Real):
+    goal = None if isinstance(target, (bool, np.bool_)) else as_number(target)
+    if not usable or goal is None or not np.isfinite(goal):
         return finish(CheckResult(
             name, False, f"✘ {name}: to check a number, pass the logits (1-D, finite or -inf) and the target.",
             hint="call check_temperature_answer(T, logits, target), e.g. check_temperature_answer(0.8, [2.0, 1.0, 0.1], 0.7).",
         ))
-    t = 0.01 if tol is None else float(tol)
-    ok, text, hint = _temperature_verdict(answer, z, float(target), t)
+    ok, text, hint = _temperature_verdict(answer, z, goal, t)
     if ok:
         return finish(CheckResult(name, True, f"✔ {name}: {text} (target {target}). Well done!"))
     low, high = _temperature_range(z)
-    if not low < target < high:
+    if not low < goal < high:
         hint = (f"no temperature can give {target} here: the largest probability always lies between "
                 f"{low:.4g} (T very large) and {high:.4g} (T close to 0).")
     return finish(CheckResult(name, False, f"✘ {name}: {text}, but the target is {target} (± {t}).", hint=hint))
