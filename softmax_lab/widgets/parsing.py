@@ -8,6 +8,7 @@ the sliders).
 
 import math
 import re
+import unicodedata
 
 import numpy as np
 
@@ -131,11 +132,8 @@ def parse_labels(text, max_count=MAX_CATEGORIES, max_length=MAX_LABEL_LENGTH):
     for label in labels:
         if len(label) > max_length:
             raise ValueError(f"{label[:max_length]!r}... is longer than {max_length} characters")
-    seen = set()
-    for label in labels:
-        if label in seen:
-            raise ValueError(f"the label {label!r} appears twice; labels must be different")
-        seen.add(label)
+    _refuse_unprintable(labels, "the label")
+    _refuse_duplicates(labels, "the label")
     return labels
 
 
@@ -154,12 +152,32 @@ def check_logits(logits, name="logits", limit=LOGIT_LIMIT, max_count=MAX_CATEGOR
     return z
 
 
+def _refuse_unprintable(labels, what):
+    """Control characters (tab, newline, NUL, ...), invisible format characters and line separators
+    would garble the axis, the readout and the text box."""
+    for label in labels:
+        bad = [c for c in label if unicodedata.category(c) in ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")]
+        if bad:
+            raise ValueError(f"{what} {label!r} contains the control character {bad[0]!r}; use visible characters")
+
+
+def _refuse_duplicates(labels, what):
+    seen = set()
+    for label in labels:
+        if label in seen:
+            raise ValueError(f"{what} {label!r} appears twice; labels must be different")
+        seen.add(label)
+
+
 def check_labels(labels, count, name="labels"):
+    """Validate constructor labels: ``count`` different strings without control characters."""
     if isinstance(labels, str) or not all(isinstance(lab, str) for lab in labels):
         raise TypeError(f"{name} must be a list of strings, got {labels!r}")
     labels = list(labels)
     if len(labels) != count:
         raise ValueError(f"{name} has {len(labels)} entries for {count} logits")
+    _refuse_unprintable(labels, f"{name}: the label")
+    _refuse_duplicates(labels, f"{name}: the label")
     return labels
 
 

@@ -7,7 +7,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import plots, sampling
-from ..functions import log_softmax, softmax
+from ..functions import softmax
 from ._base import Dashboard, GridLogSlider, GridSlider, mpl_text
 
 
@@ -47,7 +47,10 @@ class SamplerDashboard(Dashboard):
             if not isinstance(prompt, str) or len(prompt) > MAX_PROMPT_LENGTH:
                 raise ValueError(f"prompt must be a string of at most {MAX_PROMPT_LENGTH} characters")
             logits, vocab = lm.next_token_logits(model, prompt), (model.vocab if vocab is None else vocab)
-        z = np.asarray(logits, dtype=np.float64)
+        try:
+            z = np.asarray(logits, dtype=np.float64)
+        except (TypeError, ValueError, OverflowError):
+            raise TypeError(f"logits must be a flat array of numbers, got {logits!r:.80}") from None
         if z.ndim != 1 or z.size < 2 or not np.isfinite(z).all():
             raise ValueError(f"logits must be a flat array of at least 2 finite numbers, got shape {z.shape}")
         if vocab is None:
@@ -86,7 +89,8 @@ class SamplerDashboard(Dashboard):
             layout=widgets.Layout(width="9em", height="auto"))
         self.output = widgets.HTML()
         self.readout = widgets.HTML()
-        self._rng = np.random.default_rng(self.seed.value)
+        self._seed_in_use = self.seed.value
+        self._rng = np.random.default_rng(self._seed_in_use)
         self._build_figure()
 
         for control in (self.strategy, self.temperature, self.top_k, self.top_p, self.min_p):
@@ -128,23 +132,12 @@ class SamplerDashboard(Dashboard):
 
     @property
     def kept(self):
-        """Boolean mask of the tokens the strategy keeps (from softmax_lab.sampling's filters)."""
-        kwargs = self.sampling_kwargs
-        if self.strategy.value == "greedy":
-            kept_logits = sampling.filter_top_k(self.logits, 1)
-        else:
-            # The filters read probabilities at temperature T: give them log-probabilities at T
-            # (a stable set of logits for the same distribution).
-            scaled = log_softmax(self.logits, temperature=kwargs["temperature"])
-            if "top_k" in kwargs:
-                kept_logits = sampling.filter_top_k(scaled, kwargs["top_k"])
-            elif "top_p" in kwargs:
-                kept_logits = sampling.filter_top_p(scaled, kwargs["top_p"])
-            elif "min_p" in kwargs:
-                kept_logits = sampling.filter_min_p(scaled, kwargs["min_p"])
-            else:
-                kept_logits = scaled
-        return np.isfinite(kept_logits)
+        """Boolean mask of the tokens the strategy keeps: those :func:`softmax_lab.sampling.sample` can draw.
+
+        Read from :func:`softmax_lab.sampling.sampling_distribution` (temperature, then the filters,
+        exactly as ``sample`` applies them): a token is kept when its probability there is > 0.
+        """
+        return self.probabilities > 0
 
     @property
     def probabilities(self):
@@ -175,9 +168,9 @@ class SamplerDashboard(Dashboard):
         ax.set_xlim(1, v + 1)
         ax.set_ylim(_PROBABILITY_FLOOR, 1.5)
         ax.legend(loc="upper right", fontsize=self._fonts.note, frameon=False)
-        # the words of the 3 most probable tokens, next to their steps
+        # the words of the 3 most probable tokens (fewer in a smaller vocabulary), next to their steps
         self._top_texts = [ax.text(1, 1, "", fontsize=self._fonts.note, rotation=0, ha="left", va="bottom")
-                           for _ in range(3)]
+                           for _ in range(min(3, v))]
         self._title_text = ax.title
         self._ax = ax
         plots.animate(self.figure, self.kept_stairs, self.all_stairs, self._top_texts, self._title_text)
@@ -223,10 +216,23 @@ class SamplerDashboard(Dashboard):
         self._update()
 
     def _on_seed(self, change):
-        self._rng = np.random.default_rng(change["new"])
+        seed = change["new"]
+        if seed == self._seed_in_use:
+            return                        # the box was put back to the seed in use (below): nothing to do
+        if not isinstance(seed, int) or seed < 0:
+            self._say(f"seed not changed: use a whole number >= 0, got {seed}")
+            self.seed.value = self._seed_in_use      # the box shows the seed the generator really uses
+            return
+        self._say("")
+        self._seed_in_use = seed
+        self._rng = np.random.default_rng(seed)
 
     def generate(self):
         """Continue the prompt with the model (or, without a model, draw next tokens) and show it."""
+        if self.seed.value != self._seed_in_use:          # never draw from a generator the box does not show
+            self._say(f"nothing drawn: the seed box shows {self.seed.value}, which is not a seed; "
+                      f"use a whole number >= 0")
+            return []
         n = int(self.n_words.value)
         if self.model is not None:
             from .. import lm

@@ -1,6 +1,7 @@
 """Lesson 04: the gradient stepper (gradient descent on the cross-entropy, one click at a time)."""
 
 import math
+import numbers
 
 import ipywidgets as widgets
 import numpy as np
@@ -38,7 +39,8 @@ class GradientStepper(Dashboard):
         k = len(z)
         if isinstance(target, bool) or not isinstance(target, (int, np.integer)) or not 0 <= target < k:
             raise ValueError(f"target must be a class index from 0 to {k - 1}, got {target!r}")
-        if (isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float))
+        # any real number: Python's int and float, numpy's float32, int64, ... (not a bool)
+        if (isinstance(learning_rate, (bool, np.bool_)) or not isinstance(learning_rate, numbers.Real)
                 or not self.LR_MIN <= learning_rate <= self.LR_MAX):
             raise ValueError(f"learning_rate must be a number from {self.LR_MIN} to {self.LR_MAX}, "
                              f"got {learning_rate!r}")
