@@ -85,7 +85,7 @@ def check_output_layer(answers):
         if choice not in ("softmax", "sigmoid", "either", "both"):
             return finish(CheckResult(name, False,
                                       f"✘ {name}: {key!r}: {safe_repr(given, 80)} is not one of the choices.",
-                                       hint='answer "softmax" or "sigmoid".', failed_case=i, n_cases=n))
+                                      hint='answer "softmax" or "sigmoid".', failed_case=i, n_cases=n))
         if choice not in right:
             return finish(CheckResult(
                 name, False, f"✘ {name}: {key!r} ({task}): you said {choice}.", hint=why, failed_case=i, n_cases=n))

@@ -43,7 +43,9 @@ class StabilityExplorer(Dashboard):
         style = self._description_style(["logit scale", "shift by c", "dtype"])
         self.dtype = widgets.ToggleButtons(options=STABILITY_DTYPES, value="float32", description="dtype",
                                            style=style)
-        self.scale = GridLogSlider(value=1.0, base=10, min=0, max=3, step=0.01, description="logit scale",
+        # step 0.004 on the exponent (0.9% per step): fine enough that the scales lesson 05 quotes on
+        # either side of each dtype's limit (5 / 6, 44 / 45, 354 / 356) stay on their side once snapped
+        self.scale = GridLogSlider(value=1.0, base=10, min=0, max=3, step=0.004, description="logit scale",
                                             readout_format=".4g", layout=self._slider_layout(), style=style)
         self.shift = GridSlider(value=0.0, min=-1000.0, max=1000.0, step=1.0, description="shift by c",
                                          readout_format=".0f", layout=self._slider_layout(), style=style)
