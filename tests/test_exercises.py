@@ -815,3 +815,17 @@ def test_the_probe_s_three_inputs_fail_kindly(capsys):
                    check_temperature_answer(lambda z, p: 1e308),
                    check_answer(10**400, 0.25)):
         assert not result.passed and result.attempted and result.hint
+
+
+@pytest.mark.parametrize("topic", ["basics", "temperature", "sigmoid", "output_layer", "cross_entropy", "stability",
+                                   "sampling"])
+def test_every_check_of_a_topic_module_is_in_all(topic):
+    import importlib
+
+    module = importlib.import_module(f"softmax_lab.exercises.{topic}")
+    checks = [name for name in vars(module) if name.startswith("check_")
+              and getattr(module, name).__module__ == module.__name__]
+    assert checks, topic
+    assert not [name for name in checks if name not in ex.__all__]
+    for name in ex.__all__:
+        assert getattr(ex, name) is not None

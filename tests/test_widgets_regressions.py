@@ -221,3 +221,30 @@ def test_sampler_kept_comes_from_the_sampling_module(monkeypatch):
         kept = dash.kept
         assert calls == [dash.sampling_kwargs]
         np.testing.assert_array_equal(kept, original(SMALL_VOCAB, **dash.sampling_kwargs) > 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# The package layout: every dashboard is importable from softmax_lab.widgets
+# ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("topic", ["basics", "training", "stability", "sampling"])
+def test_every_dashboard_of_a_topic_module_is_in_all(topic):
+    import importlib
+    import inspect
+
+    module = importlib.import_module(f"softmax_lab.widgets.{topic}")
+    public = [name for name, obj in vars(module).items()
+              if not name.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))
+              and obj.__module__ == module.__name__]
+    assert public, topic
+    missing = [name for name in public if name not in W.__all__]
+    assert not missing, f"softmax_lab.widgets.__all__ misses {missing}"
+    for name in W.__all__:
+        assert getattr(W, name) is not None
+
+
+def test_all_names_the_six_dashboards_and_their_classes():
+    for name in ("logit_explorer", "temperature_explorer", "sigmoid_vs_softmax", "gradient_stepper",
+                 "stability_explorer", "sampler_dashboard", "LogitExplorer", "TemperatureExplorer",
+                 "SigmoidVsSoftmax", "GradientStepper", "StabilityExplorer", "SamplerDashboard"):
+        assert name in W.__all__
