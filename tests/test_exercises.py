@@ -13,6 +13,7 @@ import pytest
 
 from softmax_lab import cross_entropy_grad, log_softmax, logsumexp, sigmoid, softmax
 from softmax_lab import exercises as ex
+from softmax_lab.exercises import basics, cross_entropy, sampling, stability, temperature
 from softmax_lab.exercises import (
     OUTPUT_LAYER_QUESTIONS,
     CheckResult,
@@ -170,7 +171,7 @@ def test_the_library_top_p_filter_passes_without_the_temperature_cases(capsys):
     result = check_top_p(filter_top_p)        # takes (logits, p) only
     out = capsys.readouterr().out
     assert result.passed
-    assert result.n_cases == len(ex._top_p_cases()) - 2
+    assert result.n_cases == len(sampling._top_p_cases()) - 2
     assert "temperature cases were skipped" in out
 
 
@@ -314,7 +315,7 @@ def _case_number(cases, tag):
 def test_naive_softmax_fails_on_large_logits_with_the_max_shift_hint():
     result = check_softmax(naive_softmax)
     assert not result.passed
-    assert result.failed_case == _case_number(ex._softmax_cases(), "overflow")
+    assert result.failed_case == _case_number(basics._softmax_cases(), "overflow")
     assert "1000" in result.message and "nan" in result.message
     assert result.hint.startswith("subtract the maximum before exp")
 
@@ -324,13 +325,13 @@ def test_naive_softmax_fails_on_large_logits_with_the_max_shift_hint():
 def test_the_wrong_axis_gets_the_axis_hint(learner):
     result = check_softmax(learner)
     assert not result.passed
-    assert ex._softmax_cases()[result.failed_case - 1].tag == "batch"
+    assert basics._softmax_cases()[result.failed_case - 1].tag == "batch"
     assert "axis=-1" in result.hint and "keepdims" in result.hint
 
 
 def test_one_maximum_for_the_whole_batch_gets_the_row_maximum_hint():
     result = check_softmax(global_max_softmax)
-    assert ex._softmax_cases()[result.failed_case - 1].tag == "row_max"
+    assert basics._softmax_cases()[result.failed_case - 1].tag == "row_max"
     assert "each row's own maximum" in result.hint
 
 
@@ -347,7 +348,7 @@ def test_forgetting_exp_or_the_normalisation():
 
 def test_naive_logsumexp_fails_on_large_values_with_the_shift_hint():
     result = check_logsumexp(lambda z: np.log(np.sum(np.exp(z), axis=-1)))
-    assert ex._lse_cases()[result.failed_case - 1].tag == "overflow"
+    assert stability._lse_cases()[result.failed_case - 1].tag == "overflow"
     assert "inf" in result.message
     assert "subtract the maximum" in result.hint and "add it back" in result.hint
 
@@ -396,7 +397,7 @@ def test_a_finite_number_where_a_mask_needs_minus_infinity_fails():
 
     result = check_log_softmax(clipped)
     assert not result.passed
-    assert ex._log_softmax_cases()[result.failed_case - 1].tag == "mask"
+    assert stability._log_softmax_cases()[result.failed_case - 1].tag == "mask"
 
 
 # --------------------------------------------------------------------------------------------
@@ -487,7 +488,7 @@ def test_gradient_with_a_naive_softmax_fails_on_large_logits():
         return g / len(t)
 
     result = check_cross_entropy_grad(naive)
-    assert ex._ce_cases()[result.failed_case - 1].tag == "overflow"
+    assert cross_entropy._ce_cases()[result.failed_case - 1].tag == "overflow"
     assert result.hint.startswith("subtract the maximum before exp")
 
 
@@ -518,7 +519,7 @@ def test_temperature_search_with_an_overflowing_softmax_is_told_to_use_the_stabl
         return mid
 
     result = check_temperature_answer(naive_search)
-    assert ex._TEMPERATURE_CASES[result.failed_case - 1][3] == "overflow"
+    assert temperature._TEMPERATURE_CASES[result.failed_case - 1][3] == "overflow"
     assert "softmax_lab.softmax(z, temperature=T)" in result.hint
 
 
@@ -542,13 +543,13 @@ def test_temperature_numbers_from_a_slider():
 
 def test_forgetting_the_temperature_before_filtering():
     result = check_top_p(make_top_p(temperature_first=False))
-    assert ex._top_p_cases()[result.failed_case - 1].tag == "temperature"
+    assert sampling._top_p_cases()[result.failed_case - 1].tag == "temperature"
     assert result.hint.startswith("apply the temperature first")
 
 
 def test_off_by_one_at_exactly_p_keeps_one_token_too_many():
     result = check_top_p(make_top_p(rule="shift_right"))
-    case = ex._top_p_cases()[result.failed_case - 1]
+    case = sampling._top_p_cases()[result.failed_case - 1]
     assert case.tag == "exact"
     assert "kept:      tokens [0, 1, 2]; expected tokens [0, 1]" in result.message
     assert result.hint.startswith("at exactly p, stop")
@@ -557,13 +558,13 @@ def test_off_by_one_at_exactly_p_keeps_one_token_too_many():
 def test_off_by_one_that_drops_the_token_reaching_p():
     # cum < p also drops the crossing token, so the crossing case catches it first
     result = check_top_p(make_top_p(rule="cum_lt"))
-    assert ex._top_p_cases()[result.failed_case - 1].tag == "crossing"
+    assert sampling._top_p_cases()[result.failed_case - 1].tag == "crossing"
     assert result.hint.startswith("keep the token that crosses p")
 
 
 def test_off_by_one_that_drops_the_crossing_token():
     result = check_top_p(make_top_p(rule="cum_le"))
-    assert ex._top_p_cases()[result.failed_case - 1].tag == "crossing"
+    assert sampling._top_p_cases()[result.failed_case - 1].tag == "crossing"
     assert result.hint.startswith("keep the token that crosses p")
 
 
@@ -574,7 +575,7 @@ def test_ties_in_the_wrong_order():
 
 def test_p_equal_to_one_must_keep_everything():
     result = check_top_p(make_top_p(p_one_keeps_all=False))
-    assert ex._top_p_cases()[result.failed_case - 1].tag == "p_one"
+    assert sampling._top_p_cases()[result.failed_case - 1].tag == "p_one"
     assert result.hint.startswith("p = 1 keeps every token")
 
 
@@ -592,7 +593,7 @@ def test_top_p_returning_untempered_logits():
         return np.where(np.isfinite(out), z, -np.inf)
 
     result = check_top_p(untempered)
-    assert ex._top_p_cases()[result.failed_case - 1].tag == "temperature"
+    assert sampling._top_p_cases()[result.failed_case - 1].tag == "temperature"
     assert "TEMPERED logits z / T" in result.hint
 
 
@@ -607,15 +608,15 @@ def test_the_mistake_models_use_the_library_rule():
         if not np.isfinite(z).any():
             z[0] = 0.0
         p = float(rng.choice([0.1, 0.25, 0.5, 0.75, 0.9, 1.0, rng.uniform(0.05, 1.0)]))
-        assert np.array_equal(ex._nucleus(z, p), np.isfinite(filter_top_p(z, p))), (z, p)
+        assert np.array_equal(sampling._nucleus(z, p), np.isfinite(filter_top_p(z, p))), (z, p)
 
 
 def test_every_top_p_mistake_model_really_differs_from_the_rule_somewhere():
     """Each wrong rule is caught by at least one case of the battery (else its hint is dead)."""
-    cases = ex._top_p_cases()
+    cases = sampling._top_p_cases()
     for rule in ("lt", "le", "before_le"):
         assert any(
-            not np.array_equal(ex._nucleus(np.asarray(c.args[0], float) / (c.args[2] if len(c.args) == 3 else 1.0),
+            not np.array_equal(sampling._nucleus(np.asarray(c.args[0], float) / (c.args[2] if len(c.args) == 3 else 1.0),
                                            c.args[1], rule),
                                np.isfinite(c.expected))
             for c in cases
@@ -665,3 +666,166 @@ def test_check_answer_nudges_when_not_attempted(capsys):
     result = check_answer(None, 0.25, name="equal logits")
     assert not result.passed and not result.attempted
     assert "not attempted yet" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------------------------------------
+# A check never raises, whatever it is given (issue 7, defect 4)
+# ---------------------------------------------------------------------------------------------
+
+class _FloatRaises:
+    """An answer whose conversion to a number fails with an unusual error."""
+
+    def __float__(self):
+        raise RuntimeError("no float for you")
+
+    def __index__(self):
+        raise RuntimeError("no index for you")
+
+    def __array__(self, *args, **kwargs):
+        raise RuntimeError("no array for you")
+
+
+class _ReprRaises:
+    def __repr__(self):
+        raise RuntimeError("no repr for you")
+
+
+def _hostile_values():
+    import decimal
+    import fractions
+
+    return {
+        "huge int": 10**400,
+        "huge negative int": -(10**400),
+        "huge float": 1e308,
+        "inf": float("inf"),
+        "-inf": float("-inf"),
+        "nan": float("nan"),
+        "complex": 1j,
+        "bool": True,
+        "string": "abc",
+        "numeric string": "0.5",
+        "bytes": b"1",
+        "empty list": [],
+        "list": [1.0, 2.0],
+        "ragged list": [[1.0], [2.0, 3.0]],
+        "list with a huge int": [10**400, 1.0],
+        "nested huge": [[1e308, -1e308]],
+        "dict": {"a": 1},
+        "set": {1, 2},
+        "generator": (x for x in range(3)),
+        "float raises": _FloatRaises(),
+        "repr raises": _ReprRaises(),
+        "object": object(),
+        "huge Decimal": decimal.Decimal("1e5000"),
+        "huge Fraction": fractions.Fraction(10**400, 3),
+        "nan array": np.array([np.nan]),
+        "object array": np.array([None, 1], dtype=object),
+        "0-d inf array": np.array(np.inf),
+        "float16 inf": np.float16(np.inf),
+        "huge longdouble": np.longdouble("1e4000") if np.finfo(np.longdouble).max > 1e4000 else np.inf,
+    }
+
+
+def _hostile_functions():
+    funcs = {f"returns {name}": (lambda value: (lambda *args: value))(value)
+             for name, value in _hostile_values().items() if name != "generator"}
+    funcs["returns a generator"] = lambda *args: (x for x in range(3))
+
+    def raises_value_error(*args):
+        raise ValueError("learner bug")
+
+    def raises_recursion(*args):
+        return raises_recursion(*args)
+
+    class Callable:
+        def __call__(self, *args):
+            return 0.5
+
+    funcs["raises ValueError"] = raises_value_error
+    funcs["recurses forever"] = raises_recursion
+    funcs["callable object"] = Callable()
+    return funcs
+
+
+_FUNCTION_CHECKS = {
+    "check_softmax": check_softmax,
+    "check_log_softmax": check_log_softmax,
+    "check_logsumexp": check_logsumexp,
+    "check_sigmoid": check_sigmoid,
+    "check_cross_entropy_grad": check_cross_entropy_grad,
+    "check_top_p": check_top_p,
+    "check_temperature_answer": check_temperature_answer,
+}
+
+
+def _calls():
+    """(name, thunk) for every public check and every hostile input it can be handed."""
+    values, funcs = _hostile_values(), _hostile_functions()
+    calls = []
+    for check_name, check in _FUNCTION_CHECKS.items():
+        for name, value in {**values, **funcs}.items():
+            calls.append((f"{check_name}({name})", lambda c=check, v=value: c(v)))
+    for name, value in values.items():
+        calls.append((f"check_answer({name}, 0.25)", lambda v=value: check_answer(v, 0.25)))
+        calls.append((f"check_answer({name}, 'softmax')", lambda v=value: check_answer(v, "softmax")))
+        calls.append((f"check_answer({name}, [0.5, 0.5])", lambda v=value: check_answer(v, [0.5, 0.5])))
+        calls.append((f"check_answer({name}, True)", lambda v=value: check_answer(v, True)))
+        calls.append((f"check_temperature_answer({name}, z, 0.5)",
+                      lambda v=value: check_temperature_answer(v, [2.0, 1.0, 0.1], 0.5)))
+        calls.append((f"check_temperature_answer(1.0, {name}, 0.5)",
+                      lambda v=value: check_temperature_answer(1.0, v, 0.5)))
+        calls.append((f"check_temperature_answer(1.0, z, {name})",
+                      lambda v=value: check_temperature_answer(1.0, [2.0, 1.0, 0.1], v)))
+        calls.append((f"check_temperature_answer(1.0, z, 0.5, tol={name})",
+                      lambda v=value: check_temperature_answer(1.0, [2.0, 1.0, 0.1], 0.5, tol=v)))
+        calls.append((f"check_temperature_answer(fn, tol={name})",
+                      lambda v=value: check_temperature_answer(lambda z, p: 1.0, tol=v)))
+        calls.append((f"check_output_layer({name})", lambda v=value: check_output_layer(v)))
+        calls.append((f"check_output_layer(next_token={name})",
+                      lambda v=value: check_output_layer({"next_token": v})))
+    calls.append(("check_output_layer(unhashable key)", lambda: check_output_layer({(1, [2]) and 3: "softmax"})))
+    calls.append(("check_temperature_answer(1e308, z, 0.5)",
+                  lambda: check_temperature_answer(1e308, [2.0, 1.0, 0.1], 0.5)))
+    calls.append(("check_temperature_answer(lambda: 1e308)", lambda: check_temperature_answer(lambda z, p: 1e308)))
+    calls.append(("check_temperature_answer(1e-320, z, 0.5)",
+                  lambda: check_temperature_answer(1e-320, [2.0, 1.0, 0.1], 0.5)))
+    calls.append(("check_temperature_answer(1.0, [1e308, -1e308], 0.5)",
+                  lambda: check_temperature_answer(1.0, [1e308, -1e308], 0.5)))
+    calls.append(("check_answer(10**400, 10**400)", lambda: check_answer(10**400, 10**400)))
+    return calls
+
+
+_CALLS = _calls()
+
+
+@pytest.mark.parametrize("call", [thunk for _, thunk in _CALLS], ids=[name for name, _ in _CALLS])
+def test_no_check_ever_raises_on_a_hostile_answer(call, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")              # not even a warning escapes
+        result = call()
+    assert isinstance(result, ex.CheckResult)
+    assert isinstance(result.message, str) and result.message
+    printed = capsys.readouterr().out
+    assert printed.strip()                          # the learner always gets feedback
+
+
+def test_the_probe_s_three_inputs_fail_kindly(capsys):
+    for result in (check_temperature_answer(1e308, [2.0, 1.0, 0.1], 0.5),
+                   check_temperature_answer(lambda z, p: 1e308),
+                   check_answer(10**400, 0.25)):
+        assert not result.passed and result.attempted and result.hint
+
+
+@pytest.mark.parametrize("topic", ["basics", "temperature", "sigmoid", "output_layer", "cross_entropy", "stability",
+                                   "sampling"])
+def test_every_check_of_a_topic_module_is_in_all(topic):
+    import importlib
+
+    module = importlib.import_module(f"softmax_lab.exercises.{topic}")
+    checks = [name for name in vars(module) if name.startswith("check_")
+              and getattr(module, name).__module__ == module.__name__]
+    assert checks, topic
+    assert not [name for name in checks if name not in ex.__all__]
+    for name in ex.__all__:
+        assert getattr(ex, name) is not None

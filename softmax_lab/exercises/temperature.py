@@ -1,0 +1,188 @@
+"""Lesson 02: checking a temperature (or a function that finds one) for a stated maximum probability."""
+
+import numbers
+
+import numpy as np
+
+from ..functions import softmax
+from ._machinery import NEG_INF, Case, CheckResult, as_number, finish, run_battery, safe_repr, to_float_array
+
+
+# --------------------------------------------------------------------------------------------
+# Lesson 02: the temperature that gives a stated maximum probability
+# --------------------------------------------------------------------------------------------
+
+def _max_prob(logits, temperature):
+    """The largest probability of softmax(logits / T), or None where softmax refuses (z / T overflows)."""
+    try:
+        with np.errstate(all="ignore"):
+            return float(np.max(softmax(logits, temperature=temperature)))
+    except (ValueError, OverflowError):
+        return None
+
+
+def _temperature_verdict(T, logits, target, tol):
+    """Judge one temperature. Returns (ok, what it gives, hint)."""
+    if isinstance(T, np.ndarray) and T.size == 1:
+        T = T.item()
+    if isinstance(T, bool) or not isinstance(T, numbers.Real):
+        return False, safe_repr(T, 80), "the answer is a single positive number, the temperature T (e.g. 0.73)."
+    number = as_number(T)
+    if number is None:
+        return False, f"T = {safe_repr(T, 40)}", ("that number is too large for a float: the answer is a "
+                                                  "temperature of ordinary size (e.g. 0.73).")
+    T = number
+    if not np.isfinite(T):
+        return False, f"T = {T}", ("the search produced a number that is not finite: if it calls a softmax "
+                                   "that overflows, use softmax_lab.softmax(z, temperature=T), which is stable.")
+    if T <= 0:
+        return False, f"T = {T:.6g}", "a temperature must be > 0: softmax divides the logits by T."
+    got = _max_prob(logits, T)
+    if got is None:
+        return False, f"T = {T:.6g}", (f"T = {T:.3g} is so extreme that z / T does not fit in a float: the "
+                                       "temperature that gives a stated probability is of ordinary size.")
+    text = f"T = {T:.6g} gives max probability {got:.6f}"
+    if abs(got - target) <= tol:
+        return True, text, ""
+    with np.errstate(all="ignore"):
+        scaled = np.asarray(logits, dtype=np.float64) * T
+    # only where z * T still fits (a huge T would overflow it: no "multiplied" mistake to recognise then)
+    multiplied = _max_prob(scaled, 1.0) if not np.isposinf(scaled).any() and not np.isnan(scaled).any() else None
+    if multiplied is not None and abs(multiplied - target) <= tol:
+        return False, text, ("that T would be right if softmax MULTIPLIED the logits by T, but it divides "
+                             "them: softmax(z / T). Try 1 / T.")
+    if got > target:
+        return False, text, ("that T is too low: the distribution is still too sharp. Raising T flattens "
+                             "it; the largest probability falls steadily as T grows, so bisection works: "
+                             "if softmax(z, temperature=mid).max() is too high, the answer is above mid.")
+    return False, text, ("that T is too high: the distribution is too flat. Lowering T sharpens it; the "
+                         "largest probability rises steadily as T falls, so bisection works: if "
+                         "softmax(z, temperature=mid).max() is too low, the answer is below mid.")
+
+
+def _tolerance(tol, default):
+    """``tol`` as a finite number >= 0 (``default`` for None), or None when it is not one."""
+    if tol is None:
+        return default
+    value = None if isinstance(tol, (bool, np.bool_)) else as_number(tol)
+    return value if value is not None and 0 <= value < float("inf") else None
+
+
+def _temperature_range(z):
+    """The largest probability over all T > 0 lies strictly between these two numbers.
+
+    As T grows it falls towards 1 / (number of unmasked tokens); as T shrinks towards 0 it rises
+    towards 1 / (number of tokens tied for the largest logit).
+    """
+    finite = z[np.isfinite(z)]
+    return 1.0 / finite.size, 1.0 / np.count_nonzero(finite == finite.max())
+
+
+_TEMPERATURE_CASES = [
+    ("three logits, target 0.5", [2.0, 1.0, 0.1], 0.5, "basic"),
+    ("a sharp target: 0.95 needs T < 1", [2.0, 1.0, 0.1], 0.95, "basic"),
+    ("a flat target: 0.4 needs T > 1", [2.0, 1.0, 0.1], 0.4, "basic"),
+    ("one clear favourite among four", [3.0, 0.0, 0.0, 0.0], 0.5, "basic"),
+    ("large logits (a naive softmax overflows here)", [1000.0, 999.0, 998.0], 0.8, "overflow"),
+    ("a masked token never gets any probability", [4.0, 2.0, NEG_INF], 0.75, "mask"),
+]
+
+
+def _check_temperature_function(fn, tol):
+    """Run ``fn(logits, target) -> T`` on the battery of temperature cases."""
+    cases = [Case(what, (np.array(z), p), p, tag, shown=f"a T whose largest probability is {p}")
+             for what, z, p, tag in _TEMPERATURE_CASES]
+
+    def verdict(case, got):
+        z, p = case.args
+        return _temperature_verdict(got.item() if got.size == 1 else got, z, p, tol)
+
+    def check(case, got):
+        ok, text, _ = verdict(case, got)
+        return ok, f"  ({text})" if got.size == 1 else ""
+
+    def hint_for(case, got, outcome):
+        if outcome.warnings:
+            return ("the search ran into an overflow (numpy warned), so its comparisons were "
+                    "meaningless: use softmax_lab.softmax(z, temperature=T), which subtracts the "
+                    "maximum first, instead of computing exp(z / T) yourself.")
+        return verdict(case, got)[2]
+
+    return run_battery("check_temperature_answer", fn, cases, hint_for, check=check)
+
+
+def check_temperature_answer(answer, logits=None, target=None, tol=None):
+    r"""Check a temperature that should give a stated maximum probability.
+
+    Two ways to use it:
+
+    * ``check_temperature_answer(T, logits, target)``: is the largest probability of
+      ``softmax(logits, temperature=T)`` equal to ``target``, within ``tol`` (default 0.01,
+      close enough for a value read off a slider)?
+    * ``check_temperature_answer(find_temperature)``: runs the learner's function
+      ``find_temperature(logits, target) -> T`` on a battery of cases (default ``tol`` 1e-3).
+
+    Parameters
+    ----------
+    answer : float or callable
+        The temperature (``None`` while not attempted), or a function that finds it.
+    logits : array_like, optional
+        1-D logits; needed with a number, ignored with a function.
+    target : float, optional
+        The stated maximum probability; needed with a number, ignored with a function.
+    tol : float, optional
+        Allowed error on the maximum probability.
+
+    Returns
+    -------
+    CheckResult
+
+    Notes
+    -----
+    The largest probability
+
+    .. math:: \max_i \mathrm{softmax}(z / T)_i = \Big(\sum_j e^{-(z_{\max} - z_j)/T}\Big)^{-1}
+
+    falls steadily from :math:`1/n_{\mathrm{tied}}` (as :math:`T \to 0`) to :math:`1/K` (as
+    :math:`T \to \infty`), so exactly one T gives each target in between, and bisection finds it.
+
+    Examples
+    --------
+    >>> check_temperature_answer(1.0, [2.0, 1.0, 0.1], 0.659).passed
+    ✔ check_temperature_answer: T = 1 gives max probability 0.659001 (target 0.659). Well done!
+    True
+    >>> check_temperature_answer(None, [2.0, 1.0, 0.1], 0.5).attempted
+    … check_temperature_answer: not attempted yet: put your temperature in place of None, then run this check again.
+    False
+    """
+    name = "check_temperature_answer"
+    t = _tolerance(tol, 1e-3 if callable(answer) else 0.01)
+    if t is None:
+        return finish(CheckResult(name, False,
+                                  f"✘ {name}: tol must be a small positive number, got {safe_repr(tol, 60)}.",
+                                  hint="leave tol out (the default is fine), or pass e.g. tol=0.01."))
+    if callable(answer):
+        return _check_temperature_function(answer, t)
+    if answer is None:
+        return finish(CheckResult(
+            name, False,
+            f"… {name}: not attempted yet: put your temperature in place of None, then run this check again.",
+            attempted=False,
+        ))
+    z = None if logits is None else to_float_array(logits)
+    usable = (z is not None and z.ndim == 1 and z.size > 0 and not np.isnan(z).any()
+              and not np.isposinf(z).any() and np.isfinite(z).any())
+    goal = None if isinstance(target, (bool, np.bool_)) else as_number(target)
+    if not usable or goal is None or not np.isfinite(goal):
+        return finish(CheckResult(
+            name, False, f"✘ {name}: to check a number, pass the logits (1-D, finite or -inf) and the target.",
+            hint="call check_temperature_answer(T, logits, target), e.g. check_temperature_answer(0.8, [2.0, 1.0, 0.1], 0.7).",
+        ))
+    ok, text, hint = _temperature_verdict(answer, z, goal, t)
+    if ok:
+        return finish(CheckResult(name, True, f"✔ {name}: {text} (target {target}). Well done!"))
+    low, high = _temperature_range(z)
+    if not low < goal < high:
+        hint = (f"no temperature can give {target} here: the largest probability always lies between "
+                f"{low:.4g} (T very large) and {high:.4g} (T close to 0).")
+    return finish(CheckResult(name, False, f"✘ {name}: {text}, but the target is {target} (± {t}).", hint=hint))

@@ -1,0 +1,85 @@
+"""Dashboards for the lessons: sliders and text boxes wired to figures that update in place.
+
+Every dashboard is an ipywidgets container that is *returned*, never displayed: the last line
+of a notebook cell shows it. Each one keeps its state in plain attributes, so that tests and
+sanity-check cells can move a control and read the result::
+
+    dash = logit_explorer()
+    dash.sliders[0].value = 5.0          # as if a learner had dragged the "mat" slider
+    dash.probabilities                   # softmax of the current logits
+    dash.figure                          # the one matplotlib Figure, updated in place
+
+The maths comes from :mod:`softmax_lab` (softmax, entropy, cross_entropy, ...); the drawing
+from :mod:`softmax_lab.plots`; this package only wires them together. Call
+:func:`setup_figures` once in a notebook's Setup cell to choose how figures are shown
+(``"canvas"``: the live ipympl canvas; ``"png"``: an image re-rendered after each change).
+
+Layout
+------
+``_base``       the shared machinery: figure mode (:func:`setup_figures`,
+                :func:`current_figure_mode`), the :class:`Dashboard` base class, presentation
+                mode, messages, callbacks whose errors are shown in the dashboard, and the
+                sliders that keep their value on their grid (``GridSlider``,
+                ``GridLogSlider``, :func:`snap_to_grid`).
+``parsing``     reading typed text (:func:`parse_logits`, :func:`parse_labels`) and checking
+                constructor arguments (``check_logits``, ``check_labels``, ``categories``),
+                with their limits (:data:`MAX_CATEGORIES`, :data:`LOGIT_LIMIT`, ...).
+``basics``      lessons 01-03: logit explorer, temperature explorer, sigmoid versus softmax.
+``training``    lesson 04: the gradient stepper.
+``stability``   lesson 05: the stability explorer.
+``sampling``    lesson 06: the sampler dashboard.
+
+Adding a dashboard for a new lesson
+-----------------------------------
+Write one module, ``softmax_lab/widgets/<topic>.py``, then add ONE import line at the end of
+the imports below and its names at the end of ``__all__``. In the module:
+
+1. Subclass :class:`Dashboard` (``from ._base import Dashboard, mpl_text``); validate the
+   arguments first (errors name the argument), then call ``super().__init__(presentation)``.
+2. Keep the state in plain attributes and properties (``.probabilities``, the sliders, ...):
+   tests and sanity-check cells read them.
+3. Build the figure ONCE in ``_build_figure`` (``self.figure, ax = self._new_figure(...)``),
+   keep the artists that change, and register them with ``plots.animate``.
+4. ``_show_state`` only mutates those artists and the readouts (``set_height``, ``set_data``,
+   ``set_text``): never a new figure, never ``ax.clear()``. ``_update`` (the default callback)
+   calls ``_show_state`` then ``redraw()``, which repaints the canvas or re-renders the PNG.
+5. Wire each control with ``control.observe(self._guarded(self._update), names="value")``:
+   ``_guarded`` shows an error under the figure instead of losing it. Refuse bad typed text
+   inline with ``self._say(...)``. Use ``GridSlider`` / ``GridLogSlider`` from ``_base``
+   instead of ipywidgets' FloatSlider / FloatLogSlider: they keep every value on the slider's
+   grid, so a value set from code is never snapped and sent back late by the browser.
+6. End with ``self._assemble(controls..., self._make_view(self.figure), self.readout)`` and
+   ``self._update()``; add a factory function ``my_dashboard(..., presentation=False)`` with a
+   numpydoc docstring and a doctest, and a test in ``tests/test_widgets_<topic>.py``.
+"""
+
+from ._base import Dashboard, current_figure_mode, setup_figures, snap_to_grid
+from .parsing import LOGIT_LIMIT, MAX_CATEGORIES, parse_labels, parse_logits
+from .basics import (LogitExplorer, SigmoidVsSoftmax, TemperatureExplorer, logit_explorer, sigmoid_vs_softmax,
+                     temperature_explorer)
+from .training import GradientStepper, gradient_stepper
+from .stability import StabilityExplorer, stability_explorer
+from .sampling import SamplerDashboard, sampler_dashboard
+
+__all__ = [
+    "setup_figures",
+    "current_figure_mode",
+    "parse_logits",
+    "parse_labels",
+    "logit_explorer",
+    "temperature_explorer",
+    "sigmoid_vs_softmax",
+    "gradient_stepper",
+    "LogitExplorer",
+    "TemperatureExplorer",
+    "SigmoidVsSoftmax",
+    "GradientStepper",
+    "MAX_CATEGORIES",
+    "LOGIT_LIMIT",
+    "stability_explorer",
+    "StabilityExplorer",
+    "sampler_dashboard",
+    "SamplerDashboard",
+    "Dashboard",
+    "snap_to_grid",
+]
