@@ -124,6 +124,44 @@ def test_ci_runs_the_readme_test_command():
 
 def test_makefile_targets_exist():
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("lab", "test", "bench", "demo", "data"):
+    for target in ("lab", "test", "check", "bench", "demo", "data", "doctor"):
         assert re.search(rf"^{target}:", makefile, re.M), target
+    recipes = {name: body for name, body in re.findall(r"^(\w+):[^\n]*\n((?:\t[^\n]*\n)+)", makefile, re.M)}
+    for target in ("test", "check"):
+        assert "ruff check ." in recipes[target], f"make {target} must run ruff before pytest"
+    assert "--cov" in recipes["test"] and "--nbval" in recipes["test"]
+    fast = recipes["check"]
+    assert "-x" in fast and "not slow" in fast and "tests/browser" in fast
+    assert "--cov" not in fast and "--nbval" not in fast
     assert "00_start_here.ipynb" in makefile and "--allow-root" in makefile
+
+
+def test_pytest_cache_is_on_and_slow_is_a_registered_marker():
+    """`pytest --lf` needs the cache provider; `make check` deselects the marker `slow`."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert "no:cacheprovider" not in pyproject
+    assert re.search(r'^\s*"slow:', pyproject, re.M)
+    assert ".pytest_cache/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_coverage_lists_only_modules_that_exist():
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    include = re.search(r"^include = \[(.*?)\]", pyproject, re.M | re.S).group(1)
+    listed = re.findall(r'"([^"]+)"', include)
+    assert listed and all((ROOT / path).is_file() for path in listed), [p for p in listed if not (ROOT / p).is_file()]
+
+
+def test_license_matches_pyproject():
+    assert 'license = { text = "MIT" }' in (ROOT / "pyproject.toml").read_text()
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License") and "the softmax-lab authors" in text
+
+
+def test_every_notebook_prints_its_versions_with_the_helper():
+    """One source: the versions line comes from softmax_lab.doctor.versions, not a copied cell."""
+    for path in NOTEBOOKS:
+        code = [c["source"] for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+        code = ["".join(s) for s in code]
+        cells = [s for s in code if "versions()" in s]
+        assert len(cells) == 1 and "# NBVAL_IGNORE_OUTPUT" in cells[0], path.name
+        assert not any("__version__" in s for s in code), f"{path.name} prints versions by hand"
