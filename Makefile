@@ -34,10 +34,11 @@ test: $(STAMP)
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax --nbval-current-env --cov=softmax_lab --cov-report=term-missing
 
 # The loop while editing: no browser, no coverage, no notebook runs, no tests marked slow (the
-# solved notebooks); stops at the first failure. `make check ARGS=--lf` reruns what failed last.
+# solved notebooks); stops at the first failure; one worker per core (pytest-xdist).
+# `make check ARGS=--lf` reruns only what failed last time.
 check: $(STAMP)
 	$(BIN)/python -m ruff check .
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -x -q -m "not slow and not browser" --ignore=tests/browser $(ARGS)
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -x -q -n auto -m "not slow and not browser" --ignore=tests/browser $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
