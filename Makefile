@@ -1,9 +1,11 @@
 # softmax-lab: every target creates the virtual environment .venv on first use.
 #   make lab     JupyterLab on the first notebook
-#   make test    the whole test suite (unit, property, notebooks, real browser)
+#   make test    ruff, then the whole test suite (unit, property, notebooks, real browser): what CI runs
+#   make check   ruff, then the fast tests only, stopping at the first failure (ARGS=--lf: last failures)
 #   make bench   the benchmarks (ratios, never pass/fail)
 #   make demo    the dashboards as a Voila app, for a classroom projector
 #   make data    regenerate everything in data/ (corpus, tiny language model, MANIFEST)
+#   make doctor  check the environment (packages, JupyterLab widget extensions)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -12,10 +14,10 @@ STAMP  := $(VENV)/.installed-stamp
 # JupyterLab refuses to run as root (as in a container) without --allow-root (Voila has no such flag).
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test bench demo data doctor clean help
+.PHONY: lab test check bench demo data doctor clean help
 
 help:
-	@sed -n '2,7p' Makefile
+	@sed -n '2,9p' Makefile
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "softmax-lab needs Python 3.10 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
@@ -28,7 +30,15 @@ lab: $(STAMP)
 
 # One BLAS thread: the tests multiply many small matrices, where threads only add overhead.
 test: $(STAMP)
+	$(BIN)/python -m ruff check .
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax --nbval-current-env --cov=softmax_lab --cov-report=term-missing
+
+# The loop while editing: no browser, no coverage, no notebook runs, no tests marked slow (the
+# solved notebooks); stops at the first failure; one worker per core (pytest-xdist).
+# `make check ARGS=--lf` reruns only what failed last time.
+check: $(STAMP)
+	$(BIN)/python -m ruff check .
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -x -q -n auto -m "not slow and not browser" --ignore=tests/browser $(ARGS)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py
@@ -44,4 +54,4 @@ doctor: $(STAMP)
 	$(BIN)/python -m softmax_lab.doctor
 
 clean:
-	rm -rf $(VENV) .pytest_cache .coverage test-artifacts
+	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage test-artifacts

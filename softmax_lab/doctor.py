@@ -7,25 +7,23 @@ ships in the ``jupyterlab_widgets`` package and must be installed in the *same* 
 JupyterLab itself.
 
 Every check is a small function with its inputs as arguments (the Python version, a version
-lookup, the environment prefix), so the tests can feed it a broken environment.
+lookup, the environment prefix, the list of requirements), so the tests can feed it a broken
+environment. The packages and their minimum versions are not listed here: they are read from the
+installed ``softmax-lab`` distribution's metadata, which pip writes from ``pyproject.toml``.
+
+:func:`versions` prints the one line every notebook shows under its Setup section.
 """
 
 import importlib.metadata
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass
 
 MIN_PYTHON = (3, 10)
 
-# Runtime packages and the oldest version the course is tested with (as in pyproject.toml).
-REQUIRED = {
-    "numpy": "1.24",
-    "matplotlib": "3.7",
-    "ipywidgets": "8.0",
-    "jupyterlab": "4.0",
-    "ipympl": "0.9",
-}
+DISTRIBUTION = "softmax-lab"   # the name in pyproject.toml, whose metadata lists the runtime packages
 
 # JupyterLab front-end extensions: (package that ships it, folder under share/jupyter/labextensions).
 EXTENSIONS = {
@@ -79,7 +77,7 @@ def check_package(name, minimum, version_of=importlib.metadata.version):
         found = version_of(name)
     except importlib.metadata.PackageNotFoundError:
         return Check(name, False, "not installed", FIX_INSTALL)
-    if _version_tuple(found) < _version_tuple(minimum):
+    if minimum is not None and _version_tuple(found) < _version_tuple(minimum):
         return Check(name, False, f"{found} is older than {minimum}", f"pip install --upgrade '{name}>={minimum}'")
     return Check(name, True, found)
 
@@ -110,12 +108,62 @@ def check_jupyter_on_path(prefix=None, which=shutil.which):
             f"JupyterLab with `make lab` or `{sys.executable} -m jupyterlab` so it sees this one's widgets")
 
 
+def required_versions(requires=None):
+    """The runtime packages of softmax-lab and their minimum versions, ``{name: minimum}``.
+
+    Read from the installed distribution's metadata (``importlib.metadata.requires``), so the
+    only list is the one in pyproject.toml. Requirements of an extra (``; extra == "test"``) are
+    left out; a requirement without ``>=`` gets the minimum ``None`` (any version will do).
+    ``requires`` replaces the metadata (the tests pass a list of requirement strings).
+    """
+    requires = importlib.metadata.requires(DISTRIBUTION) if requires is None else requires
+    required = {}
+    for requirement in requires or []:
+        spec, _, marker = requirement.partition(";")
+        if "extra" in marker:
+            continue
+        match = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*?)\s*", spec)
+        if match is None:
+            raise ValueError(f"cannot read the requirement {requirement!r} of {DISTRIBUTION}")
+        name, _, constraint = match.groups()
+        minimum = re.search(r">=\s*([^,\s]+)", constraint)
+        required[name] = minimum.group(1) if minimum else None
+    return required
+
+
+def check_installed(distribution=DISTRIBUTION, version_of=importlib.metadata.version):
+    """The course's own package must be installed: its metadata says what else must be."""
+    try:
+        found = version_of(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return Check(distribution, False, "not installed, so the packages it needs are unknown", FIX_INSTALL)
+    return Check(distribution, True, found)
+
+
 def run_checks():
     """All checks for this environment, in the order they are printed."""
     checks = [check_python()]
-    checks += [check_package(name, minimum) for name, minimum in REQUIRED.items()]
+    installed = check_installed()
+    if not installed.ok:
+        return checks + [installed]
+    checks += [check_package(name, minimum) for name, minimum in required_versions().items()]
     checks += [check_extension(label, package, folder) for label, (package, folder) in EXTENSIONS.items()]
     return checks
+
+
+def versions(version_of=importlib.metadata.version):
+    """Print the versions a notebook runs with (Python and the packages learners ask about).
+
+    One line, for example ``Python 3.11.2, numpy 2.4.6, matplotlib 3.10.8, ipywidgets 8.1.9``;
+    a package that is missing shows as ``not installed``. Nothing is imported to find a version.
+    """
+    parts = [f"Python {sys.version.split()[0]}"]
+    for name in ("numpy", "matplotlib", "ipywidgets"):
+        try:
+            parts.append(f"{name} {version_of(name)}")
+        except importlib.metadata.PackageNotFoundError:
+            parts.append(f"{name} not installed")
+    print(", ".join(parts))
 
 
 def main():

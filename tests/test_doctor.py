@@ -76,3 +76,41 @@ def test_real_environment_passes():
     result = subprocess.run([sys.executable, "-m", "softmax_lab.doctor"], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "FAIL" not in result.stdout and result.stdout.count("OK ") == 8
+
+
+def test_minimum_versions_are_read_from_the_installed_metadata():
+    """One source: doctor's minimums are pyproject.toml's runtime dependencies, as pip installed them."""
+    declared = [r for r in importlib.metadata.requires("softmax-lab") if "extra" not in r]
+    assert doctor.required_versions() == {r.split(">=")[0]: r.split(">=")[1] for r in declared}
+    assert not hasattr(doctor, "REQUIRED"), "a second list of minimum versions is back in doctor.py"
+
+
+def test_required_versions_parses_requirements_and_skips_extras():
+    requires = ["numpy>=1.24", "Foo_Bar[fast] >= 2.0, <3", "plain", 'pytest>=7; extra == "test"',
+                'tomli>=1.1; python_version < "3.11"']
+    assert doctor.required_versions(requires) == {"numpy": "1.24", "Foo_Bar": "2.0", "plain": None, "tomli": "1.1"}
+    assert doctor.required_versions([]) == {}
+    with pytest.raises(ValueError, match="cannot read the requirement"):
+        doctor.required_versions([">=1.0"])
+
+
+def test_a_raised_minimum_in_the_metadata_fails_the_check(monkeypatch):
+    monkeypatch.setattr(importlib.metadata, "requires", lambda name: ["numpy>=999", "ipympl"])
+    checks = {c.name: c for c in doctor.run_checks()}
+    assert not checks["numpy"].ok and "older than 999" in checks["numpy"].detail
+    assert checks["ipympl"].ok and "matplotlib" not in checks      # only what the metadata lists
+
+
+def test_course_package_not_installed_is_reported(monkeypatch):
+    check = doctor.check_installed(version_of=fake_versions())
+    assert not check.ok and "not installed" in check.detail and "make lab" in check.fix
+    monkeypatch.setattr(doctor, "check_installed", lambda: doctor.Check("softmax-lab", False, "not installed"))
+    checks = doctor.run_checks()
+    assert [c.name for c in checks] == ["python", "softmax-lab"] and not checks[-1].ok
+
+
+def test_versions_prints_one_line(capsys):
+    doctor.versions(version_of=fake_versions(numpy="2.0.1", matplotlib="3.9.0"))
+    line = capsys.readouterr().out
+    assert line == (f"Python {sys.version.split()[0]}, numpy 2.0.1, matplotlib 3.9.0, "
+                    "ipywidgets not installed\n")

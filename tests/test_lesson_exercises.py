@@ -1,114 +1,183 @@
-"""The lessons' exercises, solved: every check in the notebook must then pass.
+"""The lessons' exercises, solved from the notebooks' own solution blocks: every check must then pass.
 
-nbval runs the notebooks as committed, where every exercise is still unattempted (it shows a
-nudge). This test fills in right answers, runs each solved notebook top to bottom in a fresh
-kernel (figures as PNGs), and expects a pass from every check. It catches an exercise cell
-whose name or signature no longer matches its check, a check that cannot be passed, and a
-sanity-check cell that fails.
+Each exercise in a notebook is three cells in a row:
+
+1. a stub code cell: ``my_x = None  # your answer`` (a dict of ``None`` answers counts too), or
+   a ``def`` whose body is ``raise NotImplementedError  # replace this line with your code``;
+2. its check cell (``check_...(...)``);
+3. a markdown cell ``<details><summary>A solution (try first!)</summary>`` holding ONE
+   ```` ```python ```` fence: the complete code that replaces the stub cell.
+
+The solution is written once, in the notebook. The fast tests here check that pairing (an
+exercise without a solution block, or a solution block without its exercise, fails loudly); the
+slow test replaces every stub by its solution, runs the solved notebook top to bottom in a fresh
+kernel (figures as PNGs), and expects a pass from every check. It catches a solution that no
+longer passes its check, a check that cannot be passed, and a sanity-check cell that fails.
 """
 
+import ast
+import copy
 import pathlib
+import re
 
 import nbformat
 import pytest
-from nbclient import NotebookClient
 
-NOTEBOOKS = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 STUB = "    raise NotImplementedError  # replace this line with your code"
-
-SOLUTIONS = {
-    "01_softmax_basics.ipynb": {
-        "ratio_answer = None": "ratio_answer = 2.718",
-        "def my_softmax(z):": """
-    shifted = z - np.max(z, axis=-1, keepdims=True)
-    e = np.exp(shifted)
-    return e / np.sum(e, axis=-1, keepdims=True)""",
-    },
-    "02_temperature_and_overconfidence.ipynb": {
-        "my_T = None": "my_T = 0.63",
-        "scaling_changes_the_top_word = None": "scaling_changes_the_top_word = False",
-        "def find_temperature(logits, target):": """
-    lo, hi = 1e-3, 1e3
-    for _ in range(60):
-        mid = np.sqrt(lo * hi)
-        if softmax(logits, temperature=mid).max() > target:
-            lo = mid
-        else:
-            hi = mid
-    return mid""",
-    },
-    "03_softmax_vs_sigmoid.ipynb": {
-        '"next_token": None': '"next_token": "softmax"',
-        '"photo_tags": None': '"photo_tags": "sigmoid"',
-        '"review_sentiment": None': '"review_sentiment": "softmax"',
-        '"comment_flags": None': '"comment_flags": "sigmoid"',
-        '"spam_or_not": None': '"spam_or_not": "sigmoid"',
-        "def my_sigmoid(x):": """
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))""",
-    },
-    "04_cross_entropy_and_gradients.ipynb": {
-        "loss_answer = None": "loss_answer = 1.386",
-        "def my_cross_entropy_grad(logits, targets):": """
-    g = softmax(logits)
-    g[np.arange(len(targets)), targets] -= 1.0
-    return g / len(targets)""",
-    },
-    "05_numerical_stability.ipynb": {
-        "largest_float32_logit = None": "largest_float32_logit = 88.72",
-        "lse_answer = None": "lse_answer = 1000.693",
-        "def my_logsumexp(z):": """
-    m = np.max(z, axis=-1, keepdims=True)
-    return (m + np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True)))[..., 0]""",
-    },
-    "06_next_token_sampling.ipynb": {
-        "top_p_words = None": "top_p_words = 2",
-        "greedy_changes = None": "greedy_changes = False",
-        "def my_top_p(z, p, temperature=1.0):": """
-    z = np.asarray(z, dtype=float) / temperature
-    q = softmax(z)
-    order = np.argsort(-q, kind="stable")
-    before = np.cumsum(q[order]) - q[order]
-    keep = np.zeros(len(z), dtype=bool)
-    keep[order] = (before < p) | (p >= 1)
-    return np.where(keep & np.isfinite(z), z, -np.inf)""",
-    },
-}
+SOLUTION = "<summary>A solution (try first!)</summary>"
+FENCE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
 
 
-def _solve(source, solutions):
-    """Apply the solutions to one cell: answers replace their line, bodies replace the stub."""
-    for marker, answer in solutions.items():
-        if marker.startswith("def "):
-            if marker in source:
-                assert STUB in source, f"the exercise {marker!r} lost its `raise NotImplementedError` stub"
-                source = source.replace(STUB, answer.strip("\n"))
-        elif marker in source:
-            source = source.replace(marker, answer)
-    return source
+def _is_none(node):
+    return isinstance(node, ast.Constant) and node.value is None
 
 
-def test_every_lesson_with_exercises_has_solutions_here():
-    lessons = sorted(p.name for p in NOTEBOOKS.glob("0[1-9]_*.ipynb"))
-    assert lessons == sorted(SOLUTIONS)
+def _is_stub_statement(node):
+    """``x = None``, ``x = {"a": None, ...}``, or a def whose body is (a docstring and) the stub line."""
+    if isinstance(node, ast.Assign):
+        value = node.value
+        blank = _is_none(value) or (isinstance(value, ast.Dict) and value.values and all(map(_is_none, value.values)))
+        return blank and all(isinstance(t, ast.Name) for t in node.targets)
+    if isinstance(node, ast.FunctionDef):
+        body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+        return (len(body) == 1 and isinstance(body[0], ast.Raise) and isinstance(body[0].exc, ast.Name)
+                and body[0].exc.id == "NotImplementedError")
+    return False
 
 
-@pytest.mark.parametrize("name", sorted(SOLUTIONS))
-def test_solved_exercises_pass_every_check(name, monkeypatch):
+def is_stub(source):
+    """Whether a code cell is an unattempted exercise (every statement in it is a stub)."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return False
+    return bool(body) and all(_is_stub_statement(node) for node in body)
+
+
+def bound_names(source):
+    """The names a cell defines at top level (assignments and defs)."""
+    names = set()
+    for node in ast.parse(source).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Assign):
+            names |= {t.id for t in node.targets if isinstance(t, ast.Name)}
+    return names
+
+
+def exercises(nb, where="notebook"):
+    """``[(stub cell index, solution code), ...]``; raises AssertionError naming what is wrong."""
+    cells = nb.cells
+    found, problems = [], []
+    for i, cell in enumerate(cells):
+        if cell.cell_type != "code" or not is_stub(cell.source):
+            continue
+        names = sorted(bound_names(cell.source))
+        if "def " in cell.source and STUB not in cell.source:
+            problems.append(f"cell {i} ({names}): the stub line must read {STUB.strip()!r}")
+        after = cells[i + 1: i + 3]
+        if len(after) < 1 or after[0].cell_type != "code" or not after[0].source.lstrip().startswith("check_"):
+            problems.append(f"cell {i} ({names}): the next cell must be its check (`check_...(...)`)")
+            continue
+        if len(after) < 2 or after[1].cell_type != "markdown" or SOLUTION not in after[1].source:
+            problems.append(f"cell {i} ({names}) has no solution block: the cell after its check must be a "
+                            f"markdown cell `<details>{SOLUTION}` with one ```python fence")
+            continue
+        fences = FENCE.findall(after[1].source)
+        if len(fences) != 1:
+            problems.append(f"cell {i + 2}: a solution block holds exactly one ```python fence, found {len(fences)}")
+            continue
+        code = fences[0]
+        try:
+            solved = bound_names(code)
+        except SyntaxError as error:
+            problems.append(f"cell {i + 2}: the solution of {names} is not valid Python ({error})")
+            continue
+        if solved != set(names):
+            problems.append(f"cell {i + 2}: the solution defines {sorted(solved)}, the stub in cell {i} {names}")
+        elif is_stub(code):
+            problems.append(f"cell {i + 2}: the solution of {names} is still a stub")
+        found.append((i, code))
+    paired = {i + 2 for i, _ in found}
+    for j, cell in enumerate(cells):
+        if cell.cell_type == "markdown" and SOLUTION in cell.source and j not in paired:
+            problems.append(f"cell {j}: a solution block that follows no exercise stub and its check")
+    assert not problems, f"{where}:\n  " + "\n  ".join(problems)
+    return found
+
+
+def solved(nb, where="notebook"):
+    """A copy of ``nb`` with every exercise stub replaced by the code of its solution block."""
+    nb = copy.deepcopy(nb)
+    for i, code in exercises(nb, where):
+        nb.cells[i].source = code.rstrip("\n")
+    return nb
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_exercise_has_one_solution_block_and_every_block_an_exercise(path):
+    nb = nbformat.read(path, as_version=4)
+    found = exercises(nb, path.name)
+    assert found, f"{path.name}: 'Check your understanding' needs at least one exercise"
+    unmatched = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
+                 and ("NotImplementedError" in c.source or re.search(r"^\w+ = None\b", c.source, re.M))
+                 and i not in {j for j, _ in found}]
+    assert not unmatched, f"{path.name}: cells {unmatched} look like exercises but are not in the stub form"
+
+
+def _notebook(*cells):
+    make = {"code": nbformat.v4.new_code_cell, "md": nbformat.v4.new_markdown_cell}
+    return nbformat.v4.new_notebook(cells=[make[kind](text) for kind, text in cells])
+
+
+def _block(code):
+    return f"<details>{SOLUTION}\n\n```python\n{code}\n```\nWhy.\n</details>"
+
+
+DEF_STUB = f'def f(z):\n    """Doc."""\n{STUB}'
+
+
+def test_pairing_accepts_the_convention():
+    nb = _notebook(("code", "x = None  # your answer"), ("code", "check_answer(x, 1)"), ("md", _block("x = 1")),
+                   ("code", DEF_STUB), ("code", "check_f(f)"), ("md", _block("def f(z):\n    return z")),
+                   ("code", 'd = {"a": None, "b": None}'), ("code", "check_d(d)"),
+                   ("md", _block('d = {"a": 1, "b": 2}')))
+    assert [i for i, _ in exercises(nb)] == [0, 3, 6]
+    assert [c.source for c in solved(nb).cells if c.cell_type == "code"][::2] == [
+        "x = 1", "def f(z):\n    return z", 'd = {"a": 1, "b": 2}']
+
+
+@pytest.mark.parametrize("cells, message", [
+    ([("code", "x = None"), ("code", "check_answer(x, 1)"), ("md", "Next question.")], "has no solution block"),
+    ([("code", "x = None"), ("code", "check_answer(x, 1)")], "has no solution block"),
+    ([("code", DEF_STUB), ("code", "check_f(f)")], "has no solution block"),
+    ([("code", "x = None"), ("md", _block("x = 1"))], "must be its check"),
+    ([("md", "Intro."), ("md", _block("x = 1"))], "follows no exercise"),
+    ([("code", "x = None"), ("code", "check_answer(x, 1)"), ("md", _block("y = 1"))], "defines ['y']"),
+    ([("code", "x = None"), ("code", "check_answer(x, 1)"), ("md", _block("x = 1") + _block("x = 2"))],
+     "exactly one ```python fence"),
+    ([("code", "x = None"), ("code", "check_answer(x, 1)"), ("md", _block("x = None"))], "still a stub"),
+    ([("code", "def f(z):\n    raise NotImplementedError"), ("code", "check_f(f)"),
+      ("md", _block("def f(z):\n    return z"))], "the stub line must read"),
+])
+def test_pairing_fails_loudly(cells, message):
+    with pytest.raises(AssertionError, match=re.escape(message)):
+        exercises(_notebook(*cells))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_solved_exercises_pass_every_check(path, monkeypatch):
+    from nbclient import NotebookClient
+
     monkeypatch.setenv("SOFTMAX_LAB_FIGURES", "png")      # the kernel inherits this: PNG figures
-    nb = nbformat.read(NOTEBOOKS / name, as_version=4)
+    nb = solved(nbformat.read(path, as_version=4), path.name)
+    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
-    solutions = SOLUTIONS[name]
-    joined = "\n".join(c.source for c in code_cells)
-    for marker in solutions:
-        assert marker in joined, f"{name}: the exercise cell {marker!r} is missing"
-    for cell in code_cells:
-        cell.source = _solve(cell.source, solutions)
-
-    NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
     out = "".join(o.get("text", "") for c in code_cells for o in c.outputs if o.output_type == "stream")
 
     n_checks = sum(c.source.lstrip().startswith("check_") for c in code_cells)
-    assert n_checks >= 2, f"{name}: expected at least two checks"
+    assert n_checks >= 1, f"{path.name}: expected at least one check"
     assert out.count("✔") == n_checks, out
     assert "✘" not in out and "not attempted yet" not in out, out

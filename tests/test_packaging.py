@@ -2,18 +2,20 @@
 clean and follow the lesson skeleton, generated links are up to date, and CI runs the README's
 test command."""
 
+import importlib.metadata
 import json
 import re
-import importlib.metadata
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
-from softmax_lab import course
-
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+sys.path.insert(0, str(ROOT / "tools"))   # tools/course.py is a development script, not in the package
+import course  # noqa: E402
 
 
 def _name(requirement):
@@ -36,10 +38,10 @@ def test_environment_yml_names_the_same_packages_as_pyproject():
 def test_every_package_in_environment_yml_says_what_uses_it():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     packages = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
-    lines = [l for l in (ROOT / "environment.yml").read_text().splitlines()
-             if re.match(r"\s+- [a-z]", l) and _name(l.strip()[2:]) in packages]
+    lines = [line for line in (ROOT / "environment.yml").read_text().splitlines()
+             if re.match(r"\s+- [a-z]", line) and _name(line.strip()[2:]) in packages]
     assert len(lines) == len(packages)
-    assert lines and all("#" in l for l in lines), [l for l in lines if "#" not in l]
+    assert lines and all("#" in line for line in lines), [line for line in lines if "#" not in line]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -83,7 +85,16 @@ def test_every_notebook_is_a_listed_lesson_and_links_are_current():
     listed = [name for name, *_ in course.LESSONS]
     assert sorted(p.name for p in NOTEBOOKS) == sorted(listed)
     stale = course.sync(check=True)
-    assert stale == [], f"run `python -m softmax_lab.course`: {stale}"
+    assert stale == [], f"run `python tools/course.py`: {stale}"
+
+
+def test_course_script_check_runs_from_the_command_line(tmp_path):
+    """`python tools/course.py --check` works as a script (exit 0 when current, 1 when stale)."""
+    script = [sys.executable, str(ROOT / "tools" / "course.py"), "--check"]
+    result = subprocess.run(script, capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert not (ROOT / "softmax_lab" / "course.py").exists(), "course.py is a tool: it lives in tools/"
+    assert not (ROOT / "softmax_lab" / "corpus.py").exists(), "corpus.py is a build tool: it lives in data/"
 
 
 def test_course_check_notices_a_stale_link(tmp_path):
@@ -107,12 +118,50 @@ def test_ci_runs_the_readme_test_command():
     readme = (ROOT / "README.md").read_text()
     assert re.search(r"^make test$", ci, re.M)
     assert "make test" in readme and "make lab" in readme
-    commands = [l for l in ci.splitlines() if not l.lstrip().startswith("#")]
-    assert not any("playwright install" in l for l in commands), "CI must use Debian's chromium"
+    commands = [line for line in ci.splitlines() if not line.lstrip().startswith("#")]
+    assert not any("playwright install" in line for line in commands), "CI must use Debian's chromium"
 
 
 def test_makefile_targets_exist():
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("lab", "test", "bench", "demo", "data"):
+    for target in ("lab", "test", "check", "bench", "demo", "data", "doctor"):
         assert re.search(rf"^{target}:", makefile, re.M), target
+    recipes = {name: body for name, body in re.findall(r"^(\w+):[^\n]*\n((?:\t[^\n]*\n)+)", makefile, re.M)}
+    for target in ("test", "check"):
+        assert "ruff check ." in recipes[target], f"make {target} must run ruff before pytest"
+    assert "--cov" in recipes["test"] and "--nbval" in recipes["test"]
+    fast = recipes["check"]
+    assert "-x" in fast and "not slow" in fast and "tests/browser" in fast
+    assert "--cov" not in fast and "--nbval" not in fast
     assert "00_start_here.ipynb" in makefile and "--allow-root" in makefile
+
+
+def test_pytest_cache_is_on_and_slow_is_a_registered_marker():
+    """`pytest --lf` needs the cache provider; `make check` deselects the marker `slow`."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    assert "no:cacheprovider" not in pyproject
+    assert re.search(r'^\s*"slow:', pyproject, re.M)
+    assert ".pytest_cache/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def test_coverage_lists_only_modules_that_exist():
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    include = re.search(r"^include = \[(.*?)\]", pyproject, re.M | re.S).group(1)
+    listed = re.findall(r'"([^"]+)"', include)
+    assert listed and all((ROOT / path).is_file() for path in listed), [p for p in listed if not (ROOT / p).is_file()]
+
+
+def test_license_matches_pyproject():
+    assert 'license = { text = "MIT" }' in (ROOT / "pyproject.toml").read_text()
+    text = (ROOT / "LICENSE").read_text()
+    assert text.startswith("MIT License") and "the softmax-lab authors" in text
+
+
+def test_every_notebook_prints_its_versions_with_the_helper():
+    """One source: the versions line comes from softmax_lab.doctor.versions, not a copied cell."""
+    for path in NOTEBOOKS:
+        code = [c["source"] for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
+        code = ["".join(s) for s in code]
+        cells = [s for s in code if "versions()" in s]
+        assert len(cells) == 1 and "# NBVAL_IGNORE_OUTPUT" in cells[0], path.name
+        assert not any("__version__" in s for s in code), f"{path.name} prints versions by hand"

@@ -1,13 +1,13 @@
 """The learning path: the list of lessons, and the script that keeps their links in step.
 
-``python -m softmax_lab.course`` writes, from the table below,
+``python tools/course.py`` writes, from the table below,
 
 * the navigation bar (previous / start / next) at the top and bottom of every notebook, as
   markdown cells tagged ``navigation``;
 * the learning-path table in README.md and in notebooks/00_start_here.ipynb, between the
   markers ``<!-- lessons:start -->`` and ``<!-- lessons:end -->``.
 
-``python -m softmax_lab.course --check`` changes nothing and exits 1 if anything is stale (the
+``python tools/course.py --check`` changes nothing and exits 1 if anything is stale (the
 test suite runs it), so links are never typed by hand and never go out of date.
 """
 
@@ -105,7 +105,7 @@ def sync(check=False, root=ROOT):
     for index, (name, *_rest) in enumerate(LESSONS):
         path = Path(root) / "notebooks" / name
         if not path.exists():
-            stale.append(f"missing: {path} is listed in softmax_lab/course.py but does not exist")
+            stale.append(f"missing: {path} is listed in tools/course.py but does not exist")
             continue
         nb = json.loads(path.read_text(encoding="utf-8"))
         new = updated_notebook(_normalised(nb), index)
@@ -132,7 +132,7 @@ def main(argv=None):
     for path in stale:
         print(path if path.startswith("missing") else ("stale: " if check else "updated: ") + path)
     if any(p.startswith("missing") for p in stale) or (check and stale):
-        print("run `python -m softmax_lab.course` to regenerate the links and tables")
+        print("run `python tools/course.py` to regenerate the links and tables")
         return 1
     return 0
 

@@ -2,7 +2,9 @@ r"""The course's own corpus: simple English sentences made by a small, seeded gr
 
 The tiny language model of :mod:`softmax_lab.lm` is trained on this text. Every sentence is
 written by the templates below (nothing is copied from elsewhere), so we know exactly which
-distribution the model is trying to learn.
+distribution the model is trying to learn. It is a development tool, not part of the installed
+package: ``data/build.py`` (beside it) writes the shipped corpus with it, and the tests check that
+the shipped files are what it generates.
 
 Text conventions
 ----------------
