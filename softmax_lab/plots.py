@@ -242,12 +242,18 @@ def set_heights(group, values):
         raise ValueError(f"values has {len(values)} entries for {len(group.bars)} bars")
     lo, hi = group.ax.get_ylim()
     pad = 0.01 * (hi - lo)
+    # Only what changes is touched: a touched artist is marked stale and repainted by redraw().
     for bar, v in zip(group.bars, values):
-        bar.set_height(v)
+        if bar.get_height() != v:
+            bar.set_height(v)
     for text, bar, v in zip(group.texts, group.bars, values):
         x = bar.get_x() + bar.get_width() / 2
-        text.set_position((x, v + pad if v >= 0 else v - pad))
-        text.set_verticalalignment("bottom" if v >= 0 else "top")
+        position = (x, v + pad if v >= 0 else v - pad)
+        if text.get_position() != position:
+            text.set_position(position)
+        align = "bottom" if v >= 0 else "top"
+        if text.get_verticalalignment() != align:
+            text.set_verticalalignment(align)
         text.set_text(group.value_format.format(v))
 
 
@@ -280,7 +286,8 @@ def curve_with_marker(ax, x, y, *, color=PALETTE[0], marker_color=PALETTE[3], la
 
 def move_marker(marker, x, y):
     """Put ``marker`` (from :func:`curve_with_marker`) at the point (x, y)."""
-    marker.set_data([x], [y])
+    if list(marker.get_xdata()) != [x] or list(marker.get_ydata()) != [y]:
+        marker.set_data([x], [y])
 
 
 def reference_line(ax, y, text, *, color=OKABE_ITO["black"], presentation=False, x_text=None, va="bottom"):
@@ -337,12 +344,18 @@ def heatmap(ax, matrix, *, vmin, vmax, labels=None, cmap=DIVERGING_CMAP, colorba
 
 
 class _Blitter:
-    """Redraw only the animated artists of a figure, over a saved picture of everything else.
+    """Redraw only what changed in a figure, over a saved picture of everything else.
 
     Animated artists (``set_animated(True)``) are left out of a normal draw. After each full
     draw of the figure on its own canvas (the ``draw_event``), the picture of the static part
-    is saved and the animated artists are drawn on top; an update then restores that picture
-    and draws the animated artists again, which takes a fraction of the time.
+    is saved and the animated artists are drawn on top. An update then repaints only the
+    *dirty* region: the boxes of the artists that changed since they were last drawn
+    (matplotlib marks an artist ``stale`` when one of its ``set_*`` methods is called), where
+    they were and where they are now, grown to take in every other animated artist that
+    overlaps them (drawing an artist twice over itself would darken its edges). The saved
+    picture is restored there and the artists in it are drawn again: a slider that changes one
+    label redraws one label, not the twenty artists of the figure. ``dirty`` is the region
+    repainted by the last update, in display pixels (None: nothing changed).
     """
 
     def __init__(self, fig):
@@ -351,6 +364,8 @@ class _Blitter:
         self.background = None
         self.key = None
         self.paused = False
+        self.boxes = {}          # artist -> its box when last drawn (None: drew nothing)
+        self.dirty = None
         fig.canvas.mpl_connect("draw_event", self._on_draw)
 
     def _key(self):
@@ -366,20 +381,101 @@ class _Blitter:
             return
         self.background = canvas.copy_from_bbox(self.fig.bbox)
         self.key = self._key()
-        self._draw_artists()
-
-    def _draw_artists(self):
         self.artists = [a for a in self.artists if a.get_figure() is not None]   # forget removed ones
-        for artist in self.artists:
+        self._draw(self.artists)
+
+    def _draw(self, artists):
+        renderer = self.fig.canvas.get_renderer()
+        for artist in artists:
             self.fig.draw_artist(artist)
+            self.boxes[artist] = _pixel_box(artist, renderer)
 
     def update(self):
-        """Redraw the animated artists over the saved picture; False when a full draw is needed."""
+        """Repaint what changed over the saved picture; False when a full draw is needed."""
         if self.background is None or self.key != self._key():
             return False
-        self.fig.canvas.restore_region(self.background)
-        self._draw_artists()
+        renderer = self.fig.canvas.get_renderer()
+        figure_box = _figure_box(self.fig)
+        live = [a for a in self.artists if a.get_figure() is not None]
+        dirty = [self.boxes.pop(a) for a in self.artists if a.get_figure() is None]   # removed ones
+        redraw = set()
+        for artist in live:
+            if artist.stale or artist not in self.boxes:
+                redraw.add(artist)
+                dirty += [self.boxes.get(artist), _pixel_box(artist, renderer)]
+        dirty = [box for box in dirty if box is not None]
+        if figure_box in dirty:
+            redraw = set(live)
+        grown = True
+        while grown:               # take in every unchanged artist that overlaps the region
+            grown = False
+            for artist in live:
+                box = self.boxes.get(artist)
+                if artist not in redraw and box is not None and any(_overlap(box, d) for d in dirty):
+                    redraw.add(artist)
+                    dirty.append(box)
+                    grown = True
+        self.artists = live
+        if figure_box in dirty:
+            dirty = [figure_box]
+        height = figure_box[3]
+        for x0, y0, x1, y1 in dirty:       # the saved picture counts its rows from the top
+            self.fig.canvas.restore_region(self.background, bbox=(x0, height - y1, x1, height - y0), xy=(0, 0))
+        self._draw([a for a in live if a in redraw])
+        self.dirty = _union(dirty)
         return True
+
+
+# Artists whose get_window_extent covers what they draw (plus the padding of _pixel_box);
+# anything else (an annotation arrow, a text in a box, a collection) makes the whole figure
+# dirty, which is always right.
+def _boxed(artist):
+    from matplotlib.image import AxesImage
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Polygon, Rectangle, StepPatch
+    from matplotlib.text import Annotation, Text
+
+    if isinstance(artist, Text):
+        return not isinstance(artist, Annotation) and artist.get_bbox_patch() is None
+    return isinstance(artist, (Rectangle, StepPatch, Polygon, Line2D, AxesImage))
+
+
+def _figure_box(fig):
+    width, height = fig.canvas.get_width_height(physical=True)
+    return (0, 0, width, height)
+
+
+def _pixel_box(artist, renderer):
+    """The pixels ``artist`` may paint, as integer (x0, y0, x1, y1) in display coordinates
+    (origin at the bottom left); None for an invisible artist; the whole figure when unsure."""
+    fig = artist.get_figure(root=True)
+    whole = _figure_box(fig)
+    if not artist.get_visible():
+        return None
+    if not _boxed(artist):
+        return whole
+    box = artist.get_window_extent(renderer)
+    if not np.all(np.isfinite(box.extents)):
+        return whole
+    # Line widths and marker edges stick out of the extent; anti-aliasing adds a pixel.
+    widths = [getattr(artist, name)() for name in ("get_linewidth", "get_markeredgewidth") if hasattr(artist, name)]
+    pad = 3 + max([0.0, *np.ravel(widths)]) * fig.dpi / 72
+    x0, y0, x1, y1 = box.extents
+    x0, y0 = max(int(np.floor(x0 - pad)), 0), max(int(np.floor(y0 - pad)), 0)
+    x1, y1 = min(int(np.ceil(x1 + pad)), whole[2]), min(int(np.ceil(y1 + pad)), whole[3])
+    if x1 <= x0 or y1 <= y0:
+        return None
+    return (x0, y0, x1, y1)
+
+
+def _overlap(a, b):
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _union(boxes):
+    if not boxes:
+        return None
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def animate(fig, *artists):
@@ -430,14 +526,15 @@ def render_png(fig):
 
 
 def redraw(fig):
-    """Show the current state of ``fig``: only its animated artists when possible.
+    """Show the current state of ``fig``: only what changed when possible.
 
-    * "png" mode (a viewer attached with :func:`attach_png_viewer`): the animated artists are
-      drawn over the saved background (or, the first time, the whole figure is drawn), and
+    * "png" mode (a viewer attached with :func:`attach_png_viewer`): the changed artists are
+      repainted over the saved background (or, the first time, the whole figure is drawn), and
       the pixels are handed to the viewer as PNG bytes.
-    * "canvas" mode: ipympl is sent the changed pixels (``canvas.blit``). Until the browser has
-      asked for a first full image there is no background yet, and ``canvas.draw_idle()``
-      asks it to repaint when it is next idle.
+    * "canvas" mode: the changed pixels are sent to the browser at once, as one ipympl "diff"
+      frame (:func:`_send_changed_pixels`): no request from the browser, no round trip. Until
+      the browser has asked for a first full image there is no background yet, and
+      ``canvas.draw_idle()`` asks it to repaint when it is next idle.
     """
     blitter = _BLITTERS.get(fig)
     fast = blitter is not None and blitter.update()
@@ -447,9 +544,72 @@ def redraw(fig):
             fig.canvas.draw()
         viewer(_encode_png(fig.canvas))
     elif fast:
-        fig.canvas.blit(fig.bbox)
+        if blitter.dirty is not None:
+            _send_changed_pixels(fig.canvas, blitter.dirty)
     else:
         fig.canvas.draw_idle()
+
+
+def _send_changed_pixels(canvas, box):
+    """Send the browser the pixels of ``canvas`` that changed inside ``box``, as one diff frame.
+
+    ``box`` is (x0, y0, x1, y1) in display pixels (origin at the bottom left). Returns True when
+    the frame was sent this way, False when ipympl's own ``canvas.blit()`` was used instead.
+
+    This relies on ipympl INTERNALS (ipympl 0.10 on matplotlib 3.11's webagg core), kept in
+    this one function. ``canvas.blit()`` compares the whole figure with ``canvas._last_buff``
+    (the pixels the browser shows) and PNG-encodes a whole-figure "diff" image (unchanged
+    pixels transparent) at zlib's default level; the browser draws a diff image at (0, 0) over
+    the previous frame. Here only ``box`` is compared, ``_last_buff`` is updated in place, and
+    the image is cropped to the rows and columns up to the box's far corner, at zlib level 1:
+    the same frame, a fraction of the pixels to compare, encode, send and decode.
+
+    Falls back to ``canvas.blit()`` whenever something does not look as expected: no
+    ``_last_buff``/``send_binary``/``set_image_mode``, a full frame pending (``_force_full``,
+    a new size), no browser yet (``syncing_data_url``) or transparent pixels (which ipympl
+    sends as full frames). tests/test_plots_latency.py checks that the frames sent still
+    rebuild the figure exactly.
+    """
+    last = getattr(canvas, "_last_buff", None)
+    if (not isinstance(last, np.ndarray) or getattr(canvas, "_force_full", True)
+            or getattr(canvas, "syncing_data_url", True)
+            or not callable(getattr(canvas, "send_binary", None))
+            or not callable(getattr(canvas, "set_image_mode", None))):
+        canvas.blit()
+        return False
+    pixels = np.asarray(canvas.get_renderer().buffer_rgba())
+    current = pixels.view(np.uint32).squeeze(2)
+    if current.shape != last.shape:
+        canvas.blit()
+        return False
+    height, width = current.shape
+    x0, y0, x1, y1 = box           # one pixel more on each side: restore_region includes its edges
+    rows = slice(max(height - y1 - 1, 0), min(height - y0 + 1, height))   # rows count from the top
+    cols = slice(max(x0 - 1, 0), min(x1 + 1, width))
+    new, old = current[rows, cols], last[rows, cols]
+    if (pixels[rows, cols, 3] != 255).any():
+        canvas.blit()
+        return False
+    changed = new != old
+    if not changed.any():
+        return True
+    frame = np.zeros((rows.stop, cols.stop), np.uint32)     # cropped at the far corner of the box
+    frame[rows, cols] = np.where(changed, new, 0)
+    old[...] = new                                   # what the browser will show
+    canvas._png_is_old = False
+    canvas.set_image_mode("diff")
+    rgba = frame.view(np.uint8).reshape(*frame.shape, 4)
+    canvas.send_binary(_png_bytes(rgba))
+    return True
+
+
+def _png_bytes(rgba):
+    """An RGBA pixel array (height, width, 4) as PNG bytes (fast zlib level)."""
+    from PIL import Image    # Pillow: a dependency of matplotlib
+
+    buffer = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(rgba), "RGBA").save(buffer, format="png", compress_level=1)
+    return buffer.getvalue()
 
 
 def relayout(fig):
