@@ -22,7 +22,14 @@ The reference points (the issue's floors):
 
 ``ref: html``      a slider whose callback only sets an HTML widget: the widget round trip;
 ``ref: ipympl``    a minimal ipympl figure, one bar, ``set_height`` + ``draw_idle()``;
-``ref: image``     a minimal ``ipywidgets.Image``, re-rendered as a whole PNG at 72 dpi.
+``ref: image``     a minimal ``ipywidgets.Image``, re-rendered as a whole PNG at 72 dpi;
+``ref: output``    the same PNG shown by an ``Output`` widget, as the dashboards' PNG fallback does;
+``ref: push``      a minimal ipympl figure, one bar, updated as the dashboards update theirs
+                   (``plots.redraw``: the changed pixels pushed, no draw request): the floor
+                   of the live canvas.
+
+For each live canvas the summary also gives the time Chromium takes to re-encode it as a PNG
+data URL (``toDataURL``), which ipympl's front end does on every frame it receives.
 
 Every row is also printed as a RATIO to the HTML round trip (``x html``). Targets from issue 7:
 at most 50 ms median and 80 ms p90 with the live canvas, at most 80 ms median with the PNG
@@ -126,7 +133,48 @@ def on_change2(c):
     img.value = png()
 s.observe(on_change2, names="value")
 case("ref-image", widgets.VBox([s, img]))""",
+    "ref-output": """\
+import base64
+s = widgets.FloatSlider(value=0.5, min=0, max=1, step=0.01)
+out = widgets.Output()
+def show3():
+    out.outputs = ({"output_type": "display_data", "data": {"image/png": base64.b64encode(png()).decode(),
+                    "text/plain": "<figure>"}, "metadata": {}},)
+show3()
+def on_change3(c):
+    bar2.set_height(c.new)
+    show3()
+s.observe(on_change3, names="value")
+case("ref-output", widgets.VBox([s, out]))""",
+    "ref-push": """\
+s = widgets.FloatSlider(value=0.5, min=0, max=1, step=0.01)
+fig4, ax4 = plots.new_figure(size=(7.0, 3.6), mode="canvas")
+(bar4,) = ax4.bar([0], [0.5])
+ax4.set_ylim(0, 1)
+plots.animate(fig4, bar4)
+plots.relayout(fig4)
+def on_change4(c):
+    bar4.set_height(c.new)
+    plots.redraw(fig4)
+s.observe(on_change4, names="value")
+case("ref-push", widgets.VBox([s, fig4.canvas]))""",
 }
+
+# ipympl's front end re-encodes its whole offscreen canvas as a PNG data URL (toDataURL) on
+# every frame it receives, before drawing the new one: a cost of the browser, per frame.
+TO_DATA_URL_JS = r"""
+sel => {
+  const src = document.querySelector(sel + ' .jupyter-matplotlib-figure canvas');
+  if (!src) return null;
+  const c = document.createElement('canvas');
+  c.width = src.width; c.height = src.height;
+  c.getContext('2d').drawImage(src, 0, 0);
+  const times = [];
+  for (let i = 0; i < 7; i++) { const t = performance.now(); c.toDataURL(); times.push(performance.now() - t); }
+  times.sort((a, b) => a - b);
+  return [times[3], src.width, src.height];
+}
+"""
 
 # In the page: poll every animation frame for a change of the case's figure; record key presses.
 PAGE_JS = r"""
@@ -297,7 +345,7 @@ def measure_case(page, counter, selector, kind, presses, drag_presses, trace=Fal
     page.mouse.move(0, 0)      # no hover over the figure (ipympl fades its toolbar in)
     if not page.evaluate(f"window.__bench.watch({selector!r}, {kind!r})"):
         page.wait_for_function("window.__bench.reset() || window.__bench.sig !== null", timeout=10000)
-    latencies, messages, image_kb, to_image, misses = [], [], [], [], 0
+    latencies, messages, image_kb, to_image, in_kernel, misses = [], [], [], [], [], 0
     for _ in range(presses):
         page.evaluate("window.__bench.reset()")
         counter.reset()
@@ -312,6 +360,7 @@ def measure_case(page, counter, selector, kind, presses, drag_presses, trace=Fal
         if window:     # the largest message before the change: the image (or the HTML update)
             arrived = max(window, key=lambda m: m[1])[0]
             to_image.append(arrived - keys[0])
+            in_kernel.append(arrived - window[0][0])     # from the kernel's first reply ("busy")
         messages.append(counter.comm)
         image_kb.append(counter.image_bytes / 1000)
         if trace and len(latencies) == 2:
@@ -331,23 +380,21 @@ def measure_case(page, counter, selector, kind, presses, drag_presses, trace=Fal
         settle = changes[-1] - keys[-1]
         spacing = (keys[-1] - keys[0]) / max(len(keys) - 1, 1)
         drag_msgs = counter.comm
+    to_data_url = page.evaluate(TO_DATA_URL_JS, selector) if kind == "canvas" else None
     return {
+        "to_data_url": to_data_url,
         "latencies": latencies, "misses": misses, "settle": settle, "spacing": spacing,
         "msgs": statistics.median(messages) if messages else None,
         "image_kb": statistics.median(image_kb) if image_kb else None,
         "drag_msgs": drag_msgs,
         "to_image": statistics.median(to_image) if to_image else None,
+        "in_kernel": statistics.median(in_kernel) if in_kernel else None,
     }
 
 
 def kind_of(name, mode):
-    if name == "ref-html":
-        return "html"
-    if name == "ref-ipympl":
-        return "canvas"
-    if name == "ref-image":
-        return "png"
-    return mode
+    return {"ref-html": "html", "ref-ipympl": "canvas", "ref-push": "canvas"}.get(
+        name, "png" if name.startswith("ref-") else mode)
 
 
 def main(argv=None):
@@ -368,7 +415,9 @@ def main(argv=None):
     cases = [(name, None) for name in REFERENCES]
     cases += [(name, mode) for name in DASHBOARDS for mode in modes]
     if args.only:
-        cases = [c for c in cases if any(w in c[0] for w in args.only) or c[0] == "ref-html"]
+        def label(case):
+            return case[0] if case[1] is None else f"{case[0]}-{case[1]}"
+        cases = [c for c in cases if any(w in label(c) for w in args.only) or c[0] == "ref-html"]
 
     started = time.monotonic()
     results = {}
@@ -430,7 +479,8 @@ def print_row(label, result, reference):
                                               else ", drag over")
     misses = f" ({result['misses']} presses unseen)" if result["misses"] else ""
     arrived = "    -" if result["to_image"] is None else f"{result['to_image']:5.0f}"
-    print(f"{label:<22} {med:6.0f} {p90:6.0f}  {ratio}   {settle}  {arrived}  "
+    kernel = "    -" if result["in_kernel"] is None else f"{result['in_kernel']:5.0f}"
+    print(f"{label:<22} {med:6.0f} {p90:6.0f}  {ratio}   {settle}  {arrived}  {kernel}  "
           f"{result['msgs'] if result['msgs'] is not None else '-':>4}  {result['image_kb'] or 0:7.1f}  "
           f"{verdict}{misses}", flush=True)
 
@@ -438,12 +488,18 @@ def print_row(label, result, reference):
 def print_summary(results):
     print("\nlatency, key press -> changed pixels (ms); x html = median / the HTML round trip's median;")
     print("settle = last drag press -> last change (ms); msg@ = press -> arrival of the largest message (the")
-    print("image; median ms), the rest of the median is the browser drawing it; msgs = comm messages per press;")
+    print("image; median ms), the rest of the median is the browser drawing it; busy = the kernel's first")
+    print("message (status busy) -> the image's arrival: the kernel's work; msgs = comm messages per press;")
     print("img kB = image bytes per press (PNG in a binary buffer, or base64 inside an Output's state)")
-    print(f"{'case':<22} {'median':>6} {'p90':>6}  {'x html':>6}  {'settle':>6}  {'msg@':>5}  {'msgs':>4}  "
+    print(f"{'case':<22} {'median':>6} {'p90':>6}  {'x html':>6}  {'settle':>6}  {'msg@':>5}  {'busy':>5}  {'msgs':>4}  "
           f"{'img kB':>7}  target")
     for label, result in results.items():
         print_row(label, result, results.get("ref-html"))
+    floors = [(label, r["to_data_url"]) for label, r in results.items() if r.get("to_data_url")]
+    if floors:
+        print("\nin the browser, per frame, ipympl's front end re-encodes its canvas (toDataURL) before drawing:")
+        for label, (ms, width, height) in floors:
+            print(f"  {label:<22} {width}x{height}: {ms:5.1f} ms")
 
 
 if __name__ == "__main__":

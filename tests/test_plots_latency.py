@@ -219,3 +219,13 @@ def test_unchanged_values_do_not_mark_artists_stale():
     assert not any(bar.stale for bar in dash.bars.bars)
     plots.set_heights(dash.bars, p[::-1])
     assert dash.bars.bars[0].stale
+
+
+def test_png_bytes_decode_to_the_same_pixels():
+    rng = np.random.default_rng(7)
+    for shape in [(1, 1, 4), (3, 5, 4), (37, 61, 4)]:
+        rgba = rng.integers(0, 256, size=shape, dtype=np.uint8)
+        assert np.array_equal(_decode(plots._png_bytes(rgba)), rgba)
+    dash = W.temperature_explorer()
+    fig = dash.figure
+    assert np.array_equal(_decode(plots.render_png(fig)), np.asarray(fig.canvas.buffer_rgba()))
