@@ -176,6 +176,40 @@ sel => {
 }
 """
 
+# Floors of the browser itself: the time from setting an <img>'s src to a PNG blob URL (as
+# ipympl's front end and ipywidgets.Image do for each frame) until it has loaded, for a small
+# diff-like image and a whole figure; and the interval between animation frames.
+BROWSER_FLOORS_JS = r"""
+async () => {
+  const median = xs => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  async function load(width, height, busy) {
+    const c = document.createElement('canvas');
+    c.width = width; c.height = height;
+    const g = c.getContext('2d');
+    g.fillStyle = 'white'; g.fillRect(0, 0, width, height);
+    if (busy) for (let i = 0; i < 200; i++) { g.fillStyle = `hsl(${i * 7}, 60%, 50%)`; g.fillRect((i * 37) % width, (i * 53) % height, 30, 12); }
+    const bytes = new Uint8Array(await (await new Promise(r => c.toBlob(r, 'image/png'))).arrayBuffer());
+    const times = [];
+    for (let i = 0; i < 9; i++) {    // a new Blob from the bytes each time, as a frame arrives
+      const blob = new Blob([bytes], {type: 'image/png'});
+      const url = URL.createObjectURL(blob), img = new Image();
+      const t = performance.now();
+      await new Promise(r => { img.onload = r; img.src = url; });
+      times.push(performance.now() - t);
+      URL.revokeObjectURL(url);
+    }
+    return [median(times), bytes.length];
+  }
+  const frames = await new Promise(r => {
+    const ts = [];
+    const f = t => { ts.push(t); if (ts.length < 31) requestAnimationFrame(f); else r(ts); };
+    requestAnimationFrame(f);
+  });
+  const gaps = frames.slice(1).map((t, i) => t - frames[i]);
+  return {small: await load(700, 360, false), whole: await load(800, 600, true), frame: median(gaps)};
+}
+"""
+
 # In the page: poll every animation frame for a change of the case's figure; record key presses.
 PAGE_JS = r"""
 () => {
@@ -188,12 +222,24 @@ PAGE_JS = r"""
     for (let i = 0; i < d.length; i++) { h = Math.imul(h ^ d[i], 16777619); h2 = (h2 + d[i] * (i + 1)) | 0; }
     return c.width + 'x' + c.height + ':' + (h >>> 0) + ':' + h2;
   }
+  // Reading a canvas' pixels back costs a few ms: they are read only after something was drawn
+  // on the figure's canvas (drawImage/clearRect/putImageData on it mark it), not on every frame.
+  B.canvas = null; B.drawn = true;
+  const ctx = CanvasRenderingContext2D.prototype;
+  for (const name of ['drawImage', 'clearRect', 'putImageData', 'fillRect']) {
+    const native = ctx[name];
+    ctx[name] = function (...args) { if (this.canvas === B.canvas) B.drawn = true; return native.apply(this, args); };
+  }
   B.signature = () => {
     const r = B.root;
     if (!r) return null;
     if (B.kind === 'canvas') {
       const c = r.querySelector('.jupyter-matplotlib-figure canvas');
-      return c ? hashPixels(c) : null;
+      if (c !== B.canvas) { B.canvas = c; B.drawn = true; }
+      if (!c) return null;
+      if (!B.drawn) return B.sig;
+      B.drawn = false;
+      return hashPixels(c);
     }
     if (B.kind === 'html') {
       const e = r.querySelector('.widget-html-content');
@@ -244,6 +290,22 @@ WS_TIMES_JS = r"""
       });
     }
   };
+  // and when an <img> is given a blob: URL (a new ipympl frame) and when it has loaded
+  window.__imgLog = [];
+  const desc = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, 'src');
+  Object.defineProperty(HTMLImageElement.prototype, 'src', {
+    get() { return desc.get.call(this); },
+    set(v) {
+      if (typeof v === 'string' && v.startsWith('blob:')) {
+        const entry = [performance.now(), null, null];
+        window.__imgLog.push(entry);
+        setTimeout(() => { entry[2] = performance.now(); }, 0);   // when the main thread is free again
+        this.addEventListener('load', () => { entry[1] = performance.now(); }, {once: true});
+        if (window.__imgLog.length > 2000) window.__imgLog.splice(0, 1000);
+      }
+      desc.set.call(this, v);
+    },
+  });
 })();
 """
 
@@ -363,6 +425,13 @@ def measure_case(page, counter, selector, kind, presses, drag_presses, trace=Fal
             in_kernel.append(arrived - window[0][0])     # from the kernel's first reply ("busy")
         messages.append(counter.comm)
         image_kb.append(counter.image_bytes / 1000)
+        if trace and len(latencies) == 2 and window:
+            imgs = page.evaluate("window.__imgLog")
+            imgs = [entry for entry in imgs if keys[0] <= entry[0] <= changes[0]]
+            if imgs:
+                a, b, free = (float("nan") if v is None else v - keys[0] for v in imgs[-1])
+                print(f"  image message arrived {arrived - keys[0]:.0f} ms, src set {a:.0f} ms, main thread "
+                      f"free {free:.0f} ms, loaded {b:.0f} ms, pixels {changes[0] - keys[0]:.0f} ms")
         if trace and len(latencies) == 2:
             print(f"  {selector} press 2, {latencies[-1]:.0f} ms: " + "; ".join(counter.log), flush=True)
     # the drag: many presses, about one per frame, towards the side with more room
@@ -420,7 +489,7 @@ def main(argv=None):
         cases = [c for c in cases if any(w in label(c) for w in args.only) or c[0] == "ref-html"]
 
     started = time.monotonic()
-    results = {}
+    results, browser_floors = {}, None
     with tempfile.TemporaryDirectory(prefix="bench-browser-") as tmp:
         tmp = Path(tmp)
         with harness.launch_browser(tmp / "profile") as browser:
@@ -444,9 +513,10 @@ def main(argv=None):
                                                   args.presses, args.drag, args.trace)
                     print_row(label, results[label], results.get("ref-html"))
                 page.evaluate("window.__bench.stop()")
+                browser_floors = page.evaluate(BROWSER_FLOORS_JS)
             finally:
                 harness.stop_lab(server)
-    print_summary(results)
+    print_summary(results, browser_floors)
     print(f"total: {time.monotonic() - started:.0f} s")
     return 0
 
@@ -485,7 +555,7 @@ def print_row(label, result, reference):
           f"{verdict}{misses}", flush=True)
 
 
-def print_summary(results):
+def print_summary(results, browser_floors=None):
     print("\nlatency, key press -> changed pixels (ms); x html = median / the HTML round trip's median;")
     print("settle = last drag press -> last change (ms); msg@ = press -> arrival of the largest message (the")
     print("image; median ms), the rest of the median is the browser drawing it; busy = the kernel's first")
@@ -495,6 +565,10 @@ def print_summary(results):
           f"{'img kB':>7}  target")
     for label, result in results.items():
         print_row(label, result, results.get("ref-html"))
+    if browser_floors:
+        (small_ms, small_size), (whole_ms, whole_size) = browser_floors["small"], browser_floors["whole"]
+        print(f"\nChromium, <img> from a PNG blob URL until loaded: {small_ms:.1f} ms (700x360, {small_size} B), "
+              f"{whole_ms:.1f} ms (800x600, {whole_size} B); one animation frame every {browser_floors['frame']:.1f} ms")
     floors = [(label, r["to_data_url"]) for label, r in results.items() if r.get("to_data_url")]
     if floors:
         print("\nin the browser, per frame, ipympl's front end re-encodes its canvas (toDataURL) before drawing:")

@@ -385,11 +385,12 @@ class _Blitter:
         self.artists = [a for a in self.artists if a.get_figure() is not None]   # forget removed ones
         self._draw(self.artists)
 
-    def _draw(self, artists):
+    def _draw(self, artists, boxes=None):
+        """Draw ``artists`` and note their boxes (``boxes``: those already measured)."""
         renderer = self.fig.canvas.get_renderer()
         for artist in artists:
             self.fig.draw_artist(artist)
-            self.boxes[artist] = _pixel_box(artist, renderer)
+            self.boxes[artist] = boxes[artist] if boxes and artist in boxes else _pixel_box(artist, renderer)
 
     def update(self):
         """Repaint what changed over the saved picture; False when a full draw is needed."""
@@ -399,11 +400,12 @@ class _Blitter:
         figure_box = _figure_box(self.fig)
         live = [a for a in self.artists if a.get_figure() is not None]
         dirty = [self.boxes.pop(a) for a in self.artists if a.get_figure() is None]   # removed ones
-        redraw = set()
+        redraw, boxes = set(), {}
         for artist in live:
             if artist.stale or artist not in self.boxes:
                 redraw.add(artist)
-                dirty += [self.boxes.get(artist), _pixel_box(artist, renderer)]
+                boxes[artist] = _pixel_box(artist, renderer)     # where it will be drawn now
+                dirty += [self.boxes.get(artist), boxes[artist]]
         dirty = [box for box in dirty if box is not None]
         if figure_box in dirty:
             redraw = set(live)
@@ -422,7 +424,7 @@ class _Blitter:
         height = figure_box[3]
         for x0, y0, x1, y1 in dirty:       # the saved picture counts its rows from the top
             self.fig.canvas.restore_region(self.background, bbox=(x0, height - y1, x1, height - y0), xy=(0, 0))
-        self._draw([a for a in live if a in redraw])
+        self._draw([a for a in live if a in redraw], boxes)
         self.dirty = _union(dirty)
         return True
 
