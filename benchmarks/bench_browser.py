@@ -319,7 +319,7 @@ class MessageCounter:
         page.on("websocket", lambda ws: ws.on("framereceived", self._on_frame))
 
     def reset(self):
-        self.comm, self.other, self.image_bytes, self.log = 0, 0, 0, []
+        self.comm, self.other, self.image_bytes, self.images, self.log = 0, 0, 0, 0, []
 
     def _on_frame(self, payload):
         if isinstance(payload, str):
@@ -339,6 +339,7 @@ class MessageCounter:
             if b"image/png" in content:                      # a PNG inside an Output widget's state
                 buffers += len(content)
             self.image_bytes += buffers
+            self.images += buffers > 0
             self.log.append(f"{_describe(content)} {buffers / 1000:.1f} kB" if buffers else _describe(content))
         elif '"status"' not in header:
             self.other += 1
@@ -448,7 +449,7 @@ def measure_case(page, counter, selector, kind, presses, drag_presses, trace=Fal
         keys, changes = page.evaluate("[window.__bench.keys, window.__bench.changes]")
         settle = changes[-1] - keys[-1]
         spacing = (keys[-1] - keys[0]) / max(len(keys) - 1, 1)
-        drag_msgs = counter.comm
+        drag_msgs = counter.images if kind != "html" else None
     to_data_url = page.evaluate(TO_DATA_URL_JS, selector) if kind == "canvas" else None
     return {
         "to_data_url": to_data_url,
@@ -540,6 +541,7 @@ def print_row(label, result, reference):
         return
     ratio = f"{med / ref_med:5.2f}x" if ref_med else "    -"
     settle = "    -" if result["settle"] is None else f"{result['settle']:5.0f}"
+    frames = "  -" if result["drag_msgs"] is None else f"{result['drag_msgs']:3d}"
     mode = label.rsplit("-", 1)[-1]
     target = TARGETS.get(mode)
     verdict = ""
@@ -550,18 +552,20 @@ def print_row(label, result, reference):
     misses = f" ({result['misses']} presses unseen)" if result["misses"] else ""
     arrived = "    -" if result["to_image"] is None else f"{result['to_image']:5.0f}"
     kernel = "    -" if result["in_kernel"] is None else f"{result['in_kernel']:5.0f}"
-    print(f"{label:<22} {med:6.0f} {p90:6.0f}  {ratio}   {settle}  {arrived}  {kernel}  "
+    print(f"{label:<22} {med:6.0f} {p90:6.0f}  {ratio}   {settle}  {frames}  {arrived}  {kernel}  "
           f"{result['msgs'] if result['msgs'] is not None else '-':>4}  {result['image_kb'] or 0:7.1f}  "
           f"{verdict}{misses}", flush=True)
 
 
 def print_summary(results, browser_floors=None):
     print("\nlatency, key press -> changed pixels (ms); x html = median / the HTML round trip's median;")
-    print("settle = last drag press -> last change (ms); msg@ = press -> arrival of the largest message (the")
+    print("settle = last drag press -> last change (ms); img = images the kernel sent for the 30 presses of the drag")
+    print("(fewer than 30: ipywidgets' front end sends only the latest value while one is in flight);")
+    print("msg@ = press -> arrival of the largest message (the")
     print("image; median ms), the rest of the median is the browser drawing it; busy = the kernel's first")
     print("message (status busy) -> the image's arrival: the kernel's work; msgs = comm messages per press;")
     print("img kB = image bytes per press (PNG in a binary buffer, or base64 inside an Output's state)")
-    print(f"{'case':<22} {'median':>6} {'p90':>6}  {'x html':>6}  {'settle':>6}  {'msg@':>5}  {'busy':>5}  {'msgs':>4}  "
+    print(f"{'case':<22} {'median':>6} {'p90':>6}  {'x html':>6}  {'settle':>6}  {'img':>3}  {'msg@':>5}  {'busy':>5}  {'msgs':>4}  "
           f"{'img kB':>7}  target")
     for label, result in results.items():
         print_row(label, result, results.get("ref-html"))
