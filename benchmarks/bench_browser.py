@@ -310,6 +310,64 @@ WS_TIMES_JS = r"""
 """
 
 
+# The pixels of a case's live canvas, from the page (base64 RGBA).
+CANVAS_PIXELS_JS = r"""
+sel => {
+  const c = document.querySelector(sel + ' .jupyter-matplotlib-figure canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let s = '';
+  for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode.apply(null, d.subarray(i, i + 0x8000));
+  return [c.width, c.height, btoa(s)];
+}
+"""
+
+# ... and the same figure drawn in full by the kernel (run from a second client of the kernel).
+KERNEL_PIXELS = """\
+import base64 as _b64, numpy as _np
+_box = [o for o in list(globals().values()) if 'bench-{label}' in getattr(o, '_dom_classes', ())][0]
+_figure = getattr(_box, 'figure', None) or [c for c in _box.children if hasattr(c, 'figure')][0].figure
+_figure.canvas.draw()
+print(_b64.b64encode(_np.asarray(_figure.canvas.buffer_rgba()).tobytes()).decode())
+"""
+
+
+def kernel_client(server):
+    """A second client of the notebook's kernel (its connection file is in the server's runtime dir)."""
+    from jupyter_client import BlockingKernelClient
+
+    files = sorted((server.root / "runtime").glob("kernel-*.json"))
+    if len(files) != 1:
+        return None
+    client = BlockingKernelClient(connection_file=str(files[0]))
+    client.load_connection_file()
+    client.start_channels()
+    return client
+
+
+def differing_pixels(page, client, selector, label):
+    """Pixels of the case's canvas in the browser that differ from the kernel's full draw of it."""
+    import base64
+
+    import numpy as np
+
+    width, height, data = page.evaluate(CANVAS_PIXELS_JS, selector)
+    shown = np.frombuffer(base64.b64decode(data), np.uint8).reshape(height, width, 4)
+    msg_id = client.execute(KERNEL_PIXELS.format(label=label))
+    text = ""
+    while True:
+        msg = client.get_iopub_msg(timeout=30)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream":
+            text += msg["content"]["text"]
+        elif msg["msg_type"] == "error":
+            raise RuntimeError(f"{label}: {msg['content']['evalue']}")
+        elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    drawn = np.frombuffer(base64.b64decode(text.strip()), np.uint8).reshape(height, width, 4)
+    return int(np.any(shown != drawn, axis=-1).sum())
+
+
 class MessageCounter:
     """Counts the kernel->browser messages on the page's kernel websockets (JupyterLab 4's
     v1.kernel.websocket.jupyter.org framing: offsets, then channel, header, ..., buffers)."""
@@ -506,15 +564,20 @@ def main(argv=None):
                 run_all_cells(page)
                 harness.wait_widgets_rendered(page)
                 page.evaluate(PAGE_JS)
+                client = kernel_client(server)
                 print(f"set-up (server, browser, {len(cases)} cases run): {time.monotonic() - started:.0f} s",
                       flush=True)
                 for name, mode in cases:
                     label = name if mode is None else f"{name}-{mode}"
                     results[label] = measure_case(page, counter, f".bench-{label}", kind_of(name, mode),
                                                   args.presses, args.drag, args.trace)
+                    if client is not None and kind_of(name, mode) == "canvas":
+                        results[label]["differing"] = differing_pixels(page, client, f".bench-{label}", label)
                     print_row(label, results[label], results.get("ref-html"))
                 page.evaluate("window.__bench.stop()")
                 browser_floors = page.evaluate(BROWSER_FLOORS_JS)
+                if client is not None:
+                    client.stop_channels()
             finally:
                 harness.stop_lab(server)
     print_summary(results, browser_floors)
@@ -550,6 +613,8 @@ def print_row(label, result, reference):
         verdict = ("ok" if ok else "over") + ("" if result["settle"] is None or result["settle"] <= SETTLE_TARGET
                                               else ", drag over")
     misses = f" ({result['misses']} presses unseen)" if result["misses"] else ""
+    if result.get("differing"):
+        misses += f" WRONG PICTURE: {result['differing']} pixels differ from the kernel's figure"
     arrived = "    -" if result["to_image"] is None else f"{result['to_image']:5.0f}"
     kernel = "    -" if result["in_kernel"] is None else f"{result['in_kernel']:5.0f}"
     print(f"{label:<22} {med:6.0f} {p90:6.0f}  {ratio}   {settle}  {frames}  {arrived}  {kernel}  "
@@ -565,10 +630,17 @@ def print_summary(results, browser_floors=None):
     print("image; median ms), the rest of the median is the browser drawing it; busy = the kernel's first")
     print("message (status busy) -> the image's arrival: the kernel's work; msgs = comm messages per press;")
     print("img kB = image bytes per press (PNG in a binary buffer, or base64 inside an Output's state)")
+    print("After each live canvas' drag, its pixels in the browser are compared with the kernel's full draw of")
+    print("the figure; a difference is reported as WRONG PICTURE.")
     print(f"{'case':<22} {'median':>6} {'p90':>6}  {'x html':>6}  {'settle':>6}  {'img':>3}  {'msg@':>5}  {'busy':>5}  {'msgs':>4}  "
           f"{'img kB':>7}  target")
     for label, result in results.items():
         print_row(label, result, results.get("ref-html"))
+    checked = {label: r["differing"] for label, r in results.items() if "differing" in r}
+    if checked:
+        wrong = {label: n for label, n in checked.items() if n}
+        print(f"\nbrowser canvas == kernel's figure after the drag: {len(checked) - len(wrong)} of {len(checked)} "
+              f"canvases exact" + (f"; WRONG: {wrong}" if wrong else ""))
     if browser_floors:
         (small_ms, small_size), (whole_ms, whole_size) = browser_floors["small"], browser_floors["whole"]
         print(f"\nChromium, <img> from a PNG blob URL until loaded: {small_ms:.1f} ms (700x360, {small_size} B), "
