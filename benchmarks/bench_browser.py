@@ -61,7 +61,6 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))   # the browser tests' helpers, as pytest imports them
 
 import nbformat  # noqa: E402
-
 from browser import conftest as harness  # noqa: E402
 from browser.test_lab import open_notebook, run_all_cells  # noqa: E402
 
@@ -187,7 +186,10 @@ async () => {
     c.width = width; c.height = height;
     const g = c.getContext('2d');
     g.fillStyle = 'white'; g.fillRect(0, 0, width, height);
-    if (busy) for (let i = 0; i < 200; i++) { g.fillStyle = `hsl(${i * 7}, 60%, 50%)`; g.fillRect((i * 37) % width, (i * 53) % height, 30, 12); }
+    for (let i = 0; busy && i < 200; i++) {          // some coloured boxes: a figure-like PNG
+      g.fillStyle = `hsl(${i * 7}, 60%, 50%)`;
+      g.fillRect((i * 37) % width, (i * 53) % height, 30, 12);
+    }
     const bytes = new Uint8Array(await (await new Promise(r => c.toBlob(r, 'image/png'))).arrayBuffer());
     const times = [];
     for (let i = 0; i < 9; i++) {    // a new Blob from the bytes each time, as a frame arrives
@@ -632,7 +634,8 @@ def print_summary(results, browser_floors=None):
     print("img kB = image bytes per press (PNG in a binary buffer, or base64 inside an Output's state)")
     print("After each live canvas' drag, its pixels in the browser are compared with the kernel's full draw of")
     print("the figure; a difference is reported as WRONG PICTURE.")
-    print(f"{'case':<22} {'median':>6} {'p90':>6}  {'x html':>6}  {'settle':>6}  {'img':>3}  {'msg@':>5}  {'busy':>5}  {'msgs':>4}  "
+    print(f"{'case':<22} {'median':>6} {'p90':>6}  {'x html':>6}  {'settle':>6}  {'img':>3}  {'msg@':>5}  {'busy':>5}  "
+          f"{'msgs':>4}  "
           f"{'img kB':>7}  target")
     for label, result in results.items():
         print_row(label, result, results.get("ref-html"))
@@ -644,7 +647,8 @@ def print_summary(results, browser_floors=None):
     if browser_floors:
         (small_ms, small_size), (whole_ms, whole_size) = browser_floors["small"], browser_floors["whole"]
         print(f"\nChromium, <img> from a PNG blob URL until loaded: {small_ms:.1f} ms (700x360, {small_size} B), "
-              f"{whole_ms:.1f} ms (800x600, {whole_size} B); one animation frame every {browser_floors['frame']:.1f} ms")
+              f"{whole_ms:.1f} ms (800x600, {whole_size} B); one animation frame every "
+              f"{browser_floors['frame']:.1f} ms")
     floors = [(label, r["to_data_url"]) for label, r in results.items() if r.get("to_data_url")]
     if floors:
         print("\nin the browser, per frame, ipympl's front end re-encodes its canvas (toDataURL) before drawing:")

@@ -22,7 +22,7 @@ import pytest
 
 pytest.importorskip("ipympl")
 
-from softmax_lab import plots  # noqa: E402
+from softmax_lab import _blit, plots  # noqa: E402
 from softmax_lab import widgets as W  # noqa: E402
 
 DASHBOARDS = {
@@ -225,7 +225,7 @@ def test_png_bytes_decode_to_the_same_pixels():
     rng = np.random.default_rng(7)
     for shape in [(1, 1, 4), (3, 5, 4), (37, 61, 4)]:
         rgba = rng.integers(0, 256, size=shape, dtype=np.uint8)
-        assert np.array_equal(_decode(plots._png_bytes(rgba)), rgba)
+        assert np.array_equal(_decode(_blit.png_bytes(rgba)), rgba)
     dash = W.temperature_explorer()
     fig = dash.figure
     assert np.array_equal(_decode(plots.render_png(fig)), np.asarray(fig.canvas.buffer_rgba()))
