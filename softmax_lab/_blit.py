@@ -12,6 +12,7 @@ browser and back were the parts of it spent in the kernel.
 """
 
 import struct
+import time
 import zlib
 
 import numpy as np
@@ -205,7 +206,51 @@ def send_changed_pixels(canvas, box):
     canvas._png_is_old = False
     canvas.set_image_mode("diff")
     canvas.send_binary(png_bytes(frame.view(np.uint8).reshape(*frame.shape, 4)))
+    now = time.monotonic()
+    if now - getattr(canvas, "_softmax_lab_last_frame", -1.0) < BURST_GAP_S:
+        _schedule_repair(canvas)        # frames close together: one of them may be lost
+    canvas._softmax_lab_last_frame = now
     return True
+
+
+#: Two diff frames closer than this (seconds) make a burst, which is followed by a full frame.
+BURST_GAP_S = 0.15
+#: Quiet time (ms) after the last frame of a burst before the whole figure is sent once more.
+REPAIR_DELAY_MS = 600
+
+
+def _schedule_repair(canvas):
+    """Send one full frame when a burst of frames is over (restarted by every frame of it).
+
+    ipympl's front end loads each frame into one <img>; a frame that arrives while the previous
+    one is still loading replaces it, and the previous diff is lost (measured: after a fast
+    drag on the temperature explorer, 112 pixels of the browser's picture were stale). Nothing
+    tells the kernel which frames were drawn, so after a burst (frames less than BURST_GAP_S
+    apart: a drag) the whole figure is sent once, REPAIR_DELAY_MS after the last change. Single
+    changes are never followed by one. A matplotlib timer (ipympl's: the kernel's event loop);
+    without a running loop (tests, nbconvert) it simply never fires.
+    """
+    timer = getattr(canvas, "_softmax_lab_repair", None)
+    if timer is None:
+        timer = canvas.new_timer(interval=REPAIR_DELAY_MS)
+        timer.single_shot = True
+        timer.add_callback(send_full_frame, canvas)
+        canvas._softmax_lab_repair = timer
+    timer.stop()
+    timer.start()
+
+
+def send_full_frame(canvas):
+    """Send the whole figure to the browser as one "full" frame (ipympl internals, as above)."""
+    last = getattr(canvas, "_last_buff", None)
+    if not isinstance(last, np.ndarray) or not callable(getattr(canvas, "send_binary", None)):
+        return
+    pixels = np.asarray(canvas.get_renderer().buffer_rgba())
+    canvas._last_buff = pixels.view(np.uint32).squeeze(2).copy()
+    canvas._force_full = False
+    canvas._png_is_old = False
+    canvas.set_image_mode("full")
+    canvas.send_binary(png_bytes(pixels))
 
 
 def png_bytes(rgba):

@@ -229,3 +229,35 @@ def test_png_bytes_decode_to_the_same_pixels():
     dash = W.temperature_explorer()
     fig = dash.figure
     assert np.array_equal(_decode(plots.render_png(fig)), np.asarray(fig.canvas.buffer_rgba()))
+
+
+def test_a_lost_diff_frame_is_repaired_by_the_full_frame_sent_after_a_burst():
+    """ipympl's front end drops a frame that is replaced while still loading: the full frame
+    sent once the changes stop (plots' repair timer) makes the picture exact again."""
+    dash = DASHBOARDS["temperature_explorer"]()
+    fig = dash.figure
+    browser = FakeBrowser(fig.canvas)
+    receive = browser._receive
+    dropped = []
+    fig.canvas.send = lambda content, buffers=None: (dropped.append(1) if not dropped and buffers
+                                                     else receive(content, buffers))
+    _nudge(dash.temperature, 0)                  # this frame is lost on the way
+    fig.canvas.send = receive
+    _nudge(dash.temperature, 0)                  # right after it: a burst
+    assert dropped and _differing(browser, fig) > 0
+    timer = fig.canvas._softmax_lab_repair       # scheduled by the second frame of the burst
+    assert timer.single_shot and timer.interval == _blit.REPAIR_DELAY_MS
+    _blit.send_full_frame(fig.canvas)            # what the timer calls when it fires
+    assert browser.mode == "full"
+    assert _differing(browser, fig) == 0
+    _nudge(dash.temperature, 1)                   # and diff frames go on from there
+    assert browser.kinds()[-1] == "binary" and _differing(browser, fig) == 0
+
+
+def test_single_changes_far_apart_schedule_no_full_frame(monkeypatch):
+    dash = DASHBOARDS["logit_explorer"]()
+    FakeBrowser(dash.figure.canvas)
+    monkeypatch.setattr(_blit, "BURST_GAP_S", 0.0)       # every change "long" after the last
+    for i in range(3):
+        _nudge(dash.sliders[0], i)
+    assert getattr(dash.figure.canvas, "_softmax_lab_repair", None) is None
