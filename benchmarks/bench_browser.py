@@ -574,6 +574,7 @@ def main(argv=None):
                     results[label] = measure_case(page, counter, f".bench-{label}", kind_of(name, mode),
                                                   args.presses, args.drag, args.trace)
                     if client is not None and kind_of(name, mode) == "canvas":
+                        time.sleep(1.0)     # the full frame sent after a drag (plots: 600 ms) is in
                         results[label]["differing"] = differing_pixels(page, client, f".bench-{label}", label)
                     print_row(label, results[label], results.get("ref-html"))
                 page.evaluate("window.__bench.stop()")
@@ -632,8 +633,8 @@ def print_summary(results, browser_floors=None):
     print("image; median ms), the rest of the median is the browser drawing it; busy = the kernel's first")
     print("message (status busy) -> the image's arrival: the kernel's work; msgs = comm messages per press;")
     print("img kB = image bytes per press (PNG in a binary buffer, or base64 inside an Output's state)")
-    print("After each live canvas' drag, its pixels in the browser are compared with the kernel's full draw of")
-    print("the figure; a difference is reported as WRONG PICTURE.")
+    print("1 s after each live canvas' drag, its pixels in the browser are compared with the kernel's full draw")
+    print("of the figure; a difference is reported as WRONG PICTURE.")
     print(f"{'case':<22} {'median':>6} {'p90':>6}  {'x html':>6}  {'settle':>6}  {'img':>3}  {'msg@':>5}  {'busy':>5}  "
           f"{'msgs':>4}  "
           f"{'img kB':>7}  target")
