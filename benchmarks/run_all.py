@@ -3,6 +3,10 @@
 Benchmarks print ratios and are never pass/fail tests; this script only fails (exit status 1)
 if a benchmark script itself crashes, after running all the others. Its arguments are passed on
 to every script (each takes ``--rounds N``): ``python benchmarks/run_all.py --rounds 3``.
+
+bench_browser.py is one of them: it drives JupyterLab in a real Chromium for about 3 minutes
+(it prints why and does nothing without Chromium or Playwright). ``make test`` never runs it:
+pytest collects only ``test_*.py`` files.
 """
 
 import pathlib

@@ -41,7 +41,6 @@ Examples
 True
 """
 
-import io
 import itertools
 import warnings
 import weakref
@@ -50,6 +49,8 @@ from types import SimpleNamespace
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+from ._blit import Blitter, png_bytes, send_changed_pixels
 
 __all__ = [
     "OKABE_ITO",
@@ -99,7 +100,7 @@ DIVERGING_CMAP = "RdBu_r"
 
 _FIGURE_NUMBERS = itertools.count(1)
 _PNG_VIEWERS = weakref.WeakKeyDictionary()   # figure -> callable(png_bytes), for the "png" mode
-_BLITTERS = weakref.WeakKeyDictionary()      # figure -> _Blitter, for figures with animated artists
+_BLITTERS = weakref.WeakKeyDictionary()      # figure -> Blitter, for figures with animated artists
 
 
 def fonts(presentation=False):
@@ -242,12 +243,18 @@ def set_heights(group, values):
         raise ValueError(f"values has {len(values)} entries for {len(group.bars)} bars")
     lo, hi = group.ax.get_ylim()
     pad = 0.01 * (hi - lo)
+    # Only what changes is touched: a touched artist is marked stale and repainted by redraw().
     for bar, v in zip(group.bars, values):
-        bar.set_height(v)
+        if bar.get_height() != v:
+            bar.set_height(v)
     for text, bar, v in zip(group.texts, group.bars, values):
         x = bar.get_x() + bar.get_width() / 2
-        text.set_position((x, v + pad if v >= 0 else v - pad))
-        text.set_verticalalignment("bottom" if v >= 0 else "top")
+        position = (x, v + pad if v >= 0 else v - pad)
+        if text.get_position() != position:
+            text.set_position(position)
+        align = "bottom" if v >= 0 else "top"
+        if text.get_verticalalignment() != align:
+            text.set_verticalalignment(align)
         text.set_text(group.value_format.format(v))
 
 
@@ -280,7 +287,8 @@ def curve_with_marker(ax, x, y, *, color=PALETTE[0], marker_color=PALETTE[3], la
 
 def move_marker(marker, x, y):
     """Put ``marker`` (from :func:`curve_with_marker`) at the point (x, y)."""
-    marker.set_data([x], [y])
+    if list(marker.get_xdata()) != [x] or list(marker.get_ydata()) != [y]:
+        marker.set_data([x], [y])
 
 
 def reference_line(ax, y, text, *, color=OKABE_ITO["black"], presentation=False, x_text=None, va="bottom"):
@@ -336,52 +344,6 @@ def heatmap(ax, matrix, *, vmin, vmax, labels=None, cmap=DIVERGING_CMAP, colorba
     return image, colorbar
 
 
-class _Blitter:
-    """Redraw only the animated artists of a figure, over a saved picture of everything else.
-
-    Animated artists (``set_animated(True)``) are left out of a normal draw. After each full
-    draw of the figure on its own canvas (the ``draw_event``), the picture of the static part
-    is saved and the animated artists are drawn on top; an update then restores that picture
-    and draws the animated artists again, which takes a fraction of the time.
-    """
-
-    def __init__(self, fig):
-        self.fig = fig
-        self.artists = []
-        self.background = None
-        self.key = None
-        self.paused = False
-        fig.canvas.mpl_connect("draw_event", self._on_draw)
-
-    def _key(self):
-        # The saved picture is only valid for the same pixel size and dpi (a HiDPI screen
-        # makes ipympl change the dpi).
-        return self.fig.canvas.get_width_height(physical=True), self.fig.dpi
-
-    def _on_draw(self, event):
-        canvas = self.fig.canvas
-        # Only a draw into the canvas' own pixels: not a savefig (which draws animated artists
-        # itself), not a layout pass that draws nothing.
-        if self.paused or canvas.is_saving() or event.renderer is not getattr(canvas, "renderer", None):
-            return
-        self.background = canvas.copy_from_bbox(self.fig.bbox)
-        self.key = self._key()
-        self._draw_artists()
-
-    def _draw_artists(self):
-        self.artists = [a for a in self.artists if a.get_figure() is not None]   # forget removed ones
-        for artist in self.artists:
-            self.fig.draw_artist(artist)
-
-    def update(self):
-        """Redraw the animated artists over the saved picture; False when a full draw is needed."""
-        if self.background is None or self.key != self._key():
-            return False
-        self.fig.canvas.restore_region(self.background)
-        self._draw_artists()
-        return True
-
-
 def animate(fig, *artists):
     """Register ``artists`` (or containers/lists of them) as the parts of ``fig`` that change.
 
@@ -389,7 +351,7 @@ def animate(fig, *artists):
     """
     blitter = _BLITTERS.get(fig)
     if blitter is None:
-        blitter = _BLITTERS[fig] = _Blitter(fig)
+        blitter = _BLITTERS[fig] = Blitter(fig)
     for item in artists:
         for artist in (item if isinstance(item, (list, tuple)) else [item]):
             artist.set_animated(True)
@@ -413,14 +375,8 @@ def attach_png_viewer(fig, viewer):
 
 
 def _encode_png(canvas):
-    """The canvas' current pixels as PNG bytes (fast zlib level: this runs on every change)."""
-    from PIL import Image    # Pillow: a dependency of matplotlib
-
-    width, height = canvas.get_width_height(physical=True)
-    image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    buffer = io.BytesIO()
-    image.save(buffer, format="png", compress_level=1)
-    return buffer.getvalue()
+    """The canvas' current pixels as PNG bytes (this runs on every change)."""
+    return png_bytes(np.asarray(canvas.buffer_rgba()))
 
 
 def render_png(fig):
@@ -430,14 +386,15 @@ def render_png(fig):
 
 
 def redraw(fig):
-    """Show the current state of ``fig``: only its animated artists when possible.
+    """Show the current state of ``fig``: only what changed when possible.
 
-    * "png" mode (a viewer attached with :func:`attach_png_viewer`): the animated artists are
-      drawn over the saved background (or, the first time, the whole figure is drawn), and
+    * "png" mode (a viewer attached with :func:`attach_png_viewer`): the changed artists are
+      repainted over the saved background (or, the first time, the whole figure is drawn), and
       the pixels are handed to the viewer as PNG bytes.
-    * "canvas" mode: ipympl is sent the changed pixels (``canvas.blit``). Until the browser has
-      asked for a first full image there is no background yet, and ``canvas.draw_idle()``
-      asks it to repaint when it is next idle.
+    * "canvas" mode: the changed pixels are sent to the browser at once, as one ipympl "diff"
+      frame (:func:`softmax_lab._blit.send_changed_pixels`): no request from the browser, no round trip. Until
+      the browser has asked for a first full image there is no background yet, and
+      ``canvas.draw_idle()`` asks it to repaint when it is next idle.
     """
     blitter = _BLITTERS.get(fig)
     fast = blitter is not None and blitter.update()
@@ -447,7 +404,8 @@ def redraw(fig):
             fig.canvas.draw()
         viewer(_encode_png(fig.canvas))
     elif fast:
-        fig.canvas.blit(fig.bbox)
+        if blitter.dirty is not None:
+            send_changed_pixels(fig.canvas, blitter.dirty)
     else:
         fig.canvas.draw_idle()
 

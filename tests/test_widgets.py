@@ -204,8 +204,9 @@ def test_live_canvas_gets_only_the_changed_pixels(monkeypatch):
     monkeypatch.setattr(canvas, "draw_idle", lambda *a, **k: calls.append("draw_idle"))
     blit = canvas.blit
     monkeypatch.setattr(canvas, "blit", lambda *a, **k: (calls.append("blit"), blit(*a, **k)))
+    monkeypatch.setattr(canvas, "send_binary", lambda data: calls.append("frame"))
     dash.temperature.value = 0.2
-    assert calls == ["blit"]
+    assert calls == ["frame"]                 # the changed pixels, pushed: no draw request, no ipympl blit
     shown = np.asarray(canvas.buffer_rgba()).copy()
     canvas.draw()
     assert np.array_equal(shown, np.asarray(canvas.buffer_rgba()))

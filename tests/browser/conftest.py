@@ -16,8 +16,13 @@ A missing browser or a missing ``playwright`` package skips the tests on a learn
 ``SOFTMAX_LAB_CHROMIUM=<path>`` names another Chromium or Chrome binary.
 ``SOFTMAX_LAB_NOTEBOOKS=<dir>`` tests the notebooks of another directory instead of
 ``notebooks/``: a way to check that the suite catches a deliberately broken copy.
+
+The browser and the JupyterLab server are started by plain functions (:func:`launch_browser`,
+:func:`start_lab`, :func:`stop_lab`) that the fixtures wrap, so that
+``benchmarks/bench_browser.py`` sets them up exactly as the tests do.
 """
 
+import contextlib
 import json
 import os
 import re
@@ -100,18 +105,29 @@ def unavailable(reason):
 # --------------------------------------------------------------------------- the browser
 
 
-@pytest.fixture(scope="session")
-def browser(tmp_path_factory):
-    """One Chromium for the whole session (a persistent context = one profile, many pages)."""
+def browser_unavailable_reason():
+    """Why no browser can be driven here (a sentence), or None when one can."""
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
-        unavailable("the playwright package is missing: pip install -e '.[test]'")
+        return "the playwright package is missing: pip install -e '.[test]'"
     if not os.access(CHROMIUM, os.X_OK):
-        unavailable(f"no browser at {CHROMIUM}: install Debian's chromium: apt-get install chromium")
+        return f"no browser at {CHROMIUM}: install Debian's chromium: apt-get install chromium"
+    return None
+
+
+@contextlib.contextmanager
+def launch_browser(profile_dir):
+    """Chromium as a persistent context (one profile, many pages); closed on exit.
+
+    A plain context manager, so that a script (benchmarks/bench_browser.py) starts the browser
+    exactly as the tests do.
+    """
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")),
+            str(profile_dir),
             executable_path=CHROMIUM,
             headless=True,
             args=CHROMIUM_FLAGS,
@@ -122,6 +138,16 @@ def browser(tmp_path_factory):
             yield context
         finally:
             context.close()
+
+
+@pytest.fixture(scope="session")
+def browser(tmp_path_factory):
+    """One Chromium for the whole session (a persistent context = one profile, many pages)."""
+    reason = browser_unavailable_reason()
+    if reason:
+        unavailable(reason)
+    with launch_browser(tmp_path_factory.mktemp("chromium-profile")) as context:
+        yield context
 
 
 # --------------------------------------------------------------------------- the servers
@@ -282,17 +308,16 @@ def write_lab_settings(config_dir):
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
 
 
-@pytest.fixture(scope="session", params=FIGURE_MODES)
-def lab(request, browser, tmp_path_factory):
-    """A JupyterLab server whose kernels draw figures in one mode (``lab.mode``).
+def start_lab(root, mode=None):
+    """Start a JupyterLab server over a copy of notebooks/ in ``root``; returns its Server.
 
-    Session-scoped and parametrized: pytest runs every test of one mode against one server,
-    then stops it and starts the next, so only one server is alive at a time.
+    ``mode`` (``"canvas"``, ``"png"`` or None for automatic) becomes SOFTMAX_LAB_FIGURES of
+    every kernel it starts. The server has ``mode``, ``notebooks`` (the copy, where more
+    notebooks may be written) and ``page`` (None; the tests keep their page there).
+    Stop it with :func:`stop_lab`.
     """
-    mode = request.param
-    root = tmp_path_factory.mktemp(f"lab-{mode}")
     notebooks = copy_notebooks(root)
-    env = isolated_environment(root, SOFTMAX_LAB_FIGURES=mode)
+    env = isolated_environment(root, **({} if mode is None else {"SOFTMAX_LAB_FIGURES": mode}))
     write_lab_settings(Path(env["JUPYTER_CONFIG_DIR"]))
     port, token = free_port(), secrets.token_hex(16)
     command = [
@@ -301,18 +326,35 @@ def lab(request, browser, tmp_path_factory):
         f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
         "--LabApp.news_url=None", f"--LabApp.workspaces_dir={root / 'workspaces'}",
     ]
-    server = Server(f"jupyterlab-{mode}", command, env, f"http://127.0.0.1:{port}", token, root)
+    server = Server(f"jupyterlab-{mode or 'auto'}", command, env, f"http://127.0.0.1:{port}", token, root)
     server.mode, server.notebooks, server.page = mode, notebooks, None
+    return server
+
+
+def stop_lab(server):
+    """Close the server's page, shut down its kernels, stop it."""
+    if server.page is not None:
+        server.page.close()
+    try:
+        server.shutdown_kernels()
+    except (urllib.error.URLError, OSError):
+        pass
+    server.stop()
+
+
+@pytest.fixture(scope="session", params=FIGURE_MODES)
+def lab(request, browser, tmp_path_factory):
+    """A JupyterLab server whose kernels draw figures in one mode (``lab.mode``).
+
+    Session-scoped and parametrized: pytest runs every test of one mode against one server,
+    then stops it and starts the next, so only one server is alive at a time.
+    """
+    mode = request.param
+    server = start_lab(tmp_path_factory.mktemp(f"lab-{mode}"), mode)
     try:
         yield server
     finally:
-        if server.page is not None:
-            server.page.close()
-        try:
-            server.shutdown_kernels()
-        except (urllib.error.URLError, OSError):
-            pass
-        server.stop()
+        stop_lab(server)
 
 
 @pytest.fixture(scope="session")

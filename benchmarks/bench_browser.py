@@ -1,0 +1,661 @@
+"""Benchmark what a learner feels: key press on a slider -> new pixels, in JupyterLab in Chromium.
+
+For every dashboard of lessons 00-06, in both figure modes (``canvas``: the live ipympl canvas;
+``png``: the PNG fallback), plus three reference points, this script measures in a real
+browser:
+
+``press``
+    ArrowRight on the first slider (ArrowLeft when it sits at its maximum), 15 times, one at a
+    time. The page records the ``keydown`` time and polls with ``requestAnimationFrame``; the
+    latency is the time to the first animation frame in which the figure's pixels differ (the
+    canvas' pixel data, the PNG ``<img>``'s source once decoded, or the HTML text). Median and
+    90th percentile.
+``drag``
+    30 key presses about 16 ms apart (a continuous drag), then the time from the last press to
+    the last change of the figure, i.e. until it shows the final value ("settle").
+
+Per press, the kernel->browser websocket messages are counted too (``msgs``: comm messages of
+the figure and widgets, without the kernel's busy/idle status) with the bytes of image data
+they carried (``img kB``).
+
+The reference points (the issue's floors):
+
+``ref: html``      a slider whose callback only sets an HTML widget: the widget round trip;
+``ref: ipympl``    a minimal ipympl figure, one bar, ``set_height`` + ``draw_idle()``;
+``ref: image``     a minimal ``ipywidgets.Image``, re-rendered as a whole PNG at 72 dpi;
+``ref: output``    the same PNG shown by an ``Output`` widget, as the dashboards' PNG fallback does;
+``ref: push``      a minimal ipympl figure, one bar, updated as the dashboards update theirs
+                   (``plots.redraw``: the changed pixels pushed, no draw request): the floor
+                   of the live canvas.
+
+For each live canvas the summary also gives the time Chromium takes to re-encode it as a PNG
+data URL (``toDataURL``), which ipympl's front end does on every frame it receives.
+
+Every row is also printed as a RATIO to the HTML round trip (``x html``). Targets from issue 7:
+at most 50 ms median and 80 ms p90 with the live canvas, at most 80 ms median with the PNG
+fallback, a drag settling within 150 ms of its last event. They are aims, not tests: the
+machine is shared and timings drift by 20-30 % from run to run.
+
+It reuses the browser-test machinery (tests/browser/conftest.py: isolated JupyterLab server on
+127.0.0.1, Debian's Chromium through Playwright). All cases run in one generated notebook in
+one kernel; a full run takes about 2-3 minutes.
+
+Usage::
+
+    python benchmarks/bench_browser.py                     # everything
+    python benchmarks/bench_browser.py logit temperature   # cases whose name contains a word
+    python benchmarks/bench_browser.py --modes canvas --presses 9
+
+Without Chromium or Playwright it prints why and exits 0 (as the browser tests skip).
+"""
+
+import argparse
+import statistics
+import struct
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))   # the browser tests' helpers, as pytest imports them
+
+import nbformat  # noqa: E402
+from browser import conftest as harness  # noqa: E402
+from browser.test_lab import open_notebook, run_all_cells  # noqa: E402
+
+BENCH_NOTEBOOK = "zz_bench_browser.ipynb"
+
+SETUP = """\
+import numpy as np
+import ipywidgets as widgets
+import matplotlib
+from softmax_lab import plots, widgets as W
+from softmax_lab import lm
+W.setup_figures("canvas")          # activates ipympl; each case below picks its own mode
+import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+WORDS = ["mat", "floor", "roof"]
+LOGITS = np.array([2.0, 1.0, 0.1])
+MODEL = lm.load("best")
+PROMPT = "the cat sat on the"
+MODEL_LOGITS = lm.next_token_logits(MODEL, PROMPT)
+
+def case(name, box):
+    box.add_class("bench-" + name)
+    return box
+"""
+
+# name -> code building the dashboard as its lesson does (mode is set just before)
+DASHBOARDS = {
+    "logit": "W.logit_explorer(LOGITS, WORDS)",                                        # 00, 01
+    "temperature": "W.temperature_explorer(LOGITS, WORDS)",                            # 02
+    "sigmoid": "W.sigmoid_vs_softmax()",                                               # 03
+    "gradient": "W.gradient_stepper(logits=[0.1, 1.0, 2.0], target=0, learning_rate=0.5, labels=WORDS)",  # 04
+    "stability": "W.stability_explorer()",                                             # 05
+    "sampler": "W.sampler_dashboard(logits=MODEL_LOGITS, vocab=MODEL.vocab, model=MODEL, prompt=PROMPT)",  # 06
+}
+
+REFERENCES = {
+    "ref-html": """\
+s = widgets.FloatSlider(value=0.0, min=-10, max=10, step=0.1)
+h = widgets.HTML("0.00")
+s.observe(lambda c: setattr(h, "value", f"{c.new:.2f}"), names="value")
+case("ref-html", widgets.VBox([s, h]))""",
+    "ref-ipympl": """\
+s = widgets.FloatSlider(value=0.5, min=0, max=1, step=0.01)
+with plt.ioff():
+    fig, ax = plt.subplots(figsize=(7.0, 3.6))
+(bar,) = ax.bar([0], [0.5])
+ax.set_ylim(0, 1)
+def on_change(c):
+    bar.set_height(c.new)
+    fig.canvas.draw_idle()
+s.observe(on_change, names="value")
+case("ref-ipympl", widgets.VBox([s, fig.canvas]))""",
+    "ref-image": """\
+s = widgets.FloatSlider(value=0.5, min=0, max=1, step=0.01)
+fig2 = Figure(figsize=(7.0, 3.6), dpi=72)
+FigureCanvasAgg(fig2)
+ax2 = fig2.subplots()
+(bar2,) = ax2.bar([0], [0.5])
+ax2.set_ylim(0, 1)
+def png():
+    import io
+    buf = io.BytesIO()
+    fig2.savefig(buf, format="png", dpi=72)
+    return buf.getvalue()
+img = widgets.Image(value=png(), format="png")
+def on_change2(c):
+    bar2.set_height(c.new)
+    img.value = png()
+s.observe(on_change2, names="value")
+case("ref-image", widgets.VBox([s, img]))""",
+    "ref-output": """\
+import base64
+s = widgets.FloatSlider(value=0.5, min=0, max=1, step=0.01)
+out = widgets.Output()
+def show3():
+    out.outputs = ({"output_type": "display_data", "data": {"image/png": base64.b64encode(png()).decode(),
+                    "text/plain": "<figure>"}, "metadata": {}},)
+show3()
+def on_change3(c):
+    bar2.set_height(c.new)
+    show3()
+s.observe(on_change3, names="value")
+case("ref-output", widgets.VBox([s, out]))""",
+    "ref-push": """\
+s = widgets.FloatSlider(value=0.5, min=0, max=1, step=0.01)
+fig4, ax4 = plots.new_figure(size=(7.0, 3.6), mode="canvas")
+(bar4,) = ax4.bar([0], [0.5])
+ax4.set_ylim(0, 1)
+plots.animate(fig4, bar4)
+plots.relayout(fig4)
+def on_change4(c):
+    bar4.set_height(c.new)
+    plots.redraw(fig4)
+s.observe(on_change4, names="value")
+case("ref-push", widgets.VBox([s, fig4.canvas]))""",
+}
+
+# ipympl's front end re-encodes its whole offscreen canvas as a PNG data URL (toDataURL) on
+# every frame it receives, before drawing the new one: a cost of the browser, per frame.
+TO_DATA_URL_JS = r"""
+sel => {
+  const src = document.querySelector(sel + ' .jupyter-matplotlib-figure canvas');
+  if (!src) return null;
+  const c = document.createElement('canvas');
+  c.width = src.width; c.height = src.height;
+  c.getContext('2d').drawImage(src, 0, 0);
+  const times = [];
+  for (let i = 0; i < 7; i++) { const t = performance.now(); c.toDataURL(); times.push(performance.now() - t); }
+  times.sort((a, b) => a - b);
+  return [times[3], src.width, src.height];
+}
+"""
+
+# Floors of the browser itself: the time from setting an <img>'s src to a PNG blob URL (as
+# ipympl's front end and ipywidgets.Image do for each frame) until it has loaded, for a small
+# diff-like image and a whole figure; and the interval between animation frames.
+BROWSER_FLOORS_JS = r"""
+async () => {
+  const median = xs => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  async function load(width, height, busy) {
+    const c = document.createElement('canvas');
+    c.width = width; c.height = height;
+    const g = c.getContext('2d');
+    g.fillStyle = 'white'; g.fillRect(0, 0, width, height);
+    for (let i = 0; busy && i < 200; i++) {          // some coloured boxes: a figure-like PNG
+      g.fillStyle = `hsl(${i * 7}, 60%, 50%)`;
+      g.fillRect((i * 37) % width, (i * 53) % height, 30, 12);
+    }
+    const bytes = new Uint8Array(await (await new Promise(r => c.toBlob(r, 'image/png'))).arrayBuffer());
+    const times = [];
+    for (let i = 0; i < 9; i++) {    // a new Blob from the bytes each time, as a frame arrives
+      const blob = new Blob([bytes], {type: 'image/png'});
+      const url = URL.createObjectURL(blob), img = new Image();
+      const t = performance.now();
+      await new Promise(r => { img.onload = r; img.src = url; });
+      times.push(performance.now() - t);
+      URL.revokeObjectURL(url);
+    }
+    return [median(times), bytes.length];
+  }
+  const frames = await new Promise(r => {
+    const ts = [];
+    const f = t => { ts.push(t); if (ts.length < 31) requestAnimationFrame(f); else r(ts); };
+    requestAnimationFrame(f);
+  });
+  const gaps = frames.slice(1).map((t, i) => t - frames[i]);
+  return {small: await load(700, 360, false), whole: await load(800, 600, true), frame: median(gaps)};
+}
+"""
+
+# In the page: poll every animation frame for a change of the case's figure; record key presses.
+PAGE_JS = r"""
+() => {
+  if (window.__bench) return;
+  const B = window.__bench = {root: null, kind: null, sig: null, keys: [], changes: [], running: false};
+  function hashPixels(c) {
+    if (!c.width || !c.height) return null;
+    const d = new Uint32Array(c.getContext('2d').getImageData(0, 0, c.width, c.height).data.buffer);
+    let h = 2166136261 >>> 0, h2 = 0;
+    for (let i = 0; i < d.length; i++) { h = Math.imul(h ^ d[i], 16777619); h2 = (h2 + d[i] * (i + 1)) | 0; }
+    return c.width + 'x' + c.height + ':' + (h >>> 0) + ':' + h2;
+  }
+  // Reading a canvas' pixels back costs a few ms: they are read only after something was drawn
+  // on the figure's canvas (drawImage/clearRect/putImageData on it mark it), not on every frame.
+  B.canvas = null; B.drawn = true;
+  const ctx = CanvasRenderingContext2D.prototype;
+  for (const name of ['drawImage', 'clearRect', 'putImageData', 'fillRect']) {
+    const native = ctx[name];
+    ctx[name] = function (...args) { if (this.canvas === B.canvas) B.drawn = true; return native.apply(this, args); };
+  }
+  B.signature = () => {
+    const r = B.root;
+    if (!r) return null;
+    if (B.kind === 'canvas') {
+      const c = r.querySelector('.jupyter-matplotlib-figure canvas');
+      if (c !== B.canvas) { B.canvas = c; B.drawn = true; }
+      if (!c) return null;
+      if (!B.drawn) return B.sig;
+      B.drawn = false;
+      return hashPixels(c);
+    }
+    if (B.kind === 'html') {
+      const e = r.querySelector('.widget-html-content');
+      return e ? e.textContent : null;
+    }
+    const img = r.querySelector('.widget-output img, img.widget-image');
+    return img && img.complete && img.naturalWidth > 0 ? img.src.length + ':' + img.src.slice(-200) : null;
+  };
+  function frame() {
+    if (!B.running) return;
+    const s = B.signature();
+    if (s !== null && s !== B.sig) { B.changes.push(performance.now()); B.sig = s; }
+    requestAnimationFrame(frame);
+  }
+  document.addEventListener('keydown', e => {
+    if (e.key === 'ArrowRight' || e.key === 'ArrowLeft') B.keys.push(performance.now());
+  }, true);
+  B.watch = (selector, kind) => {
+    B.root = document.querySelector(selector); B.kind = kind;
+    B.sig = B.signature(); B.keys = []; B.changes = [];
+    if (!B.running) { B.running = true; requestAnimationFrame(frame); }
+    return B.sig !== null;
+  };
+  B.reset = () => { B.sig = B.signature(); B.keys = []; B.changes = []; };
+  B.stop = () => { B.running = false; };
+  B.quiet = (ms) => {
+    const last = Math.max(B.keys.length ? B.keys[B.keys.length - 1] : 0,
+                          B.changes.length ? B.changes[B.changes.length - 1] : 0);
+    return B.changes.length > 0 && performance.now() - last > ms;
+  };
+}
+"""
+
+
+# Before JupyterLab loads: note when each websocket message reaches the page (and its size), so
+# that a press can be split into "until the image message arrived" and "drawing it".
+WS_TIMES_JS = r"""
+(() => {
+  const Native = window.WebSocket;
+  window.__wsLog = [];
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', e => {
+        const size = typeof e.data === 'string' ? e.data.length : (e.data.byteLength || e.data.size || 0);
+        window.__wsLog.push([performance.now(), size]);
+        if (window.__wsLog.length > 5000) window.__wsLog.splice(0, 2500);
+      });
+    }
+  };
+  // and when an <img> is given a blob: URL (a new ipympl frame) and when it has loaded
+  window.__imgLog = [];
+  const desc = Object.getOwnPropertyDescriptor(HTMLImageElement.prototype, 'src');
+  Object.defineProperty(HTMLImageElement.prototype, 'src', {
+    get() { return desc.get.call(this); },
+    set(v) {
+      if (typeof v === 'string' && v.startsWith('blob:')) {
+        const entry = [performance.now(), null, null];
+        window.__imgLog.push(entry);
+        setTimeout(() => { entry[2] = performance.now(); }, 0);   // when the main thread is free again
+        this.addEventListener('load', () => { entry[1] = performance.now(); }, {once: true});
+        if (window.__imgLog.length > 2000) window.__imgLog.splice(0, 1000);
+      }
+      desc.set.call(this, v);
+    },
+  });
+})();
+"""
+
+
+# The pixels of a case's live canvas, from the page (base64 RGBA).
+CANVAS_PIXELS_JS = r"""
+sel => {
+  const c = document.querySelector(sel + ' .jupyter-matplotlib-figure canvas');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let s = '';
+  for (let i = 0; i < d.length; i += 0x8000) s += String.fromCharCode.apply(null, d.subarray(i, i + 0x8000));
+  return [c.width, c.height, btoa(s)];
+}
+"""
+
+# ... and the same figure drawn in full by the kernel (run from a second client of the kernel).
+KERNEL_PIXELS = """\
+import base64 as _b64, numpy as _np
+_box = [o for o in list(globals().values()) if 'bench-{label}' in getattr(o, '_dom_classes', ())][0]
+_figure = getattr(_box, 'figure', None) or [c for c in _box.children if hasattr(c, 'figure')][0].figure
+_figure.canvas.draw()
+print(_b64.b64encode(_np.asarray(_figure.canvas.buffer_rgba()).tobytes()).decode())
+"""
+
+
+def kernel_client(server):
+    """A second client of the notebook's kernel (its connection file is in the server's runtime dir)."""
+    from jupyter_client import BlockingKernelClient
+
+    files = sorted((server.root / "runtime").glob("kernel-*.json"))
+    if len(files) != 1:
+        return None
+    client = BlockingKernelClient(connection_file=str(files[0]))
+    client.load_connection_file()
+    client.start_channels()
+    return client
+
+
+def differing_pixels(page, client, selector, label):
+    """Pixels of the case's canvas in the browser that differ from the kernel's full draw of it."""
+    import base64
+
+    import numpy as np
+
+    width, height, data = page.evaluate(CANVAS_PIXELS_JS, selector)
+    shown = np.frombuffer(base64.b64decode(data), np.uint8).reshape(height, width, 4)
+    msg_id = client.execute(KERNEL_PIXELS.format(label=label))
+    text = ""
+    while True:
+        msg = client.get_iopub_msg(timeout=30)
+        if msg["parent_header"].get("msg_id") != msg_id:
+            continue
+        if msg["msg_type"] == "stream":
+            text += msg["content"]["text"]
+        elif msg["msg_type"] == "error":
+            raise RuntimeError(f"{label}: {msg['content']['evalue']}")
+        elif msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+            break
+    drawn = np.frombuffer(base64.b64decode(text.strip()), np.uint8).reshape(height, width, 4)
+    return int(np.any(shown != drawn, axis=-1).sum())
+
+
+class MessageCounter:
+    """Counts the kernel->browser messages on the page's kernel websockets (JupyterLab 4's
+    v1.kernel.websocket.jupyter.org framing: offsets, then channel, header, ..., buffers)."""
+
+    def __init__(self, page):
+        self.reset()
+        page.on("websocket", lambda ws: ws.on("framereceived", self._on_frame))
+
+    def reset(self):
+        self.comm, self.other, self.image_bytes, self.images, self.log = 0, 0, 0, 0, []
+
+    def _on_frame(self, payload):
+        if isinstance(payload, str):
+            self.other += 1
+            return
+        try:
+            (count,) = struct.unpack_from("<Q", payload, 0)
+            offsets = list(struct.unpack_from(f"<{count}Q", payload, 8))
+            parts = [payload[a:b] for a, b in zip(offsets, offsets[1:] + [len(payload)])]
+            channel, header, content = parts[0].decode(), parts[1].decode(), parts[4]
+        except (struct.error, UnicodeDecodeError, IndexError):
+            self.other += 1
+            return
+        if channel == "iopub" and '"comm_msg"' in header:
+            self.comm += 1
+            buffers = sum(len(p) for p in parts[5:])        # binary buffers: ipympl frames, Image values
+            if b"image/png" in content:                      # a PNG inside an Output widget's state
+                buffers += len(content)
+            self.image_bytes += buffers
+            self.images += buffers > 0
+            self.log.append(f"{_describe(content)} {buffers / 1000:.1f} kB" if buffers else _describe(content))
+        elif '"status"' not in header:
+            self.other += 1
+
+
+def _describe(content):
+    """A short summary of a comm message: its method and state keys, or its custom type."""
+    import json
+
+    try:
+        data = json.loads(content)["data"]
+    except (ValueError, KeyError):
+        return "?"
+    method = data.get("method", "?")
+    if method in ("update", "echo_update"):
+        return f"{method}{sorted(data.get('state', {}))}"
+    if method == "custom":
+        inner = data.get("content", {}).get("data", "")
+        try:
+            return "custom:" + json.loads(inner).get("type", "?")
+        except (ValueError, AttributeError):
+            return "custom"
+    return method
+
+
+def build_notebook(cases, path):
+    cells = [nbformat.v4.new_code_cell(SETUP)]
+    for name, mode in cases:
+        if name.startswith("ref-"):
+            cells.append(nbformat.v4.new_code_cell(REFERENCES[name]))
+        else:
+            cells.append(nbformat.v4.new_code_cell(
+                f'W.setup_figures("{mode}")\ncase("{name}-{mode}", {DASHBOARDS[name]})'))
+    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(notebook, path)
+
+
+def percentile(values, q):
+    ordered = sorted(values)
+    k = (len(ordered) - 1) * q
+    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
+
+
+def slider_room(handle):
+    now, lo, hi = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
+    return now - lo, hi - now
+
+
+def wait_quiet(page, quiet_ms, timeout_s):
+    """Wait until the figure changed and then stayed still for ``quiet_ms``; False on timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if page.evaluate(f"window.__bench.quiet({quiet_ms})"):
+            return True
+        time.sleep(0.03)
+    return False
+
+
+def measure_case(page, counter, selector, kind, presses, drag_presses, trace=False):
+    root = page.locator(selector)
+    root.scroll_into_view_if_needed()
+    handle = root.locator(".widget-slider .noUi-handle").first
+    handle.click()
+    page.mouse.move(0, 0)      # no hover over the figure (ipympl fades its toolbar in)
+    if not page.evaluate(f"window.__bench.watch({selector!r}, {kind!r})"):
+        page.wait_for_function("window.__bench.reset() || window.__bench.sig !== null", timeout=10000)
+    latencies, messages, image_kb, to_image, in_kernel, misses = [], [], [], [], [], 0
+    for _ in range(presses):
+        page.evaluate("window.__bench.reset()")
+        counter.reset()
+        below, above = slider_room(handle)
+        handle.press("ArrowRight" if above > 1e-9 else "ArrowLeft")
+        if not wait_quiet(page, 150, 5.0):
+            misses += 1
+            continue
+        keys, changes, ws = page.evaluate("[window.__bench.keys, window.__bench.changes, window.__wsLog]")
+        latencies.append(changes[0] - keys[0])
+        window = [(t, size) for t, size in ws if keys[0] <= t <= changes[0]]
+        if window:     # the largest message before the change: the image (or the HTML update)
+            arrived = max(window, key=lambda m: m[1])[0]
+            to_image.append(arrived - keys[0])
+            in_kernel.append(arrived - window[0][0])     # from the kernel's first reply ("busy")
+        messages.append(counter.comm)
+        image_kb.append(counter.image_bytes / 1000)
+        if trace and len(latencies) == 2 and window:
+            imgs = page.evaluate("window.__imgLog")
+            imgs = [entry for entry in imgs if keys[0] <= entry[0] <= changes[0]]
+            if imgs:
+                a, b, free = (float("nan") if v is None else v - keys[0] for v in imgs[-1])
+                print(f"  image message arrived {arrived - keys[0]:.0f} ms, src set {a:.0f} ms, main thread "
+                      f"free {free:.0f} ms, loaded {b:.0f} ms, pixels {changes[0] - keys[0]:.0f} ms")
+        if trace and len(latencies) == 2:
+            print(f"  {selector} press 2, {latencies[-1]:.0f} ms: " + "; ".join(counter.log), flush=True)
+    # the drag: many presses, about one per frame, towards the side with more room
+    page.evaluate("window.__bench.reset()")
+    below, above = slider_room(handle)
+    key = "ArrowRight" if above >= below else "ArrowLeft"
+    counter.reset()
+    for _ in range(drag_presses):
+        handle.press(key)
+        time.sleep(0.016)
+    settle = spacing = None
+    drag_msgs = None
+    if wait_quiet(page, 400, 10.0):
+        keys, changes = page.evaluate("[window.__bench.keys, window.__bench.changes]")
+        settle = changes[-1] - keys[-1]
+        spacing = (keys[-1] - keys[0]) / max(len(keys) - 1, 1)
+        drag_msgs = counter.images if kind != "html" else None
+    to_data_url = page.evaluate(TO_DATA_URL_JS, selector) if kind == "canvas" else None
+    return {
+        "to_data_url": to_data_url,
+        "latencies": latencies, "misses": misses, "settle": settle, "spacing": spacing,
+        "msgs": statistics.median(messages) if messages else None,
+        "image_kb": statistics.median(image_kb) if image_kb else None,
+        "drag_msgs": drag_msgs,
+        "to_image": statistics.median(to_image) if to_image else None,
+        "in_kernel": statistics.median(in_kernel) if in_kernel else None,
+    }
+
+
+def kind_of(name, mode):
+    return {"ref-html": "html", "ref-ipympl": "canvas", "ref-push": "canvas"}.get(
+        name, "png" if name.startswith("ref-") else mode)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("only", nargs="*", help="run only the cases whose name contains one of these words")
+    parser.add_argument("--modes", default="canvas,png", help="figure modes, comma-separated (default both)")
+    parser.add_argument("--presses", type=int, default=15, help="single key presses per case (default 15)")
+    parser.add_argument("--drag", type=int, default=30, help="key presses in the drag (default 30)")
+    parser.add_argument("--trace", action="store_true", help="list the messages of one press per case")
+    parser.add_argument("--rounds", type=int, default=None, help="ignored (run_all.py passes it to every script)")
+    args = parser.parse_args(argv)
+
+    reason = harness.browser_unavailable_reason()
+    if reason:
+        print(f"bench_browser: skipped: {reason}")
+        return 0
+    modes = [m for m in args.modes.split(",") if m]
+    cases = [(name, None) for name in REFERENCES]
+    cases += [(name, mode) for name in DASHBOARDS for mode in modes]
+    if args.only:
+        def label(case):
+            return case[0] if case[1] is None else f"{case[0]}-{case[1]}"
+        cases = [c for c in cases if any(w in label(c) for w in args.only) or c[0] == "ref-html"]
+
+    started = time.monotonic()
+    results, browser_floors = {}, None
+    with tempfile.TemporaryDirectory(prefix="bench-browser-") as tmp:
+        tmp = Path(tmp)
+        with harness.launch_browser(tmp / "profile") as browser:
+            server = harness.start_lab(tmp / "lab")
+            try:
+                build_notebook(cases, server.notebooks / BENCH_NOTEBOOK)
+                page = server.page = browser.new_page()
+                page.add_init_script(WS_TIMES_JS)
+                counter = MessageCounter(page)
+                page.goto(f"{server.url}/lab?reset&token={server.token}")
+                page.get_by_role("menuitem", name="File", exact=True).wait_for()
+                open_notebook(page, BENCH_NOTEBOOK)
+                run_all_cells(page)
+                harness.wait_widgets_rendered(page)
+                page.evaluate(PAGE_JS)
+                client = kernel_client(server)
+                print(f"set-up (server, browser, {len(cases)} cases run): {time.monotonic() - started:.0f} s",
+                      flush=True)
+                for name, mode in cases:
+                    label = name if mode is None else f"{name}-{mode}"
+                    results[label] = measure_case(page, counter, f".bench-{label}", kind_of(name, mode),
+                                                  args.presses, args.drag, args.trace)
+                    if client is not None and kind_of(name, mode) == "canvas":
+                        time.sleep(1.0)     # the full frame sent after a drag (plots: 600 ms) is in
+                        results[label]["differing"] = differing_pixels(page, client, f".bench-{label}", label)
+                    print_row(label, results[label], results.get("ref-html"))
+                page.evaluate("window.__bench.stop()")
+                browser_floors = page.evaluate(BROWSER_FLOORS_JS)
+                if client is not None:
+                    client.stop_channels()
+            finally:
+                harness.stop_lab(server)
+    print_summary(results, browser_floors)
+    print(f"total: {time.monotonic() - started:.0f} s")
+    return 0
+
+
+TARGETS = {"canvas": (50.0, 80.0), "png": (80.0, None)}
+SETTLE_TARGET = 150.0
+
+
+def stats(result):
+    lat = result["latencies"]
+    if not lat:
+        return None, None
+    return statistics.median(lat), percentile(lat, 0.9)
+
+
+def print_row(label, result, reference):
+    med, p90 = stats(result)
+    ref_med = stats(reference)[0] if reference else None
+    if med is None:
+        print(f"{label:<22} no change seen after any press", flush=True)
+        return
+    ratio = f"{med / ref_med:5.2f}x" if ref_med else "    -"
+    settle = "    -" if result["settle"] is None else f"{result['settle']:5.0f}"
+    frames = "  -" if result["drag_msgs"] is None else f"{result['drag_msgs']:3d}"
+    mode = label.rsplit("-", 1)[-1]
+    target = TARGETS.get(mode)
+    verdict = ""
+    if target and not label.startswith("ref-"):
+        ok = med <= target[0] and (target[1] is None or percentile(result["latencies"], 0.9) <= target[1])
+        verdict = ("ok" if ok else "over") + ("" if result["settle"] is None or result["settle"] <= SETTLE_TARGET
+                                              else ", drag over")
+    misses = f" ({result['misses']} presses unseen)" if result["misses"] else ""
+    if result.get("differing"):
+        misses += f" WRONG PICTURE: {result['differing']} pixels differ from the kernel's figure"
+    arrived = "    -" if result["to_image"] is None else f"{result['to_image']:5.0f}"
+    kernel = "    -" if result["in_kernel"] is None else f"{result['in_kernel']:5.0f}"
+    print(f"{label:<22} {med:6.0f} {p90:6.0f}  {ratio}   {settle}  {frames}  {arrived}  {kernel}  "
+          f"{result['msgs'] if result['msgs'] is not None else '-':>4}  {result['image_kb'] or 0:7.1f}  "
+          f"{verdict}{misses}", flush=True)
+
+
+def print_summary(results, browser_floors=None):
+    print("\nlatency, key press -> changed pixels (ms); x html = median / the HTML round trip's median;")
+    print("settle = last drag press -> last change (ms); img = images the kernel sent for the 30 presses of the drag")
+    print("(fewer than 30: ipywidgets' front end sends only the latest value while one is in flight);")
+    print("msg@ = press -> arrival of the largest message (the")
+    print("image; median ms), the rest of the median is the browser drawing it; busy = the kernel's first")
+    print("message (status busy) -> the image's arrival: the kernel's work; msgs = comm messages per press;")
+    print("img kB = image bytes per press (PNG in a binary buffer, or base64 inside an Output's state)")
+    print("1 s after each live canvas' drag, its pixels in the browser are compared with the kernel's full draw")
+    print("of the figure; a difference is reported as WRONG PICTURE.")
+    print(f"{'case':<22} {'median':>6} {'p90':>6}  {'x html':>6}  {'settle':>6}  {'img':>3}  {'msg@':>5}  {'busy':>5}  "
+          f"{'msgs':>4}  "
+          f"{'img kB':>7}  target")
+    for label, result in results.items():
+        print_row(label, result, results.get("ref-html"))
+    checked = {label: r["differing"] for label, r in results.items() if "differing" in r}
+    if checked:
+        wrong = {label: n for label, n in checked.items() if n}
+        print(f"\nbrowser canvas == kernel's figure after the drag: {len(checked) - len(wrong)} of {len(checked)} "
+              f"canvases exact" + (f"; WRONG: {wrong}" if wrong else ""))
+    if browser_floors:
+        (small_ms, small_size), (whole_ms, whole_size) = browser_floors["small"], browser_floors["whole"]
+        print(f"\nChromium, <img> from a PNG blob URL until loaded: {small_ms:.1f} ms (700x360, {small_size} B), "
+              f"{whole_ms:.1f} ms (800x600, {whole_size} B); one animation frame every "
+              f"{browser_floors['frame']:.1f} ms")
+    floors = [(label, r["to_data_url"]) for label, r in results.items() if r.get("to_data_url")]
+    if floors:
+        print("\nin the browser, per frame, ipympl's front end re-encodes its canvas (toDataURL) before drawing:")
+        for label, (ms, width, height) in floors:
+            print(f"  {label:<22} {width}x{height}: {ms:5.1f} ms")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
