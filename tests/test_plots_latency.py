@@ -23,7 +23,10 @@ import pytest
 pytest.importorskip("ipympl")
 
 from softmax_lab import _blit, plots  # noqa: E402
-from softmax_lab import widgets as W  # noqa: E402
+import ipywidgets  # noqa: E402
+
+from softmax_lab import softmax, widgets as W  # noqa: E402
+from softmax_lab.widgets import _base  # noqa: E402
 
 DASHBOARDS = {
     "logit_explorer": lambda: W.logit_explorer([2.0, 1.0, 0.1], ["mat", "floor", "roof"]),
@@ -48,11 +51,11 @@ FIRST_SLIDER = {
 
 @pytest.fixture(autouse=True)
 def _canvas_mode(monkeypatch):
-    monkeypatch.delenv(W.ENV_VAR, raising=False)
+    monkeypatch.delenv(_base.ENV_VAR, raising=False)
     backend = matplotlib.get_backend()
     W.setup_figures("canvas")
     yield
-    monkeypatch.setattr(W, "_chosen_mode", None)
+    monkeypatch.setattr(_base, "_chosen_mode", None)
     matplotlib.use(backend)
 
 
@@ -122,9 +125,9 @@ def _differing(browser, fig):
 
 def _nudge(slider, i):
     """Move a slider one step, to and fro, on its grid."""
-    step = slider.step if not isinstance(slider, W.widgets.FloatLogSlider) else 0.05
-    room_up = slider.value + step <= slider.max if not isinstance(slider, W.widgets.FloatLogSlider) else True
-    if isinstance(slider, W.widgets.FloatLogSlider):
+    step = slider.step if not isinstance(slider, ipywidgets.FloatLogSlider) else 0.05
+    room_up = slider.value + step <= slider.max if not isinstance(slider, ipywidgets.FloatLogSlider) else True
+    if isinstance(slider, ipywidgets.FloatLogSlider):
         slider.value = slider.value * (10 ** step if i % 2 == 0 else 10 ** -step)
     else:
         slider.value = round(slider.value + (step if (i % 2 == 0 and room_up) else -step), 10)
@@ -167,7 +170,7 @@ def test_a_burst_sends_one_frame_per_change_and_ends_at_the_last_value():
     assert browser.kinds().count("binary") <= len(values)     # never more than one frame per change
     assert "draw" not in browser.kinds()
     assert slider.value == values[-1]
-    assert np.isclose(dash.probabilities[0], W.softmax(np.array([values[-1], 1.0, 0.1]))[0])
+    assert np.isclose(dash.probabilities[0], softmax(np.array([values[-1], 1.0, 0.1]))[0])
     assert _differing(browser, dash.figure) == 0
 
 
