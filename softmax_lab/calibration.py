@@ -40,6 +40,7 @@ from ._optimize import minimize_bounded
 from ._predictions import (
     STRATEGIES,
     ReliabilityBins,
+    bin_index,
     bin_statistics,
     check_choice,
     check_int,
@@ -209,7 +210,7 @@ def classwise_calibration_error(probs, labels, n_bins=15):
     n_bins = check_int(n_bins, "n_bins", 1)
     N, K = p.shape
     edges = np.linspace(0.0, 1.0, n_bins + 1)
-    b = np.searchsorted(edges[1:-1], p, side="right")            # (N, K) bin of every p_ik
+    b = bin_index(p.ravel().astype(np.float64), edges, "uniform").reshape(N, K)   # bin of every p_ik
     cell = b + n_bins * np.arange(K)                               # (class, bin) as one index
     total = np.bincount(cell.ravel(), weights=p.ravel().astype(np.float64), minlength=K * n_bins)
     hits = np.bincount(cell[np.arange(N), y], minlength=K * n_bins)
