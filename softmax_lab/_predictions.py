@@ -15,7 +15,7 @@ import numpy as np
 
 __all__ = ["ReliabilityBins", "STRATEGIES", "LOGITS_HINT", "check_choice", "check_int", "as_matrix",
            "check_labels", "check_distributions", "probs_and_labels", "logits_and_labels", "bin_edges",
-           "bin_index", "row_sums", "top_label", "bin_statistics"]
+           "bin_index", "row_sums", "top_label", "bin_statistics", "binned_error"]
 
 STRATEGIES = ("uniform", "quantile")
 LOGITS_HINT = "pass softmax(logits), not logits"
@@ -220,3 +220,16 @@ def bin_statistics(conf, correct, n_bins, strategy):
 def logits_and_labels(logits, labels):
     z = as_matrix(logits, "logits")
     return z, check_labels(labels, *z.shape)
+
+
+def binned_error(bins, norm="l1"):
+    """The calibration error of :class:`ReliabilityBins`: count-weighted mean ("l1"), root mean
+    square ("l2") or maximum ("max") of the gaps of the non-empty bins."""
+    full = bins.count > 0
+    w = bins.count[full] / bins.count.sum()
+    gap = np.abs(bins.accuracy[full] - bins.confidence[full])
+    if norm == "l1":
+        return float(np.dot(w, gap))
+    if norm == "l2":
+        return float(np.sqrt(np.dot(w, gap**2)))
+    return float(gap.max())

@@ -42,6 +42,7 @@ from ._predictions import (
     ReliabilityBins,
     bin_index,
     bin_statistics,
+    binned_error,
     check_choice,
     check_int,
     logits_and_labels,
@@ -115,15 +116,7 @@ def reliability_bins(probs, labels, n_bins=15, strategy="uniform"):
 
 
 def _ece(conf, correct, n_bins, strategy, norm):
-    bins = bin_statistics(conf, correct, n_bins, strategy)
-    full = bins.count > 0
-    w = bins.count[full] / len(conf)
-    gap = np.abs(bins.accuracy[full] - bins.confidence[full])
-    if norm == "l1":
-        return float(np.dot(w, gap))
-    if norm == "l2":
-        return float(np.sqrt(np.dot(w, gap**2)))
-    return float(gap.max())
+    return binned_error(bin_statistics(conf, correct, n_bins, strategy), norm)
 
 
 def _check_bins(n_bins, strategy):
