@@ -20,7 +20,6 @@ import argparse
 import time
 
 import numpy as np
-
 from _timing import print_row, round_robin
 
 from softmax_lab import log_softmax, softmax

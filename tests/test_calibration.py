@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
 from scipy.special import logsumexp as scipy_logsumexp
 
-from softmax_lab import softmax
 from softmax_lab import calibration as cal
+from softmax_lab import softmax
 from softmax_lab.calibration import (
     bootstrap_interval,
     brier_score,
