@@ -276,8 +276,8 @@ def reliability_dashboard(predictions=None, temperatures=None, checkpoint=None, 
     >>> import numpy as np
     >>> rng = np.random.default_rng(0)
     >>> z = rng.normal(size=(500, 5)) * 3
-    >>> y = rng.integers(0, 5, size=500)
-    >>> dash = reliability_dashboard({"random": (z, y)})
+    >>> y = np.where(rng.random(500) < 0.5, z.argmax(axis=1), rng.integers(0, 5, size=500))
+    >>> dash = reliability_dashboard({"half right": (z, y)})
     >>> dash.temperature.value = 4.0
     >>> bool(dash.mean_confidence < 0.5) and dash.accuracy == float(np.mean(z.argmax(1) == y))
     True
