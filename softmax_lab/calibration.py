@@ -203,10 +203,16 @@ def classwise_calibration_error(probs, labels, n_bins=15):
     n_bins = check_int(n_bins, "n_bins", 1)
     N, K = p.shape
     edges = np.linspace(0.0, 1.0, n_bins + 1)
-    b = bin_index(p.ravel().astype(np.float64), edges, "uniform").reshape(N, K)   # bin of every p_ik
-    cell = b + n_bins * np.arange(K)                               # (class, bin) as one index
-    total = np.bincount(cell.ravel(), weights=p.ravel().astype(np.float64), minlength=K * n_bins)
-    hits = np.bincount(cell[np.arange(N), y], minlength=K * n_bins)
+    # Most probabilities of a wide vocabulary are tiny, in the first bin: only the others are
+    # binned one by one, and the first bin's total is the column sum minus theirs.
+    rows, cols = np.nonzero(p >= edges[1])
+    above = p[rows, cols].astype(np.float64)
+    cell = bin_index(above, edges, "uniform") + n_bins * cols            # (class, bin) as one index
+    total = np.bincount(cell, weights=above, minlength=K * n_bins).reshape(K, n_bins)
+    total[:, 0] = p.sum(axis=0, dtype=np.float64) - total[:, 1:].sum(axis=1)
+    label_p = p[np.arange(N), y].astype(np.float64)
+    hits = np.bincount(bin_index(label_p, edges, "uniform") + n_bins * y, minlength=K * n_bins)
+    total = total.ravel()
     # |B|/N * |hits/|B| - total/|B|| = |hits - total|/N: the bin count cancels
     per_class = np.abs(hits - total).reshape(K, n_bins).sum(axis=1) / N
     present = np.bincount(y, minlength=K) > 0
