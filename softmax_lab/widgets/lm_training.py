@@ -247,6 +247,7 @@ class TrainingDashboard(Dashboard):
                 ha="right", va="bottom", fontsize=fs.note)
         lx.set_ylim(0, 8)
         lx.legend(loc="upper right", fontsize=fs.note, frameon=False)
+        self.start_text = lx.text(0.03, 0.04, "", transform=lx.transAxes, fontsize=fs.note, ha="left", va="bottom")
         plots.label_axes(cx, "training step", "on validation", presentation=f)
         self.confidence_line, = cx.plot([], [], color=plots.OKABE_ITO["vermillion"], marker="o", markersize=3,
                                         label="mean confidence")
@@ -254,9 +255,9 @@ class TrainingDashboard(Dashboard):
         cx.set_ylim(0, 1)
         cx.legend(loc="lower right", fontsize=fs.note, frameon=False)
         self._axes = (lx, cx)
-        self._title = self.figure.suptitle("", fontsize=fs.title)
+        self._title = self.figure.suptitle("step 2000 of 2000: validation loss 1.000", fontsize=fs.title)
         plots.animate(self.figure, self.train_line, self.val_line, self.confidence_line, self.accuracy_line,
-                      self._title)
+                      self._title, self.start_text)
         plots.relayout(self.figure)
         self._xmax = None
         self._ytop = 8
@@ -278,6 +279,7 @@ class TrainingDashboard(Dashboard):
         self.val_line.set_data(steps, h["val_loss"])
         self.confidence_line.set_data(steps, h["confidence"])
         self.accuracy_line.set_data(steps, h["accuracy"])
+        self.start_text.set_text(f"at the start: loss {self.initial_loss:.3f}, confidence {h['confidence'][0]:.3f}")
         step = self.trainer.step
         self.progress.value = step
         self.progress.description = f"step {step}"
