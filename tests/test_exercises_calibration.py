@@ -1,6 +1,8 @@
 """Lesson 07's checks: check_ece passes a right ECE and names each typical wrong one;
 check_temperature_by_hand judges a temperature read off the slider."""
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -229,3 +231,36 @@ def test_temperature_check_never_raises():
     assert not check_temperature_by_hand(None, np.zeros((2, 2)), [0, 1]).attempted
     result = check_temperature_by_hand(1.5, [[np.nan, 0.0]], [0])
     assert not result.passed and "cannot be scored" in result.message
+
+
+# ---------------------------------------------------------------------------------------------
+# Hostile answers (the zoo of tests/test_exercises.py): a check never raises, not even a warning
+
+def _zoo():
+    from test_exercises import _hostile_functions, _hostile_values
+    z = np.array([[2.0, 0.0, -1.0], [0.0, 1.0, 0.5], [1.0, 1.0, 3.0]] * 20)
+    y = np.array([0, 1, 2] * 20)
+    calls = []
+    for name, value in {**_hostile_values(), **_hostile_functions()}.items():
+        calls.append((f"check_ece({name})", lambda v=value: check_ece(v)))
+    for name, value in _hostile_values().items():
+        calls.append((f"check_temperature_by_hand({name})", lambda v=value: check_temperature_by_hand(v, z, y)))
+        calls.append((f"check_temperature_by_hand(1.5, {name})", lambda v=value: check_temperature_by_hand(1.5, v, y)))
+        calls.append((f"check_temperature_by_hand(1.5, z, {name})",
+                      lambda v=value: check_temperature_by_hand(1.5, z, v)))
+        calls.append((f"check_temperature_by_hand(1.5, tol={name})",
+                      lambda v=value: check_temperature_by_hand(1.5, z, y, tol=v)))
+    calls.append(("check_temperature_by_hand(1e-320)", lambda: check_temperature_by_hand(1e-320, z, y)))
+    return calls
+
+
+_ZOO = _zoo()
+
+
+@pytest.mark.parametrize("call", [thunk for _, thunk in _ZOO], ids=[name for name, _ in _ZOO])
+def test_no_check_ever_raises_on_a_hostile_answer(call, capsys):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = call()
+    assert not result.passed and result.message
+    assert capsys.readouterr().out.strip()

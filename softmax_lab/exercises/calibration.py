@@ -286,15 +286,23 @@ def check_temperature_by_hand(answer, logits, labels, tol=0.1):
     if not (math.isfinite(t) and t > 0):
         return _fail(name, f"T = {t:g} is not a temperature.",
                      "a temperature is a number > 0: the logits are divided by it.")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")       # a fit on a bound warns; the comparison still holds
+    tol = as_number(tol)
+    if tol is None or not 0 < tol < 10:
+        return _fail(name, f"tol must be a number between 0 and 10, got {safe_repr(tol, 60)}.",
+                     "leave tol out (10%), or give a fraction such as 0.05.")
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore")           # a fit on a bound warns; the comparison still holds
+        try:
             best = fit_temperature(logits, labels)
-            nll_yours = negative_log_likelihood(logits, labels, temperature=t)
             nll_best = negative_log_likelihood(logits, labels, temperature=best)
-    except (TypeError, ValueError) as exc:
-        return _fail(name, f"the logits and labels given to the check cannot be scored ({exc}).",
-                     "pass the logits and labels you looked at, e.g. check_temperature_by_hand(T, logits, labels).")
+        except Exception as exc:  # whatever was passed as logits/labels: a check never raises
+            return _fail(name, f"the logits and labels given to the check cannot be scored "
+                         f"({type(exc).__name__}: {safe_repr(str(exc), 120)}).",
+                         "pass the logits and labels you looked at, e.g. check_temperature_by_hand(T, logits, labels).")
+        try:
+            nll_yours = negative_log_likelihood(logits, labels, temperature=t)
+        except Exception:  # a temperature so extreme that the logits overflow: as bad as it gets
+            nll_yours = math.inf
     facts = f"NLL {nll_yours:.4f} at your T, {nll_best:.4f} at the best T"
     if abs(math.log(t / best)) <= math.log1p(tol):
         return finish(CheckResult(
