@@ -67,6 +67,10 @@ __all__ = [
     "bootstrap_interval",
 ]
 
+
+# ---------------------------------------------------------------------------------------------
+# Reliability bins and the top-label calibration errors
+
 def reliability_bins(probs, labels, n_bins=15, strategy="uniform"):
     r"""Confidence and accuracy of the top-label predictions, per confidence bin.
 
