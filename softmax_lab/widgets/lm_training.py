@@ -255,7 +255,7 @@ class TrainingDashboard(Dashboard):
         cx.set_ylim(0, 1)
         cx.legend(loc="lower right", fontsize=fs.note, frameon=False)
         self._axes = (lx, cx)
-        self._title = self.figure.suptitle("step 2000 of 2000: validation loss 1.000", fontsize=fs.title)
+        self._title = self.figure.suptitle("step 2000 of 2000 (epoch 100.0): validation loss 1.000", fontsize=fs.title)
         plots.animate(self.figure, self.train_line, self.val_line, self.confidence_line, self.accuracy_line,
                       self._title, self.start_text)
         plots.relayout(self.figure)
@@ -283,7 +283,8 @@ class TrainingDashboard(Dashboard):
         step = self.trainer.step
         self.progress.value = step
         self.progress.description = f"step {step}"
-        self._title.set_text(f"step {step} of {self.trainer.steps}"
+        epochs = step * self.trainer.batch_size / len(self.trainer.targets)      # passes over the training set
+        self._title.set_text(f"step {step} of {self.trainer.steps} (epoch {epochs:.1f})"
                              + (f": validation loss {h['val_loss'][-1]:.3f}" if len(steps) > 1 else ""))
         rows = [("before training", f"validation loss {self.initial_loss:.3f} nats (a uniform guess: "
                                     f"log V = log {self.vocab_size} = {self.log_v:.3f}); confidence "
