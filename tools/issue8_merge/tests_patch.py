@@ -31,7 +31,7 @@ def test_label_smoothed_run_is_the_main_run_with_smoothing():
     history = data.load_json("training_history.json")
     main, smoothed = history["main"]["settings"], history["label_smoothed"]["settings"]
     assert smoothed == {**main, "label_smoothing": 0.1}
-    assert lm.load("label_smoothed").weights["output_weight"].dtype == np.float32
+    assert data.load_npz("lm_label_smoothed.npz")["output_weight"].dtype == np.float32
 
 
 @pytest.mark.slow
