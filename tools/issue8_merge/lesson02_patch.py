@@ -1,3 +1,4 @@
+# ruff: noqa  (a temporary merge tool: long anchors are copied verbatim from the files it edits)
 """Lesson 02: link to lesson 07 for reliability diagrams; soften 'no tendency of its own'. Register lesson 07."""
 import json, sys
 p = "notebooks/02_temperature_and_overconfidence.ipynb"
