@@ -16,7 +16,7 @@ never run code. Everything here is numpy and the standard library only.
 Examples
 --------
 >>> sorted(read_manifest())[:2]
-['README.md', 'corpus_calibration.txt']
+['README.md', 'corpus_test.txt']
 >>> load_sentences("train")[0][-1]
 '.'
 """

@@ -185,7 +185,7 @@ def load(checkpoint="best", directory=None):
     >>> load("latest")
     Traceback (most recent call last):
     ...
-    ValueError: checkpoint must be one of 'early', 'best', 'overtrained', 'label_smoothed', got 'latest'
+    ValueError: checkpoint must be one of 'early', 'best', 'overtrained', got 'latest'
     """
     if not isinstance(checkpoint, str) or checkpoint not in CHECKPOINTS:
         raise ValueError(f"checkpoint must be one of {', '.join(map(repr, CHECKPOINTS))}, got {checkpoint!r}")
