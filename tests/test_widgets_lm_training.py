@@ -1,0 +1,92 @@
+"""The training dashboard (lesson 07): starting loss, controls, background training, reproduction."""
+
+import asyncio
+import math
+
+import matplotlib
+import numpy as np
+import pytest
+
+pytest.importorskip("ipywidgets")
+
+from softmax_lab import lm  # noqa: E402
+from softmax_lab import widgets as W  # noqa: E402
+from softmax_lab.widgets.lm_training import TOLERANCE, shipped_recipe, training_dashboard  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _png(monkeypatch):
+    monkeypatch.delenv(W._base.ENV_VAR, raising=False)
+    monkeypatch.setattr(W._base, "_chosen_mode", None)
+    backend = matplotlib.get_backend()
+    W.setup_figures("png")
+    yield
+    matplotlib.use(backend)
+
+
+def test_the_loss_starts_near_log_v_and_an_overconfident_start_is_worse():
+    dash = training_dashboard("overtrained")
+    assert dash.log_v == pytest.approx(math.log(len(lm.load("best").vocab)))
+    assert abs(dash.initial_loss - dash.log_v) < 0.1
+    assert "log V" in dash.readout.value
+    plain = dash.initial_loss
+    dash.init_scale.value = 100.0
+    assert dash.initial_loss > plain + 5                    # large last-layer weights: sure and wrong
+    assert dash.history["confidence"][0] > 0.5 and dash.history["accuracy"][0] < 0.05
+    assert dash.history["step"] == [0]
+
+
+def test_run_steps_then_a_setting_change_starts_over():
+    dash = training_dashboard("overtrained")
+    dash.run(60)
+    assert dash.trainer.step == 60 and dash.progress.value == 60
+    assert dash.history["step"] == [0, 50]                   # evaluated every 50 steps
+    assert dash.history["val_loss"][1] < dash.history["val_loss"][0]
+    assert len(dash.val_line.get_xdata()) == 2
+    dash.learning_rate.value = 2e-3
+    assert dash.trainer.step == 0 and dash.history["step"] == [0]
+    assert dash.trainer.learning_rate == 2e-3
+    dash.subset.value = 500
+    assert len(dash.trainer.targets) == len(lm.make_examples(dash._sentences[:500], dash.index, 3)[1])
+    dash.label_smoothing.value = 0.2
+    assert dash.trainer.label_smoothing == pytest.approx(0.2)
+    dash.recipe.value = "best"
+    assert dash.settings == {k: v for k, v in shipped_recipe("best").items() if k != "train_sentences"}
+    assert dash.errors == []
+
+
+def test_background_training_stops_when_asked():
+    dash = training_dashboard("overtrained")
+
+    async def click_train_then_stop():
+        dash.train_button.click()
+        assert dash.running
+        await asyncio.sleep(0.5)
+        dash.stop_button.click()
+        await dash._task
+
+    asyncio.run(click_train_then_stop())
+    assert not dash.running and 0 < dash.trainer.step < dash.trainer.steps
+    step = dash.trainer.step
+    dash.reset_button.click()
+    assert dash.trainer.step == 0 and step > 0
+    assert dash.errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("recipe", ["best", "overtrained"])
+def test_default_settings_reproduce_the_shipped_checkpoint(recipe):
+    dash = training_dashboard(recipe)
+    dash.run()
+    r = dash.reproduction
+    assert r is not None and r["name"] == recipe and r["within_tolerance"], r
+    assert r["yours"]["perplexity"] == pytest.approx(r["shipped"]["perplexity"], rel=TOLERANCE["perplexity"])
+    assert "reproduced" in dash.readout.value
+
+
+def test_no_reproduction_claim_after_a_change():
+    dash = training_dashboard("overtrained")
+    dash.steps.value = 100
+    dash.run()
+    assert dash.trainer.done and dash.reproduction is None
+    assert np.isfinite(dash.history["val_loss"]).all()
