@@ -1,5 +1,6 @@
-"""Regenerate everything in data/: the corpus, the vocabulary, the tiny language model's three
-checkpoints, the training curves, README.md and MANIFEST.
+"""Regenerate everything in data/: the corpus (with a held-out calibration split), the
+vocabulary, the tiny language model's four checkpoints, the training curves, README.md and
+MANIFEST.
 
 Run it with ``make data`` (or ``.venv/bin/python data/build.py``). Everything is seeded, so two
 runs on the same machine write byte-identical files (compare the MANIFEST). It takes well under
@@ -30,7 +31,7 @@ sys.path.insert(0, str(HERE))          # the grammar, data/corpus.py, sits besid
 import corpus  # noqa: E402
 
 from softmax_lab import cross_entropy, lm, softmax, training  # noqa: E402
-from softmax_lab.data import SPLITS, write_manifest, write_npz  # noqa: E402
+from softmax_lab.data import CALIBRATION_SPLIT, SPLITS, write_manifest, write_npz  # noqa: E402
 
 # ---- every setting in one place (data/README.md reports them) ----
 CORPUS_SEED = 2024        # the grammar's random choices
@@ -46,6 +47,10 @@ EARLY_STEP = 50
 OVERFIT_SENTENCES = 300   # the overtrained model sees only the first 300 training sentences
 OVERFIT_RUN = dict(steps=2000, batch_size=128, learning_rate=1e-2, lr_decay=False, weight_decay=0.0, seed=1,
                    eval_every=50)
+LABEL_SMOOTHING = 0.1       # the label-smoothed model: trained like "best", with smoothed targets
+SMOOTHED_RUN = dict(MAIN_RUN, label_smoothing=LABEL_SMOOTHING)
+CALIBRATION_SEED = 2025     # the calibration split: the same grammar, its own seed...
+N_CALIBRATION_SENTENCES = 2900   # ...and about 20,000 next-word predictions (lesson 07)
 PROMPT = "the cat sat on the"
 
 
@@ -77,7 +82,9 @@ def main(argv=None):
     # 1. The corpus, split by sentence.
     sentences = corpus.generate_sentences(N_SENTENCES, seed=CORPUS_SEED)
     splits = corpus.split_sentences(sentences, seed=SPLIT_SEED)
-    for split in SPLITS:
+    splits[CALIBRATION_SPLIT] = corpus.generate_sentences(N_CALIBRATION_SENTENCES, seed=CALIBRATION_SEED)
+    all_splits = (*SPLITS, CALIBRATION_SPLIT)
+    for split in all_splits:
         write_text(out / f"corpus_{split}.txt", "".join(" ".join(s) + "\n" for s in splits[split]))
 
     # 2. The vocabulary, from the training split only.
@@ -85,25 +92,28 @@ def main(argv=None):
     index = {w: i for i, w in enumerate(words)}
     vocab_doc = {"description": "softmax-lab tiny LM vocabulary: words[i] is the word of logit i; "
                                 "counts[i] is its number of occurrences in corpus_train.txt",
-                 "corpus": {"n_sentences": N_SENTENCES, "seed": CORPUS_SEED, "split_seed": SPLIT_SEED},
+                 "corpus": {"n_sentences": N_SENTENCES, "seed": CORPUS_SEED, "split_seed": SPLIT_SEED,
+                            "calibration_sentences": N_CALIBRATION_SENTENCES, "calibration_seed": CALIBRATION_SEED},
                  "start_token": lm.START, "unk_token": lm.UNK, "min_count": MIN_COUNT,
                  "words": words, "counts": counts}
     write_text(out / "vocab.json", json.dumps(vocab_doc, indent=1) + "\n")
 
-    # 3. Training examples and the two training runs.
-    data = {split: lm.make_examples(splits[split], index, CONTEXT_SIZE) for split in SPLITS}
+    # 3. Training examples and the three training runs.
+    data = {split: lm.make_examples(splits[split], index, CONTEXT_SIZE) for split in all_splits}
     shape = dict(embed_dim=EMBED_DIM, hidden_size=HIDDEN_SIZE)
     main_run = training.train(*data["train"], len(words), validation=data["validation"],
                         snapshot_steps=[EARLY_STEP], **shape, **MAIN_RUN)
     small = lm.make_examples(splits["train"][:OVERFIT_SENTENCES], index, CONTEXT_SIZE)
     overfit_run = training.train(*small, len(words), validation=data["validation"], **shape, **OVERFIT_RUN)
-    train_seconds = main_run.seconds + overfit_run.seconds
+    smoothed_run = training.train(*data["train"], len(words), validation=data["validation"], **shape, **SMOOTHED_RUN)
+    train_seconds = main_run.seconds + overfit_run.seconds + smoothed_run.seconds
 
     # 4. The checkpoints, as float32.
     checkpoints = {
         "early": (main_run.snapshots[EARLY_STEP], EARLY_STEP),
         "best": (main_run.best_weights, main_run.best_step),
         "overtrained": (overfit_run.weights, OVERFIT_RUN["steps"]),
+        "label_smoothed": (smoothed_run.best_weights, smoothed_run.best_step),
     }
     models, results = {}, {}
     for name, (weights, step) in checkpoints.items():
@@ -124,6 +134,10 @@ def main(argv=None):
                         "eval_steps": overfit_run.eval_steps,
                         "train_losses": [round(x, 6) for x in overfit_run.train_losses],
                         "val_losses": [round(x, 6) for x in overfit_run.val_losses]},
+        "label_smoothed": {"settings": SMOOTHED_RUN, "eval_steps": smoothed_run.eval_steps,
+                           "train_losses": [round(x, 6) for x in smoothed_run.train_losses],
+                           "val_losses": [round(x, 6) for x in smoothed_run.val_losses],
+                           "best_step": smoothed_run.best_step},
     }
     write_text(out / "training_history.json", json.dumps(history, indent=1) + "\n")
 
@@ -131,9 +145,10 @@ def main(argv=None):
     ranked = lm.top_words(models["best"], PROMPT, k=len(words))
     top = ranked[:10]
     facts = dict(splits=splits, words=words, counts=counts, data=data, results=results,
-                 main_run=main_run, overfit_run=overfit_run, top=top, ranked=ranked, small=small)
+                 main_run=main_run, overfit_run=overfit_run, smoothed_run=smoothed_run, top=top, ranked=ranked,
+                 small=small)
     write_text(out / "README.md", readme(facts))
-    shipped = [f"corpus_{s}.txt" for s in SPLITS] + ["vocab.json", "training_history.json", "README.md"]
+    shipped = [f"corpus_{s}.txt" for s in all_splits] + ["vocab.json", "training_history.json", "README.md"]
     shipped += [f"lm_{name}.npz" for name in checkpoints]
     write_manifest(out, shipped)
 
@@ -146,18 +161,24 @@ def main(argv=None):
     size = sum((out / f).stat().st_size for f in shipped)
     print(f"corpus: {sum(len(s) for s in sentences)} tokens, {len(sentences)} sentences; vocabulary {len(words)}")
     print(f"training: {train_seconds:.1f} s (main run {main_run.seconds:.1f} s, overtrained run "
-          f"{overfit_run.seconds:.1f} s); everything: {total:.1f} s; shipped: {size / 1e6:.2f} MB")
+          f"{overfit_run.seconds:.1f} s, label-smoothed run {smoothed_run.seconds:.1f} s); everything: "
+          f"{total:.1f} s; shipped: {size / 1e6:.2f} MB")
     for name, r in results.items():
         v = r["validation"]
-        print(f"{name:>12}: validation perplexity {v['perplexity']:.2f}, mean max-probability "
-              f"{v['mean_max_probability']:.3f}, accuracy {v['accuracy']:.3f}")
+        c = r[CALIBRATION_SPLIT]
+        print(f"{name:>14}: validation perplexity {v['perplexity']:.2f}, mean max-probability "
+              f"{v['mean_max_probability']:.3f}, accuracy {v['accuracy']:.3f}; calibration split: "
+              f"{c['mean_max_probability']:.3f} / {c['accuracy']:.3f}")
     print(f"best model after {PROMPT!r}: " + ", ".join(f"{w} {p:.3f}" for w, p in top))
 
 
 def readme(f):
     splits, words, counts, data, results = f["splits"], f["words"], f["counts"], f["data"], f["results"]
-    tokens = {s: sum(len(x) for x in splits[s]) for s in SPLITS}
-    types = {s: len({w for x in splits[s] for w in x}) for s in SPLITS}
+    all_splits = (*SPLITS, CALIBRATION_SPLIT)
+    tokens = {s: sum(len(x) for x in splits[s]) for s in all_splits}
+    types = {s: len({w for x in splits[s] for w in x}) for s in all_splits}
+    in_train = {tuple(x) for x in splits["train"]}
+    seen = float(np.mean([tuple(x) in in_train for x in splits[CALIBRATION_SPLIT]]))
     unk = words.index(lm.UNK)
     n_params = sum(v.size for v in f["main_run"].weights.values())
     sat = corpus.next_word_counts(splits["train"], "sat on the")
@@ -166,18 +187,23 @@ def readme(f):
 
     split_rows = "\n".join(
         f"| `corpus_{s}.txt` | {len(splits[s])} | {tokens[s]} | {types[s]} | "
-        f"{100 * float(np.mean(data[s][1] == unk)):.2f}% |" for s in SPLITS)
+        f"{100 * float(np.mean(data[s][1] == unk)):.2f}% |" for s in all_splits)
     result_rows = "\n".join(
         f"| {name} | {r['train']['perplexity']:.2f} | {r['validation']['perplexity']:.2f} | "
         f"{r['test']['perplexity']:.2f} | {r['validation']['mean_max_probability']:.3f} | "
         f"{r['validation']['accuracy']:.3f} | "
         f"{r['validation']['mean_max_probability'] - r['validation']['accuracy']:+.3f} |"
         for name, r in results.items())
+    calibration_rows = "\n".join(
+        f"| {name} | {r[CALIBRATION_SPLIT]['perplexity']:.2f} | {r[CALIBRATION_SPLIT]['mean_max_probability']:.3f} | "
+        f"{r[CALIBRATION_SPLIT]['accuracy']:.3f} | "
+        f"{r[CALIBRATION_SPLIT]['mean_max_probability'] - r[CALIBRATION_SPLIT]['accuracy']:+.3f} |"
+        for name, r in results.items())
     top_rows = "\n".join(
         f"| {i} | {w} | {p:.3f} | {100 * sat.get(w, 0) / sat_total:.1f}% |"
         for i, (w, p) in enumerate(f["top"], start=1))
     weights = ", ".join(f"{w} {v:g}%" for w, v in corpus.SURFACES.items())
-    main_run, overfit_run = f["main_run"], f["overfit_run"]
+    main_run, overfit_run, smoothed_run = f["main_run"], f["overfit_run"], f["smoothed_run"]
     m, o = MAIN_RUN, OVERFIT_RUN
     last_note = (" (the last one: with the learning rate decaying to 0, the validation loss was "
                  "still falling)" if main_run.best_step == m["steps"] else "")
@@ -197,9 +223,10 @@ that is missing, unlisted, or whose checksum differs.
 | File | What it is |
 |---|---|
 | `corpus_train.txt`, `corpus_validation.txt`, `corpus_test.txt` | the corpus splits, one sentence per line |
+| `corpus_calibration.txt` | a held-out split for measuring calibration (lesson 07), one sentence per line |
 | `vocab.json` | the vocabulary: `words[i]` is the word of logit i, `counts[i]` its count in the training split |
-| `lm_early.npz`, `lm_best.npz`, `lm_overtrained.npz` | the three checkpoints (float32 weights, no pickled objects) |
-| `training_history.json` | the training and validation loss curves of both training runs |
+| `lm_early.npz`, `lm_best.npz`, `lm_overtrained.npz`, `lm_label_smoothed.npz` | the four checkpoints (float32 weights, no pickled objects) |
+| `training_history.json` | the settings and the training and validation loss curves of the three training runs |
 | `README.md` | this file |
 | `MANIFEST` | `<sha256>  <file name>` for each file above |
 
@@ -213,6 +240,12 @@ punctuation is `.`, a token of its own that ends every sentence. Sentences are i
 The sentences were shuffled with seed {SPLIT_SEED} and split 80% / 10% / 10%
 (`corpus.split_sentences`). A grammar repeats short sentences, so the same sentence can occur in
 more than one split.
+
+The **calibration split** is held out from all of that: {N_CALIBRATION_SENTENCES} more sentences
+from the same grammar with their own seed ({CALIBRATION_SEED}), {len(data[CALIBRATION_SPLIT][1])}
+next-word predictions, enough for a 95% interval of the expected calibration error a few points
+wide. No model was trained or selected on it. As in the other splits, short sentences recur:
+{100 * seen:.0f}% of its sentences also occur somewhere in the training split.
 
 | File | Sentences | Tokens | Distinct words | `<unk>` targets |
 |---|---|---|---|---|
@@ -259,6 +292,12 @@ Training was done in float64; the checkpoints store float32.
   * `lm_overtrained.npz`: the weights after the last step: it has memorised its few sentences
     and is **overconfident** on new text (its mean top probability is far above its accuracy),
     the starting point of the calibration lesson.
+* **Label-smoothed run**: exactly the main run (same data, settings and seed), except that the
+  training targets are smoothed with epsilon = {LABEL_SMOOTHING:g}: each target is
+  {1 - LABEL_SMOOTHING:g} on the right word plus {LABEL_SMOOTHING:g} / {len(words)} on every word.
+  The validation loss that picks the best step is the plain cross-entropy.
+  * `lm_label_smoothed.npz`: the weights with the lowest validation loss, after step
+    {smoothed_run.best_step}: lesson 07 compares label smoothing with temperature scaling.
 
 ## Results
 
@@ -274,6 +313,12 @@ below 0: underconfident).
 "Train PPL" is on the whole training split; the overtrained model saw only its first
 {OVERFIT_SENTENCES} sentences, where its perplexity is {np.exp(overfit_run.train_losses[-1]):.2f}.
 
+On the calibration split (the numbers lesson 07 starts from):
+
+| Checkpoint | Calibration PPL | Mean max-probability | Accuracy | Confidence - accuracy |
+|---|---|---|---|---|
+{calibration_rows}
+
 The ten most probable words after "{PROMPT}" under `lm_best.npz`, next to the share of each
 after "sat on the" in the training split:
 
@@ -284,7 +329,7 @@ after "sat on the" in the training split:
 "roof" is at rank {roof_rank}, with probability {roof_p:.3f} (training share
 {100 * sat.get("roof", 0) / sat_total:.1f}%).
 
-Training both runs takes about 10-20 seconds on two (shared) cores; `make data` prints the time.
+Training the three runs takes about 15-30 seconds on two (shared) cores; `make data` prints the time.
 """
 
 

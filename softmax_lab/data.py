@@ -16,7 +16,7 @@ never run code. Everything here is numpy and the standard library only.
 Examples
 --------
 >>> sorted(read_manifest())[:2]
-['README.md', 'corpus_test.txt']
+['README.md', 'corpus_calibration.txt']
 >>> load_sentences("train")[0][-1]
 '.'
 """
@@ -33,6 +33,7 @@ __all__ = [
     "DataIntegrityError",
     "MANIFEST_NAME",
     "SPLITS",
+    "CALIBRATION_SPLIT",
     "data_dir",
     "sha256_hex",
     "read_manifest",
@@ -47,6 +48,8 @@ __all__ = [
 
 MANIFEST_NAME = "MANIFEST"
 SPLITS = ("train", "validation", "test")
+#: Held out from training, made by the same grammar with its own seed (lesson 07 measures calibration on it).
+CALIBRATION_SPLIT = "calibration"
 _FIX = "run `make data` to regenerate"
 
 
@@ -186,7 +189,7 @@ def load_npz(name, directory=None):
 
 
 def load_sentences(split, directory=None):
-    """One corpus split (``"train"``, ``"validation"`` or ``"test"``) as lists of words.
+    """One corpus split (``"train"``, ``"validation"``, ``"test"`` or ``"calibration"``) as lists of words.
 
     The file ``corpus_<split>.txt`` holds one sentence per line, words separated by spaces.
 
@@ -195,8 +198,8 @@ def load_sentences(split, directory=None):
     >>> len(load_sentences("validation")) > 100
     True
     """
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {split!r}")
+    if split not in (*SPLITS, CALIBRATION_SPLIT):
+        raise ValueError(f"split must be one of {', '.join(map(repr, (*SPLITS, CALIBRATION_SPLIT)))}, got {split!r}")
     text = load_text(f"corpus_{split}.txt", directory)
     return [line.split() for line in text.splitlines() if line.strip()]
 

@@ -33,8 +33,9 @@ Special tokens
     An ordinary word: the end of a sentence.
 
 The shipped checkpoints (see ``data/README.md``): ``"early"`` (underfit), ``"best"`` (the
-lowest validation loss) and ``"overtrained"`` (trained far too long on a small subset:
-worse on new text and overconfident).
+lowest validation loss), ``"overtrained"`` (trained far too long on a small subset:
+worse on new text and overconfident) and ``"label_smoothed"`` (trained like "best" with label
+smoothing 0.1, for the calibration lesson).
 
 Examples
 --------
@@ -76,7 +77,7 @@ __all__ = [
 START = "<s>"
 UNK = "<unk>"
 END = "."
-CHECKPOINTS = ("early", "best", "overtrained")
+CHECKPOINTS = ("early", "best", "overtrained", "label_smoothed")
 WEIGHT_NAMES = ("embeddings", "hidden_weight", "hidden_bias", "output_weight", "output_bias")
 VOCAB_FILE = "vocab.json"
 
@@ -193,7 +194,7 @@ def load(checkpoint="best", directory=None):
     >>> load("latest")
     Traceback (most recent call last):
     ...
-    ValueError: checkpoint must be one of 'early', 'best', 'overtrained', got 'latest'
+    ValueError: checkpoint must be one of 'early', 'best', 'overtrained', 'label_smoothed', got 'latest'
     """
     if not isinstance(checkpoint, str) or checkpoint not in CHECKPOINTS:
         raise ValueError(f"checkpoint must be one of {', '.join(map(repr, CHECKPOINTS))}, got {checkpoint!r}")
@@ -304,7 +305,7 @@ def _check_ids(contexts, V):
     return ids
 
 
-def loss_and_grads(weights, contexts, targets):
+def loss_and_grads(weights, contexts, targets, label_smoothing=0.0):
     r"""The mean cross-entropy of a batch and its gradient for every weight (backprop by hand).
 
     Notes
@@ -324,7 +325,8 @@ def loss_and_grads(weights, contexts, targets):
         \partial x &= \partial A\, W_1^\top
 
     and each context word's embedding row receives its slice of :math:`\partial x` (added up
-    when a word appears several times in the batch).
+    when a word appears several times in the batch). With ``label_smoothing`` :math:`\epsilon`,
+    Y is :math:`(1 - \epsilon)\,\mathrm{onehot} + \epsilon / V` in both the loss and :math:`\partial Z`.
 
     Returns
     -------
@@ -346,8 +348,8 @@ def loss_and_grads(weights, contexts, targets):
     """
     contexts = np.asarray(contexts)
     logits, x, h = forward(weights, contexts, return_hidden=True)
-    loss = float(cross_entropy(logits, targets))
-    d_logits = cross_entropy_grad(logits, targets)                     # (P - Y) / B
+    loss = float(cross_entropy(logits, targets, label_smoothing=label_smoothing))
+    d_logits = cross_entropy_grad(logits, targets, label_smoothing=label_smoothing)                     # (P - Y) / B
     d_pre = (d_logits @ weights["output_weight"].T) * (1.0 - h**2)      # back through tanh
     d_x = (d_pre @ weights["hidden_weight"].T).reshape(*contexts.shape, -1)
     d_embeddings = np.zeros_like(weights["embeddings"])

@@ -165,7 +165,7 @@ class Trainer:
 
     def __init__(self, contexts, targets, vocab_size, *, steps=2000, batch_size=128, learning_rate=3e-3,
                  lr_decay=False, weight_decay=0.0, embed_dim=16, hidden_size=64, seed=0, init=None,
-                 validation=None, eval_every=100, snapshot_steps=()):
+                 validation=None, eval_every=100, snapshot_steps=(), label_smoothing=0.0):
         contexts = np.asarray(contexts)
         targets = np.asarray(targets)
         if contexts.ndim != 2 or len(contexts) != len(targets) or len(targets) == 0:
@@ -175,6 +175,7 @@ class Trainer:
         self.steps, self.batch_size = steps, batch_size
         self.learning_rate, self.lr_decay, self.weight_decay = learning_rate, lr_decay, weight_decay
         self.validation, self.eval_every = validation, eval_every
+        self.label_smoothing = label_smoothing
         self.snapshot_steps = set(snapshot_steps)
         self.rng = np.random.default_rng(seed)
         self.weights = _copy(init) if init is not None else init_weights(
@@ -209,7 +210,8 @@ class Trainer:
         rng_state = self.rng.bit_generator.state
         try:                             # compute everything first: an interrupt here changes nothing
             batch = self.rng.integers(0, len(self.targets), size=self.batch_size)
-            loss, grads = lm.loss_and_grads(self.weights, self.contexts[batch], self.targets[batch])
+            loss, grads = lm.loss_and_grads(self.weights, self.contexts[batch], self.targets[batch],
+                                             self.label_smoothing)
             new = {}
             for k, g in grads.items():
                 m = b1 * self._m[k] + (1 - b1) * g
@@ -277,7 +279,7 @@ class Trainer:
 
 def train(contexts, targets, vocab_size, *, steps=2000, batch_size=128, learning_rate=3e-3,
           lr_decay=False, weight_decay=0.0, embed_dim=16, hidden_size=64, seed=0, init=None,
-          validation=None, eval_every=100, snapshot_steps=(), callback=None):
+          validation=None, eval_every=100, snapshot_steps=(), callback=None, label_smoothing=0.0):
     r"""Train the model with mini-batch Adam (decoupled weight decay, as in AdamW).
 
     Parameters
@@ -309,6 +311,10 @@ def train(contexts, targets, vocab_size, *, steps=2000, batch_size=128, learning
     eval_every : int, default 100
     snapshot_steps : iterable of int
         Keep a copy of the weights after these steps.
+    label_smoothing : float, default 0.0
+        Train against :math:`(1 - \epsilon)\,\mathrm{onehot} + \epsilon / V` instead of the
+        one-hot targets (:func:`softmax_lab.cross_entropy`); the validation loss stays the plain
+        cross-entropy.
     callback : callable, optional
         Called as ``callback(trainer)`` after every step (a :class:`Trainer`: its ``step``,
         ``losses`` and ``result`` show the progress); return False (or call
@@ -349,5 +355,6 @@ def train(contexts, targets, vocab_size, *, steps=2000, batch_size=128, learning
     trainer = Trainer(contexts, targets, vocab_size, steps=steps, batch_size=batch_size,
                       learning_rate=learning_rate, lr_decay=lr_decay, weight_decay=weight_decay,
                       embed_dim=embed_dim, hidden_size=hidden_size, seed=seed, init=init,
-                      validation=validation, eval_every=eval_every, snapshot_steps=snapshot_steps)
+                      validation=validation, eval_every=eval_every, snapshot_steps=snapshot_steps,
+                      label_smoothing=label_smoothing)
     return trainer.run(callback=callback)

@@ -112,7 +112,8 @@ def test_missing_manifest_is_rejected(data_copy):
 def test_malformed_manifest_line_is_rejected(data_copy):
     with open(data_copy / "MANIFEST", "a") as f:
         f.write("not-a-checksum  vocab.json\n")
-    with pytest.raises(data.DataIntegrityError, match="line 10"):
+    n_lines = len((data_copy / "MANIFEST").read_text().splitlines())     # the bad line is the last one
+    with pytest.raises(data.DataIntegrityError, match=f"line {n_lines}"):
         data.read_manifest(data_copy)
 
 
@@ -217,3 +218,39 @@ def test_next_word_counts_accepts_words_or_a_string():
     assert corpus.next_word_counts(sentences, "a b") == {"c": 2, "d": 1}
     assert corpus.next_word_counts(sentences, ["b"]) == {"c": 2, "d": 1}
     assert list(corpus.next_word_counts(sentences, "a b")) == ["c", "d"]   # most frequent first
+
+# ---------------------------------------------------------------------------------------------
+# The calibration split and the fourth checkpoint (lesson 07)
+
+def test_calibration_split_is_the_grammar_with_its_own_seed_and_about_20000_predictions():
+    settings = data.load_json("vocab.json")["corpus"]
+    assert settings["calibration_seed"] not in (settings["seed"], settings["split_seed"])
+    sentences = data.load_sentences(data.CALIBRATION_SPLIT)
+    assert sentences == corpus.generate_sentences(settings["calibration_sentences"], seed=settings["calibration_seed"])
+    n_predictions = sum(len(s) for s in sentences)
+    assert 18_000 <= n_predictions <= 25_000
+    assert sentences != data.load_sentences("validation")[:len(sentences)]
+
+
+def test_calibration_split_is_not_a_training_split():
+    assert data.CALIBRATION_SPLIT not in data.SPLITS
+    settings = data.load_json("training_history.json")
+    assert all(run["settings"].get("train_sentences") is None for run in settings.values() if isinstance(run, dict)
+               and "settings" in run)
+
+
+def test_label_smoothed_run_is_the_main_run_with_smoothing():
+    history = data.load_json("training_history.json")
+    main, smoothed = history["main"]["settings"], history["label_smoothed"]["settings"]
+    assert smoothed == {**main, "label_smoothing": 0.1}
+    assert data.load_npz("lm_label_smoothed.npz")["output_weight"].dtype == np.float32
+
+
+@pytest.mark.slow
+def test_rebuild_is_byte_identical(tmp_path):
+    """`make data` twice gives the same bytes: rebuild into a temporary folder, compare MANIFESTs."""
+    import subprocess
+    out = tmp_path / "rebuilt"
+    subprocess.run([sys.executable, str(REPO / "data" / "build.py"), "--out", str(out)], check=True,
+                   capture_output=True, timeout=300)
+    assert (out / "MANIFEST").read_text() == (REPO / "data" / "MANIFEST").read_text()

@@ -338,3 +338,26 @@ def test_tiny_lm_checks_its_weights(best):
     with pytest.raises(ValueError, match="<unk>"):
         lm.TinyLM(["<s>", "x"] + best.vocab[2:], w)
     assert repr(lm.TinyLM(best.vocab, w)).startswith("<TinyLM: ")
+
+def test_label_smoothing_trains_an_underconfident_model_and_changes_the_gradient():
+    from softmax_lab.training import init_weights
+    w = init_weights(6, context_size=2, embed_dim=3, hidden_size=4, seed=2)
+    contexts, targets = np.array([[0, 1], [2, 3], [1, 1]]), np.array([4, 5, 4])
+    plain, g0 = lm.loss_and_grads(w, contexts, targets)
+    smooth, g1 = lm.loss_and_grads(w, contexts, targets, label_smoothing=0.1)
+    assert smooth != plain and not np.allclose(g0["output_bias"], g1["output_bias"])
+
+    def loss_of(output_weight):
+        return lm.loss_and_grads({**w, "output_weight": output_weight}, contexts, targets, label_smoothing=0.1)[0]
+    assert gradient_check(loss_of, w["output_weight"], g1["output_weight"]) < 1e-6
+
+
+def test_label_smoothed_checkpoint_is_less_confident_than_best(models):
+    stats = {}
+    for name in ("best", "label_smoothed"):
+        logits, targets = lm.split_logits(models[name], "calibration")
+        p = softmax(logits)
+        stats[name] = (p.max(axis=1).mean(), (p.argmax(axis=1) == targets).mean())
+    assert stats["label_smoothed"][0] < stats["best"][0] - 0.03           # smoothing lowers the confidence
+    assert stats["label_smoothed"][0] < stats["label_smoothed"][1]        # below its accuracy: underconfident
+    assert abs(stats["label_smoothed"][1] - stats["best"][1]) < 0.02      # about as accurate

@@ -33,6 +33,8 @@ LESSONS = [
      "The textbook formula overflows; shifted softmax and log-sum-exp do not", 25),
     ("06_next_token_sampling.ipynb", "Next-token sampling",
      "Text comes from sampling the softmax (temperature, top-k, top-p, min-p), not always the top word", 30),
+    ("07_calibration_and_overconfidence.ipynb", "Calibration and overconfidence",
+     "Softmax probabilities are not automatically honest: measure calibration, then repair it", 40),
 ]
 
 START, END = "<!-- lessons:start -->", "<!-- lessons:end -->"

@@ -72,6 +72,7 @@ from .sigmoid import check_sigmoid
 from .output_layer import OUTPUT_LAYER_QUESTIONS, check_output_layer
 from .cross_entropy import check_cross_entropy_grad
 from .sampling import check_top_p
+from .calibration import check_ece, check_temperature_by_hand
 
 __all__ = [
     "CheckResult",
@@ -85,4 +86,6 @@ __all__ = [
     "OUTPUT_LAYER_QUESTIONS",
     "check_cross_entropy_grad",
     "check_top_p",
+    "check_ece",
+    "check_temperature_by_hand",
 ]

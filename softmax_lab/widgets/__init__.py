@@ -60,6 +60,8 @@ from .basics import (LogitExplorer, SigmoidVsSoftmax, TemperatureExplorer, logit
 from .training import GradientStepper, gradient_stepper
 from .stability import StabilityExplorer, stability_explorer
 from .sampling import SamplerDashboard, sampler_dashboard
+from .calibration import ReliabilityDashboard, reliability_dashboard
+from .lm_training import TrainingDashboard, training_dashboard
 
 __all__ = [
     "setup_figures",
@@ -82,4 +84,8 @@ __all__ = [
     "SamplerDashboard",
     "Dashboard",
     "snap_to_grid",
+    "reliability_dashboard",
+    "ReliabilityDashboard",
+    "training_dashboard",
+    "TrainingDashboard",
 ]
