@@ -27,7 +27,6 @@ computed in float32), integers become float64, errors name the argument, and ext
 """
 
 import math
-from collections import deque
 from typing import NamedTuple
 
 import numpy as np
@@ -446,6 +445,10 @@ def tiled_attention_steps(q, k, v, block_size=64, causal=False, scale=None):
     >>> bool(np.allclose(steps[-1].output, reference, rtol=0, atol=1e-14))
     True
     """
+    return _tiled(*_tiled_inputs(q, k, v, block_size, causal, scale), every_block=True)
+
+
+def _tiled_inputs(q, k, v, block_size, causal, scale):
     q, k, v, dtype = _prepare_qkv(q, k, v)
     block = positive_int(block_size, "block_size")
     if not isinstance(causal, (bool, np.bool_)):
@@ -455,10 +458,10 @@ def tiled_attention_steps(q, k, v, block_size=64, causal=False, scale=None):
     if causal and n_q > n_k:
         raise ValueError(f"causal attention needs n_q <= n_k (queries are the last n_q positions), "
                          f"got n_q={n_q}, n_k={n_k}")
-    return _tiled(q, k, v, dtype, block, causal, scale)
+    return q, k, v, dtype, block, bool(causal), scale
 
 
-def _tiled(q, k, v, dtype, block, causal, scale):
+def _tiled(q, k, v, dtype, block, causal, scale, every_block):
     q_s, k_s, f, e = _score_factors(q, k, scale)
     v_s, e_v = _value_factors(v)
     n_q, n_k = q.shape[-2], k.shape[-2]
@@ -479,6 +482,8 @@ def _tiled(q, k, v, dtype, block, causal, scale):
         ell = alpha * ell + np.sum(p, axis=-1, keepdims=True)
         o = alpha * o + np.matmul(p, v_s[..., start:stop, :])
         m = m_new
+        if not (every_block or stop == n_k):
+            continue
         with np.errstate(over="ignore"):
             m_true = m if e is None else np.ldexp(m, e)
         partial = _unscale_values(o / np.where(ell > 0, ell, 1), e_v)
@@ -534,5 +539,5 @@ def tiled_attention(q, k, v, block_size=64, causal=False, scale=None):
     >>> bool(np.allclose(out, ref, rtol=0, atol=1e-14))
     True
     """
-    last = deque(tiled_attention_steps(q, k, v, block_size, causal, scale), maxlen=1)[0]
-    return last.output
+    steps = _tiled(*_tiled_inputs(q, k, v, block_size, causal, scale), every_block=False)
+    return next(steps).output      # the only step yielded: the last one
