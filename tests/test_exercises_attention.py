@@ -135,6 +135,29 @@ def softmax_without_keepdims_axis(q, k, v, mask):
     return (e / e.sum(axis=0, keepdims=True)) @ v
 
 
+def max_without_keepdims(q, k, v, mask):
+    s = np.where(mask, _scores(q, k), -np.inf)
+    e = np.exp(s - s.max(axis=-1))
+    return e / e.sum(axis=-1, keepdims=True) @ v
+
+
+def normalised_over_everything(q, k, v, mask):
+    s = np.where(mask, _scores(q, k), -np.inf)
+    e = np.exp(s - s.max(axis=-1, keepdims=True))
+    return e / e.sum() @ v
+
+
+def mask_by_arithmetic(q, k, v, mask):
+    s = _scores(q, k)
+    return softmax_rows(mask * s + (1 - mask) * -np.inf) @ v
+
+
+def softmax_rows(s):
+    with np.errstate(invalid="ignore"):
+        e = np.exp(s - np.max(s, axis=-1, keepdims=True))
+        return e / e.sum(axis=-1, keepdims=True)
+
+
 def np_dot_for_batches(q, k, v, mask):
     s = np.where(mask, np.dot(q, kt(k)) / np.sqrt(q.shape[-1]), -np.inf) if q.ndim == 2 else np.dot(q, kt(k))
     return softmax(s) @ v if q.ndim == 2 else s
@@ -162,6 +185,9 @@ def np_dot_for_batches(q, k, v, mask):
     (no_max_shift, MAX_SHIFT_HINT),
     (global_max_shift, ROW_MAX_HINT),
     (np_dot_for_batches, HINTS["dot_batch"]),
+    (max_without_keepdims, HINTS["keepdims"]),
+    (normalised_over_everything, HINTS["sum_all"]),
+    (mask_by_arithmetic, HINTS["nan_mask"]),
 ])
 def test_each_typical_mistake_gets_its_hint(fn, hint, no_warnings):
     result = check_attention(fn)

@@ -8,7 +8,15 @@ import numpy as np
 from ..attention import attention_entropy, causal_mask, scaled_dot_product_attention
 from ..functions import softmax
 from ._machinery import (
-    MAX_SHIFT_HINT, ROW_MAX_HINT, CheckResult, Case, finish, first_matching, nonfinite, quiet, run_battery,
+    MAX_SHIFT_HINT,
+    ROW_MAX_HINT,
+    Case,
+    CheckResult,
+    finish,
+    first_matching,
+    nonfinite,
+    quiet,
+    run_battery,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -46,6 +54,14 @@ HINTS = {
                   "k.T reverses ALL the axes, mixing up the heads."),
     "weights_T": "the output is weights @ v, with weights of shape (n_q, n_k); not weights.T @ v.",
     "no_v": "that looks like the attention weights: the output is weights @ v, a weighted average of the values.",
+    "keepdims": ("keepdims=True on the row maximum: np.max(scores, axis=-1, keepdims=True). Without it the "
+                 "maxima broadcast across the columns, and each row is shifted by other rows' maxima."),
+    "sum_all": ("normalise each row on its own: np.sum(e, axis=-1, keepdims=True). A sum over the whole "
+                "array makes all the weights together sum to 1, instead of each query's."),
+    "nan_mask": ("NaN appeared where the answer is a number. A common cause: combining the mask by arithmetic, "
+                 "as in mask * scores + (1 - mask) * -np.inf, where 0 * -inf is NaN. Use "
+                 "np.where(mask, scores, -np.inf). (The other one: exp overflowing, if the row maximum is "
+                 "not subtracted.)"),
     "dot_batch": ("np.dot on batches pairs up the wrong axes; use the matrix product q @ np.swapaxes(k, -1, -2), "
                   "which treats the leading axes as a batch."),
 }
@@ -70,7 +86,13 @@ def _attention(q, k, v, mask, *, scale=None, kt=None, fill=-np.inf, how="where",
         s = np.where(mask, fill, s)
     elif how == "added":
         s = s + mask
-    if shift == "row_then_axis":              # shifted by each row's maximum, summed down the columns
+    if shift == "no_keepdims":               # the row maxima broadcast along the wrong axis
+        e = np.exp(s - np.max(s, axis=-1))
+        w = e / np.sum(e, axis=-1, keepdims=True)
+    elif shift == "sum_all":
+        e = np.exp(s - np.max(s, axis=-1, keepdims=True))
+        w = e / np.sum(e, axis=(-2, -1), keepdims=True)
+    elif shift == "row_then_axis":              # shifted by each row's maximum, summed down the columns
         e = np.exp(s - np.max(s, axis=-1, keepdims=True))
         w = e / np.sum(e, axis=-2, keepdims=True)
     elif shift == "none":
@@ -104,6 +126,8 @@ def _mistakes(q, k, v, mask):
         (lambda: _attention(q, k, v, mask, how="added"), "mask_added"),
         (lambda: _attention(q, k, v, mask, axis=-2), "wrong_axis"),
         (lambda: _attention(q, k, v, mask, shift="row_then_axis"), "wrong_axis"),
+        (lambda: _attention(q, k, v, mask, shift="sum_all"), "sum_all"),
+        (lambda: _attention(q, k, v, mask, shift="no_keepdims"), "keepdims"),
         (lambda: _attention(q, k, v, mask, kt=k), "k_not_transposed"),
         (lambda: _attention(q, k, v, mask, kt=k.T), "k_T_batch"),
         (lambda: _attention(q, k, v, mask, weights_t=True), "weights_t"),
@@ -187,7 +211,9 @@ def _attention_hint(case, got, outcome):
     if known:
         return known
     if nonfinite(got, expected):
-        return ROW_MAX_HINT if case.tag == "row_max" else MAX_SHIFT_HINT
+        if case.tag in ("row_max", "overflow"):
+            return ROW_MAX_HINT if case.tag == "row_max" else MAX_SHIFT_HINT
+        return HINTS["nan_mask"]
     return f"masked scaled dot-product attention is {FORMULA}."
 
 
