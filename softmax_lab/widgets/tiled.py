@@ -123,6 +123,8 @@ class TiledWalkthrough(Dashboard):
             ("keys read", f"{stop} of {n_k}, in blocks of {self.block_size}"),
             ("running max m", ", ".join(f"{m:.2f}" for m in step.m[:, 0])),
             ("rescaled sum \u2113 = \u03a3 exp(s \u2212 m)", ", ".join(f"{x:.3f}" for x in step.ell[:, 0])),
+            ("partial output O/\u2113 of q0", ", ".join(f"{x:+.4f}" for x in step.output[0])),
+            ("reference output of q0", ", ".join(f"{x:+.4f}" for x in self.reference[0])),
             ("largest distance to the reference", f"{float(err.max()):.2e}"
              + (" : equal (within rounding)" if done else "")),
         ])
