@@ -33,6 +33,8 @@ LESSONS = [
      "The textbook formula overflows; shifted softmax and log-sum-exp do not", 25),
     ("06_next_token_sampling.ipynb", "Next-token sampling",
      "Text comes from sampling the softmax (temperature, top-k, top-p, min-p), not always the top word", 30),
+    ("08_softmax_in_attention.ipynb", "Softmax in attention",
+     "Every attention head runs a softmax: scaled by 1/sqrt(d), masked with -inf, computable in tiles", 40),
 ]
 
 START, END = "<!-- lessons:start -->", "<!-- lessons:end -->"
