@@ -8,8 +8,8 @@ import pytest
 
 from softmax_lab import softmax
 from softmax_lab.exercises import check_attention, check_entropy_prediction
-from softmax_lab.exercises.attention import HINTS, mean_row_entropy
 from softmax_lab.exercises._machinery import MAX_SHIFT_HINT, ROW_MAX_HINT
+from softmax_lab.exercises.attention import HINTS, mean_row_entropy
 
 
 def kt(k):
