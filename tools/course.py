@@ -35,6 +35,8 @@ LESSONS = [
      "Text comes from sampling the softmax (temperature, top-k, top-p, min-p), not always the top word", 30),
     ("07_calibration_and_overconfidence.ipynb", "Calibration and overconfidence",
      "Softmax probabilities are not automatically honest: measure calibration, then repair it", 40),
+    ("08_softmax_in_attention.ipynb", "Softmax in attention",
+     "Every attention head runs a softmax: scaled by 1/sqrt(d), masked with -inf, computable in tiles", 40),
 ]
 
 START, END = "<!-- lessons:start -->", "<!-- lessons:end -->"

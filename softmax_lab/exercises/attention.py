@@ -1,0 +1,364 @@
+r"""Lesson 08: checking a learner's masked scaled dot-product attention, and an entropy prediction."""
+
+import math
+import numbers
+
+import numpy as np
+
+from ..attention import attention_entropy, causal_mask, scaled_dot_product_attention
+from ..functions import softmax
+from ._machinery import (
+    MAX_SHIFT_HINT,
+    ROW_MAX_HINT,
+    Case,
+    CheckResult,
+    finish,
+    first_matching,
+    nonfinite,
+    quiet,
+    run_battery,
+)
+
+# --------------------------------------------------------------------------------------------
+# Exercise 1: masked scaled dot-product attention
+# --------------------------------------------------------------------------------------------
+
+FORMULA = "softmax(np.where(mask, q @ k^T / sqrt(d), -np.inf), axis=-1) @ v, with d = q.shape[-1]"
+
+HINTS = {
+    "no_scale": ("divide the scores by sqrt(d), where d = q.shape[-1] is the length of each query: "
+                 "q @ k^T / np.sqrt(d). Without it the scores spread out as d grows and the softmax "
+                 "saturates onto one key."),
+    "scale_d": "divide by the SQUARE ROOT of d, not by d itself: np.sqrt(q.shape[-1]).",
+    "scale_mul": "divide the scores by sqrt(d); multiplying by it sharpens the softmax instead of calming it.",
+    "d_axis": ("d is the length of each query and key vector, the LAST axis of q: q.shape[-1], not the "
+               "number of queries or keys."),
+    "mask_after": ("mask the scores BEFORE the softmax: np.where(mask, scores, -np.inf), then softmax. "
+                   "Zeroing weights after the softmax leaves rows that no longer sum to 1."),
+    "mask_1e9": ("use -np.inf for a masked score, not a large negative number such as -1e9: here the real "
+                 "scores are below -1e9, so the 'masked' key wins. -inf is below every number, and "
+                 "exp(-inf) is exactly 0."),
+    "mask_zero": ("a masked score must become -inf, not 0: exp(0) = 1 still gives the key some weight, "
+                  "exp(-inf) = 0 gives it none."),
+    "mask_ignored": ("apply the mask: where mask is False the query may not look at that key, so set "
+                     "those scores to -np.inf before the softmax."),
+    "mask_inverted": ("True in the mask means the query MAY attend to the key: keep the scores where mask "
+                      "is True and put -np.inf where it is False."),
+    "mask_added": ("the mask is boolean, not additive: scores + mask adds 1 or 0 to the scores. Use "
+                   "np.where(mask, scores, -np.inf)."),
+    "wrong_axis": ("the softmax runs over the KEYS, the last axis of the scores (axis=-1): each query's "
+                   "weights must sum to 1, not each key's."),
+    "k_not_transposed": ("the scores are q @ k^T: transpose k so that every query meets every key "
+                         "(np.swapaxes(k, -1, -2), or k.T for a single head)."),
+    "k_T_batch": ("for a batch of heads, transpose only the last two axes of k: np.swapaxes(k, -1, -2). "
+                  "k.T reverses ALL the axes, mixing up the heads."),
+    "weights_T": "the output is weights @ v, with weights of shape (n_q, n_k); not weights.T @ v.",
+    "no_v": "that looks like the attention weights: the output is weights @ v, a weighted average of the values.",
+    "keepdims": ("keepdims=True on the row maximum: np.max(scores, axis=-1, keepdims=True). Without it the "
+                 "maxima broadcast across the columns, and each row is shifted by other rows' maxima."),
+    "sum_all": ("normalise each row on its own: np.sum(e, axis=-1, keepdims=True). A sum over the whole "
+                "array makes all the weights together sum to 1, instead of each query's."),
+    "nan_mask": ("NaN appeared where the answer is a number. A common cause: combining the mask by arithmetic, "
+                 "as in mask * scores + (1 - mask) * -np.inf, where 0 * -inf is NaN. Use "
+                 "np.where(mask, scores, -np.inf). (The other one: exp overflowing, if the row maximum is "
+                 "not subtracted.)"),
+    "dot_batch": ("np.dot on batches pairs up the wrong axes; use the matrix product q @ np.swapaxes(k, -1, -2), "
+                  "which treats the leading axes as a batch."),
+}
+
+
+def _softmax(s, axis=-1):
+    """A plain stable softmax for the wrong variants (masked entries -inf; NaN where all are)."""
+    m = np.max(s, axis=axis, keepdims=True)
+    e = np.exp(s - np.where(np.isfinite(m), m, 0))
+    return e / np.sum(e, axis=axis, keepdims=True)
+
+
+def _attention(q, k, v, mask, *, scale=None, kt=None, fill=-np.inf, how="where", axis=-1, after=False,
+               weights_t=False, shift="row"):
+    """Attention with one thing changed, to recognise a typical mistake."""
+    d = q.shape[-1]
+    kt = np.swapaxes(k, -1, -2) if kt is None else kt
+    s = (q @ kt) * (1 / math.sqrt(d) if scale is None else scale)
+    if how == "where" and not after:
+        s = np.where(mask, s, fill)
+    elif how == "inverted":
+        s = np.where(mask, fill, s)
+    elif how == "added":
+        s = s + mask
+    if shift == "no_keepdims":               # the row maxima broadcast along the wrong axis
+        e = np.exp(s - np.max(s, axis=-1))
+        w = e / np.sum(e, axis=-1, keepdims=True)
+    elif shift == "sum_all":
+        e = np.exp(s - np.max(s, axis=-1, keepdims=True))
+        w = e / np.sum(e, axis=(-2, -1), keepdims=True)
+    elif shift == "row_then_axis":              # shifted by each row's maximum, summed down the columns
+        e = np.exp(s - np.max(s, axis=-1, keepdims=True))
+        w = e / np.sum(e, axis=-2, keepdims=True)
+    elif shift == "none":
+        e = np.exp(s)
+        w = e / np.sum(e, axis=axis, keepdims=True)
+    elif shift == "global":
+        e = np.exp(s - np.max(s))
+        w = e / np.sum(e, axis=axis, keepdims=True)
+    else:
+        w = _softmax(s, axis=axis)
+    if after:
+        w = w * mask
+    if weights_t:
+        w = np.swapaxes(w, -1, -2)
+    return w @ v
+
+
+def _mistakes(q, k, v, mask):
+    d, n_q, n_k = q.shape[-1], q.shape[-2], k.shape[-2]
+    wrong = [
+        (lambda: _attention(q, k, v, mask, scale=1.0), "no_scale"),
+        (lambda: _attention(q, k, v, mask, scale=1.0 / d), "scale_d"),
+        (lambda: _attention(q, k, v, mask, scale=math.sqrt(d)), "scale_mul"),
+        (lambda: _attention(q, k, v, mask, scale=1 / math.sqrt(n_q)), "d_axis"),
+        (lambda: _attention(q, k, v, mask, scale=1 / math.sqrt(n_k)), "d_axis"),
+        (lambda: _attention(q, k, v, mask, after=True), "mask_after"),
+        (lambda: _attention(q, k, v, mask, fill=-1e9), "mask_1e9"),
+        (lambda: _attention(q, k, v, mask, fill=0.0), "mask_zero"),
+        (lambda: _attention(q, k, v, mask, how="none"), "mask_ignored"),
+        (lambda: _attention(q, k, v, mask, how="inverted"), "mask_inverted"),
+        (lambda: _attention(q, k, v, mask, how="added"), "mask_added"),
+        (lambda: _attention(q, k, v, mask, axis=-2), "wrong_axis"),
+        (lambda: _attention(q, k, v, mask, shift="row_then_axis"), "wrong_axis"),
+        (lambda: _attention(q, k, v, mask, shift="sum_all"), "sum_all"),
+        (lambda: _attention(q, k, v, mask, shift="no_keepdims"), "keepdims"),
+        (lambda: _attention(q, k, v, mask, kt=k), "k_not_transposed"),
+        (lambda: _attention(q, k, v, mask, kt=k.T), "k_T_batch"),
+        (lambda: _attention(q, k, v, mask, weights_t=True), "weights_t"),
+        (lambda: _attention(q, k, v, mask, shift="none"), "no_shift"),
+        (lambda: _attention(q, k, v, mask, shift="global"), "global_max"),
+    ]
+    out = []
+    for make, key in wrong:
+        try:
+            answer = quiet(make)
+        except (ValueError, IndexError):     # shapes that do not fit for this variant
+            continue
+        if np.isnan(answer).all():          # says nothing (e.g. an inverted mask that hides every key)
+            continue
+        hint = {"no_shift": MAX_SHIFT_HINT, "global_max": ROW_MAX_HINT, "weights_t": HINTS["weights_T"]}.get(
+            key, HINTS.get(key))
+        out.append((answer, hint))
+    return out
+
+
+def _attention_cases():
+    rng = np.random.default_rng(8)
+    normal = rng.standard_normal
+    tril = causal_mask(4) == 0
+    cases = []
+
+    def add(what, q, k, v, mask, tag, **tol):
+        expected, _ = scaled_dot_product_attention(q, k, v, mask=mask)
+        cases.append(Case(what, (q, k, v, mask), expected, tag, **tol))
+
+    add("three queries, three keys, d = 3; each query may see two of the keys",
+        np.array([[1.0, 0.0, 1.0], [0.0, 2.0, 0.0], [1.0, -1.0, 0.0]]),
+        np.array([[1.0, 1.0, 0.0], [2.0, -1.0, 1.0], [0.0, 1.0, 3.0]]),
+        np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]),
+        np.array([[True, True, False], [False, True, True], [True, False, True]]), "mask")
+    add("a causal mask: each of 4 tokens sees itself and the past (d = 4)",
+        normal((4, 4)), normal((4, 4)), normal((4, 2)), tril, "mask")
+    random_mask = rng.random((3, 5)) < 0.5
+    random_mask[:, 0] = True
+    add("3 queries, 5 keys, d = 4, some keys masked per query",
+        normal((3, 4)), normal((5, 4)), normal((5, 2)), random_mask, "mask")
+    add("a padding mask of shape (n_k,): the last 2 of 6 keys are padding, for every query",
+        normal((3, 8)), normal((6, 8)), normal((6, 3)), np.array([True] * 4 + [False] * 2), "mask")
+    add("4 heads at once: q (4, 3, 4), k (4, 4, 4), v (4, 4, 2), one causal mask (3, 4) for all heads",
+        normal((4, 3, 4)), normal((4, 4, 4)), normal((4, 4, 2)), causal_mask(3, 4) == 0, "batch")
+    add("large scores (about 1800): exp of them overflows",
+        np.full((2, 4), 30.0), np.array([[30.0] * 4, [29.0] * 4, [-30.0] * 4]), normal((3, 2)),
+        np.ones((2, 3), bool), "overflow")
+    add("one query with scores near +1000, another near -1000",
+        np.array([[40.0, 40.0], [-40.0, -40.0]]), np.array([[18.0, 18.0], [17.0, 17.0]]),
+        np.array([[1.0, 0.0], [0.0, 1.0]]), np.ones((2, 2), bool), "row_max")
+    add("scores far below -1e9, and the masked key has the highest score",
+        np.array([[1e5]]), np.array([[-1e5], [-2e5], [1e5]]), np.array([[1.0], [2.0], [3.0]]),
+        np.array([[True, True, False]]), "mask")
+    wide = rng.random((2, 64)) < 0.3
+    wide[:, 5] = True
+    add("a wide row: 2 queries, 64 keys, d = 8, random mask",
+        normal((2, 8)), normal((64, 8)), normal((64, 4)), wide, "mask")
+    f32 = np.float32
+    add("float32 inputs, causal mask",
+        normal((4, 4)).astype(f32), normal((4, 4)).astype(f32), normal((4, 2)).astype(f32), tril, "float32",
+        rtol=1e-4, atol=1e-5)
+    return cases
+
+
+def _attention_hint(case, got, outcome):
+    q, k, v, mask = case.args
+    expected = np.asarray(case.expected)
+    if got.shape != expected.shape:
+        weights_shape = expected.shape[:-1] + (k.shape[-2],)
+        if got.shape == weights_shape:
+            return HINTS["no_v"]
+        if got.ndim > expected.ndim:
+            return HINTS["dot_batch"]
+        if got.shape[-2:] == (k.shape[-2], v.shape[-1]):
+            return HINTS["weights_T"]
+        return (f"the output should have shape {expected.shape}: (..., n_q, d_v), one row of length "
+                f"d_v = v.shape[-1] per query. Got {got.shape}.")
+    known = first_matching(got, _mistakes(q.astype(np.float64), k.astype(np.float64), v.astype(np.float64),
+                                          mask), expected)
+    if known:
+        return known
+    if nonfinite(got, expected):
+        if case.tag in ("row_max", "overflow"):
+            return ROW_MAX_HINT if case.tag == "row_max" else MAX_SHIFT_HINT
+        return HINTS["nan_mask"]
+    return f"masked scaled dot-product attention is {FORMULA}."
+
+
+def check_attention(fn):
+    r"""Check a learner's masked scaled dot-product attention ``fn(q, k, v, mask)``.
+
+    Parameters
+    ----------
+    fn : callable
+        Called as ``fn(q, k, v, mask)`` with ``q`` of shape (..., n_q, d), ``k`` (..., n_k, d),
+        ``v`` (..., n_k, d_v) and a boolean ``mask`` that broadcasts to (..., n_q, n_k)
+        (True = the query may attend to the key). Must return the output, shape (..., n_q, d_v).
+
+    Returns
+    -------
+    CheckResult
+
+    Notes
+    -----
+    .. math:: O = \mathrm{softmax}\!\left(\frac{Q K^\top}{\sqrt{d}} \text{ with masked scores }
+              -\infty\right) V
+
+    The battery has a causal mask, a padding mask, several heads at once, huge scores, scores
+    below -1e9 and float32. Typical mistakes get their own hint: a missing scale, dividing by d,
+    a mask applied after the softmax or with 0 or -1e9 instead of -inf, the softmax over the
+    wrong axis, k not transposed (or ``k.T`` on a batch), no max shift, and more.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from softmax_lab import softmax
+    >>> def attention(q, k, v, mask):
+    ...     scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
+    ...     return softmax(np.where(mask, scores, -np.inf), axis=-1) @ v
+    >>> check_attention(attention).passed
+    ✔ check_attention: all 10 cases passed. Well done!
+    True
+    """
+    return run_battery("check_attention", fn, _attention_cases(), _attention_hint)
+
+
+# --------------------------------------------------------------------------------------------
+# Exercise 2: predict the entropy of a row
+# --------------------------------------------------------------------------------------------
+
+def mean_row_entropy(d, n_keys=16, scaled=True, rows=20000, seed=0):
+    r"""The average entropy, in bits, of one query's attention weights over ``n_keys`` random keys.
+
+    Queries and keys have ``d`` independent N(0, 1) entries; the scores are :math:`q \cdot k`,
+    divided by :math:`\sqrt{d}` if ``scaled``. Given q, each score is normal with variance
+    :math:`|q|^2` (unscaled), so a row of scores is drawn exactly as
+    :math:`|q| \cdot N(0, 1)` with :math:`|q|^2 \sim \chi^2_d`: cheap even for large d.
+
+    Examples
+    --------
+    >>> round(mean_row_entropy(64), 1), round(mean_row_entropy(4096), 1)     # scaled: about the same
+    (3.4, 3.4)
+    >>> round(mean_row_entropy(4096, scaled=False), 2)                        # unscaled: collapsed
+    0.07
+    """
+    rng = np.random.default_rng(seed)
+    norm = np.sqrt(rng.chisquare(d, rows))[:, None]
+    scores = norm * rng.standard_normal((rows, n_keys))
+    if scaled:
+        scores /= math.sqrt(d)
+    return float(np.mean(attention_entropy(softmax(scores))))
+
+
+def _as_number(answer):
+    """The answer as a finite float, or None if it is not one number."""
+    if isinstance(answer, (bool, np.bool_, str, bytes)) or answer is None:
+        return None
+    if isinstance(answer, np.ndarray) and answer.size == 1:
+        answer = answer.reshape(()).item()
+    if not isinstance(answer, numbers.Real):
+        return None
+    try:
+        value = float(answer)
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return value if math.isfinite(value) else None
+
+
+def check_entropy_prediction(answer, d=4096, n_keys=16, scaled=True, tol=0.2):
+    r"""Check a predicted average entropy (in bits) of one query's attention over random keys.
+
+    Parameters
+    ----------
+    answer : float or None
+        The learner's prediction in bits (``None`` while not attempted).
+    d : int, default 4096
+        The length of the query and key vectors (entries N(0, 1)).
+    n_keys : int, default 16
+        How many keys each query attends over.
+    scaled : bool, default True
+        Whether the scores are divided by :math:`\sqrt{d}`.
+    tol : float, default 0.2
+        How close (in bits) the prediction must be to the measured value.
+
+    Returns
+    -------
+    CheckResult
+        The true value is never printed; the hint says which way to think.
+
+    Examples
+    --------
+    >>> check_entropy_prediction(None).attempted
+    … entropy at d = 4096: not attempted yet: replace None with your prediction (in bits), then run this check again.
+    False
+    >>> check_entropy_prediction(3.4).passed
+    ✔ entropy at d = 4096: right! The measured average is 3.40 bits (at most log2(16) = 4).
+    True
+    """
+    name = f"entropy at d = {d}"
+    if answer is None:
+        return finish(CheckResult(name, False, f"… {name}: not attempted yet: replace None with your "
+                                  "prediction (in bits), then run this check again.", attempted=False, n_cases=1))
+    value = _as_number(answer)
+    top = math.log2(n_keys)
+    if value is None:
+        return finish(CheckResult(name, False, f"✘ {name}: {answer!r:.60} is not a number.",
+                                  hint="write one number of bits, for example 1.5.", failed_case=1, n_cases=1))
+    truth = mean_row_entropy(d, n_keys, scaled)
+    if abs(value - truth) <= tol:
+        return finish(CheckResult(name, True, f"✔ {name}: right! The measured average is {truth:.2f} bits "
+                                  f"(at most log2({n_keys}) = {top:.3g}).", n_cases=1))
+    other = mean_row_entropy(d, n_keys, not scaled)
+    if value < 0:
+        hint = "an entropy is never negative: 0 bits is all the weight on one key."
+    elif value > top + 1e-9:
+        hint = (f"{n_keys} keys can hold at most log2({n_keys}) = {top:.3g} bits, when every key gets the "
+                "same weight.")
+    elif abs(value - other) <= tol:
+        hint = (("that is the entropy WITHOUT the 1/sqrt(d) scale. With it, the scores have a spread "
+                 "of about 1 whatever d is.") if scaled else
+                "that is the entropy WITH the 1/sqrt(d) scale; without it the scores spread like sqrt(d).")
+    elif abs(value - top) <= tol:
+        hint = ("equal weights need equal scores, but the scores are random with a spread of about "
+                + ("1: some keys get clearly more weight than others." if scaled else "sqrt(d)."))
+    elif scaled:
+        hint = ("look at the table of spreads above: after dividing by sqrt(d) the scores have a standard "
+                "deviation of about 1 for every d, so the entropy does not depend on d. Your d = 16 "
+                "dashboard row entropies are a good guide.")
+    else:
+        hint = ("without the scale, the scores have a standard deviation of sqrt(d) = "
+                f"{math.sqrt(d):.0f}: the largest score beats the next one by a wide margin.")
+    return finish(CheckResult(name, False, f"✘ {name}: {value:.4g} bits is not right yet.", hint=hint,
+                              failed_case=1, n_cases=1))
