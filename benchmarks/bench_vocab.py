@@ -22,11 +22,15 @@ import time
 import tracemalloc
 
 import numpy as np
-
 from _timing import round_robin
 
 from softmax_lab import cross_entropy
-from softmax_lab.vocab import AdaptiveSoftmax, chunked_cross_entropy, full_cross_entropy, zipf_probabilities
+from softmax_lab.vocab import (
+    AdaptiveSoftmax,
+    chunked_cross_entropy,
+    full_cross_entropy,
+    zipf_probabilities,
+)
 
 
 def traced(fn):

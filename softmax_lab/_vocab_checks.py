@@ -4,6 +4,7 @@ Each error names the argument. Kept apart from ``_checks`` so the two can evolve
 they may be merged later.
 """
 
+import itertools
 import numbers
 
 import numpy as np
@@ -89,7 +90,7 @@ def check_cutoffs(cutoffs):
         if "cutoffs" in str(exc):
             raise
         raise TypeError(f"cutoffs must be a sequence of integers, got {cutoffs!r}") from None
-    if len(c) < 2 or any(a >= b for a, b in zip(c, c[1:])):
+    if len(c) < 2 or any(a >= b for a, b in itertools.pairwise(c)):
         raise ValueError(f"cutoffs must be >= 2 increasing word counts ending at V, got {cutoffs!r}")
     return tuple(c)
 

@@ -12,9 +12,18 @@ Word ids are sorted by frequency (0 is the most frequent). Numpy only; see also
 :mod:`softmax_lab.vocab`, which re-exports both classes.
 """
 
+import itertools
+
 import numpy as np
 
-from ._vocab_checks import check_cutoffs, check_div, floats, generator, positive_int, word_ids
+from ._vocab_checks import (
+    check_cutoffs,
+    check_div,
+    floats,
+    generator,
+    positive_int,
+    word_ids,
+)
 from .functions import log_sigmoid, log_softmax, logsumexp, sigmoid
 
 __all__ = ["AdaptiveSoftmax", "HierarchicalSoftmax"]
@@ -97,7 +106,7 @@ class AdaptiveSoftmax:
         cutoffs, dim, rng = check_cutoffs(cutoffs), positive_int(dim, "dim"), generator(seed)
         n_head = cutoffs[0] + len(cutoffs) - 1
         tails = []
-        for i, (lo, hi) in enumerate(zip(cutoffs, cutoffs[1:])):
+        for i, (lo, hi) in enumerate(itertools.pairwise(cutoffs)):
             d_i = max(1, int(dim // check_div(div_value) ** (i + 1)))
             tails.append((rng.normal(0, dim ** -0.5, (d_i, dim)), rng.normal(0, d_i ** -0.5, (hi - lo, d_i)),
                           np.zeros(hi - lo)))
@@ -122,7 +131,7 @@ class AdaptiveSoftmax:
                              f"{w.shape[1]} columns; got {cutoffs[-1]}, {b.shape}, {h.shape}")
         rows, biases, tails = [w[:cutoffs[0]]], [b[:cutoffs[0]]], []
         design = np.column_stack([h, np.ones(len(h))])
-        for i, (lo, hi) in enumerate(zip(cutoffs, cutoffs[1:])):
+        for i, (lo, hi) in enumerate(itertools.pairwise(cutoffs)):
             lse = np.full(len(h), -np.inf)
             for a in range(lo, hi, 8192):      # log-sum-exp of the cluster's logits, in slices
                 lse = np.logaddexp(lse, logsumexp(h @ w[a:min(a + 8192, hi)].T + b[a:min(a + 8192, hi)]))

@@ -22,7 +22,7 @@ hidden states' shape minus the last axis. Everything here is numpy only.
 
 import math
 import numbers
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import numpy as np
 
@@ -32,14 +32,14 @@ from .functions import logsumexp
 from .losses import cross_entropy, cross_entropy_grad
 
 __all__ = [
+    "AdaptiveSoftmax",
     "CrossEntropyResult",
+    "HierarchicalSoftmax",
+    "SampledSoftmaxResult",
     "chunked_cross_entropy",
     "full_cross_entropy",
-    "zipf_probabilities",
-    "AdaptiveSoftmax",
-    "SampledSoftmaxResult",
     "sampled_softmax",
-    "HierarchicalSoftmax",
+    "zipf_probabilities",
 ]
 
 # ------------------------------------------------------------------------------------------
@@ -56,7 +56,7 @@ class CrossEntropyResult(NamedTuple):
     loss: np.floating
     grad_hidden: np.ndarray
     grad_weight: np.ndarray
-    grad_bias: Optional[np.ndarray]
+    grad_bias: np.ndarray | None
 
 
 def _chunk_logits(h, w, b, lo, hi, dtype):

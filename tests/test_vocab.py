@@ -123,24 +123,24 @@ def test_chunked_empty_batch():
 
 
 @pytest.mark.parametrize("kwargs, error, words", [
-    (dict(hidden=np.ones((2, 4))), ValueError, "hidden's last axis"),
-    (dict(weight=np.ones(5)), ValueError, "weight must have 2"),
-    (dict(weight=np.full((7, 5), np.nan)), ValueError, "weight must be finite"),
-    (dict(hidden=np.full((2, 5), np.inf)), ValueError, "hidden must be finite"),
-    (dict(hidden=[["a"] * 5] * 2), TypeError, "hidden must contain real numbers"),
-    (dict(hidden=np.ma.ones((2, 5))), TypeError, "hidden must be a plain array"),
-    (dict(targets=[0, 7]), ValueError, "targets must be word ids in [0, 7)"),
-    (dict(targets=[0.0, 1.0]), TypeError, "targets must be integer"),
-    (dict(targets=[0, 1, 2]), ValueError, "targets must have shape (2,)"),
-    (dict(bias=np.ones(6)), ValueError, "bias must have one entry per word"),
-    (dict(bias=np.full(7, np.nan)), ValueError, "bias must be finite or -inf"),
-    (dict(bias=np.r_[-np.inf, np.zeros(6)]), ValueError, "targets must not point at a masked word"),
-    (dict(chunk_size=0), ValueError, "chunk_size must be an integer >= 1"),
-    (dict(chunk_size=2.0), TypeError, "chunk_size must be an integer"),
-    (dict(hidden=np.full((2, 5), 1e200), weight=np.full((7, 5), 1e200)), ValueError, "overflows"),
+    ({"hidden": np.ones((2, 4))}, ValueError, "hidden's last axis"),
+    ({"weight": np.ones(5)}, ValueError, "weight must have 2"),
+    ({"weight": np.full((7, 5), np.nan)}, ValueError, "weight must be finite"),
+    ({"hidden": np.full((2, 5), np.inf)}, ValueError, "hidden must be finite"),
+    ({"hidden": [["a"] * 5] * 2}, TypeError, "hidden must contain real numbers"),
+    ({"hidden": np.ma.ones((2, 5))}, TypeError, "hidden must be a plain array"),
+    ({"targets": [0, 7]}, ValueError, "targets must be word ids in [0, 7)"),
+    ({"targets": [0.0, 1.0]}, TypeError, "targets must be integer"),
+    ({"targets": [0, 1, 2]}, ValueError, "targets must have shape (2,)"),
+    ({"bias": np.ones(6)}, ValueError, "bias must have one entry per word"),
+    ({"bias": np.full(7, np.nan)}, ValueError, "bias must be finite or -inf"),
+    ({"bias": np.r_[-np.inf, np.zeros(6)]}, ValueError, "targets must not point at a masked word"),
+    ({"chunk_size": 0}, ValueError, "chunk_size must be an integer >= 1"),
+    ({"chunk_size": 2.0}, TypeError, "chunk_size must be an integer"),
+    ({"hidden": np.full((2, 5), 1e200), "weight": np.full((7, 5), 1e200)}, ValueError, "overflows"),
 ])
 def test_chunked_errors_name_the_argument(kwargs, error, words, no_warnings):
-    args = dict(hidden=np.ones((2, 5)), weight=np.ones((7, 5)), targets=[0, 1], chunk_size=3, bias=None)
+    args = {"hidden": np.ones((2, 5)), "weight": np.ones((7, 5)), "targets": [0, 1], "chunk_size": 3, "bias": None}
     args.update(kwargs)
     with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
         chunked_cross_entropy(**args)
@@ -371,7 +371,7 @@ def test_more_errors_name_their_argument(no_warnings):
         tree.log_probs(np.ones(4))
     with pytest.raises(ValueError, match=r"hidden must be \(N, 3\)"):
         tree.fit(np.ones((2, 3)), np.full((3, 5), 0.2))
-    h, W, b, q = lm_like_layer(V=50)
+    h, W, _b, q = lm_like_layer(V=50)
     W[:] = np.nan
     with pytest.raises(ValueError, match="weight must be finite"):
         sampled_softmax(h, W, [0, 1, 2], q, 5)
