@@ -13,7 +13,8 @@ per token and a (tokens x V) array of logits, with a gradient as large. This mod
   the log Q correction (Jean et al. 2015).
 * :class:`HierarchicalSoftmax`: a binary tree, about log2 V yes/no decisions per word (Morin
   and Bengio 2005).
-* :func:`zipf_probabilities`: word frequencies that follow Zipf's law, for experiments.
+* :func:`zipf_probabilities`: word frequencies that follow Zipf's law, for experiments;
+  :func:`output_layer_cost`: the bytes and operations of an output layer.
 
 Conventions: word ids are sorted by frequency (0 is the most frequent word); hidden states have
 shape (..., d), output weights (V, d), biases (V,), and targets are integer word ids with the
@@ -35,9 +36,11 @@ __all__ = [
     "AdaptiveSoftmax",
     "CrossEntropyResult",
     "HierarchicalSoftmax",
+    "OutputLayerCost",
     "SampledSoftmaxResult",
     "chunked_cross_entropy",
     "full_cross_entropy",
+    "output_layer_cost",
     "sampled_softmax",
     "zipf_probabilities",
 ]
@@ -331,3 +334,64 @@ def sampled_softmax(hidden, weight, targets, proposal, num_samples, bias=None, c
     log_z = logsumexp(zs + shift.astype(dtype)) - math.log(k)
     loss = np.mean(log_z - zt) if len(t) else dtype.type(0.0)
     return SampledSoftmaxResult(loss, log_z.reshape(np.shape(hidden)[:-1]), ids)
+
+
+# ------------------------------------------------------------------------------------------
+# What the output layer costs
+# ------------------------------------------------------------------------------------------
+
+BYTES_PER_NUMBER = {"float64": 8, "float32": 4, "bfloat16": 2, "float16": 2}
+SOFTMAX_OPS_PER_LOGIT = 5     # max, subtract, exp, add to the sum, divide
+
+
+class OutputLayerCost(NamedTuple):
+    """Sizes and operation counts of one output layer over ``n_tokens`` tokens (see :func:`output_layer_cost`)."""
+
+    logits_bytes: int
+    grad_bytes: int
+    weight_bytes: int
+    projection_flops: int
+    softmax_flops: int
+
+
+def output_layer_cost(n_tokens, n_words, dim, dtype="float32"):
+    r"""Memory and arithmetic of the output layer ``softmax(h @ W.T)`` for ``n_tokens`` tokens.
+
+    Parameters
+    ----------
+    n_tokens : int
+        Tokens scored at once: batch size x sequence length.
+    n_words : int
+        V, the vocabulary size (GPT-2 50,257; Llama 3 128,256; Gemma 256,000).
+    dim : int
+        d, the hidden size.
+    dtype : {"float32", "bfloat16", "float16", "float64"}
+        How the logits, their gradient and the weights are stored.
+
+    Returns
+    -------
+    OutputLayerCost
+        ``logits_bytes`` and ``grad_bytes`` (each ``n_tokens x V x bytes``), ``weight_bytes``
+        (V x d x bytes), ``projection_flops`` (2 d V per token: one multiply and one add per
+        weight) and ``softmax_flops`` (about 5 V per token: max, subtract, exp, sum, divide).
+
+    Notes
+    -----
+    The projection costs :math:`2dV` operations per token and the softmax about :math:`5V`,
+    so the matrix product, not the exponentials, dominates by a factor of about :math:`2d/5`.
+    Both grow linearly with V, and so does the memory of the logits.
+
+    Examples
+    --------
+    >>> c = output_layer_cost(8192, 256_000, 2048)
+    >>> round(c.logits_bytes / 1e9, 1), round(c.projection_flops / c.softmax_flops)
+    (8.4, 819)
+    """
+    n_tokens = positive_int(n_tokens, "n_tokens", low=0)
+    n_words, dim = positive_int(n_words, "n_words"), positive_int(dim, "dim")
+    if dtype not in BYTES_PER_NUMBER:
+        raise ValueError(f"dtype must be one of {sorted(BYTES_PER_NUMBER)}, got {dtype!r}")
+    size = BYTES_PER_NUMBER[dtype]
+    logits = n_tokens * n_words * size
+    return OutputLayerCost(logits, logits, n_words * dim * size, 2 * n_tokens * dim * n_words,
+                           SOFTMAX_OPS_PER_LOGIT * n_tokens * n_words)

@@ -17,6 +17,7 @@ from softmax_lab.vocab import (
     HierarchicalSoftmax,
     chunked_cross_entropy,
     full_cross_entropy,
+    output_layer_cost,
     sampled_softmax,
     zipf_probabilities,
 )
@@ -377,3 +378,17 @@ def test_more_errors_name_their_argument(no_warnings):
         sampled_softmax(h, W, [0, 1, 2], q, 5)
     with pytest.raises(ValueError, match="overflows"):
         sampled_softmax(np.full((1, 2), 1e200), np.full((50, 2), 1e200), [0], q, 5)
+
+
+def test_output_layer_cost():
+    c = output_layer_cost(8192, 256_000, 2048, "float32")
+    assert c.logits_bytes == c.grad_bytes == 8192 * 256_000 * 4            # about 8.4 GB
+    assert c.weight_bytes == 256_000 * 2048 * 4
+    assert c.projection_flops == 2 * 8192 * 2048 * 256_000
+    assert c.softmax_flops == 5 * 8192 * 256_000
+    assert output_layer_cost(10, 50_257, 768, "bfloat16").logits_bytes == 10 * 50_257 * 2
+    assert output_layer_cost(0, 5, 3).logits_bytes == 0
+    with pytest.raises(ValueError, match="dtype"):
+        output_layer_cost(1, 5, 3, "int8")
+    with pytest.raises(ValueError, match="n_words"):
+        output_layer_cost(1, 0, 3)
