@@ -23,6 +23,8 @@ hidden states' shape minus the last axis. Everything here is numpy only.
 
 import math
 import numbers
+import time
+import tracemalloc
 from typing import NamedTuple
 
 import numpy as np
@@ -36,10 +38,12 @@ __all__ = [
     "AdaptiveSoftmax",
     "CrossEntropyResult",
     "HierarchicalSoftmax",
+    "Measurement",
     "OutputLayerCost",
     "SampledSoftmaxResult",
     "chunked_cross_entropy",
     "full_cross_entropy",
+    "measure",
     "output_layer_cost",
     "sampled_softmax",
     "zipf_probabilities",
@@ -395,3 +399,56 @@ def output_layer_cost(n_tokens, n_words, dim, dtype="float32"):
     logits = n_tokens * n_words * size
     return OutputLayerCost(logits, logits, n_words * dim * size, 2 * n_tokens * dim * n_words,
                            SOFTMAX_OPS_PER_LOGIT * n_tokens * n_words)
+
+
+class Measurement(NamedTuple):
+    """What one call cost: the best time over the repeats (seconds) and the peak of new memory (bytes)."""
+
+    seconds: float
+    peak_bytes: int
+
+
+def measure(fn, repeat=3):
+    """Time ``fn()`` (the best of ``repeat`` calls) and trace its peak memory (one more call).
+
+    The peak is what ``tracemalloc`` saw allocated during the call beyond what existed before
+    it: numpy reports its array buffers there, so this is the memory of the arrays the call
+    creates (its temporaries and its result). Timing is noisy on a shared machine; the best of
+    a few calls is the least disturbed.
+
+    Parameters
+    ----------
+    fn : callable
+        Called with no arguments.
+    repeat : int, default 3
+
+    Returns
+    -------
+    Measurement
+        ``(seconds, peak_bytes)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> m = measure(lambda: np.ones(1_000_000))           # 8 MB of float64
+    >>> round(m.peak_bytes / 1e6)
+    8
+    """
+    if not callable(fn):
+        raise TypeError(f"fn must be a callable taking no arguments, got {type(fn).__name__}")
+    repeat = positive_int(repeat, "repeat")
+    best = math.inf
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    was_tracing = tracemalloc.is_tracing()
+    if not was_tracing:
+        tracemalloc.start()
+    tracemalloc.reset_peak()
+    before = tracemalloc.get_traced_memory()[0]
+    fn()
+    peak = tracemalloc.get_traced_memory()[1] - before
+    if not was_tracing:
+        tracemalloc.stop()
+    return Measurement(best, peak)

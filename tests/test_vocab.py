@@ -17,6 +17,7 @@ from softmax_lab.vocab import (
     HierarchicalSoftmax,
     chunked_cross_entropy,
     full_cross_entropy,
+    measure,
     output_layer_cost,
     sampled_softmax,
     zipf_probabilities,
@@ -392,3 +393,13 @@ def test_output_layer_cost():
         output_layer_cost(1, 5, 3, "int8")
     with pytest.raises(ValueError, match="n_words"):
         output_layer_cost(1, 0, 3)
+
+
+def test_measure_reports_time_and_the_peak_of_new_arrays():
+    m = measure(lambda: [np.ones((1000, 1000)), np.ones((1000, 1000))], repeat=2)   # two 8 MB arrays
+    assert 15e6 < m.peak_bytes < 17e6 and m.seconds > 0
+    assert measure(lambda: None).peak_bytes < 10_000
+    with pytest.raises(TypeError, match="fn"):
+        measure(3)
+    with pytest.raises(ValueError, match="repeat"):
+        measure(lambda: None, repeat=0)
