@@ -408,19 +408,22 @@ class Measurement(NamedTuple):
     peak_bytes: int
 
 
-def measure(fn, repeat=3):
-    """Time ``fn()`` (the best of ``repeat`` calls) and trace its peak memory (one more call).
+def measure(fn, repeat=3, min_time=0.05):
+    """Time ``fn()`` (the best of several calls) and trace its peak memory (one more call).
 
     The peak is what ``tracemalloc`` saw allocated during the call beyond what existed before
     it: numpy reports its array buffers there, so this is the memory of the arrays the call
     creates (its temporaries and its result). Timing is noisy on a shared machine; the best of
-    a few calls is the least disturbed.
+    several calls is the least disturbed. ``fn`` is called at least ``repeat`` times, and more
+    (up to 1,000) until ``min_time`` seconds have passed, so that a fast call is not judged by
+    a few slow first runs (thread pools waking up, caches filling).
 
     Parameters
     ----------
     fn : callable
         Called with no arguments.
     repeat : int, default 3
+    min_time : float, default 0.05
 
     Returns
     -------
@@ -437,11 +440,14 @@ def measure(fn, repeat=3):
     if not callable(fn):
         raise TypeError(f"fn must be a callable taking no arguments, got {type(fn).__name__}")
     repeat = positive_int(repeat, "repeat")
-    best = math.inf
-    for _ in range(repeat):
+    if isinstance(min_time, bool) or not isinstance(min_time, numbers.Real) or not 0 <= min_time < 60:
+        raise ValueError(f"min_time must be a number of seconds in [0, 60), got {min_time!r}")
+    best, calls, begin = math.inf, 0, time.perf_counter()
+    while calls < repeat or (time.perf_counter() - begin < min_time and calls < 1000):
         start = time.perf_counter()
         fn()
         best = min(best, time.perf_counter() - start)
+        calls += 1
     was_tracing = tracemalloc.is_tracing()
     if not was_tracing:
         tracemalloc.start()

@@ -403,3 +403,8 @@ def test_measure_reports_time_and_the_peak_of_new_arrays():
         measure(3)
     with pytest.raises(ValueError, match="repeat"):
         measure(lambda: None, repeat=0)
+    with pytest.raises(ValueError, match="min_time"):
+        measure(lambda: None, min_time=-1)
+    calls = []
+    measure(lambda: calls.append(1), repeat=2, min_time=0)
+    assert len(calls) == 3                                   # 2 timed, 1 traced
