@@ -402,10 +402,11 @@ def output_layer_cost(n_tokens, n_words, dim, dtype="float32"):
 
 
 class Measurement(NamedTuple):
-    """What one call cost: the best time over the repeats (seconds) and the peak of new memory (bytes)."""
+    """What one call cost: the best time (seconds), the peak of new memory (bytes), and what it returned."""
 
     seconds: float
     peak_bytes: int
+    result: object
 
 
 def measure(fn, repeat=3, min_time=0.05):
@@ -428,14 +429,14 @@ def measure(fn, repeat=3, min_time=0.05):
     Returns
     -------
     Measurement
-        ``(seconds, peak_bytes)``.
+        ``(seconds, peak_bytes, result)``, ``result`` being what the traced call returned.
 
     Examples
     --------
     >>> import numpy as np
     >>> m = measure(lambda: np.ones(1_000_000))           # 8 MB of float64
-    >>> round(m.peak_bytes / 1e6)
-    8
+    >>> round(m.peak_bytes / 1e6), m.result.shape
+    (8, (1000000,))
     """
     if not callable(fn):
         raise TypeError(f"fn must be a callable taking no arguments, got {type(fn).__name__}")
@@ -453,8 +454,8 @@ def measure(fn, repeat=3, min_time=0.05):
         tracemalloc.start()
     tracemalloc.reset_peak()
     before = tracemalloc.get_traced_memory()[0]
-    fn()
+    result = fn()
     peak = tracemalloc.get_traced_memory()[1] - before
     if not was_tracing:
         tracemalloc.stop()
-    return Measurement(best, peak)
+    return Measurement(best, peak, result)

@@ -398,7 +398,7 @@ def test_output_layer_cost():
 def test_measure_reports_time_and_the_peak_of_new_arrays():
     m = measure(lambda: [np.ones((1000, 1000)), np.ones((1000, 1000))], repeat=2)   # two 8 MB arrays
     assert 15e6 < m.peak_bytes < 17e6 and m.seconds > 0
-    assert measure(lambda: None).peak_bytes < 10_000
+    assert measure(lambda: None).peak_bytes < 10_000 and measure(lambda: 7).result == 7
     with pytest.raises(TypeError, match="fn"):
         measure(3)
     with pytest.raises(ValueError, match="repeat"):
