@@ -121,7 +121,7 @@ class VocabMemoryCalculator(Dashboard):
             ax.axvline(size, color=plots.OKABE_ITO["black"], linestyle="--", linewidth=1.2)
             ax.text(size * 1.15, 1.0, f"{label} of accelerator memory", ha="left", va="center", rotation=90,
                     fontsize=self._fonts.note)
-        plots.label_axes(ax, "bytes (log scale)", "", presentation=f)
+        plots.label_axes(ax, "bytes (log scale)", "array", presentation=f)
         self._title = ax.set_title(" ", fontsize=self._fonts.title)
         plots.animate(self.figure, *self.bars, *self.values, self._title)
         plots.relayout(self.figure)
