@@ -33,6 +33,8 @@ LESSONS = [
      "The textbook formula overflows; shifted softmax and log-sum-exp do not", 25),
     ("06_next_token_sampling.ipynb", "Next-token sampling",
      "Text comes from sampling the softmax (temperature, top-k, top-p, min-p), not always the top word", 30),
+    ("09_large_vocabularies.ipynb", "Large vocabularies",
+     "Softmax handles large vocabularies efficiently, yet its cost is a limitation: which is true, and when", 35),
 ]
 
 START, END = "<!-- lessons:start -->", "<!-- lessons:end -->"
