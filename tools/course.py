@@ -37,6 +37,8 @@ LESSONS = [
      "Softmax probabilities are not automatically honest: measure calibration, then repair it", 40),
     ("08_softmax_in_attention.ipynb", "Softmax in attention",
      "Every attention head runs a softmax: scaled by 1/sqrt(d), masked with -inf, computable in tiles", 40),
+    ("09_large_vocabularies.ipynb", "Large vocabularies",
+     "Softmax handles large vocabularies efficiently, yet its cost is a limitation: which is true, and when", 35),
 ]
 
 START, END = "<!-- lessons:start -->", "<!-- lessons:end -->"

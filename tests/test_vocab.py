@@ -1,0 +1,410 @@
+"""Tests for softmax_lab.vocab and softmax_lab.factored: chunked cross-entropy, adaptive,
+sampled and hierarchical softmax, each compared with the exact softmax over the whole vocabulary.
+
+References are written out here in float64 from the definitions (the full logit matrix, scipy's
+log_softmax), on vocabularies small enough to form it.
+"""
+
+import numpy as np
+import pytest
+import scipy.special
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from softmax_lab import gradient_check
+from softmax_lab.vocab import (
+    AdaptiveSoftmax,
+    HierarchicalSoftmax,
+    chunked_cross_entropy,
+    full_cross_entropy,
+    measure,
+    output_layer_cost,
+    sampled_softmax,
+    zipf_probabilities,
+)
+
+
+def layer(N=6, d=5, V=37, seed=0, scale=1.0):
+    rng = np.random.default_rng(seed)
+    return (rng.normal(size=(N, d)) * scale, rng.normal(size=(V, d)), rng.normal(size=V),
+            rng.integers(0, V, size=N))
+
+
+def reference(h, W, t, b=None):
+    """Loss and gradients from the definition: one-hot targets, scipy's softmax."""
+    z = h @ W.T + (0 if b is None else b)
+    N = len(t)
+    loss = -np.mean(scipy.special.log_softmax(z, axis=1)[np.arange(N), t])
+    G = scipy.special.softmax(z, axis=1)
+    G[np.arange(N), t] -= 1
+    G /= N
+    return loss, G @ W, G.T @ h, G.sum(axis=0)
+
+
+# ------------------------------------------------------------------------------------------
+# chunked cross-entropy
+# ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 7, 36, 37, 1000])
+@pytest.mark.parametrize("with_bias", [False, True])
+def test_chunked_equals_reference(chunk_size, with_bias):
+    h, W, b, t = layer()
+    b = b if with_bias else None
+    r = chunked_cross_entropy(h, W, t, chunk_size=chunk_size, bias=b)
+    loss, gh, gw, gb = reference(h, W, t, b)
+    assert abs(r.loss - loss) < 1e-12
+    np.testing.assert_allclose(r.grad_hidden, gh, atol=1e-13, rtol=0)
+    np.testing.assert_allclose(r.grad_weight, gw, atol=1e-13, rtol=0)
+    if with_bias:
+        np.testing.assert_allclose(r.grad_bias, gb, atol=1e-13, rtol=0)
+    else:
+        assert r.grad_bias is None
+
+
+@settings(max_examples=40, deadline=None)
+@given(N=st.integers(1, 9), d=st.integers(1, 6), V=st.integers(1, 60), chunk=st.integers(1, 70),
+       seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([0.1, 1.0, 30.0]))
+def test_chunked_equals_full_property(N, d, V, chunk, seed, scale):
+    h, W, b, t = layer(N, d, V, seed, scale)
+    c = chunked_cross_entropy(h, W, t, chunk_size=chunk, bias=b)
+    f = full_cross_entropy(h, W, t, bias=b)
+    assert abs(c.loss - f.loss) <= 1e-10 * max(1.0, abs(f.loss))
+    for a, e in zip(c[1:], f[1:]):
+        np.testing.assert_allclose(a, e, atol=1e-10, rtol=1e-10)
+
+
+def test_chunked_passes_gradient_check():
+    h, W, b, t = layer(N=4, d=3, V=23)
+    r = chunked_cross_entropy(h, W, t, chunk_size=5, bias=b)
+    assert gradient_check(lambda x: chunked_cross_entropy(x, W, t, 5, b).loss, h, r.grad_hidden) < 1e-7
+    assert gradient_check(lambda x: chunked_cross_entropy(h, x, t, 5, b).loss, W, r.grad_weight) < 1e-7
+    assert gradient_check(lambda x: chunked_cross_entropy(h, W, t, 5, x).loss, b, r.grad_bias) < 1e-7
+
+
+def test_chunked_rescales_when_the_maximum_moves_to_a_later_chunk():
+    # the largest logit sits in the LAST chunk: a missing rescale of the running sum would
+    # leave exp(small - small) terms from the first chunks unscaled (a loss far too large)
+    W = np.arange(12, dtype=float)[:, None]             # logits 0..11 times h
+    h = np.array([[50.0]])
+    r = chunked_cross_entropy(h, W, [11], chunk_size=3)
+    assert abs(r.loss - scipy.special.logsumexp(50.0 * np.arange(12)) + 550.0) < 1e-12
+
+
+def test_chunked_batch_shape_float32_and_float16():
+    h, W, b, t = layer(N=6)
+    h3, t3 = h.reshape(2, 3, 5), t.reshape(2, 3)
+    r = chunked_cross_entropy(h3, W, t3, chunk_size=8, bias=b)
+    f = full_cross_entropy(h, W, t, bias=b)
+    assert r.grad_hidden.shape == (2, 3, 5)
+    np.testing.assert_allclose(r.grad_hidden.reshape(6, 5), f.grad_hidden, atol=1e-13)
+    for dtype, tol in [(np.float32, 1e-5), (np.float16, 3e-3)]:
+        r = chunked_cross_entropy(h.astype(dtype), W.astype(dtype), t, chunk_size=8)
+        assert r.loss.dtype == dtype and r.grad_weight.dtype == dtype and r.grad_hidden.dtype == dtype
+        assert abs(float(r.loss) - reference(h, W, t)[0]) < tol * 10
+
+
+def test_chunked_huge_logits_and_masks(no_warnings):
+    h, W, b, t = layer(scale=1e100)                     # logits ~ 1e100: finite in float64
+    c, f = chunked_cross_entropy(h, W, t, chunk_size=4), full_cross_entropy(h, W, t)
+    assert np.isfinite(c.loss) and abs(c.loss - f.loss) <= 1e-12 * abs(f.loss)
+    assert np.all(np.isfinite(c.grad_weight))
+    b = np.zeros(37)
+    b[:20] = -np.inf                                     # the first chunks are fully masked
+    t = np.full(6, 25)
+    c = chunked_cross_entropy(h / 1e100, W, t, chunk_size=4, bias=b)
+    f = reference(h / 1e100, W[20:], t - 20, None)
+    assert abs(c.loss - f[0]) < 1e-12
+    assert np.all(c.grad_weight[:20] == 0) and np.all(c.grad_bias[:20] == 0)
+    np.testing.assert_allclose(c.grad_weight[20:], f[2], atol=1e-13)
+
+
+def test_chunked_empty_batch():
+    W = np.ones((5, 3))
+    r = chunked_cross_entropy(np.zeros((0, 3)), W, np.zeros(0, dtype=int))
+    assert r.loss == 0 and r.grad_hidden.shape == (0, 3) and np.all(r.grad_weight == 0)
+
+
+@pytest.mark.parametrize("kwargs, error, words", [
+    ({"hidden": np.ones((2, 4))}, ValueError, "hidden's last axis"),
+    ({"weight": np.ones(5)}, ValueError, "weight must have 2"),
+    ({"weight": np.full((7, 5), np.nan)}, ValueError, "weight must be finite"),
+    ({"hidden": np.full((2, 5), np.inf)}, ValueError, "hidden must be finite"),
+    ({"hidden": [["a"] * 5] * 2}, TypeError, "hidden must contain real numbers"),
+    ({"hidden": np.ma.ones((2, 5))}, TypeError, "hidden must be a plain array"),
+    ({"targets": [0, 7]}, ValueError, "targets must be word ids in [0, 7)"),
+    ({"targets": [0.0, 1.0]}, TypeError, "targets must be integer"),
+    ({"targets": [0, 1, 2]}, ValueError, "targets must have shape (2,)"),
+    ({"bias": np.ones(6)}, ValueError, "bias must have one entry per word"),
+    ({"bias": np.full(7, np.nan)}, ValueError, "bias must be finite or -inf"),
+    ({"bias": np.r_[-np.inf, np.zeros(6)]}, ValueError, "targets must not point at a masked word"),
+    ({"chunk_size": 0}, ValueError, "chunk_size must be an integer >= 1"),
+    ({"chunk_size": 2.0}, TypeError, "chunk_size must be an integer"),
+    ({"hidden": np.full((2, 5), 1e200), "weight": np.full((7, 5), 1e200)}, ValueError, "overflows"),
+])
+def test_chunked_errors_name_the_argument(kwargs, error, words, no_warnings):
+    args = {"hidden": np.ones((2, 5)), "weight": np.ones((7, 5)), "targets": [0, 1], "chunk_size": 3, "bias": None}
+    args.update(kwargs)
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+        chunked_cross_entropy(**args)
+    if "chunk_size" not in kwargs:
+        args.pop("chunk_size")
+        with pytest.raises(error):
+            full_cross_entropy(**args)
+
+
+# ------------------------------------------------------------------------------------------
+# adaptive softmax
+# ------------------------------------------------------------------------------------------
+
+def test_adaptive_sums_to_one_and_loss_matches_log_probs(no_warnings):
+    a = AdaptiveSoftmax.random((5, 20, 60, 300), dim=16, seed=1)
+    h = np.random.default_rng(2).normal(size=(7, 16)) * 3
+    logp = a.log_probs(h)
+    assert logp.shape == (7, 300)
+    np.testing.assert_allclose(np.exp(logp).sum(axis=1), 1.0, rtol=1e-13)
+    t = np.array([0, 4, 5, 19, 20, 150, 299])            # every part: head, each cluster, edges
+    assert abs(a.loss(h, t) - (-logp[np.arange(7), t].mean())) < 1e-12
+    # cluster dimensions shrink by div_value: 16 -> 4 -> 1 -> 1
+    assert [p.shape[0] for p, _, _ in a.tails] == [4, 1, 1]
+
+
+def test_adaptive_is_an_exact_product_of_head_and_cluster():
+    a = AdaptiveSoftmax.random((3, 8), dim=4, seed=0)
+    h = np.random.default_rng(1).normal(size=4)
+    head = scipy.special.softmax(a.head_weight @ h + a.head_bias)
+    proj, w, b = a.tails[0]
+    tail = scipy.special.softmax(w @ (proj @ h) + b)
+    np.testing.assert_allclose(np.exp(a.log_probs(h)), np.r_[head[:3], head[3] * tail], rtol=1e-13)
+
+
+def test_adaptive_from_full_approaches_the_full_softmax():
+    rng = np.random.default_rng(0)
+    V, d = 400, 16
+    W = rng.normal(size=(V, d)) * 0.3
+    bias = np.log(zipf_probabilities(V))
+    h = rng.normal(size=(300, d))
+    exact = scipy.special.log_softmax(h @ W.T + bias, axis=1)
+    # no reduction (div_value 1): only the cluster logit is approximated, and closely
+    close = AdaptiveSoftmax.from_full(W, bias, (50, 150, V), h, div_value=1.0)
+    kl_close = np.mean(np.sum(np.exp(exact) * (exact - close.log_probs(h)), axis=1))
+    far = AdaptiveSoftmax.from_full(W, bias, (50, 150, V), h, div_value=8.0)
+    kl_far = np.mean(np.sum(np.exp(exact) * (exact - far.log_probs(h)), axis=1))
+    assert 0 <= kl_close < 0.01 < kl_far
+    np.testing.assert_allclose(np.exp(far.log_probs(h)).sum(axis=1), 1.0, rtol=1e-12)
+
+
+def test_adaptive_cost_per_token():
+    a = AdaptiveSoftmax.random((10, 100, 1000), dim=16, div_value=4, seed=0)
+    p = np.zeros(1000)
+    p[:10] = 0.1                                          # every token in the head
+    assert a.cost_per_token(p) == 16 * 12
+    p = np.full(1000, 1e-3)
+    expected = 16 * 12 + 0.09 * (4 * 16 + 90 * 4) + 0.9 * (1 * 16 + 900 * 1)
+    assert abs(a.cost_per_token(p) - expected) < 1e-9
+
+
+def test_adaptive_errors():
+    with pytest.raises(ValueError, match="cutoffs"):
+        AdaptiveSoftmax.random((10, 5), dim=4)
+    with pytest.raises(ValueError, match="cutoffs"):
+        AdaptiveSoftmax.random((10,), dim=4)
+    with pytest.raises(TypeError, match="cutoffs"):
+        AdaptiveSoftmax.random((10, 2.5), dim=4)
+    with pytest.raises(ValueError, match="div_value"):
+        AdaptiveSoftmax.random((2, 4), dim=4, div_value=0.5)
+    a = AdaptiveSoftmax.random((2, 4), dim=4, seed=0)
+    with pytest.raises(ValueError, match="hidden's last axis"):
+        a.log_probs(np.ones((1, 3)))
+    with pytest.raises(ValueError, match="targets"):
+        a.loss(np.ones((1, 4)), [4])
+    with pytest.raises(ValueError, match="head_weight"):
+        AdaptiveSoftmax((2, 4), np.ones((2, 4)), np.ones(2), a.tails)
+    with pytest.raises(ValueError, match="word_probabilities"):
+        a.cost_per_token(np.ones(3) / 3)
+
+
+# ------------------------------------------------------------------------------------------
+# sampled softmax
+# ------------------------------------------------------------------------------------------
+
+def lm_like_layer(V=2000, d=8, N=3, seed=0):
+    """Logits that follow word frequency (bias log Q) plus a context term, as in a trained LM."""
+    rng = np.random.default_rng(seed)
+    q = zipf_probabilities(V)
+    return rng.normal(size=(N, d)), rng.normal(size=(V, d)) * 0.3, np.log(q), q
+
+
+def test_sampled_softmax_corrected_is_unbiased_and_uncorrected_is_not():
+    h, W, b, q = lm_like_layer()
+    Z = np.exp(scipy.special.logsumexp(h @ W.T + b, axis=1))
+    runs = 400
+    for correct in (True, False):
+        est = np.array([np.exp(sampled_softmax(h, W, [0, 1, 2], q, 64, bias=b, correct=correct,
+                                               seed=1000 * correct + i).log_partition)
+                        for i in range(runs)])
+        z_score = (est.mean(axis=0) - Z) / (est.std(axis=0, ddof=1) / np.sqrt(runs))
+        if correct:
+            assert np.all(np.abs(z_score) < 4), z_score        # unbiased: E[Z_hat] = Z
+        else:
+            assert np.all(np.abs(z_score) > 20), z_score       # over-counts frequent words
+            assert np.all(est.mean(axis=0) > 2 * Z)
+
+
+def test_sampled_softmax_loss_converges_to_the_exact_loss():
+    h, W, b, q = lm_like_layer()
+    t = [0, 5, 700]
+    exact = -np.mean(scipy.special.log_softmax(h @ W.T + b, axis=1)[np.arange(3), t])
+    r = sampled_softmax(h, W, t, q, 200_000, bias=b, seed=0)
+    assert abs(r.loss - exact) < 0.01
+    far = sampled_softmax(h, W, t, q, 200_000, bias=b, correct=False, seed=0)
+    assert far.loss - exact > 1.0
+
+
+def test_sampled_softmax_is_seeded_and_checks_its_arguments():
+    h, W, b, q = lm_like_layer(V=50)
+    a = sampled_softmax(h, W, [0, 1, 2], q, 10, bias=b, seed=3)
+    c = sampled_softmax(h, W, [0, 1, 2], q, 10, bias=b, seed=np.random.default_rng(3))
+    assert a.samples.shape == (10,) and np.array_equal(a.samples, c.samples) and a.loss == c.loss
+    with pytest.raises(ValueError, match="proposal"):
+        sampled_softmax(h, W, [0, 1, 2], q[:-1], 10)
+    with pytest.raises(ValueError, match="proposal"):
+        sampled_softmax(h, W, [0, 1, 2], q * 2, 10)
+    with pytest.raises(ValueError, match="num_samples"):
+        sampled_softmax(h, W, [0, 1, 2], q, 0)
+    with pytest.raises(TypeError, match="correct"):
+        sampled_softmax(h, W, [0, 1, 2], q, 5, correct="yes")
+    with pytest.raises(ValueError, match="seed"):
+        sampled_softmax(h, W, [0, 1, 2], q, 5, seed=-1)
+
+
+def test_zipf_probabilities():
+    p = zipf_probabilities(1000, exponent=1.1)
+    assert abs(p.sum() - 1) < 1e-12 and np.all(np.diff(p) < 0)
+    np.testing.assert_allclose(p[0] / p[9], 10 ** 1.1)
+    np.testing.assert_allclose(zipf_probabilities(4, exponent=0), 0.25)
+    with pytest.raises(ValueError, match="exponent"):
+        zipf_probabilities(4, exponent=-1)
+    with pytest.raises(ValueError, match="n_words"):
+        zipf_probabilities(0)
+
+
+# ------------------------------------------------------------------------------------------
+# hierarchical softmax
+# ------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("V", [2, 3, 5, 8, 445, 1000])
+def test_hierarchical_sums_to_one_with_log2_steps(V, no_warnings):
+    tree = HierarchicalSoftmax.random(V, dim=6, scale=5.0, seed=V)
+    h = np.random.default_rng(0).normal(size=(4, 6))
+    logp = tree.log_probs(h)
+    np.testing.assert_allclose(np.exp(logp).sum(axis=1), 1.0, rtol=1e-12)
+    lengths = {len(tree.path(w)) for w in range(V)}
+    assert lengths <= {int(np.floor(np.log2(V))), int(np.ceil(np.log2(V)))}
+    assert tree.depth == int(np.ceil(np.log2(V)))
+    t = np.arange(4) * (V - 1) // 3
+    assert abs(tree.loss(h, t) - (-logp[np.arange(4), t].mean())) < 1e-12
+
+
+def test_hierarchical_path_probability_is_the_product_of_its_decisions():
+    tree = HierarchicalSoftmax.random(5, dim=3, seed=0)
+    h = np.array([0.5, -1.0, 2.0])
+    s = tree.node_weight @ h + tree.node_bias                 # heap node i is row i - 1
+    sig = scipy.special.expit
+    # word 4 is leaf 9: 1 -> 2 (left) -> 4 (left) -> 9 (right)
+    assert tree.path(4) == [(1, "left"), (2, "left"), (4, "right")]
+    expected = sig(s[0]) * sig(s[1]) * sig(-s[3])
+    assert abs(np.exp(tree.log_probs(h)[4]) - expected) < 1e-15
+
+
+def test_hierarchical_fit_lowers_the_cross_entropy_but_not_to_the_full_softmax():
+    rng = np.random.default_rng(0)
+    V, d = 64, 6
+    W = rng.normal(size=(V, d))
+    h = rng.normal(size=(400, d))
+    P = scipy.special.softmax(h @ W.T, axis=1)
+    entropy = -np.mean(np.sum(P * np.log(P), axis=1))        # the full softmax's optimum
+    tree = HierarchicalSoftmax.random(V, dim=d, seed=1)
+    history = tree.fit(h, P, steps=60, learning_rate=2.0)
+    assert len(history) == 61 and history[-1] < history[0] - 1
+    final = -np.mean(np.sum(P * tree.log_probs(h), axis=1))
+    assert abs(final - history[-1]) < 1e-10
+    assert final > entropy + 0.05                               # the fixed tree costs accuracy
+
+
+def test_hierarchical_errors():
+    with pytest.raises(ValueError, match="n_words"):
+        HierarchicalSoftmax.random(1, dim=3)
+    with pytest.raises(ValueError, match="node_bias"):
+        HierarchicalSoftmax(np.ones((4, 3)), np.ones(3))
+    tree = HierarchicalSoftmax.random(5, dim=3, seed=0)
+    with pytest.raises(ValueError, match="word"):
+        tree.path(5)
+    with pytest.raises(ValueError, match="targets"):
+        tree.loss(np.ones((1, 3)), [5])
+    with pytest.raises(ValueError, match="probabilities"):
+        tree.fit(np.ones((2, 3)), np.ones((2, 5)))
+    with pytest.raises(ValueError, match="learning_rate"):
+        tree.fit(np.ones((2, 3)), np.full((2, 5), 0.2), learning_rate=0)
+
+
+def test_more_errors_name_their_argument(no_warnings):
+    W = np.ones((7, 5))
+    with pytest.raises(ValueError, match="hidden must be a rectangular"):
+        chunked_cross_entropy([[1.0, 2.0], [1.0]], W, [0, 1])
+    with pytest.raises(ValueError, match="hidden must have at least one dimension"):
+        chunked_cross_entropy(1.0, W, 0)
+    with pytest.raises(ValueError, match="targets must be a rectangular"):
+        chunked_cross_entropy(np.ones((2, 5)), W, [[0, 1], [1]])
+    r = chunked_cross_entropy(np.ones((2, 5), dtype=int), W.astype(int), [0, 1])      # integers -> float64
+    assert r.loss.dtype == np.float64 and abs(r.loss - np.log(7)) < 1e-12
+    with pytest.raises(TypeError, match="cutoffs must be a sequence"):
+        AdaptiveSoftmax.random(5, dim=4)
+    a = AdaptiveSoftmax.random((2, 4), dim=4, seed=0)
+    with pytest.raises(ValueError, match="tails must hold one"):
+        AdaptiveSoftmax((2, 4), a.head_weight, a.head_bias, [])
+    with pytest.raises(ValueError, match=r"tails\[0\] must have shapes"):
+        AdaptiveSoftmax((2, 4), a.head_weight, a.head_bias, [(np.ones((1, 4)), np.ones((3, 1)), np.ones(3))])
+    with pytest.raises(ValueError, match="cutoffs must end at V"):
+        AdaptiveSoftmax.from_full(np.ones((6, 4)), None, (2, 5), np.ones((3, 4)))
+    with pytest.raises(ValueError, match="node_weight must have at least one row"):
+        HierarchicalSoftmax(np.ones((0, 3)))
+    tree = HierarchicalSoftmax.random(5, dim=3, seed=0)
+    with pytest.raises(ValueError, match="hidden's last axis"):
+        tree.log_probs(np.ones(4))
+    with pytest.raises(ValueError, match=r"hidden must be \(N, 3\)"):
+        tree.fit(np.ones((2, 3)), np.full((3, 5), 0.2))
+    h, W, _b, q = lm_like_layer(V=50)
+    W[:] = np.nan
+    with pytest.raises(ValueError, match="weight must be finite"):
+        sampled_softmax(h, W, [0, 1, 2], q, 5)
+    with pytest.raises(ValueError, match="overflows"):
+        sampled_softmax(np.full((1, 2), 1e200), np.full((50, 2), 1e200), [0], q, 5)
+
+
+def test_output_layer_cost():
+    c = output_layer_cost(8192, 256_000, 2048, "float32")
+    assert c.logits_bytes == c.grad_bytes == 8192 * 256_000 * 4            # about 8.4 GB
+    assert c.weight_bytes == 256_000 * 2048 * 4
+    assert c.projection_flops == 2 * 8192 * 2048 * 256_000
+    assert c.softmax_flops == 5 * 8192 * 256_000
+    assert output_layer_cost(10, 50_257, 768, "bfloat16").logits_bytes == 10 * 50_257 * 2
+    assert output_layer_cost(0, 5, 3).logits_bytes == 0
+    with pytest.raises(ValueError, match="dtype"):
+        output_layer_cost(1, 5, 3, "int8")
+    with pytest.raises(ValueError, match="n_words"):
+        output_layer_cost(1, 0, 3)
+
+
+def test_measure_reports_time_and_the_peak_of_new_arrays():
+    m = measure(lambda: [np.ones((1000, 1000)), np.ones((1000, 1000))], repeat=2)   # two 8 MB arrays
+    assert 15e6 < m.peak_bytes < 17e6 and m.seconds > 0
+    assert measure(lambda: None).peak_bytes < 10_000 and measure(lambda: 7).result == 7
+    with pytest.raises(TypeError, match="fn"):
+        measure(3)
+    with pytest.raises(ValueError, match="repeat"):
+        measure(lambda: None, repeat=0)
+    with pytest.raises(ValueError, match="min_time"):
+        measure(lambda: None, min_time=-1)
+    calls = []
+    measure(lambda: calls.append(1), repeat=2, min_time=0)
+    assert len(calls) == 3                                   # 2 timed, 1 traced
