@@ -28,6 +28,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))   # works withou
 from softmax_lab import corpus, cross_entropy, lm, softmax  # noqa: E402
 from softmax_lab.data import SPLITS, write_manifest, write_npz  # noqa: E402
 
+import sentiment_grammar  # noqa: E402  (beside this script)
+
 # ---- every setting in one place (data/README.md reports them) ----
 CORPUS_SEED = 2024        # the grammar's random choices
 N_SENTENCES = 6000
@@ -131,6 +133,7 @@ def main(argv=None):
     write_text(out / "README.md", readme(facts))
     shipped = [f"corpus_{s}.txt" for s in SPLITS] + ["vocab.json", "training_history.json", "README.md"]
     shipped += [f"lm_{name}.npz" for name in checkpoints]
+    shipped += [sentiment_grammar.write(out).name]     # lesson 10's sentiment set
     write_manifest(out, shipped)
 
     # 6. Check that what was written loads back (through the checksums) and is what we trained.
