@@ -253,7 +253,8 @@ def test_sigmoid_attention_weights_match_expit_with_minus_log_n():
     s = np.random.default_rng(4).normal(scale=3.0, size=(3, 7))
     np.testing.assert_allclose(sigmoid_attention_weights(s), special.expit(s - np.log(7)))
     np.testing.assert_allclose(sigmoid_attention_weights(s, bias=1.5), special.expit(s + 1.5))
-    np.testing.assert_allclose(sigmoid_attention_weights(s.T, axis=0), special.expit(s.T - np.log(7)))   # n = 7 keys along axis 0
+    n_keys = 7                                   # s.T has shape (7, 3): 7 keys along axis 0
+    np.testing.assert_allclose(sigmoid_attention_weights(s.T, axis=0), special.expit(s.T - np.log(n_keys)))
 
 
 def test_sigmoid_attention_weights_do_not_compete():
