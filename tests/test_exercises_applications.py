@@ -103,11 +103,11 @@ def test_a_transposed_update_that_cannot_broadcast_is_explained():
     result = check_gradient_step(transposed_everywhere)
     assert result.failed_case == 1 and "shape (D, K)" in result.hint     # on a square W: the same numbers
 
-    def broadcast_error(W, b, X, y, learning_rate):
+    def matmul_error(W, b, X, y, learning_rate):
         g = cross_entropy_grad(X @ W + b, y)
-        return W - learning_rate * g.T @ X, b - learning_rate * g.sum(axis=0)
-    result = check_gradient_step(broadcast_error)
-    assert result.failed_case == 3 and "W is (4, 2), X is (5, 4)" in result.message
+        return W - learning_rate * X @ g, b - learning_rate * g.sum(axis=0)
+    result = check_gradient_step(matmul_error)
+    assert result.failed_case == 1 and "W is (3, 3), X is (1, 3)" in result.message
 
 
 @pytest.mark.parametrize("mistake, words", [("swapped", "shape"), ("only_W", "two arrays")])
