@@ -10,7 +10,7 @@ import numpy as np
 from .. import bandits, classify, decoding, lm, plots
 from ..functions import softmax
 from ..losses import cross_entropy
-from ._base import Dashboard, GridLogSlider, mpl_text
+from ._base import Dashboard, GridLogSlider, GridSlider, mpl_text
 
 TASKS = ("sentiment", "shapes")
 _TASK_DEFAULTS = {"sentiment": dict(learning_rate=1.0, n_steps=300), "shapes": dict(learning_rate=0.05, n_steps=300)}
@@ -381,7 +381,7 @@ class BanditExplorer(Dashboard):
         self.temperature = GridLogSlider(value=temperature, min=-2.5, max=0.5, step=0.1, base=10,
                                          description="temperature T", readout_format=".3g",
                                          layout=self._slider_layout(), style=style)
-        self.epsilon = widgets.FloatSlider(value=epsilon, min=0.0, max=0.5, step=0.01, description="epsilon",
+        self.epsilon = GridSlider(value=epsilon, min=0.0, max=0.5, step=0.01, description="epsilon",
                                            layout=self._slider_layout(), style=style)
         self.readout = widgets.HTML()
         self._build_figure()
