@@ -13,7 +13,7 @@ from ..losses import cross_entropy
 from ._base import Dashboard, GridLogSlider, GridSlider, mpl_text
 
 TASKS = ("sentiment", "shapes")
-_TASK_DEFAULTS = {"sentiment": dict(learning_rate=1.0, n_steps=300), "shapes": dict(learning_rate=0.05, n_steps=300)}
+_TASK_DEFAULTS = {"sentiment": dict(learning_rate=1.0, n_steps=300), "shapes": dict(learning_rate=0.1, n_steps=300)}
 RECORD_EVERY = 10          # the dashboard keeps the weights and the curves every 10 steps
 MAX_TEXT_LENGTH = 300
 
@@ -157,6 +157,8 @@ class ClassifierTrainer(Dashboard):
         self.history = {key: [] for key in ("step", "train_loss", "test_loss", "train_accuracy", "test_accuracy")}
         self.snapshots = []
         self.training_time = 0.0
+        self.progress.value, self.progress.bar_style = 0, "info"
+        live = hasattr(self, "figure_view")          # shown already (a retrain), not while building
         self._record(0, W, b)
         for s in range(1, self.n_steps + 1):
             start = time.perf_counter()
@@ -165,7 +167,7 @@ class ClassifierTrainer(Dashboard):
             if s % RECORD_EVERY == 0:
                 self._record(s, W, b)
                 self.progress.value = s
-                if s % (10 * RECORD_EVERY) == 0 and s < self.n_steps:
+                if live and s % (10 * RECORD_EVERY) == 0 and s < self.n_steps:
                     self._show_curves(s)
                     self.redraw()
         self.progress.bar_style = "success"
@@ -326,7 +328,7 @@ def classifier_trainer(task="sentiment", step=None, learning_rate=None, n_steps=
         ``step(W, b, X, y, learning_rate) -> (W, b)``: one full-batch gradient-descent step
         (X of shape (N, D), integer labels y of shape (N,), W (D, K), b (K,)).
     learning_rate : float, optional
-        Default 1.0 for sentiment, 0.05 for shapes.
+        Default 1.0 for sentiment, 0.1 for shapes (both on the slider's grid).
     n_steps : int, optional
         Default 300.
     presentation : bool, default False
