@@ -78,7 +78,9 @@ def _integer(value, name, low):
 
 
 def _fraction(value, name, low, high):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= float(value) <= high:
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a number in [{low}, {high}], got {value!r}")
+    if not low <= value <= high:          # also refuses NaN (and compares huge ints exactly)
         raise ValueError(f"{name} must be a number in [{low}, {high}], got {value!r}")
     return float(value)
 

@@ -101,6 +101,8 @@ def test_make_shapes_is_seeded_balanced_and_distinguishes_the_shapes():
     (dict(n_per_class=0), ValueError, "n_per_class"), (dict(size=3), ValueError, "size"),
     (dict(noise=-1.0), ValueError, "noise"), (dict(jitter=10.0), ValueError, "jitter"),
     (dict(seed=-1), ValueError, "seed"), (dict(n_per_class=2.5), TypeError, "n_per_class"),
+    (dict(noise="0.1"), TypeError, "noise"), (dict(noise=np.nan), ValueError, "noise"),
+    (dict(jitter=10**400), ValueError, "jitter"),
 ])
 def test_make_shapes_refuses_bad_options(kwargs, error, name):
     with pytest.raises(error, match=name):
