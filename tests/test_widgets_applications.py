@@ -12,6 +12,7 @@ pytest.importorskip("ipympl")
 from softmax_lab import bandits, cross_entropy, cross_entropy_grad, decoding, lm, softmax  # noqa: E402
 from softmax_lab import widgets as W  # noqa: E402
 from softmax_lab.widgets import applications as A  # noqa: E402
+from softmax_lab.widgets import decoding as WD  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -157,13 +158,13 @@ def model():
 
 
 def test_beam_explorer_shows_the_beams(model, mode):
-    dash = A.beam_search_explorer(model, prompt="the cat", beam_width=2, max_length=8)
+    dash = WD.beam_search_explorer(model, prompt="the cat", beam_width=2, max_length=8)
     scorer = decoding.LMScorer(model, "the cat")
     expected = decoding.beam_search(scorer, 2, 8)
     assert [h.tokens for h in dash.beams] == [h.tokens for h in expected]
     widths = [bar.get_width() for bar in dash.beam_bars]
     np.testing.assert_allclose(widths[:2], [-h.log_prob for h in expected])
-    assert widths[2:] == [0] * (A.MAX_BEAM - 2)
+    assert widths[2:] == [0] * (WD.MAX_BEAM - 2)
     text = dash.readout.value
     dash.beam_width.value = 5
     assert len(dash.beams) == 5 and dash.beam_bars[4].get_width() > 0 and dash.readout.value != text
@@ -173,19 +174,20 @@ def test_beam_explorer_shows_the_beams(model, mode):
 
 
 def test_beam_explorer_prompt_and_sentence_end(model):
-    dash = A.beam_search_explorer(model, beam_width=3)
+    dash = WD.beam_search_explorer(model, beam_width=3)
     dash.stop_at_period.value = True
     assert all(h.finished for h in dash.beams)
     dash.prompt.value = "the cat sat on the"
     assert dash._scorer.words(dash.beams[0].tokens) == ["mat", "."]
-    dash.prompt.value = "x" * (A.MAX_TEXT_LENGTH + 1)
+    dash.prompt.value = "x" * (WD.MAX_TEXT_LENGTH + 1)
     assert "longer" in dash.message.value
     assert not dash.errors
     with pytest.raises(TypeError, match="model"):
-        A.beam_search_explorer(model="best")
+        WD.beam_search_explorer(model="best")
 
 
 def test_the_dashboards_are_exported_from_the_widgets_package():
-    for name in ("classifier_trainer", "bandit_explorer", "beam_search_explorer",
-                 "ClassifierTrainer", "BanditExplorer", "BeamSearchExplorer"):
-        assert getattr(W, name) is getattr(A, name) and name in W.__all__
+    for module, names in [(A, ("classifier_trainer", "ClassifierTrainer", "bandit_explorer", "BanditExplorer")),
+                          (WD, ("beam_search_explorer", "BeamSearchExplorer"))]:
+        for name in names:
+            assert getattr(W, name) is getattr(module, name) and name in W.__all__
