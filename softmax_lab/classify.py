@@ -57,7 +57,6 @@ __all__ = [
     "words",
     "build_vocabulary",
     "bag_of_words",
-    "telling_words",
     "make_shapes",
     "train_test_split",
     "one_hot",
@@ -214,33 +213,6 @@ def bag_of_words(texts, vocabulary, binary=False):
             if j is not None:
                 X[n, j] += 1.0
     return np.minimum(X, 1.0) if binary else X
-
-
-def telling_words(texts, labels, vocabulary, per_class=4):
-    r"""The words most typical of each class, ``per_class`` per class, in class order.
-
-    A word's score for class k is the (smoothed) share of the sentences containing it that
-    belong to class k, times :math:`\log(1 + n_k)` with :math:`n_k` the number of those
-    sentences: frequent words that occur mostly in one class come first. No word is listed twice.
-
-    Examples
-    --------
-    >>> texts = ["good film", "good soup", "bad film", "bad soup", "a film"]
-    >>> telling_words(texts, [1, 1, 0, 0, 0], ["good", "bad", "film", "soup", "a"], per_class=1)
-    ['bad', 'good']
-    """
-    X = bag_of_words(texts, vocabulary, binary=True)
-    y = np.asarray(labels)
-    if y.shape != (len(X),):
-        raise ValueError(f"labels must hold one class per text, got shape {y.shape} for {len(X)} texts")
-    per_class = _integer(per_class, "per_class", 1)
-    total = X.sum(axis=0)
-    chosen = []
-    for k in range(int(y.max()) + 1 if y.size else 0):
-        in_class = X[y == k].sum(axis=0)
-        score = (in_class + 0.5) / (total + 1.5) * np.log1p(in_class)
-        chosen += [vocabulary[j] for j in np.argsort(-score, kind="stable") if vocabulary[j] not in chosen][:per_class]
-    return chosen
 
 
 # ---------------------------------------------------------------------------------------------

@@ -17,7 +17,6 @@ from softmax_lab.classify import (
     load_sentiment,
     make_shapes,
     one_hot,
-    telling_words,
     train_test_split,
     words,
 )
@@ -152,18 +151,3 @@ def test_softmax_regression_learns_shapes_better_than_chance():
     W, b = train(X_train, y_train, steps=300, learning_rate=0.05)
     assert accuracy(X_test @ W + b, y_test) > 0.7
 
-
-def test_telling_words_are_one_sided_and_distinct():
-    texts, y = load_sentiment()
-    vocab = build_vocabulary(texts)
-    chosen = telling_words(texts, y, vocab, per_class=5)
-    assert len(chosen) == len(set(chosen)) == 15
-    X = bag_of_words(texts, vocab, binary=True)
-    for k in range(3):
-        for word in chosen[5 * k: 5 * k + 5]:
-            column = X[:, vocab.index(word)]
-            assert column[y == k].sum() > 0.6 * column.sum(), (word, k)   # mostly in its class
-    with pytest.raises(ValueError, match="labels"):
-        telling_words(texts, y[:3], vocab)
-    with pytest.raises(ValueError, match="per_class"):
-        telling_words(texts, y, vocab, per_class=0)

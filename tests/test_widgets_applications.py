@@ -87,6 +87,10 @@ def test_trainer_typed_text_and_examples(mode):
     np.testing.assert_allclose(dash.probabilities, softmax(dash.X_test[3] @ W_ + b_))
     rows = [dash.vocab.index(w) for w in dash.shown_words]
     np.testing.assert_allclose(dash.weight_image.get_array(), W_[rows].T)
+    final = dash.snapshots[-1][0]
+    relative = final - final.mean(axis=1, keepdims=True)
+    for k in range(3):                    # the 4 words shown for class k favour class k most
+        assert all(np.argmax(relative[dash.vocab.index(w)]) == k for w in dash.shown_words[4 * k: 4 * k + 4])
 
 
 def test_trainer_retrains_when_the_learning_rate_moves():

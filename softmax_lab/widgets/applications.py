@@ -73,8 +73,11 @@ class ClassifierTrainer(Dashboard):
                                  description="your text", style=style,
                                  layout=widgets.Layout(width="95%", max_width="620px"))
         self.readout = widgets.HTML()
+        self._fit()
+        if task == "sentiment":
+            self.shown_words = self._top_words(self.snapshots[-1][0])
         self._build_figure()
-        self.train()
+        self._show_trained()
 
         self.snapshot.observe(self._guarded(self._update), names="value")
         self.example.observe(self._guarded(self._update), names="value")
@@ -97,7 +100,6 @@ class ClassifierTrainer(Dashboard):
             self.X_train = classify.bag_of_words(self.texts_train, self.vocab)
             self.X_test = classify.bag_of_words(self.texts_test, self.vocab)
             self.classes = classify.SENTIMENT_LABELS
-            self.shown_words = classify.telling_words(self.texts_train, self.y_train, self.vocab)
         else:
             images, labels = classify.make_shapes(seed=0)
             self.image_size = images.shape[1]
@@ -137,6 +139,19 @@ class ClassifierTrainer(Dashboard):
 
     def train(self):
         """Train from zero weights with the learner's step; the curves and progress bar follow live."""
+        self._fit()
+        self._show_trained()
+
+    def _top_words(self, W, per_class=4):
+        """The words whose weight favours each class most (over the mean of the classes), in class order."""
+        relative = W - W.mean(axis=1, keepdims=True)
+        chosen = []
+        for k in range(W.shape[1]):
+            chosen += [self.vocab[j] for j in np.argsort(-relative[:, k], kind="stable")
+                       if self.vocab[j] not in chosen][:per_class]
+        return chosen
+
+    def _fit(self):
         D, K = self.X_train.shape[1], len(self.classes)
         W, b = np.zeros((D, K)), np.zeros(K)
         self.history = {key: [] for key in ("step", "train_loss", "test_loss", "train_accuracy", "test_accuracy")}
@@ -156,6 +171,8 @@ class ClassifierTrainer(Dashboard):
                     self._show_curves(s)
                     self.redraw()
         self.progress.bar_style = "success"
+
+    def _show_trained(self):
         self._set_weight_scale()
         if self.snapshot.value != self.n_steps:
             self.snapshot.value = self.n_steps       # observed: updates the view
@@ -237,7 +254,8 @@ class ClassifierTrainer(Dashboard):
                                                  colorbar_label="weight", presentation=f)
             ax["words"].set_xticks(np.arange(len(words)), [mpl_text(w) for w in words], rotation=35, ha="right")
             ax["words"].set_yticks(np.arange(K), labels)
-            ax["words"].set_title("weights W[word, class] of some telling words", fontsize=self._fonts.title)
+            ax["words"].set_title("weights W[word, class] of the words each class relies on most",
+                                  fontsize=self._fonts.title)
             animated = [self.weight_image]
         plots.animate(self.figure, *self.loss_lines.values(), *self.accuracy_lines.values(), *self.step_markers,
                       self.prediction_bars.bars, self.prediction_bars.texts, self._pred_title, *animated)
@@ -303,8 +321,8 @@ def classifier_trainer(task="sentiment", step=None, learning_rate=None, n_steps=
     a 12 x 12 image (``task="shapes"``: circle, square, triangle). Training starts from zero
     weights (so the first loss is :math:`\log K`) and calls ``step`` ``n_steps`` times; a
     progress bar and the loss and accuracy curves (train and test) follow. The slider "after
-    step" scrubs through training: the weights per class (as images, or for a few telling
-    words) and the predicted distribution for a chosen test example (or a typed sentence) are
+    step" scrubs through training: the weights per class (as images, or for the 4 words each
+    class relies on most after training) and the predicted distribution for a chosen test example (or a typed sentence) are
     shown as they were at that step. A new learning rate trains again.
 
     Parameters
