@@ -322,8 +322,9 @@ def classifier_trainer(task="sentiment", step=None, learning_rate=None, n_steps=
     weights (so the first loss is :math:`\log K`) and calls ``step`` ``n_steps`` times; a
     progress bar and the loss and accuracy curves (train and test) follow. The slider "after
     step" scrubs through training: the weights per class (as images, or for the 4 words each
-    class relies on most after training) and the predicted distribution for a chosen test example (or a typed sentence) are
-    shown as they were at that step. A new learning rate trains again.
+    class relies on most after training) and the predicted distribution for a chosen test
+    example (or a typed sentence) are shown as they were at that step. A new learning rate
+    trains again.
 
     Parameters
     ----------
