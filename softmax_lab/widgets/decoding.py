@@ -43,7 +43,8 @@ class BeamSearchExplorer(Dashboard):
                                             layout=self._slider_layout(), style=style)
         self.prompt = widgets.Text(value=prompt, description="prompt", style=style,
                                    layout=widgets.Layout(width="95%", max_width="620px"))
-        self.stop_at_period = widgets.Checkbox(value=False, description="stop at the end of a sentence ('.')")
+        self.stop_at_period = widgets.Checkbox(value=False, description="stop at the end of a sentence ('.')",
+                                              indent=False, layout=widgets.Layout(width="auto"))
         self.readout = widgets.HTML()
         self._scorer = decoding.LMScorer(self.model, prompt)
         self._build_figure()
