@@ -69,7 +69,10 @@ def _real(value, name, low, low_inclusive=True):
     """A finite real number >= low (or > low), else an error naming ``name``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a finite number, got {value!r}")
-    v = float(value) if abs(value) < 1e308 else float("inf")    # huge Python ints -> inf, refused
+    try:
+        v = float(value)
+    except OverflowError:                 # an int too large for a float, e.g. 10**400: refused
+        v = float("inf")
     ok = np.isfinite(v) and (v >= low if low_inclusive else v > low)
     if not ok:
         sign = ">=" if low_inclusive else ">"

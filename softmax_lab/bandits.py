@@ -71,7 +71,10 @@ def _positive(value, name, allow_zero=False):
     bound = ">= 0" if allow_zero else "> 0"
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name} must be a finite number {bound}, got {value!r}")
-    v = float(value) if abs(value) < 1e308 else float("inf")
+    try:
+        v = float(value)
+    except OverflowError:                 # an int too large for a float, e.g. 10**400
+        v = float("inf")
     if not (np.isfinite(v) and (v >= 0 if allow_zero else v > 0)):
         raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
     return v

@@ -165,3 +165,51 @@ def test_odd_temperatures_fail_politely(answer):
 def test_an_unattempted_temperature_gets_a_nudge(capsys):
     result = check_exploration_temperature(None)
     assert not result.attempted and "not attempted yet" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------------------------
+# Nothing a learner writes makes a check raise (or warn)
+
+class _FloatRaises:
+    def __float__(self):
+        raise RuntimeError("no float for you")
+
+    def __array__(self, *args, **kwargs):
+        raise RuntimeError("no array for you")
+
+
+HOSTILE = {
+    "huge int": 10**400, "huge float": 1e308, "tiny float": 1e-320, "inf": float("inf"), "nan": float("nan"),
+    "complex": 1j, "bool": True, "string": "abc", "list": [1.0, 2.0], "ragged": [[1.0], [2.0, 3.0]],
+    "dict": {"a": 1}, "object": object(), "float raises": _FloatRaises(), "nan array": np.array([np.nan]),
+    "object array": np.array([None, 1], dtype=object), "0-d inf": np.array(np.inf),
+}
+
+
+def _returning(value):
+    return lambda *args: value
+
+
+def _recurses(*args):
+    return _recurses(*args)
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_no_check_raises_on_hostile_answers(name, capsys):
+    import warnings
+    value = HOSTILE[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        results = [check_exploration_temperature(value), check_gradient_step(value),
+                   check_gradient_step(_returning(value)), check_gradient_step(_returning((value, value))),
+                   check_gradient_step(_returning((np.zeros((3, 3)), value)))]
+    assert all(not r.passed and r.message for r in results)
+    assert capsys.readouterr().out.strip()
+
+
+def test_no_check_raises_on_hostile_functions():
+    def raises(*args):
+        raise ValueError("learner bug")
+    for fn in (raises, _recurses, _returning((x for x in range(3))), _returning(np.zeros(12))):
+        result = check_gradient_step(fn)
+        assert not result.passed and result.attempted
