@@ -33,6 +33,8 @@ LESSONS = [
      "The textbook formula overflows; shifted softmax and log-sum-exp do not", 25),
     ("06_next_token_sampling.ipynb", "Next-token sampling",
      "Text comes from sampling the softmax (temperature, top-k, top-p, min-p), not always the top word", 30),
+    ("10_softmax_beyond_language.ipynb", "Softmax beyond language",
+     "The same softmax classifies sentiment and images, explores in RL, and scores translations (beam search)", 40),
 ]
 
 START, END = "<!-- lessons:start -->", "<!-- lessons:end -->"
