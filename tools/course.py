@@ -39,6 +39,8 @@ LESSONS = [
      "Every attention head runs a softmax: scaled by 1/sqrt(d), masked with -inf, computable in tiles", 40),
     ("09_large_vocabularies.ipynb", "Large vocabularies",
      "Softmax handles large vocabularies efficiently, yet its cost is a limitation: which is true, and when", 35),
+    ("10_softmax_beyond_language.ipynb", "Softmax beyond language",
+     "The same softmax classifies sentiment and images, explores in RL, and scores translations (beam search)", 40),
 ]
 
 START, END = "<!-- lessons:start -->", "<!-- lessons:end -->"

@@ -73,6 +73,9 @@ from .output_layer import OUTPUT_LAYER_QUESTIONS, check_output_layer
 from .cross_entropy import check_cross_entropy_grad
 from .sampling import check_top_p
 from .calibration import check_ece, check_temperature_by_hand
+from .applications import check_exploration_temperature, check_gradient_step
+from .attention import check_attention, check_entropy_prediction
+from .vocab import check_online_logsumexp
 
 __all__ = [
     "CheckResult",
@@ -88,4 +91,9 @@ __all__ = [
     "check_top_p",
     "check_ece",
     "check_temperature_by_hand",
+    "check_gradient_step",
+    "check_exploration_temperature",
+    "check_attention",
+    "check_entropy_prediction",
+    "check_online_logsumexp",
 ]

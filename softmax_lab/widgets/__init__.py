@@ -62,6 +62,12 @@ from .stability import StabilityExplorer, stability_explorer
 from .sampling import SamplerDashboard, sampler_dashboard
 from .calibration import ReliabilityDashboard, reliability_dashboard
 from .lm_training import TrainingDashboard, training_dashboard
+from .applications import BanditExplorer, ClassifierTrainer, bandit_explorer, classifier_trainer
+from .decoding import BeamSearchExplorer, beam_search_explorer
+from .attention import (AttentionExplorer, AttentionSink, EntropyCollapse, attention_explorer, attention_sink,
+                        entropy_collapse)
+from .tiled import TiledWalkthrough, tiled_walkthrough
+from .vocab import VocabMemoryCalculator, vocab_memory_calculator
 
 __all__ = [
     "setup_figures",
@@ -88,4 +94,20 @@ __all__ = [
     "ReliabilityDashboard",
     "training_dashboard",
     "TrainingDashboard",
+    "classifier_trainer",
+    "ClassifierTrainer",
+    "bandit_explorer",
+    "BanditExplorer",
+    "beam_search_explorer",
+    "BeamSearchExplorer",
+    "attention_explorer",
+    "AttentionExplorer",
+    "entropy_collapse",
+    "EntropyCollapse",
+    "attention_sink",
+    "AttentionSink",
+    "tiled_walkthrough",
+    "TiledWalkthrough",
+    "vocab_memory_calculator",
+    "VocabMemoryCalculator",
 ]

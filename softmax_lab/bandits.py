@@ -1,0 +1,303 @@
+r"""Softmax in reinforcement learning: Boltzmann exploration on a multi-armed bandit.
+
+A bandit has K arms; pulling arm a gives a noisy reward with unknown mean :math:`\mu_a`. A
+player keeps an estimate :math:`Q_a` (the mean reward seen so far) and must trade *exploiting*
+the arm that looks best against *exploring* the others, whose estimates may be wrong.
+
+Boltzmann (softmax) exploration pulls arm a with probability
+
+.. math:: \pi(a) = \mathrm{softmax}(Q / T)_a = \frac{e^{Q_a / T}}{\sum_b e^{Q_b / T}}
+
+the same function an LLM samples its next word with: a high temperature T explores (nearly
+uniform), T -> 0 exploits (always the current best). The price of a policy is its *regret*,
+the reward lost against always pulling the best arm:
+
+.. math:: R_t = \sum_{s \le t} (\mu^\ast - \mu_{a_s})
+
+Policies here (:data:`POLICIES`), all seeded and run for many independent runs at once:
+
+``"boltzmann"``
+    softmax(Q / T) with a fixed temperature T.
+``"annealed"``
+    softmax(Q / T_t) with the cooling schedule :math:`T_t = T / \log(t + 2)`.
+``"epsilon_greedy"``
+    the best-looking arm with probability 1 - epsilon, a uniformly random arm otherwise.
+``"boltzmann_gumbel"``
+    Cesa-Bianchi, Gentile, Lugosi and Neu (2017), "Boltzmann exploration done right": pull
+    :math:`\arg\max_a (Q_a + \beta_a G_a)` with Gumbel noise :math:`G_a` and a per-arm scale
+    :math:`\beta_a = C / \sqrt{N_a}` that shrinks as the arm is pulled :math:`N_a` times. They
+    prove that plain Boltzmann exploration with *any* monotone temperature schedule can have
+    poor regret on some bandits, because one temperature for all arms ignores how sure each
+    estimate is; the per-arm scale fixes that.
+
+Every policy first pulls each arm once, so that every estimate starts from a real reward.
+
+In policy-gradient methods (REINFORCE, PPO) the policy is this same softmax, over action
+*logits* learned by gradient ascent instead of reward estimates: the gradient of
+:math:`\log \pi(a)` is ``onehot(a) - pi``, the cross-entropy gradient with the sign flipped.
+
+Examples
+--------
+>>> result = run_bandit([0.2, 0.5, 0.8], "boltzmann", n_steps=500, n_runs=20, temperature=0.1, seed=0)
+>>> result.regret.shape
+(20, 500)
+>>> round(result.best_arm_fraction, 2)           # of all 20 x 500 pulls
+0.91
+"""
+
+import numbers
+from dataclasses import dataclass
+
+import numpy as np
+
+from ._checks import real_number
+from .functions import softmax
+
+__all__ = [
+    "POLICIES",
+    "DEFAULT_MEANS",
+    "BanditResult",
+    "boltzmann_probabilities",
+    "epsilon_greedy_probabilities",
+    "annealed_temperature",
+    "run_bandit",
+    "regret_by_temperature",
+]
+
+POLICIES = ("boltzmann", "annealed", "epsilon_greedy", "boltzmann_gumbel")
+DEFAULT_MEANS = (0.2, 0.4, 0.5, 0.6, 0.7)
+
+
+def _positive(value, name, allow_zero=False):
+    bound = ">= 0" if allow_zero else "> 0"
+    v = real_number(value, name, f"a finite number {bound}")   # TypeError for a non-number, ValueError for 10**400
+    if not (np.isfinite(v) and (v >= 0 if allow_zero else v > 0)):
+        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
+    return v
+
+
+def _count(value, name, low=1):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {low}, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def _means(means):
+    mu = np.asarray(means, dtype=np.float64) if not isinstance(means, str) else None
+    if mu is None or mu.ndim != 1 or mu.size < 2:
+        raise ValueError(f"means must be a list of at least 2 arm means, got {means!r}")
+    if not np.isfinite(mu).all():
+        raise ValueError("means must be finite numbers")
+    return mu
+
+
+def boltzmann_probabilities(estimates, temperature):
+    r"""The Boltzmann (softmax) exploration policy: ``softmax(estimates / temperature)``.
+
+    Parameters
+    ----------
+    estimates : array_like, shape (..., K)
+        The current reward estimates Q.
+    temperature : float
+        T > 0.
+
+    Returns
+    -------
+    ndarray
+        Probabilities of pulling each arm (last axis sums to 1).
+
+    Examples
+    --------
+    >>> boltzmann_probabilities([0.2, 0.5, 0.8], 0.1).round(3)
+    array([0.002, 0.047, 0.95 ])
+    >>> boltzmann_probabilities([0.2, 0.5, 0.8], 100.0).round(3)
+    array([0.332, 0.333, 0.334])
+    """
+    return softmax(estimates, temperature=temperature)
+
+
+def epsilon_greedy_probabilities(estimates, epsilon):
+    r"""The epsilon-greedy policy as a distribution: ties for the best share 1 - epsilon.
+
+    .. math:: \pi(a) = \frac{\epsilon}{K} + (1 - \epsilon)\,\frac{[a \in \arg\max Q]}{|\arg\max Q|}
+
+    Examples
+    --------
+    >>> epsilon_greedy_probabilities([0.2, 0.5, 0.8], 0.3).round(3)
+    array([0.1, 0.1, 0.8])
+    """
+    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not 0 <= float(epsilon) <= 1:
+        raise ValueError(f"epsilon must be a number in [0, 1], got {epsilon!r}")
+    q = np.asarray(estimates, dtype=np.float64)
+    if q.ndim == 0 or q.shape[-1] == 0 or not np.isfinite(q).all():
+        raise ValueError("estimates must be finite numbers with a non-empty last axis")
+    best = q == q.max(axis=-1, keepdims=True)
+    K = q.shape[-1]
+    return epsilon / K + (1.0 - epsilon) * best / best.sum(axis=-1, keepdims=True)
+
+
+def annealed_temperature(step, temperature):
+    r"""The logarithmic cooling schedule :math:`T_t = T / \log(t + 2)` (t = 0, 1, ...).
+
+    It decreases slowly and never reaches 0: at t = 0 it is :math:`T / \log 2 \approx 1.44\,T`,
+    at t = 1000 about :math:`0.14\,T`.
+
+    Examples
+    --------
+    >>> annealed_temperature(np.array([0, 1000]), 1.0).round(3)
+    array([1.443, 0.145])
+    """
+    return _positive(temperature, "temperature") / np.log(np.asarray(step, dtype=np.float64) + 2.0)
+
+
+@dataclass
+class BanditResult:
+    """What :func:`run_bandit` returns; every array has one row per run.
+
+    Attributes
+    ----------
+    means : ndarray (K,)
+    policy : str
+    actions : ndarray of int, (runs, steps)
+    rewards : ndarray, (runs, steps)
+    regret : ndarray, (runs, steps)
+        Cumulative pseudo-regret :math:`\\sum_{s \\le t} (\\mu^* - \\mu_{a_s})` (expected
+        rewards, so the reward noise does not blur it).
+    temperatures : ndarray (steps,) or None
+        The temperature at each step (Boltzmann policies).
+    """
+    means: np.ndarray
+    policy: str
+    actions: np.ndarray
+    rewards: np.ndarray
+    regret: np.ndarray
+    temperatures: np.ndarray = None
+
+    @property
+    def final_regret(self):
+        """The regret after the last step, one value per run."""
+        return self.regret[:, -1]
+
+    @property
+    def mean_regret(self):
+        """The regret curve averaged over the runs, shape (steps,)."""
+        return self.regret.mean(axis=0)
+
+    @property
+    def best_arm_fraction(self):
+        """The fraction of all pulls (runs and steps) that went to the best arm."""
+        return float(np.mean(self.actions == np.argmax(self.means)))
+
+
+def run_bandit(means=DEFAULT_MEANS, policy="boltzmann", n_steps=1000, n_runs=20, *, temperature=0.1,
+               epsilon=0.1, scale=0.3, noise=0.5, seed=0):
+    r"""Play a Gaussian bandit ``n_runs`` times, independently, with one policy.
+
+    Parameters
+    ----------
+    means : array_like, shape (K,)
+        The arms' true mean rewards (K >= 2). The rewards are :math:`\mu_a + \text{noise}\,\varepsilon`
+        with :math:`\varepsilon \sim N(0, 1)`.
+    policy : {"boltzmann", "annealed", "epsilon_greedy", "boltzmann_gumbel"}
+        See the module docstring.
+    n_steps : int, default 1000
+        Pulls per run (>= K; the first K pull each arm once).
+    n_runs : int, default 20
+        Independent runs (seeds), played side by side.
+    temperature : float, default 0.1
+        T > 0 for "boltzmann", the starting scale of "annealed".
+    epsilon : float, default 0.1
+        For "epsilon_greedy", in [0, 1].
+    scale : float, default 0.3
+        C >= 0 for "boltzmann_gumbel" (the noise scale of an arm pulled once).
+    noise : float, default 0.5
+        The reward noise's standard deviation (>= 0).
+    seed : int, default 0
+        The same seed gives the same runs. All policies draw the same random numbers at each
+        step (common random numbers), so differences between policies are not luck of the draw.
+
+    Returns
+    -------
+    BanditResult
+
+    Examples
+    --------
+    >>> hot = run_bandit([0.0, 1.0], "boltzmann", n_steps=200, temperature=100.0)
+    >>> cold = run_bandit([0.0, 1.0], "boltzmann", n_steps=200, temperature=0.1)
+    >>> bool(hot.final_regret.mean() > 5 * cold.final_regret.mean())   # hot explores forever
+    True
+    """
+    mu = _means(means)
+    K = mu.size
+    if not isinstance(policy, str) or policy not in POLICIES:
+        raise ValueError(f"policy must be one of {', '.join(map(repr, POLICIES))}, got {policy!r}")
+    n_steps = _count(n_steps, "n_steps", K)
+    n_runs = _count(n_runs, "n_runs", 1)
+    T = _positive(temperature, "temperature")
+    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not 0 <= float(epsilon) <= 1:
+        raise ValueError(f"epsilon must be a number in [0, 1], got {epsilon!r}")
+    C = _positive(scale, "scale", allow_zero=True)
+    sigma = _positive(noise, "noise", allow_zero=True)
+    rng = np.random.default_rng(_count(seed, "seed", 0))
+
+    sums = np.zeros((n_runs, K))
+    counts = np.zeros((n_runs, K))
+    actions = np.empty((n_runs, n_steps), dtype=np.int64)
+    rewards = np.empty((n_runs, n_steps))
+    temperatures = np.full(n_steps, np.nan) if policy in ("boltzmann", "annealed") else None
+    rows = np.arange(n_runs)
+    for t in range(n_steps):
+        u = rng.random(n_runs)                    # drawn every step, whatever the policy
+        gumbel = rng.gumbel(size=(n_runs, K))
+        eps_noise = rng.standard_normal(n_runs)
+        if t < K:
+            a = np.full(n_runs, t)                # pull every arm once
+        else:
+            q = sums / counts
+            if policy == "boltzmann_gumbel":
+                a = np.argmax(q + C / np.sqrt(counts) * gumbel, axis=1)
+            else:
+                if policy == "epsilon_greedy":
+                    p = epsilon_greedy_probabilities(q, epsilon)
+                else:
+                    T_t = T if policy == "boltzmann" else float(annealed_temperature(t - K, T))
+                    temperatures[t] = T_t
+                    p = boltzmann_probabilities(q, T_t)
+                a = np.minimum(np.sum(np.cumsum(p, axis=1) <= u[:, None], axis=1), K - 1)
+        r = mu[a] + sigma * eps_noise
+        sums[rows, a] += r
+        counts[rows, a] += 1
+        actions[:, t] = a
+        rewards[:, t] = r
+    regret = np.cumsum(mu.max() - mu[actions], axis=1)
+    return BanditResult(mu, policy, actions, rewards, regret, temperatures)
+
+
+def regret_by_temperature(temperatures, means=DEFAULT_MEANS, n_steps=1000, n_runs=20, policy="boltzmann",
+                          seed=0, noise=0.5):
+    """Mean final regret of Boltzmann exploration for each temperature in ``temperatures``.
+
+    Parameters
+    ----------
+    temperatures : array_like of float
+    means, n_steps, n_runs, seed, noise
+        As for :func:`run_bandit`.
+    policy : {"boltzmann", "annealed"}
+
+    Returns
+    -------
+    ndarray, shape (len(temperatures),)
+
+    Examples
+    --------
+    >>> r = regret_by_temperature([0.001, 0.1, 10.0], n_steps=300)
+    >>> int(np.argmin(r))            # too cold gets stuck, too hot never settles
+    1
+    """
+    if policy not in ("boltzmann", "annealed"):
+        raise ValueError(f"policy must be 'boltzmann' or 'annealed', got {policy!r}")
+    ts = np.atleast_1d(np.asarray(temperatures, dtype=np.float64))
+    return np.array([run_bandit(means, policy, n_steps, n_runs, temperature=float(T), seed=seed,
+                                noise=noise).final_regret.mean() for T in ts])
