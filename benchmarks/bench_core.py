@@ -22,7 +22,6 @@ import sys
 
 import numpy as np
 import scipy.special
-
 from _timing import round_robin
 
 import softmax_lab

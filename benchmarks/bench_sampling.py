@@ -22,11 +22,9 @@ import argparse
 import contextlib
 
 import numpy as np
-
 from _timing import print_row, round_robin
 
-from softmax_lab import softmax
-from softmax_lab import sampling
+from softmax_lab import sampling, softmax
 
 VOCABULARIES = [50257, 128256]
 

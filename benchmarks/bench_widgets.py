@@ -31,8 +31,7 @@ import itertools
 import os
 
 import numpy as np
-
-from _timing import round_robin, print_row
+from _timing import print_row, round_robin
 
 os.environ.pop("SOFTMAX_LAB_FIGURES", None)
 

@@ -29,11 +29,10 @@ sys.path.insert(0, str(HERE.parent))   # softmax_lab works without installing
 sys.path.insert(0, str(HERE))          # the grammar, data/corpus.py, sits beside this script
 
 import corpus  # noqa: E402
+import sentiment_grammar  # noqa: E402  (lesson 10's sentiment set, beside this script)
 
 from softmax_lab import cross_entropy, lm, softmax, training  # noqa: E402
 from softmax_lab.data import CALIBRATION_SPLIT, SPLITS, write_manifest, write_npz  # noqa: E402
-
-import sentiment_grammar  # noqa: E402  (lesson 10's sentiment set, beside this script)
 
 # ---- every setting in one place (data/README.md reports them) ----
 CORPUS_SEED = 2024        # the grammar's random choices
@@ -334,7 +333,7 @@ after "sat on the" in the training split:
 {100 * sat.get("roof", 0) / sat_total:.1f}%).
 
 Training the three runs takes about 15-30 seconds on two (shared) cores; `make data` prints the time.
-"""
+"""  # noqa: E501  (wrapping would change the generated README)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ Plots and dashboards live in ``softmax_lab.plots`` and ``softmax_lab.widgets``; 
 matplotlib and ipywidgets only when used, so ``import softmax_lab`` stays light.
 """
 
-from .functions import naive_softmax, entropy, kl_divergence, log_sigmoid, log_softmax, logsumexp, sigmoid, softmax
+from .functions import entropy, kl_divergence, log_sigmoid, log_softmax, logsumexp, naive_softmax, sigmoid, softmax
 from .losses import (
     binary_cross_entropy,
     binary_cross_entropy_grad,

@@ -473,7 +473,7 @@ def generate(model, prompt, n_tokens, rng=None, **sampling):
     >>> generate(model, "the dog", 6, rng=1) == generate(model, "the dog", 6, rng=1)
     True
     """
-    from .sampling import sample   # imported here: only needed to generate
+    from .sampling import sample  # imported here: only needed to generate
 
     if isinstance(n_tokens, bool) or not isinstance(n_tokens, numbers.Integral) or n_tokens < 0:
         raise ValueError(f"n_tokens must be an integer >= 0, got {n_tokens!r}")

@@ -84,7 +84,7 @@ def init_weights(vocab_size, context_size=3, embed_dim=16, hidden_size=64, seed=
     >>> w = init_weights(10, context_size=3, embed_dim=4, hidden_size=5)
     >>> {k: v.shape for k, v in w.items()}
     {'embeddings': (10, 4), 'hidden_weight': (12, 5), 'hidden_bias': (5,), 'output_weight': (5, 10), 'output_bias': (10,)}
-    """
+    """  # noqa: E501  (wrapping a line would change the docstring's text)
     rng = np.random.default_rng(seed)
     n_in = context_size * embed_dim
     return {

@@ -160,7 +160,8 @@ def test_write_manifest_has_the_sha256sum_format(tmp_path):
     (tmp_path / "a.txt").write_bytes(b"")
     data.write_manifest(tmp_path, ["b.txt", "a.txt"])
     lines = (tmp_path / "MANIFEST").read_text().splitlines()
-    assert lines == [f"{hashlib.sha256(b'').hexdigest()}  a.txt", f"{hashlib.sha256(b'bee' + bytes([10])).hexdigest()}  b.txt"]
+    assert lines == [f"{hashlib.sha256(b'').hexdigest()}  a.txt",
+                     f"{hashlib.sha256(b'bee' + bytes([10])).hexdigest()}  b.txt"]
     assert data.read_manifest(tmp_path) == {"a.txt": hashlib.sha256(b"").hexdigest(),
                                             "b.txt": hashlib.sha256(b"bee\n").hexdigest()}
 

@@ -13,10 +13,10 @@ import pytest
 
 from softmax_lab import cross_entropy_grad, log_softmax, logsumexp, sigmoid, softmax
 from softmax_lab import exercises as ex
-from softmax_lab.exercises import basics, cross_entropy, sampling, stability, temperature
 from softmax_lab.exercises import (
     OUTPUT_LAYER_QUESTIONS,
     CheckResult,
+    basics,
     check_answer,
     check_cross_entropy_grad,
     check_log_softmax,
@@ -26,9 +26,12 @@ from softmax_lab.exercises import (
     check_softmax,
     check_temperature_answer,
     check_top_p,
+    cross_entropy,
+    sampling,
+    stability,
+    temperature,
 )
 from softmax_lab.sampling import filter_top_p
-
 
 # --------------------------------------------------------------------------------------------
 # Learners' functions: right ones, written independently of softmax_lab where it matters
@@ -289,7 +292,7 @@ def test_numpy_warnings_inside_the_learner_are_reported_not_raised():
     result = check_softmax(naive_softmax)
     assert "overflow encountered in exp" in result.message
     with pytest.raises(RuntimeWarning):
-        warnings.warn("still strict after the check", RuntimeWarning)
+        warnings.warn("still strict after the check", RuntimeWarning, stacklevel=2)
 
 
 def test_an_input_modified_in_place_is_reported():
@@ -616,8 +619,9 @@ def test_every_top_p_mistake_model_really_differs_from_the_rule_somewhere():
     cases = sampling._top_p_cases()
     for rule in ("lt", "le", "before_le"):
         assert any(
-            not np.array_equal(sampling._nucleus(np.asarray(c.args[0], float) / (c.args[2] if len(c.args) == 3 else 1.0),
-                                           c.args[1], rule),
+            not np.array_equal(sampling._nucleus(np.asarray(c.args[0], float)
+                                                 / (c.args[2] if len(c.args) == 3 else 1.0),
+                                                 c.args[1], rule),
                                np.isfinite(c.expected))
             for c in cases
         ), rule

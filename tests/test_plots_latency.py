@@ -22,10 +22,10 @@ import pytest
 
 pytest.importorskip("ipympl")
 
-from softmax_lab import _blit, plots  # noqa: E402
 import ipywidgets  # noqa: E402
 
-from softmax_lab import softmax, widgets as W  # noqa: E402
+from softmax_lab import _blit, plots, softmax  # noqa: E402  # noqa: E402
+from softmax_lab import widgets as W
 from softmax_lab.widgets import _base  # noqa: E402
 
 DASHBOARDS = {

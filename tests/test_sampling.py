@@ -15,8 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from softmax_lab import softmax
-from softmax_lab import sampling
+from softmax_lab import sampling, softmax
 from softmax_lab.sampling import filter_min_p, filter_top_k, filter_top_p, sample, sampling_distribution
 
 N_DRAWS = 20_000

@@ -20,11 +20,10 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("ipympl")
 
 import ipywidgets  # noqa: E402
+from widget_helpers import DASHBOARDS, FIGURE_MODES, choose_mode, png_outputs, restore_figure_state  # noqa: E402  # noqa: E402
 
 from softmax_lab import plots  # noqa: E402
 from softmax_lab import widgets as W  # noqa: E402
-from widget_helpers import DASHBOARDS, png_outputs  # noqa: E402
-from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

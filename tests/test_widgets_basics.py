@@ -16,13 +16,15 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("ipympl")
 
 import ipywidgets  # noqa: E402
+from widget_helpers import FIGURE_MODES, choose_mode, heights, message_text, restore_figure_state, texts  # noqa: E402  # noqa: E402
 
 from softmax_lab import (  # noqa: E402
-    entropy, sigmoid, softmax)
-from softmax_lab import plots  # noqa: E402
+    entropy,
+    plots,  # noqa: E402
+    sigmoid,
+    softmax,
+)
 from softmax_lab import widgets as W  # noqa: E402
-from widget_helpers import heights, message_text, texts  # noqa: E402
-from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -15,12 +15,18 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("ipympl")
 
 
+from widget_helpers import (  # noqa: E402
+    FIGURE_MODES,
+    choose_mode,
+    message_text,  # noqa: E402
+    restore_figure_state,
+)
+
 from softmax_lab import (  # noqa: E402
-    softmax)
-from softmax_lab import sampling  # noqa: E402
+    sampling,  # noqa: E402
+    softmax,
+)
 from softmax_lab import widgets as W  # noqa: E402
-from widget_helpers import message_text  # noqa: E402
-from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

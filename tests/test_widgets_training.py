@@ -14,12 +14,21 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("ipympl")
 
 
+from widget_helpers import (  # noqa: E402
+    FIGURE_MODES,
+    choose_mode,
+    heights,  # noqa: E402
+    restore_figure_state,
+)
+
 from softmax_lab import (  # noqa: E402
-    cross_entropy, cross_entropy_grad, softmax, softmax_jacobian)
-from softmax_lab import plots  # noqa: E402
+    cross_entropy,
+    cross_entropy_grad,
+    plots,  # noqa: E402
+    softmax,
+    softmax_jacobian,
+)
 from softmax_lab import widgets as W  # noqa: E402
-from widget_helpers import heights  # noqa: E402
-from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -62,19 +62,19 @@ False
 >>> check_softmax(softmax).passed
 ✔ check_softmax: all 10 cases passed. Well done!
 True
-"""
+"""  # noqa: E501  (wrapping a line would change the docstring's text)
 
 from ._machinery import CheckResult, check_answer
-from .basics import check_softmax
-from .stability import check_log_softmax, check_logsumexp
-from .temperature import check_temperature_answer
-from .sigmoid import check_sigmoid
-from .output_layer import OUTPUT_LAYER_QUESTIONS, check_output_layer
-from .cross_entropy import check_cross_entropy_grad
-from .sampling import check_top_p
-from .calibration import check_ece, check_temperature_by_hand
 from .applications import check_exploration_temperature, check_gradient_step
 from .attention import check_attention, check_entropy_prediction
+from .basics import check_softmax
+from .calibration import check_ece, check_temperature_by_hand
+from .cross_entropy import check_cross_entropy_grad
+from .output_layer import OUTPUT_LAYER_QUESTIONS, check_output_layer
+from .sampling import check_top_p
+from .sigmoid import check_sigmoid
+from .stability import check_log_softmax, check_logsumexp
+from .temperature import check_temperature_answer
 from .vocab import check_online_logsumexp
 
 __all__ = [

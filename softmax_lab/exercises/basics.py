@@ -4,10 +4,18 @@ import numpy as np
 
 from ..functions import naive_softmax, softmax
 from ._machinery import (
-    AXIS_HINT, MASK_HINT, MAX_SHIFT_HINT, NEG_INF, ROW_MAX_HINT, Case, first_matching, nonfinite, quiet,
-    run_battery, shape_hint,
+    AXIS_HINT,
+    MASK_HINT,
+    MAX_SHIFT_HINT,
+    NEG_INF,
+    ROW_MAX_HINT,
+    Case,
+    first_matching,
+    nonfinite,
+    quiet,
+    run_battery,
+    shape_hint,
 )
-
 
 
 def _softmax_cases():
@@ -124,5 +132,5 @@ def check_softmax(fn):
       numpy warned: invalid value encountered in divide; overflow encountered in exp
       hint: subtract the maximum before exp: softmax(z) equals softmax(z - max(z)), and exp of a number <= 0 is at most 1, so it can never overflow (and the largest term is exactly 1, so the sum can never underflow to 0).
     True
-    """
+    """  # noqa: E501  (wrapping a line would change the docstring's text)
     return run_battery("check_softmax", fn, _softmax_cases(), _softmax_hint)

@@ -6,7 +6,6 @@ from ..functions import naive_softmax, softmax
 from ..losses import cross_entropy_grad
 from ._machinery import MASK_HINT, MAX_SHIFT_HINT, NEG_INF, Case, first_matching, nonfinite, run_battery
 
-
 # --------------------------------------------------------------------------------------------
 # Lesson 04: the gradient of the cross-entropy
 # --------------------------------------------------------------------------------------------
@@ -41,7 +40,8 @@ def _ce_mistakes(z, t):
     y[np.arange(N), t] = 1.0
     naive = naive_softmax(z)                 # exp(z) / sum, no max shift: NaN for huge logits
     return [
-        ((p - y) / K if K != N else None, "divide by N, the number of predictions (rows), not by K, the number of classes."),
+        ((p - y) / K if K != N else None,
+         "divide by N, the number of predictions (rows), not by K, the number of classes."),
         (p - y, DIVIDE_BY_N_HINT),
         ((y - p) / N, "mind the sign: the gradient of -log p[target] is p - y (it pushes the target's logit UP "
                       "when you step against it)."),
@@ -102,5 +102,5 @@ def check_cross_entropy_grad(fn):
       got:       np.array([[-0.340999,  0.242433,  0.098566], [ 0.111166,  0.821409, -0.932575]])
       hint: divide by N, the number of predictions (rows): the loss is the MEAN over the N rows, so each row's gradient p - y carries a factor 1/N.
     True
-    """
+    """  # noqa: E501  (wrapping a line would change the docstring's text)
     return run_battery("check_cross_entropy_grad", fn, _ce_cases(), _ce_hint)

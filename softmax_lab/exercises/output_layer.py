@@ -2,7 +2,6 @@
 
 from ._machinery import CheckResult, finish, safe_repr
 
-
 #: The questions of lesson 03's output-layer quiz: key -> (task, right answers, why).
 OUTPUT_LAYER_QUESTIONS = {
     "next_token": (

@@ -8,7 +8,6 @@ from ..functions import softmax
 from ..sampling import filter_top_p
 from ._machinery import MAX_SHIFT_HINT, NEG_INF, Case, run_battery
 
-
 # --------------------------------------------------------------------------------------------
 # Lesson 06: top-p (nucleus) filtering
 # --------------------------------------------------------------------------------------------

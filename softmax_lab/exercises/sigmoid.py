@@ -5,7 +5,6 @@ import numpy as np
 from ..functions import sigmoid, softmax
 from ._machinery import NEG_INF, Case, first_matching, nonfinite, quiet, run_battery, shape_hint
 
-
 # --------------------------------------------------------------------------------------------
 # Lesson 03: sigmoid and the choice of output layer
 # --------------------------------------------------------------------------------------------
@@ -37,8 +36,10 @@ def _sigmoid_hint(case, got, outcome):
     if shape:
         return shape
     known = first_matching(got, [
-        (quiet(lambda a: 1.0 / (1.0 + np.exp(a)), x), "mind the sign: sigmoid(x) = 1 / (1 + exp(-x)), which is above 0.5 for x > 0."),
-        (softmax(x), "that is a softmax over the entries; the sigmoid treats every entry on its own: 1 / (1 + exp(-x))."),
+        (quiet(lambda a: 1.0 / (1.0 + np.exp(a)), x),
+         "mind the sign: sigmoid(x) = 1 / (1 + exp(-x)), which is above 0.5 for x > 0."),
+        (softmax(x),
+         "that is a softmax over the entries; the sigmoid treats every entry on its own: 1 / (1 + exp(-x))."),
     ], case.expected)
     if known:
         return known

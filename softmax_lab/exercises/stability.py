@@ -4,10 +4,18 @@ import numpy as np
 
 from ..functions import log_softmax, logsumexp, naive_softmax, softmax
 from ._machinery import (
-    AXIS_HINT, MASK_HINT, MAX_SHIFT_HINT, NEG_INF, ROW_MAX_HINT, Case, first_matching, nonfinite, quiet,
-    run_battery, shape_hint,
+    AXIS_HINT,
+    MASK_HINT,
+    MAX_SHIFT_HINT,
+    NEG_INF,
+    ROW_MAX_HINT,
+    Case,
+    first_matching,
+    nonfinite,
+    quiet,
+    run_battery,
+    shape_hint,
 )
-
 
 # --------------------------------------------------------------------------------------------
 # Lesson 05: log-sum-exp and log-softmax
@@ -183,5 +191,5 @@ def check_log_softmax(fn):
       numpy warned: divide by zero encountered in log
       hint: don't take the log of a softmax: a probability that underflows to 0 becomes log(0) = -inf. Compute z - m - log(sum(exp(z - m))) directly, with m the row's maximum.
     True
-    """
+    """  # noqa: E501  (wrapping a line would change the docstring's text)
     return run_battery("check_log_softmax", fn, _log_softmax_cases(), _log_softmax_hint)

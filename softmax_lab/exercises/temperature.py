@@ -7,7 +7,6 @@ import numpy as np
 from ..functions import softmax
 from ._machinery import NEG_INF, Case, CheckResult, as_number, finish, run_battery, safe_repr, to_float_array
 
-
 # --------------------------------------------------------------------------------------------
 # Lesson 02: the temperature that gives a stated maximum probability
 # --------------------------------------------------------------------------------------------
@@ -176,7 +175,8 @@ def check_temperature_answer(answer, logits=None, target=None, tol=None):
     if not usable or goal is None or not np.isfinite(goal):
         return finish(CheckResult(
             name, False, f"✘ {name}: to check a number, pass the logits (1-D, finite or -inf) and the target.",
-            hint="call check_temperature_answer(T, logits, target), e.g. check_temperature_answer(0.8, [2.0, 1.0, 0.1], 0.7).",
+            hint=("call check_temperature_answer(T, logits, target), "
+                  "e.g. check_temperature_answer(0.8, [2.0, 1.0, 0.1], 0.7)."),
         ))
     ok, text, hint = _temperature_verdict(answer, z, goal, t)
     if ok:

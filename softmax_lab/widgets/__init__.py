@@ -54,19 +54,31 @@ the imports below and its names at the end of ``__all__``. In the module:
 """
 
 from ._base import Dashboard, current_figure_mode, setup_figures, snap_to_grid
-from .parsing import LOGIT_LIMIT, MAX_CATEGORIES, parse_labels, parse_logits
-from .basics import (LogitExplorer, SigmoidVsSoftmax, TemperatureExplorer, logit_explorer, sigmoid_vs_softmax,
-                     temperature_explorer)
-from .training import GradientStepper, gradient_stepper
-from .stability import StabilityExplorer, stability_explorer
-from .sampling import SamplerDashboard, sampler_dashboard
-from .calibration import ReliabilityDashboard, reliability_dashboard
-from .lm_training import TrainingDashboard, training_dashboard
 from .applications import BanditExplorer, ClassifierTrainer, bandit_explorer, classifier_trainer
+from .attention import (
+                     AttentionExplorer,
+                     AttentionSink,
+                     EntropyCollapse,
+                     attention_explorer,
+                     attention_sink,
+                     entropy_collapse,
+)
+from .basics import (
+                     LogitExplorer,
+                     SigmoidVsSoftmax,
+                     TemperatureExplorer,
+                     logit_explorer,
+                     sigmoid_vs_softmax,
+                     temperature_explorer,
+)
+from .calibration import ReliabilityDashboard, reliability_dashboard
 from .decoding import BeamSearchExplorer, beam_search_explorer
-from .attention import (AttentionExplorer, AttentionSink, EntropyCollapse, attention_explorer, attention_sink,
-                        entropy_collapse)
+from .lm_training import TrainingDashboard, training_dashboard
+from .parsing import LOGIT_LIMIT, MAX_CATEGORIES, parse_labels, parse_logits
+from .sampling import SamplerDashboard, sampler_dashboard
+from .stability import StabilityExplorer, stability_explorer
 from .tiled import TiledWalkthrough, tiled_walkthrough
+from .training import GradientStepper, gradient_stepper
 from .vocab import VocabMemoryCalculator, vocab_memory_calculator
 
 __all__ = [

@@ -11,9 +11,15 @@ from .. import plots
 from .._checks import check_temperature
 from ..functions import entropy, sigmoid, softmax
 from ._base import Dashboard, GridLogSlider, GridSlider, mpl_text
-from .parsing import (CAT_EXAMPLE_CONTEXT, CAT_EXAMPLE_LABELS, LOGIT_LIMIT, categories, default_labels,
-                      parse_labels, parse_logits)
-
+from .parsing import (
+    CAT_EXAMPLE_CONTEXT,
+    CAT_EXAMPLE_LABELS,
+    LOGIT_LIMIT,
+    categories,
+    default_labels,
+    parse_labels,
+    parse_logits,
+)
 
 # --------------------------------------------------------------------------------------------
 # 1. Logit explorer

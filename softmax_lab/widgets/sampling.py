@@ -10,7 +10,6 @@ from .. import plots, sampling
 from ..functions import softmax
 from ._base import Dashboard, GridLogSlider, GridSlider, mpl_text
 
-
 # --------------------------------------------------------------------------------------------
 # 6. Sampling strategies (lesson 06)
 # --------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from ..functions import naive_softmax, softmax
 from ._base import Dashboard, GridLogSlider, GridSlider, mpl_text
 from .parsing import CAT_EXAMPLE_LABELS
 
-
 # --------------------------------------------------------------------------------------------
 # 5. Numerical stability (lesson 05)
 # --------------------------------------------------------------------------------------------

@@ -12,7 +12,6 @@ from ..losses import cross_entropy, cross_entropy_grad, softmax_jacobian
 from ._base import Dashboard, GridSlider, mpl_text
 from .parsing import CAT_EXAMPLE_LABELS, categories
 
-
 # --------------------------------------------------------------------------------------------
 # 4. Gradient stepper
 # --------------------------------------------------------------------------------------------
@@ -161,7 +160,8 @@ class GradientStepper(Dashboard):
         plots.set_heights(self.probability_bars, p)
         plots.set_heights(self.target_bars, y)
         plots.set_heights(self.gradient_bars, g)
-        self._gradient_title.set_text(f"gradient p \u2212 y;  Step: z \u2190 z \u2212 {self.learning_rate.value:.2f}(p \u2212 y)")
+        self._gradient_title.set_text(f"gradient p \u2212 y;  Step: z \u2190 z \u2212 "
+                                      f"{self.learning_rate.value:.2f}(p \u2212 y)")
         self.jacobian_image.set_data(J)
         for i, row in enumerate(self._jacobian_texts):
             for j, text in enumerate(row):
@@ -225,5 +225,5 @@ def gradient_stepper(logits=None, target=0, learning_rate=0.5, labels=None, pres
     ...     dash.step_button.click()
     >>> [round(loss, 3) for loss in dash.loss_history]
     [2.317, 1.696, 1.209, 0.862]
-    """
+    """  # noqa: E501  (wrapping a line would change the docstring's text)
     return GradientStepper(logits, target, learning_rate, labels=labels, presentation=presentation)

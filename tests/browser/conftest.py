@@ -590,7 +590,8 @@ def dashboards_problems(scope, name, expected_kind, redraw_timeout=REDRAW_TIMEOU
     elif not count:
         problems.append("no dashboard (slider) on the page")
     for i in range(count):
-        problems += [f"dashboard {i}: {p}" for p in exercise_dashboard(dashboards.nth(i), expected_kind, redraw_timeout)]
+        problems += [f"dashboard {i}: {p}"
+                     for p in exercise_dashboard(dashboards.nth(i), expected_kind, redraw_timeout)]
     return problems + [f"after moving sliders: {p}" for p in page_problems(scope)]
 
 
