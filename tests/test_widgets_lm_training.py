@@ -2,6 +2,7 @@
 
 import asyncio
 import math
+import threading
 
 import matplotlib
 import numpy as np
@@ -65,7 +66,12 @@ def test_background_training_stops_when_asked():
         dash.stop_button.click()
         await dash._task
 
-    asyncio.run(click_train_then_stop())
+    # A fresh event loop in its own thread: earlier tests in the same process (Playwright's sync
+    # API in the browser tests) can leave a loop running in the main thread, where asyncio.run fails.
+    worker = threading.Thread(target=asyncio.run, args=(click_train_then_stop(),))
+    worker.start()
+    worker.join(timeout=120)
+    assert not worker.is_alive()
     assert not dash.running and 0 < dash.trainer.step < dash.trainer.steps
     step = dash.trainer.step
     dash.reset_button.click()
