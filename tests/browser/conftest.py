@@ -331,8 +331,47 @@ def start_lab(root, mode=None):
     return server
 
 
+# The default Jupyter settings the course ships (jupyter-config/README.md; pip installs them into
+# <environment>/etc/jupyter): in Notebook 7 they let the arrow keys reach a focused slider.
+COURSE_SETTINGS = REPO / "jupyter-config" / "labconfig" / "default_setting_overrides.d" / "softmax-lab.json"
+
+
+def install_course_settings(config_dir):
+    """Copy the course's default settings into a server's JUPYTER_CONFIG_DIR.
+
+    The copy in the work tree is what is tested, whether or not (or however old) the copy pip put
+    into the environment is; the server's own config directory comes first, so this one wins.
+    """
+    target = config_dir / COURSE_SETTINGS.relative_to(REPO / "jupyter-config")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(COURSE_SETTINGS, target)
+
+
+def start_notebook7(root, mode=None):
+    """Start a Jupyter Notebook 7 server (the ``notebook`` package) like :func:`start_lab`.
+
+    Same isolation, settings and figure ``mode`` as JupyterLab's server, plus the course's shipped
+    default settings. A notebook opens at ``/notebooks/<name>.ipynb``. Stop it with :func:`stop_lab`.
+    """
+    notebooks = copy_notebooks(root)
+    env = isolated_environment(root, **({} if mode is None else {"SOFTMAX_LAB_FIGURES": mode}))
+    config_dir = Path(env["JUPYTER_CONFIG_DIR"])
+    write_lab_settings(config_dir)
+    install_course_settings(config_dir)
+    port, token = free_port(), secrets.token_hex(16)
+    command = [
+        sys.executable, "-m", "notebook", "--no-browser", "--allow-root",
+        "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
+    ]
+    server = Server(f"notebook7-{mode or 'auto'}", command, env, f"http://127.0.0.1:{port}", token, root)
+    server.mode, server.notebooks, server.page = mode, notebooks, None
+    server.config_dir = config_dir
+    return server
+
+
 def stop_lab(server):
-    """Close the server's page, shut down its kernels, stop it."""
+    """Close the server's page, shut down its kernels, stop it (JupyterLab or Notebook 7)."""
     if server.page is not None:
         server.page.close()
     try:
@@ -416,6 +455,26 @@ def page_problems(scope):
     for text in scope.locator(f"{OUTPUT}[data-mime-type='text/plain']").all_inner_texts():
         if WIDGET_REPR.search(text):
             problems.append(f"widget shown as text (widget extension missing?): {text.strip()[:200]}")
+    return problems
+
+
+def saved_notebook_problems(server, name):
+    """Problems recorded in the notebook as the front end saved it: unexecuted cells, errors."""
+    import nbformat
+
+    model = server.api("GET", f"/api/contents/{name}?content=1&type=notebook")
+    notebook = nbformat.from_dict(model["content"])
+    problems, not_run = [], []
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "code" or not cell.source.strip():
+            continue
+        if cell.execution_count is None:
+            not_run.append(str(index))
+        for output in cell.outputs:
+            if output.output_type == "error":
+                problems.append(f"cell {index} raised {output.ename}: {output.evalue}")
+    if not_run:
+        problems.append(f"cells that did not run (after an error?): {', '.join(not_run)}")
     return problems
 
 

@@ -24,6 +24,7 @@ from .conftest import (
     dashboards_problems,
     page_problems,
     save_screenshot,
+    saved_notebook_problems,
     wait_widgets_rendered,
 )
 
@@ -112,24 +113,6 @@ def save_notebook(page):
     page.get_by_role("menuitem", name="File", exact=True).click()
     page.locator(".lm-Menu-item[data-command='docmanager:save']").click()
     page.locator(".lm-TabBar-tab.jp-mod-dirty").wait_for(state="detached")
-
-
-def saved_notebook_problems(lab, name):
-    """Problems recorded in the notebook as JupyterLab saved it: unexecuted cells, errors."""
-    model = lab.api("GET", f"/api/contents/{name}?content=1&type=notebook")
-    notebook = nbformat.from_dict(model["content"])
-    problems, not_run = [], []
-    for index, cell in enumerate(notebook.cells):
-        if cell.cell_type != "code" or not cell.source.strip():
-            continue
-        if cell.execution_count is None:
-            not_run.append(str(index))
-        for output in cell.outputs:
-            if output.output_type == "error":
-                problems.append(f"cell {index} raised {output.ename}: {output.evalue}")
-    if not_run:
-        problems.append(f"cells that did not run (after an error?): {', '.join(not_run)}")
-    return problems
 
 
 def check_notebook(page, lab, name, redraw_timeout=REDRAW_TIMEOUT):
