@@ -1,4 +1,4 @@
-"""Fixtures and helpers for the real-browser tests (JupyterLab and Voila driven by Chromium).
+"""Fixtures and helpers for the real-browser tests (JupyterLab, Notebook 7 and Voila driven by Chromium).
 
 What runs here, once per test session:
 
@@ -6,6 +6,7 @@ What runs here, once per test session:
   package; never ``playwright install``), shared by every test;
 * one JupyterLab server per figure mode (``SOFTMAX_LAB_FIGURES=canvas`` and ``=png``; the
   kernels inherit the server's environment), and one Voila server set up like ``make demo``;
+  test_notebook7.py starts Jupyter Notebook 7 servers the same way (:func:`start_notebook7`);
 * every server runs on 127.0.0.1, on a free port, over a temporary COPY of ``notebooks/``, with
   its configuration, data, runtime, IPython and matplotlib directories in a temporary folder, so
   that nothing in the work tree or in the user's home is read or written.
@@ -82,7 +83,7 @@ def course_notebooks():
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        "browser: drives JupyterLab/Voila in a real Chromium (deselect with -m 'not browser')",
+        "browser: drives JupyterLab/Notebook 7/Voila in a real Chromium (deselect with -m 'not browser')",
     )
 
 
@@ -308,31 +309,9 @@ def write_lab_settings(config_dir):
     (settings / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
 
 
-def start_lab(root, mode=None):
-    """Start a JupyterLab server over a copy of notebooks/ in ``root``; returns its Server.
-
-    ``mode`` (``"canvas"``, ``"png"`` or None for automatic) becomes SOFTMAX_LAB_FIGURES of
-    every kernel it starts. The server has ``mode``, ``notebooks`` (the copy, where more
-    notebooks may be written) and ``page`` (None; the tests keep their page there).
-    Stop it with :func:`stop_lab`.
-    """
-    notebooks = copy_notebooks(root)
-    env = isolated_environment(root, **({} if mode is None else {"SOFTMAX_LAB_FIGURES": mode}))
-    write_lab_settings(Path(env["JUPYTER_CONFIG_DIR"]))
-    port, token = free_port(), secrets.token_hex(16)
-    command = [
-        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
-        "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
-        "--LabApp.news_url=None", f"--LabApp.workspaces_dir={root / 'workspaces'}",
-    ]
-    server = Server(f"jupyterlab-{mode or 'auto'}", command, env, f"http://127.0.0.1:{port}", token, root)
-    server.mode, server.notebooks, server.page = mode, notebooks, None
-    return server
-
-
 # The default Jupyter settings the course ships (jupyter-config/README.md; pip installs them into
-# <environment>/etc/jupyter): in Notebook 7 they let the arrow keys reach a focused slider.
+# <environment>/etc/jupyter): the arrow keys reach a focused slider in Notebook 7, and a focused
+# dropdown in Notebook 7 and JupyterLab.
 COURSE_SETTINGS = REPO / "jupyter-config" / "labconfig" / "default_setting_overrides.d" / "softmax-lab.json"
 
 
@@ -347,11 +326,36 @@ def install_course_settings(config_dir):
     shutil.copyfile(COURSE_SETTINGS, target)
 
 
+def start_lab(root, mode=None):
+    """Start a JupyterLab server over a copy of notebooks/ in ``root``; returns its Server.
+
+    ``mode`` (``"canvas"``, ``"png"`` or None for automatic) becomes SOFTMAX_LAB_FIGURES of
+    every kernel it starts; the course's shipped default settings are installed, as pip does.
+    The server has ``mode``, ``notebooks`` (the copy, where more notebooks may be written) and
+    ``page`` (None; the tests keep their page there). Stop it with :func:`stop_lab`.
+    """
+    notebooks = copy_notebooks(root)
+    env = isolated_environment(root, **({} if mode is None else {"SOFTMAX_LAB_FIGURES": mode}))
+    write_lab_settings(Path(env["JUPYTER_CONFIG_DIR"]))
+    install_course_settings(Path(env["JUPYTER_CONFIG_DIR"]))  # what `pip install -e .` installs
+    port, token = free_port(), secrets.token_hex(16)
+    command = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root",
+        "--ip=127.0.0.1", f"--port={port}", "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={notebooks}",
+        "--LabApp.news_url=None", f"--LabApp.workspaces_dir={root / 'workspaces'}",
+    ]
+    server = Server(f"jupyterlab-{mode or 'auto'}", command, env, f"http://127.0.0.1:{port}", token, root)
+    server.mode, server.notebooks, server.page = mode, notebooks, None
+    return server
+
+
 def start_notebook7(root, mode=None):
     """Start a Jupyter Notebook 7 server (the ``notebook`` package) like :func:`start_lab`.
 
-    Same isolation, settings and figure ``mode`` as JupyterLab's server, plus the course's shipped
-    default settings. A notebook opens at ``/notebooks/<name>.ipynb``. Stop it with :func:`stop_lab`.
+    Same isolation, settings (the course's shipped default settings among them) and figure
+    ``mode`` as JupyterLab's server. A notebook opens at ``/notebooks/<name>.ipynb``. Stop it
+    with :func:`stop_lab`.
     """
     notebooks = copy_notebooks(root)
     env = isolated_environment(root, **({} if mode is None else {"SOFTMAX_LAB_FIGURES": mode}))
