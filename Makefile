@@ -1,5 +1,6 @@
 # softmax-lab: every target creates the virtual environment .venv on first use.
 #   make lab     JupyterLab on the first notebook
+#   make notebook  the same in Jupyter Notebook 7
 #   make test    ruff, then the whole test suite (unit, property, notebooks, real browser): what CI runs
 #   make check   ruff, then the fast tests only, stopping at the first failure (ARGS=--lf: last failures)
 #   make bench   the benchmarks (ratios, never pass/fail)
@@ -14,10 +15,10 @@ STAMP  := $(VENV)/.installed-stamp
 # JupyterLab refuses to run as root (as in a container) without --allow-root (Voila has no such flag).
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test check bench demo data doctor clean help
+.PHONY: lab notebook test check bench demo data doctor clean help
 
 help:
-	@sed -n '2,9p' Makefile
+	@sed -n '2,10p' Makefile
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "softmax-lab needs Python 3.10 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
@@ -27,6 +28,9 @@ $(STAMP): pyproject.toml
 
 lab: $(STAMP)
 	$(BIN)/python -m jupyterlab $(ROOT_FLAG) notebooks/00_start_here.ipynb
+
+notebook: $(STAMP)
+	$(BIN)/python -m notebook $(ROOT_FLAG) notebooks/00_start_here.ipynb
 
 # One BLAS thread: the tests multiply many small matrices, where threads only add overhead.
 test: $(STAMP)
