@@ -17,6 +17,10 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 sys.path.insert(0, str(ROOT / "tools"))   # tools/course.py is a development script, not in the package
 import course  # noqa: E402
 
+# The lessons follow the lesson skeleton; the notebooks in course.DASHBOARDS (the classroom app) do not.
+LESSON_NOTEBOOKS = [p for p in NOTEBOOKS if p.name not in course.DASHBOARDS]
+DASHBOARD_NOTEBOOKS = [p for p in NOTEBOOKS if p.name in course.DASHBOARDS]
+
 
 def _name(requirement):
     """'numpy>=1.24' -> 'numpy' (lower-case, '_' and '-' alike)."""
@@ -52,7 +56,7 @@ def test_notebook_is_committed_without_outputs(path):
     assert not dirty, f"{path.name}: cells {dirty} have outputs; strip them before committing"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LESSON_NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_follows_the_lesson_skeleton(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     text = {"markdown": "", "code": ""}
@@ -65,6 +69,20 @@ def test_notebook_follows_the_lesson_skeleton(path):
     assert "default_rng(" in code, f"{path.name} must seed a np.random.default_rng"
     assert "# NBVAL_IGNORE_OUTPUT" in code, f"{path.name} needs its environment line marked NBVAL_IGNORE_OUTPUT"
     assert "softmax_lab" in code
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", DASHBOARD_NOTEBOOKS, ids=lambda p: p.name)
+def test_dashboard_notebook_is_a_titled_app_without_lesson_parts(path):
+    """A dashboard app (course.DASHBOARDS): a title, softmax_lab's dashboards, no navigation bar, no
+    exercises, and nothing shown but the dashboard (Voila hides code, not outputs)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    md = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert re.search(r"^# \S", md, re.M), f"{path.name} needs a title (a '# ' heading)"
+    assert any("from softmax_lab.widgets import" in src for src in code)
+    assert not any(course.NAV_TAG in c.get("metadata", {}).get("tags", []) for c in nb["cells"])
+    assert not any("NotImplementedError" in src or "check_" in src for src in code)
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
 
@@ -82,8 +100,10 @@ def test_notebook_imports_instead_of_redefining_the_package(path):
 
 
 def test_every_notebook_is_a_listed_lesson_and_links_are_current():
+    """Every notebook is a lesson of course.LESSONS or a dashboard app of course.DASHBOARDS, never both."""
     listed = [name for name, *_ in course.LESSONS]
-    assert sorted(p.name for p in NOTEBOOKS) == sorted(listed)
+    assert not set(listed) & set(course.DASHBOARDS), "a notebook is either a lesson or a dashboard app"
+    assert sorted(p.name for p in NOTEBOOKS) == sorted(listed + list(course.DASHBOARDS))
     stale = course.sync(check=True)
     assert stale == [], f"run `python tools/course.py`: {stale}"
 
@@ -160,7 +180,7 @@ def test_license_matches_pyproject():
 
 def test_every_notebook_prints_its_versions_with_the_helper():
     """One source: the versions line comes from softmax_lab.doctor.versions, not a copied cell."""
-    for path in NOTEBOOKS:
+    for path in LESSON_NOTEBOOKS:
         code = [c["source"] for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
         code = ["".join(s) for s in code]
         cells = [s for s in code if "versions()" in s]

@@ -43,6 +43,8 @@ LESSONS = [
      "The same softmax classifies sentiment and images, explores in RL, and scores translations (beam search)", 40),
 ]
 
+DASHBOARDS = ("classroom.ipynb",)
+
 START, END = "<!-- lessons:start -->", "<!-- lessons:end -->"
 NAV_TAG = "navigation"
 
