@@ -19,11 +19,17 @@ import ast
 import copy
 import pathlib
 import re
+import sys
 
 import nbformat
 import pytest
 
-NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))   # tools/course.py is a development script, not in the package
+import course  # noqa: E402
+
+# The lessons; the dashboard apps of course.DASHBOARDS (the classroom) have no exercises.
+NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb")) if p.name not in course.DASHBOARDS]
 STUB = "    raise NotImplementedError  # replace this line with your code"
 SOLUTION = "<summary>A solution (try first!)</summary>"
 FENCE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)

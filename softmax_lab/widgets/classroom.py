@@ -17,6 +17,7 @@ Three parts:
 import functools
 import html
 import math
+import re
 import urllib.parse
 from dataclasses import dataclass
 
@@ -185,7 +186,7 @@ def parse_preset(query_string):
     wanted = {}                                  # normalised name -> as typed (first spelling)
     for value in values:
         name = _normalise(value)
-        if name.isdigit() and 1 <= int(name) <= len(PRESETS):
+        if re.fullmatch(r"[0-9]{1,3}", name) and 1 <= int(name) <= len(PRESETS):   # ASCII digits only
             name = PRESET_KEYS[int(name) - 1]
         wanted.setdefault(name, value)
     first = next(iter(wanted))
