@@ -359,9 +359,11 @@ class Classroom(Dashboard):
         self.hide_button.on_click(self._guarded(lambda _b: self.hide()))
         self.temperature.observe(self._guarded(self._on_temperature), names="value")
 
+        # The figure right under the guess (it fits a 1280 x 900 screen); the readout, with the
+        # guess beside the answer, under the figure; lesson 07/08's dashboard last.
         self._assemble(widgets.HBox([self.menu, self.next_button]), self.question,
                        widgets.HBox([self.guess, self.reveal_button, self.hide_button]),
-                       self.readout, self._plot_box, self.stage)
+                       self._plot_box, self.readout, self.stage)
         self.apply(preset)
         if message:
             self._say(message)
@@ -408,7 +410,7 @@ class Classroom(Dashboard):
         self.revealed = False
         self.guess_value = None
         self.guess.value = ""
-        self.guess.placeholder = "a probability: 0.6 or 60%" if preset.kind == "probability" else "a word, e.g. rug"
+        self.guess.placeholder = "0.6 or 60%" if preset.kind == "probability" else "a word, e.g. rug"
         self._say("")
         self.stage.children = ()
         extra = self._prepare_extra(preset)
@@ -482,11 +484,11 @@ class Classroom(Dashboard):
 
     def _build_figure(self):
         f = self.presentation
-        self.figure, (ax_z, ax_p) = self._new_figure(1, 2, size=(8.0, 3.4))
+        self.figure, (ax_z, ax_p) = self._new_figure(1, 2, size=(8.0, 3.2))
         self._axes = ax_z, ax_p
         slots = [""] * MAX_SHOWN
         plots.label_axes(ax_z, "word", "logit z", title="logits z (what the model outputs)", presentation=f)
-        self.logit_bars = plots.probability_bars(ax_z, slots, color=plots.PALETTE[2], ylim=(-10.5, 10.5),
+        self.logit_bars = plots.probability_bars(ax_z, slots, color=plots.PALETTE[2], ylim=(-12.0, 11.0),
                                                  value_format="{:.2f}", presentation=f)
         ax_z.axhline(0.0, color="black", linewidth=0.8)
         plots.label_axes(ax_p, "word", "probability", title="softmax(z / T)", presentation=f)
@@ -499,7 +501,7 @@ class Classroom(Dashboard):
         self._p_title = ax_p.title
         plots.animate(self.figure, self.logit_bars.bars, self.logit_bars.texts, self.probability_bars.bars,
                       self.probability_bars.texts, self.hidden_mark, self.guess_line, self._guess_text,
-                      self._p_title)
+                      self._p_title, ax_z.title)
 
     def _set_categories(self):
         """Point the fixed bar slots at the current preset's words (tick labels: one full draw)."""
