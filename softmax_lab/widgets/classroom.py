@@ -301,10 +301,6 @@ def verdict(guess, answer, kind):
     return "right" if gap <= 0.05 else "close" if gap <= 0.15 else "not quite"
 
 
-def _percent(p):
-    return f"{100 * p:.1f}%" if p >= 0.001 else f"{100 * p:.2g}%"
-
-
 # --------------------------------------------------------------------------------------------
 # The dashboard
 # --------------------------------------------------------------------------------------------
@@ -352,7 +348,7 @@ class Classroom(Dashboard):
         self._build_figure()
         self._plot_box = widgets.VBox([self.temperature, self._make_view(self.figure)])
 
-        self.menu.observe(self._guarded(self._on_menu), names="value")
+        self.menu.observe(self._guarded(lambda change: self.apply(change["new"])), names="value")
         self.next_button.on_click(self._guarded(lambda _b: self.next_preset()))
         self.guess.observe(self._guarded(self._on_guess), names="value")
         self.reveal_button.on_click(self._guarded(lambda _b: self.reveal()))
@@ -423,7 +419,7 @@ class Classroom(Dashboard):
         else:
             self.logits, self.labels = None, ()
             self._plot_box.layout.display = "none"
-            text = preset.question.format(mean_confidence=_percent(getattr(extra, "mean_confidence", 0.0)))
+            text = preset.question.format(mean_confidence=f"{100 * getattr(extra, 'mean_confidence', 0.0):.1f}%")
         self.question.value = (f"<div style='font-size:{'22px' if self.presentation else '15px'}; margin:0.4em 0'>"
                                f"<b>Predict first:</b> {html.escape(text)}</div>")
 
@@ -515,14 +511,9 @@ class Classroom(Dashboard):
             ax.set_xticks(np.arange(MAX_SHOWN), names + [""] * (MAX_SHOWN - len(names)))
             ax.set_xlim(-0.6, len(names) - 0.4)
             ax.tick_params(axis="x", labelrotation=30 if len(names) > 4 else 0)
-        for group in (self.logit_bars, self.probability_bars):
-            for j, (bar, text) in enumerate(zip(group.bars, group.texts)):
-                bar.set_visible(j < len(names))
-                text.set_visible(j < len(names))
-        # the "other words" slot has no single logit
-        if rest:
-            self.logit_bars.bars[len(names) - 1].set_visible(False)
-            self.logit_bars.texts[len(names) - 1].set_visible(False)
+        for j, (bar, text) in enumerate(zip(self.logit_bars.bars, self.logit_bars.texts)):
+            bar.set_visible(j < len(shown))           # "other words" has no single logit: no bar
+            text.set_visible(j < len(shown))
         plots.relayout(self.figure)
 
     def _show_state(self):
@@ -578,7 +569,8 @@ class Classroom(Dashboard):
                 shown = f"{html.escape(word)} (probability {value:.3f})"
                 mark = verdict(guess, word, "word")
             else:
-                shown = f"{value:.3f}" + (f" ({html.escape(word)})" if word is not None else "")
+                what = {"calibration": "the accuracy", "attention": "the mean of each word's largest weight"}
+                shown = f"{value:.3f} ({html.escape(word) if word is not None else what[preset.source]})"
                 mark = verdict(guess, value, "probability")
             rows.append(("answer", shown + (f" &nbsp;\u2192 {mark}" if mark else "")))
             if self.draws is not None:
@@ -594,9 +586,6 @@ class Classroom(Dashboard):
         self.readout.value = self._html_box(rows)
 
     # -- callbacks ---------------------------------------------------------------------------
-
-    def _on_menu(self, change):
-        self.apply(change["new"])
 
     def _read_guess(self, text):
         words = self.labels if self.preset.kind == "word" else ()

@@ -140,3 +140,29 @@ def test_classroom_unknown_or_hostile_address_shows_the_menu_and_a_message(page,
         assert "CellExecutionError" not in voila.log_since(page.log_start)
     finally:
         save_screenshot(page, f"voila-classroom-{'long' if len(query) > 100 else 'unknown'}")
+
+
+def test_classroom_calibration_preset_reveals_lesson_07s_dashboard(page, voila):
+    """The lesson 07 preset: no figure before Reveal, then the reliability diagram, live."""
+    try:
+        started = time.monotonic()
+        page.goto(f"{voila.url}/voila/render/{NOTEBOOK}?preset=calibration", wait_until="commit",
+                  timeout=RUN_ALL_TIMEOUT * 1000)
+        dashboard = page.locator(DASHBOARD).first
+        text = wait_for_text(dashboard, "How often is its top word right?", timeout=RUN_ALL_TIMEOUT)
+        print(f"\n{NOTEBOOK}?preset=calibration [voila]: question on screen after {time.monotonic() - started:.1f} s")
+        assert "average confidence on new sentences is 70.2%" in text
+        assert dashboard.locator(".jupyter-matplotlib-figure:visible").count() == 0     # nothing to peek at
+        dashboard.locator(".widget-text input").first.fill("0.7")
+        dashboard.get_by_role("button", name="Reveal").click()
+        text = wait_for_text(page.locator(READOUT).first, "answer 0.523 (the accuracy)")
+        assert "class guess 0.70" in text and "close" not in text
+        reliability = page.locator(".softmax-lab", has_text="use the fitted T").last
+        images = stable_plot_images(reliability, "canvas")
+        assert images, "the reliability diagram was not drawn"
+        before, after = move_slider(reliability.locator(".widget-slider").first)
+        assert before != after
+        assert stable_plot_images(reliability, "canvas", differ_from=images) != images
+        assert page_problems(page) == []
+    finally:
+        save_screenshot(page, "voila-classroom-calibration")
