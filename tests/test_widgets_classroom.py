@@ -436,3 +436,12 @@ def test_keyboard_order_and_state():
     assert [label.split(" ")[0] for label in labels] == [str(i) for i in range(1, len(PRESETS) + 1)]
     assert [value for _, value in dash.menu.options] == list(PRESET_KEYS)
     assert dash.reveal_button.description == "Reveal" and dash.hide_button.description == "Hide"
+
+
+def test_messages_show_right_under_the_guess_row():
+    W.setup_figures("png")
+    dash = classroom("preset=nope", presentation=False)
+    children = list(dash.children)
+    row = next(c for c in children if isinstance(c, ipywidgets.HBox) and dash.guess in c.children)
+    assert children.index(dash.message) == children.index(row) + 1
+    assert children.count(dash.message) == 1 and children.index(dash.message) < children.index(dash.readout)

@@ -357,9 +357,12 @@ class Classroom(Dashboard):
 
         # The figure right under the guess (it fits a 1280 x 900 screen); the readout, with the
         # guess beside the answer, under the figure; lesson 07/08's dashboard last.
-        self._assemble(widgets.HBox([self.menu, self.next_button]), self.question,
-                       widgets.HBox([self.guess, self.reveal_button, self.hide_button]),
+        guess_row = widgets.HBox([self.guess, self.reveal_button, self.hide_button])
+        self._assemble(widgets.HBox([self.menu, self.next_button]), self.question, guess_row,
                        self._plot_box, self.readout, self.stage)
+        children = [c for c in self.children if c is not self.message]     # notes right under the guess
+        children.insert(children.index(guess_row) + 1, self.message)
+        self.children = children
         self.apply(preset)
         if message:
             self._say(message)

@@ -131,6 +131,9 @@ def test_classroom_unknown_or_hostile_address_shows_the_menu_and_a_message(page,
         print(f"\n{NOTEBOOK} ({len(query)} characters of query) [voila]: {elapsed:.1f} s")
         text = wait_for_text(dashboard, message)
         assert dashboard.locator("b", has_text="boom").count() == 0          # shown as text, not as HTML
+        note = dashboard.locator(".widget-html-content", has_text=message).first
+        figure = dashboard.locator(".jupyter-matplotlib-figure").first
+        assert note.bounding_box()["y"] < figure.bounding_box()["y"], "the note must be seen without scrolling"
         menu = dashboard.locator("select").first
         assert norm(menu.locator("option:checked").inner_text()).startswith("1 \u00b7 Sharp")
         assert menu.locator("option").count() == 10
