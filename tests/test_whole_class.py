@@ -24,10 +24,17 @@ Docker, and the test reads which buildpack and files it picked.
 
 import importlib.util
 import json
+import os
 import re
+import secrets
 import shutil
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import nbformat
@@ -61,10 +68,9 @@ def git(repo, *args):
     return result.stdout
 
 
-@pytest.fixture
-def upstream(tmp_path):
+def make_upstream(root):
     """The teacher's repository: a few real lessons on branch main, one commit."""
-    repo = tmp_path / "upstream" / "softmax-lab"
+    repo = root / "upstream" / "softmax-lab"
     (repo / "notebooks").mkdir(parents=True)
     for name in LESSONS:
         shutil.copyfile(ROOT / "notebooks" / name, repo / "notebooks" / name)
@@ -72,6 +78,11 @@ def upstream(tmp_path):
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "the lessons")
     return repo
+
+
+@pytest.fixture
+def upstream(tmp_path):
+    return make_upstream(tmp_path)
 
 
 def pull(upstream, learner_dir):
@@ -349,3 +360,108 @@ def test_repo2docker_picks_the_conda_buildpack_and_installs_the_package_from_the
     assert workdir < copied < update
     assert '--file "environment.yml"' in lines[update]
     assert not re.search(r"^RUN \./", dockerfile, re.M), "a postBuild script is run"
+
+
+# --------------------------------------------------------------------------- the routes, served
+
+
+@pytest.fixture(scope="module")
+def jupyter_server(tmp_path_factory):
+    """A Jupyter server (what a hub starts for each learner) with this environment's extensions.
+
+    nbgitpuller and Voila enable themselves as server extensions when installed (their files in
+    ``sys.prefix/etc/jupyter/jupyter_server_config.d``); nothing else is configured here. The
+    learner's home is an empty temporary folder; the kernels import softmax_lab from this tree.
+    """
+    root = tmp_path_factory.mktemp("hub-user")
+    home = root / "home"
+    home.mkdir()
+    env = os.environ.copy()
+    for var in ("JUPYTER_CONFIG_DIR", "JUPYTER_DATA_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR"):
+        (root / var).mkdir()
+        env[var] = str(root / var)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    env["GIT_CONFIG_GLOBAL"], env["GIT_CONFIG_NOSYSTEM"] = str(root / "no-gitconfig"), "1"
+    for var in ("SOFTMAX_LAB_FIGURES", "SOFTMAX_LAB_PRESENTATION", "JUPYTER_PATH", "NBGITPULLER_PARENTPATH"):
+        env.pop(var, None)
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    token = secrets.token_hex(16)
+    command = [sys.executable, "-m", "jupyter_server", "--no-browser", "--allow-root", "--ip=127.0.0.1",
+               f"--port={port}", "--ServerApp.port_retries=0", f"--IdentityProvider.token={token}",
+               f"--ServerApp.root_dir={home}"]
+    log = open(root / "server.log", "w")
+    process = subprocess.Popen(command, env=env, cwd=home, stdout=log, stderr=subprocess.STDOUT)
+    server = type("Server", (), {})()
+    server.url, server.token, server.home, server.root = f"http://127.0.0.1:{port}", token, home, root
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert process.poll() is None, (root / "server.log").read_text()[-3000:]
+            try:
+                with urllib.request.urlopen(f"{server.url}/api/status?token={token}", timeout=2):
+                    break
+            except (urllib.error.URLError, OSError):
+                assert time.monotonic() < deadline, (root / "server.log").read_text()[-3000:]
+                time.sleep(0.2)
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(20)
+        log.close()
+
+
+def get(server, path, **query):
+    url = f"{server.url}/{path}?" + urllib.parse.urlencode(query)
+    request = urllib.request.Request(url, headers={"Authorization": f"token {server.token}"})
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return response.status, response.read().decode()
+
+
+@pytest.mark.slow
+def test_the_git_pull_link_clones_through_the_server_extension(jupyter_server, tmp_path):
+    """The link a teacher hands out, minus the hub's /hub/user-redirect/ prefix.
+
+    /git-pull shows the progress page (its JavaScript calls /git-pull/api, then goes to
+    urlpath); /git-pull/api is the pull itself, as a stream of events.
+    """
+    upstream = make_upstream(tmp_path)
+    repo, urlpath = upstream.as_uri(), "lab/tree/softmax-lab/notebooks/00_start_here.ipynb"
+    status, page = get(jupyter_server, "git-pull", repo=repo, branch="main", urlpath=urlpath)
+    assert status == 200 and f"data-path=\"{urllib.parse.quote(urlpath)}\"" in page, page[:2000]
+
+    status, events = get(jupyter_server, "git-pull/api", repo=repo, branch="main")
+    phases = [json.loads(line.removeprefix("data: ")).get("phase")
+              for line in events.splitlines() if line.startswith("data: ")]
+    assert status == 200 and phases[-1] == "finished", events[-3000:]
+    for name in LESSONS:  # the folder is named after the repository: softmax-lab
+        assert (jupyter_server.home / "softmax-lab" / "notebooks" / name).is_file()
+
+
+VOILA_CELL_ERROR = "There was an error when executing cell"  # Voila's page when tracebacks are hidden
+
+
+@pytest.mark.slow
+def test_voila_renders_a_lesson_under_the_users_server(jupyter_server):
+    """/voila/render/<path> under the learner's own server (Voila as a server extension).
+
+    Voila runs the notebook before it answers: a cell that raised shows as an error in the page.
+    """
+    notebooks = jupyter_server.home / "course"
+    notebooks.mkdir(exist_ok=True)
+    shutil.copyfile(ROOT / "notebooks" / "00_start_here.ipynb", notebooks / "00_start_here.ipynb")
+    status, page = get(jupyter_server, "voila/render/course/00_start_here.ipynb")
+    assert status == 200
+    assert "application/vnd.jupyter.widget-view+json" in page, page[-3000:]
+    assert VOILA_CELL_ERROR not in page and "Traceback" not in page, page[-3000:]
+    # ... and the check above can fail: a notebook whose cell raises.
+    broken = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
+    broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(broken, notebooks / "broken.ipynb")
+    status, page = get(jupyter_server, "voila/render/course/broken.ipynb")
+    assert VOILA_CELL_ERROR in page or "ZeroDivisionError" in page, page[-3000:]
