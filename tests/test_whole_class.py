@@ -431,7 +431,9 @@ def test_the_git_pull_link_clones_through_the_server_extension(jupyter_server, t
     urlpath); /git-pull/api is the pull itself, as a stream of events.
     """
     upstream = make_upstream(tmp_path)
-    repo, urlpath = upstream.as_uri(), "lab/tree/softmax-lab/notebooks/00_start_here.ipynb"
+    repo = upstream.as_uri()
+    # A query inside urlpath (the classroom's ?preset=) travels URL-encoded and comes back whole.
+    urlpath = "voila/render/softmax-lab/notebooks/classroom.ipynb?preset=demo"
     status, page = get(jupyter_server, "git-pull", repo=repo, branch="main", urlpath=urlpath)
     assert status == 200 and f"data-path=\"{urllib.parse.quote(urlpath)}\"" in page, page[:2000]
 
