@@ -445,3 +445,16 @@ def test_messages_show_right_under_the_guess_row():
     row = next(c for c in children if isinstance(c, ipywidgets.HBox) and dash.guess in c.children)
     assert children.index(dash.message) == children.index(row) + 1
     assert children.count(dash.message) == 1 and children.index(dash.message) < children.index(dash.readout)
+
+
+def test_extreme_temperatures_give_no_nan_and_no_warning(shared, no_warnings):
+    dash = shared
+    for key in [p.key for p in PRESETS if p.source in ("logits", "model")]:
+        dash.menu.value = key
+        dash.reveal()
+        for t in (dash.temperature.min, dash.temperature.max):
+            dash.temperature.value = 10 ** t
+            heights = [bar.get_height() for bar in dash.probability_bars.bars]
+            assert np.isfinite(heights).all() and np.isfinite(dash.probabilities).all(), key
+            assert math.isclose(float(dash.probabilities.sum()), 1.0, rel_tol=1e-9)
+    assert not dash.errors
