@@ -194,6 +194,8 @@ def test_the_table_has_the_presets_of_the_brief():
             assert len(p.logits) == len(p.labels) >= 2
     with pytest.raises(ValueError, match="sharp"):
         get_preset("nope")
+    with pytest.raises(TypeError, match="key"):
+        get_preset(["tie"])
 
 
 def test_preset_logits_of_the_typed_presets():

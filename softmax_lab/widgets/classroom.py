@@ -104,7 +104,8 @@ PRESETS = (
            "The overtrained model's average confidence on new sentences is {mean_confidence}. "
            "How often is its top word right?",
            source="calibration",
-           note="Confidence above accuracy: overconfident. Temperature scaling (the fitted T) repairs much of it."),
+           note="Confidence above accuracy: overconfident. Press \u201cuse the fitted T\u201d: temperature scaling "
+                "shrinks the gap."),
     Preset("attention", "Attention at d = 1024, unscaled (lesson 08)",
            "Queries and keys of length d = 1024, scores NOT divided by \u221ad. On average, how much "
            "attention weight does a word give to the key it attends to most?",
@@ -119,6 +120,8 @@ _BY_KEY = {p.key: p for p in PRESETS}
 
 def get_preset(key):
     """The :class:`Preset` named ``key`` (a ValueError names the known ones otherwise)."""
+    if not isinstance(key, str):
+        raise TypeError(f"key must be a preset name (str), got {type(key).__name__}")
     if key not in _BY_KEY:
         raise ValueError(f"key must be one of {', '.join(PRESET_KEYS)}; got {key!r:.60}")
     return _BY_KEY[key]
