@@ -18,6 +18,17 @@ from ._machinery import (
 )
 
 
+MIN_SHIFT_HINT = (
+    "subtract the MAXIMUM of each row, not the minimum: after z - min(z) every exponent is >= 0, so "
+    "a row whose logits lie 1000 apart still computes exp(1000), which overflows to inf (and "
+    "inf / inf is NaN). After z - max(z) every exponent is <= 0 and exp is at most 1."
+)
+MEAN_SHIFT_HINT = (
+    "subtract the MAXIMUM of each row, not its mean: the largest logit can lie far above the mean "
+    "(1000 above it in a wide row), and exp(1000) overflows. After z - max(z) every exponent is <= 0."
+)
+
+
 def _softmax_cases():
     f32 = np.float32
     raw = [
@@ -27,7 +38,7 @@ def _softmax_cases():
         ("a 3-D batch (batch, sequence, vocabulary): the class axis is the last one",
          np.array([[[0.0, 1.0, 2.0], [3.0, 3.0, 0.0]], [[-1.0, 0.0, 1.0], [5.0, 2.0, 2.0]]]), "batch"),
         ("large logits: exp(1000) overflows", np.array([1000.0, 999.0]), "overflow"),
-        ("very negative logits: exp(-1000) underflows to 0", np.array([-1000.0, -1001.0]), "overflow"),
+        ("a wide row: the logits lie 1000 above and below 0", np.array([1000.0, 0.0, -1000.0]), "wide"),
         ("float32 logits near 100: exp(100) overflows float32", np.array([100.0, 99.5, 90.0], dtype=f32), "overflow"),
         ("a batch with one huge row and one very negative row",
          np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1002.0]]), "row_max"),
@@ -63,8 +74,55 @@ def _softmax_mistakes(z):
     def not_normalised(z):
         return np.exp(z - np.max(z, axis=-1, keepdims=True))
 
+    def shifted_by(reduce):
+        def wrong(z):
+            finite = np.where(np.isfinite(z), z, np.nan)
+            e = np.exp(z - reduce(finite, axis=-1, keepdims=True))
+            return e / np.sum(e, axis=-1, keepdims=True)
+        return wrong
+
+    def abs_max(z):
+        finite = np.where(np.isfinite(z), np.abs(z), np.nan)
+        e = np.exp(z - np.nanmax(finite, axis=-1, keepdims=True))
+        return e / np.sum(e, axis=-1, keepdims=True)
+
+    def shift_on_top_only(z):
+        return np.exp(z - np.max(z, axis=-1, keepdims=True)) / np.sum(np.exp(z), axis=-1, keepdims=True)
+
+    def divide_by_max(z):
+        e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+        return e / np.max(e, axis=-1, keepdims=True)
+
+    def clipped(z):
+        c = np.clip(z, -500.0, 500.0)
+        e = np.exp(c)
+        return e / np.sum(e, axis=-1, keepdims=True)
+
+    def log_of_it(z):
+        m = np.max(z, axis=-1, keepdims=True)
+        return z - m - np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True))
+
+    def mask_to_zero(z):
+        z = np.where(np.isneginf(z), 0.0, z)
+        e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+        return e / np.sum(e, axis=-1, keepdims=True)
+
     mistakes = [
+        (quiet(shifted_by(np.nanmin), z), MIN_SHIFT_HINT),
+        (quiet(shifted_by(np.nanmean), z), MEAN_SHIFT_HINT),
+        (quiet(abs_max, z), "subtract the largest logit itself, not the largest absolute value: after "
+                            "z - max(|z|) a row of very negative logits has only very negative entries, "
+                            "their exponentials all underflow to 0, and 0 / 0 is NaN."),
         (naive_softmax(z), MAX_SHIFT_HINT),                  # exp(z) / sum, no max shift
+        (quiet(shift_on_top_only, z), "subtract the maximum in the denominator too: compute the shifted "
+                                      "exponentials e = np.exp(z - max) once and divide e by e's own sum."),
+        (quiet(divide_by_max, z), "divide by the SUM of the exponentials, not by their maximum: then the "
+                                  "probabilities add up to 1 (the top word does not get 1)."),
+        (quiet(clipped, z), "clipping the logits changes their differences, and the differences are all "
+                            "softmax looks at: subtract the maximum instead, which changes nothing."),
+        (quiet(log_of_it, z), "that is the log of the softmax (log-probabilities, all <= 0): exponentiate "
+                              "it, or return e / sum(e) directly."),
+        (quiet(mask_to_zero, z), MASK_HINT),
         (quiet(global_sum, z), AXIS_HINT),
         (quiet(global_max, z), ROW_MAX_HINT),
         (quiet(no_exp, z), "exponentiate first: softmax is exp(z_i) / sum_j exp(z_j). Dividing the raw "
@@ -91,6 +149,8 @@ def _softmax_hint(case, got, outcome):
             return MASK_HINT
         if case.tag == "row_max":
             return ROW_MAX_HINT
+        if case.tag == "wide":
+            return MIN_SHIFT_HINT
         return MAX_SHIFT_HINT
     if case.tag == "batch" and not np.allclose(np.sum(got, axis=-1), 1.0):
         return AXIS_HINT

@@ -20,7 +20,7 @@ def _max_prob(logits, temperature):
         return None
 
 
-def _temperature_verdict(T, logits, target, tol):
+def _temperature_verdict(T, logits, target, tol, searching=False):
     """Judge one temperature. Returns (ok, what it gives, hint)."""
     if isinstance(T, np.ndarray) and T.size == 1:
         T = T.item()
@@ -50,6 +50,18 @@ def _temperature_verdict(T, logits, target, tol):
     if multiplied is not None and abs(multiplied - target) <= tol:
         return False, text, ("that T would be right if softmax MULTIPLIED the logits by T, but it divides "
                              "them: softmax(z / T). Try 1 / T.")
+    if T == target:
+        return False, text, ("that is the target probability itself: the answer is the TEMPERATURE T at "
+                             "which the largest probability equals the target.")
+    if searching and abs(got - target) <= 5 * tol:
+        return False, text, (f"close, but not within {tol:g} of the target: the search stopped too early. "
+                             "Each bisection step halves the bracket: run more steps (60 are plenty), and "
+                             "return the middle of the final bracket.")
+    if searching and (T <= 2e-3 or T >= 500):
+        return False, text, (f"T = {T:.3g} is at the very end of a usual search bracket: the search only ever "
+                             "moved one way. Check the update: if softmax(z, temperature=mid).max() is ABOVE "
+                             "the target, the distribution is too sharp and the answer is above mid (lo = mid); "
+                             "otherwise it is below mid (hi = mid).")
     if got > target:
         return False, text, ("that T is too low: the distribution is still too sharp. Raising T flattens "
                              "it; the largest probability falls steadily as T grows, so bisection works: "
@@ -94,7 +106,7 @@ def _check_temperature_function(fn, tol):
 
     def verdict(case, got):
         z, p = case.args
-        return _temperature_verdict(got.item() if got.size == 1 else got, z, p, tol)
+        return _temperature_verdict(got.item() if got.size == 1 else got, z, p, tol, searching=True)
 
     def check(case, got):
         ok, text, _ = verdict(case, got)
