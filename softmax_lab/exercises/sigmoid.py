@@ -1,4 +1,4 @@
-"""Lesson 03: checking a learner's log-sigmoid (and, for other uses, a stable sigmoid).
+r"""Lesson 03: checking a learner's log-sigmoid (and, for other uses, a stable sigmoid).
 
 Lesson 03's exercise is :func:`check_log_sigmoid`: the naive forms of :math:`\log\sigma(x)` give a
 wrong number (``-inf``), not only a warning, for large negative x, which is exactly where a binary
@@ -9,6 +9,7 @@ import numpy as np
 
 from ..functions import log_sigmoid, sigmoid, softmax
 from ._machinery import NEG_INF, Case, first_matching, matches, nonfinite, quiet, run_battery, shape_hint
+from .predict import register_prediction
 
 # --------------------------------------------------------------------------------------------
 # Lesson 03: sigmoid and the choice of output layer
@@ -250,3 +251,40 @@ def check_log_sigmoid(fn):
     True
     """
     return run_battery("check_log_sigmoid", fn, _log_sigmoid_cases(), _log_sigmoid_hint, warning_hint=WHERE_HINT)
+
+
+# --------------------------------------------------------------------------------------------
+# Lesson 03: the answers to the "Predict first" prompts (revealed by predict(...))
+# --------------------------------------------------------------------------------------------
+
+def _sig(x):
+    return float(sigmoid(np.array([x], dtype=float))[0])
+
+
+register_prediction(
+    "03.sigmoid-2", question="sigmoid(2), to 2 decimals", kind="number", tol=0.01, answer=lambda: _sig(2.0),
+    explain="1 / (1 + e^-2) = 1 / 1.135 = 0.88.")
+register_prediction(
+    "03.sigmoid-minus-2", question="sigmoid(-2), to 2 decimals", kind="number", tol=0.01, answer=lambda: _sig(-2.0),
+    explain="by symmetry, sigmoid(-2) = 1 - sigmoid(2) = 0.12.")
+register_prediction(
+    "03.cat-dog-softmax", question="the cat's probability under a softmax over the four labels, to 2 decimals",
+    kind="number", tol=0.01, answer=lambda: float(softmax([4.0, 1.0, 1.0, 4.0])[0]),
+    explain="cat and dog tie at logit 4.0, so they split almost all of the one unit: 0.48 each.")
+register_prediction(
+    "03.cat-dog-sigmoid", question="the cat's probability under its own sigmoid, to 2 decimals",
+    kind="number", tol=0.01, answer=lambda: _sig(4.0),
+    explain="sigmoid(4) = 0.98, whatever the dog's logit is: each label is its own yes/no question.")
+register_prediction(
+    "03.equal-pair", question="both left bars when z0 = z1, to 2 decimals", kind="number", tol=0.01,
+    answer=lambda: _sig(0.0), explain="equal logits, no preference: softmax([z, z])[1] = sigmoid(0) = 0.5.")
+register_prediction(
+    "03.shift-pair", question="raising z0 and z1 by the same amount: does anything on the left move? (yes or no)",
+    kind="yesno", answer=lambda: not np.isclose(softmax([1.5, 2.5])[1], softmax([0.5, 1.5])[1]),
+    explain="only the difference z1 - z0 enters sigmoid(z1 - z0), and it does not change.")
+register_prediction(
+    "03.none-softmax", question="every label at -5: what does the softmax give each? ('near 0', '1/4' or 'near 1')",
+    kind="choice", choices=("near 0", "1/4", "near 1"),
+    answer=lambda: "1/4" if np.allclose(softmax([-5.0] * 4), 0.25) else "near 0",
+    explain="equal logits, so a uniform 1/4 each: a softmax must hand out all of its probability, even when "
+            "no label applies.")
