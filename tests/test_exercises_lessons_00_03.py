@@ -371,3 +371,23 @@ def test_number_predictions_state_their_precision(lesson):
             assert re.search(r"to \d decimals?", entry.question), entry.key
         if entry.kind == "choice":
             assert all(c in entry.question or f"'{c}'" in entry.question for c in entry.choices), entry.key
+
+
+# --------------------------------------------------------------------------------------------
+# Papering over the overflow afterwards
+# --------------------------------------------------------------------------------------------
+
+def test_a_softmax_whose_nans_are_replaced_afterwards_is_told_to_shift_first():
+    def patched(z):
+        e = np.exp(z)
+        return np.nan_to_num(e / np.sum(e, axis=-1, keepdims=True))     # NaN -> 0: rows sum to 0
+
+    result = check_softmax(patched)
+    assert _tag_of_failed_case(result, basics._softmax_cases()) == "overflow"
+    assert "do not sum to 1" in result.hint and "subtract the maximum" in result.hint.lower()
+
+
+def test_a_log_sigmoid_whose_minus_infinity_is_replaced_by_a_huge_number_fails_kindly():
+    result = check_log_sigmoid(_errstate(lambda x: np.nan_to_num(np.log(1 / (1 + np.exp(-x))))))
+    assert _tag_of_failed_case(result, sigmoid_module._log_sigmoid_cases()) == "negative"
+    assert "-1000" in result.hint

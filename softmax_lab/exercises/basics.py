@@ -138,6 +138,13 @@ def _softmax_hint(case, got, outcome):
     shape = shape_hint(got, case.expected)
     if shape:
         return shape
+    # (checked first: on these cases a learner's patched NaNs can look like another known mistake)
+    extreme = case.tag in ("overflow", "wide", "row_max")
+    if extreme and np.isfinite(got).all() and not np.allclose(np.sum(got, axis=-1), 1.0):
+        fix = ROW_MAX_HINT if case.tag == "row_max" else MAX_SHIFT_HINT
+        return ("the rows of your answer do not sum to 1 on these extreme logits: exp overflowed or "
+                "underflowed on the way (replacing NaN or inf afterwards does not bring the lost numbers "
+                "back). " + fix[0].upper() + fix[1:])
     known = first_matching(got, _softmax_mistakes(z), case.expected)
     if known:
         return known
@@ -173,8 +180,10 @@ def check_softmax(fn):
     -----
     .. math:: \mathrm{softmax}(z)_i = \frac{e^{z_i - m}}{\sum_j e^{z_j - m}}, \qquad m = \max_j z_j
 
-    The cases include logits of 1000 and -1000, float32 logits near 100, a batch whose rows
-    need different shifts, and ``-inf`` masks. The answers come from :func:`softmax_lab.softmax`.
+    The cases include logits of 1000, a wide unmasked row whose logits lie 2000 apart (only a
+    shift by the row's maximum survives it: the minimum, the mean or the largest absolute value
+    overflow or underflow there), float32 logits near 100, a batch whose rows need different
+    shifts, and ``-inf`` masks. The answers come from :func:`softmax_lab.softmax`.
 
     Examples
     --------
