@@ -247,6 +247,7 @@ def test_the_quiz_still_accepts_either_for_two_classes_and_ignores_case():
     assert check_output_layer({k: v.upper() + " " for k, v in RIGHT_ANSWERS.items()}).passed
     assert check_output_layer(dict(RIGHT_ANSWERS, spam_or_not="either")).passed
     assert not check_output_layer(dict(RIGHT_ANSWERS, next_token="either")).passed
+    assert check_output_layer(dict(RIGHT_ANSWERS, photo_tags="Sigmoids", comment_flags="one  sigmoid per label")).passed
 
 
 def test_quiz_questions_are_unchanged():

@@ -35,6 +35,10 @@ OUTPUT_LAYER_QUESTIONS = {
 }
 
 
+_PLURALS = {"sigmoids": "sigmoid", "softmaxes": "softmax", "one sigmoid per label": "sigmoid",
+            "a sigmoid": "sigmoid", "a softmax": "softmax"}
+
+
 def check_output_layer(answers):
     """Check the output-layer quiz: for each task, "softmax" or "sigmoid"?
 
@@ -78,7 +82,8 @@ def check_output_layer(answers):
     wrong, hints, first = [], [], None
     for i, (key, (task, right, why)) in enumerate(OUTPUT_LAYER_QUESTIONS.items(), start=1):
         given = answers.get(key)
-        choice = given.strip().lower() if isinstance(given, str) else None
+        choice = " ".join(given.lower().split()) if isinstance(given, str) else None
+        choice = _PLURALS.get(choice, choice)
         if given is None:
             wrong.append(f"{key!r} ({task}): not answered yet")
             hint = f'{key}: answer "softmax" or "sigmoid".'
