@@ -174,3 +174,30 @@ def test_typed_answer_of_the_wrong_kind_gets_kind_feedback(capsys, progress_file
     assert "not True/False" in check_answer(True, expected=0.25, name="x").hint
     assert "plain number" in check_answer(object(), expected=0.25, name="x").hint
     assert check_answer(0.3, expected=0.25, name="x", hint="conceptual").hint == "conceptual"
+
+
+def _checks_called(path):
+    """The names the self-checks of a notebook print: check_x(...) -> "check_x", check_answer(name=...) -> name."""
+    import ast
+
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    names = []
+    for cell in nb["cells"]:
+        src = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] != "code":
+            continue
+        for node in ast.walk(ast.parse(src)):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", "").startswith("check_"):
+                if node.func.id == "check_answer":
+                    names += [kw.value.value for kw in node.keywords if kw.arg == "name"]
+                else:
+                    names.append(node.func.id)
+    return names
+
+
+def test_the_table_of_lesson_checks_matches_what_the_notebooks_call():
+    from pathlib import Path
+
+    notebooks = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    called = {p.name[:2]: sorted(set(_checks_called(p))) for p in notebooks}
+    assert called == {lesson: sorted(names) for lesson, names in progress.LESSON_CHECKS.items()}
