@@ -20,7 +20,7 @@ Layout
                   runner with its helpers (``Case``, ``run_battery``, ``first_matching``, ...).
 ``basics``        lesson 01: :func:`check_softmax`.
 ``temperature``   lesson 02: :func:`check_temperature_answer`.
-``sigmoid``       lesson 03: :func:`check_sigmoid`.
+``sigmoid``       lesson 03: :func:`check_log_sigmoid` (and :func:`check_sigmoid`, kept for scripts).
 ``output_layer``  lesson 03: :func:`check_output_layer` and :data:`OUTPUT_LAYER_QUESTIONS`.
 ``cross_entropy`` lesson 04: :func:`check_cross_entropy_grad`.
 ``stability``     lesson 05: :func:`check_logsumexp`, :func:`check_log_softmax`.
@@ -74,7 +74,7 @@ from .output_layer import OUTPUT_LAYER_QUESTIONS, check_output_layer
 from .predict import predict, register_prediction
 from .progress import progress_table, reset_progress
 from .sampling import check_top_p
-from .sigmoid import check_sigmoid
+from .sigmoid import check_log_sigmoid, check_sigmoid
 from .stability import check_log_softmax, check_logsumexp
 from .temperature import check_temperature_answer
 from .vocab import check_online_logsumexp
@@ -87,6 +87,7 @@ __all__ = [
     "check_logsumexp",
     "check_temperature_answer",
     "check_sigmoid",
+    "check_log_sigmoid",
     "check_output_layer",
     "OUTPUT_LAYER_QUESTIONS",
     "check_cross_entropy_grad",

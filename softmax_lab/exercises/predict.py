@@ -113,6 +113,10 @@ class PredictionResult:
     def __str__(self):
         return self.message
 
+    def __repr__(self):   # short: a cell ending with predict(...) shows the printed message, then this
+        status = {True: "right", False: "not quite", None: "no prediction yet"}[self.right]
+        return f"<PredictionResult {self.key}: {status}>"
+
 
 def _word(text):
     return " ".join(str(text).strip().lower().split())
