@@ -78,7 +78,7 @@ def check_quarter_loss(answer):
     """
     loss = float(np.log(4.0))
     return check_number(
-        answer, "loss at p = 0.25", around(loss, 0.0065), "a number in nats, to two decimals",
+        answer, "check_quarter_loss", around(loss, 0.0065), "a number in nats, to two decimals",
         mistakes=[
             (*around(-loss, 0.0065), "mind the sign: the loss is -log p, and log 0.25 is negative, so the loss is "
                                      "positive."),

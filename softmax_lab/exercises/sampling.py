@@ -96,7 +96,7 @@ def check_top_p_words(answer):
     """Question 1: how many words top-p = 0.5 keeps after "the cat sat on the" (at T = 1)."""
     n = _count_kept(top_p=0.5)
     return check_number(
-        answer, "top-p words", around(n, 0), "a whole number",
+        answer, "check_top_p_words", around(n, 0), "a whole number",
         mistakes=[
             (*around(n - 1, 0), "keep the word that crosses p: top-p keeps the smallest set whose probability "
                                 "REACHES p, so the word that takes the running sum past 0.5 is in it."),

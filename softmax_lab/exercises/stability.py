@@ -124,7 +124,7 @@ def check_float32_ceiling(answer):
     above = ("naive_softmax([s, 0]) in float32 already returns NaN there: the limit is a ceiling, so "
              "round DOWN. The largest two-decimal s that still works is below log(np.finfo(np.float32).max).")
     return check_number(
-        answer, "largest float32 logit", (88.72, limit), "a number to two decimals, at or below the limit",
+        answer, "check_float32_ceiling", (88.72, limit), "a number to two decimals, at or below the limit",
         mistakes=[
             (np.nextafter(limit, np.inf), 89.0, above),
             (88.0, 88.72, "that s still works, but it is not the largest with two decimals: go up to the "
@@ -146,7 +146,7 @@ def check_lse_1000(answer):
     """Question 2: LSE([1000, 1000]) to three decimals: 1000 + log 2 = 1000.693."""
     lse = 1000.0 + float(np.log(2.0))
     return check_number(
-        answer, "log-sum-exp of [1000, 1000]", around(lse, 0.00065), "a number to three decimals",
+        answer, "check_lse_1000", around(lse, 0.00065), "a number to three decimals",
         mistakes=[
             (*around(1000.0, 1e-6), "that is the maximum alone: LSE = m + log(e^0 + e^0) adds the log of the "
                                     "shifted sum, which is at least log 1 = 0."),
