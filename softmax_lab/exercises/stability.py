@@ -79,6 +79,11 @@ register_prediction(
     kind="choice", choices=("1000", "1001", "3000"), answer="1001",
     explain="1000 + log(2 + e^-1) = 1000.86: log-sum-exp is a smooth maximum, a little above the largest.")
 register_prediction(
+    "05.log-of-softmax-120", question="what np.log(softmax(z)) gives for the second word: '-inf', '-120', '0' "
+                                      "or 'NaN'",
+    kind="choice", choices=("-inf", "-120", "0", "NaN"), answer="-inf",
+    explain="softmax rounds e^-120 to 0 in float32 (below its smallest number), and log(0) = -inf.")
+register_prediction(
     "05.log-softmax-120", question="log_softmax's value (to the nearest whole number) for the second word",
     kind="number", answer=lambda: float(log_softmax(np.array([0.0, -120.0], dtype=np.float32))[1]), tol=0.5,
     explain="z - LSE(z) = -120 - (about 0) = -120: log_softmax never forms the probability e^-120.")
