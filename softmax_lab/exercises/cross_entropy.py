@@ -96,6 +96,8 @@ def check_quarter_loss(answer):
 # Lesson 04: the gradient of the cross-entropy
 # --------------------------------------------------------------------------------------------
 
+PRECISION_HINT = ("the numbers are right to about 7 digits only: compute in the precision of the input (float64 "
+                  "here), e.g. don't convert the logits to np.float32 first.")
 DIVIDE_BY_N_HINT = ("divide by N, the number of predictions (rows): the loss is the MEAN over the N "
                     "rows, so each row's gradient p - y carries a factor 1/N.")
 
@@ -151,7 +153,8 @@ def _ce_mistakes(z, t):
          "divide by N, the number of predictions, not by N * K: np.mean over the whole (N, K) array "
          "divides by every entry. The loss averages over the N predictions only."),
         ((p - y) / K if K != N else None,
-         "divide by N, the number of predictions (rows), not by K, the number of classes."),
+         "divide by N, the number of predictions (rows), not by K, the number of classes (nor by N * K, "
+         "the number of entries, which np.mean or g.size would use)."),
         (p - y, DIVIDE_BY_N_HINT),
         (p - y / N, "the 1/N applies to the whole gradient, p included: (p - y) / N, not p - y / N."),
         ((p - _one_hot_columns(t, N, K)) / N,
@@ -179,8 +182,18 @@ def _ce_mistakes(z, t):
         (p / N, "subtract the one-hot target: the gradient is (p - y) / N, where y is 1 at the target class."),
         ((naive - y) / N, MAX_SHIFT_HINT),
         (naive - y, MAX_SHIFT_HINT + " (Also divide by N, the number of predictions.)"),
-        ((softmax(z, axis=0) - y) / N, "take the softmax of each row (axis=-1): each row is one prediction."),
+        (_or_none(lambda: (softmax(z, axis=0) - y) / N),
+         "take the softmax of each row (axis=-1): each row is one prediction."),
     ]
+
+
+def _or_none(compute):
+    """A mistake's answer, or None where the mistake cannot even be computed (softmax over a column
+    of -inf is an error in softmax_lab; the learner's code would give NaN there)."""
+    try:
+        return compute()
+    except ValueError:
+        return None
 
 
 def _ce_hint(case, got, outcome):
@@ -196,6 +209,8 @@ def _ce_hint(case, got, outcome):
         return known
     if nonfinite(got, expected) or outcome.warnings:
         return MASK_HINT if case.tag == "mask" else MAX_SHIFT_HINT
+    if np.allclose(got, expected, rtol=1e-4, atol=1e-6):
+        return PRECISION_HINT
     return "the gradient of the mean cross-entropy is (softmax(z) - one_hot(targets)) / N."
 
 

@@ -158,12 +158,6 @@ def _other_masks(z, p, T):
         return keep & finite
 
     desc = np.argsort(-q, kind="stable")
-    out.append((keep_in(np.argsort(q, kind="stable"), q),
-                "sort from the MOST probable to the least: np.argsort(-q, kind='stable'). Sorted ascending, the "
-                "running sum collects the least likely tokens first."))
-    out.append((keep_in(np.arange(len(z)), q),
-                "sort the probabilities before the running sum: the nucleus is made of the MOST probable tokens, "
-                "not of the first tokens in vocabulary order."))
     with np.errstate(all="ignore"):
         finite_logits = np.where(finite, zt, 0.0)
         out.append((keep_in(desc, np.where(finite, zt, 0.0)),
@@ -171,6 +165,12 @@ def _other_masks(z, p, T):
         out.append((keep_in(desc, np.where(finite, np.exp(finite_logits - np.max(finite_logits)), 0.0)),
                     "normalise before adding up: the running sum must be of probabilities, which add up to 1 "
                     "(exp(z - max) alone does not)."))
+    out.append((keep_in(np.argsort(q, kind="stable"), q),
+                "sort from the MOST probable to the least: np.argsort(-q, kind='stable'). Sorted ascending, the "
+                "running sum collects the least likely tokens first."))
+    out.append((keep_in(np.arange(len(z)), q),
+                "sort the probabilities before the running sum: the nucleus is made of the MOST probable tokens, "
+                "not of the first tokens in vocabulary order."))
     out.append(((q >= p) | (np.arange(len(z)) == desc[0]),
                 "p is a threshold on the RUNNING SUM of the sorted probabilities, not on each token's own "
                 "probability (a per-token threshold is closer to min-p)."))
@@ -188,6 +188,8 @@ def _top_p_cases():
     f32 = np.float32
     raw = [
         ("a clear favourite: p = 0.5", [3.0, 1.0, 0.5, 0.0], 0.5, 1.0, "basic"),
+        ("two strong tokens, p = 0.4: the first one alone reaches it", [0.2, 0.0, -3.0], 0.4, 1.0, "basic"),
+        ("a clear favourite among negative logits: p = 0.5", [-1.0, -3.0, -3.5, -4.0], 0.5, 1.0, "basic"),
         ("the token that crosses p is kept", [2.0, 1.5, 1.0, 0.0], 0.6, 1.0, "crossing"),
         ("four equal tokens, p = 0.5: two of them reach 0.5 exactly", [0.0, 0.0, 0.0, 0.0], 0.5, 1.0, "exact"),
         ("four equal tokens, p = 0.75: three of them reach it exactly", [0.0, 0.0, 0.0, 0.0], 0.75, 1.0, "exact"),
@@ -237,7 +239,8 @@ def _top_p_hint(case, got, outcome):
     if np.isnan(got).any() or outcome.warnings:
         return MAX_SHIFT_HINT
     removed = ~np.isfinite(expected) & np.isfinite(z)
-    if removed.any() and not np.isneginf(got[np.isfinite(z)]).any():
+    holds_its_logit = np.isclose(got[removed], (z / T)[removed]).all()   # kept, rather than set to 0
+    if removed.any() and not np.isneginf(got[np.isfinite(z)]).any() and not holds_its_logit:
         return ("set the removed tokens' logits to -inf (a logit of 0 still has a probability!), and "
                 "return logits, not probabilities: the softmax of your result is what gets sampled.")
     kept = np.isfinite(got)
@@ -265,25 +268,30 @@ def _top_p_hint(case, got, outcome):
              "ties: order equal probabilities by index, lower index first (a stable sort of -probs: "
              "np.argsort(-probs, kind='stable')); reversing an ascending sort puts the higher index first."),
         ]
+        found = []
         for mask, hint in wrong_masks + _other_masks(z, p, T):
-            if np.array_equal(kept, mask) and not np.array_equal(mask, np.isfinite(expected)):
-                return hint
+            if np.array_equal(kept, mask) and not np.array_equal(mask, np.isfinite(expected)) and hint not in found:
+                found.append(hint)
+        if wrong_masks[1][1] in found and wrong_masks[2][1] in found:
+            found.remove(wrong_masks[2][1])     # "< p" and "<= p" drop the crossing token alike: one hint
+        if found:   # on this case several mistakes keep the same tokens: name the likeliest first
+            return " Or, if that is not it: ".join(found[:3])
         if case.tag == "ties":
             return ("ties: order equal probabilities by index, lower index first: use a stable sort, "
                     "np.argsort(-probs, kind='stable').")
         return ("sort the probabilities of z / T from high to low, add them up, and keep the tokens up to "
                 "and including the first one where the running sum reaches p.")
-    shift = got[kept] - expected[kept]
-    if kept.any() and np.allclose(shift, shift[0]) and not np.isclose(shift[0], 0.0):
-        return ("the right tokens are kept, but their values are shifted by the same constant: you renormalised "
-                "(log-probabilities of the kept tokens). Return the tempered logits z / T unchanged; the "
-                "softmax that follows renormalises by itself.")
-    if np.all((got[kept] > 0) & (got[kept] <= 1)) and not np.allclose(got[kept], expected[kept]):
+    if np.all((got[kept] > 0) & (got[kept] <= 1)) and np.isclose(got[kept].sum(), 1.0):
         return ("return logits, not probabilities: keep z / T for the kept tokens (and -inf for the others); "
                 "the softmax of your result is what gets sampled.")
     if T != 1.0 and np.allclose(got[kept], z[kept]):
         return ("the right tokens are kept, but return the TEMPERED logits z / T (with -inf for the removed "
                 "ones), so that the softmax of your result is the distribution you sample from.")
+    shift = got[kept] - expected[kept]
+    if kept.any() and np.allclose(shift, shift[0]) and not np.isclose(shift[0], 0.0):
+        return ("the right tokens are kept, but their values are shifted by the same constant: you renormalised "
+                "(log-probabilities of the kept tokens). Return the tempered logits z / T unchanged; the "
+                "softmax that follows renormalises by itself.")
     return "the right tokens are kept, but their values should be the tempered logits z / T, unchanged."
 
 
@@ -340,7 +348,7 @@ def check_top_p(fn):
     ...     keep[order] = (ahead < p) | (p >= 1)
     ...     return np.where(keep & np.isfinite(z), z, -np.inf)
     >>> check_top_p(top_p).passed
-    ✔ check_top_p: all 11 cases passed. Well done!
+    ✔ check_top_p: all 13 cases passed. Well done!
     True
     """
     cases = _top_p_cases()
