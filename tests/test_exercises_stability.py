@@ -203,3 +203,29 @@ def test_lesson_05_predictions(key, guess, right, capsys):
 
 def test_the_log_softmax_answer_is_what_the_lesson_prints():
     assert log_softmax(np.array([0.0, -120.0], dtype=np.float32))[1] == -120.0
+
+
+# --------------------------------------------------------------------------------------------
+# The typed-answer checks of lessons 04-06 never raise, whatever they are given
+# --------------------------------------------------------------------------------------------
+
+class _Hostile:
+    def __float__(self):
+        raise RuntimeError("no float for you")
+
+    def __repr__(self):
+        raise RuntimeError("no repr either")
+
+
+HOSTILE = [10**400, "abc", "88.72", [1, 2], _Hostile(), np.array([5.0, 1.39]), 1 + 2j, (x for x in []), float("nan"),
+           float("inf"), -np.inf, True, {}, np.array([[1.0]]), object()]
+
+
+@pytest.mark.parametrize("answer", HOSTILE, ids=lambda a: type(a).__name__)
+def test_typed_checks_never_raise_and_never_pass_a_hostile_answer(answer, capsys):
+    from softmax_lab.exercises.cross_entropy import check_quarter_loss
+    from softmax_lab.exercises.sampling import check_top_p_words
+
+    for check in (check_quarter_loss, st.check_float32_ceiling, st.check_lse_1000, check_top_p_words):
+        result = check(answer)
+        assert result.passed is False and result.hint, (check.__name__, result)
