@@ -208,3 +208,9 @@ def test_the_result_repr_is_short_so_a_cell_does_not_show_the_message_twice(prog
     assert repr(predict("99.number", None)) == "<PredictionResult 99.number: no prediction yet>"
     assert repr(predict("99.number", 0.25)) == "<PredictionResult 99.number: right>"
     assert "0.25" not in repr(predict("99.number", 0.9))
+
+
+def test_a_count_is_shown_as_a_whole_number(progress_file, capsys):
+    register_prediction("99.count", "how many words", "number", answer=10, tol=0.5)
+    predict("99.count", 9)
+    assert "the answer:      10\n" in capsys.readouterr().out

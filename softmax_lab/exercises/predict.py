@@ -160,10 +160,13 @@ def _judge(entry, guess):
 def _shown(entry):
     answer = entry.value()
     if entry.kind == "number":
+        value = float(answer)
+        if value.is_integer() and entry.tol >= 0.5:      # a count: 10, not 10.00
+            return str(int(value))
         digits = 0
         while digits < 6 and entry.tol and 10 ** -digits > entry.tol:
             digits += 1
-        return f"{float(answer):.{max(digits, 2)}f}"
+        return f"{value:.{max(digits, 2)}f}"
     if entry.kind == "yesno":
         return "yes" if answer else "no"
     if entry.kind == "word" and not isinstance(answer, str):
