@@ -36,7 +36,9 @@ def as_float_array(x, name):
     """Return ``x`` as a floating-point ndarray.
 
     float16/float32/float64 (and longer) arrays keep their dtype; integers and lists of numbers
-    become float64. Booleans, strings, objects and complex numbers are refused with a TypeError.
+    become float64. Booleans, strings, objects and complex numbers are refused with a TypeError,
+    and so are ml_dtypes' bfloat16 and float8 arrays, with the conversion to float32 to use instead
+    (lesson 05: frameworks compute a softmax of bfloat16 logits in float32 as well).
     """
     a = as_array(x, name)
     kind = a.dtype.kind
@@ -46,6 +48,10 @@ def as_float_array(x, name):
         return a.astype(np.float64)
     if kind == "b":
         raise TypeError(f"{name} must contain numbers, got booleans")
+    if kind == "V" and a.dtype.names is None and "float" in a.dtype.name:   # ml_dtypes: bfloat16, float8_...
+        raise TypeError(f"{name} has dtype {a.dtype}, which softmax_lab does not compute in: convert it first, "
+                        f"np.asarray({name}, dtype=np.float32) (frameworks compute the softmax of {a.dtype} "
+                        "logits in float32 too), and convert the result back if you need to")
     raise TypeError(f"{name} must contain real numbers, got an array of dtype {a.dtype}")
 
 
