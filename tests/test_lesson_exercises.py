@@ -19,11 +19,17 @@ import ast
 import copy
 import pathlib
 import re
+import sys
 
 import nbformat
 import pytest
 
-NOTEBOOKS = sorted((pathlib.Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tools"))   # tools/course.py is a development script, not in the package
+import course  # noqa: E402
+
+# The lessons; the dashboard apps of course.DASHBOARDS (the classroom) have no exercises.
+NOTEBOOKS = [p for p in sorted((ROOT / "notebooks").glob("*.ipynb")) if p.name not in course.DASHBOARDS]
 STUB = "    raise NotImplementedError  # replace this line with your code"
 SOLUTION = "<summary>A solution (try first!)</summary>"
 FENCE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
@@ -120,8 +126,10 @@ def test_every_exercise_has_one_solution_block_and_every_block_an_exercise(path)
     nb = nbformat.read(path, as_version=4)
     found = exercises(nb, path.name)
     assert found, f"{path.name}: 'Check your understanding' needs at least one exercise"
+    # a prediction cell (`my_guess = None` then `predict("NN.key", my_guess)`) is not an exercise
     unmatched = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"
                  and ("NotImplementedError" in c.source or re.search(r"^\w+ = None\b", c.source, re.M))
+                 and not re.search(r"^predict\(", c.source, re.M)
                  and i not in {j for j, _ in found}]
     assert not unmatched, f"{path.name}: cells {unmatched} look like exercises but are not in the stub form"
 
@@ -168,10 +176,13 @@ def test_pairing_fails_loudly(cells, message):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_solved_exercises_pass_every_check(path, monkeypatch):
+def test_solved_exercises_pass_every_check(path, monkeypatch, tmp_path):
     from nbclient import NotebookClient
 
+    from softmax_lab.exercises import progress
+
     monkeypatch.setenv("SOFTMAX_LAB_FIGURES", "png")      # the kernel inherits this: PNG figures
+    monkeypatch.setenv(progress.ENV_VAR, str(tmp_path / "progress.json"))   # ... and this progress file
     nb = solved(nbformat.read(path, as_version=4), path.name)
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
@@ -181,3 +192,11 @@ def test_solved_exercises_pass_every_check(path, monkeypatch):
     assert n_checks >= 1, f"{path.name}: expected at least one check"
     assert out.count("✔") == n_checks, out
     assert "✘" not in out and "not attempted yet" not in out, out
+    # every self-check of the lesson recorded its pass in the progress file, under this lesson
+    lesson = path.name[:2]
+    if lesson.isdigit():
+        record = progress.load_progress(tmp_path / "progress.json")["checks"]
+        assert {name for name, e in record.items() if e["passed"]} == set(progress.LESSON_CHECKS[lesson]), record
+        assert {e["lesson"] for e in record.values()} == {lesson}
+        rows = {row[0]: row for row in progress.progress_rows(tmp_path / "progress.json")}
+        assert rows[lesson][1] == rows[lesson][2] == len(progress.LESSON_CHECKS[lesson])

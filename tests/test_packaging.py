@@ -17,6 +17,10 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 sys.path.insert(0, str(ROOT / "tools"))   # tools/course.py is a development script, not in the package
 import course  # noqa: E402
 
+# The lessons follow the lesson skeleton; the notebooks in course.DASHBOARDS (the classroom app) do not.
+LESSON_NOTEBOOKS = [p for p in NOTEBOOKS if p.name not in course.DASHBOARDS]
+DASHBOARD_NOTEBOOKS = [p for p in NOTEBOOKS if p.name in course.DASHBOARDS]
+
 
 def _name(requirement):
     """'numpy>=1.24' -> 'numpy' (lower-case, '_' and '-' alike)."""
@@ -52,7 +56,7 @@ def test_notebook_is_committed_without_outputs(path):
     assert not dirty, f"{path.name}: cells {dirty} have outputs; strip them before committing"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", LESSON_NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_follows_the_lesson_skeleton(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     text = {"markdown": "", "code": ""}
@@ -65,6 +69,20 @@ def test_notebook_follows_the_lesson_skeleton(path):
     assert "default_rng(" in code, f"{path.name} must seed a np.random.default_rng"
     assert "# NBVAL_IGNORE_OUTPUT" in code, f"{path.name} needs its environment line marked NBVAL_IGNORE_OUTPUT"
     assert "softmax_lab" in code
+    assert nb["metadata"]["kernelspec"]["name"] == "python3"
+
+
+@pytest.mark.parametrize("path", DASHBOARD_NOTEBOOKS, ids=lambda p: p.name)
+def test_dashboard_notebook_is_a_titled_app_without_lesson_parts(path):
+    """A dashboard app (course.DASHBOARDS): a title, softmax_lab's dashboards, no navigation bar, no
+    exercises, and nothing shown but the dashboard (Voila hides code, not outputs)."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    md = "".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
+    assert re.search(r"^# \S", md, re.M), f"{path.name} needs a title (a '# ' heading)"
+    assert any("from softmax_lab.widgets import" in src for src in code)
+    assert not any(course.NAV_TAG in c.get("metadata", {}).get("tags", []) for c in nb["cells"])
+    assert not any("NotImplementedError" in src or "check_" in src for src in code)
     assert nb["metadata"]["kernelspec"]["name"] == "python3"
 
 
@@ -82,8 +100,10 @@ def test_notebook_imports_instead_of_redefining_the_package(path):
 
 
 def test_every_notebook_is_a_listed_lesson_and_links_are_current():
+    """Every notebook is a lesson of course.LESSONS or a dashboard app of course.DASHBOARDS, never both."""
     listed = [name for name, *_ in course.LESSONS]
-    assert sorted(p.name for p in NOTEBOOKS) == sorted(listed)
+    assert not set(listed) & set(course.DASHBOARDS), "a notebook is either a lesson or a dashboard app"
+    assert sorted(p.name for p in NOTEBOOKS) == sorted(listed + list(course.DASHBOARDS))
     stale = course.sync(check=True)
     assert stale == [], f"run `python tools/course.py`: {stale}"
 
@@ -160,9 +180,70 @@ def test_license_matches_pyproject():
 
 def test_every_notebook_prints_its_versions_with_the_helper():
     """One source: the versions line comes from softmax_lab.doctor.versions, not a copied cell."""
-    for path in NOTEBOOKS:
+    for path in LESSON_NOTEBOOKS:
         code = [c["source"] for c in json.loads(path.read_text(encoding="utf-8"))["cells"] if c["cell_type"] == "code"]
         code = ["".join(s) for s in code]
         cells = [s for s in code if "versions()" in s]
         assert len(cells) == 1 and "# NBVAL_IGNORE_OUTPUT" in cells[0], path.name
         assert not any("__version__" in s for s in code), f"{path.name} prints versions by hand"
+
+
+# --------------------------------------------------------------------------------------------
+# Stated lesson times follow the rule in tools/course.py
+# --------------------------------------------------------------------------------------------
+
+def _toy_notebook(prose_words=0, prompts=0, exercises=0, questions=0, dashboards=0, time_line=True):
+    md = ["# Toy\n\n" + ("word " * prose_words) + ("\n**Time to complete:** about 99 minutes." if time_line else "")]
+    md += [f"**Predict first:** question {i}?" for i in range(prompts)]
+    code = ["from softmax_lab.widgets import logit_explorer, setup_figures\nsetup_figures()"]
+    code += [f"check_softmax(f{i})" for i in range(exercises)]
+    code += [f"check_answer(a{i}, expected=1)" for i in range(questions)]
+    code += ["logit_explorer([1, 2])" for _ in range(dashboards)]
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": s} for s in md]
+    cells += [{"cell_type": "code", "metadata": {}, "source": s, "outputs": [], "execution_count": None} for s in code]
+    return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def test_the_time_rule_counts_what_a_learner_does():
+    empty = course.lesson_workload(_toy_notebook())
+    assert empty == {"words": 7, "exercises": 0, "questions": 0, "prompts": 0, "dashboards": 0}  # "Toy" + time line
+    nb = _toy_notebook(prose_words=281, prompts=3, exercises=2, questions=1, dashboards=2)
+    w = course.lesson_workload(nb)
+    assert w == {"words": 300, "exercises": 2, "questions": 1, "prompts": 3, "dashboards": 2}
+    raw = (300 / course.WORDS_PER_MINUTE + 2 * course.MINUTES_PER_EXERCISE + course.MINUTES_PER_QUESTION
+           + 3 * course.MINUTES_PER_PROMPT + 2 * course.MINUTES_PER_DASHBOARD)
+    assert course.lesson_minutes(nb) == 5 * -(-raw // 5) and course.lesson_minutes(nb) >= raw
+    more = _toy_notebook(prose_words=281, prompts=3, exercises=3, questions=1, dashboards=2)
+    assert course.lesson_minutes(more) == course.lesson_minutes(nb) + course.MINUTES_PER_EXERCISE
+    assert course.lesson_minutes(_toy_notebook()) == course.ROUND_TO            # never 0 minutes
+
+
+def test_every_lesson_states_the_time_the_rule_gives_and_the_tables_agree():
+    minutes = []
+    for name, title, _claim in course.LESSONS:
+        nb = json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))
+        expected = course.lesson_minutes(course._normalised(nb))
+        minutes.append(expected)
+        text = "\n".join(course._source_text(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+        stated = re.findall(r"\*\*Time to complete:\*\* about (\d+) minutes\.", text)
+        assert stated == [str(expected)], f"{name} states {stated}, the rule gives {expected}"
+        assert f"[{title}](notebooks/{name}) | {_claim} | {expected} min |" in (ROOT / "README.md").read_text()
+    assert f"**{sum(minutes)} min**" in (ROOT / "README.md").read_text()
+
+
+def test_a_lesson_without_its_time_line_is_an_error():
+    with pytest.raises(ValueError, match="must state its time once"):
+        course.updated_notebook(_toy_notebook(time_line=False), 1, [10] * len(course.LESSONS))
+
+
+def test_every_lesson_has_its_dashboard_picture_and_the_pictures_stay_small():
+    """The README's table shows notebooks/images/screenshots/<stem>.png (from `make screenshots`)."""
+    folder = ROOT / "notebooks" / course.SCREENSHOTS
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, *_ in course.LESSONS:
+        picture = folder / (Path(name).stem + ".png")
+        assert picture.exists(), f"{picture} is missing: run `make screenshots`"
+        assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{picture} is not a PNG"
+        assert f'src="notebooks/{course.SCREENSHOTS}/{picture.name}"' in readme
+    total = sum(p.stat().st_size for p in folder.glob("*.png"))
+    assert total < 600_000, f"the screenshots take {total / 1e3:.0f} KB; keep them to a few hundred KB"

@@ -72,6 +72,7 @@ from .basics import (
                      temperature_explorer,
 )
 from .calibration import ReliabilityDashboard, reliability_dashboard
+from .classroom import Classroom, classroom
 from .decoding import BeamSearchExplorer, beam_search_explorer
 from .lm_training import TrainingDashboard, training_dashboard
 from .parsing import LOGIT_LIMIT, MAX_CATEGORIES, parse_labels, parse_logits
@@ -122,4 +123,6 @@ __all__ = [
     "TiledWalkthrough",
     "vocab_memory_calculator",
     "VocabMemoryCalculator",
+    "classroom",
+    "Classroom",
 ]
