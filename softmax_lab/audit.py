@@ -123,12 +123,14 @@ _DATA = [
      "temperature and top-p), and greedy text tends to repeat itself.",
      ((L06, "2. Greedy decoding: always take the top word"), (L06, "3. Sampling: draw the next word at random"))),
     ("coherence", "Softmax makes text coherent",
-     "Softmax improves the coherence and fluency of generated text by selecting the most likely word.",
+     "Softmax makes generated text read more smoothly and coherently, because it lets the model take the "
+     "likeliest word.",
      "wrong", "Softmax keeps the order of the logits, so it never changes which word is most likely: coherence "
      "comes from the model's logits, and always taking the most likely word makes text loop.",
      ((L10, "5. Translation and decoding: scoring whole sequences"),)),
     ("translation", "Machine translation",
-     "In translation, softmax converts text into another language by predicting word sequences.",
+     "Machine translation relies on softmax to write the sentence in the target language, predicting its words "
+     "in sequence.",
      "oversimplified", "Softmax scores one word at a time; the translation is found by a search over whole "
      "sequences (beam search) whose score is a sum of log-softmax terms.",
      ((L10, "5. Translation and decoding: scoring whole sequences"),)),
@@ -148,7 +150,7 @@ _DATA = [
      "not to pick the best, and its temperature must be tuned.",
      ((L10, "4. Reinforcement learning: exploring with a softmax"),)),
     ("flexibility", "Flexibility",
-     "Softmax adapts to different tasks, such as classification and sequence generation.",
+     "One softmax serves many jobs: classifying inputs as well as generating sequences.",
      "holds", "The same function is a classifier's output, a language model's next-word distribution, every "
      "attention head's weights and a policy in reinforcement learning.",
      ((L10, "1. Softmax regression is an LLM's output layer"), (L08, "1. Where the softmax sits in attention"))),
@@ -164,7 +166,7 @@ _DATA = [
      "logits costs 2d per word (hundreds of times more); memory for the logits is the real bottleneck.",
      ((L09, "1. The cost grows with V"), (L09, "3. Chunked cross-entropy: never hold all the logits"))),
     ("robustness", "Robust with high-dimensional data",
-     "Softmax gives stable probability distributions even with high-dimensional data.",
+     "Softmax is robust: its probabilities stay well behaved however many dimensions the data has.",
      "oversimplified", "Only when computed with the max shift: the formula as printed returns NaN once a logit "
      "passes about 710 (float64), 89 (float32) or 11 (float16).",
      ((L05, "2. Find where the textbook formula breaks"), (L05, "3. The fix: subtract the largest logit first"))),
@@ -180,7 +182,7 @@ _DATA = [
      "serve multi-label tasks (several yes/no answers at once), where softmax would be wrong.",
      ((L03, "2. Two classes: the softmax *is* a sigmoid"), (L03, "5. Choosing the output layer"))),
     ("preferred", "Preferred over other functions",
-     "Softmax is preferred in LLMs because it gives a probability distribution over many classes.",
+     "LLMs favour softmax over other activation functions since it yields a distribution over many outcomes.",
      "oversimplified", "It is the default, but not the only function that gives a distribution: sparsemax and "
      "entmax do too (with exact zeros), Gumbel-softmax makes sampling differentiable, and sigmoid attention "
      "trains as well in attention; each trades something.",
