@@ -133,22 +133,25 @@ class ClaimStepper(Dashboard):
 
     def _show_lines(self, spec):
         ax = self._ax
-        ax.set_xscale("log" if spec.logx else "linear")
-        ax.set_yscale("log" if spec.logy else "linear")
         for line, (name, values) in zip(self.lines, spec.series):
             line.set_data(spec.x, values)
             line.set_visible(True)
             line.set_label(name)
         ys = np.array([v for _, values in spec.series for v in values], dtype=float)
         ys = ys[np.isfinite(ys)]
-        ax.set_xlim(min(spec.x), max(spec.x))
         low, high = float(ys.min()), float(ys.max())
         if spec.logy:
-            ax.set_ylim(low / 2, high * 2)
+            ylim = (low / 2, high * 2)
         else:
             span = high - low if high - low > 1e-6 * max(1.0, abs(high)) else max(abs(high), 1.0)
-            pad = 0.08 * span
-            ax.set_ylim(min(0.0, low - pad), high + pad)
+            ylim = (min(0.0, low - 0.08 * span), high + 0.08 * span)
+        xlim = (min(spec.x), max(spec.x))
+        ax.set_xlim(*xlim)                 # limits first: a log scale refuses the bar figure's limits
+        ax.set_ylim(*ylim)
+        ax.set_xscale("log" if spec.logx else "linear")
+        ax.set_yscale("log" if spec.logy else "linear")
+        ax.set_xlim(*xlim)
+        ax.set_ylim(*ylim)
         return self.lines[:len(spec.series)]
 
     def _show_state(self):
