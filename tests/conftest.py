@@ -1,8 +1,16 @@
 """Fixtures shared by the test modules."""
 
+import os
+import tempfile
 import warnings
 
 import pytest
+
+# The self-checks record progress in a file (softmax_lab.exercises.progress). The tests, and the
+# kernels and servers they start (which inherit this environment), write into a temporary file,
+# never into the developer's own ~/.softmax_lab/progress.json.
+os.environ.setdefault("SOFTMAX_LAB_PROGRESS", os.path.join(tempfile.mkdtemp(prefix="softmax-lab-progress-"),
+                                                           "progress.json"))
 
 
 @pytest.fixture

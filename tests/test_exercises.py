@@ -656,7 +656,7 @@ def test_check_answer_accepts_right_answers(answer, expected, capsys):
 
 @pytest.mark.parametrize("answer, expected", [
     (0.3, 0.25), (0.33, 1 / 3), ([0.5, 0.5, 0.0], [0.5, 0.5]), ("sigmoid", "softmax"), (False, True),
-    (1, True), ("0.25", 0.25), (True, 1.0), (object(), 0.25), (np.nan, 0.25),
+    (np.nan, 0.25),
 ])
 def test_check_answer_refuses_wrong_answers_without_revealing_the_answer(answer, expected, capsys):
     result = check_answer(answer, expected, name="q", hint="think again")
@@ -664,6 +664,18 @@ def test_check_answer_refuses_wrong_answers_without_revealing_the_answer(answer,
     assert not result.passed and result.attempted
     assert result.hint == "think again"
     assert "not right yet" in out and "think again" in out
+
+
+@pytest.mark.parametrize("answer, expected, fragment", [
+    (1, True, "True or False"), ("True", True, "without quotes"), ("0.25", 0.25, "remove the quotes"),
+    ("a quarter", 0.25, "without quotes"), (True, 1.0, "not True/False"), (object(), 0.25, "plain number"),
+    (0.25, "softmax", "put it in quotes"),
+])
+def test_check_answer_of_the_wrong_kind_says_so_instead_of_the_conceptual_hint(answer, expected, fragment, capsys):
+    result = check_answer(answer, expected, name="q", hint="think again")
+    out = capsys.readouterr().out
+    assert not result.passed and result.attempted and fragment in result.hint
+    assert "think again" not in out and "not the kind of answer" in out
 
 
 def test_check_answer_nudges_when_not_attempted(capsys):

@@ -168,10 +168,13 @@ def test_pairing_fails_loudly(cells, message):
 
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
-def test_solved_exercises_pass_every_check(path, monkeypatch):
+def test_solved_exercises_pass_every_check(path, monkeypatch, tmp_path):
     from nbclient import NotebookClient
 
+    from softmax_lab.exercises import progress
+
     monkeypatch.setenv("SOFTMAX_LAB_FIGURES", "png")      # the kernel inherits this: PNG figures
+    monkeypatch.setenv(progress.ENV_VAR, str(tmp_path / "progress.json"))   # ... and this progress file
     nb = solved(nbformat.read(path, as_version=4), path.name)
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
@@ -181,3 +184,11 @@ def test_solved_exercises_pass_every_check(path, monkeypatch):
     assert n_checks >= 1, f"{path.name}: expected at least one check"
     assert out.count("✔") == n_checks, out
     assert "✘" not in out and "not attempted yet" not in out, out
+    # every self-check of the lesson recorded its pass in the progress file, under this lesson
+    lesson = path.name[:2]
+    if lesson.isdigit():
+        record = progress.load_progress(tmp_path / "progress.json")["checks"]
+        assert {name for name, e in record.items() if e["passed"]} == set(progress.LESSON_CHECKS[lesson]), record
+        assert {e["lesson"] for e in record.values()} == {lesson}
+        rows = {row[0]: row for row in progress.progress_rows(tmp_path / "progress.json")}
+        assert rows[lesson][1] == rows[lesson][2] == len(progress.LESSON_CHECKS[lesson])

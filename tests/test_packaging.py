@@ -166,3 +166,51 @@ def test_every_notebook_prints_its_versions_with_the_helper():
         cells = [s for s in code if "versions()" in s]
         assert len(cells) == 1 and "# NBVAL_IGNORE_OUTPUT" in cells[0], path.name
         assert not any("__version__" in s for s in code), f"{path.name} prints versions by hand"
+
+
+# --------------------------------------------------------------------------------------------
+# Stated lesson times follow the rule in tools/course.py
+# --------------------------------------------------------------------------------------------
+
+def _toy_notebook(prose_words=0, prompts=0, exercises=0, questions=0, dashboards=0, time_line=True):
+    md = ["# Toy\n\n" + ("word " * prose_words) + ("\n**Time to complete:** about 99 minutes." if time_line else "")]
+    md += [f"**Predict first:** question {i}?" for i in range(prompts)]
+    code = ["from softmax_lab.widgets import logit_explorer, setup_figures\nsetup_figures()"]
+    code += [f"check_softmax(f{i})" for i in range(exercises)]
+    code += [f"check_answer(a{i}, expected=1)" for i in range(questions)]
+    code += ["logit_explorer([1, 2])" for _ in range(dashboards)]
+    cells = [{"cell_type": "markdown", "metadata": {}, "source": s} for s in md]
+    cells += [{"cell_type": "code", "metadata": {}, "source": s, "outputs": [], "execution_count": None} for s in code]
+    return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+
+
+def test_the_time_rule_counts_what_a_learner_does():
+    empty = course.lesson_workload(_toy_notebook())
+    assert empty == {"words": 7, "exercises": 0, "questions": 0, "prompts": 0, "dashboards": 0}  # "Toy" + time line
+    nb = _toy_notebook(prose_words=281, prompts=3, exercises=2, questions=1, dashboards=2)
+    w = course.lesson_workload(nb)
+    assert w == {"words": 300, "exercises": 2, "questions": 1, "prompts": 3, "dashboards": 2}
+    raw = (300 / course.WORDS_PER_MINUTE + 2 * course.MINUTES_PER_EXERCISE + course.MINUTES_PER_QUESTION
+           + 3 * course.MINUTES_PER_PROMPT + 2 * course.MINUTES_PER_DASHBOARD)
+    assert course.lesson_minutes(nb) == 5 * -(-raw // 5) and course.lesson_minutes(nb) >= raw
+    more = _toy_notebook(prose_words=281, prompts=3, exercises=3, questions=1, dashboards=2)
+    assert course.lesson_minutes(more) == course.lesson_minutes(nb) + course.MINUTES_PER_EXERCISE
+    assert course.lesson_minutes(_toy_notebook()) == course.ROUND_TO            # never 0 minutes
+
+
+def test_every_lesson_states_the_time_the_rule_gives_and_the_tables_agree():
+    minutes = []
+    for name, title, _claim in course.LESSONS:
+        nb = json.loads((ROOT / "notebooks" / name).read_text(encoding="utf-8"))
+        expected = course.lesson_minutes(course._normalised(nb))
+        minutes.append(expected)
+        text = "\n".join(course._source_text(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+        stated = re.findall(r"\*\*Time to complete:\*\* about (\d+) minutes\.", text)
+        assert stated == [str(expected)], f"{name} states {stated}, the rule gives {expected}"
+        assert f"[{title}](notebooks/{name}) | {_claim} | {expected} min |" in (ROOT / "README.md").read_text()
+    assert f"**{sum(minutes)} min**" in (ROOT / "README.md").read_text()
+
+
+def test_a_lesson_without_its_time_line_is_an_error():
+    with pytest.raises(ValueError, match="must state its time once"):
+        course.updated_notebook(_toy_notebook(time_line=False), 1, [10] * len(course.LESSONS))

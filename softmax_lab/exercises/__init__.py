@@ -73,6 +73,8 @@ from .basics import check_softmax
 from .calibration import check_ece, check_temperature_by_hand
 from .cross_entropy import check_cross_entropy_grad
 from .output_layer import OUTPUT_LAYER_QUESTIONS, check_output_layer
+from .predict import predict, register_prediction
+from .progress import progress_table, reset_progress
 from .sampling import check_top_p
 from .sigmoid import check_sigmoid
 from .stability import check_log_softmax, check_logsumexp
@@ -98,6 +100,10 @@ __all__ = [
     "check_attention",
     "check_entropy_prediction",
     "check_online_logsumexp",
+    "predict",
+    "register_prediction",
+    "progress_table",
+    "reset_progress",
     "check_sparsemax",
     "check_verdicts",
     "AUDIT_QUIZ",

@@ -99,8 +99,12 @@ class CheckResult:
 
 
 def finish(result):
-    """Print the feedback and hand the result back."""
+    """Print the feedback, record an attempted check in the progress file, hand the result back."""
     print(str(result))
+    if result.attempted:
+        from .progress import record_check  # progress.py imports nothing of ours: no cycle
+
+        record_check(result.name, result.passed)
     return result
 
 
@@ -176,12 +180,38 @@ def check_answer(answer, expected, name="your answer", hint="", tol=1e-3):
     if _answers_match(answer, expected, tol):
         return finish(CheckResult(name, True, f"✔ {name}: right!", n_cases=1))
     shown = show(answer) if isinstance(answer, (np.ndarray, float)) else safe_repr(answer)
-    if not hint and not isinstance(expected, str) and to_float_array(answer) is None:
-        hint = "write your answer as a plain number (or a list of numbers), e.g. 0.25."
+    kind_hint = _kind_hint(answer, expected)
+    if kind_hint:   # the wrong KIND of answer: say so, not the conceptual hint
+        return finish(CheckResult(
+            name, False, f"✘ {name}: {shown:.200} is not the kind of answer asked for.",
+            hint=kind_hint, failed_case=1, n_cases=1))
     return finish(CheckResult(
         name, False, f"✘ {name}: {shown:.200} is not right yet.",
         hint=hint or "look again at the question, and at what the cells above show.",
         failed_case=1, n_cases=1))
+
+
+def _kind_hint(answer, expected):
+    """A hint when the answer is of the wrong kind (a quoted number, a number for True/False...)."""
+    if isinstance(expected, str):
+        return "" if isinstance(answer, str) else "this answer is a word: put it in quotes, e.g. 'cat'."
+    if isinstance(expected, (bool, np.bool_)):
+        if isinstance(answer, (bool, np.bool_)):
+            return ""
+        if isinstance(answer, str) and answer.strip().lower() in ("true", "false", "yes", "no"):
+            return f"write True or False without quotes (a bool), not the text {answer!r}."
+        return "this answer is True or False (without quotes)."
+    if isinstance(answer, str):
+        try:
+            float(answer.strip())
+        except ValueError:
+            return "this answer is a number: write it without quotes, e.g. 0.25."
+        return f"remove the quotes: write {answer.strip()} (a number), not '{answer}' (text)."
+    if isinstance(answer, (bool, np.bool_)):
+        return "this answer is a number, not True/False."
+    if to_float_array(answer) is None:
+        return "write your answer as a plain number (or a list of numbers), e.g. 0.25."
+    return ""
 
 
 # --------------------------------------------------------------------------------------------

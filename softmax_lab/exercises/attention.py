@@ -327,18 +327,18 @@ def check_entropy_prediction(answer, d=4096, n_keys=16, scaled=True, tol=0.2):
     ✔ entropy at d = 4096: right! The measured average is 3.40 bits (at most log2(16) = 4).
     True
     """
-    name = f"entropy at d = {d}"
+    name, label = "check_entropy_prediction", f"entropy at d = {d}"   # name: kept in the progress file
     if answer is None:
-        return finish(CheckResult(name, False, f"… {name}: not attempted yet: replace None with your "
+        return finish(CheckResult(name, False, f"… {label}: not attempted yet: replace None with your "
                                   "prediction (in bits), then run this check again.", attempted=False, n_cases=1))
     value = _as_number(answer)
     top = math.log2(n_keys)
     if value is None:
-        return finish(CheckResult(name, False, f"✘ {name}: {answer!r:.60} is not a number.",
+        return finish(CheckResult(name, False, f"✘ {label}: {answer!r:.60} is not a number.",
                                   hint="write one number of bits, for example 1.5.", failed_case=1, n_cases=1))
     truth = mean_row_entropy(d, n_keys, scaled)
     if abs(value - truth) <= tol:
-        return finish(CheckResult(name, True, f"✔ {name}: right! The measured average is {truth:.2f} bits "
+        return finish(CheckResult(name, True, f"✔ {label}: right! The measured average is {truth:.2f} bits "
                                   f"(at most log2({n_keys}) = {top:.3g}).", n_cases=1))
     other = mean_row_entropy(d, n_keys, not scaled)
     if value < 0:
@@ -360,5 +360,5 @@ def check_entropy_prediction(answer, d=4096, n_keys=16, scaled=True, tol=0.2):
     else:
         hint = ("without the scale, the scores have a standard deviation of sqrt(d) = "
                 f"{math.sqrt(d):.0f}: the largest score beats the next one by a wide margin.")
-    return finish(CheckResult(name, False, f"✘ {name}: {value:.4g} bits is not right yet.", hint=hint,
+    return finish(CheckResult(name, False, f"✘ {label}: {value:.4g} bits is not right yet.", hint=hint,
                               failed_case=1, n_cases=1))
