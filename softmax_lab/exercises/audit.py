@@ -1,11 +1,55 @@
-r"""Lesson 11: checking a learner's sparsemax, and a verdict quiz on four new statements."""
+r"""Lesson 11: checking a learner's sparsemax, a verdict quiz on four new statements, and the answers
+to the lesson's predictions."""
 
 import numpy as np
 
 from ..alternatives import sparsemax
-from ..audit import VERDICTS
-from ..functions import sigmoid, softmax
+from ..audit import EXAMPLE_LOGITS, VERDICTS
+from ..functions import naive_softmax, sigmoid, softmax
 from ._machinery import Case, CheckResult, finish, first_matching, nonfinite, quiet, run_battery, safe_repr, shape_hint
+from .predict import register_prediction
+
+# --------------------------------------------------------------------------------------------
+# The predictions of lesson 11 (answers computed from softmax_lab, so they stay true)
+# --------------------------------------------------------------------------------------------
+
+
+def _mat_probability():
+    from .. import lm
+
+    model = lm.load("best")
+    return float(softmax(lm.next_token_logits(model, "the cat sat on the"))[model.vocab.index("mat")])
+
+
+def _float16_break():
+    """The first integer t at which the printed formula on (t, t - 1) in float16 no longer sums to 1."""
+    for t in range(1, 100):
+        p = naive_softmax(np.array([t, t - 1.0], dtype=np.float16))
+        if not np.isclose(p.sum(dtype=np.float64), 1.0, atol=0.01):
+            return t
+    raise AssertionError("float16 never broke below 100")          # pragma: no cover
+
+
+register_prediction(
+    "11.hot-top-word", question="does 'mat' keep more than half of the probability at T = 5?", kind="yesno",
+    answer=lambda: bool(softmax(np.array(EXAMPLE_LOGITS), temperature=5.0)[0] > 0.5),
+    explain="dividing the logits by 5 shrinks their gaps five times: mat falls from 0.52 to 0.27.")
+register_prediction(
+    "11.sampled-mat", question="the share of 1000 sampled next words that are 'mat'", kind="number",
+    answer=_mat_probability, tol=0.05,
+    explain="a sample picks each word with its softmax probability: mat about 38% of the time, not always.")
+register_prediction(
+    "11.softmax-changes-top", question="can the softmax change which entry of the logits is the largest?",
+    kind="yesno", answer=False,
+    explain="exp is increasing and every entry is divided by the same sum: the order is kept.")
+register_prediction(
+    "11.float16-break", question="the first t at which the printed formula on (t, t - 1) fails in float16",
+    kind="number", answer=_float16_break, tol=0.5,
+    explain="e^11 still fits below 65,504, but e^11 + e^10 does not: the sum is infinite, both outputs 0.")
+register_prediction(
+    "11.sparsemax-zeros", question="how many of the five words sparsemax sets to exactly 0", kind="number",
+    answer=lambda: int(np.sum(sparsemax(np.array(EXAMPLE_LOGITS)) == 0)), tol=0.4,
+    explain="sparsemax keeps only the words within about 1 of the top: mat and floor.")
 
 # --------------------------------------------------------------------------------------------
 # Exercise 1: sparsemax by sorting
