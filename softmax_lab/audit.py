@@ -27,6 +27,7 @@ Examples
 
 import functools
 import html
+import numbers
 import re
 from dataclasses import dataclass
 
@@ -203,7 +204,8 @@ def get_claim(key):
         No such claim (the message lists the ids).
     """
     for claim in CLAIMS:
-        if key == claim.id or (isinstance(key, int) and not isinstance(key, bool) and key == claim.number):
+        if (isinstance(key, str) and key == claim.id) or (
+                isinstance(key, numbers.Integral) and not isinstance(key, (bool, np.bool_)) and key == claim.number):
             return claim
     raise KeyError(f"no claim {key!r}; the claims are {', '.join(c.id for c in CLAIMS)} (or 1 to {len(CLAIMS)})")
 

@@ -96,9 +96,9 @@ def test_required_verdicts():
 
 
 def test_get_claim_by_id_or_number_and_errors():
-    assert audit.get_claim(3) is audit.CLAIMS[2]
+    assert audit.get_claim(3) is audit.CLAIMS[2] and audit.get_claim(np.int64(3)) is audit.CLAIMS[2]
     assert audit.get_claim("rl").number == audit.CLAIMS[[c.id for c in audit.CLAIMS].index("rl")].number
-    for bad in ("nope", 0, len(audit.CLAIMS) + 1, True, None):
+    for bad in ("nope", 0, len(audit.CLAIMS) + 1, True, None, 3.0, [1]):
         with pytest.raises(KeyError, match="no claim"):
             audit.get_claim(bad)
 

@@ -175,6 +175,12 @@ def test_explorer_readout_lists_sums_and_exact_zeros():
     (dict(tau=0.0), "tau"),
     (dict(seed=-1), "seed"),
     (dict(seed=1.5), "seed"),
+    (dict(logits=["a", "b", "c", "d", "e"]), "logits"),
+    (dict(logits=[np.nan, 0, 0, 0, 0]), "logits"),
+    (dict(logits=[10**400, 0, 0, 0, 0]), "logits"),
+    (dict(words="mat"), "words"),
+    (dict(words=None), "words"),
+    (dict(words=["a", " ", "c", "d", "e"]), "words"),
 ])
 def test_explorer_refuses_bad_arguments(kwargs, match):
     with pytest.raises(ValueError, match=match):

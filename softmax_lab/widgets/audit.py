@@ -232,11 +232,15 @@ class AlternativesExplorer(Dashboard):
 
     def __init__(self, logits=audit.EXAMPLE_LOGITS, words=audit.EXAMPLE_WORDS, alpha=1.5, tau=1.0, seed=0,
                  presentation=False):
+        if isinstance(words, str) or not isinstance(words, (list, tuple)) or not 2 <= len(words) <= 8 \
+                or not all(isinstance(w, str) and w.strip() for w in words):
+            raise ValueError(f"words must be a list of 2 to 8 non-empty strings, got {words!r}")
         words = tuple(words)
-        if not 2 <= len(words) <= 8 or not all(isinstance(w, str) and w for w in words):
-            raise ValueError(f"words must be 2 to 8 non-empty strings, got {words!r}")
-        z = np.asarray(logits, dtype=float)
-        if z.shape != (len(words),) or not np.all(np.abs(z) <= 4.0):
+        try:
+            z = np.asarray(logits, dtype=float)
+        except (TypeError, ValueError, OverflowError):
+            z = None
+        if z is None or z.shape != (len(words),) or not np.all(np.abs(z) <= 4.0):
             raise ValueError(f"logits must be {len(words)} numbers from -4 to 4 (one per word), got {logits!r}")
         if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 1.0 <= alpha <= 2.0:
             raise ValueError(f"alpha must be a number from 1 to 2, got {alpha!r}")
