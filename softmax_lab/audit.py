@@ -168,8 +168,8 @@ _DATA = [
      ((L09, "1. The cost grows with V"), (L09, "3. Chunked cross-entropy: never hold all the logits"))),
     ("robustness", "Robust with high-dimensional data",
      "Softmax is robust: its probabilities stay well behaved however many dimensions the data has.",
-     "oversimplified", "Only when computed with the max shift: the formula as printed returns NaN once a logit "
-     "passes about 710 (float64), 89 (float32) or 11 (float16).",
+     "oversimplified", "Only when computed with the max shift: the formula as printed returns NaN for logits a "
+     "trained model can produce (above about 710 in float64, far sooner in float32 and float16).",
      ((L05, "2. Find where the textbook formula breaks"), (L05, "3. The fix: subtract the largest logit first"))),
     ("overconfidence", "Overconfidence",
      "A limitation: softmax tends to produce overconfident probabilities.",

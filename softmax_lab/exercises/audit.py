@@ -38,10 +38,17 @@ register_prediction(
     "11.sampled-mat", question="the share of 1000 sampled next words that are 'mat'", kind="number",
     answer=_mat_probability, tol=0.05,
     explain="a sample picks each word with its softmax probability: mat about 38% of the time, not always.")
+def _greedy_repetition():
+    from .. import lm
+    from ..decoding import LMScorer, greedy_decode, repetition
+
+    return repetition(greedy_decode(LMScorer(lm.load("best"), "the dog"), 20).tokens)
+
+
 register_prediction(
-    "11.softmax-changes-top", question="can the softmax change which entry of the logits is the largest?",
-    kind="yesno", answer=False,
-    explain="exp is increasing and every entry is divided by the same sum: the order is kept.")
+    "11.greedy-repetition", question="the share of repeated word pairs in 20 greedy words after 'the dog'",
+    kind="number", answer=_greedy_repetition, tol=0.1,
+    explain="always taking the top word locks the model into one sentence, again and again.")
 register_prediction(
     "11.float16-break", question="the first t at which the printed formula on (t, t - 1) fails in float16",
     kind="number", answer=_float16_break, tol=0.5,
