@@ -242,3 +242,20 @@ def test_no_check_raises_on_a_hostile_answer(call, capsys):
         result = call()
     assert isinstance(result, CheckResult) and not result.passed
     assert capsys.readouterr().out.strip()
+
+
+# --------------------------------------------------------------------------------------------
+# The answers of lesson 11's predictions
+# --------------------------------------------------------------------------------------------
+
+def test_lesson_11_predictions_are_registered_with_the_numbers_the_lesson_explains():
+    from softmax_lab.exercises.predict import registered_predictions
+
+    answers = {p.key: p.value() for p in registered_predictions("11")}
+    assert set(answers) == {"11.hot-top-word", "11.sampled-mat", "11.greedy-repetition", "11.float16-break",
+                            "11.sparsemax-zeros"}
+    assert answers["11.hot-top-word"] is False                           # 0.27 at T = 5
+    assert abs(answers["11.sampled-mat"] - 0.38) < 0.01
+    assert abs(answers["11.greedy-repetition"] - 0.63) < 0.01
+    assert answers["11.float16-break"] == 11
+    assert answers["11.sparsemax-zeros"] == 3

@@ -21,6 +21,13 @@ def _mat_probability():
     return float(softmax(lm.next_token_logits(model, "the cat sat on the"))[model.vocab.index("mat")])
 
 
+def _greedy_repetition():
+    from .. import lm
+    from ..decoding import LMScorer, greedy_decode, repetition
+
+    return repetition(greedy_decode(LMScorer(lm.load("best"), "the dog"), 20).tokens)
+
+
 def _float16_break():
     """The first integer t at which the printed formula on (t, t - 1) in float16 no longer sums to 1."""
     for t in range(1, 100):
@@ -38,13 +45,6 @@ register_prediction(
     "11.sampled-mat", question="the share of 1000 sampled next words that are 'mat'", kind="number",
     answer=_mat_probability, tol=0.05,
     explain="a sample picks each word with its softmax probability: mat about 38% of the time, not always.")
-def _greedy_repetition():
-    from .. import lm
-    from ..decoding import LMScorer, greedy_decode, repetition
-
-    return repetition(greedy_decode(LMScorer(lm.load("best"), "the dog"), 20).tokens)
-
-
 register_prediction(
     "11.greedy-repetition", question="the share of repeated word pairs in 20 greedy words after 'the dog'",
     kind="number", answer=_greedy_repetition, tol=0.1,
@@ -68,15 +68,13 @@ FORMULA = ("sort z in decreasing order; k* = the largest k with 1 + k z_(k) > z_
 HINTS = {
     "softmax": ("that is the softmax: every entry is positive. Sparsemax has no exponential: it shifts the "
                 "scores by a threshold tau and clips at 0, so low scores get exactly 0."),
-    "no_support": ("the threshold must come from the top k* scores only, not from all of them: find k* with the "
-                   "cumulative-sum condition 1 + k z_(k) > z_(1) + ... + z_(k), then tau = (sum of the top k* "
-                   "- 1) / k*."),
+    "no_support": ("the threshold must come from the top k* scores only, not from all of them: sort in "
+                   "decreasing order, find k* with the cumulative-sum condition 1 + k z_(k) > z_(1) + ... + "
+                   "z_(k), then tau = (sum of the top k* - 1) / k*."),
     "off_by_one": ("off by one in the support size: with k counted from 1, k* is the LARGEST k with "
                    "1 + k z_(k) > cumsum_k. With np.arange, use k = np.arange(1, K + 1), not np.arange(K)."),
     "no_minus_one": ("tau = (sum of the top k* scores - 1) / k*: without the -1 the weights sum to 0, not 1."),
     "no_clip": "clip at 0: return np.maximum(z - tau, 0). Without it low scores get negative weights.",
-    "ascending": ("sort in DECREASING order (np.sort(z)[::-1], or -np.sort(-z)): the condition runs over the "
-                  "largest scores first."),
     "sorted_output": ("return the weights in the ORIGINAL order of z: compute tau from the sorted scores, then "
                       "apply np.maximum(z - tau, 0) to z itself, not to the sorted copy."),
     "row": ("each row is its own distribution: sort, cumsum and count along the last axis (axis=-1), and keep "
