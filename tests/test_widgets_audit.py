@@ -193,3 +193,14 @@ def test_presentation_mode_builds_larger(factory):
     small, large = factory(), factory(presentation=True)
     assert large.figure.get_size_inches()[0] > small.figure.get_size_inches()[0]
     assert "softmax-lab-presentation" in large._dom_classes
+
+
+def test_stepping_through_every_claim_keeps_one_figure_and_its_artists(mode):
+    """Built once, updated in place: no new figure, axes, bars, lines or texts as the claims change."""
+    dash = W.claim_stepper()
+    figure, ax = dash.figure, dash._ax
+    counts = (len(figure.axes), len(ax.patches), len(ax.lines), len(ax.texts))
+    for number in list(range(1, len(audit.CLAIMS) + 1)) + [1]:
+        dash.number.value = number
+    assert dash.figure is figure and (len(figure.axes), len(ax.patches), len(ax.lines), len(ax.texts)) == counts
+    assert not dash.errors
