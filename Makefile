@@ -6,6 +6,7 @@
 #   make demo    the dashboards as a Voila app, for a classroom projector
 #   make data    regenerate everything in data/ (corpus, tiny language model, MANIFEST)
 #   make doctor  check the environment (packages, JupyterLab widget extensions)
+#   make screenshots  regenerate notebooks/images/screenshots/ (one small PNG per dashboard; browser)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -14,10 +15,10 @@ STAMP  := $(VENV)/.installed-stamp
 # JupyterLab refuses to run as root (as in a container) without --allow-root (Voila has no such flag).
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab test check bench demo data doctor clean help
+.PHONY: lab test check bench demo data doctor screenshots clean help
 
 help:
-	@sed -n '2,9p' Makefile
+	@sed -n '2,10p' Makefile
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "softmax-lab needs Python 3.10 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
@@ -52,6 +53,13 @@ data: $(STAMP)
 
 doctor: $(STAMP)
 	$(BIN)/python -m softmax_lab.doctor
+
+# The README's pictures, taken by the browser tests (tests/browser/screenshots.py): each lesson's
+# first dashboard in JupyterLab (live canvas), and the classroom dashboard in Voila.
+screenshots: $(STAMP)
+	SOFTMAX_LAB_SCREENSHOTS=notebooks/images/screenshots $(BIN)/python -m pytest -q -m browser \
+		tests/browser/test_lab.py tests/browser/test_voila.py \
+		-k "(test_notebook_runs and canvas) or (test_voila and classroom)"
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage test-artifacts

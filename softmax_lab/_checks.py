@@ -3,8 +3,13 @@
 Every public function turns its arguments into clean numpy arrays here, so that bad input is
 caught at the door with a message that names the argument, and the maths that follows can
 assume finite-or-masked floating-point numbers.
+
+Sections: arrays and axes; numbers and options; probabilities; random generators; the
+large-vocabulary modules' arguments (``vocab``, ``factored``).
 """
 
+import itertools
+import math
 import numbers
 
 import numpy as np
@@ -31,7 +36,9 @@ def as_float_array(x, name):
     """Return ``x`` as a floating-point ndarray.
 
     float16/float32/float64 (and longer) arrays keep their dtype; integers and lists of numbers
-    become float64. Booleans, strings, objects and complex numbers are refused with a TypeError.
+    become float64. Booleans, strings, objects and complex numbers are refused with a TypeError,
+    and so are ml_dtypes' bfloat16 and float8 arrays, with the conversion to float32 to use instead
+    (lesson 05: frameworks compute a softmax of bfloat16 logits in float32 as well).
     """
     a = as_array(x, name)
     kind = a.dtype.kind
@@ -41,25 +48,52 @@ def as_float_array(x, name):
         return a.astype(np.float64)
     if kind == "b":
         raise TypeError(f"{name} must contain numbers, got booleans")
+    if kind == "V" and a.dtype.names is None and "float" in a.dtype.name:   # ml_dtypes: bfloat16, float8_...
+        raise TypeError(f"{name} has dtype {a.dtype}, which softmax_lab does not compute in: convert it first, "
+                        f"np.asarray({name}, dtype=np.float32) (frameworks compute the softmax of {a.dtype} "
+                        "logits in float32 too), and convert the result back if you need to")
     raise TypeError(f"{name} must contain real numbers, got an array of dtype {a.dtype}")
 
 
+def float_array(x, name, ndim=None, finite=False):
+    """:func:`as_float_array`, plus (optionally) an exact number of dimensions and finiteness.
+
+    With ``ndim=None`` a scalar is refused (the callers need at least one axis).
+    """
+    a = as_float_array(x, name)
+    if ndim is not None and a.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimension(s), got shape {a.shape}")
+    if ndim is None and a.ndim == 0:
+        raise ValueError(f"{name} must have at least one dimension, got a scalar")
+    if finite and not np.all(np.isfinite(a)):
+        raise ValueError(f"{name} must be finite (it holds NaN or inf)")
+    return a
+
+
 def compute_dtype(a):
-    """The dtype the arithmetic runs in: float16 is widened to float32 for accuracy."""
-    return np.float32 if a.dtype == np.float16 else a.dtype
+    """The dtype the arithmetic runs in for an array (or a dtype) ``a``: float16 is widened to
+    float32 for accuracy; other float dtypes are kept."""
+    dtype = np.dtype(getattr(a, "dtype", a))
+    return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
-def check_axis(a, axis, name="logits"):
-    """Normalise ``axis`` for array ``a`` and refuse an empty class axis."""
+def to_dtype(x, dtype):
+    """Round back to the caller's dtype, silently (out-of-range values become +-inf or 0)."""
+    with np.errstate(over="ignore", under="ignore"):
+        return np.asarray(x).astype(dtype, copy=False)
+
+
+def check_axis(a, axis, name="logits", what="class axis"):
+    """Normalise ``axis`` for array ``a`` and refuse an empty axis (``what`` names it in messages)."""
     if isinstance(axis, bool) or not isinstance(axis, numbers.Integral):
         raise TypeError(f"axis must be an integer, got {axis!r}")
     if a.ndim == 0:
-        raise ValueError(f"{name} must have at least one dimension (a class axis), got a scalar")
+        raise ValueError(f"{name} must have at least one dimension (a {what}), got a scalar")
     if not -a.ndim <= axis < a.ndim:
         raise ValueError(f"axis {axis} is out of range for {name} with {a.ndim} dimension(s)")
     axis = int(axis) % a.ndim
     if a.shape[axis] == 0:
-        raise ValueError(f"{name} has an empty class axis (axis={axis}, shape {a.shape})")
+        raise ValueError(f"{name} has an empty {what} (axis={axis}, shape {a.shape})")
     return axis
 
 
@@ -83,6 +117,25 @@ def real_number(value, name, requirement):
     except OverflowError:
         raise ValueError(f"{name} must be {requirement}, got an integer too large for a float "
                          f"({len(str(abs(int(value))))} digits)") from None
+
+
+def finite_number(value, name, low=None, inclusive=True):
+    """A finite real number as a float; with ``low``, also ``>= low`` (or ``> low``)."""
+    requirement = "a finite number" + ("" if low is None else f" {'>=' if inclusive else '>'} {low}")
+    v = real_number(value, name, requirement)       # TypeError for a non-number, ValueError for 10**400
+    in_range = low is None or (v >= low if inclusive else v > low)
+    if not (math.isfinite(v) and in_range):
+        raise ValueError(f"{name} must be {requirement}, got {value!r}")
+    return v
+
+
+def integer(value, name, low=1):
+    """An integer ``>= low`` (numpy integers too) as an int; refuse bools, floats and the rest."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer >= {low}, got {value!r}")
+    if value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
 
 
 def check_temperature(temperature):
@@ -177,3 +230,59 @@ def as_generator(rng, name="rng"):
     raise TypeError(
         f"{name} must be a numpy.random.Generator, an int seed or None, got {type(rng).__name__}"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The large-vocabulary modules (vocab, factored)
+# --------------------------------------------------------------------------------------------
+
+def word_ids(targets, shape, n_words, name="targets"):
+    """Integer word ids of the given shape, each in [0, n_words), flattened."""
+    t = as_array(targets, name)
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integer word ids, got dtype {t.dtype}")
+    if t.shape != tuple(shape):
+        raise ValueError(f"{name} must have shape {tuple(shape)} (hidden without its last axis), got {t.shape}")
+    if t.size and (t.min() < 0 or t.max() >= n_words):
+        raise ValueError(f"{name} must be word ids in [0, {n_words}), got values in [{t.min()}, {t.max()}]")
+    return t.astype(np.intp).reshape(-1)
+
+
+def hidden_and_weight(hidden, weight, bias, targets):
+    """Checked (N, d) hidden, (V, d) weight, bias or None, flat targets, and the compute dtype."""
+    h = float_array(hidden, "hidden", finite=True)
+    w = float_array(weight, "weight", ndim=2)             # checked chunk by chunk by the callers
+    if h.shape[-1] != w.shape[1]:
+        raise ValueError(f"hidden's last axis ({h.shape[-1]}) must match weight's second axis ({w.shape[1]})")
+    if w.shape[0] == 0:
+        raise ValueError("weight must have at least one row (one word)")
+    b = None
+    if bias is not None:
+        b = float_array(bias, "bias", ndim=1)
+        if b.shape[0] != w.shape[0]:
+            raise ValueError(f"bias must have one entry per word, {w.shape[0]}, got {b.shape[0]}")
+        if np.any(np.isnan(b)) or np.any(b == np.inf):
+            raise ValueError("bias must be finite or -inf (a masked word); it holds NaN or +inf")
+    t = word_ids(targets, h.shape[:-1], w.shape[0])
+    dtype = compute_dtype(np.result_type(h, w, *([] if b is None else [b])))
+    return h.reshape(-1, h.shape[-1]).astype(dtype, copy=False), w, b, t, dtype
+
+
+def check_cutoffs(cutoffs):
+    """Adaptive softmax cluster boundaries: at least two increasing word counts."""
+    try:
+        c = [integer(x, "cutoffs") for x in cutoffs]
+    except TypeError as exc:
+        if "cutoffs" in str(exc):
+            raise
+        raise TypeError(f"cutoffs must be a sequence of integers, got {cutoffs!r}") from None
+    if len(c) < 2 or any(a >= b for a, b in itertools.pairwise(c)):
+        raise ValueError(f"cutoffs must be >= 2 increasing word counts ending at V, got {cutoffs!r}")
+    return tuple(c)
+
+
+def check_div(div_value):
+    """The adaptive softmax's width divisor, a number in [1, 1e6)."""
+    if isinstance(div_value, bool) or not isinstance(div_value, numbers.Real) or not 1 <= div_value < 1e6:
+        raise ValueError(f"div_value must be a number in [1, 1e6), got {div_value!r}")
+    return float(div_value)

@@ -8,12 +8,11 @@ dashboard and exercise checks use the same pieces, so a learner's numbers and th
 binned identically.
 """
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ReliabilityBins", "STRATEGIES", "LOGITS_HINT", "check_choice", "check_int", "as_matrix",
+__all__ = ["ReliabilityBins", "STRATEGIES", "LOGITS_HINT", "as_matrix",
            "check_labels", "check_distributions", "probs_and_labels", "logits_and_labels", "bin_edges",
            "bin_index", "row_sums", "top_label", "bin_statistics", "binned_error"]
 
@@ -21,16 +20,6 @@ STRATEGIES = ("uniform", "quantile")
 LOGITS_HINT = "pass softmax(logits), not logits"
 
 
-def check_choice(value, name, choices):
-    if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, choices))}, got {value!r}")
-    return value
-
-
-def check_int(value, name, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 def as_matrix(x, name):

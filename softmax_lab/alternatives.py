@@ -41,7 +41,7 @@ from ._checks import (
     check_axis,
     check_finite_or_masked,
     check_temperature,
-    real_number,
+    finite_number,
     row_max,
 )
 from .functions import sigmoid, softmax
@@ -73,13 +73,6 @@ def _finish(p, dtype, axis):
     return np.moveaxis(p, -1, axis).astype(dtype, copy=False)
 
 
-def _real(value, name, low, low_inclusive=True):
-    """A finite real number >= low (or > low), else an error naming ``name``."""
-    requirement = f"a finite number {'>=' if low_inclusive else '>'} {low}"
-    v = real_number(value, name, requirement)      # TypeError for a non-number, ValueError for 10**400
-    if not (np.isfinite(v) and (v >= low if low_inclusive else v > low)):
-        raise ValueError(f"{name} must be {requirement}, got {value!r}")
-    return v
 
 
 # ---------------------------------------------------------------------------------------------
@@ -210,7 +203,7 @@ def entmax(logits, alpha=1.5, axis=-1, n_iter=60):
     >>> bool(np.allclose(entmax(z, alpha=2.0), sparsemax(z)))
     True
     """
-    a = _real(alpha, "alpha", 1.0)
+    a = finite_number(alpha, "alpha", 1.0)
     if isinstance(n_iter, bool) or not isinstance(n_iter, numbers.Integral):
         raise TypeError(f"n_iter must be an integer >= 1, got {n_iter!r}")
     if n_iter < 1:
@@ -348,7 +341,7 @@ def sigmoid_attention_weights(scores, bias=None, axis=-1):
     axis = check_axis(s, axis, "scores")
     check_finite_or_masked(s, "scores")
     n = s.shape[axis]
-    b = -np.log(n) if bias is None else _real(bias, "bias", -np.inf, low_inclusive=False)
+    b = -np.log(n) if bias is None else finite_number(bias, "bias", -np.inf, inclusive=False)
     with np.errstate(over="ignore"):
         shifted = np.add(s, b, dtype=np.float64)    # 1e308 + 1e308 would round to +inf:
     shifted = np.minimum(shifted, np.finfo(np.float64).max)   # its sigmoid is 1 either way

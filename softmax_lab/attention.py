@@ -31,15 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._attention_checks import (
-    axis_index,
-    compute_dtype,
-    finite_or_masked,
-    float_array,
-    positive_int,
-    real_number,
-    to_dtype,
-)
+from ._checks import as_float_array, check_axis, check_finite_or_masked, compute_dtype, finite_number, integer, to_dtype
 from .attention_variants import rms_normalize, soft_cap, softmax_one
 from .functions import entropy, softmax
 
@@ -61,7 +53,7 @@ def _prepare_qkv(q, k, v):
     """Validate the three arrays; return them in the compute dtype, and the output dtype."""
     arrays = {"q": q, "k": k, "v": v}
     for name, x in arrays.items():
-        a = float_array(x, name)
+        a = as_float_array(x, name)
         if a.ndim < 2:
             letter = "n_q, d" if name == "q" else ("n_k, d" if name == "k" else "n_k, d_v")
             raise ValueError(f"{name} must have shape (..., {letter}), got shape {a.shape}")
@@ -89,7 +81,7 @@ def _prepare_qkv(q, k, v):
 
 
 def _scale(scale, d):
-    return 1.0 / math.sqrt(d) if scale is None else real_number(scale, "scale", positive=True)
+    return 1.0 / math.sqrt(d) if scale is None else finite_number(scale, "scale", low=0, inclusive=False)
 
 
 def _abs_max(a):
@@ -293,8 +285,8 @@ def causal_mask(n_q, n_k=None):
     >>> causal_mask(1, 4)                  # one new token decoding after three cached ones
     array([[0., 0., 0., 0.]])
     """
-    n_q = positive_int(n_q, "n_q")
-    n_k = n_q if n_k is None else positive_int(n_k, "n_k")
+    n_q = integer(n_q, "n_q")
+    n_k = n_q if n_k is None else integer(n_k, "n_k")
     if n_q > n_k:
         raise ValueError(f"n_q must be <= n_k (the queries are the last n_q of the n_k positions), "
                          f"got n_q={n_q}, n_k={n_k}")
@@ -329,10 +321,10 @@ def attention_entropy(weights, base=2):
     >>> attention_entropy([[0.25, 0.25, 0.25, 0.25], [1.0, 0.0, 0.0, 0.0]])
     array([2., 0.])
     """
-    w = float_array(weights, "weights")
+    w = as_float_array(weights, "weights")
     if w.ndim < 1:
         raise ValueError("weights must have at least one dimension (the keys), got a scalar")
-    b = real_number(base, "base", positive=True)
+    b = finite_number(base, "base", low=0, inclusive=False)
     if b == 1.0:
         raise ValueError("base must be a finite number > 0 other than 1, got 1")
     try:
@@ -393,10 +385,10 @@ def online_logsumexp(x, axis=-1, block_size=256):
     >>> bool(abs(online_logsumexp(y, block_size=64) - logsumexp(y)) < 1e-13)
     True
     """
-    a = float_array(x, "x")
-    axis = axis_index(a, axis, "x")
-    block = positive_int(block_size, "block_size")
-    finite_or_masked(a, "x")
+    a = as_float_array(x, "x")
+    axis = check_axis(a, axis, "x", what="axis")
+    block = integer(block_size, "block_size")
+    check_finite_or_masked(a, "x")
     z = np.moveaxis(a, axis, -1).astype(compute_dtype(a.dtype), copy=False)
     m = np.full(z.shape[:-1], -np.inf, dtype=z.dtype)    # running maximum
     t = np.zeros(z.shape[:-1], dtype=z.dtype)             # running sum, minus the maximum's 1
@@ -450,7 +442,7 @@ def tiled_attention_steps(q, k, v, block_size=64, causal=False, scale=None):
 
 def _tiled_inputs(q, k, v, block_size, causal, scale):
     q, k, v, dtype = _prepare_qkv(q, k, v)
-    block = positive_int(block_size, "block_size")
+    block = integer(block_size, "block_size")
     if not isinstance(causal, (bool, np.bool_)):
         raise TypeError(f"causal must be True or False, got {causal!r}")
     scale = _scale(scale, q.shape[-1])

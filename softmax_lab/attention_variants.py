@@ -9,7 +9,7 @@ They are re-exported by :mod:`softmax_lab.attention`.
 
 import numpy as np
 
-from ._attention_checks import axis_index, compute_dtype, finite_or_masked, float_array, real_number, to_dtype
+from ._checks import as_float_array, check_axis, check_finite_or_masked, compute_dtype, finite_number, to_dtype
 
 __all__ = ["rms_normalize", "soft_cap", "softmax_one"]
 
@@ -43,9 +43,9 @@ def soft_cap(scores, cap):
     >>> soft_cap([0.5, 100.0, -1e6, -float("inf")], cap=30.0).round(3)
     array([  0.5  ,  29.924, -30.   ,    -inf])
     """
-    s = float_array(scores, "scores")
-    finite_or_masked(s, "scores")
-    c = real_number(cap, "cap", positive=True)
+    s = as_float_array(scores, "scores")
+    check_finite_or_masked(s, "scores")
+    c = finite_number(cap, "cap", low=0, inclusive=False)
     work = s.astype(compute_dtype(s.dtype), copy=False)
     with np.errstate(under="ignore"):
         capped = c * np.tanh(work / c)
@@ -83,12 +83,12 @@ def rms_normalize(x, eps=1e-6):
     array([[0.8485, 1.1314],
            [0.8485, 1.1314]])
     """
-    a = float_array(x, "x")
+    a = as_float_array(x, "x")
     if a.ndim < 1 or a.shape[-1] == 0:
         raise ValueError(f"x must have shape (..., d) with d >= 1, got shape {a.shape}")
     if not np.isfinite(a).all():
         raise ValueError("x must be finite (no NaN or inf)")
-    tiny = real_number(eps, "eps")
+    tiny = finite_number(eps, "eps")
     if tiny < 0:
         raise ValueError(f"eps must be a finite number >= 0, got {eps!r}")
     work = a.astype(compute_dtype(a.dtype), copy=False)
@@ -138,10 +138,10 @@ def softmax_one(scores, axis=-1, sink=0.0):
     >>> softmax_one([30.0, 0.0]).round(4)         # a clear winner: like the plain softmax
     array([1., 0.])
     """
-    s = float_array(scores, "scores")
-    axis = axis_index(s, axis, "scores")
-    finite_or_masked(s, "scores")
-    c = real_number(sink, "sink")
+    s = as_float_array(scores, "scores")
+    axis = check_axis(s, axis, "scores", what="axis")
+    check_finite_or_masked(s, "scores")
+    c = finite_number(sink, "sink")
     work = s.astype(compute_dtype(s.dtype), copy=False)
     m = np.maximum(np.max(work, axis=axis, keepdims=True), c)
     e = np.exp(work - m)

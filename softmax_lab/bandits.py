@@ -50,7 +50,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import real_number
+from ._checks import finite_number, integer
 from .functions import softmax
 
 __all__ = [
@@ -68,20 +68,8 @@ POLICIES = ("boltzmann", "annealed", "epsilon_greedy", "boltzmann_gumbel")
 DEFAULT_MEANS = (0.2, 0.4, 0.5, 0.6, 0.7)
 
 
-def _positive(value, name, allow_zero=False):
-    bound = ">= 0" if allow_zero else "> 0"
-    v = real_number(value, name, f"a finite number {bound}")   # TypeError for a non-number, ValueError for 10**400
-    if not (np.isfinite(v) and (v >= 0 if allow_zero else v > 0)):
-        raise ValueError(f"{name} must be a finite number {bound}, got {value!r}")
-    return v
 
 
-def _count(value, name, low=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {low}, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 def _means(means):
@@ -149,7 +137,8 @@ def annealed_temperature(step, temperature):
     >>> annealed_temperature(np.array([0, 1000]), 1.0).round(3)
     array([1.443, 0.145])
     """
-    return _positive(temperature, "temperature") / np.log(np.asarray(step, dtype=np.float64) + 2.0)
+    t0 = finite_number(temperature, "temperature", low=0, inclusive=False)
+    return t0 / np.log(np.asarray(step, dtype=np.float64) + 2.0)
 
 
 @dataclass
@@ -233,14 +222,14 @@ def run_bandit(means=DEFAULT_MEANS, policy="boltzmann", n_steps=1000, n_runs=20,
     K = mu.size
     if not isinstance(policy, str) or policy not in POLICIES:
         raise ValueError(f"policy must be one of {', '.join(map(repr, POLICIES))}, got {policy!r}")
-    n_steps = _count(n_steps, "n_steps", K)
-    n_runs = _count(n_runs, "n_runs", 1)
-    T = _positive(temperature, "temperature")
+    n_steps = integer(n_steps, "n_steps", K)
+    n_runs = integer(n_runs, "n_runs", 1)
+    T = finite_number(temperature, "temperature", low=0, inclusive=False)
     if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not 0 <= float(epsilon) <= 1:
         raise ValueError(f"epsilon must be a number in [0, 1], got {epsilon!r}")
-    C = _positive(scale, "scale", allow_zero=True)
-    sigma = _positive(noise, "noise", allow_zero=True)
-    rng = np.random.default_rng(_count(seed, "seed", 0))
+    C = finite_number(scale, "scale", low=0)
+    sigma = finite_number(noise, "noise", low=0)
+    rng = np.random.default_rng(integer(seed, "seed", 0))
 
     sums = np.zeros((n_runs, K))
     counts = np.zeros((n_runs, K))

@@ -36,6 +36,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from ._checks import check_choice, integer
 from ._optimize import minimize_bounded
 from ._predictions import (
     STRATEGIES,
@@ -43,8 +44,6 @@ from ._predictions import (
     bin_index,
     bin_statistics,
     binned_error,
-    check_choice,
-    check_int,
     logits_and_labels,
     probs_and_labels,
     top_label,
@@ -114,7 +113,7 @@ def reliability_bins(probs, labels, n_bins=15, strategy="uniform"):
     0.725
     """
     p, y = probs_and_labels(probs, labels)
-    n_bins = check_int(n_bins, "n_bins", 1)
+    n_bins = integer(n_bins, "n_bins", 1)
     check_choice(strategy, "strategy", STRATEGIES)
     return bin_statistics(*top_label(p, y), n_bins, strategy)
 
@@ -124,7 +123,7 @@ def _ece(conf, correct, n_bins, strategy, norm):
 
 
 def _check_bins(n_bins, strategy):
-    check_int(n_bins, "n_bins", 1)
+    integer(n_bins, "n_bins", 1)
     check_choice(strategy, "strategy", STRATEGIES)
 
 
@@ -204,7 +203,7 @@ def classwise_calibration_error(probs, labels, n_bins=15):
     0.1
     """
     p, y = probs_and_labels(probs, labels)
-    n_bins = check_int(n_bins, "n_bins", 1)
+    n_bins = integer(n_bins, "n_bins", 1)
     N, K = p.shape
     edges = np.linspace(0.0, 1.0, n_bins + 1)
     # Most probabilities of a wide vocabulary are tiny, in the first bin: only the others are
@@ -522,7 +521,7 @@ def bootstrap_interval(metric, probs, labels, n_boot=1000, level=0.95, rng=None)
     """
     if not callable(metric):
         raise TypeError(f"metric must be a callable metric(probs, labels), got {metric!r}")
-    n_boot = check_int(n_boot, "n_boot", 1)
+    n_boot = integer(n_boot, "n_boot", 1)
     if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
         raise ValueError(f"level must be a number in (0, 1), got {level!r}")
     rng = _generator(rng)

@@ -48,6 +48,7 @@ from collections import Counter
 import numpy as np
 
 from . import data as _data
+from ._checks import integer
 
 __all__ = [
     "SENTIMENT_LABELS",
@@ -69,12 +70,6 @@ SENTIMENT_FILE = "sentiment.tsv"
 _WORD = re.compile(r"[a-z']+")
 
 
-def _integer(value, name, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {low}, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 def _fraction(value, name, low, high):
@@ -166,7 +161,7 @@ def build_vocabulary(texts, min_count=1):
     >>> build_vocabulary(["the film was good", "the soup was cold", "good"])
     ['good', 'the', 'was', 'cold', 'film', 'soup']
     """
-    min_count = _integer(min_count, "min_count", 1)
+    min_count = integer(min_count, "min_count", 1)
     counts = Counter(w for t in _texts(texts) for w in words(t))
     kept = [w for w, c in counts.items() if c >= min_count]
     return sorted(kept, key=lambda w: (-counts[w], w))
@@ -272,11 +267,11 @@ def make_shapes(n_per_class=200, size=12, noise=0.3, jitter=1.0, seed=0):
     >>> bool(np.all((images == 0) | (images == 1)))
     True
     """
-    n = _integer(n_per_class, "n_per_class", 1)
-    size = _integer(size, "size", 6)
+    n = integer(n_per_class, "n_per_class", 1)
+    size = integer(size, "size", 6)
     noise = _fraction(noise, "noise", 0.0, 2.0)
     jitter = _fraction(jitter, "jitter", 0.0, size / 4)
-    seed = _integer(seed, "seed", 0)
+    seed = integer(seed, "seed", 0)
     rng = np.random.default_rng(seed)
     labels = np.repeat(np.arange(3), n)
     images = np.empty((3 * n, size, size))
@@ -310,7 +305,7 @@ def train_test_split(X, y, test_fraction=0.25, seed=0):
     if X.ndim == 0 or y.ndim != 1 or len(X) != len(y):
         raise ValueError(f"X and y must have the same number of examples (rows), got shapes {X.shape} and {y.shape}")
     frac = _fraction(test_fraction, "test_fraction", 0.0, 1.0)
-    order = np.random.default_rng(_integer(seed, "seed", 0)).permutation(len(y))
+    order = np.random.default_rng(integer(seed, "seed", 0)).permutation(len(y))
     n_test = int(round(frac * len(y)))
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
@@ -325,7 +320,7 @@ def one_hot(labels, n_classes):
     array([[0., 0., 1.],
            [1., 0., 0.]])
     """
-    K = _integer(n_classes, "n_classes", 1)
+    K = integer(n_classes, "n_classes", 1)
     y = np.asarray(labels)
     if y.ndim != 1 or y.dtype.kind not in "iu":
         raise TypeError(f"labels must be a 1-D array of class indices, got {y.dtype} with shape {y.shape}")

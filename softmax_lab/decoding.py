@@ -37,7 +37,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import lm as _lm
-from ._checks import as_generator
+from ._checks import as_generator, integer
 from .functions import log_softmax
 from .sampling import sample
 
@@ -75,12 +75,6 @@ class Hypothesis:
 # ---------------------------------------------------------------------------------------------
 # checks
 
-def _count(value, name, low=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name} must be an integer >= {low}, got {value!r}")
-    if value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
 
 
 def _scorer(next_log_probs):
@@ -103,7 +97,7 @@ def _log_probs(next_log_probs, tokens):
 def _end(end):
     if end is None:
         return None
-    return _count(end, "end", 0)
+    return integer(end, "end", 0)
 
 
 def _score(log_prob, length, length_penalty):
@@ -156,8 +150,8 @@ def beam_search(next_log_probs, beam_width=3, max_length=10, end=None, length_pe
     [(0, 2), (1, 2)]
     """
     next_log_probs = _scorer(next_log_probs)
-    B = _count(beam_width, "beam_width")
-    L = _count(max_length, "max_length")
+    B = integer(beam_width, "beam_width")
+    L = integer(max_length, "max_length")
     end = _end(end)
     if isinstance(length_penalty, bool) or not isinstance(length_penalty, numbers.Real) \
             or not 0 <= float(length_penalty) < float("inf"):
@@ -230,7 +224,7 @@ def sample_decode(next_log_probs, max_length=10, end=None, rng=None, temperature
     (5, True)
     """
     next_log_probs = _scorer(next_log_probs)
-    L = _count(max_length, "max_length")
+    L = integer(max_length, "max_length")
     end = _end(end)
     rng = as_generator(rng)                     # one Generator for the whole sequence
     tokens, log_prob = (), 0.0
@@ -253,7 +247,7 @@ def sequence_log_prob(next_log_probs, tokens):
     True
     """
     next_log_probs = _scorer(next_log_probs)
-    tokens = tuple(_count(t, "tokens", 0) for t in tokens)
+    tokens = tuple(integer(t, "tokens", 0) for t in tokens)
     total = 0.0
     for t in range(len(tokens)):
         lp = _log_probs(next_log_probs, tokens[:t])
@@ -287,7 +281,7 @@ def repetition(tokens, n=2):
     >>> repetition("a b c d".split(), n=1)
     0.0
     """
-    n = _count(n, "n")
+    n = integer(n, "n")
     if isinstance(tokens, str):
         raise TypeError("tokens must be a sequence of tokens; split a string into words first")
     grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]

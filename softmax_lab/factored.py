@@ -16,14 +16,7 @@ import itertools
 
 import numpy as np
 
-from ._vocab_checks import (
-    check_cutoffs,
-    check_div,
-    floats,
-    generator,
-    positive_int,
-    word_ids,
-)
+from ._checks import as_generator, check_cutoffs, check_div, float_array, integer, word_ids
 from .functions import log_sigmoid, log_softmax, logsumexp, sigmoid
 
 __all__ = ["AdaptiveSoftmax", "HierarchicalSoftmax"]
@@ -75,8 +68,8 @@ class AdaptiveSoftmax:
 
     def __init__(self, cutoffs, head_weight, head_bias, tails):
         self.cutoffs = check_cutoffs(cutoffs)
-        self.head_weight = floats(head_weight, "head_weight", ndim=2)
-        self.head_bias = floats(head_bias, "head_bias", ndim=1)
+        self.head_weight = float_array(head_weight, "head_weight", ndim=2, finite=True)
+        self.head_bias = float_array(head_bias, "head_bias", ndim=1, finite=True)
         n_head = self.cutoffs[0] + len(self.cutoffs) - 1
         if self.head_weight.shape[0] != n_head or self.head_bias.shape != (n_head,):
             raise ValueError(f"head_weight and head_bias must have {n_head} rows (cutoffs[0] words + "
@@ -87,9 +80,9 @@ class AdaptiveSoftmax:
         self.tails = []
         for i, (proj, w, b) in enumerate(tails):
             size = self.cutoffs[i + 1] - self.cutoffs[i]
-            proj = floats(proj, f"tails[{i}] projection", ndim=2)
-            w = floats(w, f"tails[{i}] weight", ndim=2)
-            b = floats(b, f"tails[{i}] bias", ndim=1)
+            proj = float_array(proj, f"tails[{i}] projection", ndim=2, finite=True)
+            w = float_array(w, f"tails[{i}] weight", ndim=2, finite=True)
+            b = float_array(b, f"tails[{i}] bias", ndim=1, finite=True)
             if proj.shape[1] != self.dim or w.shape != (size, proj.shape[0]) or b.shape != (size,):
                 raise ValueError(f"tails[{i}] must have shapes (d_i, {self.dim}), ({size}, d_i), ({size},); "
                                  f"got {proj.shape}, {w.shape}, {b.shape}")
@@ -103,7 +96,7 @@ class AdaptiveSoftmax:
     @classmethod
     def random(cls, cutoffs, dim, div_value=4.0, seed=None):
         """Random weights (N(0, 1/fan-in)), cluster i of dimension ``max(1, dim // div_value**(i+1))``."""
-        cutoffs, dim, rng = check_cutoffs(cutoffs), positive_int(dim, "dim"), generator(seed)
+        cutoffs, dim, rng = check_cutoffs(cutoffs), integer(dim, "dim"), as_generator(seed, "seed")
         n_head = cutoffs[0] + len(cutoffs) - 1
         tails = []
         for i, (lo, hi) in enumerate(itertools.pairwise(cutoffs)):
@@ -123,9 +116,9 @@ class AdaptiveSoftmax:
         what the reduced dimensions alone cost.
         """
         cutoffs = check_cutoffs(cutoffs)
-        w = floats(weight, "weight", ndim=2)
-        b = np.zeros(w.shape[0]) if bias is None else floats(bias, "bias", ndim=1)
-        h = floats(hidden, "hidden", ndim=2)
+        w = float_array(weight, "weight", ndim=2, finite=True)
+        b = np.zeros(w.shape[0]) if bias is None else float_array(bias, "bias", ndim=1, finite=True)
+        h = float_array(hidden, "hidden", ndim=2, finite=True)
         if cutoffs[-1] != w.shape[0] or b.shape != (w.shape[0],) or h.shape[1] != w.shape[1]:
             raise ValueError(f"cutoffs must end at V = {w.shape[0]}, bias have V entries and hidden "
                              f"{w.shape[1]} columns; got {cutoffs[-1]}, {b.shape}, {h.shape}")
@@ -145,7 +138,7 @@ class AdaptiveSoftmax:
         return cls(cutoffs, np.concatenate(rows), np.concatenate(biases), tails)
 
     def _hidden(self, hidden):
-        h = floats(hidden, "hidden")
+        h = float_array(hidden, "hidden", finite=True)
         if h.shape[-1] != self.dim:
             raise ValueError(f"hidden's last axis must be d = {self.dim}, got shape {h.shape}")
         return h.reshape(-1, self.dim)
@@ -189,7 +182,7 @@ class AdaptiveSoftmax:
         The full softmax costs d x V. Here a token pays for the head, plus, when its word is in
         cluster i, the projection (d x d_i) and the cluster's logits (d_i x cluster size).
         """
-        p = floats(word_probabilities, "word_probabilities", ndim=1)
+        p = float_array(word_probabilities, "word_probabilities", ndim=1, finite=True)
         if p.shape != (self.n_words,):
             raise ValueError(f"word_probabilities must have V = {self.n_words} entries, got {p.shape}")
         cost = self.dim * self.head_weight.shape[0]
@@ -269,11 +262,12 @@ class HierarchicalSoftmax:
     """
 
     def __init__(self, node_weight, node_bias=None):
-        self.node_weight = floats(node_weight, "node_weight", ndim=2)
+        self.node_weight = float_array(node_weight, "node_weight", ndim=2, finite=True)
         if self.node_weight.shape[0] < 1:
             raise ValueError("node_weight must have at least one row (V - 1 inner nodes, V >= 2)")
         n_nodes, self.dim = self.node_weight.shape
-        self.node_bias = np.zeros(n_nodes) if node_bias is None else floats(node_bias, "node_bias", ndim=1)
+        self.node_bias = (np.zeros(n_nodes) if node_bias is None
+                          else float_array(node_bias, "node_bias", ndim=1, finite=True))
         if self.node_bias.shape != (n_nodes,):
             raise ValueError(f"node_bias must have one entry per inner node, {n_nodes}, got {self.node_bias.shape}")
         self.n_words = n_nodes + 1
@@ -282,8 +276,8 @@ class HierarchicalSoftmax:
     @classmethod
     def random(cls, n_words, dim, scale=1.0, seed=None):
         """Random node vectors, N(0, scale^2 / dim), and zero biases, for V = ``n_words`` >= 2."""
-        n_words, dim = positive_int(n_words, "n_words", low=2), positive_int(dim, "dim")
-        return cls(generator(seed).normal(0.0, float(scale) / np.sqrt(dim), (n_words - 1, dim)))
+        n_words, dim = integer(n_words, "n_words", low=2), integer(dim, "dim")
+        return cls(as_generator(seed, "seed").normal(0.0, float(scale) / np.sqrt(dim), (n_words - 1, dim)))
 
     @property
     def depth(self):
@@ -292,14 +286,14 @@ class HierarchicalSoftmax:
 
     def path(self, word):
         """Word ``word``'s route from the root: a list of (heap node, 'left' or 'right')."""
-        w = positive_int(word, "word", low=0)
+        w = integer(word, "word", low=0)
         if w >= self.n_words:
             raise ValueError(f"word must be in [0, {self.n_words}), got {w}")
         steps = [(int(r) + 1, "left" if s > 0 else "right") for r, s in zip(self._rows[w], self._signs[w]) if s]
         return steps[::-1]
 
     def _hidden(self, hidden):
-        h = floats(hidden, "hidden")
+        h = float_array(hidden, "hidden", finite=True)
         if h.shape[-1] != self.dim:
             raise ValueError(f"hidden's last axis must be d = {self.dim}, got shape {h.shape}")
         return h.reshape(-1, self.dim)
@@ -346,14 +340,14 @@ class HierarchicalSoftmax:
         list of float
             The cross-entropy before each step.
         """
-        h = floats(hidden, "hidden", ndim=2)
-        P = floats(probabilities, "probabilities", ndim=2)
+        h = float_array(hidden, "hidden", ndim=2, finite=True)
+        P = float_array(probabilities, "probabilities", ndim=2, finite=True)
         if h.shape[1] != self.dim or P.shape != (h.shape[0], self.n_words):
             raise ValueError(f"hidden must be (N, {self.dim}) and probabilities (N, {self.n_words}); "
                              f"got {h.shape} and {P.shape}")
         if np.any(P < 0) or not np.allclose(P.sum(axis=1), 1.0, atol=1e-6):
             raise ValueError("probabilities must be non-negative rows that sum to 1")
-        steps = positive_int(steps, "steps", low=0)
+        steps = integer(steps, "steps", low=0)
         lr = float(learning_rate)
         if not (np.isfinite(lr) and lr > 0):
             raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")

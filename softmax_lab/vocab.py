@@ -29,7 +29,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ._vocab_checks import floats, generator, hidden_and_weight, positive_int
+from ._checks import as_generator, float_array, hidden_and_weight, integer
 from .factored import AdaptiveSoftmax, HierarchicalSoftmax
 from .functions import logsumexp
 from .losses import cross_entropy, cross_entropy_grad
@@ -134,7 +134,7 @@ def chunked_cross_entropy(hidden, weight, targets, chunk_size=4096, bias=None):
     (True, True)
     """
     h, w, b, t, dtype = hidden_and_weight(hidden, weight, bias, targets)
-    chunk_size = positive_int(chunk_size, "chunk_size")
+    chunk_size = integer(chunk_size, "chunk_size")
     N, V = h.shape[0], w.shape[0]
     m = np.full(N, -np.inf, dtype=dtype)          # running maximum of each row
     s = np.zeros(N, dtype=dtype)                   # running sum of exp(z - m)
@@ -250,7 +250,7 @@ def zipf_probabilities(n_words, exponent=1.0):
     >>> zipf_probabilities(4).round(3)          # 1, 1/2, 1/3, 1/4, normalised
     array([0.48, 0.24, 0.16, 0.12])
     """
-    n_words = positive_int(n_words, "n_words")
+    n_words = integer(n_words, "n_words")
     if isinstance(exponent, bool) or not isinstance(exponent, numbers.Real) or not 0 <= exponent < 1e3:
         raise ValueError(f"exponent must be a number in [0, 1000), got {exponent!r}")
     logp = -float(exponent) * np.log(np.arange(1, n_words + 1, dtype=np.float64))
@@ -319,13 +319,13 @@ def sampled_softmax(hidden, weight, targets, proposal, num_samples, bias=None, c
     """
     h, w, b, t, dtype = hidden_and_weight(hidden, weight, bias, targets)
     V = w.shape[0]
-    q = floats(proposal, "proposal", ndim=1)
+    q = float_array(proposal, "proposal", ndim=1, finite=True)
     if q.shape != (V,) or np.any(q < 0) or abs(q.sum() - 1) > 1e-6:
         raise ValueError(f"proposal must be {V} non-negative probabilities summing to 1")
-    k = positive_int(num_samples, "num_samples")
+    k = integer(num_samples, "num_samples")
     if not isinstance(correct, (bool, np.bool_)):
         raise TypeError(f"correct must be True or False, got {correct!r}")
-    ids = generator(seed).choice(V, size=k, p=q / q.sum())
+    ids = as_generator(seed, "seed").choice(V, size=k, p=q / q.sum())
     ws = w[ids].astype(dtype, copy=False)
     if not (np.all(np.isfinite(ws)) and np.all(np.isfinite(w[t]))):
         raise ValueError("weight must be finite (a sampled or target row holds NaN or inf)")
@@ -391,8 +391,8 @@ def output_layer_cost(n_tokens, n_words, dim, dtype="float32"):
     >>> round(c.logits_bytes / 1e9, 1), round(c.projection_flops / c.softmax_flops)
     (8.4, 819)
     """
-    n_tokens = positive_int(n_tokens, "n_tokens", low=0)
-    n_words, dim = positive_int(n_words, "n_words"), positive_int(dim, "dim")
+    n_tokens = integer(n_tokens, "n_tokens", low=0)
+    n_words, dim = integer(n_words, "n_words"), integer(dim, "dim")
     if dtype not in BYTES_PER_NUMBER:
         raise ValueError(f"dtype must be one of {sorted(BYTES_PER_NUMBER)}, got {dtype!r}")
     size = BYTES_PER_NUMBER[dtype]
@@ -440,7 +440,7 @@ def measure(fn, repeat=3, min_time=0.05):
     """
     if not callable(fn):
         raise TypeError(f"fn must be a callable taking no arguments, got {type(fn).__name__}")
-    repeat = positive_int(repeat, "repeat")
+    repeat = integer(repeat, "repeat")
     if isinstance(min_time, bool) or not isinstance(min_time, numbers.Real) or not 0 <= min_time < 60:
         raise ValueError(f"min_time must be a number of seconds in [0, 60), got {min_time!r}")
     best, calls, begin = math.inf, 0, time.perf_counter()

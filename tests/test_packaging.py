@@ -214,3 +214,16 @@ def test_every_lesson_states_the_time_the_rule_gives_and_the_tables_agree():
 def test_a_lesson_without_its_time_line_is_an_error():
     with pytest.raises(ValueError, match="must state its time once"):
         course.updated_notebook(_toy_notebook(time_line=False), 1, [10] * len(course.LESSONS))
+
+
+def test_every_lesson_has_its_dashboard_picture_and_the_pictures_stay_small():
+    """The README's table shows notebooks/images/screenshots/<stem>.png (from `make screenshots`)."""
+    folder = ROOT / "notebooks" / course.SCREENSHOTS
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for name, *_ in course.LESSONS:
+        picture = folder / (Path(name).stem + ".png")
+        assert picture.exists(), f"{picture} is missing: run `make screenshots`"
+        assert picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"{picture} is not a PNG"
+        assert f'src="notebooks/{course.SCREENSHOTS}/{picture.name}"' in readme
+    total = sum(p.stat().st_size for p in folder.glob("*.png"))
+    assert total < 600_000, f"the screenshots take {total / 1e3:.0f} KB; keep them to a few hundred KB"

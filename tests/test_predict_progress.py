@@ -123,7 +123,8 @@ def test_a_check_writes_the_file_and_the_table_reads_it(progress_file, capsys):
     rows = {row[0]: row for row in progress.progress_rows()}
     assert rows["00"][1:3] == (1, len(progress.LESSON_CHECKS["00"]))
     assert rows["01"][1] == 0 and rows["01"][4] == ""
-    text = progress_table()
+    assert progress_table() is None                  # printed once, not echoed by the notebook
+    text = capsys.readouterr().out
     assert "00" in text and f"1 / {len(progress.LESSON_CHECKS['00'])}" in text and str(progress_file) in text
 
 
@@ -201,3 +202,15 @@ def test_the_table_of_lesson_checks_matches_what_the_notebooks_call():
     notebooks = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("[0-9][0-9]_*.ipynb"))
     called = {p.name[:2]: sorted(set(_checks_called(p))) for p in notebooks}
     assert called == {lesson: sorted(names) for lesson, names in progress.LESSON_CHECKS.items()}
+
+
+def test_the_result_repr_is_short_so_a_cell_does_not_show_the_message_twice(progress_file, capsys):
+    assert repr(predict("99.number", None)) == "<PredictionResult 99.number: no prediction yet>"
+    assert repr(predict("99.number", 0.25)) == "<PredictionResult 99.number: right>"
+    assert "0.25" not in repr(predict("99.number", 0.9))
+
+
+def test_a_count_is_shown_as_a_whole_number(progress_file, capsys):
+    register_prediction("99.count", "how many words", "number", answer=10, tol=0.5)
+    predict("99.count", 9)
+    assert "the answer:      10\n" in capsys.readouterr().out

@@ -107,16 +107,25 @@ def _read(name, root=ROOT):
     return json.loads((Path(root) / "notebooks" / name).read_text(encoding="utf-8"))
 
 
-def lesson_table(minutes, link_prefix=""):
+SCREENSHOTS = "images/screenshots"   # under notebooks/: `make screenshots` writes <notebook stem>.png there
+
+
+def lesson_table(minutes, link_prefix="", pictures=False):
     """The learning path as a markdown table; links are relative, prefixed by ``link_prefix``.
 
-    ``minutes`` holds each lesson's time, in the order of LESSONS.
+    ``minutes`` holds each lesson's time, in the order of LESSONS. With ``pictures``, a last
+    column shows each lesson's dashboard (the README; the notebook's own table stays compact).
     """
-    rows = ["| # | Lesson | The claim it examines | Time |", "|---|---|---|---|"]
+    head = "| # | Lesson | The claim it examines | Time |" + (" Dashboard |" if pictures else "")
+    rows = [head, "|---|---|---|---|" + ("---|" if pictures else "")]
     for i, ((name, title, claim), m) in enumerate(zip(LESSONS, minutes, strict=True)):
-        rows.append(f"| {i:02d} | [{title}]({link_prefix}{name}) | {claim} | {m} min |")
+        row = f"| {i:02d} | [{title}]({link_prefix}{name}) | {claim} | {m} min |"
+        if pictures:
+            picture = f"{link_prefix}{SCREENSHOTS}/{Path(name).stem}.png"
+            row += f' <img src="{picture}" alt="{title}: its dashboard" width="220"> |'
+        rows.append(row)
     total = sum(minutes)
-    rows.append(f"| | **In all** | | **{total} min** (about {total / 60:.1f} h) |")
+    rows.append(f"| | **In all** | | **{total} min** (about {total / 60:.1f} h) |" + (" |" if pictures else ""))
     return "\n".join(rows)
 
 
@@ -197,7 +206,7 @@ def sync(check=False, root=ROOT):
                 path.write_text(nbformat.writes(nbformat.from_dict(new)) + "\n", encoding="utf-8")
     readme = Path(root) / "README.md"
     text = readme.read_text(encoding="utf-8")
-    new_text = _replace_between_markers(text, lesson_table(minutes, "notebooks/"), "README.md")
+    new_text = _replace_between_markers(text, lesson_table(minutes, "notebooks/", pictures=True), "README.md")
     if new_text != text:
         stale.append(str(readme))
         if not check:

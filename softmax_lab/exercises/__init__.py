@@ -20,7 +20,7 @@ Layout
                   runner with its helpers (``Case``, ``run_battery``, ``first_matching``, ...).
 ``basics``        lesson 01: :func:`check_softmax`.
 ``temperature``   lesson 02: :func:`check_temperature_answer`.
-``sigmoid``       lesson 03: :func:`check_sigmoid`.
+``sigmoid``       lesson 03: :func:`check_log_sigmoid` (and :func:`check_sigmoid`, kept for scripts).
 ``output_layer``  lesson 03: :func:`check_output_layer` and :data:`OUTPUT_LAYER_QUESTIONS`.
 ``cross_entropy`` lesson 04: :func:`check_cross_entropy_grad`.
 ``stability``     lesson 05: :func:`check_logsumexp`, :func:`check_log_softmax`.
@@ -71,13 +71,13 @@ from .attention import check_attention, check_entropy_prediction
 from .audit import AUDIT_QUIZ, check_sparsemax, check_verdicts
 from .basics import check_softmax
 from .calibration import check_ece, check_temperature_by_hand
-from .cross_entropy import check_cross_entropy_grad
+from .cross_entropy import check_cross_entropy_grad, check_quarter_loss
 from .output_layer import OUTPUT_LAYER_QUESTIONS, check_output_layer
 from .predict import predict, register_prediction
 from .progress import progress_table, reset_progress
-from .sampling import check_top_p
-from .sigmoid import check_sigmoid
-from .stability import check_log_softmax, check_logsumexp
+from .sampling import check_top_p, check_top_p_words
+from .sigmoid import check_log_sigmoid, check_sigmoid
+from .stability import check_float32_ceiling, check_log_softmax, check_logsumexp, check_lse_1000
 from .temperature import check_temperature_answer
 from .vocab import check_online_logsumexp
 
@@ -89,6 +89,7 @@ __all__ = [
     "check_logsumexp",
     "check_temperature_answer",
     "check_sigmoid",
+    "check_log_sigmoid",
     "check_output_layer",
     "OUTPUT_LAYER_QUESTIONS",
     "check_cross_entropy_grad",
@@ -100,6 +101,10 @@ __all__ = [
     "check_attention",
     "check_entropy_prediction",
     "check_online_logsumexp",
+    "check_quarter_loss",
+    "check_float32_ceiling",
+    "check_lse_1000",
+    "check_top_p_words",
     "predict",
     "register_prediction",
     "progress_table",

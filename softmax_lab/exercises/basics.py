@@ -1,4 +1,4 @@
-"""Lesson 01: checking a learner's softmax."""
+"""Lesson 01: checking a learner's softmax; the answers to the predictions of lessons 00 and 01."""
 
 import numpy as np
 
@@ -16,6 +16,17 @@ from ._machinery import (
     run_battery,
     shape_hint,
 )
+from .predict import register_prediction
+
+MIN_SHIFT_HINT = (
+    "subtract the MAXIMUM of each row, not the minimum: after z - min(z) every exponent is >= 0, so "
+    "a row whose logits lie 2000 apart computes exp(2000), which overflows to inf (and inf / inf "
+    "is NaN). After z - max(z) every exponent is <= 0 and exp is at most 1."
+)
+MEAN_SHIFT_HINT = (
+    "subtract the MAXIMUM of each row, not its mean: the largest logit can lie far above the mean "
+    "(1000 above it in a wide row), and exp(1000) overflows. After z - max(z) every exponent is <= 0."
+)
 
 
 def _softmax_cases():
@@ -27,7 +38,7 @@ def _softmax_cases():
         ("a 3-D batch (batch, sequence, vocabulary): the class axis is the last one",
          np.array([[[0.0, 1.0, 2.0], [3.0, 3.0, 0.0]], [[-1.0, 0.0, 1.0], [5.0, 2.0, 2.0]]]), "batch"),
         ("large logits: exp(1000) overflows", np.array([1000.0, 999.0]), "overflow"),
-        ("very negative logits: exp(-1000) underflows to 0", np.array([-1000.0, -1001.0]), "overflow"),
+        ("a wide row: the logits lie 2000 apart", np.array([-1000.0, 0.0, -2000.0]), "wide"),
         ("float32 logits near 100: exp(100) overflows float32", np.array([100.0, 99.5, 90.0], dtype=f32), "overflow"),
         ("a batch with one huge row and one very negative row",
          np.array([[1000.0, 999.0, 998.0], [-1000.0, -1001.0, -1002.0]]), "row_max"),
@@ -63,18 +74,62 @@ def _softmax_mistakes(z):
     def not_normalised(z):
         return np.exp(z - np.max(z, axis=-1, keepdims=True))
 
+    def shifted_by(reduce):
+        def wrong(z):
+            finite = np.where(np.isfinite(z), z, np.nan)
+            e = np.exp(z - reduce(finite, axis=-1, keepdims=True))
+            return e / np.sum(e, axis=-1, keepdims=True)
+        return wrong
+
+    def abs_max(z):
+        finite = np.where(np.isfinite(z), np.abs(z), np.nan)
+        e = np.exp(z - np.nanmax(finite, axis=-1, keepdims=True))
+        return e / np.sum(e, axis=-1, keepdims=True)
+
+    def shift_on_top_only(z):
+        return np.exp(z - np.max(z, axis=-1, keepdims=True)) / np.sum(np.exp(z), axis=-1, keepdims=True)
+
+    def clipped(z):
+        c = np.clip(z, -500.0, 500.0)
+        e = np.exp(c)
+        return e / np.sum(e, axis=-1, keepdims=True)
+
+    def log_of_it(z):
+        m = np.max(z, axis=-1, keepdims=True)
+        return z - m - np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True))
+
+    def mask_to_zero(z):
+        z = np.where(np.isneginf(z), 0.0, z)
+        e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+        return e / np.sum(e, axis=-1, keepdims=True)
+
     mistakes = [
+        (quiet(shifted_by(np.nanmin), z), MIN_SHIFT_HINT),
+        (quiet(shifted_by(np.nanmean), z), MEAN_SHIFT_HINT),
         (naive_softmax(z), MAX_SHIFT_HINT),                  # exp(z) / sum, no max shift
         (quiet(global_sum, z), AXIS_HINT),
+    ]
+    if z.ndim > 1:
+        mistakes.append((quiet(first_axis, z), AXIS_HINT))
+    mistakes += [
         (quiet(global_max, z), ROW_MAX_HINT),
         (quiet(no_exp, z), "exponentiate first: softmax is exp(z_i) / sum_j exp(z_j). Dividing the raw "
                             "scores by their sum fails as soon as one is negative."),
-        (quiet(not_normalised, z), "divide by the sum of the exponentials so that the probabilities add up to 1."),
+        (quiet(not_normalised, z), "divide by the sum of the exponentials so that the probabilities add up to 1 "
+                                   "(dividing by their maximum gives the top word 1, and the sum is then above 1)."),
         (quiet(np.exp, z), "divide by the sum of the exponentials so that the probabilities add up to 1 "
                             "(and subtract the maximum first, for safety)."),
+        (quiet(shift_on_top_only, z), "subtract the maximum in the denominator too: compute the shifted "
+                                      "exponentials e = np.exp(z - max) once and divide e by e's own sum."),
+        (quiet(clipped, z), "clipping the logits changes their differences, and the differences are all "
+                            "softmax looks at: subtract the maximum instead, which changes nothing."),
+        (quiet(log_of_it, z), "that is the log of the softmax (log-probabilities, all <= 0): exponentiate "
+                              "it, or return e / sum(e) directly."),
+        (quiet(mask_to_zero, z), MASK_HINT),
+        (quiet(abs_max, z), "subtract the largest logit itself, not the largest absolute value: after "
+                            "z - max(|z|) a row of very negative logits has only very negative entries, "
+                            "their exponentials all underflow to 0, and 0 / 0 is NaN."),
     ]
-    if z.ndim > 1:
-        mistakes.insert(2, (quiet(first_axis, z), AXIS_HINT))
     return mistakes
 
 
@@ -83,6 +138,13 @@ def _softmax_hint(case, got, outcome):
     shape = shape_hint(got, case.expected)
     if shape:
         return shape
+    # (checked first: on these cases a learner's patched NaNs can look like another known mistake)
+    extreme = case.tag in ("overflow", "wide", "row_max")
+    if extreme and np.isfinite(got).all() and not np.allclose(np.sum(got, axis=-1), 1.0):
+        fix = ROW_MAX_HINT if case.tag == "row_max" else MAX_SHIFT_HINT
+        return ("the rows of your answer do not sum to 1 on these extreme logits: exp overflowed or "
+                "underflowed on the way (replacing NaN or inf afterwards does not bring the lost numbers "
+                "back). " + fix[0].upper() + fix[1:])
     known = first_matching(got, _softmax_mistakes(z), case.expected)
     if known:
         return known
@@ -91,6 +153,8 @@ def _softmax_hint(case, got, outcome):
             return MASK_HINT
         if case.tag == "row_max":
             return ROW_MAX_HINT
+        if case.tag == "wide":
+            return MIN_SHIFT_HINT
         return MAX_SHIFT_HINT
     if case.tag == "batch" and not np.allclose(np.sum(got, axis=-1), 1.0):
         return AXIS_HINT
@@ -116,8 +180,10 @@ def check_softmax(fn):
     -----
     .. math:: \mathrm{softmax}(z)_i = \frac{e^{z_i - m}}{\sum_j e^{z_j - m}}, \qquad m = \max_j z_j
 
-    The cases include logits of 1000 and -1000, float32 logits near 100, a batch whose rows
-    need different shifts, and ``-inf`` masks. The answers come from :func:`softmax_lab.softmax`.
+    The cases include logits of 1000, a wide unmasked row whose logits lie 2000 apart (only a
+    shift by the row's maximum survives it: the minimum, the mean or the largest absolute value
+    overflow or underflow there), float32 logits near 100, a batch whose rows need different
+    shifts, and ``-inf`` masks. The answers come from :func:`softmax_lab.softmax`.
 
     Examples
     --------
@@ -134,3 +200,70 @@ def check_softmax(fn):
     True
     """  # noqa: E501  (wrapping a line would change the docstring's text)
     return run_battery("check_softmax", fn, _softmax_cases(), _softmax_hint)
+
+
+# --------------------------------------------------------------------------------------------
+# Lessons 00 and 01: the answers to the "Predict first" prompts (revealed by predict(...))
+# --------------------------------------------------------------------------------------------
+
+_CAT = np.array([2.0, 1.0, 0.1])          # mat, floor, roof after "The cat sat on the"
+
+
+def _more_or_less(value, than):
+    return "more" if value > than else "less"
+
+
+register_prediction(
+    "00.mat-above-half", question="is mat's probability above or below one half? ('above' or 'below')",
+    kind="choice", choices=("above", "below"),
+    answer=lambda: "above" if softmax(_CAT)[0] > 0.5 else "below",
+    explain="mat gets 0.659: e^2 = 7.39 is more than the other two exponentials together (2.72 + 1.11).")
+register_prediction(
+    "00.level-words", question="roof raised to 2.0, level with mat: 'mat', 'roof' or 'tie'?",
+    kind="choice", choices=("mat", "roof", "tie"),
+    answer=lambda: "tie" if np.isclose(*softmax([2.0, 1.0, 2.0])[[0, 2]]) else "mat",
+    explain="equal logits get equal probabilities: mat and roof both get 0.42, floor keeps 0.16.")
+register_prediction(
+    "00.all-equal", question="each word's probability when all three sliders are equal, to 2 decimals",
+    kind="number", tol=0.01, answer=lambda: float(softmax([1.7, 1.7, 1.7])[0]),
+    explain="equal logits share the total of 1 equally: 1/3 each, whatever the common value.")
+
+register_prediction(
+    "01.mat-share", question="does mat get more or less than half? ('more' or 'less')",
+    kind="choice", choices=("more", "less"), answer=lambda: _more_or_less(softmax(_CAT)[0], 0.5),
+    explain="mat gets 0.659: e^2.0 = 7.39 against a total of 7.39 + 2.72 + 1.11 = 11.21.")
+register_prediction(
+    "01.add-100", question="adding 100 to every logit makes the distribution 'sharper', 'flatter' or 'unchanged'?",
+    kind="choice", choices=("sharper", "flatter", "unchanged"),
+    answer=lambda: "unchanged" if np.allclose(softmax(_CAT + 100.0), softmax(_CAT)) else "sharper",
+    explain="the factor e^100 multiplies the top and the bottom of the fraction alike and cancels.")
+register_prediction(
+    "01.double", question="doubling every logit makes the distribution 'sharper', 'flatter' or 'unchanged'?",
+    kind="choice", choices=("sharper", "flatter", "unchanged"),
+    answer=lambda: "sharper" if softmax(2.0 * _CAT).max() > softmax(_CAT).max() else "flatter",
+    explain="doubling doubles every difference between logits: mat rises from 0.659 to 0.864.")
+register_prediction(
+    "01.larger-ratio", question="the larger ratio: 'mat/floor', 'floor/roof' or 'equal'?",
+    kind="choice", choices=("mat/floor", "floor/roof", "equal"),
+    answer=lambda: "mat/floor" if softmax(_CAT)[0] / softmax(_CAT)[1] > softmax(_CAT)[1] / softmax(_CAT)[2]
+    else "floor/roof",
+    explain="ratios are e^(difference): mat - floor = 1.0 gives e^1.0 = 2.72, floor - roof = 0.9 gives e^0.9 = 2.46.")
+register_prediction(
+    "01.sofa-mat-half", question="with sofa added (logit 1.5), is mat still above one half? (yes or no)",
+    kind="yesno", answer=lambda: bool(softmax([2.0, 1.0, 0.1, 1.5])[0] > 0.5),
+    explain="sofa takes its share from every word: mat falls from 0.659 to 0.471.")
+register_prediction(
+    "01.sofa-ratio", question="does the ratio p(mat) / p(floor) change when sofa is added? (yes or no)",
+    kind="yesno",
+    answer=lambda: not np.isclose(softmax([2.0, 1.0, 0.1, 1.5])[0] / softmax([2.0, 1.0, 0.1, 1.5])[1],
+                                  softmax(_CAT)[0] / softmax(_CAT)[1]),
+    explain="the ratio is e^(2.0 - 1.0) = 2.718 before and after: only the two words' own logits enter it.")
+register_prediction(
+    "01.all-equal", question="each word's probability when all three sliders are equal, to 2 decimals",
+    kind="number", tol=0.01, answer=lambda: float(softmax([0.4, 0.4, 0.4])[0]),
+    explain="1/3 each, whatever the common value: only differences between logits count.")
+register_prediction(
+    "01.roof-up-loser", question="raising roof by 1: which word loses the most probability? ('mat' or 'floor')",
+    kind="choice", choices=("mat", "floor"),
+    answer=lambda: ("mat", "floor")[int(np.argmin((softmax([2.0, 1.0, 1.1]) - softmax(_CAT))[:2]))],
+    explain="each word gives up probability in proportion to what it has, and mat has the most.")

@@ -1,15 +1,103 @@
-"""Lesson 04: checking a learner's gradient of the cross-entropy."""
+"""Lesson 04: the predictions of the lesson, the loss question, and checking a learner's gradient
+of the cross-entropy."""
 
 import numpy as np
 
-from ..functions import naive_softmax, softmax
-from ..losses import cross_entropy_grad
-from ._machinery import MASK_HINT, MAX_SHIFT_HINT, NEG_INF, Case, first_matching, nonfinite, run_battery
+from ..functions import log_softmax, naive_softmax, softmax
+from ..losses import cross_entropy, cross_entropy_grad
+from ._machinery import (
+    AXIS_HINT,
+    MASK_HINT,
+    MAX_SHIFT_HINT,
+    NEG_INF,
+    Case,
+    first_matching,
+    nonfinite,
+    quiet,
+    run_battery,
+)
+from ._numbers import around, check_number
+from .predict import register_prediction
+
+# --------------------------------------------------------------------------------------------
+# Lesson 04: the "Predict first" questions (the answers stay out of the notebook)
+# --------------------------------------------------------------------------------------------
+
+STEPPER_LOGITS = (0.1, 1.0, 2.0)     # the gradient stepper's start: it prefers roof, the target is mat
+STEPPER_LEARNING_RATE = 0.5
+
+
+def steps_until_mat_passes_half(logits=STEPPER_LOGITS, learning_rate=STEPPER_LEARNING_RATE, target=0):
+    """How many gradient steps z <- z - lr (p - y) it takes until p(target) is above 0.5."""
+    z = np.array(logits, dtype=np.float64)
+    steps = 0
+    while softmax(z)[target] <= 0.5:
+        z = z - learning_rate * cross_entropy_grad(z, target)
+        steps += 1
+    return steps
+
+
+register_prediction(
+    "04.loss-at-half", question="the loss, in nats to two decimals, when the target has probability 0.5",
+    kind="number", answer=lambda: float(-np.log(0.5)), tol=0.01,
+    explain="-log 0.5 = log 2 = 0.69 nats: each halving of the target's probability adds log 2.")
+register_prediction(
+    "04.loss-at-hundredth", question="the loss, in nats to two decimals, when the target has probability 0.01",
+    kind="number", answer=lambda: float(-np.log(0.01)), tol=0.01,
+    explain="-log 0.01 = log 100 = 4.61 nats: a hundred times less likely costs log 100.")
+register_prediction(
+    "04.negative-gradient", question="which entries of the gradient are negative for target mat",
+    kind="choice", choices=("mat", "floor and roof", "all three", "none"), answer="mat",
+    explain="the gradient is p - y: only the target's entry has y = 1 > p, so only mat's is negative.")
+register_prediction(
+    "04.equal-steps", question="does the loss fall by the same amount at each of the first five steps (yes/no)",
+    kind="yesno", answer=False,
+    explain="no: p - y shrinks as the prediction improves, so each step lowers the loss by less.")
+register_prediction(
+    "04.mat-passes-half", question="after how many steps (a whole number) p(mat) is above 0.5",
+    kind="number", answer=lambda: steps_until_mat_passes_half(), tol=0,
+    explain="p(mat) goes 0.10, 0.18, 0.30, 0.42, then 0.53 after the fourth step.")
+register_prediction(
+    "04.roof-loss", question="the loss at the start, in nats to two decimals, when the target is roof",
+    kind="number", answer=lambda: float(cross_entropy(np.array(STEPPER_LOGITS), 2)), tol=0.01,
+    explain="roof already has p = 0.66 (section 1's mat, in reverse): -log 0.66 = 0.42 nats.")
+register_prediction(
+    "04.double-softmax-loss", question="is the double-softmax loss larger, smaller or the same as the correct one",
+    kind="choice", choices=("larger", "smaller", "the same"), answer="larger",
+    explain="the second softmax flattens p towards uniform, so the target gets less probability: 0.80 against 0.42.")
+
+# --------------------------------------------------------------------------------------------
+# Lesson 04, question 1: the loss at p = 0.25
+# --------------------------------------------------------------------------------------------
+
+def check_quarter_loss(answer):
+    """Question 1: the loss, in nats to two decimals, when the target has probability 0.25.
+
+    Right: log 4 = 1.386..., to two decimals (1.38 to 1.39 are all right: 1.39 is the rounded
+    value, 1.38 the truncated one). Typical wrong answers get their own hint.
+    """
+    loss = float(np.log(4.0))
+    return check_number(
+        answer, "check_quarter_loss", around(loss, 0.0065), "a number in nats, to two decimals",
+        mistakes=[
+            (*around(-loss, 0.0065), "mind the sign: the loss is -log p, and log 0.25 is negative, so the loss is "
+                                     "positive."),
+            (*around(np.log10(4.0), 0.0065), "that is log base 10. Nats use the natural logarithm, np.log."),
+            (*around(2.0, 0.0065), "that is the loss in bits (log base 2). Nats use the natural logarithm, "
+                                   "np.log."),
+            (*around(0.25, 0.0015), "that is the probability itself. The loss is -log p(target)."),
+            (*around(0.75, 0.0015), "1 - p is not the loss. The loss is -log p(target)."),
+            (*around(loss, 0.05), "close, but give two decimals: the loss is -log 0.25."),
+        ],
+        hint="the loss is -log p(target) with the natural logarithm: np.log.")
+
 
 # --------------------------------------------------------------------------------------------
 # Lesson 04: the gradient of the cross-entropy
 # --------------------------------------------------------------------------------------------
 
+PRECISION_HINT = ("the numbers are right to about 7 digits only: compute in the precision of the input (float64 "
+                  "here), e.g. don't convert the logits to np.float32 first.")
 DIVIDE_BY_N_HINT = ("divide by N, the number of predictions (rows): the loss is the MEAN over the N "
                     "rows, so each row's gradient p - y carries a factor 1/N.")
 
@@ -32,6 +120,22 @@ def _ce_cases():
             for what, z, t, tag in raw]
 
 
+def _one_hot_columns(t, N, K):
+    """The one-hot built as y[:, targets] = 1: every row gets a 1 at every target's column."""
+    y = np.zeros((N, K))
+    y[:, t] = 1.0
+    return y
+
+
+def _one_hot_rows(t, N, K):
+    """The one-hot built as y[targets] = 1: whole rows, numbered by the targets, become 1."""
+    if np.max(t) >= N:
+        return None                          # the learner's code raises an IndexError instead
+    y = np.zeros((N, K))
+    y[t] = 1.0
+    return y
+
+
 def _ce_mistakes(z, t):
     z = np.asarray(z, dtype=np.float64)
     N, K = z.shape
@@ -39,17 +143,57 @@ def _ce_mistakes(z, t):
     y = np.zeros_like(p)
     y[np.arange(N), t] = 1.0
     naive = naive_softmax(z)                 # exp(z) / sum, no max shift: NaN for huge logits
+    rows = _one_hot_rows(t, N, K)
+    unmasked = quiet(lambda a: softmax(np.where(np.isneginf(a), 0.0, a)), z)
+    argmax_y = np.eye(K)[np.argmax(p, axis=-1)]
+    global_p = quiet(lambda a: np.exp(a - np.max(a, axis=-1, keepdims=True))
+                     / np.sum(np.exp(a - np.max(a, axis=-1, keepdims=True))), z)
     return [
+        ((p - y) / (N * K) if N > 1 else None,
+         "divide by N, the number of predictions, not by N * K: np.mean over the whole (N, K) array "
+         "divides by every entry. The loss averages over the N predictions only."),
         ((p - y) / K if K != N else None,
-         "divide by N, the number of predictions (rows), not by K, the number of classes."),
+         "divide by N, the number of predictions (rows), not by K, the number of classes (nor by N * K, "
+         "the number of entries, which np.mean or g.size would use)."),
         (p - y, DIVIDE_BY_N_HINT),
+        (p - y / N, "the 1/N applies to the whole gradient, p included: (p - y) / N, not p - y / N."),
+        ((p - _one_hot_columns(t, N, K)) / N,
+         "build the one-hot target row by row: y[np.arange(N), targets] = 1. Writing y[:, targets] = 1 "
+         "puts a 1 in EVERY row at every target's column."),
+        ((p - rows) / N if rows is not None else None,
+         "index both axes: g[np.arange(N), targets] -= 1. Writing g[targets] -= 1 subtracts 1 from whole "
+         "ROWS (the rows numbered by the targets) instead of one entry per row."),
+        ((p - argmax_y) / N,
+         "y is one-hot at the TARGET class, targets[n], the word that really came next, not at the class "
+         "the model currently prefers (its argmax)."),
+        (quiet(lambda a: (a - y) / N, z),
+         "the inputs are logits, not probabilities: apply softmax first. The gradient is softmax(z) - y, "
+         "not z - y."),
+        ((softmax(p) - y) / N,
+         "apply softmax once: softmax(softmax(z)) is the double-softmax bug of section 5."),
+        (quiet(lambda a: (log_softmax(a) - y) / N, z),
+         "use the probabilities p = softmax(z), not the log-probabilities: the gradient is p - y."),
+        ((unmasked - y) / N,
+         "keep -inf as it is: exp(-inf) = 0 gives a masked class probability 0 and gradient 0. Replacing "
+         "-inf by 0 (or by any finite number) gives it probability."),
+        ((global_p - y) / N, AXIS_HINT),
         ((y - p) / N, "mind the sign: the gradient of -log p[target] is p - y (it pushes the target's logit UP "
                       "when you step against it)."),
         (p / N, "subtract the one-hot target: the gradient is (p - y) / N, where y is 1 at the target class."),
         ((naive - y) / N, MAX_SHIFT_HINT),
         (naive - y, MAX_SHIFT_HINT + " (Also divide by N, the number of predictions.)"),
-        ((softmax(z, axis=0) - y) / N, "take the softmax of each row (axis=-1): each row is one prediction."),
+        (_or_none(lambda: (softmax(z, axis=0) - y) / N),
+         "take the softmax of each row (axis=-1): each row is one prediction."),
     ]
+
+
+def _or_none(compute):
+    """A mistake's answer, or None where the mistake cannot even be computed (softmax over a column
+    of -inf is an error in softmax_lab; the learner's code would give NaN there)."""
+    try:
+        return compute()
+    except ValueError:
+        return None
 
 
 def _ce_hint(case, got, outcome):
@@ -65,6 +209,8 @@ def _ce_hint(case, got, outcome):
         return known
     if nonfinite(got, expected) or outcome.warnings:
         return MASK_HINT if case.tag == "mask" else MAX_SHIFT_HINT
+    if np.allclose(got, expected, rtol=1e-4, atol=1e-6):
+        return PRECISION_HINT
     return "the gradient of the mean cross-entropy is (softmax(z) - one_hot(targets)) / N."
 
 

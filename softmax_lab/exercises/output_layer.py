@@ -35,6 +35,10 @@ OUTPUT_LAYER_QUESTIONS = {
 }
 
 
+_PLURALS = {"sigmoids": "sigmoid", "softmaxes": "softmax", "one sigmoid per label": "sigmoid",
+            "a sigmoid": "sigmoid", "a softmax": "softmax"}
+
+
 def check_output_layer(answers):
     """Check the output-layer quiz: for each task, "softmax" or "sigmoid"?
 
@@ -47,7 +51,7 @@ def check_output_layer(answers):
     Returns
     -------
     CheckResult
-        The hint explains the first wrong answer.
+        The message lists EVERY wrong (or missing) answer, and the hint explains each of them.
 
     Notes
     -----
@@ -75,19 +79,29 @@ def check_output_layer(answers):
     if unknown:
         return finish(CheckResult(name, False, f"✘ {name}: unknown question(s) {safe_repr(unknown)}.",
                                    hint=f"the questions are {list(OUTPUT_LAYER_QUESTIONS)}.", n_cases=n))
+    wrong, hints, first = [], [], None
     for i, (key, (task, right, why)) in enumerate(OUTPUT_LAYER_QUESTIONS.items(), start=1):
         given = answers.get(key)
+        choice = " ".join(given.lower().split()) if isinstance(given, str) else None
+        choice = _PLURALS.get(choice, choice)
         if given is None:
-            return finish(CheckResult(name, False, f"✘ {name}: question {key!r} ({task}) is not answered yet.",
-                                       hint='answer "softmax" or "sigmoid".', failed_case=i, n_cases=n))
-        choice = given.strip().lower() if isinstance(given, str) else None
-        if choice not in ("softmax", "sigmoid", "either", "both"):
-            return finish(CheckResult(name, False,
-                                      f"✘ {name}: {key!r}: {safe_repr(given, 80)} is not one of the choices.",
-                                      hint='answer "softmax" or "sigmoid".', failed_case=i, n_cases=n))
-        if choice not in right:
-            return finish(CheckResult(
-                name, False, f"✘ {name}: {key!r} ({task}): you said {choice}.", hint=why, failed_case=i, n_cases=n))
+            wrong.append(f"{key!r} ({task}): not answered yet")
+            hint = f'{key}: answer "softmax" or "sigmoid".'
+        elif choice not in ("softmax", "sigmoid", "either", "both"):
+            wrong.append(f"{key!r}: {safe_repr(given, 80)} is not one of the choices")
+            hint = f'{key}: answer "softmax" or "sigmoid".'
+        elif choice not in right:
+            wrong.append(f"{key!r} ({task}): you said {choice}")
+            hint = f"{key}: {why}"
+        else:
+            continue
+        first = first or i
+        hints.append(hint)
+    if wrong:
+        return finish(CheckResult(
+            name, False,
+            f"✘ {name}: {len(wrong)} of {n} answers are not right yet:\n" + "\n".join(f"  - {w}" for w in wrong),
+            hint="\n  hint: ".join(hints), failed_case=first, n_cases=n))
     return finish(CheckResult(
         name, True, f"✔ {name}: all {n} answers are right. The rule: softmax when exactly one class is "
                     "true, one sigmoid per class when any number can be. (spam_or_not: "

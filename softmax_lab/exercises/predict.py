@@ -113,6 +113,10 @@ class PredictionResult:
     def __str__(self):
         return self.message
 
+    def __repr__(self):   # short: a cell ending with predict(...) shows the printed message, then this
+        status = {True: "right", False: "not quite", None: "no prediction yet"}[self.right]
+        return f"<PredictionResult {self.key}: {status}>"
+
 
 def _word(text):
     return " ".join(str(text).strip().lower().split())
@@ -156,10 +160,13 @@ def _judge(entry, guess):
 def _shown(entry):
     answer = entry.value()
     if entry.kind == "number":
+        value = float(answer)
+        if value.is_integer() and entry.tol >= 0.5:      # a count: 10, not 10.00
+            return str(int(value))
         digits = 0
         while digits < 6 and entry.tol and 10 ** -digits > entry.tol:
             digits += 1
-        return f"{float(answer):.{max(digits, 2)}f}"
+        return f"{value:.{max(digits, 2)}f}"
     if entry.kind == "yesno":
         return "yes" if answer else "no"
     if entry.kind == "word" and not isinstance(answer, str):

@@ -25,10 +25,10 @@ LESSON_CHECKS = {
     "00": ("equal logits",),
     "01": ("probability ratio", "check_softmax"),
     "02": ("check_temperature_answer", "scaling and the top word"),
-    "03": ("check_output_layer", "check_sigmoid"),
-    "04": ("loss at p = 0.25", "check_cross_entropy_grad"),
-    "05": ("float32 ceiling", "log-sum-exp of [1000, 1000]", "check_logsumexp"),
-    "06": ("top-p = 0.5 after 'the cat sat on the'", "greedy and top-p", "check_top_p"),
+    "03": ("check_output_layer", "check_log_sigmoid"),
+    "04": ("check_quarter_loss", "check_cross_entropy_grad"),
+    "05": ("check_float32_ceiling", "check_lse_1000", "check_logsumexp"),
+    "06": ("check_top_p_words", "greedy and top-p", "check_top_p"),
     "07": ("check_temperature_by_hand", "check_ece", "the checkpoint temperature scaling helped most"),
     "08": ("check_attention", "check_entropy_prediction"),
     "09": ("Llama 3 logits", "more samples", "check_online_logsumexp"),
@@ -134,15 +134,13 @@ def progress_rows(path=None):
 
 
 def progress_table(path=None):
-    """Print the progress table (and return its text)."""
+    """Print the progress table (nothing is returned, so a notebook shows it once)."""
     lines = [f"{'lesson':<7} {'checks passed':>13} {'predictions made':>17}  last attempt"]
     for lesson, passed, total, made, last in progress_rows(path):
         lines.append(f"{lesson:<7} {f'{passed} / {total}':>13} {made:>17}  {last or '-'}")
     where = Path(path) if path is not None else progress_path()
     lines.append(f"(kept in {where}; reset_progress() starts again)")
-    text = "\n".join(lines)
-    print(text)
-    return text
+    print("\n".join(lines))
 
 
 def reset_progress(path=None):

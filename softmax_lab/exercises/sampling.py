@@ -1,5 +1,7 @@
-"""Lesson 06: checking a learner's top-p (nucleus) filter."""
+"""Lesson 06: the predictions of the lesson, question 1, and checking a learner's top-p (nucleus)
+filter."""
 
+import functools
 import inspect
 
 import numpy as np
@@ -7,6 +9,104 @@ import numpy as np
 from ..functions import softmax
 from ..sampling import filter_top_p
 from ._machinery import MAX_SHIFT_HINT, NEG_INF, Case, run_battery
+from ._numbers import around, check_number
+from .predict import register_prediction
+
+# --------------------------------------------------------------------------------------------
+# Lesson 06: the "Predict first" questions, computed from the tiny language model
+# --------------------------------------------------------------------------------------------
+
+PROMPT = "the cat sat on the"
+
+
+@functools.lru_cache(maxsize=1)
+def _next_word_logits():
+    from .. import lm  # imported when a lesson 06 answer is revealed, not with the package
+
+    model = lm.load("best")
+    return model, lm.next_token_logits(model, PROMPT)
+
+
+def _probs():
+    return softmax(_next_word_logits()[1])
+
+
+def _tail_outside_top(n=10):
+    probs = _probs()
+    return float(np.sort(probs)[::-1][n:].sum())
+
+
+def _count_kept(**settings):
+    from ..sampling import sampling_distribution
+
+    return int(np.count_nonzero(sampling_distribution(_next_word_logits()[1], **settings)))
+
+
+def _top_word_share():
+    return float(_probs().max())
+
+
+register_prediction(
+    "06.tail", question="the probability (between 0 and 1, to two decimals) of all words outside the top 10",
+    kind="number", answer=_tail_outside_top, tol=0.02,
+    explain="about 0.09: hundreds of unlikely words add up to almost one draw in ten.")
+register_prediction(
+    "06.greedy-repeats", question="will greedy decoding's 24 words repeat themselves (yes/no)",
+    kind="yesno", answer=True,
+    explain="yes: the model reads three words, so once a context comes back, everything after it does too.")
+register_prediction(
+    "06.mat-draws", question="how many of 2000 draws are mat (a whole number; the expected count)",
+    kind="number", answer=lambda: round(2000 * _top_word_share()), tol=40,
+    explain="2000 x p(mat) = 2000 x 0.384 = about 770 draws, give or take the luck of the draw.")
+register_prediction(
+    "06.tail-draws", question="how many of 2000 draws fall outside the top 10 (a whole number; the expected count)",
+    kind="number", answer=lambda: round(2000 * _tail_outside_top()), tol=30,
+    explain="2000 x 0.09 = about 180 draws land in the long tail.")
+register_prediction(
+    "06.top-p-0.9-words", question="how many words top-p = 0.9 keeps (a whole number)",
+    kind="number", answer=lambda: _count_kept(top_p=0.9), tol=0,
+    explain="the top 9 words add up to 0.896, short of 0.9; the 10th, bench, carries the sum across.")
+register_prediction(
+    "06.min-p-0.1-words", question="how many words min-p = 0.1 keeps (a whole number)",
+    kind="number", answer=lambda: _count_kept(min_p=0.1), tol=0,
+    explain="the threshold is 0.1 x 0.384 = 0.038: mat, floor, sofa, bed and chair pass it.")
+register_prediction(
+    "06.top-p-0.6-words", question="how many words top-p = 0.6 keeps at T = 1 (a whole number)",
+    kind="number", answer=lambda: _count_kept(top_p=0.6), tol=0,
+    explain="mat (0.384) and floor (0.177) reach only 0.561; sofa (0.087) carries the sum past 0.6.")
+register_prediction(
+    "06.top-p-cold-words", question="how many words top-p = 0.9 keeps at T = 0.3 (a whole number)",
+    kind="number", answer=lambda: _count_kept(temperature=0.3, top_p=0.9), tol=0,
+    explain="at T = 0.3 mat alone holds more than 0.9 of the probability: sampling has become greedy.")
+register_prediction(
+    "06.diversity-with-T", question="as T rises from 0.5 to 1.5, does distinct-2 go 'up' or 'down'",
+    kind="choice", choices=("up", "down"), answer="up",
+    explain="a flatter distribution draws more different words, so fewer word pairs repeat.")
+register_prediction(
+    "06.log-prob-with-T", question="as T rises from 0.5 to 1.5, does the mean log-probability go 'up' or 'down'",
+    kind="choice", choices=("up", "down"), answer="down",
+    explain="more of the draws are words the model itself finds unlikely, so their log-probability is lower.")
+
+# --------------------------------------------------------------------------------------------
+# Lesson 06, question 1: how many words does top-p = 0.5 keep?
+# --------------------------------------------------------------------------------------------
+
+
+def check_top_p_words(answer):
+    """Question 1: how many words top-p = 0.5 keeps after "the cat sat on the" (at T = 1)."""
+    n = _count_kept(top_p=0.5)
+    return check_number(
+        answer, "check_top_p_words", around(n, 0), "a whole number",
+        mistakes=[
+            (*around(n - 1, 0), "keep the word that crosses p: top-p keeps the smallest set whose probability "
+                                "REACHES p, so the word that takes the running sum past 0.5 is in it."),
+            (*around(n + 1, 0), "one word too many: once the running sum has reached 0.5, the set is complete."),
+            (*around(_count_kept(top_p=0.9), 0), "that is top-p = 0.9 (section 4); this question is about 0.5."),
+            (*around(_count_kept(top_p=0.5, temperature=1.0) + 0.5, 0.49), "a number of words is a whole number."),
+        ],
+        hint="add up the probabilities of section 1 from the top until the sum reaches 0.5, and count the word "
+             "that takes it there.")
+
 
 # --------------------------------------------------------------------------------------------
 # Lesson 06: top-p (nucleus) filtering
@@ -43,10 +143,53 @@ def _nucleus(z, p, rule="reach", ties="index"):
     return keep & np.isfinite(z)
 
 
+def _other_masks(z, p, T):
+    """Which tokens some other typical mistakes keep: (mask, hint) pairs."""
+    zt = z / T
+    q = softmax(zt)
+    finite = np.isfinite(z)
+    out = []
+
+    def keep_in(order, weights):
+        ahead = np.cumsum(weights[order]) - weights[order]
+        keep = np.zeros(z.shape, dtype=bool)
+        keep[order] = ahead < p
+        keep[order[0]] = True
+        return keep & finite
+
+    desc = np.argsort(-q, kind="stable")
+    with np.errstate(all="ignore"):
+        finite_logits = np.where(finite, zt, 0.0)
+        out.append((keep_in(desc, np.where(finite, zt, 0.0)),
+                    "add up PROBABILITIES, softmax(z / T), not logits: p is a share of the probability mass."))
+        out.append((keep_in(desc, np.where(finite, np.exp(finite_logits - np.max(finite_logits)), 0.0)),
+                    "normalise before adding up: the running sum must be of probabilities, which add up to 1 "
+                    "(exp(z - max) alone does not)."))
+    out.append((keep_in(np.argsort(q, kind="stable"), q),
+                "sort from the MOST probable to the least: np.argsort(-q, kind='stable'). Sorted ascending, the "
+                "running sum collects the least likely tokens first."))
+    out.append((keep_in(np.arange(len(z)), q),
+                "sort the probabilities before the running sum: the nucleus is made of the MOST probable tokens, "
+                "not of the first tokens in vocabulary order."))
+    out.append(((q >= p) | (np.arange(len(z)) == desc[0]),
+                "p is a threshold on the RUNNING SUM of the sorted probabilities, not on each token's own "
+                "probability (a per-token threshold is closer to min-p)."))
+    unmasked = _nucleus(np.where(finite, z, 0.0), p) if T == 1.0 else None
+    if unmasked is not None:
+        out.append((unmasked & finite,
+                    "keep -inf as it is when you compute the probabilities: a masked token has probability 0 and "
+                    "takes no share of p. Replacing -inf by 0 gives it probability and changes the nucleus."))
+    out.append((_nucleus(z * T, p),
+                "DIVIDE the logits by the temperature, z / T: multiplying by T sharpens where it should flatten."))
+    return out
+
+
 def _top_p_cases():
     f32 = np.float32
     raw = [
         ("a clear favourite: p = 0.5", [3.0, 1.0, 0.5, 0.0], 0.5, 1.0, "basic"),
+        ("two strong tokens, p = 0.4: the first one alone reaches it", [0.2, 0.0, -3.0], 0.4, 1.0, "basic"),
+        ("a clear favourite among negative logits: p = 0.5", [-1.0, -3.0, -3.5, -4.0], 0.5, 1.0, "basic"),
         ("the token that crosses p is kept", [2.0, 1.5, 1.0, 0.0], 0.6, 1.0, "crossing"),
         ("four equal tokens, p = 0.5: two of them reach 0.5 exactly", [0.0, 0.0, 0.0, 0.0], 0.5, 1.0, "exact"),
         ("four equal tokens, p = 0.75: three of them reach it exactly", [0.0, 0.0, 0.0, 0.0], 0.75, 1.0, "exact"),
@@ -96,7 +239,8 @@ def _top_p_hint(case, got, outcome):
     if np.isnan(got).any() or outcome.warnings:
         return MAX_SHIFT_HINT
     removed = ~np.isfinite(expected) & np.isfinite(z)
-    if removed.any() and not np.isneginf(got[np.isfinite(z)]).any():
+    holds_its_logit = np.isclose(got[removed], (z / T)[removed]).all()   # kept, rather than set to 0
+    if removed.any() and not np.isneginf(got[np.isfinite(z)]).any() and not holds_its_logit:
         return ("set the removed tokens' logits to -inf (a logit of 0 still has a probability!), and "
                 "return logits, not probabilities: the softmax of your result is what gets sampled.")
     kept = np.isfinite(got)
@@ -124,17 +268,30 @@ def _top_p_hint(case, got, outcome):
              "ties: order equal probabilities by index, lower index first (a stable sort of -probs: "
              "np.argsort(-probs, kind='stable')); reversing an ascending sort puts the higher index first."),
         ]
-        for mask, hint in wrong_masks:
-            if np.array_equal(kept, mask):
-                return hint
+        found = []
+        for mask, hint in wrong_masks + _other_masks(z, p, T):
+            if np.array_equal(kept, mask) and not np.array_equal(mask, np.isfinite(expected)) and hint not in found:
+                found.append(hint)
+        if wrong_masks[1][1] in found and wrong_masks[2][1] in found:
+            found.remove(wrong_masks[2][1])     # "< p" and "<= p" drop the crossing token alike: one hint
+        if found:   # on this case several mistakes keep the same tokens: name the likeliest first
+            return " Or, if that is not it: ".join(found[:3])
         if case.tag == "ties":
             return ("ties: order equal probabilities by index, lower index first: use a stable sort, "
                     "np.argsort(-probs, kind='stable').")
         return ("sort the probabilities of z / T from high to low, add them up, and keep the tokens up to "
                 "and including the first one where the running sum reaches p.")
+    if np.all((got[kept] > 0) & (got[kept] <= 1)) and np.isclose(got[kept].sum(), 1.0):
+        return ("return logits, not probabilities: keep z / T for the kept tokens (and -inf for the others); "
+                "the softmax of your result is what gets sampled.")
     if T != 1.0 and np.allclose(got[kept], z[kept]):
         return ("the right tokens are kept, but return the TEMPERED logits z / T (with -inf for the removed "
                 "ones), so that the softmax of your result is the distribution you sample from.")
+    shift = got[kept] - expected[kept]
+    if kept.any() and np.allclose(shift, shift[0]) and not np.isclose(shift[0], 0.0):
+        return ("the right tokens are kept, but their values are shifted by the same constant: you renormalised "
+                "(log-probabilities of the kept tokens). Return the tempered logits z / T unchanged; the "
+                "softmax that follows renormalises by itself.")
     return "the right tokens are kept, but their values should be the tempered logits z / T, unchanged."
 
 
@@ -191,7 +348,7 @@ def check_top_p(fn):
     ...     keep[order] = (ahead < p) | (p >= 1)
     ...     return np.where(keep & np.isfinite(z), z, -np.inf)
     >>> check_top_p(top_p).passed
-    ✔ check_top_p: all 11 cases passed. Well done!
+    ✔ check_top_p: all 13 cases passed. Well done!
     True
     """
     cases = _top_p_cases()

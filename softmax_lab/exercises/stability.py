@@ -1,8 +1,10 @@
-"""Lesson 05: checking a learner's log-sum-exp and log-softmax."""
+"""Lesson 05: the predictions of the lesson, its two questions, and checking a learner's
+log-sum-exp and log-softmax."""
 
 import numpy as np
 
 from ..functions import log_softmax, logsumexp, naive_softmax, softmax
+from ..losses import cross_entropy
 from ._machinery import (
     AXIS_HINT,
     MASK_HINT,
@@ -16,6 +18,151 @@ from ._machinery import (
     run_battery,
     shape_hint,
 )
+from ._numbers import around, check_number
+from .predict import register_prediction
+
+# --------------------------------------------------------------------------------------------
+# Lesson 05: the "Predict first" questions (the answers stay out of the notebook)
+# --------------------------------------------------------------------------------------------
+
+
+def _log_of_largest(dtype):
+    return float(np.log(float(np.finfo(dtype).max)))
+
+
+def _bfloat16():
+    import ml_dtypes  # a runtime dependency of the course, imported only when a lesson asks
+
+    return ml_dtypes.bfloat16
+
+
+def bfloat16_ceiling():
+    """log of the largest bfloat16 number: where e^z overflows in bfloat16."""
+    import ml_dtypes
+
+    return float(np.log(float(ml_dtypes.finfo(ml_dtypes.bfloat16).max)))
+
+
+def bfloat16_running_sum(n=1000):
+    """Add 1.0 to a bfloat16 total n times, one at a time, rounding to bfloat16 after every step."""
+    bf16 = _bfloat16()
+    total, one = np.array(0.0, dtype=bf16), np.array(1.0, dtype=bf16)
+    for _ in range(n):
+        total = (total + one).astype(bf16)
+    return float(total)
+
+
+register_prediction(
+    "05.float16-ceiling", question="the largest z (to one decimal) for which e^z fits in float16",
+    kind="number", answer=lambda: _log_of_largest(np.float16), tol=0.06,
+    explain="log(65504) = 11.09: e^11 = 59874 still fits, e^11.1 = 66171 does not.")
+register_prediction(
+    "05.where-break", question="where the textbook formula breaks: at the log of the largest number, "
+                               "below it, or above it",
+    kind="choice", choices=("at it", "below it", "above it"), answer="at it",
+    explain="e^s is the only large number in the formula: it breaks exactly when e^s passes the largest number.")
+register_prediction(
+    "05.float16-scale", question="the scale (to one decimal) where the float16 textbook formula breaks",
+    kind="number", answer=lambda: _log_of_largest(np.float16) / 2, tol=0.06,
+    explain="the largest logit is 2 x scale, so the scale breaks at 11.09 / 2 = 5.5.")
+register_prediction(
+    "05.shifted-down-naive", question="what the textbook formula gives at shift -1000 in float64: 'NaN', "
+                                      "'the right probabilities' or 'inf'",
+    kind="choice", choices=("NaN", "the right probabilities", "inf"), answer="NaN",
+    explain="every e^z underflows to 0 below about -745, and 0 / 0 is NaN.")
+register_prediction(
+    "05.shifted-ever-breaks", question="does the shifted softmax ever break (yes/no)",
+    kind="yesno", answer=False,
+    explain="no: every exponent is <= 0 and the largest is exactly 0, so no overflow and no 0 / 0.")
+register_prediction(
+    "05.lse-big", question="is log(e^1000 + e^1000 + e^999) closest to 1000, 1001 or 3000",
+    kind="choice", choices=("1000", "1001", "3000"), answer="1001",
+    explain="1000 + log(2 + e^-1) = 1000.86: log-sum-exp is a smooth maximum, a little above the largest.")
+register_prediction(
+    "05.log-of-softmax-120", question="what np.log(softmax(z)) gives for the second word: '-inf', '-120', '0' "
+                                      "or 'NaN'",
+    kind="choice", choices=("-inf", "-120", "0", "NaN"), answer="-inf",
+    explain="softmax rounds e^-120 to 0 in float32 (below its smallest number), and log(0) = -inf.")
+register_prediction(
+    "05.log-softmax-120", question="log_softmax's value (to the nearest whole number) for the second word",
+    kind="number", answer=lambda: float(log_softmax(np.array([0.0, -120.0], dtype=np.float32))[1]), tol=0.5,
+    explain="z - LSE(z) = -120 - (about 0) = -120: log_softmax never forms the probability e^-120.")
+register_prediction(
+    "05.loss-200", question="the loss (to the nearest whole number) for logits [200, 0, -5] and the second word",
+    kind="number", answer=lambda: float(cross_entropy(np.array([200.0, 0.0, -5.0]), 1)), tol=0.5,
+    explain="LSE(z) - z[1] = (200 + a tiny bit) - 0 = 200 nats: huge, but finite and exact.")
+register_prediction(
+    "05.bfloat16-ceiling", question="the largest z (to one decimal) for which e^z fits in bfloat16",
+    kind="number", answer=bfloat16_ceiling, tol=0.06,
+    explain="bfloat16 keeps float32's 8 exponent bits, so its ceiling is float32's: log(3.39e38) = 88.7.")
+register_prediction(
+    "05.bfloat16-count", question="the bfloat16 total (a whole number) after adding 1.0 a thousand times",
+    kind="number", answer=bfloat16_running_sum, tol=0,
+    explain="with 8 significant bits, numbers from 256 to 512 are 2 apart: 256 + 1 rounds back to 256.")
+
+# --------------------------------------------------------------------------------------------
+# Lesson 05, questions 1 and 2
+# --------------------------------------------------------------------------------------------
+
+
+def _naive_float32_works(s):
+    with np.errstate(all="ignore"):
+        return bool(np.isfinite(naive_softmax(np.array([s, 0.0], dtype=np.float32))).all())
+
+
+def largest_float32_logit():
+    """The largest float32 s for which naive_softmax([s, 0]) is finite (found by stepping up)."""
+    s = np.float32(88.72)
+    while _naive_float32_works(np.nextafter(s, np.float32(np.inf))):
+        s = np.nextafter(s, np.float32(np.inf))
+    return float(s)
+
+
+def check_float32_ceiling(answer):
+    """Question 1: the largest s, to two decimals, for which naive_softmax([s, 0]) works in float32.
+
+    The true limit is about 88.7228, so the answer to two decimals is 88.72: the answer must be at
+    or BELOW the limit (88.73 already gives NaN), and at least 88.72.
+    """
+    limit = largest_float32_logit()
+    log_max = _log_of_largest(np.float32)
+    above = ("naive_softmax([s, 0]) in float32 already returns NaN there: the limit is a ceiling, so "
+             "round DOWN. The largest two-decimal s that still works is below log(np.finfo(np.float32).max).")
+    return check_number(
+        answer, "check_float32_ceiling", (88.72, limit), "a number to two decimals, at or below the limit",
+        mistakes=[
+            (np.nextafter(limit, np.inf), 89.0, above),
+            (88.0, 88.72, "that s still works, but it is not the largest with two decimals: go up to the "
+                          "limit, log(np.finfo(np.float32).max), without passing it."),
+            (*around(_log_of_largest(np.float16), 0.05), "that is float16's limit; the question is about float32."),
+            (*around(_log_of_largest(np.float64), 0.05), "that is float64's limit; the question is about float32."),
+            (*around(float(np.finfo(np.float32).max), 1e37), "that is the largest float32 NUMBER, e^s; the "
+                                                             "question asks for s, its logarithm."),
+            (*around(log_max / np.log(2), 0.05), "that is log base 2 of the largest number; e^s needs the "
+                                                 "natural logarithm, np.log."),
+            (*around(log_max / np.log(10), 0.05), "that is log base 10 of the largest number; e^s needs the "
+                                                  "natural logarithm, np.log."),
+        ],
+        hint="e^s overflows once it passes the largest float32 number, np.finfo(np.float32).max; the "
+             "largest safe s is the logarithm of that number, rounded down to two decimals.")
+
+
+def check_lse_1000(answer):
+    """Question 2: LSE([1000, 1000]) to three decimals: 1000 + log 2 = 1000.693."""
+    lse = 1000.0 + float(np.log(2.0))
+    return check_number(
+        answer, "check_lse_1000", around(lse, 0.00065), "a number to three decimals",
+        mistakes=[
+            (*around(1000.0, 1e-6), "that is the maximum alone: LSE = m + log(e^0 + e^0) adds the log of the "
+                                    "shifted sum, which is at least log 1 = 0."),
+            (*around(1000.0 + np.log10(2.0), 0.00065), "that uses log base 10: LSE uses the natural logarithm."),
+            (*around(1001.0, 1e-6), "that uses log base 2: LSE uses the natural logarithm, log 2 = 0.693."),
+            (*around(2000.0, 1e-6), "the logits are not added: LSE = log(e^1000 + e^1000) = 1000 + log 2."),
+            (*around(np.log(2.0), 0.00065), "add the shift back: LSE = 1000 + log(e^0 + e^0)."),
+            (*around(lse, 0.01), "close, but give three decimals."),
+        ],
+        hint="shift by m = 1000: LSE = 1000 + log(e^0 + e^0). It is a little more than the maximum.")
+
 
 # --------------------------------------------------------------------------------------------
 # Lesson 05: log-sum-exp and log-softmax
@@ -57,6 +204,25 @@ def _lse_mistakes(z):
         (quiet(lambda a: np.log(np.sum(np.exp(a - m_keep), axis=-1)), z), ADD_BACK_HINT),
         (quiet(lambda a: np.max(a) + np.log(np.sum(np.exp(a - np.max(a)), axis=-1)), z), ROW_MAX_HINT),
     ]
+    m_min = np.min(z, axis=-1, keepdims=True)
+    m = m_keep[..., 0]
+    unmasked = np.where(np.isneginf(z), 0.0, z)
+    shifted_sum = quiet(lambda a: np.sum(np.exp(a - m_keep), axis=-1), z)
+    mistakes += [
+        (quiet(lambda a: (m_min + np.log(np.sum(np.exp(a - m_min), axis=-1, keepdims=True)))[..., 0], z),
+         "subtract the MAXIMUM, not the minimum: z - min(z) is >= 0, so exp(z - min) can still overflow "
+         "(and with a -inf entry, z - (-inf) is inf)."),
+        (quiet(lambda a: m + np.log(np.mean(np.exp(a - m_keep), axis=-1)), z),
+         "sum the exponentials, don't average them: np.mean divides by K, which subtracts log K from the answer."),
+        (m, "that is only the maximum: log-sum-exp is m + log(sum(exp(z - m))), a little MORE than the "
+            "maximum (the shifted sum is at least 1)."),
+        (quiet(lambda a: m + np.log10(shifted_sum), z), "use the natural logarithm, np.log, not np.log10."),
+        (quiet(lambda a: m + np.log2(shifted_sum), z), "use the natural logarithm, np.log, not np.log2."),
+        (quiet(lambda a: np.max(a, axis=-1) + np.log(np.sum(np.exp(a - np.max(a, axis=-1, keepdims=True)),
+                                                            axis=-1)), unmasked),
+         "keep -inf as it is: e^-inf = 0 adds nothing to the sum. Replacing -inf by 0 (np.nan_to_num, or "
+         "np.where(np.isinf(z), 0, z)) adds e^0 = 1 for every masked entry."),
+    ]
     if z.ndim >= 2 and z.shape[-1] == z.shape[-2]:
         m_flat = np.max(z, axis=-1)          # (..., K) without keepdims, broadcasts along the wrong axis
         mistakes.append((quiet(lambda a: m_flat + np.log(np.sum(np.exp(a - m_flat), axis=-1)), z),
@@ -74,6 +240,9 @@ def _lse_hint(case, got, outcome):
                     "or reduce without keepdims at the end.")
         if got.shape == np.shape(case.args[0]):
             return "log-sum-exp REDUCES the last axis to one number per row: sum the exponentials along axis=-1."
+        if got.ndim == 0:
+            return ("one number per ROW: reduce along the last axis only (np.max(z, axis=-1, keepdims=True) and "
+                    "np.sum(..., axis=-1)); without axis=-1, numpy reduces the whole batch to one number.")
         return f"the answer should have shape {expected.shape}, got {got.shape}."
     known = first_matching(got, _lse_mistakes(case.args[0]), expected)
     if known:
@@ -136,7 +305,25 @@ def _log_softmax_hint(case, got, outcome):
     if shape:
         return shape
     naive_log = quiet(np.log, naive_softmax(z))          # log of the unshifted softmax
-    mistakes = [(quiet(np.log, softmax(z)), LOG_OF_SOFTMAX_HINT), (naive_log, MAX_SHIFT_HINT)]
+    m = np.max(z, axis=-1, keepdims=True)
+    lse = logsumexp(z, axis=-1)[..., None]
+    mistakes = [
+        (quiet(np.log, softmax(z)), LOG_OF_SOFTMAX_HINT),
+        (naive_log, MAX_SHIFT_HINT),
+        (quiet(lambda a: a - m, z), "subtracting the maximum is only the first step: also subtract "
+                                    "log(sum(exp(z - m))), so that the exponentials of the result add up to 1."),
+        (quiet(lambda a: lse - a, z), "mind the sign: LSE(z) - z is the cross-entropy LOSS of each word. The "
+                                      "log-probability is z - LSE(z), always <= 0."),
+        (softmax(z), "that is the softmax, the probabilities. Return their logarithm, computed as z - LSE(z), "
+                     "without forming the probabilities."),
+        (quiet(lambda a: a - np.mean(a, axis=-1, keepdims=True), z),
+         "subtract the log-sum-exp, not the mean: the mean does not make the probabilities add up to 1."),
+        (quiet(lambda a: a / lse, z), "in log space, dividing by the sum becomes SUBTRACTING its log: z - LSE(z), "
+                                      "not z / LSE(z)."),
+        (quiet(lambda a: np.where(np.isneginf(a), -1e30, a) - lse, z),
+         "a masked entry's log-probability is -inf (probability exactly 0); a large finite number would still "
+         "leave it a (tiny) chance. Let -inf flow through: -inf - LSE(z) is -inf."),
+    ]
     known = first_matching(got, mistakes + _lse_shaped_mistakes(z), case.expected)
     if known:
         return known

@@ -4,8 +4,9 @@ import numbers
 
 import numpy as np
 
-from ..functions import softmax
+from ..functions import entropy, softmax
 from ._machinery import NEG_INF, Case, CheckResult, as_number, finish, run_battery, safe_repr, to_float_array
+from .predict import register_prediction
 
 # --------------------------------------------------------------------------------------------
 # Lesson 02: the temperature that gives a stated maximum probability
@@ -20,7 +21,7 @@ def _max_prob(logits, temperature):
         return None
 
 
-def _temperature_verdict(T, logits, target, tol):
+def _temperature_verdict(T, logits, target, tol, searching=False):
     """Judge one temperature. Returns (ok, what it gives, hint)."""
     if isinstance(T, np.ndarray) and T.size == 1:
         T = T.item()
@@ -50,6 +51,18 @@ def _temperature_verdict(T, logits, target, tol):
     if multiplied is not None and abs(multiplied - target) <= tol:
         return False, text, ("that T would be right if softmax MULTIPLIED the logits by T, but it divides "
                              "them: softmax(z / T). Try 1 / T.")
+    if T == target:
+        return False, text, ("that is the target probability itself: the answer is the TEMPERATURE T at "
+                             "which the largest probability equals the target.")
+    if searching and abs(got - target) <= 5 * tol:
+        return False, text, (f"close, but not within {tol:g} of the target: the search stopped too early. "
+                             "Each bisection step halves the bracket: run more steps (60 are plenty), and "
+                             "return the middle of the final bracket.")
+    if searching and (T <= 2e-3 or T >= 500):
+        return False, text, (f"T = {T:.3g} is at the very end of a usual search bracket: the search only ever "
+                             "moved one way. Check the update: if softmax(z, temperature=mid).max() is ABOVE "
+                             "the target, the distribution is too sharp and the answer is above mid (lo = mid); "
+                             "otherwise it is below mid (hi = mid).")
     if got > target:
         return False, text, ("that T is too low: the distribution is still too sharp. Raising T flattens "
                              "it; the largest probability falls steadily as T grows, so bisection works: "
@@ -94,7 +107,7 @@ def _check_temperature_function(fn, tol):
 
     def verdict(case, got):
         z, p = case.args
-        return _temperature_verdict(got.item() if got.size == 1 else got, z, p, tol)
+        return _temperature_verdict(got.item() if got.size == 1 else got, z, p, tol, searching=True)
 
     def check(case, got):
         ok, text, _ = verdict(case, got)
@@ -186,3 +199,60 @@ def check_temperature_answer(answer, logits=None, target=None, tol=None):
         hint = (f"no temperature can give {target} here: the largest probability always lies between "
                 f"{low:.4g} (T very large) and {high:.4g} (T close to 0).")
     return finish(CheckResult(name, False, f"✘ {name}: {text}, but the target is {target} (± {t}).", hint=hint))
+
+
+# --------------------------------------------------------------------------------------------
+# Lesson 02: the answers to the "Predict first" prompts (revealed by predict(...))
+# --------------------------------------------------------------------------------------------
+
+_CAT = np.array([2.0, 1.0, 0.1])          # mat, floor, roof
+
+
+def _bisect_temperature(logits, target):
+    lo, hi = 1e-3, 1e3
+    for _ in range(80):
+        mid = np.sqrt(lo * hi)
+        lo, hi = (mid, hi) if softmax(logits, temperature=mid).max() > target else (lo, mid)
+    return float(mid)
+
+
+def _mat_at(T):
+    return float(softmax(_CAT, temperature=T)[0])
+
+
+register_prediction(
+    "02.T-half", question="at T = 0.5, does mat get 'more' or 'less' than its 0.66 at T = 1?",
+    kind="choice", choices=("more", "less"), answer=lambda: "more" if _mat_at(0.5) > _mat_at(1.0) else "less",
+    explain="T = 0.5 doubles every difference between logits: mat rises to 0.864.")
+register_prediction(
+    "02.T-two", question="at T = 2, does mat get 'more' or 'less' than its 0.66 at T = 1?",
+    kind="choice", choices=("more", "less"), answer=lambda: "more" if _mat_at(2.0) > _mat_at(1.0) else "less",
+    explain="T = 2 halves every difference: mat falls to 0.502, the three words move towards one third.")
+register_prediction(
+    "02.limit-small-T", question="as T shrinks towards 0: 'all on mat', 'one third each' or 'unchanged'?",
+    kind="choice", choices=("all on mat", "one third each", "unchanged"),
+    answer=lambda: "all on mat" if _mat_at(0.01) > 0.999 else "unchanged",
+    explain="the differences (z_i - z_j) / T grow without bound: the top word takes everything (the argmax).")
+register_prediction(
+    "02.limit-large-T", question="as T grows without bound: 'all on mat', 'one third each' or 'unchanged'?",
+    kind="choice", choices=("all on mat", "one third each", "unchanged"),
+    answer=lambda: "one third each" if abs(_mat_at(1e4) - 1 / 3) < 1e-3 else "unchanged",
+    explain="every z_i / T goes to 0: the distribution becomes uniform, 1/K for each of the K words.")
+register_prediction(
+    "02.half-T", question="the temperature at which mat drops to one half, to 1 decimal",
+    kind="number", tol=0.1, answer=lambda: _bisect_temperature(_CAT, 0.5),
+    explain="about T = 2.02: above 1, since the distribution must get flatter to bring mat down from 0.66.")
+register_prediction(
+    "02.entropy-T100", question="the entropy at T = 100, in nats, to 2 decimals",
+    kind="number", tol=0.01, answer=lambda: float(entropy(softmax(_CAT, temperature=100.0))),
+    explain="almost exactly log 3 = 1.0986, the largest entropy 3 words can have: at T = 100 they are nearly uniform.")
+register_prediction(
+    "02.first-below-1pct", question="lowering T from 1: which word is the first to fall below 1%? (mat, floor, roof)",
+    kind="choice", choices=("mat", "floor", "roof"),
+    answer=lambda: ("mat", "floor", "roof")[int(np.argmin(softmax(_CAT, temperature=0.42)))],
+    explain="roof, the lowest logit, shrinks fastest: it falls below 1% at about T = 0.42.")
+register_prediction(
+    "02.B-accuracy", question="model B's accuracy compared with A's: 'higher', 'the same' or 'lower'?",
+    kind="choice", choices=("higher", "the same", "lower"),
+    answer=lambda: "the same" if (np.argmax(5.0 * _CAT) == np.argmax(_CAT)) else "lower",
+    explain="multiplying by 5 keeps the order of the logits, so B picks the same answer as A for every question.")

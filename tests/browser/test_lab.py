@@ -8,7 +8,9 @@ Run > Run All Cells from the menu, wait for the kernel, then check that
 * each dashboard (a top-level output with a slider) draws the expected kind of figure, and
   moving its first slider with the keyboard changes both the readout and the figure.
 
-A screenshot of each notebook goes to test-artifacts/lab-<mode>-<notebook>.png.
+A screenshot of each notebook goes to test-artifacts/lab-<mode>-<notebook>.png. With
+SOFTMAX_LAB_SCREENSHOTS=<dir> (``make screenshots``), the first dashboard of each lesson is also
+saved, small, as <dir>/<notebook stem>.png (live canvas mode; see screenshots.py).
 """
 
 import time
@@ -26,6 +28,7 @@ from .conftest import (
     save_screenshot,
     wait_widgets_rendered,
 )
+from .screenshots import save_dashboard_picture
 
 pytestmark = pytest.mark.browser
 
@@ -138,6 +141,8 @@ def check_notebook(page, lab, name, redraw_timeout=REDRAW_TIMEOUT):
     run_all_cells(page)
     wait_widgets_rendered(page)
     save_notebook(page)
+    if lab.mode == "canvas":
+        save_dashboard_picture(panel, name.removesuffix(".ipynb"), "lab")
     problems = saved_notebook_problems(lab, name) + page_problems(panel)
     problems += [p for p in dashboards_problems(panel, name, lab.mode, redraw_timeout)
                  if p.removeprefix("after moving sliders: ") not in problems]

@@ -7,7 +7,9 @@ and check that its readout and its figure change. The server is set up as ``make
 it: the figure mode is left automatic (no SOFTMAX_LAB_FIGURES), which must give the live ipympl
 canvas, and the dashboards use their large classroom layout (SOFTMAX_LAB_PRESENTATION=1).
 
-A screenshot of each page goes to test-artifacts/voila-<notebook>.png.
+A screenshot of each page goes to test-artifacts/voila-<notebook>.png. With
+SOFTMAX_LAB_SCREENSHOTS=<dir> (``make screenshots``), the first dashboard of each notebook that
+is not a lesson (the classroom dashboard) is also saved, small, as <dir>/<notebook stem>.png.
 """
 
 import re
@@ -25,6 +27,7 @@ from .conftest import (
     wait_for_sliders,
     wait_widgets_rendered,
 )
+from .screenshots import save_dashboard_picture
 
 pytestmark = pytest.mark.browser
 
@@ -39,6 +42,7 @@ def check_voila_page(page, voila, name):
     if name not in NO_DASHBOARD:
         wait_for_sliders(page)
     wait_widgets_rendered(page)
+    save_dashboard_picture(page, name.removesuffix(".ipynb"), "voila")
     problems = page_problems(page)
     if "CellExecutionError" in voila.log_since(log_start):
         problems.append("Voila's log reports a cell that raised (CellExecutionError)")

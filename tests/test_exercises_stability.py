@@ -1,0 +1,231 @@
+"""Lesson 05's checks against wrong answers: each typical mistake fails, with a hint that names it.
+
+The learners below are written as a confused learner would write them, each with one mistake.
+"""
+
+import numpy as np
+import pytest
+
+from softmax_lab import log_softmax, logsumexp, naive_softmax, softmax
+from softmax_lab.exercises import check_log_softmax, check_logsumexp, predict
+from softmax_lab.exercises import stability as st
+
+
+def lse_right(z):
+    m = np.max(z, axis=-1, keepdims=True)
+    return (m + np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True)))[..., 0]
+
+
+def lse_min_shift(z):
+    m = np.min(z, axis=-1, keepdims=True)
+    return (m + np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True)))[..., 0]
+
+
+def lse_mean(z):
+    m = np.max(z, axis=-1, keepdims=True)
+    return (m + np.log(np.mean(np.exp(z - m), axis=-1, keepdims=True)))[..., 0]
+
+
+def lse_max_only(z):
+    return np.max(z, axis=-1)
+
+
+def lse_log10(z):
+    m = np.max(z, axis=-1, keepdims=True)
+    return (m + np.log10(np.sum(np.exp(z - m), axis=-1, keepdims=True)))[..., 0]
+
+
+def lse_log2(z):
+    m = np.max(z, axis=-1, keepdims=True)
+    return (m + np.log2(np.sum(np.exp(z - m), axis=-1, keepdims=True)))[..., 0]
+
+
+def lse_mask_to_zero(z):
+    return lse_right(np.nan_to_num(z, neginf=0.0))
+
+
+def lse_whole_batch(z):
+    m = np.max(z)
+    return m + np.log(np.sum(np.exp(z - m)))
+
+
+LSE_WRONG = [
+    (lse_min_shift, "not the minimum"),
+    (lse_mean, "don't average"),
+    (lse_max_only, "only the maximum"),
+    (lse_log10, "np.log10"),
+    (lse_log2, "np.log2"),
+    (lse_mask_to_zero, "keep -inf as it is"),
+    (lse_whole_batch, "one number per ROW"),
+]
+
+
+def log_softmax_right(z):
+    m = np.max(z, axis=-1, keepdims=True)
+    return z - m - np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True))
+
+
+def ls_shift_only(z):
+    return z - np.max(z, axis=-1, keepdims=True)
+
+
+def ls_wrong_sign(z):
+    return -log_softmax_right(z)
+
+
+def ls_probabilities(z):
+    return softmax(z)
+
+
+def ls_minus_mean(z):
+    return z - np.mean(z, axis=-1, keepdims=True)
+
+
+def ls_divided(z):
+    return z / logsumexp(z, axis=-1, keepdims=True)
+
+
+def ls_mask_clipped(z):
+    return np.maximum(log_softmax_right(z), -1e30)
+
+
+def ls_log_of_naive(z):
+    return np.log(naive_softmax(z))
+
+
+LOG_SOFTMAX_WRONG = [
+    (ls_shift_only, "only the first step"),
+    (ls_wrong_sign, "mind the sign"),
+    (ls_probabilities, "that is the softmax"),
+    (ls_minus_mean, "not the mean"),
+    (ls_divided, "SUBTRACTING its log"),
+    (ls_mask_clipped, "Let -inf flow through"),
+    (ls_log_of_naive, "subtract the maximum"),
+]
+
+
+def test_right_answers_pass(capsys):
+    assert check_logsumexp(lse_right).passed
+    assert check_log_softmax(log_softmax_right).passed
+
+
+@pytest.mark.parametrize("learner, fragment", LSE_WRONG, ids=[w[0].__name__ for w in LSE_WRONG])
+def test_each_logsumexp_mistake_fails_with_its_own_hint(learner, fragment, capsys):
+    result = check_logsumexp(learner)
+    assert not result.passed and result.attempted
+    assert fragment in result.hint, result.hint
+
+
+@pytest.mark.parametrize("learner, fragment", LOG_SOFTMAX_WRONG, ids=[w[0].__name__ for w in LOG_SOFTMAX_WRONG])
+def test_each_log_softmax_mistake_fails_with_its_own_hint(learner, fragment, capsys):
+    result = check_log_softmax(learner)
+    assert not result.passed and result.attempted
+    assert fragment in result.hint, result.hint
+
+
+def test_every_mistake_gets_a_different_hint(capsys):
+    hints = [check_logsumexp(learner).hint for learner, _ in LSE_WRONG]
+    hints += [check_log_softmax(learner).hint for learner, _ in LOG_SOFTMAX_WRONG]
+    assert len(set(hints)) == len(hints)
+
+
+# --------------------------------------------------------------------------------------------
+# Question 1: the largest float32 logit, at or below the true limit
+# --------------------------------------------------------------------------------------------
+
+def test_the_limit_is_where_naive_softmax_really_breaks():
+    limit = st.largest_float32_logit()
+    with np.errstate(all="ignore"):
+        assert np.isfinite(naive_softmax(np.array([limit, 0.0], dtype=np.float32))).all()
+        above = np.nextafter(np.float32(limit), np.float32(np.inf))
+        assert np.isnan(naive_softmax(np.array([above, 0.0], dtype=np.float32))).any()
+    assert 88.72 < limit < 88.73
+
+
+@pytest.mark.parametrize("answer", [88.72, 88.7228])
+def test_float32_ceiling_accepts_the_largest_two_decimal_value_that_works(answer, capsys):
+    assert st.check_float32_ceiling(answer).passed
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (88.73, "round DOWN"),              # accepted before issue 11, although naive_softmax gives NaN there
+    (88.8, "round DOWN"),
+    (np.log(float(np.finfo(np.float32).max)) + 1e-6, "round DOWN"),
+    (88.71, "not the largest"),
+    (88.0, "not the largest"),
+    (11.09, "float16's limit"),
+    (709.78, "float64's limit"),
+    (3.4e38, "largest float32 NUMBER"),
+    (128.0, "log base 2"),
+    (38.53, "log base 10"),
+    (42.0, "rounded down to two decimals"),
+])
+def test_float32_ceiling_wrong_answers_get_their_hint(answer, fragment, capsys):
+    result = st.check_float32_ceiling(answer)
+    assert not result.passed and fragment in result.hint, result.hint
+    assert "at or below the limit" in result.message and "two decimals" in result.message
+
+
+@pytest.mark.parametrize("answer", [1000.693, 1000.6931, 1000 + np.log(2)])
+def test_lse_question_accepts_three_decimals(answer, capsys):
+    assert st.check_lse_1000(answer).passed
+
+
+@pytest.mark.parametrize("answer, fragment", [
+    (1000.0, "maximum alone"), (1001.0, "log base 2"), (1000.301, "log base 10"), (2000.0, "not added"),
+    (0.693, "add the shift back"), (1000.69, "three decimals"), (999.0, "a little more than the maximum"),
+])
+def test_lse_question_wrong_answers_get_their_hint(answer, fragment, capsys):
+    result = st.check_lse_1000(answer)
+    assert not result.passed and fragment in result.hint, result.hint
+
+
+# --------------------------------------------------------------------------------------------
+# The predictions of lesson 05
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("key, guess, right", [
+    ("05.float16-ceiling", 11.1, True), ("05.float16-ceiling", 11.0, False), ("05.float16-ceiling", 88.7, False),
+    ("05.where-break", "at it", True), ("05.where-break", "below it", False),
+    ("05.float16-scale", 5.5, True), ("05.float16-scale", 5.6, True), ("05.float16-scale", 11.1, False),
+    ("05.shifted-down-naive", "NaN", True), ("05.shifted-down-naive", "inf", False),
+    ("05.shifted-ever-breaks", "no", True), ("05.shifted-ever-breaks", True, False),
+    ("05.lse-big", "1001", True), ("05.lse-big", "1000", False),
+    ("05.log-of-softmax-120", "-inf", True), ("05.log-of-softmax-120", "-120", False),
+    ("05.log-softmax-120", -120, True), ("05.log-softmax-120", 0, False),
+    ("05.loss-200", 200, True), ("05.loss-200", 16.1, False),
+    ("05.bfloat16-ceiling", 88.7, True), ("05.bfloat16-ceiling", 11.1, False),
+    ("05.bfloat16-count", 256, True), ("05.bfloat16-count", 1000, False),
+])
+def test_lesson_05_predictions(key, guess, right, capsys):
+    assert predict(key, guess).right is right
+
+
+def test_the_log_softmax_answer_is_what_the_lesson_prints():
+    assert log_softmax(np.array([0.0, -120.0], dtype=np.float32))[1] == -120.0
+
+
+# --------------------------------------------------------------------------------------------
+# The typed-answer checks of lessons 04-06 never raise, whatever they are given
+# --------------------------------------------------------------------------------------------
+
+class _Hostile:
+    def __float__(self):
+        raise RuntimeError("no float for you")
+
+    def __repr__(self):
+        raise RuntimeError("no repr either")
+
+
+HOSTILE = [10**400, "abc", "88.72", [1, 2], _Hostile(), np.array([5.0, 1.39]), 1 + 2j, (x for x in []), float("nan"),
+           float("inf"), -np.inf, True, {}, np.array([[1.0]]), object()]
+
+
+@pytest.mark.parametrize("answer", HOSTILE, ids=lambda a: type(a).__name__)
+def test_typed_checks_never_raise_and_never_pass_a_hostile_answer(answer, capsys):
+    from softmax_lab.exercises.cross_entropy import check_quarter_loss
+    from softmax_lab.exercises.sampling import check_top_p_words
+
+    for check in (check_quarter_loss, st.check_float32_ceiling, st.check_lse_1000, check_top_p_words):
+        result = check(answer)
+        assert result.passed is False and result.hint, (check.__name__, result)
