@@ -217,9 +217,10 @@ def test_predictions_are_answered_later_and_never_in_their_own_cell():
     texts = [source(c) for c in cells(LESSON)]
     prompts = [i for i, t in enumerate(texts) if "**Predict first:**" in t]
     assert len(prompts) >= 3
-    for i in prompts:
+    for i, end in zip(prompts, prompts[1:] + [len(texts)]):
         assert "<details>" not in texts[i]
-        assert any("<details><summary>What you should have seen</summary>" in t for t in texts[i + 1:i + 4])
+        assert any(t.startswith("<details><summary>What you should have seen</summary>") for t in texts[i + 1:end])
+        assert any(re.search(r'^predict\("11\.', t, re.M) for t in texts[i + 1:end])
 
 
 def test_lesson_11_is_listed_in_the_course():
