@@ -46,6 +46,8 @@ LESSONS = [
      "Softmax handles large vocabularies efficiently, yet its cost is a limitation: which is true, and when"),
     ("10_softmax_beyond_language.ipynb", "Softmax beyond language",
      "The same softmax classifies sentiment and images, explores in RL, and scores translations (beam search)"),
+    ("11_the_article_audited.ipynb", "The article audited",
+     "Every claim of the article, with a verdict and live evidence; softmax against its alternatives"),
 ]
 
 DASHBOARDS = ("classroom.ipynb",)

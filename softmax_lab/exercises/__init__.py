@@ -25,6 +25,7 @@ Layout
 ``cross_entropy`` lesson 04: :func:`check_cross_entropy_grad`.
 ``stability``     lesson 05: :func:`check_logsumexp`, :func:`check_log_softmax`.
 ``sampling``      lesson 06: :func:`check_top_p`.
+``audit``         lesson 11: :func:`check_sparsemax`, :func:`check_verdicts` and :data:`AUDIT_QUIZ`.
 
 Writing a check for a new lesson
 --------------------------------
@@ -67,6 +68,7 @@ True
 from ._machinery import CheckResult, check_answer
 from .applications import check_exploration_temperature, check_gradient_step
 from .attention import check_attention, check_entropy_prediction
+from .audit import AUDIT_QUIZ, check_sparsemax, check_verdicts
 from .basics import check_softmax
 from .calibration import check_ece, check_temperature_by_hand
 from .cross_entropy import check_cross_entropy_grad, check_quarter_loss
@@ -107,4 +109,7 @@ __all__ = [
     "register_prediction",
     "progress_table",
     "reset_progress",
+    "check_sparsemax",
+    "check_verdicts",
+    "AUDIT_QUIZ",
 ]

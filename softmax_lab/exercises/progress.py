@@ -33,6 +33,7 @@ LESSON_CHECKS = {
     "08": ("check_attention", "check_entropy_prediction"),
     "09": ("Llama 3 logits", "more samples", "check_online_logsumexp"),
     "10": ("first loss with K = 10", "check_gradient_step", "check_exploration_temperature"),
+    "11": ("check_sparsemax", "check_verdicts"),
 }
 
 

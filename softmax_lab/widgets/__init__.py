@@ -28,6 +28,7 @@ Layout
 ``training``    lesson 04: the gradient stepper.
 ``stability``   lesson 05: the stability explorer.
 ``sampling``    lesson 06: the sampler dashboard.
+``audit``       lesson 11: the claim stepper and the alternatives explorer.
 
 Adding a dashboard for a new lesson
 -----------------------------------
@@ -63,6 +64,7 @@ from .attention import (
                      attention_sink,
                      entropy_collapse,
 )
+from .audit import AlternativesExplorer, ClaimStepper, alternatives_explorer, claim_stepper
 from .basics import (
                      LogitExplorer,
                      SigmoidVsSoftmax,
@@ -125,4 +127,8 @@ __all__ = [
     "VocabMemoryCalculator",
     "classroom",
     "Classroom",
+    "claim_stepper",
+    "ClaimStepper",
+    "alternatives_explorer",
+    "AlternativesExplorer",
 ]
