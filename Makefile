@@ -21,10 +21,16 @@ ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 help:
 	@sed -n '2,11p' Makefile
 
-$(STAMP): pyproject.toml
+SETTINGS := jupyter-config/labconfig/default_setting_overrides.d/softmax-lab.json
+
+# pip's editable install skips [tool.setuptools.data-files], so the course's default Jupyter
+# settings (jupyter-config/README.md: arrow keys on sliders in Notebook 7) are copied by hand.
+$(STAMP): pyproject.toml $(SETTINGS)
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "softmax-lab needs Python 3.10 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@mkdir -p $(VENV)/etc/jupyter/labconfig/default_setting_overrides.d
+	@cp $(SETTINGS) $(VENV)/etc/jupyter/labconfig/default_setting_overrides.d/
 	@touch $(STAMP)
 
 lab: $(STAMP)

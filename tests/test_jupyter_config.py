@@ -80,3 +80,12 @@ def test_pip_installs_the_file_where_jupyter_looks():
     data_files = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["data-files"]
     target = "etc/jupyter/" + str(SETTINGS.parent.relative_to(CONFIG))
     assert data_files.get(target) == [str(SETTINGS.relative_to(ROOT))], data_files
+
+
+def test_the_course_environment_has_the_settings_installed():
+    """`make` copies the settings into .venv (pip's editable install skips data-files)."""
+    if Path(sys.prefix).resolve() != (ROOT / ".venv").resolve():
+        pytest.skip("not running in the course's .venv (made by `make`)")
+    installed = Path(sys.prefix) / "etc" / "jupyter" / SETTINGS.relative_to(ROOT / "jupyter-config")
+    assert installed.exists(), f"{installed} is missing: run `make lab` (or delete .venv/.installed-stamp)"
+    assert installed.read_bytes() == SETTINGS.read_bytes(), f"{installed} is stale: delete .venv/.installed-stamp"
