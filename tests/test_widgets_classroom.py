@@ -24,14 +24,11 @@ import ipywidgets  # noqa: E402
 from softmax_lab import lm, softmax  # noqa: E402
 from softmax_lab import widgets as W  # noqa: E402
 from softmax_lab.attention import scaled_dot_product_attention  # noqa: E402
-from softmax_lab.widgets.attention import sentence_queries_keys  # noqa: E402
-from softmax_lab.widgets.classroom import (  # noqa: E402
+from softmax_lab.classroom import (  # noqa: E402
     DEFAULT_PRESET,
     MAX_QUERY_LENGTH,
     PRESET_KEYS,
     PRESETS,
-    Classroom,
-    classroom,
     get_preset,
     parse_guess,
     parse_preset,
@@ -39,6 +36,8 @@ from softmax_lab.widgets.classroom import (  # noqa: E402
     preset_logits,
     verdict,
 )
+from softmax_lab.widgets.attention import sentence_queries_keys  # noqa: E402
+from softmax_lab.widgets.classroom import Classroom, classroom  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
