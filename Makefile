@@ -40,9 +40,12 @@ notebook: $(STAMP)
 	$(BIN)/python -m notebook $(ROOT_FLAG) notebooks/00_start_here.ipynb
 
 # One BLAS thread: the tests multiply many small matrices, where threads only add overhead.
+# Two pytest-xdist workers, each taking whole files (a notebook's cells share one kernel; a browser
+# test file shares one server): the browser tests wait on pages most of the time, so two workers
+# nearly halve the run on a 2-core machine.
 test: $(STAMP)
 	$(BIN)/python -m ruff check .
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest --nbval-lax --nbval-current-env --cov=softmax_lab --cov-report=term-missing
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env --cov=softmax_lab --cov-report=term-missing
 
 # The loop while editing: no browser, no coverage, no notebook runs, no tests marked slow (the
 # solved notebooks); stops at the first failure; one worker per core (pytest-xdist).

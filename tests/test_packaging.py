@@ -150,6 +150,7 @@ def test_makefile_targets_exist():
     for target in ("test", "check"):
         assert "ruff check ." in recipes[target], f"make {target} must run ruff before pytest"
     assert "--cov" in recipes["test"] and "--nbval" in recipes["test"]
+    assert "--dist loadfile" in recipes["test"], "a notebook's cells must stay in one xdist worker"
     fast = recipes["check"]
     assert "-x" in fast and "not slow" in fast and "tests/browser" in fast
     assert "--cov" not in fast and "--nbval" not in fast
@@ -197,6 +198,7 @@ def _toy_notebook(prose_words=0, prompts=0, exercises=0, questions=0, dashboards
     md = ["# Toy\n\n" + ("word " * prose_words) + ("\n**Time to complete:** about 99 minutes." if time_line else "")]
     md += [f"**Predict first:** question {i}?" for i in range(prompts)]
     code = ["from softmax_lab.widgets import logit_explorer, setup_figures\nsetup_figures()"]
+    code += [f"def f{i}(z):\n    raise NotImplementedError  # your code" for i in range(exercises)]
     code += [f"check_softmax(f{i})" for i in range(exercises)]
     code += [f"check_answer(a{i}, expected=1)" for i in range(questions)]
     code += ["logit_explorer([1, 2])" for _ in range(dashboards)]

@@ -1,0 +1,72 @@
+"""How long each notebook takes from "Run All" to its last output, in a fresh kernel.
+
+What a learner waits for when they open a lesson and run it top to bottom. Each notebook
+(every lesson, and the classroom app) is executed with nbclient in a fresh kernel, figures as PNG
+images (the slower of the two figure modes, and the one that needs no browser), ``--rounds``
+times, round-robin; the median is kept.
+
+The reference (``floor``) is a notebook of one cell that does what every lesson's Setup does
+(``import softmax_lab.widgets`` and ``setup_figures()``): starting a kernel and importing
+numpy, matplotlib and ipywidgets. A lesson's ratio to it says how much of the wait is the
+lesson's own work. Absolute seconds are printed too, because "a notebook runs in seconds" is
+the goal; they depend on the machine, and nothing here is pass/fail.
+
+    python benchmarks/bench_notebooks.py [--rounds 3] [--only 05 classroom]
+"""
+
+import argparse
+import os
+import pathlib
+import statistics
+import sys
+import tempfile
+import time
+
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = pathlib.Path(__file__).resolve().parent.parent
+NOTEBOOKS = ROOT / "notebooks"
+FLOOR = "import numpy as np\nfrom softmax_lab.widgets import setup_figures\nsetup_figures()"
+
+
+def run_once(nb):
+    """Seconds to start a kernel and execute ``nb`` (a NotebookNode, executed in place)."""
+    start = time.perf_counter()
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOKS)}}).execute()
+    return time.perf_counter() - start
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--only", nargs="*", default=None, help="notebook name prefixes, e.g. 05 classroom")
+    args = parser.parse_args()
+    os.environ["SOFTMAX_LAB_FIGURES"] = "png"                  # the kernels inherit this
+    os.environ.setdefault("SOFTMAX_LAB_PROGRESS", str(pathlib.Path(tempfile.mkdtemp()) / "progress.json"))
+    paths = sorted(NOTEBOOKS.glob("*.ipynb"))
+    if args.only:
+        paths = [p for p in paths if any(p.name.startswith(o) for o in args.only)]
+    notebooks = {"floor": nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(FLOOR)])}
+    notebooks.update({p.stem: nbformat.read(p, as_version=4) for p in paths})
+    samples = {name: [] for name in notebooks}
+    for _ in range(max(1, args.rounds)):
+        for name, nb in notebooks.items():
+            samples[name].append(run_once(nbformat.from_dict(nb)))   # a fresh copy every time
+    medians = {name: statistics.median(ts) for name, ts in samples.items()}
+    floor = medians["floor"]
+    print(f"median of {args.rounds} round(s), fresh kernel each, PNG figures; floor = kernel start + Setup "
+          f"imports = {floor:.2f} s")
+    print(f"{'notebook':<42} {'seconds':>8} {'x floor':>8}")
+    for name, t in medians.items():
+        if name != "floor":
+            print(f"{name:<42} {t:>8.2f} {t / floor:>7.2f}x")
+    lessons = [t for name, t in medians.items() if name[:2].isdigit()]
+    if lessons:
+        print(f"{'all lessons, top to bottom':<42} {sum(lessons):>8.2f}   (slowest {max(lessons):.2f} s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
