@@ -112,7 +112,8 @@ def test_classroom_preset_guess_reveal_and_slider_in_voila(page, voila):
         menu.focus()
         page.keyboard.press("5")
         wait_for_text(dashboard, "4 times larger")
-        assert "hidden: press Reveal" in readout_text(page)
+        # the question and the readout are separate widgets, updated one after the other: wait for both
+        wait_for_text(page.locator(READOUT).first, "hidden: press Reveal")
         next_images = stable_plot_images(dashboard, "canvas", differ_from=moved_images)
         assert next_images != moved_images, "the figure did not change with the preset"
         assert page_problems(page) == []
