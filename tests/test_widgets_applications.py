@@ -2,12 +2,13 @@
 one without a browser, move its controls, and check the artists and numbers against the maths
 computed here from softmax_lab's functions."""
 
-import matplotlib
 import numpy as np
 import pytest
 
 pytest.importorskip("ipywidgets")
 pytest.importorskip("ipympl")
+
+from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
 
 from softmax_lab import bandits, cross_entropy, cross_entropy_grad, decoding, lm, softmax  # noqa: E402
 from softmax_lab import widgets as W  # noqa: E402
@@ -17,17 +18,12 @@ from softmax_lab.widgets import decoding as WD  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _restore_figure_state(monkeypatch):
-    monkeypatch.delenv(W._base.ENV_VAR, raising=False)
-    monkeypatch.setattr(W._base, "_chosen_mode", None)
-    backend = matplotlib.get_backend()
-    yield
-    matplotlib.use(backend)
+    yield from restore_figure_state(monkeypatch)
 
 
-@pytest.fixture(params=["png", "canvas"])
+@pytest.fixture(params=FIGURE_MODES)
 def mode(request):
-    assert W.setup_figures(request.param) == request.param
-    return request.param
+    return choose_mode(request)
 
 
 def step(W_, b, X, y, learning_rate):

@@ -3,7 +3,6 @@ controls, and compare the artists with numbers computed here from softmax_lab's 
 
 import math
 
-import matplotlib
 import numpy as np
 import pytest
 
@@ -23,20 +22,17 @@ from softmax_lab.widgets.attention import collapse_stats, sentence_queries_keys 
 
 DASHBOARDS = [W.attention_explorer, W.entropy_collapse, W.attention_sink, W.tiled_walkthrough]
 
+from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
+
 
 @pytest.fixture(autouse=True)
 def _restore_figure_state(monkeypatch):
-    monkeypatch.delenv(W._base.ENV_VAR, raising=False)
-    monkeypatch.setattr(W._base, "_chosen_mode", None)
-    backend = matplotlib.get_backend()
-    yield
-    matplotlib.use(backend)
+    yield from restore_figure_state(monkeypatch)
 
 
-@pytest.fixture(params=["png", "canvas"])
+@pytest.fixture(params=FIGURE_MODES)
 def mode(request):
-    assert W.setup_figures(request.param) == request.param
-    return request.param
+    return choose_mode(request)
 
 
 def first_slider(dash):

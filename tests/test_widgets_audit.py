@@ -3,14 +3,18 @@ move their sliders, and compare the artists and readouts with numbers computed h
 
 import html
 
-import matplotlib
 import numpy as np
 import pytest
 
 pytest.importorskip("ipywidgets")
 pytest.importorskip("ipympl")
 
-from widget_helpers import png_outputs  # noqa: E402
+from widget_helpers import (  # noqa: E402
+    FIGURE_MODES,
+    choose_mode,
+    png_outputs,
+    restore_figure_state,
+)
 
 from softmax_lab import audit, plots, softmax  # noqa: E402
 from softmax_lab import widgets as W  # noqa: E402
@@ -19,17 +23,12 @@ from softmax_lab.alternatives import entmax, gumbel_softmax, sigmoid_attention_w
 
 @pytest.fixture(autouse=True)
 def _restore_figure_state(monkeypatch):
-    monkeypatch.delenv(W._base.ENV_VAR, raising=False)
-    monkeypatch.setattr(W._base, "_chosen_mode", None)
-    backend = matplotlib.get_backend()
-    yield
-    matplotlib.use(backend)
+    yield from restore_figure_state(monkeypatch)
 
 
-@pytest.fixture(params=["png", "canvas"])
+@pytest.fixture(params=FIGURE_MODES)
 def mode(request):
-    assert W.setup_figures(request.param) == request.param
-    return request.param
+    return choose_mode(request)
 
 
 def first_slider(dash):

@@ -3,12 +3,13 @@
 The expected numbers come from softmax_lab.calibration, computed here from the same logits.
 """
 
-import matplotlib
 import numpy as np
 import pytest
 
 pytest.importorskip("ipywidgets")
 pytest.importorskip("ipympl")
+
+from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
 
 from softmax_lab import softmax  # noqa: E402
 from softmax_lab import widgets as W  # noqa: E402
@@ -23,17 +24,12 @@ from softmax_lab.widgets.calibration import ReliabilityDashboard, reliability_da
 
 @pytest.fixture(autouse=True)
 def _restore_figure_state(monkeypatch):
-    monkeypatch.delenv(W._base.ENV_VAR, raising=False)
-    monkeypatch.setattr(W._base, "_chosen_mode", None)
-    backend = matplotlib.get_backend()
-    yield
-    matplotlib.use(backend)
+    yield from restore_figure_state(monkeypatch)
 
 
-@pytest.fixture(params=["png", "canvas"])
+@pytest.fixture(params=FIGURE_MODES)
 def mode(request):
-    assert W.setup_figures(request.param) == request.param
-    return request.param
+    return choose_mode(request)
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ import html
 import math
 import re
 
-import matplotlib
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -20,6 +19,7 @@ pytest.importorskip("ipywidgets")
 pytest.importorskip("ipympl")
 
 import ipywidgets  # noqa: E402
+from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
 
 from softmax_lab import lm, softmax  # noqa: E402
 from softmax_lab import widgets as W  # noqa: E402
@@ -42,17 +42,12 @@ from softmax_lab.widgets.classroom import Classroom, classroom  # noqa: E402
 
 @pytest.fixture(autouse=True)
 def _restore_figure_state(monkeypatch):
-    monkeypatch.delenv(W._base.ENV_VAR, raising=False)
-    monkeypatch.setattr(W._base, "_chosen_mode", None)
-    backend = matplotlib.get_backend()
-    yield
-    matplotlib.use(backend)
+    yield from restore_figure_state(monkeypatch)
 
 
-@pytest.fixture(params=["png", "canvas"])
+@pytest.fixture(params=FIGURE_MODES)
 def mode(request):
-    assert W.setup_figures(request.param) == request.param
-    return request.param
+    return choose_mode(request)
 
 
 @pytest.fixture(scope="module")
