@@ -46,7 +46,8 @@ and the check's name at the end of ``__all__``. A check of a learner's function 
    the closeness test (e.g. compare which tokens are kept).
 
 A check of a typed answer (a number, a word) is usually one :func:`check_answer` call in the
-notebook. Test every check in ``tests/test_exercises_<topic>.py``: the right answer passes, each
+notebook; a quiz answered as a dict (one choice per question) is one ``check_quiz`` call, which
+reports every wrong answer. Test every check in ``tests/test_exercises_<topic>.py``: the right answer passes, each
 typical wrong answer gets its own hint, and ``tests/test_exercises.py``'s zoo of hostile answers
 (huge ints, NaN, strings, generators, ...) never makes it raise.
 

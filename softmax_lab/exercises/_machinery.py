@@ -215,6 +215,86 @@ def _kind_hint(answer, expected):
 
 
 # --------------------------------------------------------------------------------------------
+# A quiz: several questions answered in one dict
+# --------------------------------------------------------------------------------------------
+
+def _or_list(words):
+    quoted = [f'"{w}"' for w in words]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
+
+
+def check_quiz(name, answers, questions, choices, aliases=None, example="", praise=""):
+    """Check a quiz answered as a dict ``{key: choice}``, reporting EVERY wrong or missing answer.
+
+    Parameters
+    ----------
+    name : str
+        The check's name in the feedback (and in the progress file).
+    answers : object
+        The learner's dict; each value ``None`` while not answered.
+    questions : dict
+        ``key -> (question, right, why)``: ``right`` is the right choice or a tuple of accepted
+        ones; ``why`` (a string, or a function of no arguments computing it) explains the answer.
+    choices : sequence of str
+        The choices the learner is offered (every right answer is accepted as well).
+    aliases : dict, optional
+        Other spellings of a choice (``"sigmoids" -> "sigmoid"``). Case and spaces never matter.
+    example : str
+        One example entry, shown when ``answers`` is not a dict.
+    praise : str
+        Appended to the message when every answer is right.
+
+    Returns
+    -------
+    CheckResult
+        The message lists every wrong answer; the hint explains each of them, one line each.
+    """
+    n, listed, aliases = len(questions), _or_list(choices), dict(aliases or {})
+    rights = {key: (right,) if isinstance(right, str) else tuple(right) for key, (_, right, _) in questions.items()}
+    valid = set(choices) | set(aliases.values()) | {r for rs in rights.values() for r in rs}
+    if not isinstance(answers, dict):
+        return finish(CheckResult(
+            name, False, f"✘ {name}: expected a dict of answers, got {type(answers).__name__}.",
+            hint=f"use answers = {{{example}, ...}}, one entry per question, each {listed}.", n_cases=n))
+    try:
+        blank = all(answers.get(key) is None for key in questions)
+        unknown = [key for key in answers if key not in questions]
+    except Exception:  # a dict subclass whose get or iteration breaks: not a usable answer
+        return finish(CheckResult(name, False, f"✘ {name}: could not read the answers.",
+                                  hint="use a plain dict, as in the cell above.", n_cases=n))
+    if blank and not unknown:
+        return finish(CheckResult(name, False, f"… {name}: not attempted yet: replace each None with {listed}, "
+                                  "then run this check again.", attempted=False, n_cases=n))
+    if unknown:
+        return finish(CheckResult(name, False, f"✘ {name}: unknown question(s) {safe_repr(unknown)}.",
+                                  hint=f"the questions are {list(questions)}.", n_cases=n))
+    wrong, hints, first = [], [], None
+    for i, (key, (question, _, why)) in enumerate(questions.items(), start=1):
+        given = answers.get(key)
+        choice = " ".join(given.lower().split()) if isinstance(given, str) else None
+        choice = aliases.get(choice, choice)
+        if given is None:
+            wrong.append(f"{key!r} ({question}): not answered yet")
+            hints.append(f"{key}: answer {listed}.")
+        elif choice not in valid:
+            wrong.append(f"{key!r}: {safe_repr(given, 80)} is not one of the choices")
+            hints.append(f"{key}: answer {listed}.")
+        elif choice not in rights[key]:
+            wrong.append(f"{key!r} ({question}): you said {choice}")
+            hints.append(f"{key}: {why() if callable(why) else why}")
+        else:
+            continue
+        first = first or i
+    if wrong:
+        return finish(CheckResult(
+            name, False,
+            f"✘ {name}: {len(wrong)} of {n} answers are not right yet:\n" + "\n".join(f"  - {w}" for w in wrong),
+            hint="\n  hint: ".join(hints), failed_case=first, n_cases=n))
+    return finish(CheckResult(name, True, f"✔ {name}: all {n} answers are right." + (f" {praise}" if praise else ""),
+                              n_cases=n))
+
+
+# --------------------------------------------------------------------------------------------
 # Running the learner's code
 # --------------------------------------------------------------------------------------------
 

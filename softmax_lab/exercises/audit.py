@@ -6,7 +6,15 @@ import numpy as np
 from ..alternatives import sparsemax
 from ..audit import EXAMPLE_LOGITS, VERDICTS
 from ..functions import naive_softmax, sigmoid, softmax
-from ._machinery import Case, CheckResult, finish, first_matching, nonfinite, quiet, run_battery, safe_repr, shape_hint
+from ._machinery import (
+    Case,
+    check_quiz,
+    first_matching,
+    nonfinite,
+    quiet,
+    run_battery,
+    shape_hint,
+)
 from .predict import register_prediction
 
 # --------------------------------------------------------------------------------------------
@@ -263,42 +271,5 @@ def check_verdicts(answers):
     … check_verdicts: not attempted yet: replace each None with "holds", "oversimplified" or "wrong", then run this check again.
     False
     """  # noqa: E501  (the doctest's output is one line)
-    name, n = "check_verdicts", len(AUDIT_QUIZ)
-    choices = ", ".join(f'"{v}"' for v in VERDICTS)
-    if not isinstance(answers, dict):
-        return finish(CheckResult(name, False, f"✘ {name}: expected a dict of answers, got {type(answers).__name__}.",
-                                  hint=f"answers = {{'sparsemax_sums_to_one': 'holds', ...}}: one of {choices} each.",
-                                  n_cases=n))
-    try:
-        blank = all(answers.get(key) is None for key in AUDIT_QUIZ)
-        unknown = [key for key in answers if key not in AUDIT_QUIZ]
-    except Exception:  # a dict subclass with a broken get or iteration: not a usable answer
-        return finish(CheckResult(name, False, f"✘ {name}: could not read the answers.",
-                                  hint="use a plain dict, as in the cell above.", n_cases=n))
-    if blank and not unknown:
-        return finish(CheckResult(
-            name, False, f'… {name}: not attempted yet: replace each None with "holds", "oversimplified" or '
-            '"wrong", then run this check again.', attempted=False, n_cases=n))
-    if unknown:
-        return finish(CheckResult(name, False, f"✘ {name}: unknown statement(s) {safe_repr(unknown)}.",
-                                  hint=f"the statements are {list(AUDIT_QUIZ)}.", n_cases=n))
-    problems, first = [], None
-    for i, (key, (statement, right, why)) in enumerate(AUDIT_QUIZ.items(), start=1):
-        given = answers.get(key)
-        choice = given.strip().lower() if isinstance(given, str) else None
-        if given is None:
-            problems.append(f"  {key}: not answered yet ({statement}).")
-        elif choice not in VERDICTS:
-            problems.append(f"  {key}: {safe_repr(given, 60)} is not one of {choices}.")
-        elif choice != right:
-            problems.append(f"  {key}: you said {choice}. {why()}")
-        else:
-            continue
-        first = i if first is None else first
-    if problems:
-        return finish(CheckResult(name, False, f"✘ {name}: {len(problems)} of {n} answers are not right yet:\n"
-                                  + "\n".join(problems),
-                                  hint="each line above says why; change those answers and run the check again.",
-                                  failed_case=first, n_cases=n))
-    return finish(CheckResult(name, True, f"✔ {name}: all {n} verdicts are right. "
-                              + " ".join(why() for _, _, why in AUDIT_QUIZ.values()), n_cases=n))
+    return check_quiz("check_verdicts", answers, AUDIT_QUIZ, VERDICTS, example='"sparsemax_sums_to_one": "holds"',
+                      praise=" ".join(why() for _, _, why in AUDIT_QUIZ.values()))

@@ -1,6 +1,6 @@
 """Lesson 03: the output-layer quiz (softmax or sigmoid, task by task)."""
 
-from ._machinery import CheckResult, finish, safe_repr
+from ._machinery import check_quiz
 
 #: The questions of lesson 03's output-layer quiz: key -> (task, right answers, why).
 OUTPUT_LAYER_QUESTIONS = {
@@ -64,45 +64,7 @@ def check_output_layer(answers):
     … check_output_layer: not attempted yet: replace each None with "softmax" or "sigmoid", then run this check again.
     False
     """
-    name = "check_output_layer"
-    n = len(OUTPUT_LAYER_QUESTIONS)
-    if not isinstance(answers, dict):
-        return finish(CheckResult(name, False, f"✘ {name}: expected a dict of answers, got {type(answers).__name__}.",
-                                   hint='use answers = {"next_token": "softmax", ...}, one entry per question.'))
-    if all(answers.get(key) is None for key in OUTPUT_LAYER_QUESTIONS):
-        return finish(CheckResult(
-            name, False,
-            f'… {name}: not attempted yet: replace each None with "softmax" or "sigmoid", then run this check again.',
-            attempted=False, n_cases=n,
-        ))
-    unknown = [key for key in answers if key not in OUTPUT_LAYER_QUESTIONS]
-    if unknown:
-        return finish(CheckResult(name, False, f"✘ {name}: unknown question(s) {safe_repr(unknown)}.",
-                                   hint=f"the questions are {list(OUTPUT_LAYER_QUESTIONS)}.", n_cases=n))
-    wrong, hints, first = [], [], None
-    for i, (key, (task, right, why)) in enumerate(OUTPUT_LAYER_QUESTIONS.items(), start=1):
-        given = answers.get(key)
-        choice = " ".join(given.lower().split()) if isinstance(given, str) else None
-        choice = _PLURALS.get(choice, choice)
-        if given is None:
-            wrong.append(f"{key!r} ({task}): not answered yet")
-            hint = f'{key}: answer "softmax" or "sigmoid".'
-        elif choice not in ("softmax", "sigmoid", "either", "both"):
-            wrong.append(f"{key!r}: {safe_repr(given, 80)} is not one of the choices")
-            hint = f'{key}: answer "softmax" or "sigmoid".'
-        elif choice not in right:
-            wrong.append(f"{key!r} ({task}): you said {choice}")
-            hint = f"{key}: {why}"
-        else:
-            continue
-        first = first or i
-        hints.append(hint)
-    if wrong:
-        return finish(CheckResult(
-            name, False,
-            f"✘ {name}: {len(wrong)} of {n} answers are not right yet:\n" + "\n".join(f"  - {w}" for w in wrong),
-            hint="\n  hint: ".join(hints), failed_case=first, n_cases=n))
-    return finish(CheckResult(
-        name, True, f"✔ {name}: all {n} answers are right. The rule: softmax when exactly one class is "
-                    "true, one sigmoid per class when any number can be. (spam_or_not: "
-                    f"{OUTPUT_LAYER_QUESTIONS['spam_or_not'][2]})", n_cases=n))
+    rule = ("The rule: softmax when exactly one class is true, one sigmoid per class when any number can "
+            f"be. (spam_or_not: {OUTPUT_LAYER_QUESTIONS['spam_or_not'][2]})")
+    return check_quiz("check_output_layer", answers, OUTPUT_LAYER_QUESTIONS, ("softmax", "sigmoid"),
+                      aliases=_PLURALS, example='"next_token": "softmax"', praise=rule)
