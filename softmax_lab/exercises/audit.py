@@ -1,19 +1,23 @@
 r"""Lesson 11: checking a learner's sparsemax, a verdict quiz on four new statements, and the answers
 to the lesson's predictions."""
 
+import functools
+
 import numpy as np
 
 from ..alternatives import sparsemax
 from ..audit import EXAMPLE_LOGITS, VERDICTS
 from ..functions import naive_softmax, sigmoid, softmax
+from ._answers import check_quiz
 from ._machinery import (
     Case,
-    check_quiz,
     first_matching,
+    guarded,
     nonfinite,
     quiet,
     run_battery,
     shape_hint,
+    unknown,
 )
 from .predict import register_prediction
 
@@ -138,6 +142,7 @@ def _wrong_variants(z):
     return answers
 
 
+@functools.lru_cache(maxsize=1)   # the cases never change: build them once
 def _sparsemax_cases():
     rng = np.random.default_rng(11)
     cases = []
@@ -156,6 +161,11 @@ def _sparsemax_cases():
     add("-inf masks two entries", np.array([2.0, -np.inf, 1.5, -np.inf]), "mask")
     add("a batch of 2 x 3 rows of 6 random scores", rng.normal(0, 2, (2, 3, 6)), "batch")
     add("float32 scores", np.array([0.5, 0.2, -0.3, 0.45], dtype=np.float32), "float32", rtol=1e-5, atol=1e-6)
+    K = int(rng.integers(8, 12))
+    tied = rng.integers(-4, 5, size=(3, K)) * 0.25          # quarters: many ties
+    tied[rng.random((3, K)) < 0.25] = -np.inf
+    tied[:, :2] = [[1.0, 0.75]] * 3                          # every row keeps two real scores
+    add(f"random: 3 rows of {K} scores with ties and -inf masks", tied, "mask")
     return cases
 
 
@@ -174,9 +184,10 @@ def _sparsemax_hint(case, got, outcome):
         return HINTS["no_clip"]
     if not np.allclose(np.sum(got, axis=-1), 1.0, atol=1e-6):
         return HINTS["row"] if case.tag == "batch" else HINTS["sum"]
-    return f"sparsemax: {FORMULA}."
+    return unknown(f"sparsemax: {FORMULA}.")
 
 
+@guarded("check_sparsemax")
 def check_sparsemax(fn):
     r"""Check a learner's sparsemax ``fn(z)`` (along the last axis) against :func:`softmax_lab.alternatives.sparsemax`.
 
@@ -205,7 +216,7 @@ def check_sparsemax(fn):
     --------
     >>> from softmax_lab.alternatives import sparsemax
     >>> check_sparsemax(sparsemax).passed
-    ✔ check_sparsemax: all 10 cases passed. Well done!
+    ✔ check_sparsemax: all 11 cases passed. Well done!
     True
     """
     return run_battery("check_sparsemax", fn, _sparsemax_cases(), _sparsemax_hint)
@@ -249,6 +260,7 @@ AUDIT_QUIZ = {
 }
 
 
+@guarded("check_verdicts")
 def check_verdicts(answers):
     """Check the verdict quiz: "holds", "oversimplified" or "wrong" for each statement of :data:`AUDIT_QUIZ`.
 
