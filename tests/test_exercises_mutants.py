@@ -692,6 +692,7 @@ SPARSEMAX = [
     ("weights doubled", lambda z: 2 * sparsemax_ref(z), "sum to 1"),
     ("shifted by 0.001", lambda z: np.maximum(z - _tau(np.asarray(z, float)) - 1e-3, 0), "sum to 1"),
     ("a softmax of the sparsemax", lambda z: _stable(sparsemax_ref(z)), UNKNOWN),
+    ("-inf replaced by 0", lambda z: sparsemax_ref(np.where(np.isneginf(z), 0.0, z)), "must stay -inf"),
 ]
 
 # --------------------------------------------------------------------------------------------

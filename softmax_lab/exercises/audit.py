@@ -91,6 +91,8 @@ HINTS = {
                       "apply np.maximum(z - tau, 0) to z itself, not to the sorted copy."),
     "row": ("each row is its own distribution: sort, cumsum and count along the last axis (axis=-1), and keep "
             "one tau per row (keepdims=True or tau[..., None])."),
+    "mask_zero": ("a masked score must stay -inf: replaced by 0 it can enter the support (here every real score is "
+                  "negative, so the 0 wins). Sorting puts -inf last, and the plain recipe handles it as it is."),
     "mask": ("a -inf score is a mask: it must get weight exactly 0 and take no part in the threshold. Sorting "
              "puts -inf last, and 1 + k * (-inf) > cumsum is False, so the plain recipe handles it; avoid "
              "arithmetic like 0 * -inf or -inf - -inf, which gives NaN."),
@@ -129,6 +131,7 @@ def _wrong_variants(z):
         (lambda: _last(lambda r: np.maximum(r - _tau(r, "no_minus_one"), 0))(z), HINTS["no_minus_one"]),
         (lambda: _last(lambda r: r - _tau(r))(z), HINTS["no_clip"]),
         (lambda: _last(lambda r: np.maximum(np.sort(r)[::-1] - _tau(r), 0))(z), HINTS["sorted_output"]),
+        (lambda: _last(lambda r: np.maximum(r - _tau(r), 0))(np.where(np.isneginf(z), 0.0, z)), HINTS["mask_zero"]),
     ]
     if z.ndim > 1:
         flat = z.reshape(-1)
@@ -163,9 +166,10 @@ def _sparsemax_cases():
     add("float32 scores", np.array([0.5, 0.2, -0.3, 0.45], dtype=np.float32), "float32", rtol=1e-5, atol=1e-6)
     K = int(rng.integers(8, 12))
     tied = rng.integers(-4, 5, size=(3, K)) * 0.25          # quarters: many ties
-    tied[rng.random((3, K)) < 0.25] = -np.inf
-    tied[:, :2] = [[1.0, 0.75]] * 3                          # every row keeps two real scores
-    add(f"random: 3 rows of {K} scores with ties and -inf masks", tied, "mask")
+    tied[2] -= 2.0                                           # a row of negative scores only
+    tied[:, :2] = [[1.0, 0.75], [1.0, 0.75], [-1.0, -1.25]]  # every row keeps two real scores
+    tied[:, 2:][rng.random((3, K - 2)) < 0.3] = -np.inf
+    add(f"random: 3 rows of {K} scores with ties and -inf masks, one row all negative", tied, "mask")
     return cases
 
 
