@@ -142,11 +142,16 @@ def test_load_balancing_matches_loops(router, k):
     assert float(load_balancing_loss(router, k)) == pytest.approx(python_balance(router.tolist(), k), rel=1e-13)
 
 
-def test_per_token_convention_would_report_k():
-    # The convention here divides the load by the N k slots; counting per token (as some
-    # libraries do) multiplies the loss by k. Documented, not implemented: check the relation.
-    z = np.array([np.roll([3.0, 2.0, 1.0, 0.0], n) for n in range(4)])
-    assert 2 * float(load_balancing_loss(z, 2)) == pytest.approx(2.0)
+@pytest.mark.parametrize("k", [1, 2, 3])
+def test_the_per_token_convention_is_k_times_this_one(router, k):
+    # Counting the load per token (f sums to k, as some libraries do) multiplies the loss by k,
+    # so uniform routing reports k there; here it reports 1.
+    N, E = router.shape
+    chosen = [python_gating(row, k, True)[1] for row in router.tolist()]
+    per_token = np.array([sum(e in c for c in chosen) / N for e in range(E)])       # sums to k
+    mean_p = np.mean([python_gating(row, E, True)[0] for row in router.tolist()], axis=0)
+    assert per_token.sum() == pytest.approx(k)
+    assert E * per_token @ mean_p == pytest.approx(k * float(load_balancing_loss(router, k)), rel=1e-13)
 
 
 @pytest.mark.parametrize("k", [1, 2])
