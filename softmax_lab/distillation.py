@@ -16,10 +16,13 @@ whatever T is chosen. In practice the two are mixed:
 ``alpha * distillation_loss(...) + (1 - alpha) * cross_entropy(student, labels)``.
 
 Supported range: logits of any float dtype, any shape ``(..., K)`` with the classes on the last
-axis, every entry finite or ``-inf`` (a masked class), at least one finite entry per row, and
-``|z| / T`` within the dtype's range; a temperature that is a finite number > 0. float16 is
-computed in float32 and rounded back once. A loss too large for the dtype rounds to ``inf``
-(float16 above 65504), silently, as :func:`softmax_lab.cross_entropy` does.
+axis, every entry finite or ``-inf`` (a masked class), at least one finite entry per row; a
+temperature that is a finite number > 0 with every ``(z_i - z_j) / T`` finite in float64 (else
+a ValueError names the temperature). Everything is computed in float64 and rounded once to the
+inputs' dtype; a loss too large for that dtype rounds to ``inf`` (float16 above 65504),
+silently, as :func:`softmax_lab.cross_entropy` does. Far above the spread s of the logits the
+KL is a small difference of nearly equal sums, and its relative error grows like
+:math:`10^{-16} (T/s)^2`: about 1e-10 at T = 1000 s; a T above 1e4 s is refused (ValueError).
 
 Examples
 --------
@@ -32,7 +35,7 @@ Examples
 
 import numpy as np
 
-from ._checks import check_temperature, compute_dtype, prepare_logits, row_max, to_dtype
+from ._checks import check_temperature, prepare_logits, row_max, to_dtype
 from .functions import log_softmax, softmax
 
 __all__ = ["distillation_loss"]
@@ -44,6 +47,12 @@ def _checked_logits(logits, name):
     if z.size == 0:
         raise ValueError(f"{name} must hold at least one row, got shape {z.shape}")
     return z, dtype
+
+
+def _spread(z):
+    """The largest gap between two unmasked logits of one row."""
+    finite = np.isfinite(z)
+    return float(np.max(np.max(np.where(finite, z, -np.inf), axis=-1) - np.min(np.where(finite, z, np.inf), axis=-1)))
 
 
 def distillation_loss(student_logits, teacher_logits, temperature):
@@ -58,7 +67,7 @@ def distillation_loss(student_logits, teacher_logits, temperature):
         The teacher's logits, the same shape. A class the teacher masks gets probability 0 and
         adds nothing to the loss.
     temperature : float
-        T > 0, used for both models. T = 1 is plain KL; Hinton et al. used T from 1 to 20.
+        T > 0, used for both models. T = 1 is plain KL; Hinton et al. went up to T = 20.
 
     Returns
     -------
@@ -73,8 +82,10 @@ def distillation_loss(student_logits, teacher_logits, temperature):
     ------
     ValueError
         Shapes that differ, NaN or ``+inf``, a fully masked row, an empty array, a temperature
-        that is not a finite number > 0, or a class the student masks (``-inf``) that the teacher
-        gives probability to (the KL divergence would be infinite).
+        that is not a finite number > 0, so small that ``(z - max z) / T`` overflows or above
+        1e4 times the spread of the logits, or a
+        class the student masks (``-inf``) that the teacher gives probability to (the KL
+        divergence would be infinite).
     TypeError
         Non-numeric logits or temperature.
 
@@ -84,7 +95,9 @@ def distillation_loss(student_logits, teacher_logits, temperature):
               \big(\log p^{t}_{n,i} - \log p^{s}_{n,i}\big),
               \qquad \frac{\partial L}{\partial z^{s}_{n,i}} = \frac{T}{N}\,(p^{s}_{n,i} - p^{t}_{n,i})
 
-    Both log-probabilities come from :func:`softmax_lab.log_softmax`, so a student that gives a
+    The computation runs in float64 for every input dtype (as :func:`softmax_lab.logsumexp`
+    reduces float32 in float64): in float32 the KL's relative error would reach 1e-3 at T = 100
+    already. Both log-probabilities come from :func:`softmax_lab.log_softmax`, so a student that gives a
     class ``exp(-1000)`` costs ``1000 p^t`` rather than ``log 0``. Terms with :math:`p^t = 0`
     are 0 (the convention :math:`0 \log 0 = 0`). The direction matters: KL(teacher || student)
     punishes the student for missing what the teacher thinks possible; the reverse would not.
@@ -115,9 +128,12 @@ def distillation_loss(student_logits, teacher_logits, temperature):
     if zs.shape != zt.shape:
         raise ValueError(f"student_logits and teacher_logits must have the same shape, got {zs.shape} and {zt.shape}")
     T = check_temperature(temperature)
+    spread = max(_spread(zs), _spread(zt))
+    if T > 1e4 * spread > 0:
+        raise ValueError(f"temperature {T!r} is more than 1e4 times the spread of the logits ({spread:.3g}): "
+                         "the KL would lose its digits to rounding (see the supported range)")
     out_dtype = np.result_type(s_dtype, t_dtype)
-    work = compute_dtype(out_dtype)
-    zs, zt = zs.astype(work, copy=False), zt.astype(work, copy=False)
+    zs, zt = zs.astype(np.float64), zt.astype(np.float64)     # reduced in float64 (see Notes)
 
     p_teacher = softmax(zt, temperature=T)
     if np.any(np.isneginf(zs) & (p_teacher > 0)):
@@ -128,6 +144,10 @@ def distillation_loss(student_logits, teacher_logits, temperature):
     gives = p_teacher > 0                                   # 0 log 0 = 0: skip the rest (and their -inf)
     kl_terms = np.where(gives, p_teacher * (np.where(gives, log_pt, 0.0) - np.where(gives, log_ps, 0.0)), 0.0)
     N = zs.size // zs.shape[-1]
-    loss = T**2 * np.sum(kl_terms) / N
+    kl = np.sum(kl_terms) / N                               # mean KL over the rows
+    if not np.isfinite(kl):
+        raise ValueError(f"temperature {T!r} is too small for these logits: (student_logits - max) / temperature "
+                         "overflows float64 (see the supported range in softmax_lab.distillation)")
+    loss = max(T * (T * kl), 0.0)                           # T (T kl): T**2 alone may underflow to 0
     grad = T * (softmax(zs, temperature=T) - p_teacher) / N
-    return to_dtype(np.asarray(max(loss, 0.0)), out_dtype)[()], to_dtype(grad, out_dtype)
+    return to_dtype(np.asarray(loss), out_dtype)[()], to_dtype(grad, out_dtype)

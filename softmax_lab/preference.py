@@ -79,7 +79,7 @@ def dpo_loss(policy_chosen_logp, policy_rejected_logp, ref_chosen_logp, ref_reje
     ref_chosen_logp, ref_rejected_logp : array_like
         The same under the frozen reference model.
     beta : float
-        > 0, the inverse temperature of the two-way softmax (Rafailov et al. used 0.1 to 0.5).
+        > 0, the inverse temperature of the two-way softmax (0.1 is a common choice).
 
     Returns
     -------

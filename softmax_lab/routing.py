@@ -23,7 +23,9 @@ to the router logits, for training a router.
 Supported range: router logits of any float dtype, shape (E,) for one token or (..., E) for
 many (the experts on the last axis, every other axis counts tokens), every entry finite or
 ``-inf`` (an expert this token may not use), at least k usable experts per token; k an integer
-in [1, E]. float16 is computed in float32 and rounded back once.
+in [1, E]; for the z-loss, a mean squared log-sum-exp that is finite in the compute dtype
+(about 1e154 for the log-sum-exp in float64, 1e19 in float32). float16 is computed in float32
+and rounded back once: a z-loss above 65504 rounds to ``inf`` in float16.
 
 Examples
 --------
@@ -161,8 +163,8 @@ def load_balancing_loss(router_logits, k):
     Both f and P sum to 1, so under perfectly uniform routing (:math:`f_e = P_e = 1/E`) the
     loss is 1, and when every token goes to one expert with all the probability it is E.
     f counts, so it has no gradient; the loss is trained through P, which it pushes down where
-    the load f is high (Fedus et al. 2021, equation 4, written there for k = 1 with a weight
-    alpha = 0.01 in front). Some libraries count f per token instead of per slot (f sums to
+    the load f is high (Fedus et al. 2021, written there for k = 1 with a weight alpha = 0.01
+    in front). Some libraries count f per token instead of per slot (f sums to
     k), and then report k, not 1, for uniform routing.
 
     Examples
@@ -204,6 +206,17 @@ def load_balancing_loss_grad(router_logits, k):
     return to_dtype(grad.reshape(shape), dtype)
 
 
+def _z_loss(z):
+    """Each token's log-sum-exp (N,) and their mean square, refusing a z-loss that overflows."""
+    lse = logsumexp(z, axis=-1)
+    with np.errstate(over="ignore"):
+        loss = np.mean(lse**2)
+    if not np.isfinite(loss):
+        raise ValueError(f"router_logits are too large for the z-loss: the mean squared log-sum-exp "
+                         f"overflows {z.dtype}")
+    return lse, loss
+
+
 def router_z_loss(router_logits):
     r"""ST-MoE's router z-loss: the mean squared log-sum-exp of the router logits.
 
@@ -221,7 +234,7 @@ def router_z_loss(router_logits):
     -----
     .. math:: L_z = \frac{1}{N} \sum_{n=1}^{N} \Big(\log \sum_{e=1}^{E} e^{z_{n,e}}\Big)^2
 
-    (Zoph et al. 2022, equation 5, used there with a weight of 0.001.) The log-sum-exp is about
+    (Zoph et al. 2022, used there with a weight of 0.001.) The log-sum-exp is about
     the largest logit, so this keeps the logits near 0, where ``exp`` is accurate in bfloat16.
     It does not change which experts are chosen, only how large the logits may grow.
 
@@ -234,8 +247,8 @@ def router_z_loss(router_logits):
     True
     """
     z, _, dtype = _router_logits(router_logits)
-    lse = logsumexp(z, axis=-1)
-    return to_dtype(np.asarray(np.mean(lse**2)), dtype)[()]
+    _, loss = _z_loss(z)
+    return to_dtype(np.asarray(loss), dtype)[()]
 
 
 def router_z_loss_grad(router_logits):
@@ -257,6 +270,6 @@ def router_z_loss_grad(router_logits):
     array([[0.6931, 0.6931]])
     """
     z, shape, dtype = _router_logits(router_logits)
-    lse = logsumexp(z, axis=-1, keepdims=True)
+    lse = _z_loss(z)[0][:, None]
     grad = (2.0 / z.shape[0]) * lse * softmax(z)
     return to_dtype(grad.reshape(shape), dtype)

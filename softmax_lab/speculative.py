@@ -21,7 +21,7 @@ position, one draft-and-verify round (:func:`speculative_step`) yields on averag
 .. math:: \mathbb{E}[\text{tokens per target call}] = \sum_{i=0}^{\gamma} \alpha^i
           = \frac{1 - \alpha^{\gamma + 1}}{1 - \alpha}
 
-(:func:`expected_tokens_per_call`; Leviathan et al., equation 1): up to gamma + 1 tokens for one
+(:func:`expected_tokens_per_call`; Leviathan et al. 2023): up to gamma + 1 tokens for one
 target call, and never fewer than 1, so the target is never called more often than without a draft.
 
 Supported range: probability vectors of any float dtype along the last axis, entries finite

@@ -179,6 +179,15 @@ def test_z_loss_of_large_logits_has_no_overflow():
     assert np.isfinite(router_z_loss_grad(z)).all()
 
 
+@pytest.mark.parametrize("dtype, big", [(np.float64, 1e155), (np.float32, 1e20)])
+def test_z_loss_that_would_overflow_is_refused_without_a_warning(dtype, big):
+    z = np.array([[big, 0.0]], dtype=dtype)
+    for f in (router_z_loss, router_z_loss_grad):
+        with pytest.raises(ValueError, match="router_logits"):
+            f(z)
+    assert np.isfinite(router_z_loss(np.array([[big / 1e3, 0.0]], dtype=dtype)))
+
+
 def test_z_loss_gradient_matches_finite_differences(router):
     assert gradient_check(router_z_loss, router, router_z_loss_grad(router)) < 1e-6
     assert gradient_check(router_z_loss, router[2], router_z_loss_grad(router[2])) < 1e-6
