@@ -141,10 +141,10 @@ def distillation_loss(student_logits, teacher_logits, temperature):
                          "so KL(teacher || student) would be infinite")
     log_pt = log_softmax(zt, temperature=T)
     log_ps = log_softmax(zs, temperature=T)
-    gives = p_teacher > 0                                   # 0 log 0 = 0: skip the rest (and their -inf)
-    kl_terms = np.where(gives, p_teacher * (np.where(gives, log_pt, 0.0) - np.where(gives, log_ps, 0.0)), 0.0)
+    gives = p_teacher > 0                                   # 0 log 0 = 0: the other terms (and their -inf) are 0
+    log_ratio = np.where(gives, log_pt, 0.0) - np.where(gives, log_ps, 0.0)
     N = zs.size // zs.shape[-1]
-    kl = np.sum(kl_terms) / N                               # mean KL over the rows
+    kl = np.sum(p_teacher * log_ratio) / N                  # mean KL over the rows
     if not np.isfinite(kl):
         raise ValueError(f"temperature {T!r} is too small for these logits: (student_logits - max) / temperature "
                          "overflows float64 (see the supported range in softmax_lab.distillation)")
