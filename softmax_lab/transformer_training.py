@@ -29,11 +29,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import data as _data
 from . import lm as _lm
 from . import transformer as _t
 
 __all__ = ["TrainResult", "Trainer", "train", "learning_rate_at", "head_roles", "long_range_accuracy",
-           "subject_attention", "LONG_RANGE_VERBS"]
+           "subject_attention", "load_same_data_mlp", "LONG_RANGE_VERBS"]
 
 #: The verbs of the long-range sentences (``data/corpus.py``): birds fly, water animals swim,
 #: land animals run; the verb depends on the subject, 4 to 9 words back.
@@ -287,6 +288,23 @@ def _verb_position(sentence):
         if word in LONG_RANGE_VERBS:
             return j
     raise ValueError(f"sentence has none of the verbs {', '.join(LONG_RANGE_VERBS)}: {' '.join(sentence)!r}")
+
+
+def load_same_data_mlp(directory=None):
+    """The 3-word MLP retrained on the transformer's training sentences (``lm_same_data.npz``).
+
+    Trained like :func:`softmax_lab.lm.load`'s ``"best"`` (same settings and seed) on the same
+    sentences as the transformer, the long-range ones included: the fair comparison for
+    :func:`long_range_accuracy`. Checked against ``data/MANIFEST`` like every shipped file.
+
+    Examples
+    --------
+    >>> load_same_data_mlp()
+    <TinyLM 'same_data': 445 words, context 3, embeddings 16, hidden 64>
+    """
+    vocab = _data.load_json(_lm.VOCAB_FILE, directory)["words"]
+    arrays = _data.load_npz("lm_same_data.npz", directory)
+    return _lm.TinyLM(vocab, arrays, context_size=int(arrays["context_size"]), name="same_data")
 
 
 def long_range_accuracy(model, split="longrange_validation", directory=None, sentences=None):
