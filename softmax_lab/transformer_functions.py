@@ -8,22 +8,20 @@ the learner's outputs, so a wrong function shows (the loss stops falling, the te
 garbage), and every call also runs the package's function on the same inputs, so
 :func:`plug_report` and :func:`broken_functions` can name the function that disagreed.
 
-Where each function runs
-------------------------
-=======================  ============================================  ==========
-name                     where in the model                            lesson
-=======================  ============================================  ==========
-``attention``            every head, forward pass                      08
-``softmax``              the attention weights the backward pass and   05
-                         :func:`~softmax_lab.transformer.attention_maps`
-                         recompute; the sampling distribution
-``attention_backward``   dS from dW and W in every head, backward      12 (04)
-``cross_entropy_grad``   the gradient that starts the backward pass    04
-``log_softmax``          the training loss (the loss curve)            05
-``online_logsumexp``     perplexity and the validation loss            09
-``filter_top_k/p``,      :func:`~softmax_lab.transformer.generate`     06
-``filter_min_p``
-=======================  ============================================  ==========
+Where each function runs (and the lesson that teaches it)
+--------------------------------------------------------
+* ``attention`` (08): every head's forward pass.
+* ``softmax`` (05): the attention weights, recomputed by the backward pass and by
+  :func:`~softmax_lab.transformer.attention_maps`; the sampling distribution of
+  :func:`~softmax_lab.transformer.generate`.
+* ``attention_backward`` (12, with 04's Jacobian): dS from dW and W in every head's backward pass.
+* ``cross_entropy_grad`` (04): the gradient of the loss that starts the backward pass.
+* ``log_softmax`` (05): the training loss (the loss curve).
+* ``online_logsumexp`` (09): perplexity and the validation loss.
+* ``filter_top_k``, ``filter_top_p``, ``filter_min_p`` (06): :func:`~softmax_lab.transformer.generate`.
+
+With every function right, training reproduces the package's run (``data/transformer_history.json``
+keeps a 200-step reference run, ``"short_run"``, for that comparison).
 
 Examples
 --------
@@ -173,19 +171,19 @@ class _Checked:
             expected = self.reference(*args)
         except (ValueError, TypeError, FloatingPointError):
             return got                       # inputs an earlier function broke: nothing to compare
-        error = _difference(got, expected, self.rtol, self.atol)
-        if error is not None:
+        size, problem = _difference(got, expected, self.rtol, self.atol)
+        self.max_error = max(self.max_error, size)
+        if problem is not None:
             self.mismatches += 1
-            self.max_error = max(self.max_error, error[0])
             if self.first_mismatch is None:
                 shapes = ", ".join(str(np.shape(a)) if not isinstance(a, list) else f"{len(a)} blocks"
                                    for a in args)
-                self.first_mismatch = f"call {self.calls} (inputs {shapes}): {error[1]}"
+                self.first_mismatch = f"call {self.calls} (inputs {shapes}): {problem}"
         return got
 
 
 def _difference(got, expected, rtol, atol):
-    """None if ``got`` matches ``expected``; else (size of the error, a description)."""
+    """(largest difference, None if ``got`` matches ``expected`` else what is wrong)."""
     try:
         g = np.asarray(got, dtype=np.float64)
     except (TypeError, ValueError):
@@ -193,12 +191,12 @@ def _difference(got, expected, rtol, atol):
     e = np.asarray(expected, dtype=np.float64)
     if g.shape != e.shape:
         return np.inf, f"returned shape {g.shape}, expected {e.shape}"
-    if np.allclose(g, e, rtol=rtol, atol=atol):
-        return None
+    same = (g == e) | np.isclose(g, e, rtol=rtol, atol=atol)       # -inf meets -inf
     with np.errstate(invalid="ignore"):
-        diff = np.abs(g - e)
-    finite = np.isfinite(diff)
-    if not finite.all():
+        diff = np.where(g == e, 0.0, np.abs(g - e))
+    if same.all():
+        return float(diff.max(initial=0.0)), None
+    if not np.isfinite(diff).all():
         return np.inf, "returned NaN or inf where the package's function gives a different value"
     return float(diff.max()), f"largest difference {float(diff.max()):.3g}"
 
@@ -304,8 +302,10 @@ def plug_report(model):
     Returns
     -------
     list of dict
-        Keys ``function``, ``calls``, ``mismatches``, ``max_error`` and ``first_mismatch`` (None,
-        or which call first disagreed and how). Empty when nothing is plugged.
+        Keys ``function``, ``calls``, ``mismatches`` (calls whose output disagreed),
+        ``max_error`` (the largest difference from the package's output over all calls) and
+        ``first_mismatch`` (None, or which call first disagreed and how). Empty when nothing is
+        plugged.
     """
     return [{"function": name, "calls": f.calls, "mismatches": f.mismatches, "max_error": f.max_error,
              "first_mismatch": f.first_mismatch}

@@ -399,6 +399,7 @@ def test_correct_plugged_functions_train_exactly_like_the_package():
     for name in ("softmax", "log_softmax", "cross_entropy_grad", "attention", "attention_backward",
                  "online_logsumexp"):
         assert rows[name]["calls"] > 0 and rows[name]["mismatches"] == 0, name
+        assert rows[name]["max_error"] < 1e-9 and rows[name]["first_mismatch"] is None, name
 
 
 @pytest.mark.parametrize("name", sorted(WRONG))
@@ -414,7 +415,7 @@ def test_a_wrong_plugged_function_is_named(model, name):
         plugged = short
     assert tf.broken_functions(plugged) == [name]
     row = tf.plug_report(plugged)[0]
-    assert row["mismatches"] >= 1 and row["first_mismatch"].startswith("call ")
+    assert row["mismatches"] >= 1 and row["first_mismatch"].startswith("call ") and row["max_error"] > 1e-6
 
 
 def test_a_wrong_function_visibly_breaks_the_model(model):
