@@ -63,7 +63,7 @@ import numpy as np
 
 from . import data as _data
 from . import lm as _lm
-from .transformer_functions import FUNCTION_NAMES, broken_functions, package_functions, plug, plug_report
+from .transformer_functions import FUNCTION_NAMES, broken_functions, draw_next, package_functions, plug, plug_report
 
 __all__ = [
     "CHECKPOINTS", "FUNCTION_NAMES", "SPLITS", "TinyTransformer", "weight_shapes", "init_weights", "load",
@@ -620,13 +620,6 @@ def perplexity(model, split="validation", directory=None):
     return float(np.exp(mean_cross_entropy(model, load_sentences(split, directory))))
 
 
-def _draw(probs, rng):
-    """Invert the cumulative distribution with one uniform number (never a 0-probability word)."""
-    cumulative = np.cumsum(probs)
-    index = int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
-    return min(index, int(np.flatnonzero(probs > 0)[-1]))
-
-
 def generate(model, prompt, n_tokens, rng=None, **sampling):
     """Continue ``prompt`` with ``n_tokens`` sampled words (as :func:`softmax_lab.lm.generate`).
 
@@ -638,9 +631,8 @@ def generate(model, prompt, n_tokens, rng=None, **sampling):
         How many words (>= 0); after a ``"."`` a new sentence starts.
     rng : numpy.random.Generator, int or None
     **sampling
-        ``temperature`` (0 = greedy), ``top_k``, ``top_p``, ``min_p``: the logits are divided
-        by the temperature, then filtered by the model's ``filter_top_k``, ``filter_top_p``
-        and ``filter_min_p`` in that order, and the draw is from the model's ``softmax``.
+        ``temperature`` (0 = greedy), ``top_k``, ``top_p``, ``min_p``, applied by the model's
+        functions (:func:`softmax_lab.transformer_functions.draw_next`).
 
     Returns
     -------
@@ -657,28 +649,10 @@ def generate(model, prompt, n_tokens, rng=None, **sampling):
 
     if isinstance(n_tokens, bool) or not isinstance(n_tokens, numbers.Integral) or n_tokens < 0:
         raise ValueError(f"n_tokens must be an integer >= 0, got {n_tokens!r}")
-    unknown = set(sampling) - {"temperature", "top_k", "top_p", "min_p"}
-    if unknown:
-        raise TypeError(f"unknown sampling setting(s) {', '.join(sorted(unknown))}; "
-                        "use temperature, top_k, top_p or min_p")
-    temperature = sampling.get("temperature", 1.0)
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not (
-            np.isfinite(temperature) and temperature >= 0):
-        raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
-    rng = as_generator(rng)
-    f = model.functions
     words = _sentence_words(prompt, "prompt")
+    rng = as_generator(rng)                   # one Generator for the whole text
     out = []
     for _ in range(n_tokens):
-        z = next_token_logits(model, words + out)
-        if temperature == 0:
-            index = int(np.argmax(z))
-        else:
-            with np.errstate(over="ignore"):             # a tiny T sends all but the top word to -inf
-                z = (z - z.max()) / temperature           # (the shift changes no probability)
-            for key, name in (("top_k", "filter_top_k"), ("top_p", "filter_top_p"), ("min_p", "filter_min_p")):
-                if sampling.get(key) is not None:
-                    z = f[name](z, sampling[key])
-            index = _draw(f["softmax"](z), rng)
+        index = draw_next(model.functions, next_token_logits(model, words + out), rng, **sampling)
         out.append(model.vocab[index])
     return out

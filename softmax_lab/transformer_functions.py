@@ -32,6 +32,8 @@ array([[0.269, 0.731]])
 0
 """
 
+import numbers
+
 import numpy as np
 
 from .attention import online_logsumexp, scaled_dot_product_attention
@@ -46,6 +48,7 @@ __all__ = [
     "softmax_backward",
     "blocked_logsumexp",
     "per_token",
+    "draw_next",
     "checked_functions",
     "plug",
     "plug_report",
@@ -146,6 +149,35 @@ def package_functions():
             "attention": masked_attention, "attention_backward": softmax_backward,
             "online_logsumexp": blocked_logsumexp, "filter_top_k": filter_top_k,
             "filter_top_p": filter_top_p, "filter_min_p": filter_min_p}
+
+
+def draw_next(functions, logits, rng, temperature=1.0, top_k=None, top_p=None, min_p=None):
+    """One next word drawn from 1-D ``logits`` with a table's filters and softmax; its index.
+
+    The logits are divided by the temperature (0: the argmax, no draw), then filtered by
+    ``filter_top_k``, ``filter_top_p`` and ``filter_min_p`` (each only if its setting is given),
+    in that order as :func:`softmax_lab.sampling.sample` does, and the draw inverts the
+    cumulative ``softmax`` with one uniform number from ``rng`` (a Generator).
+
+    Examples
+    --------
+    >>> draw_next(package_functions(), np.array([2.0, 1.0, 0.5]), np.random.default_rng(0), top_k=1)
+    0
+    """
+    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not (
+            np.isfinite(temperature) and temperature >= 0):
+        raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
+    if temperature == 0:
+        return int(np.argmax(logits))
+    with np.errstate(over="ignore"):             # a tiny T sends all but the top word to -inf
+        z = (logits - np.max(logits)) / temperature          # (the shift changes no probability)
+    for name, setting in (("filter_top_k", top_k), ("filter_top_p", top_p), ("filter_min_p", min_p)):
+        if setting is not None:
+            z = functions[name](z, setting)
+    probs = functions["softmax"](z)
+    cumulative = np.cumsum(probs)
+    index = int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
+    return min(index, int(np.flatnonzero(probs > 0)[-1]))        # never a word of probability 0
 
 
 # ---------------------------------------------------------------------------------------------
