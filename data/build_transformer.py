@@ -34,7 +34,7 @@ FILES = {
     "transformer_tiny.npz": "the transformer checkpoint (float32 weights and its five sizes; no pickle)",
     "lm_same_data.npz": "the 3-word MLP retrained on the transformer's training data, for a fair comparison",
     "transformer_history.json": "settings and loss curves of the runs here",
-    "README_transformer.md": "this file",
+    "transformer_README.md": "this file",
 }
 
 
@@ -111,7 +111,7 @@ def build(out, splits, words, mlp_settings):
     }
     write_text(out / "transformer_history.json", json.dumps(history, indent=1) + "\n")
 
-    # The measurements (README_transformer.md reports them).
+    # The measurements (transformer_README.md reports them).
     results = {}
     for label, m in models.items():
         results[label] = {}
@@ -125,7 +125,7 @@ def build(out, splits, words, mlp_settings):
             results[label][split] = _scores(logits, targets)
     facts = dict(splits=splits, long_train=long_train, long_validation=long_validation, dedup=dedup,
                  run=run, mlp_run=mlp_run, model=model, models=models, results=results)
-    write_text(out / "README_transformer.md", readme(out, facts))
+    write_text(out / "transformer_README.md", readme(out, facts))
     lines = [f"transformer: {seconds:.1f} s wall, {cpu_seconds:.1f} CPU-s for its two runs "
              f"({RUN['steps']} + {SHORT_RUN['steps']} steps); MLP on the same data {mlp_run.seconds:.1f} s"]
     for label, r in results.items():
