@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -586,6 +586,11 @@ def test_range_attention(qkvs, block_size, causal):
 
 @FAST
 @given(any_finite_logits(), st.integers(1, 6), finite(1e-300, 1e300))
+# issue 17: a row spanning more than the float range warned "overflow in subtract", and a
+# float16 entropy in a base near 1 warned "overflow in cast"
+@example((np.array([1.7e308, -1.7e308, 0.0]), np.float64), 1, 2.0)
+@example((np.array([-3e38, 3e38], dtype=np.float32), np.float32), 2, 2.0)
+@example((np.array([0.0, 1.0], dtype=np.float16), np.float16), 1, 1 + 1e-15)
 def test_range_online_logsumexp_and_entropy_base(zd, block_size, base):
     z, dtype = zd
     lse = no_warning(lambda: online_logsumexp(z, block_size=block_size))
