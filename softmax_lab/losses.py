@@ -173,6 +173,9 @@ def cross_entropy(logits, targets, axis=-1, temperature=1.0, label_smoothing=0.0
     With a class index c this is :math:`-\log p_c`, and it splits as
     :math:`H(y) + \mathrm{KL}(y \,\|\, p)`. Its gradient is
     :math:`\partial \ell / \partial z = (p - y) / T` (see :func:`cross_entropy_grad`).
+    The code computes it with the shifted logits :math:`s = (z - \max_j z_j)/T`, as
+    :math:`\log \sum_j e^{s_j} - \sum_i y_i s_i` (the shift cancels because
+    :math:`\sum_i y_i = 1`): the first term lies in :math:`[0, \log K]`, so nothing overflows.
 
     Examples
     --------
@@ -246,7 +249,9 @@ def cross_entropy_grad(logits, targets, axis=-1, temperature=1.0, label_smoothin
     if eps > 0:
         g -= eps / z.shape[axis]                            # ... - eps / K
     N = max(g.size // g.shape[axis], 1)                     # number of predictions (an empty batch has mean 0)
-    divide(g, temperature * (N if reduction == "mean" else 1), out=g)   # / (T N), in float64: T may be 1e-300
+    scale = temperature * (N if reduction == "mean" else 1)
+    if scale != 1:
+        divide(g, scale, out=g)                             # / (T N), in float64 where T is 1e-300 or so
     return to_dtype(g, dtype)
 
 
