@@ -459,8 +459,8 @@ def number_findings(run, rules):
             if how is not None:
                 bound.append((cell.index, num, how))
                 continue
-            close = min((e for e in evidence if e[2]), key=lambda e: abs(e[0].as_share() - num.as_share())
-                        / max(num.as_share(), 1e-12),
+            printed = [e for e in evidence if e[2] and e[0].sig >= 2]
+            close = min(printed, key=lambda e: abs(e[0].as_share() - num.as_share()) / max(num.as_share(), 1e-12),
                         default=None)
             hint = f" (the nearest number shown above: {close[0].text}, {close[1]})" if close else ""
             what = f"'{num.text}'" + (f" of {total}" if total is not None else "")
