@@ -82,7 +82,8 @@ def register_prediction(key, question, kind, answer, tol=None, choices=None, exp
         For "number" and "share" (required): the absolute tolerance of a right answer (a guess
         within 3 * tol is "close"). For "count": how many off still counts as right (default 0);
         one off is "close". A "number" whose answer is whole, with ``tol`` 0 or from 0.25 to
-        below 1, is judged as a count.
+        below 1 ("to the nearest whole number"), is shown as a whole number and only that whole
+        number is right.
     choices : sequence of str, optional
         For "choice": the allowed answers (the answer is one of them).
     explain : str
@@ -168,11 +169,12 @@ def _judge(entry, guess):
         if problem is not None:
             return None, problem
         number, answer = float(as_number(guess)), float(answer)
-        if entry.is_count:
-            if not number.is_integer():
+        if entry.is_count:             # only a whole number can be the right count
+            if entry.kind == "count" and not number.is_integer():
                 return None, f"this question asks for a count: a whole number, e.g. {max(0, round(number))}."
             error = abs(number - answer)
-            return ("right" if error <= entry.tol else "close" if error <= max(1, 3 * entry.tol) else "wrong"), None
+            right = number.is_integer() and error <= (entry.tol if entry.kind == "count" else 0)
+            return ("right" if right else "close" if error <= max(1, 3 * entry.tol) else "wrong"), None
         # a share typed as a percentage (38 for 0.38): say so, keep the answer hidden. For a plain
         # number, only when the guess divided by 100 would be close (otherwise 1.5 is a real guess)
         if 0 <= answer <= 1 and 1 < number <= 100 and (
