@@ -4,6 +4,10 @@ The math core (numpy only) is importable from the top level::
 
     from softmax_lab import softmax, log_softmax, cross_entropy
 
+The other math modules are imported by name, e.g. ``from softmax_lab import sampling``; among
+them, softmax elsewhere in a modern LLM: ``distillation``, ``speculative``, ``routing``,
+``contrastive`` and ``preference``.
+
 Plots and dashboards live in ``softmax_lab.plots`` and ``softmax_lab.widgets``; they import
 matplotlib and ipywidgets only when used, so ``import softmax_lab`` stays light.
 """
