@@ -7,8 +7,9 @@ strategy: numbers a float cannot hold, NaN, deep and ragged lists, subclasses of
 ``__repr__``, ``__eq__``, ``__float__``, ``__array__`` ... raise, and functions that raise (even
 ``SystemExit``), return any of the above, or recurse without end. The answer goes in as the first
 argument, or as any other argument of the check, the others being ordinary. The progress file may
-be missing, damaged, 1000 brackets deep or unwritable. The property: no exception and no warning escapes, the learner always sees
-feedback, and the check's own last line of defence (``guarded``) never had to step in.
+be missing, damaged, 1000 brackets deep or unwritable. The property: no exception and no warning
+escapes, the learner always sees feedback, and the check's own last line of defence (``guarded``)
+never had to step in.
 
 A learner's ``KeyboardInterrupt`` still stops the cell (Ctrl-C must work).
 """
