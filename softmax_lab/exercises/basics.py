@@ -225,7 +225,7 @@ register_prediction(
     explain="equal logits get equal probabilities: mat and roof both get 0.42, floor keeps 0.16.")
 register_prediction(
     "00.all-equal", question="each word's probability when all three sliders are equal, to 2 decimals",
-    kind="number", tol=0.01, answer=lambda: float(softmax([1.7, 1.7, 1.7])[0]),
+    kind="share", tol=0.01, answer=lambda: float(softmax([1.7, 1.7, 1.7])[0]),
     explain="equal logits share the total of 1 equally: 1/3 each, whatever the common value.")
 
 register_prediction(
