@@ -45,19 +45,19 @@ def _collapse(weight_scale, **options):
     return collapse_stats(weight_scale, **options)
 
 
-def sentence_weights(d, scale):
+def _sentence_weights(d, scale):
     """The sentence's attention weights at query/key length ``d``, scores multiplied by ``scale``."""
     q, k = _sentence(d)
     return softmax(q @ k.T * scale)
 
 
 def _falls_at_every_step(dims=(16, 64, 256, 1024), scale=1.0):
-    means = [float(np.mean(attention_entropy(sentence_weights(d, scale)))) for d in dims]
+    means = [float(np.mean(attention_entropy(_sentence_weights(d, scale)))) for d in dims]
     return bool(np.all(np.diff(means) < 0))
 
 
 def _one_hot_rows(d=1024, scale=1.0, share=0.99):
-    return int(np.sum(sentence_weights(d, scale).max(axis=-1) > share))
+    return int(np.sum(_sentence_weights(d, scale).max(axis=-1) > share))
 
 
 def _causal_weights():
@@ -446,9 +446,11 @@ def check_attention(fn):
               -\infty\right) V
 
     The battery has a causal mask, a padding mask, several heads at once, huge scores, scores
-    below -1e9 and float32. Typical mistakes get their own hint: a missing scale, dividing by d,
-    a mask applied after the softmax or with 0 or -1e9 instead of -inf, the softmax over the
-    wrong axis, k not transposed (or ``k.T`` on a batch), no max shift, and more.
+    below -1e9 and float32, then seeded random cases in which the numbers of heads, queries and
+    keys and the lengths d and d_v all differ (so only ``q.shape[-1]`` gives d). Typical mistakes
+    get their own hint: a missing scale, dividing by d, a mask applied after the softmax or with 0
+    or -1e9 instead of -inf, the softmax over the wrong axis, k not transposed (or ``k.T`` on a
+    batch), no max shift, and more.
 
     Examples
     --------
