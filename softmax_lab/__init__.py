@@ -6,7 +6,8 @@ The math core (numpy only) is importable from the top level::
 
 The other math modules are imported by name, e.g. ``from softmax_lab import sampling``; among
 them, softmax elsewhere in a modern LLM: ``distillation``, ``speculative``, ``routing``,
-``contrastive`` and ``preference``.
+``contrastive`` and ``preference``; and a tiny transformer whose softmax a learner can replace,
+``transformer`` (with ``transformer_functions`` and ``transformer_training``).
 
 Plots and dashboards live in ``softmax_lab.plots`` and ``softmax_lab.widgets``; they import
 matplotlib and ipywidgets only when used, so ``import softmax_lab`` stays light.
