@@ -1,8 +1,11 @@
-"""Lesson 01: checking a learner's softmax; the answers to the predictions of lessons 00 and 01."""
+"""Lesson 01: checking a learner's softmax; the typed questions and the predictions of lessons 00 and 01."""
+
+import functools
 
 import numpy as np
 
 from ..functions import naive_softmax, softmax
+from ._answers import register_answer
 from ._machinery import (
     AXIS_HINT,
     MASK_HINT,
@@ -11,10 +14,12 @@ from ._machinery import (
     ROW_MAX_HINT,
     Case,
     first_matching,
+    guarded,
     nonfinite,
     quiet,
     run_battery,
     shape_hint,
+    unknown,
 )
 from .predict import register_prediction
 
@@ -29,6 +34,7 @@ MEAN_SHIFT_HINT = (
 )
 
 
+@functools.lru_cache(maxsize=1)   # the cases never change: build them once
 def _softmax_cases():
     f32 = np.float32
     raw = [
@@ -45,11 +51,34 @@ def _softmax_cases():
         ("-inf masks a token (its probability is exactly 0)", np.array([1.0, 2.0, NEG_INF]), "mask"),
         ("masked entries in a batch", np.array([[0.0, NEG_INF, 1.0], [NEG_INF, 5.0, 5.0]]), "mask"),
     ]
+    raw += _random_softmax_inputs()
     cases = []
     for what, z, tag in raw:
         tol = dict(rtol=1e-4, atol=1e-6) if z.dtype == f32 else {}
         cases.append(Case(what, (z,), softmax(z), tag, **tol))
     return cases
+
+
+def _random_softmax_inputs(seed=1):
+    """Randomised cases (seeded, so the feedback is the same on every run): shapes whose axes all
+    differ in length (a hard-coded axis or class count fails), rows whose logits lie hundreds apart
+    from one row to the next, and random masks, with at least one unmasked logit in every row."""
+    rng = np.random.default_rng(seed)
+    B, T = (int(n) for n in rng.choice(np.arange(2, 5), size=2, replace=False))
+    K = int(rng.integers(5, 7))
+    rows = rng.normal(0.0, 2.0, size=(B, K)) + rng.uniform(-800.0, 800.0, size=(B, 1))
+    masked = rng.normal(0.0, 3.0, size=(B, T, K))
+    hide = rng.random((B, T, K)) < 0.3
+    hide[..., int(rng.integers(K))] = False
+    masked[hide] = NEG_INF
+    return [
+        (f"random: integer logits, {B} rows of {K} (the answer is a float array)",
+         rng.integers(-5, 6, size=(B, K)), "int"),
+        (f"random: {B} rows of {K} logits, each row hundreds away from the next", rows, "row_max"),
+        (f"random: a ({B}, {T}, {K}) batch with random -inf masks", masked, "mask"),
+        (f"random: {K} float32 logits spread over +-120", rng.uniform(-120.0, 120.0, K).astype(np.float32),
+         "overflow"),
+    ]
 
 
 def _softmax_mistakes(z):
@@ -133,11 +162,18 @@ def _softmax_mistakes(z):
     return mistakes
 
 
+INTEGER_HINT = ("the decimals were cut off: for integer logits, np.zeros_like(z) or np.empty_like(z) makes an "
+                "INTEGER array, and storing probabilities in it truncates them to 0. Convert first, "
+                "z = np.asarray(z, dtype=float), or compute the result directly as e / e.sum(...).")
+
+
 def _softmax_hint(case, got, outcome):
     z = case.args[0]
     shape = shape_hint(got, case.expected)
     if shape:
         return shape
+    if case.tag == "int" and np.array_equal(got, np.trunc(np.asarray(case.expected))):
+        return INTEGER_HINT
     # (checked first: on these cases a learner's patched NaNs can look like another known mistake)
     extreme = case.tag in ("overflow", "wide", "row_max")
     if extreme and np.isfinite(got).all() and not np.allclose(np.sum(got, axis=-1), 1.0):
@@ -158,10 +194,11 @@ def _softmax_hint(case, got, outcome):
         return MAX_SHIFT_HINT
     if case.tag == "batch" and not np.allclose(np.sum(got, axis=-1), 1.0):
         return AXIS_HINT
-    return ("check the two steps: exponentiate each logit (after subtracting the row's maximum), "
-            "then divide by the sum of those exponentials along the last axis.")
+    return unknown("exponentiate each logit after subtracting its row's maximum, then divide by the sum of "
+                   "those exponentials along the last axis (keepdims=True).")
 
 
+@guarded("check_softmax")
 def check_softmax(fn):
     r"""Check a learner's softmax: ``fn(z)`` with the classes on the last axis.
 
@@ -191,7 +228,7 @@ def check_softmax(fn):
     >>> def naive(z):
     ...     return np.exp(z) / np.sum(np.exp(z), axis=-1, keepdims=True)
     >>> check_softmax(naive).hint.startswith("subtract the maximum before exp")
-    ✘ check_softmax: case 5 of 10 failed (large logits: exp(1000) overflows)
+    ✘ check_softmax: case 5 of 14 failed (large logits: exp(1000) overflows)
       called:    naive(np.array([1000.,  999.]))
       expected:  np.array([0.731059, 0.268941])
       got:       np.array([nan, nan])
@@ -267,3 +304,27 @@ register_prediction(
     kind="choice", choices=("mat", "floor"),
     answer=lambda: ("mat", "floor")[int(np.argmin((softmax([2.0, 1.0, 1.1]) - softmax(_CAT))[:2]))],
     explain="each word gives up probability in proportion to what it has, and mat has the most.")
+
+
+# --------------------------------------------------------------------------------------------
+# The typed questions of lessons 00 and 01 (check_answer("00.equal-logits", answer), ...)
+# --------------------------------------------------------------------------------------------
+
+register_answer(
+    "00.equal-logits", name="equal logits", question="the probability of each of 4 words with equal logits",
+    answer=0.25, tol=0.005, precision="a number to 2 decimals",
+    mistakes=[(1 / 3 - 0.005, 1 / 3 + 0.005, "that is one third: here there are 4 words, not 3."),
+              (0.995, 1.005, "the 4 probabilities add up to 1, so each one is less than 1.")],
+    hint="Equal logits mean equal probabilities, and the probabilities of all 4 words add up to 1.")
+register_answer(
+    "01.probability-ratio", name="probability ratio",
+    question="how many times more probable mat (logit 2.0) is than floor (logit 1.0)",
+    answer=float(np.e), tol=0.01, precision="a number to 2 decimals (from rounded probabilities is fine)",
+    mistakes=[(1.99, 2.01, "that is the ratio of the logits, 2.0 / 1.0; the ratio of the probabilities is "
+                           "e^(2.0 - 1.0)."),
+              (1 / np.e - 0.01, 1 / np.e + 0.01, "that is floor / mat; the question asks how many times MORE "
+                                                 "probable mat is: mat / floor, above 1."),
+              (np.exp(2.0) - 0.02, np.exp(2.0) + 0.02, "that is e^2; the ratio depends on the DIFFERENCE of the "
+                                                       "logits, e^(2.0 - 1.0).")],
+    hint="Ratios depend only on the difference of the two logits: p_i / p_j = e^(z_i - z_j). Not the ratio of the "
+         "logits themselves, and mat is the more probable word, so the answer is above 1.")

@@ -1,10 +1,14 @@
-r"""Self-checks for lesson 09 (large vocabularies): an online log-sum-exp over vocabulary blocks.
+r"""Self-checks for lesson 09 (large vocabularies): an online log-sum-exp over vocabulary blocks,
+and the lesson's two typed questions.
 
-The learner writes ``fn(blocks)``: ``blocks`` is a list of 1-D arrays, the logits of one token
-arriving one vocabulary chunk at a time (as in chunked cross-entropy), and ``fn`` returns
-:math:`\log \sum_j e^{z_j}` over all of them. The check runs a battery of cases built to expose
-the typical mistakes of the online algorithm and names the one it recognises. A two-pass
-answer (first the maximum of everything, then the sum) is right too: the check accepts it.
+The learner writes ``fn(blocks)``: ``blocks`` yields 1-D arrays, the logits of one token arriving
+one vocabulary chunk at a time (as in chunked cross-entropy), and ``fn`` returns
+:math:`\log \sum_j e^{z_j}` over all of them. The blocks come as a ONE-SHOT iterator, as from a
+stream: each block can be read once, and only while it is the current one. So a second pass (first
+the maximum of everything, then the sum) finds nothing left, and keeping every block to join
+them (``list(blocks)``, ``np.concatenate``) is noticed and refused: the exercise is the one-pass
+algorithm, whose memory does not grow with the vocabulary. The check runs a battery of cases
+built to expose the typical mistakes of the online algorithm and names the one it recognises.
 
 Examples
 --------
@@ -19,14 +23,18 @@ Examples
 ...         m = m_new
 ...     return m + np.log(s)
 >>> check_online_logsumexp(online_lse).passed
-✔ check_online_logsumexp: all 12 cases passed. Well done!
+✔ check_online_logsumexp: all 13 cases passed. Well done!
 True
 """
+
+import functools
+import weakref
 
 import numpy as np
 
 from ..functions import logsumexp
-from ._machinery import Case, first_matching, label_of, nonfinite, quiet, run_battery
+from ._answers import register_answer
+from ._machinery import Case, first_matching, guarded, label_of, nonfinite, quiet, run_battery, unknown
 
 __all__ = ["check_online_logsumexp"]
 
@@ -67,12 +75,24 @@ ALL_MASKED_HINT = (
 MASK_HINT = (
     "-inf marks a masked word: exp(-inf - m) = 0, so it adds nothing. Shift by the maximum, which "
     "is finite as soon as one word is not masked.")
+KEPT_BLOCKS_HINT = (
+    "the blocks were all kept in memory at once (list(blocks), np.concatenate, or a list of the blocks "
+    "seen so far): the point of the online log-sum-exp is to hold ONE block at a time. Carry only two "
+    "numbers from block to block, the running maximum m and the running sum s.")
+SECOND_PASS_HINT = (
+    "the blocks arrive one at a time and can be read only once (as from a stream), so a second loop over "
+    "them finds nothing: compute the maximum and the sum in the SAME pass, rescaling the running sum "
+    "whenever the maximum grows.")
+ITERATOR_HINT = (
+    "the blocks arrive one at a time, like a stream: they have no len(), no indexing and cannot be joined "
+    "first. Loop over them once, `for block in blocks:`, keeping a running maximum and a running sum.")
 
 
 def _blocks(*rows, dtype=np.float64):
     return [np.array(r, dtype=dtype) for r in rows]
 
 
+@functools.lru_cache(maxsize=1)   # the cases never change: build them once
 def _online_cases():
     f32 = np.float32
     rng = np.random.default_rng(9)
@@ -94,12 +114,58 @@ def _online_cases():
          "all_masked"),
         ("40 blocks of one value each, spread over +-900", singles, "rescale"),
     ]
+    raw += _random_online_inputs()
     cases = []
     for what, blocks, tag in raw:
         expected = float(logsumexp(np.concatenate(blocks).astype(np.float64)))
         tol = {"rtol": 1e-5, "atol": 1e-4} if blocks[0].dtype == f32 else {}
         cases.append(Case(what, (blocks,), expected, tag, **tol))
     return cases
+
+
+def _random_online_inputs(seed=19):
+    """Randomised cases (seeded): many blocks of random sizes whose values drift up and down by
+    hundreds, with masked words scattered in (every block keeps one real word)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(8, 15))
+    centres = np.cumsum(rng.normal(0.0, 250.0, size=n))
+    blocks = [rng.normal(c, 3.0, size=int(rng.integers(1, 7))) for c in centres]
+    for b in blocks[1::3]:
+        b[rng.random(b.size) < 0.4] = _NEG_INF
+        b[int(rng.integers(b.size))] = 0.0 if np.isneginf(b).all() else b[int(np.argmax(b))]
+    return [(f"random: {n} blocks of 1 to 6 words whose values drift by hundreds, some words masked", blocks,
+             "rescale")]
+
+
+class OneShotBlocks:
+    """The blocks as a stream: an iterator that yields a fresh copy of each block once.
+
+    It notices when the learner keeps earlier blocks alive: when block i is requested, block i - 2
+    must be gone (the loop variable may still hold block i - 1). ``kept`` then says so.
+    """
+
+    def __init__(self, blocks):
+        self._blocks = list(blocks)
+        self._refs = []
+        self.kept = False
+        self.exhausted_reads = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        i = len(self._refs)
+        if i >= len(self._blocks):
+            self.exhausted_reads += 1
+            raise StopIteration
+        if any(ref() is not None for ref in self._refs[:max(i - 1, 0)]):
+            self.kept = True
+        block = np.array(self._blocks[i], copy=True)
+        self._refs.append(weakref.ref(block))
+        return block
+
+    def __repr__(self):
+        return "<a one-shot iterator over the blocks above>"
 
 
 def _online(blocks, start=-np.inf, rescale="right", running=True, add_back=True):
@@ -143,6 +209,8 @@ def _online_hint(case, got, outcome):
     known = first_matching(got, _online_mistakes(case.args[0]), expected)
     if known:
         return known
+    if np.isneginf(got).all() and np.isfinite(expected):
+        return SECOND_PASS_HINT          # log(0): a sum over blocks that had already been read
     if nonfinite(got, expected) or outcome.warnings:
         if case.tag == "all_masked":
             return ALL_MASKED_HINT
@@ -153,19 +221,30 @@ def _online_hint(case, got, outcome):
         if case.tag == "overflow" and np.all(np.concatenate(case.args[0]) < 0):
             return MAX_AT_ZERO_HINT
         return SHIFT_HINT
-    return ("for each block: m_new = max(m, max(block)); s = s * exp(m - m_new) + sum(exp(block - m_new)); "
-            "m = m_new. At the end, return m + log(s).")
+    return unknown("for each block: m_new = max(m, max(block)); s = s * exp(m - m_new) + sum(exp(block - m_new)); "
+                   "m = m_new. At the end, return m + log(s).")
 
 
+def _online_exception_hint(case, exc):
+    text = str(exc)
+    if isinstance(exc, TypeError) and any(w in text for w in ("len()", "subscriptable", "sequence", "iterable")):
+        return ITERATOR_HINT
+    if isinstance(exc, ValueError) and any(w in text for w in ("empty", "zero-size", "need at least one")):
+        return SECOND_PASS_HINT
+    return None
+
+
+@guarded("check_online_logsumexp")
 def check_online_logsumexp(fn):
-    r"""Check a learner's online log-sum-exp: ``fn(blocks)`` over a list of 1-D blocks.
+    r"""Check a learner's online log-sum-exp: ``fn(blocks)`` over an iterator of 1-D blocks.
 
     Parameters
     ----------
     fn : callable
-        Called as ``fn(blocks)`` with a list of 1-D numpy arrays (the logits of one token, one
-        vocabulary block after another). Must return :math:`\log \sum_j e^{z_j}` over all the
-        blocks, as a number.
+        Called as ``fn(blocks)``, where ``blocks`` is a one-shot iterator of 1-D numpy arrays (the
+        logits of one token, one vocabulary block after another, as from a stream: each can be read
+        once). Must return :math:`\log \sum_j e^{z_j}` over all the blocks, as a number, holding one
+        block at a time.
 
     Returns
     -------
@@ -179,13 +258,52 @@ def check_online_logsumexp(fn):
     .. math:: m' = \max(m, \max_{j \in B} z_j), \qquad
               s \leftarrow s\, e^{m - m'} + \sum_{j \in B} e^{z_j - m'}, \qquad m \leftarrow m'
 
-    and the answer is :math:`m + \log s` (Milakov and Gimelshein 2018).
+    and the answer is :math:`m + \log s` (Milakov and Gimelshein 2018). The blocks come as a
+    one-shot iterator: a second pass over them finds nothing, and an answer that kept every block
+    in memory (``list(blocks)``, ``np.concatenate``) is refused even when its number is right.
     """
-    if callable(fn):
-        learner = fn
+    if not callable(fn):
+        return run_battery("check_online_logsumexp", fn, [], None)
+    learner, streams = fn, {}
 
-        def fn(blocks):                       # the learner's function, on copies of the blocks
-            return learner([np.array(b, copy=True) for b in blocks])
+    def streamed(blocks):                     # the learner's function, on a one-shot stream of the blocks
+        streams["last"] = stream = OneShotBlocks(blocks)
+        return learner(stream)
 
-        fn.__name__ = label_of(learner)       # the feedback names the learner's function
-    return run_battery("check_online_logsumexp", fn, _online_cases(), _online_hint)
+    streamed.__name__ = label_of(learner)     # the feedback names the learner's function
+
+    def check(case, got):
+        stream = streams.get("last")
+        ok = got.shape == () and bool(np.isclose(got, case.expected, rtol=case.rtol, atol=case.atol))
+        if stream is not None and stream.kept:
+            return False, "\n  (every block was kept in memory at once)"
+        return ok, ""
+
+    def hint_for(case, got, outcome):
+        stream = streams.get("last")
+        if stream is not None and stream.kept:
+            return KEPT_BLOCKS_HINT
+        return _online_hint(case, got, outcome)
+
+    return run_battery("check_online_logsumexp", streamed, _online_cases(), hint_for, check=check,
+                       exception_hint=_online_exception_hint)
+
+
+# --------------------------------------------------------------------------------------------
+# The typed questions of lesson 09
+# --------------------------------------------------------------------------------------------
+
+_GB = 4 * 2048 * 128_256 * 4 / 1e9
+register_answer(
+    "09.llama3-logits", name="Llama 3 logits",
+    question="the gigabytes (1e9 bytes) of the float32 logits of 4 sequences of 2,048 tokens over 128,256 words",
+    answer=_GB, tol=0.05, precision="a number of GB (10^9 bytes), to one decimal",
+    mistakes=[(_GB / 2 - 0.05, _GB / 2 + 0.05, "float32 numbers take 4 bytes each, not 2."),
+              (_GB / 4 - 0.05, _GB / 4 + 0.05, "count the 4 sequences of the batch (and 4 bytes per float32 number)."),
+              (_GB * 1e9 / 2**30 - 0.05, _GB * 1e9 / 2**30 + 0.05, "that is in GiB (2^30 bytes); the question "
+                                                                  "asks for GB, 10^9 bytes.")],
+    hint="tokens x V x bytes per number: 4 x 2,048 tokens, 128,256 words, 4 bytes each, then / 1e9.")
+register_answer(
+    "09.more-samples", name="more samples", kind="yesno", answer=False,
+    question="without the log Q correction, do more samples remove the sampled softmax's bias?",
+    hint="Look at section 5's table: does the uncorrected ratio move towards 1 as k grows?")
