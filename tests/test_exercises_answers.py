@@ -233,11 +233,6 @@ def test_registered_names_are_the_progress_file_s_names():
 
 # notebook, how its check cell starts today, the key it moves to (same name in the progress file)
 MIGRATION = [
-    ("00_start_here", 'check_answer(answer, expected=0.25, name="equal logits"', "00.equal-logits"),
-    ("01_softmax_basics", 'check_answer(ratio_answer, expected=np.e, name="probability ratio"', "01.probability-ratio"),
-    ("02_temperature_and_overconfidence", "check_temperature_answer(my_T, logits, 0.8)", "02.temperature-for-0.8"),
-    ("02_temperature_and_overconfidence", 'check_answer(scaling_changes_the_top_word, expected=False',
-     "02.scaling-top-word"),
     ("04_cross_entropy_and_gradients", "check_quarter_loss(loss_answer)", "04.quarter-loss"),
     ("05_numerical_stability", "check_float32_ceiling(largest_float32_logit)", "05.float32-ceiling"),
     ("05_numerical_stability", "check_lse_1000(lse_answer)", "05.lse-1000"),

@@ -7,7 +7,6 @@ import pytest
 
 from softmax_lab.exercises import check_answer, predict, progress, progress_table, register_prediction, reset_progress
 from softmax_lab.exercises import predict as predict_module  # noqa: F401  (the function; module below)
-from softmax_lab.exercises._answers import registered_answers
 from softmax_lab.exercises.predict import registered_predictions
 
 register_prediction("99.number", "a number", "number", answer=lambda: 0.25, tol=0.01, explain="one in four.")
@@ -181,9 +180,13 @@ def test_typed_answer_of_the_wrong_kind_gets_kind_feedback(capsys, progress_file
 
 
 def _checks_called(path):
-    """The names the self-checks of a notebook print: check_x(...) -> "check_x", check_answer(name=...) -> name."""
+    """The names the self-checks of a notebook print: check_x(...) -> "check_x", check_answer(name=...) -> name,
+    check_answer("NN.key", ...) -> the name registered for that key."""
     import ast
 
+    from softmax_lab.exercises._answers import registered_answers
+
+    registered = {q.key: q.name for q in registered_answers()}
     nb = json.loads(path.read_text(encoding="utf-8"))
     names = []
     for cell in nb["cells"]:
@@ -194,9 +197,9 @@ def _checks_called(path):
             if isinstance(node, ast.Call) and getattr(node.func, "id", "").startswith("check_"):
                 if node.func.id == "check_answer":
                     names += [kw.value.value for kw in node.keywords if kw.arg == "name"]
-                    key = node.args[0] if node.args else None      # the keyed form: check_answer("09.key", x)
-                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
-                        names += [q.name for q in registered_answers() if q.key == key.value]
+                    key = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else None
+                    if isinstance(key, str) and key in registered:
+                        names.append(registered[key])
                 else:
                     names.append(node.func.id)
     return names

@@ -246,8 +246,10 @@ def check_softmax(fn):
 _CAT = np.array([2.0, 1.0, 0.1])          # mat, floor, roof after "The cat sat on the"
 
 
-def _more_or_less(value, than):
-    return "more" if value > than else "less"
+def _larger_ratio(p, q):
+    """'mat/floor' if p[0] / p[1] is the larger ratio, 'cat/dog' if q[0] / q[1] is, else 'equal'."""
+    first, second = p[0] / p[1], q[0] / q[1]
+    return "equal" if np.isclose(first, second) else "mat/floor" if first > second else "cat/dog"
 
 
 register_prediction(
@@ -262,43 +264,49 @@ register_prediction(
     explain="equal logits get equal probabilities: mat and roof both get 0.42, floor keeps 0.16.")
 register_prediction(
     "00.all-equal", question="each word's probability when all three sliders are equal, to 2 decimals",
-    kind="number", tol=0.01, answer=lambda: float(softmax([1.7, 1.7, 1.7])[0]),
+    kind="share", tol=0.01, answer=lambda: float(softmax([1.7, 1.7, 1.7])[0]),
     explain="equal logits share the total of 1 equally: 1/3 each, whatever the common value.")
 
-register_prediction(
-    "01.mat-share", question="does mat get more or less than half? ('more' or 'less')",
-    kind="choice", choices=("more", "less"), answer=lambda: _more_or_less(softmax(_CAT)[0], 0.5),
-    explain="mat gets 0.659: e^2.0 = 7.39 against a total of 7.39 + 2.72 + 1.11 = 11.21.")
-register_prediction(
-    "01.add-100", question="adding 100 to every logit makes the distribution 'sharper', 'flatter' or 'unchanged'?",
-    kind="choice", choices=("sharper", "flatter", "unchanged"),
-    answer=lambda: "unchanged" if np.allclose(softmax(_CAT + 100.0), softmax(_CAT)) else "sharper",
-    explain="the factor e^100 multiplies the top and the bottom of the fraction alike and cancels.")
 register_prediction(
     "01.double", question="doubling every logit makes the distribution 'sharper', 'flatter' or 'unchanged'?",
     kind="choice", choices=("sharper", "flatter", "unchanged"),
     answer=lambda: "sharper" if softmax(2.0 * _CAT).max() > softmax(_CAT).max() else "flatter",
     explain="doubling doubles every difference between logits: mat rises from 0.659 to 0.864.")
 register_prediction(
-    "01.larger-ratio", question="the larger ratio: 'mat/floor', 'floor/roof' or 'equal'?",
-    kind="choice", choices=("mat/floor", "floor/roof", "equal"),
-    answer=lambda: "mat/floor" if softmax(_CAT)[0] / softmax(_CAT)[1] > softmax(_CAT)[1] / softmax(_CAT)[2]
-    else "floor/roof",
-    explain="ratios are e^(difference): mat - floor = 1.0 gives e^1.0 = 2.72, floor - roof = 0.9 gives e^0.9 = 2.46.")
+    "01.negate", question="multiplying every logit by -1: which word comes out on top, 'mat', 'floor' or 'roof'?",
+    kind="choice", choices=("mat", "floor", "roof"),
+    answer=lambda: ("mat", "floor", "roof")[int(np.argmax(softmax(-1.0 * _CAT)))],
+    explain="a negative factor turns every difference around: roof, the lowest logit, becomes the highest.")
+register_prediction(
+    "01.ratio-elsewhere", question="the larger ratio: 'mat/floor' (logits 2.0 and 1.0, among 3 words), "
+                                  "'cat/dog' (logits 7.0 and 6.0, among 52 words) or 'equal'?",
+    kind="choice", choices=("mat/floor", "cat/dog", "equal"),
+    answer=lambda: _larger_ratio(softmax(_CAT), softmax(np.r_[7.0, 6.0, np.linspace(-4.0, 4.0, 50)])),
+    explain="both are e^(1.0) = 2.718: a ratio p_i / p_j = e^(z_i - z_j) depends only on the two logits' difference.")
+register_prediction(
+    "01.divide-by-sum", question="dividing the scores 2.0, 1.0, -1.5 by their sum: is the last word's share "
+                                "'positive', 'zero' or 'negative'?",
+    kind="choice", choices=("positive", "zero", "negative"),
+    answer=lambda: {-1.0: "negative", 0.0: "zero", 1.0: "positive"}[float(np.sign(-1.5 / (2.0 + 1.0 - 1.5)))],
+    explain="the scores add up to 1.5, so the last word gets -1.5 / 1.5 = -1: not a probability.")
 register_prediction(
     "01.sofa-mat-half", question="with sofa added (logit 1.5), is mat still above one half? (yes or no)",
     kind="yesno", answer=lambda: bool(softmax([2.0, 1.0, 0.1, 1.5])[0] > 0.5),
     explain="sofa takes its share from every word: mat falls from 0.659 to 0.471.")
 register_prediction(
-    "01.sofa-ratio", question="does the ratio p(mat) / p(floor) change when sofa is added? (yes or no)",
-    kind="yesno",
-    answer=lambda: not np.isclose(softmax([2.0, 1.0, 0.1, 1.5])[0] / softmax([2.0, 1.0, 0.1, 1.5])[1],
-                                  softmax(_CAT)[0] / softmax(_CAT)[1]),
-    explain="the ratio is e^(2.0 - 1.0) = 2.718 before and after: only the two words' own logits enter it.")
+    "01.sofa-losers", question="with sofa added, how many of mat, floor and roof lose probability? (0, 1, 2 or 3)",
+    kind="count", answer=lambda: int(np.sum(softmax([2.0, 1.0, 0.1, 1.5])[:3] < softmax(_CAT))),
+    explain="all three: the total stays 1, and each old word keeps the same fraction (0.714) of what it had.")
 register_prediction(
-    "01.all-equal", question="each word's probability when all three sliders are equal, to 2 decimals",
-    kind="number", tol=0.01, answer=lambda: float(softmax([0.4, 0.4, 0.4])[0]),
-    explain="1/3 each, whatever the common value: only differences between logits count.")
+    "01.underflow", question="in float64, the probability of a word 800 below the top: 'positive' or 'zero'?",
+    kind="choice", choices=("positive", "zero"),
+    answer=lambda: "zero" if softmax([0.0, -800.0])[1] == 0.0 else "positive",
+    explain="e^(-800) is below 10^(-347), far below the smallest positive float64 (about 5e-324): it underflows to 0.")
+register_prediction(
+    "01.one-above", question="all three logits equal, then mat alone raised by 1: mat's share, to 2 decimals",
+    kind="share", tol=0.01, answer=lambda: float(softmax([1.0, 0.0, 0.0])[0]),
+    explain="mat is e = 2.72 times as probable as each of the other two: e / (e + 2) = 0.58, whatever the "
+            "common value.")
 register_prediction(
     "01.roof-up-loser", question="raising roof by 1: which word loses the most probability? ('mat' or 'floor')",
     kind="choice", choices=("mat", "floor"),

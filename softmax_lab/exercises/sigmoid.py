@@ -206,26 +206,29 @@ def _sig(x):
 
 
 register_prediction(
-    "03.sigmoid-2", question="sigmoid(2), to 2 decimals", kind="number", tol=0.01, answer=lambda: _sig(2.0),
+    "03.sigmoid-2", question="sigmoid(2), to 2 decimals", kind="share", tol=0.01, answer=lambda: _sig(2.0),
     explain="1 / (1 + e^-2) = 1 / 1.135 = 0.88.")
 register_prediction(
-    "03.sigmoid-minus-2", question="sigmoid(-2), to 2 decimals", kind="number", tol=0.01, answer=lambda: _sig(-2.0),
+    "03.sigmoid-minus-2", question="sigmoid(-2), to 2 decimals", kind="share", tol=0.01, answer=lambda: _sig(-2.0),
     explain="by symmetry, sigmoid(-2) = 1 - sigmoid(2) = 0.12.")
 register_prediction(
     "03.cat-dog-softmax", question="the cat's probability under a softmax over the four labels, to 2 decimals",
-    kind="number", tol=0.01, answer=lambda: float(softmax([4.0, 1.0, 1.0, 4.0])[0]),
+    kind="share", tol=0.01, answer=lambda: float(softmax([4.0, 1.0, 1.0, 4.0])[0]),
     explain="cat and dog tie at logit 4.0, so they split almost all of the one unit: 0.48 each.")
 register_prediction(
     "03.cat-dog-sigmoid", question="the cat's probability under its own sigmoid, to 2 decimals",
-    kind="number", tol=0.01, answer=lambda: _sig(4.0),
+    kind="share", tol=0.01, answer=lambda: _sig(4.0),
     explain="sigmoid(4) = 0.98, whatever the dog's logit is: each label is its own yes/no question.")
 register_prediction(
-    "03.equal-pair", question="both left bars when z0 = z1, to 2 decimals", kind="number", tol=0.01,
-    answer=lambda: _sig(0.0), explain="equal logits, no preference: softmax([z, z])[1] = sigmoid(0) = 0.5.")
+    "03.pair-as-sigmoid", question="softmax([z0, z1])[1] is the sigmoid of 'z1', 'z1 - z0' or 'z0 + z1'?",
+    kind="choice", choices=("z1", "z1 - z0", "z0 + z1"),
+    answer=lambda: next(name for name, x in (("z1", 1.5), ("z1 - z0", 1.0), ("z0 + z1", 2.0))
+                        if np.isclose(softmax([0.5, 1.5])[1], _sig(x))),
+    explain="dividing the top and the bottom by e^z1 leaves 1 / (1 + e^(z0 - z1)) = sigmoid(z1 - z0).")
 register_prediction(
-    "03.shift-pair", question="raising z0 and z1 by the same amount: does anything on the left move? (yes or no)",
-    kind="yesno", answer=lambda: not np.isclose(softmax([1.5, 2.5])[1], softmax([0.5, 1.5])[1]),
-    explain="only the difference z1 - z0 enters sigmoid(z1 - z0), and it does not change.")
+    "03.none-sigmoid-sum", question="every label at -5: the sum of the four sigmoids, to 2 decimals",
+    kind="number", tol=0.01, answer=lambda: 4 * _sig(-5.0),
+    explain="4 x sigmoid(-5) = 4 x 0.0067 = 0.03: the sigmoids can all say no at once, the softmax cannot.")
 register_prediction(
     "03.none-softmax", question="every label at -5: what does the softmax give each? ('near 0', '1/4' or 'near 1')",
     kind="choice", choices=("near 0", "1/4", "near 1"),

@@ -284,14 +284,21 @@ def _mat_at(T):
     return float(softmax(_CAT, temperature=T)[0])
 
 
+def _steepest_entropy_temperature():
+    """The T at which the entropy of softmax(_CAT / T) changes fastest per step of log T."""
+    log_T = np.linspace(np.log(0.01), np.log(100.0), 2001)
+    H = np.array([entropy(softmax(_CAT, temperature=T)) for T in np.exp(log_T)])
+    return float(np.exp(log_T[np.argmax(np.gradient(H, log_T))]))
+
+
+def _range_of(T):
+    return "below 0.1" if T < 0.1 else "from 0.1 to 1" if T < 1 else "from 1 to 10" if T < 10 else "above 10"
+
+
 register_prediction(
-    "02.T-half", question="at T = 0.5, does mat get 'more' or 'less' than its 0.66 at T = 1?",
-    kind="choice", choices=("more", "less"), answer=lambda: "more" if _mat_at(0.5) > _mat_at(1.0) else "less",
-    explain="T = 0.5 doubles every difference between logits: mat rises to 0.864.")
-register_prediction(
-    "02.T-two", question="at T = 2, does mat get 'more' or 'less' than its 0.66 at T = 1?",
-    kind="choice", choices=("more", "less"), answer=lambda: "more" if _mat_at(2.0) > _mat_at(1.0) else "less",
-    explain="T = 2 halves every difference: mat falls to 0.502, the three words move towards one third.")
+    "02.mat-at-T4", question="mat's share at T = 4, to 2 decimals",
+    kind="share", tol=0.01, answer=lambda: _mat_at(4.0),
+    explain="0.42: T = 4 divides every difference by 4, so mat keeps the top place but loses its majority.")
 register_prediction(
     "02.limit-small-T", question="as T shrinks towards 0: 'all on mat', 'one third each' or 'unchanged'?",
     kind="choice", choices=("all on mat", "one third each", "unchanged"),
@@ -315,6 +322,12 @@ register_prediction(
     kind="choice", choices=("mat", "floor", "roof"),
     answer=lambda: ("mat", "floor", "roof")[int(np.argmin(softmax(_CAT, temperature=0.42)))],
     explain="roof, the lowest logit, shrinks fastest: it falls below 1% at about T = 0.42.")
+register_prediction(
+    "02.entropy-steepest", question="where the entropy changes fastest along the log-scale slider: 'below 0.1', "
+                                   "'from 0.1 to 1', 'from 1 to 10' or 'above 10'?",
+    kind="choice", choices=("below 0.1", "from 0.1 to 1", "from 1 to 10", "above 10"),
+    answer=lambda: _range_of(_steepest_entropy_temperature()),
+    explain="near T = 0.5: far below the distribution is already one-hot, far above already nearly uniform.")
 register_prediction(
     "02.B-accuracy", question="model B's accuracy compared with A's: 'higher', 'the same' or 'lower'?",
     kind="choice", choices=("higher", "the same", "lower"),
