@@ -246,9 +246,6 @@ MIGRATION = [
     ("09_large_vocabularies", 'check_answer(logits_gb, expected=4 * 2048 * 128_256 * 4 / 1e9', "09.llama3-logits"),
     ("09_large_vocabularies", 'check_answer(more_samples_fix_it, expected=False, name="more samples"',
      "09.more-samples"),
-    ("10_softmax_beyond_language", 'check_answer(first_loss, expected=np.log(10), name="first loss with K = 10"',
-     "10.first-loss"),
-    ("10_softmax_beyond_language", "check_exploration_temperature(my_temperature)", "10.exploration-temperature"),
 ]
 TYPED = re.compile(r"^check_(answer|temperature_answer\(my_|quarter_loss|float32_ceiling|lse_1000|top_p_words|"
                    r"temperature_by_hand|entropy_prediction|exploration_temperature)")
