@@ -243,9 +243,6 @@ MIGRATION = [
      "07.temperature-by-hand"),
     ("07_calibration_and_overconfidence", "check_answer(most_helped, expected=max(predictions", "07.most-helped"),
     ("08_softmax_in_attention", "check_entropy_prediction(my_entropy_at_4096, d=4096)", "08.entropy-at-4096"),
-    ("09_large_vocabularies", 'check_answer(logits_gb, expected=4 * 2048 * 128_256 * 4 / 1e9', "09.llama3-logits"),
-    ("09_large_vocabularies", 'check_answer(more_samples_fix_it, expected=False, name="more samples"',
-     "09.more-samples"),
 ]
 TYPED = re.compile(r"^check_(answer|temperature_answer\(my_|quarter_loss|float32_ceiling|lse_1000|top_p_words|"
                    r"temperature_by_hand|entropy_prediction|exploration_temperature)")

@@ -1,5 +1,5 @@
 r"""Self-checks for lesson 09 (large vocabularies): an online log-sum-exp over vocabulary blocks,
-and the lesson's two typed questions.
+the lesson's two typed questions, and the answers to its "Predict first" prompts.
 
 The learner writes ``fn(blocks)``: ``blocks`` yields 1-D arrays, the logits of one token arriving
 one vocabulary chunk at a time (as in chunked cross-entropy), and ``fn`` returns
@@ -32,9 +32,12 @@ import weakref
 
 import numpy as np
 
-from ..functions import logsumexp
+from ..factored import AdaptiveSoftmax
+from ..functions import logsumexp, softmax
+from ..vocab import chunked_cross_entropy, full_cross_entropy, measure, output_layer_cost, zipf_probabilities
 from ._answers import register_answer
 from ._machinery import Case, first_matching, guarded, label_of, nonfinite, quiet, run_battery, unknown
+from .predict import register_prediction
 
 __all__ = ["check_online_logsumexp"]
 
@@ -307,3 +310,111 @@ register_answer(
     "09.more-samples", name="more samples", kind="yesno", answer=False,
     question="without the log Q correction, do more samples remove the sampled softmax's bias?",
     hint="Look at section 5's table: does the uncorrected ratio move towards 1 as k grows?")
+
+
+# --------------------------------------------------------------------------------------------
+# The "Predict first" prompts of lesson 09, computed from softmax_lab with the lesson's sizes
+# (memory is measured as the lesson measures it: the peak of new arrays, by tracemalloc)
+# --------------------------------------------------------------------------------------------
+
+SWEEP_TOKENS, SWEEP_DIM = 32, 64                 # section 1: a batch of 32 tokens, hidden size 64
+CHUNK_TOKENS, CHUNK_WORDS, CHUNK_SIZE = 256, 16_384, 2_048      # section 3
+ADAPTIVE_CUTOFFS = (4_000, 20_000, 80_000, 256_000)             # section 4: the head, then three clusters
+
+
+@functools.lru_cache(maxsize=1)
+def _softmax_memory_growth():
+    """How many times more memory the softmax of (32, V) float32 logits needs at V = 256,000 than at 4,096."""
+    def peak(n_words):
+        logits = np.zeros((SWEEP_TOKENS, n_words), dtype=np.float32)   # the values do not change the sizes
+        return measure(lambda: softmax(logits), repeat=1, min_time=0).peak_bytes
+    return peak(256_000) / peak(4_096)
+
+
+def _ops_ratio():
+    cost = output_layer_cost(1, 256_000, SWEEP_DIM)
+    return cost.projection_flops / cost.softmax_flops
+
+
+def _gemma_logits_gb():
+    return output_layer_cost(8 * 1024, 256_000, 1).logits_bytes / 1e9
+
+
+@functools.lru_cache(maxsize=1)
+def _chunked_peak_share():
+    """Peak memory of the chunked cross-entropy as a share of the full one's, at section 3's sizes."""
+    h = np.zeros((CHUNK_TOKENS, SWEEP_DIM), dtype=np.float32)
+    w = np.zeros((CHUNK_WORDS, SWEEP_DIM), dtype=np.float32)
+    t = np.zeros(CHUNK_TOKENS, dtype=np.int64)
+    full = measure(lambda: full_cross_entropy(h, w, t), repeat=1, min_time=0).peak_bytes
+    chunked = measure(lambda: chunked_cross_entropy(h, w, t, chunk_size=CHUNK_SIZE), repeat=1, min_time=0)
+    return chunked.peak_bytes / full
+
+
+@functools.lru_cache(maxsize=1)
+def _adaptive_fewer_ops():
+    """d x V over the adaptive softmax's expected multiply-adds per token, on Zipf word frequencies (the
+    cost depends only on the shapes, so random weights of section 4's shapes give it)."""
+    layer = AdaptiveSoftmax.random(ADAPTIVE_CUTOFFS, SWEEP_DIM, div_value=2.0, seed=0)
+    return SWEEP_DIM * ADAPTIVE_CUTOFFS[-1] / layer.cost_per_token(zipf_probabilities(ADAPTIVE_CUTOFFS[-1]))
+
+
+def _uncorrected_weighting(n_words=20_000, top=100):
+    """Without the log Q correction a drawn word j adds e^{z_j} (times a constant), so in expectation
+    word j counts Q(j) e^{z_j} instead of e^{z_j}. Compare the frequent words' share of both, for
+    logits that follow the word frequencies (z = log Q): the constant cancels in a share."""
+    log_q = np.log(zipf_probabilities(n_words))
+    z = log_q
+    share_of_z = np.exp(logsumexp(z[:top]) - logsumexp(z))
+    share_of_uncorrected = np.exp(logsumexp(z[:top] + log_q[:top]) - logsumexp(z + log_q))
+    if np.isclose(share_of_uncorrected, share_of_z):
+        return "weighted fairly"
+    return "over-weighted" if share_of_uncorrected > share_of_z else "under-weighted"
+
+
+register_prediction(
+    "09.memory-growth", question="how many times more memory the softmax of the batch needs at 256,000 words "
+    "than at 4,096", kind="number", answer=_softmax_memory_growth, tol=6.0,
+    explain="memory is proportional to V (62.5 times as many words); a few small arrays whose size does not "
+            "depend on V keep the measured factor a little lower.")
+register_prediction(
+    "09.ops-ratio", question="per token, the operations of W h divided by those of the softmax, for d = 64",
+    kind="number", answer=_ops_ratio, tol=3.0,
+    explain="2dV against about 5V: the ratio 2d/5 does not depend on V at all, only on the hidden size d.")
+register_prediction(
+    "09.gemma-logits", question="the GB (10^9 bytes) of float32 logits for 8 x 1,024 tokens over 256,000 words",
+    kind="number", answer=_gemma_logits_gb, tol=0.1,
+    explain="8,192 tokens x 256,000 words x 4 bytes, divided by 10^9; the gradient takes as much again.")
+register_prediction(
+    "09.chunked-peak", question="the chunked cross-entropy's peak memory as a share of the full one's",
+    kind="share", answer=_chunked_peak_share, tol=0.1,
+    explain="the (256 x 16,384) logits and their gradient are gone; what is left is mostly the weight "
+            "gradient plus a block or two of (256 x 2,048) logits.")
+register_prediction(
+    "09.unavoidable-array", question="the one large array the chunked version cannot avoid",
+    kind="choice", choices=("logits", "probabilities", "gradient of W", "gradient of h"), answer="gradient of W",
+    explain="the gradient with respect to W has V x d entries, and every method must return it; the "
+            "gradient of h is only tokens x d.")
+register_prediction(
+    "09.adaptive-ops", question="how many times fewer multiply-adds per token the adaptive loss needs than d x V",
+    kind="number", answer=_adaptive_fewer_ops, tol=5.0,
+    explain="most tokens are head words and pay only for the head (4,003 logits); the rare ones pay for a "
+            "cluster, in a dimension of 32, 16 or 8 instead of 64.")
+register_prediction(
+    "09.adaptive-loss-gap", question="how much higher the adaptive loss is than the full softmax's",
+    kind="choice", choices=("less than 0.01 nats", "a few hundredths of a nat", "a few tenths of a nat",
+                            "more than 1 nat"),
+    answer="a few hundredths of a nat",     # the lesson asserts it on its own numbers, below the reveal
+    explain="keeping each cluster's top directions loses little; the frequent words, scored exactly in the "
+            "head, carry most of the loss.")
+register_prediction(
+    "09.uncorrected-weighting", question="without the log Q correction, are frequent words over-weighted, "
+    "under-weighted or weighted fairly in Z_hat, compared with rare ones", kind="choice",
+    choices=("over-weighted", "under-weighted", "weighted fairly"), answer=_uncorrected_weighting,
+    explain="a word drawn often is counted often: relative to the corrected estimate, word j is weighted by "
+            "Q(j), whatever constant the estimate is scaled by.")
+register_prediction(
+    "09.tree-close", question="will the fitted tree's loss come within 0.1 nats of the full softmax's (yes/no)",
+    kind="yesno", answer=False,             # the lesson asserts it on its own fit, below the reveal
+    explain="no: each node splits its words with one linear boundary, and a tree built by word id groups "
+            "unrelated words, so the fit levels off well above the best possible loss.")
