@@ -237,9 +237,6 @@ MIGRATION = [
      "07.temperature-by-hand"),
     ("07_calibration_and_overconfidence", "check_answer(most_helped, expected=max(predictions", "07.most-helped"),
     ("08_softmax_in_attention", "check_entropy_prediction(my_entropy_at_4096, d=4096)", "08.entropy-at-4096"),
-    ("10_softmax_beyond_language", 'check_answer(first_loss, expected=np.log(10), name="first loss with K = 10"',
-     "10.first-loss"),
-    ("10_softmax_beyond_language", "check_exploration_temperature(my_temperature)", "10.exploration-temperature"),
 ]
 TYPED = re.compile(r"^check_(answer|temperature_answer\(my_|quarter_loss|float32_ceiling|lse_1000|top_p_words|"
                    r"temperature_by_hand|entropy_prediction|exploration_temperature)")
