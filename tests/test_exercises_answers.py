@@ -236,9 +236,6 @@ MIGRATION = [
     ("07_calibration_and_overconfidence", 'check_temperature_by_hand(my_temperature, *predictions["overtrained"])',
      "07.temperature-by-hand"),
     ("07_calibration_and_overconfidence", "check_answer(most_helped, expected=max(predictions", "07.most-helped"),
-    ("10_softmax_beyond_language", 'check_answer(first_loss, expected=np.log(10), name="first loss with K = 10"',
-     "10.first-loss"),
-    ("10_softmax_beyond_language", "check_exploration_temperature(my_temperature)", "10.exploration-temperature"),
 ]
 TYPED = re.compile(r"^check_(answer|temperature_answer\(my_|quarter_loss|float32_ceiling|lse_1000|top_p_words|"
                    r"temperature_by_hand|entropy_prediction|exploration_temperature)")
