@@ -236,7 +236,6 @@ MIGRATION = [
     ("07_calibration_and_overconfidence", 'check_temperature_by_hand(my_temperature, *predictions["overtrained"])',
      "07.temperature-by-hand"),
     ("07_calibration_and_overconfidence", "check_answer(most_helped, expected=max(predictions", "07.most-helped"),
-    ("08_softmax_in_attention", "check_entropy_prediction(my_entropy_at_4096, d=4096)", "08.entropy-at-4096"),
 ]
 TYPED = re.compile(r"^check_(answer|temperature_answer\(my_|quarter_loss|float32_ceiling|lse_1000|top_p_words|"
                    r"temperature_by_hand|entropy_prediction|exploration_temperature)")
