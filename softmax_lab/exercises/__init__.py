@@ -38,6 +38,7 @@ Layout
 ``vocab``         lesson 09: :func:`check_online_logsumexp`.
 ``applications``  lesson 10: :func:`check_gradient_step`, :func:`check_exploration_temperature`.
 ``audit``         lesson 11: :func:`check_sparsemax`, :func:`check_verdicts` and :data:`AUDIT_QUIZ`.
+``transformer``   lesson 12: :func:`check_softmax_backward`, :func:`check_your_model`.
 
 Writing a check for a new lesson
 --------------------------------
@@ -99,6 +100,7 @@ from .sampling import check_top_p, check_top_p_words
 from .sigmoid import check_log_sigmoid
 from .stability import check_float32_ceiling, check_logsumexp, check_lse_1000
 from .temperature import check_temperature_answer
+from .transformer import check_softmax_backward, check_your_model
 from .vocab import check_online_logsumexp
 
 __all__ = [
@@ -131,4 +133,6 @@ __all__ = [
     "check_sparsemax",
     "check_verdicts",
     "AUDIT_QUIZ",
+    "check_softmax_backward",
+    "check_your_model",
 ]

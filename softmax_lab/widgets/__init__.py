@@ -29,6 +29,7 @@ Layout
 ``stability``   lesson 05: the stability explorer.
 ``sampling``    lesson 06: the sampler dashboard.
 ``audit``       lesson 11: the claim stepper and the alternatives explorer.
+``transformer`` lesson 12: the head explorer and the capstone (your functions run the model).
 
 Adding a dashboard for a new lesson
 -----------------------------------
@@ -82,6 +83,7 @@ from .sampling import SamplerDashboard, sampler_dashboard
 from .stability import StabilityExplorer, stability_explorer
 from .tiled import TiledWalkthrough, tiled_walkthrough
 from .training import GradientStepper, gradient_stepper
+from .transformer import HeadExplorer, YourModel, head_explorer, your_model_dashboard
 from .vocab import VocabMemoryCalculator, vocab_memory_calculator
 
 __all__ = [
@@ -131,4 +133,8 @@ __all__ = [
     "ClaimStepper",
     "alternatives_explorer",
     "AlternativesExplorer",
+    "head_explorer",
+    "HeadExplorer",
+    "your_model_dashboard",
+    "YourModel",
 ]
