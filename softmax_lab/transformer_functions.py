@@ -198,8 +198,12 @@ class _Checked:
                   [np.array(b, copy=True) for b in a] if isinstance(a, list) else a for a in args]
         try:
             got = self.function(*copies)
-        except Exception as exc:
-            raise RuntimeError(f"the plugged function {self.name!r} raised {type(exc).__name__}: {exc}") from exc
+        except (Exception, SystemExit) as exc:    # even sys.exit(): named, and the run stops there
+            try:
+                text = f": {exc}"
+            except Exception:                     # an exception whose text cannot be read
+                text = ""
+            raise RuntimeError(f"the plugged function {self.name!r} raised {type(exc).__name__}{text}") from exc
         self.calls += 1
         try:
             expected = self.reference(*args)
@@ -383,7 +387,7 @@ def _written(function, probe):
             return probe(function) is not None
     except NotImplementedError:
         return False
-    except Exception:        # it runs and fails: written (and wrong); plugged, the model shows it
+    except (Exception, SystemExit):     # it runs and fails: written (and wrong); plugged, the model shows it
         return True
 
 

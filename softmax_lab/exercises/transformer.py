@@ -7,6 +7,7 @@ The backward pass of attention's softmax is lesson 04's Jacobian, row by row:
 """
 
 import functools
+import warnings
 
 import numpy as np
 
@@ -21,9 +22,11 @@ from ._machinery import (
     finish,
     first_matching,
     guarded,
+    label_of,
     nonfinite,
     quiet,
     run_battery,
+    safe_repr,
     shape_hint,
     unknown,
 )
@@ -250,16 +253,15 @@ def _lesson_of_step(step):
 
 
 @guarded("check_your_model")
-def check_your_model(**functions):
+def check_your_model(softmax=None, logsumexp=None, cross_entropy_grad=None, top_p=None, attention=None,
+                     online_logsumexp=None, softmax_backward=None):
     """The capstone: the transformer trains and writes on the learner's own functions.
 
     Parameters
     ----------
-    **functions : callable
-        The functions of the lessons, by the names of
-        :data:`softmax_lab.transformer_functions.LESSON_FUNCTIONS` (``softmax``, ``logsumexp``,
-        ``cross_entropy_grad``, ``top_p``, ``attention``, ``online_logsumexp``,
-        ``softmax_backward``); every one is expected.
+    softmax, logsumexp, cross_entropy_grad, top_p, attention, online_logsumexp, softmax_backward : callable
+        The functions of lessons 01, 05, 04, 06, 08, 09 and 12, called as those lessons call them
+        (:data:`softmax_lab.transformer_functions.LESSON_FUNCTIONS`); every one is expected.
 
     Returns
     -------
@@ -267,30 +269,54 @@ def check_your_model(**functions):
         Passed when all are written, the 30-step run follows the recorded loss curve within
         :data:`softmax_lab.transformer_training.CAPSTONE_TOLERANCE` nats at every step, and no
         plugged function ever disagreed with the package's on the model's live inputs. Otherwise
-        the hint names the function that broke it, and its lesson.
+        the hint names the function that broke it, and its lesson. An exception raised inside the
+        model (by a learner's function, or by numbers it broke) is reported, never raised.
     """
     name = "check_your_model"
-    missing = [n for n in _fns.LESSON_FUNCTIONS if n not in functions]
+    functions = dict(softmax=softmax, logsumexp=logsumexp, cross_entropy_grad=cross_entropy_grad, top_p=top_p,
+                     attention=attention, online_logsumexp=online_logsumexp, softmax_backward=softmax_backward)
+    missing = [n for n, f in functions.items() if f is None]
     if missing:
         return finish(CheckResult(name, False, f"✘ {name}: expected all seven functions; missing {', '.join(missing)}.",
                                   hint="pass each function by its name: check_your_model(softmax=my_softmax, "
                                        "logsumexp=my_logsumexp, ...)."))
+    not_functions = [n for n, f in functions.items() if not callable(f)]
+    if not_functions:
+        return finish(CheckResult(name, False, f"✘ {name}: not a function: {', '.join(not_functions)}.",
+                                  hint="pass the functions themselves, without calling them: softmax=my_softmax, "
+                                       "not softmax=my_softmax(z)."))
     try:
-        steps, unwritten = _fns.lesson_functions(**functions)
-    except TypeError as exc:
-        return finish(CheckResult(name, False, f"✘ {name}: {exc}.",
-                                  hint="pass the functions themselves, by the names of the lessons."))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")              # a wrong function's warnings: its numbers show it
+            steps, unwritten = _fns.lesson_functions(**functions)
+            run = None if unwritten else _tt.capstone_run(_fns.checked_functions(**steps))
+    except (Exception, SystemExit) as exc:   # raised inside the model on the learner's functions: report it
+        return finish(CheckResult(
+            name, False, f"✘ {name}: the model stopped on your functions: {label_of(exc)}: "
+                         f"{safe_repr(_text_of(exc), 300)}",
+            hint="one of your functions raised, or returned something that is not an array of numbers of the "
+                 "right shape. Run each lesson's check on it again."))
     if unwritten:
         return finish(CheckResult(
             name, False, f"… {name}: not attempted yet: still stubs: {_lessons_text(unwritten)}. Paste "
                          "your solutions from those lessons (or write them again), run the cell, then this "
                          "check again.", attempted=False))
-    run = _tt.capstone_run(_fns.checked_functions(**steps))
+    return finish(_verdict(name, run, len(steps)))
+
+
+def _text_of(exc):
+    try:
+        return str(exc)
+    except Exception:  # a learner's exception whose __str__ raises
+        return "(an exception whose text cannot be shown)"
+
+
+def _verdict(name, run, n_functions):
     if not run.broken and run.follows_reference:
-        return finish(CheckResult(
-            name, True, f"✔ {name}: all {len(steps)} of your functions ran the model; the "
+        return CheckResult(
+            name, True, f"✔ {name}: all {n_functions} of your functions ran the model; the "
                         f"{len(run.losses)}-step run stayed within {_tt.CAPSTONE_TOLERANCE:g} nats of the "
-                        "recorded curve. Your softmax runs a transformer!"))
+                        "recorded curve. Your softmax runs a transformer!")
     rows = {row["function"]: row for row in run.report}
     lines = [f"✘ {name}: the model did not run right on your functions."]
     if run.error:
@@ -305,4 +331,4 @@ def check_your_model(**functions):
         hint = "one of your functions raised inside the model: the message above names it."
     else:
         hint = "every function agreed with the package's, yet the curve drifted: rerun the cell from the top."
-    return finish(CheckResult(name, False, "\n".join(lines), hint=hint))
+    return CheckResult(name, False, "\n".join(lines), hint=hint)
