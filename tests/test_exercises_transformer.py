@@ -172,7 +172,8 @@ def test_the_predictions_are_computed_from_the_model():
     model = transformer.load("tiny")
     maps = transformer.attention_maps(model, lesson.LOOK_SENTENCE)
     words = transformer.tokens(model, lesson.LOOK_SENTENCE)
-    assert entries["12.head-look"].value() == words[int(np.argmax(maps[1, 3, -1]))] == "owl"
+    assert words[int(np.argmax(maps[1, 3, -1]))] == "owl" == lesson.head_looks_at()
+    assert entries["12.head-look"].value() == len(words) - 1 - words.index("owl") == 7
     roles = transformer_training.head_roles(model)
     assert entries["12.sink"].value() is bool(roles["first"].max() > 2 * roles["uniform_first"]) is False
     mlp = transformer_training.load_same_data_mlp()

@@ -75,12 +75,17 @@ def _ds_of_constant_row(c=3.0):
     return float(np.max(np.abs(_fns.softmax_backward(np.full(4, c), weights))))
 
 
+def head_looks_back(text=LOOK_SENTENCE, layer=LOOK_HEAD[0], head=LOOK_HEAD[1]):
+    """How many words before the last word of ``text`` is the word that ``head`` of ``layer`` looks at most."""
+    weights = _t.attention_maps(_model(), text)[layer, head, -1]
+    return len(weights) - 1 - int(np.argmax(weights))
+
+
 register_prediction(
-    "12.head-look", question=f"which word head {LOOK_HEAD[0]}.{LOOK_HEAD[1]} looks at most from the last word of "
-                             f"'{LOOK_SENTENCE}'",
-    kind="word", answer=head_looks_at,
-    explain="the head that carries the subject to the verb: from the last word before the verb it looks back "
-            "past every place phrase to the animal, whose kind decides the verb.")
+    "12.head-look", question=f"how many words back from the last word of '{LOOK_SENTENCE}' is the word head "
+                             f"{LOOK_HEAD[0]}.{LOOK_HEAD[1]} gives the most weight",
+    kind="count", answer=head_looks_back,
+    explain="it looks back past both place phrases to the animal, whose kind decides the verb that comes next.")
 register_prediction(
     "12.sink", question="does any head of the tiny transformer park more than twice the even share of its "
                         "weight on <s> (an attention sink)",

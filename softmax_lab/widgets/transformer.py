@@ -40,7 +40,7 @@ def _check_model(model):
 class HeadExplorer(Dashboard):
     """The attention weights of one head of the tiny transformer, for a typed sentence.
 
-    Use :func:`head_explorer`. Attributes: ``layer`` and ``head`` (ToggleButtons), ``text``
+    Use :func:`head_explorer`. Attributes: ``layer`` and ``head`` (IntSliders), ``text``
     (Text), ``model``, ``words`` (the tokens, ``<s>`` first), ``maps`` (every head's weights,
     (n_layers, n_heads, T, T)), ``weights`` (the chosen head's T x T), ``entropies`` (bits per
     row), ``image``, ``entropy_bars``, ``readout``.
@@ -57,10 +57,9 @@ class HeadExplorer(Dashboard):
         self.model = model
         self._set_text(text)              # raises ValueError naming text for a sentence the model cannot read
         style = self._description_style(["sentence", "layer", "head"])
-        self.layer = widgets.ToggleButtons(options=[(str(i), i) for i in range(model.n_layers)], value=int(layer),
-                                           description="layer", style=style)
-        self.head = widgets.ToggleButtons(options=[(str(i), i) for i in range(model.n_heads)], value=int(head),
-                                          description="head", style=style)
+        slider = dict(style=style, layout=widgets.Layout(width="100%", max_width="420px"))
+        self.layer = widgets.IntSlider(value=int(layer), min=0, max=model.n_layers - 1, description="layer", **slider)
+        self.head = widgets.IntSlider(value=int(head), min=0, max=model.n_heads - 1, description="head", **slider)
         self.text = widgets.Text(value=text, description="sentence", continuous_update=False,
                                  layout=self._slider_layout(), style=style)
         self.readout = widgets.HTML()
@@ -97,10 +96,12 @@ class HeadExplorer(Dashboard):
         plots.label_axes(ax_w, "key (the word looked at)", "query (the word looking)", presentation=f)
         self.image, _ = plots.heatmap(ax_w, np.zeros((2, 2)), vmin=0.0, vmax=1.0, cmap="viridis",
                                       colorbar_label="attention weight", presentation=f)
+        ax_w.set_aspect("auto")           # fill the panel: a sentence of any length keeps the title inside
         plots.label_axes(ax_h, "row entropy (bits)", "", presentation=f)
         self.entropy_bars = ax_h.barh(np.arange(n), np.zeros(n), color=plots.PALETTE[1], edgecolor="black",
                                       linewidth=0.6)
         ax_h.set_xlim(0, math.log2(n) * 1.05)
+        ax_h.set_xticks(np.arange(int(math.log2(n)) + 1))
         self._ax_w, self._ax_h = ax_w, ax_h
         self._title = ax_w.set_title("layer 0, head 0 (rows sum to 1)", fontsize=self._fonts.title)
         plots.animate(self.figure, self.image, self.entropy_bars, self._title)
@@ -113,7 +114,7 @@ class HeadExplorer(Dashboard):
         self.image.set_extent((-0.5, T - 0.5, T - 0.5, -0.5))
         ax_w.set_xlim(-0.5, T - 0.5)
         ax_w.set_ylim(T - 0.5, -0.5)
-        ax_w.set_xticks(np.arange(T), labels, rotation=60, fontsize=self._fonts.tick)
+        ax_w.set_xticks(np.arange(T), labels, rotation=60 if T <= 10 else 90, fontsize=self._fonts.tick)
         ax_w.set_yticks(np.arange(T), labels, fontsize=self._fonts.tick)
         ax_h.set_ylim(T - 0.5, -0.5)                    # rows in the same order as the heatmap
         ax_h.set_yticks(np.arange(T), labels, fontsize=self._fonts.tick)
