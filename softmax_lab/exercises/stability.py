@@ -3,6 +3,7 @@ log-sum-exp and log-softmax."""
 
 import numpy as np
 
+from .._optional import optional_import
 from ..functions import log_softmax, logsumexp, naive_softmax, softmax
 from ..losses import cross_entropy
 from ._machinery import (
@@ -31,15 +32,12 @@ def _log_of_largest(dtype):
 
 
 def _bfloat16():
-    import ml_dtypes  # a runtime dependency of the course, imported only when a lesson asks
-
-    return ml_dtypes.bfloat16
+    return optional_import("ml_dtypes").bfloat16   # an extra of the course, imported only when a lesson asks
 
 
 def bfloat16_ceiling():
     """log of the largest bfloat16 number: where e^z overflows in bfloat16."""
-    import ml_dtypes
-
+    ml_dtypes = optional_import("ml_dtypes")
     return float(np.log(float(ml_dtypes.finfo(ml_dtypes.bfloat16).max)))
 
 
