@@ -133,11 +133,15 @@ def fingerprint(text):
 
 
 def _read_state(path):
+    """The record of copied lessons, ``{lesson: fingerprint}``; empty when missing or damaged
+    (then every lesson that differs from the shipped one counts as edited)."""
     try:
-        state = json.loads(path.read_text(encoding="utf-8"))
-        return dict(state.get("lessons", {}))
-    except (OSError, ValueError, AttributeError):
-        return {}   # no record yet (or a damaged one): every differing lesson counts as edited
+        lessons = json.loads(path.read_text(encoding="utf-8"))["lessons"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
+    if not isinstance(lessons, dict):
+        return {}
+    return {name: value for name, value in lessons.items() if isinstance(value, str)}
 
 
 def _fingerprint_of_file(path):
