@@ -432,3 +432,28 @@ def test_constraints_refuse_a_requirement_without_a_minimum():
     # an extra that includes another (the test extra includes lab and classroom) is followed
     included = pyproject.replace('"pytest"', '"pytest>=7"').replace('"ruff>=0.5,<1"', '"ruff>=0.5"')
     assert constraints.constraints(included, ["t"]).splitlines()[1:] == ["numpy==2.0", "pytest==7", "ruff==0.5"]
+
+
+def _paragraphs(text):
+    return [block for block in re.split(r"\n\s*\n", text) if block.strip()]
+
+
+def test_readme_puts_the_no_clone_route_first_and_no_one_on_a_name_on_pypi():
+    """The package is not published: every install command in the README names the repository
+    (a git URL), a wheel file or the clone itself; the bare name appears only where the README
+    says it works once published. The route without a clone comes before `make lab`."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Start")
+    assert readme.index("pipx run --spec", start) < readme.index("uvx --from", start) < readme.index("make lab", start)
+    commands = [line for block in re.findall(r"```[a-z]*\n(.*?)```", readme, re.S) for line in block.splitlines()]
+    installs = [line for line in commands if re.search(r"\b(pip install|pipx (run|install)|uvx|uv tool)\b", line)]
+    assert installs
+    for line in installs:
+        assert re.search(r"git\+https://github\.com/OWNER/REPO|\.whl|-e \.|\[test\]", line), \
+            f"this command would fetch a package by name from an index: {line}"
+    # "pip install softmax-lab", "pipx run --spec 'softmax-lab[lab]' ...": a name, not "NAME @ URL"
+    by_name = re.compile(r"(pipx run|pip install|uvx)( --spec| --from)? "
+                         r"'?softmax-lab(\[[a-z,]*\])?'?(?!\s*@)(?![\w\[-])")
+    for paragraph in _paragraphs(readme):
+        if by_name.search(paragraph):
+            assert "publish" in paragraph, f"a bare package name outside the 'once published' note: {paragraph}"
