@@ -333,3 +333,29 @@ def test_voila_stops_the_kernel_of_an_abandoned_page(tmp_path, monkeypatch):
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(20)
         log.close()
+
+
+def test_the_shipped_settings_turn_off_the_news_pop_up():
+    """jupyter-config/: JupyterLab asks "get notified about Jupyter news?" while fetchNews is "none"
+    (its default); the course's settings answer "false", a value the installed schema allows."""
+    from jupyter_core.paths import jupyter_path
+
+    settings = json.loads((ROOT / "jupyter-config" / launch.SETTINGS_FILE).read_text())
+    plugin = "@jupyterlab/apputils-extension:notification"
+    assert settings[plugin] == {"fetchNews": "false"}
+    schema = next(Path(p, "@jupyterlab", "apputils-extension", "notification.json")
+                  for p in jupyter_path("lab", "schemas")
+                  if Path(p, "@jupyterlab", "apputils-extension", "notification.json").exists())
+    allowed = {option["const"] for option in json.loads(schema.read_text())["properties"]["fetchNews"]["oneOf"]}
+    assert "false" in allowed and "none" in allowed
+
+
+def test_the_launcher_notices_when_the_settings_are_not_installed(monkeypatch, tmp_path):
+    """Jupyter's config path (<environment>/etc/jupyter, where the wheel and `make` put the file)."""
+    import jupyter_core.paths
+
+    monkeypatch.setattr(jupyter_core.paths, "jupyter_config_path", lambda: [str(tmp_path / "user"), str(tmp_path)])
+    assert not launch.settings_installed()
+    (tmp_path / launch.SETTINGS_FILE).parent.mkdir(parents=True)
+    (tmp_path / launch.SETTINGS_FILE).write_text("{}")
+    assert launch.settings_installed()
