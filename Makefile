@@ -9,6 +9,7 @@
 #   make data    regenerate everything in data/ (corpus, tiny language model, MANIFEST)
 #   make doctor  check the environment (packages, JupyterLab widget extensions, the data's checksums)
 #   make screenshots  regenerate notebooks/images/screenshots/ (one small PNG per dashboard; browser)
+#   make strip   clear the outputs of every notebook (they are committed without outputs)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -17,7 +18,7 @@ BIN    := $(VENV)/bin
 STAMP      := $(VENV)/.installed-stamp
 TEST_STAMP := $(VENV)/.test-installed-stamp
 
-.PHONY: lab notebook test check bench demo data doctor screenshots clean help
+.PHONY: lab notebook test check bench demo data doctor screenshots strip clean help
 
 help:
 	@sed -n '2,12p' Makefile
@@ -85,6 +86,11 @@ screenshots: $(TEST_STAMP)
 	SOFTMAX_LAB_SCREENSHOTS=notebooks/images/screenshots $(BIN)/python -m pytest -q -m browser \
 		tests/browser/test_lab.py tests/browser/test_voila.py \
 		-k "(test_notebook_runs and canvas) or (test_voila and classroom)"
+
+# Outputs, execution counts and saved widget state out of every notebook, written the way Jupyter
+# writes them (tools/course.py --strip; the tests demand stripped notebooks).
+strip: $(STAMP)
+	$(BIN)/python tools/course.py --strip
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage test-artifacts build

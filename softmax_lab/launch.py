@@ -10,7 +10,7 @@ same from a wheel, from ``pipx run`` / ``uvx`` and from a clone (``make lab`` ca
 
 What it does, in order:
 
-1. **Copies the lessons** (the notebooks shipped in :mod:`softmax_lab.lessons`) into ``DIR``
+1. **Copies the lessons** (the notebooks shipped in :mod:`softmax_lab.notebooks`) into ``DIR``
    (default ``./softmax-lab``), and never overwrites a lesson the learner has edited.
    "Edited" is judged by the cells' sources, not by the file's bytes: Jupyter rewrites the
    metadata (and stores outputs) on the first save, which is not an edit. A hidden file,
@@ -54,7 +54,7 @@ from dataclasses import dataclass
 from importlib import resources, util
 from pathlib import Path
 
-LESSONS_PACKAGE = "softmax_lab.lessons"
+LESSONS_PACKAGE = "softmax_lab.notebooks"
 FIRST_LESSON = "00_start_here.ipynb"
 CLASSROOM = "classroom.ipynb"
 DEFAULT_DIR = "softmax-lab"
@@ -97,9 +97,9 @@ FRONT_ENDS = {
 
 
 def lessons_folder():
-    """The lessons shipped with the package (``softmax_lab.lessons``), read with importlib.resources.
+    """The lessons shipped with the package (``softmax_lab.notebooks``), read with importlib.resources.
 
-    In a wheel this is ``site-packages/softmax_lab/lessons``; in an editable install it is the
+    In a wheel this is ``site-packages/softmax_lab/notebooks``; in an editable install it is the
     repository's ``notebooks/`` (``pyproject.toml`` maps one onto the other).
     """
     return resources.files(LESSONS_PACKAGE)

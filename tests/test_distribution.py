@@ -112,7 +112,7 @@ def test_the_wheel_holds_exactly_the_manifests_data_and_the_lessons(wheel, sourc
     assert in_data == shipped, f"in data/ but not in the wheel: {in_data - shipped}"
     assert not any(n.endswith(".py") for n in shipped), "data/'s build scripts are not part of the package"
 
-    lessons = {n[len("softmax_lab/lessons/"):] for n in names if n.startswith("softmax_lab/lessons/")}
+    lessons = {n[len("softmax_lab/notebooks/"):] for n in names if n.startswith("softmax_lab/notebooks/")}
     assert lessons == {p.name for p in (source / "notebooks").glob("*.ipynb")} | {"__init__.py"}
     settings = [n for n in names if n.endswith("/etc/jupyter/labconfig/default_setting_overrides.d/softmax-lab.json")]
     assert len(settings) == 1, "the wheel installs the course's Jupyter settings into <environment>/etc/jupyter"

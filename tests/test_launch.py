@@ -56,7 +56,7 @@ def edited(text, new_source):
 
 @pytest.fixture
 def package(tmp_path):
-    """A stand-in for the shipped lessons (softmax_lab.lessons), as a folder."""
+    """A stand-in for the shipped lessons (softmax_lab.notebooks), as a folder."""
     folder = tmp_path / "package"
     folder.mkdir()
     (folder / "00_start.ipynb").write_text(lesson("# Start", "x = 1"))
@@ -175,7 +175,7 @@ def test_the_target_must_be_a_folder(package, tmp_path):
 
 
 def test_the_shipped_lessons_are_the_notebooks_folder_in_an_editable_install():
-    """importlib.resources finds softmax_lab.lessons; here (editable) it is notebooks/ itself."""
+    """importlib.resources finds softmax_lab.notebooks; here (editable) it is notebooks/ itself."""
     names = launch.lesson_names()
     assert names == sorted(p.name for p in (ROOT / "notebooks").glob("*.ipynb"))
     assert launch.FIRST_LESSON in names and launch.CLASSROOM in names
