@@ -261,7 +261,8 @@ def test_the_declared_minimum_versions_pass_the_fast_tests_and_a_lesson(source, 
     """Every requirement of pyproject.toml (the package, its extras, the test tools) pinned to its
     declared minimum (tools/constraints.py), binary wheels only, in a fresh environment; the
     package installed from the copied repository in editable mode (the tests read data/ and
-    notebooks/ there), then the fast tests and one lesson."""
+    notebooks/ there), then the fast tests and one lesson (`--dist loadfile`: a notebook's cells
+    share one kernel, so they must stay in one pytest-xdist worker)."""
     root = tmp_path_factory.mktemp("minimums")
     pins = root / "minimums.txt"
     pins.write_text(constraints.constraints((source / "pyproject.toml").read_text(encoding="utf-8")))
@@ -278,9 +279,9 @@ def test_the_declared_minimum_versions_pass_the_fast_tests_and_a_lesson(source, 
     started = time.monotonic()
     report = root / "report.xml"
     result = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "-m", "not slow and not browser",
-         "--ignore=tests/browser", f"--junitxml={report}", "tests", "softmax_lab", "data/corpus.py",
-         LESSON_FOR_MINIMUMS, "--nbval-lax", "--nbval-current-env"],
+        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile",
+         "-m", "not slow and not browser", "--ignore=tests/browser", f"--junitxml={report}",
+         "tests", "softmax_lab", "data/corpus.py", LESSON_FOR_MINIMUMS, "--nbval-lax", "--nbval-current-env"],
         capture_output=True, text=True, timeout=1800, cwd=source,
         env=clean_env(OPENBLAS_NUM_THREADS="1", SOFTMAX_LAB_PROGRESS=str(root / "progress.json")))
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
