@@ -1,22 +1,27 @@
 r"""Lesson 08: checking a learner's masked scaled dot-product attention, and an entropy prediction."""
 
+import functools
 import math
-import numbers
 
 import numpy as np
 
 from ..attention import attention_entropy, causal_mask, scaled_dot_product_attention
 from ..functions import softmax
+from ._answers import Question, judge_answer, register_answer
 from ._machinery import (
     MAX_SHIFT_HINT,
     ROW_MAX_HINT,
     Case,
     CheckResult,
+    as_number,
     finish,
     first_matching,
+    guarded,
     nonfinite,
+    plain,
     quiet,
     run_battery,
+    unknown,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -32,7 +37,14 @@ HINTS = {
     "scale_d": "divide by the SQUARE ROOT of d, not by d itself: np.sqrt(q.shape[-1]).",
     "scale_mul": "divide the scores by sqrt(d); multiplying by it sharpens the softmax instead of calming it.",
     "d_axis": ("d is the length of each query and key vector, the LAST axis of q: q.shape[-1], not the "
-               "number of queries or keys."),
+               "number of queries or keys (k.shape[1] is the number of keys when k has a leading axis of heads)."),
+    "d_heads": ("d is the length of each query and key vector, the LAST axis: q.shape[-1]. With a leading axis "
+                "of heads, q.shape[0] and k.shape[0] count the heads."),
+    "d_values": ("d is the length of the queries and keys, q.shape[-1], not of the values (v.shape[-1] = d_v "
+                 "sets only the width of the output)."),
+    "mask_index": ("the mask only BROADCASTS to the scores' shape (a padding mask has shape (n_k,), one mask can "
+                   "serve every head), so scores[~mask] = -np.inf fails or picks the wrong entries: use "
+                   "np.where(mask, scores, -np.inf), which broadcasts."),
     "mask_after": ("mask the scores BEFORE the softmax: np.where(mask, scores, -np.inf), then softmax. "
                    "Zeroing weights after the softmax leaves rows that no longer sum to 1."),
     "mask_1e9": ("use -np.inf for a masked score, not a large negative number such as -1e9: here the real "
@@ -118,6 +130,8 @@ def _mistakes(q, k, v, mask):
         (lambda: _attention(q, k, v, mask, scale=math.sqrt(d)), "scale_mul"),
         (lambda: _attention(q, k, v, mask, scale=1 / math.sqrt(n_q)), "d_axis"),
         (lambda: _attention(q, k, v, mask, scale=1 / math.sqrt(n_k)), "d_axis"),
+        (lambda: _attention(q, k, v, mask, scale=1 / math.sqrt(k.shape[0])), "d_heads" if k.ndim > 2 else "d_axis"),
+        (lambda: _attention(q, k, v, mask, scale=1 / math.sqrt(v.shape[-1])), "d_values"),
         (lambda: _attention(q, k, v, mask, after=True), "mask_after"),
         (lambda: _attention(q, k, v, mask, fill=-1e9), "mask_1e9"),
         (lambda: _attention(q, k, v, mask, fill=0.0), "mask_zero"),
@@ -148,6 +162,7 @@ def _mistakes(q, k, v, mask):
     return out
 
 
+@functools.lru_cache(maxsize=1)   # the cases never change: build them once
 def _attention_cases():
     rng = np.random.default_rng(8)
     normal = rng.standard_normal
@@ -190,7 +205,32 @@ def _attention_cases():
     add("float32 inputs, causal mask",
         normal((4, 4)).astype(f32), normal((4, 4)).astype(f32), normal((4, 2)).astype(f32), tril, "float32",
         rtol=1e-4, atol=1e-5)
+    for what, q, k, v, mask in _random_attention_inputs():
+        add(what, q, k, v, mask, "batch")
     return cases
+
+
+def _random_attention_inputs(seed=18):
+    """Randomised cases (seeded): heads, queries, keys, d and d_v all of different sizes (so d is
+    found only on the LAST axis), a causal mask shared by every head, and a padding mask (n_k,)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for _ in range(2):
+        h, n_q, n_k, d, d_v = (int(n) for n in rng.choice(np.arange(2, 8), size=5, replace=False))
+        n_q, n_k = min(n_q, n_k), max(n_q, n_k)          # the queries are the last n_q of the n_k positions
+        q, k, v = rng.normal(size=(h, n_q, d)), rng.normal(size=(h, n_k, d)), rng.normal(size=(h, n_k, d_v))
+        out.append((f"random: {h} heads, {n_q} queries, {n_k} keys, d = {d}, d_v = {d_v}, a causal mask for all "
+                    "heads", q, k, v, causal_mask(n_q, n_k) == 0))
+        pad = np.arange(n_k) < max(1, n_k - int(rng.integers(1, n_k)))
+        out.append((f"random: {h} heads, {n_q} queries, {n_k} keys, d = {d}, a padding mask of shape ({n_k},)",
+                    q, k, v, pad))
+    return out
+
+
+def _attention_exception_hint(case, exc):
+    if isinstance(exc, IndexError) and "boolean" in str(exc):
+        return HINTS["mask_index"]
+    return None
 
 
 def _attention_hint(case, got, outcome):
@@ -214,9 +254,10 @@ def _attention_hint(case, got, outcome):
         if case.tag in ("row_max", "overflow"):
             return ROW_MAX_HINT if case.tag == "row_max" else MAX_SHIFT_HINT
         return HINTS["nan_mask"]
-    return f"masked scaled dot-product attention is {FORMULA}."
+    return unknown(f"masked scaled dot-product attention is {FORMULA}.")
 
 
+@guarded("check_attention")
 def check_attention(fn):
     r"""Check a learner's masked scaled dot-product attention ``fn(q, k, v, mask)``.
 
@@ -249,10 +290,11 @@ def check_attention(fn):
     ...     scores = q @ np.swapaxes(k, -1, -2) / np.sqrt(q.shape[-1])
     ...     return softmax(np.where(mask, scores, -np.inf), axis=-1) @ v
     >>> check_attention(attention).passed
-    ✔ check_attention: all 10 cases passed. Well done!
+    ✔ check_attention: all 14 cases passed. Well done!
     True
     """
-    return run_battery("check_attention", fn, _attention_cases(), _attention_hint)
+    return run_battery("check_attention", fn, _attention_cases(), _attention_hint,
+                       exception_hint=_attention_exception_hint)
 
 
 # --------------------------------------------------------------------------------------------
@@ -282,23 +324,55 @@ def mean_row_entropy(d, n_keys=16, scaled=True, rows=20000, seed=0):
     return float(np.mean(attention_entropy(softmax(scores))))
 
 
-def _as_number(answer):
-    """The answer as a finite float, or None if it is not one number."""
-    if isinstance(answer, (bool, np.bool_, str, bytes)) or answer is None:
-        return None
-    if isinstance(answer, np.ndarray) and answer.size == 1:
-        answer = answer.reshape(()).item()
-    if not isinstance(answer, numbers.Real):
-        return None
-    try:
-        value = float(answer)
-    except (OverflowError, ValueError, TypeError):
-        return None
-    return value if math.isfinite(value) else None
+@functools.lru_cache(maxsize=16)
+def _entropy(d, n_keys, scaled):
+    return mean_row_entropy(d, n_keys, scaled)
 
 
+def _entropy_question(key, d, n_keys, scaled, tol):
+    """A predicted mean row entropy, in bits, judged against :func:`mean_row_entropy`."""
+    top = math.log2(n_keys)
+
+    def judge(value):
+        truth = _entropy(d, n_keys, scaled)
+        if abs(value - truth) <= tol:
+            return True, f"right! The measured average is {truth:.2f} bits (at most log2({n_keys}) = {top:.3g})", ""
+        other = _entropy(d, n_keys, not scaled)
+        if value < 0:
+            hint = "an entropy is never negative: 0 bits is all the weight on one key."
+        elif value > top + 1e-9:
+            hint = (f"{n_keys} keys can hold at most log2({n_keys}) = {top:.3g} bits, when every key gets the "
+                    "same weight.")
+        elif abs(value - other) <= tol:
+            hint = (("that is the entropy WITHOUT the 1/sqrt(d) scale. With it, the scores have a spread "
+                     "of about 1 whatever d is.") if scaled else
+                    "that is the entropy WITH the 1/sqrt(d) scale; without it the scores spread like sqrt(d).")
+        elif abs(value - top) <= tol:
+            hint = ("equal weights need equal scores, but the scores are random with a spread of about "
+                    + ("1: some keys get clearly more weight than others." if scaled else "sqrt(d)."))
+        elif scaled:
+            where = ("section 2's table of entropies measures exactly this, rows of 16 keys, for several d" if
+                     n_keys == 16 else f"measure it at a small d, over {n_keys} keys as here")
+            hint = ("after dividing by sqrt(d) the scores have a standard deviation of about 1 for every d, so "
+                    f"the entropy of a row of {n_keys} keys does not depend on d ({where}).")
+        else:
+            hint = ("without the scale, the scores have a standard deviation of sqrt(d) = "
+                    f"{math.sqrt(d):.0f}: the largest score beats the next one by a wide margin.")
+        return False, f"{value:.4g} bits is not right yet", hint
+
+    return Question(key, "check_entropy_prediction", f"the mean entropy of a row at d = {d}", "number",
+                    judge=judge, precision=f"a number of bits, within {tol:g} of the measured average")
+
+
+_q = _entropy_question("08.entropy-at-4096", 4096, 16, True, 0.2)
+register_answer(_q.key, _q.name, _q.question, judge=_q.judge, precision=_q.precision)
+
+
+@guarded("check_entropy_prediction")
 def check_entropy_prediction(answer, d=4096, n_keys=16, scaled=True, tol=0.2):
     r"""Check a predicted average entropy (in bits) of one query's attention over random keys.
+
+    Lesson 08's exercise (d = 4096, 16 keys, scaled) is also ``check_answer("08.entropy-at-4096", x)``.
 
     Parameters
     ----------
@@ -321,44 +395,16 @@ def check_entropy_prediction(answer, d=4096, n_keys=16, scaled=True, tol=0.2):
     Examples
     --------
     >>> check_entropy_prediction(None).attempted
-    … entropy at d = 4096: not attempted yet: replace None with your prediction (in bits), then run this check again.
+    … check_entropy_prediction: not attempted yet: replace None with your answer, then run this check again.
     False
     >>> check_entropy_prediction(3.4).passed
-    ✔ entropy at d = 4096: right! The measured average is 3.40 bits (at most log2(16) = 4).
+    ✔ check_entropy_prediction: right! The measured average is 3.40 bits (at most log2(16) = 4). Well done!
     True
     """
-    name, label = "check_entropy_prediction", f"entropy at d = {d}"   # name: kept in the progress file
-    if answer is None:
-        return finish(CheckResult(name, False, f"… {label}: not attempted yet: replace None with your "
-                                  "prediction (in bits), then run this check again.", attempted=False, n_cases=1))
-    value = _as_number(answer)
-    top = math.log2(n_keys)
-    if value is None:
-        return finish(CheckResult(name, False, f"✘ {label}: {answer!r:.60} is not a number.",
-                                  hint="write one number of bits, for example 1.5.", failed_case=1, n_cases=1))
-    truth = mean_row_entropy(d, n_keys, scaled)
-    if abs(value - truth) <= tol:
-        return finish(CheckResult(name, True, f"✔ {label}: right! The measured average is {truth:.2f} bits "
-                                  f"(at most log2({n_keys}) = {top:.3g}).", n_cases=1))
-    other = mean_row_entropy(d, n_keys, not scaled)
-    if value < 0:
-        hint = "an entropy is never negative: 0 bits is all the weight on one key."
-    elif value > top + 1e-9:
-        hint = (f"{n_keys} keys can hold at most log2({n_keys}) = {top:.3g} bits, when every key gets the "
-                "same weight.")
-    elif abs(value - other) <= tol:
-        hint = (("that is the entropy WITHOUT the 1/sqrt(d) scale. With it, the scores have a spread "
-                 "of about 1 whatever d is.") if scaled else
-                "that is the entropy WITH the 1/sqrt(d) scale; without it the scores spread like sqrt(d).")
-    elif abs(value - top) <= tol:
-        hint = ("equal weights need equal scores, but the scores are random with a spread of about "
-                + ("1: some keys get clearly more weight than others." if scaled else "sqrt(d)."))
-    elif scaled:
-        hint = ("look at the table of spreads above: after dividing by sqrt(d) the scores have a standard "
-                "deviation of about 1 for every d, so the entropy does not depend on d. Your d = 16 "
-                "dashboard row entropies are a good guide.")
-    else:
-        hint = ("without the scale, the scores have a standard deviation of sqrt(d) = "
-                f"{math.sqrt(d):.0f}: the largest score beats the next one by a wide margin.")
-    return finish(CheckResult(name, False, f"✘ {label}: {value:.4g} bits is not right yet.", hint=hint,
-                              failed_case=1, n_cases=1))
+    d, n_keys, scaled, tol = plain(d), plain(n_keys), plain(scaled), as_number(plain(tol))
+    if not (type(d) is int and 1 <= d <= 10**6 and type(n_keys) is int and 2 <= n_keys <= 10**4
+            and tol is not None and 0 < tol < math.inf and isinstance(scaled, bool)):
+        return finish(CheckResult("check_entropy_prediction", False, "✘ check_entropy_prediction: d and n_keys "
+                                  "must be whole numbers (n_keys >= 2), tol a number > 0, scaled True or False.",
+                                  hint="leave them out: check_entropy_prediction(my_prediction, d=4096)."))
+    return judge_answer(_entropy_question(None, d, n_keys, bool(scaled), float(tol)), answer)
