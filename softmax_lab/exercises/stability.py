@@ -5,7 +5,7 @@ import functools
 
 import numpy as np
 
-from .._optional import optional_import
+from ..extras import optional_import
 from ..functions import log_softmax, logsumexp, naive_softmax
 from ..losses import cross_entropy
 from ._answers import around, check_registered, register_answer

@@ -1,9 +1,10 @@
-"""Importing a package the course uses but ``import softmax_lab`` does not need.
+"""Optional packages: imported on demand, or an ImportError that names the extra installing them.
 
 ``ml_dtypes`` (bfloat16 as a numpy dtype, one section of lesson 05) comes with the extra ``lab``
 of softmax-lab, not with the package itself: a course author who only imports the math core does
 not need it. :func:`optional_import` imports such a package, or raises an ImportError that says
-which extra (or which package) to install, instead of a bare "No module named ...".
+which extra (or which package) to install, instead of a bare "No module named ...". A lesson
+writes ``ml_dtypes = optional_import("ml_dtypes")`` where it would write ``import ml_dtypes``.
 """
 
 import importlib
