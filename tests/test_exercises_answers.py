@@ -233,19 +233,9 @@ def test_registered_names_are_the_progress_file_s_names():
 
 # notebook, how its check cell starts today, the key it moves to (same name in the progress file)
 MIGRATION = [
-    ("04_cross_entropy_and_gradients", "check_quarter_loss(loss_answer)", "04.quarter-loss"),
-    ("05_numerical_stability", "check_float32_ceiling(largest_float32_logit)", "05.float32-ceiling"),
-    ("05_numerical_stability", "check_lse_1000(lse_answer)", "05.lse-1000"),
-    ("06_next_token_sampling", "check_top_p_words(top_p_words)", "06.top-p-words"),
-    ("06_next_token_sampling", 'check_answer(greedy_changes, expected=False, name="greedy and top-p"',
-     "06.greedy-top-p"),
     ("07_calibration_and_overconfidence", 'check_temperature_by_hand(my_temperature, *predictions["overtrained"])',
      "07.temperature-by-hand"),
     ("07_calibration_and_overconfidence", "check_answer(most_helped, expected=max(predictions", "07.most-helped"),
-    ("08_softmax_in_attention", "check_entropy_prediction(my_entropy_at_4096, d=4096)", "08.entropy-at-4096"),
-    ("10_softmax_beyond_language", 'check_answer(first_loss, expected=np.log(10), name="first loss with K = 10"',
-     "10.first-loss"),
-    ("10_softmax_beyond_language", "check_exploration_temperature(my_temperature)", "10.exploration-temperature"),
 ]
 TYPED = re.compile(r"^check_(answer|temperature_answer\(my_|quarter_loss|float32_ceiling|lse_1000|top_p_words|"
                    r"temperature_by_hand|entropy_prediction|exploration_temperature)")

@@ -5,8 +5,9 @@ import re
 
 import numpy as np
 
-from ..bandits import regret_by_temperature
+from ..bandits import DEFAULT_MEANS, regret_by_temperature, run_bandit
 from ..functions import naive_softmax, softmax
+from ..losses import cross_entropy, cross_entropy_grad
 from ._answers import check_registered, register_answer
 from ._machinery import (
     MAX_SHIFT_HINT,
@@ -22,6 +23,7 @@ from ._machinery import (
     to_float_array,
     unknown,
 )
+from .predict import register_prediction
 
 # --------------------------------------------------------------------------------------------
 # The gradient step of softmax regression
@@ -293,3 +295,156 @@ def check_exploration_temperature(answer):
     True
     """
     return check_registered("10.exploration-temperature", answer)
+
+
+# --------------------------------------------------------------------------------------------
+# Lesson 10: the answers to the "Predict first" prompts (revealed by predict(...))
+# --------------------------------------------------------------------------------------------
+# Each answer is computed with the lesson's own settings, so it stays true if the data or the
+# package change. The lesson's sanity-check cells assert the same facts on what the page shows.
+
+SENTIMENT_TRAINING = dict(learning_rate=1.0, n_steps=300)   # the lesson's loop; classifier_trainer's defaults
+SHAPES_TRAINING = dict(learning_rate=0.1, n_steps=300)
+BANDIT_DASHBOARD = dict(n_steps=1000, n_runs=20, seed=0)     # bandit_explorer's defaults
+COLDEST_T, HOTTEST_T = 10 ** -2.5, 10 ** 0.5                 # the ends of bandit_explorer's temperature slider
+REGRET_TABLE = dict(n_steps=2000, n_runs=20, seed=0)         # the lesson's table of schedules
+ANNEALED_STARTS = {"coldest": 0.1, "middle": 0.3, "hottest": 1.0}
+BEAM_PROMPT, BEAM_LENGTH, BEAM_WIDTHS = "the dog", 16, (1, 2, 3, 4)
+
+
+def _train_softmax_regression(X, y, n_classes, learning_rate, n_steps):
+    """Full-batch gradient descent from zero weights: the lesson's three-line step, n_steps times."""
+    W, b = np.zeros((X.shape[1], n_classes)), np.zeros(n_classes)
+    for _ in range(n_steps):
+        g = cross_entropy_grad(X @ W + b, y)
+        W, b = W - learning_rate * X.T @ g, b - learning_rate * g.sum(axis=0)
+    return W, b
+
+
+@functools.lru_cache(maxsize=1)
+def _sentiment_model():
+    from .. import classify
+    texts, labels = classify.load_sentiment()
+    train_texts, _, y_train, _ = classify.train_test_split(np.array(texts), labels, seed=0)
+    vocab = classify.build_vocabulary(list(train_texts))
+    X = classify.bag_of_words(list(train_texts), vocab)
+    return vocab, _train_softmax_regression(X, y_train, len(classify.SENTIMENT_LABELS), **SENTIMENT_TRAINING)
+
+
+def _sentiment_of(text):
+    from .. import classify
+    vocab, (W, b) = _sentiment_model()
+    return classify.SENTIMENT_LABELS[int(np.argmax(classify.bag_of_words([text], vocab)[0] @ W + b))]
+
+
+@functools.lru_cache(maxsize=1)
+def _circle_template_looks_like():
+    """'difference' if the trained circle weights correlate more with (circle's average picture - the
+    others' average) than with the circle's average picture, else 'picture'."""
+    from .. import classify
+    images, labels = classify.make_shapes(seed=0)
+    X, _, y, _ = classify.train_test_split(images.reshape(len(images), -1), labels, seed=0)
+    K = len(classify.SHAPE_NAMES)
+    W, _ = _train_softmax_regression(X, y, K, **SHAPES_TRAINING)
+    means = np.array([X[y == k].mean(axis=0) for k in range(K)])
+    k = classify.SHAPE_NAMES.index("circle")
+    picture = np.corrcoef(W[:, k], means[k])[0, 1]
+    difference = np.corrcoef(W[:, k], means[k] - np.delete(means, k, axis=0).mean(axis=0))[0, 1]
+    return "difference" if difference > picture else "picture"
+
+
+def _cold_runs_on_best_arm():
+    """In how many of the dashboard's runs the coldest fixed temperature's last pull is the best arm."""
+    result = run_bandit(DEFAULT_MEANS, "boltzmann", temperature=COLDEST_T, **BANDIT_DASHBOARD)
+    return int(np.sum(result.actions[:, -1] == np.argmax(result.means)))
+
+
+def _hot_regret_per_pull():
+    """The regret per pull of softmax(means / T) at the hottest temperature (the policy with exact estimates)."""
+    mu = np.array(DEFAULT_MEANS)
+    return float(mu.max() - softmax(mu, temperature=HOTTEST_T) @ mu)
+
+
+@functools.lru_cache(maxsize=1)
+def _annealed_final_regrets():
+    return {name: run_bandit(DEFAULT_MEANS, "annealed", temperature=T, **REGRET_TABLE).final_regret
+            for name, T in ANNEALED_STARTS.items()}
+
+
+def _best_annealed(statistic):
+    finals = _annealed_final_regrets()
+    return min(finals, key=lambda name: statistic(finals[name]))
+
+
+@functools.lru_cache(maxsize=1)
+def _beam_log_probs():
+    from .. import lm
+    from ..decoding import LMScorer, beam_search
+    scorer = LMScorer(lm.load("best"), BEAM_PROMPT)
+    return [beam_search(scorer, width, BEAM_LENGTH)[0].log_prob for width in BEAM_WIDTHS]
+
+
+def _least_repetitive():
+    from .. import lm
+    from ..decoding import LMScorer, beam_search, greedy_decode, repetition, sample_decode
+    scorer = LMScorer(lm.load("best"), BEAM_PROMPT)
+    shares = {"greedy": repetition(greedy_decode(scorer, BEAM_LENGTH).tokens),
+              "beam search": repetition(beam_search(scorer, 3, BEAM_LENGTH)[0].tokens),   # the dashboard's width
+              "sampling": np.mean([repetition(sample_decode(scorer, BEAM_LENGTH, rng=seed).tokens)
+                                   for seed in range(5)])}
+    return min(shares, key=shares.get)
+
+
+register_prediction(
+    "10.zero-weights-p", question="each class's probability with zero weights, to 2 decimals",
+    kind="share", tol=0.01, answer=lambda: float(softmax(np.zeros(3))[0]),
+    explain="zero weights give every class the logit 0, and equal logits share the probability equally: 1/3 each.")
+register_prediction(
+    "10.zero-weights-loss", question="the training loss with zero weights, in nats to 2 decimals",
+    kind="number", tol=0.01, answer=lambda: float(cross_entropy(np.zeros((1, 3)), [0])),
+    explain="every target gets p = 1/3, so every example costs -log(1/3) = log 3 = 1.10 nats.")
+register_prediction(
+    "10.not-good", question="the class the trained model gives 'the film was not good'",
+    kind="choice", choices=("negative", "neutral", "positive"), answer=lambda: _sentiment_of("the film was not good"),
+    explain="'not' is the most negative word of the training sentences ('would not recommend'), and 'good' "
+            "occurs there only in neutral ones ('neither good nor bad').")
+register_prediction(
+    "10.not-bad-at-all", question="the class the trained model gives 'the soup was not bad at all'",
+    kind="choice", choices=("negative", "neutral", "positive"),
+    answer=lambda: _sentiment_of("the soup was not bad at all"),
+    explain="'at' and 'all' occur in the training sentences almost only in the positive phrase 'not bad at all', "
+            "and together they outvote 'not': the model learned a phrase, not a negation.")
+register_prediction(
+    "10.circle-template", question="the circle's weights look like 'picture' (of a circle) or 'difference' "
+                                   "(between the circle and the other shapes)?",
+    kind="choice", choices=("picture", "difference"), answer=_circle_template_looks_like,
+    explain="a weight only matters where the classes differ: a pixel every shape covers cannot tell them apart.")
+register_prediction(
+    "10.cold-runs-on-best-arm", question="at the coldest T, in how many of the 20 runs the last pull is the best arm",
+    kind="count", tol=2, answer=_cold_runs_on_best_arm,
+    explain="the player is greedy: each run locks onto whichever arm looked best after a few noisy pulls, and in "
+            "most runs that is not the best one.")
+register_prediction(
+    "10.hot-regret-per-pull", question="at the hottest T, the regret added per pull, to 2 decimals",
+    kind="number", tol=0.02, answer=_hot_regret_per_pull,
+    explain="softmax(payouts / T) is nearly uniform there, so the average pull pays about the mean of the "
+            "payouts, far below the best arm's.")
+register_prediction(
+    "10.annealed-best-median", question="which annealed start has the best median run: 'coldest', 'middle' or "
+                                        "'hottest'?",
+    kind="choice", choices=tuple(ANNEALED_STARTS), answer=lambda: _best_annealed(np.median),
+    explain="cooling early pays off in a typical run: it stops exploring soon, and usually on the right arm.")
+register_prediction(
+    "10.annealed-best-worst", question="which annealed start has the best worst run: 'coldest', 'middle' or "
+                                       "'hottest'?",
+    kind="choice", choices=tuple(ANNEALED_STARTS), answer=lambda: _best_annealed(np.max),
+    explain="only the slow cooling keeps exploring long enough to rescue an unlucky start.")
+register_prediction(
+    "10.wider-beam", question="from width 1 to 2, 3 and 4, does each wider beam find a more probable "
+                              "continuation of 'the dog'? (yes or no)",
+    kind="yesno", answer=lambda: bool(np.all(np.diff(_beam_log_probs()) > 0)),
+    explain="here each width finds a more probable 16 words; beam search does not guarantee it in general.")
+register_prediction(
+    "10.least-repetitive", question="which decoder repeats itself least: 'greedy', 'beam search' or 'sampling'?",
+    kind="choice", choices=("greedy", "beam search", "sampling"), answer=_least_repetitive,
+    explain="the most probable text under this model is one short sentence again and again; samples wander off it.")

@@ -1,11 +1,12 @@
-r"""Lesson 08: checking a learner's masked scaled dot-product attention, and an entropy prediction."""
+r"""Lesson 08: the predictions of the lesson, checking a learner's masked scaled dot-product attention,
+and the entropy question."""
 
 import functools
 import math
 
 import numpy as np
 
-from ..attention import attention_entropy, causal_mask, scaled_dot_product_attention
+from ..attention import attention_entropy, causal_mask, scaled_dot_product_attention, softmax_one, tiled_attention_steps
 from ..functions import softmax
 from ._answers import Question, judge_answer, register_answer
 from ._machinery import (
@@ -23,6 +24,173 @@ from ._machinery import (
     run_battery,
     unknown,
 )
+from .predict import register_prediction
+
+# --------------------------------------------------------------------------------------------
+# Lesson 08: the "Predict first" questions, computed from the lesson's own sentence and functions
+# --------------------------------------------------------------------------------------------
+
+
+def _sentence(d, weight_scale=1.0):
+    """The queries and keys of the lesson's sentence, as its dashboards compute them."""
+    from ..widgets.attention import SENTENCE, sentence_queries_keys  # the dashboards' own (imports ipywidgets)
+
+    return sentence_queries_keys(SENTENCE, d, weight_scale)
+
+
+def _collapse(weight_scale, **options):
+    """(weights, mean entropy, gradient size) of the entropy-collapse dashboard."""
+    from ..widgets.attention import collapse_stats  # imported when an answer is revealed, not with the package
+
+    return collapse_stats(weight_scale, **options)
+
+
+def _sentence_weights(d, scale):
+    """The sentence's attention weights at query/key length ``d``, scores multiplied by ``scale``."""
+    q, k = _sentence(d)
+    return softmax(q @ k.T * scale)
+
+
+def _falls_at_every_step(dims=(16, 64, 256, 1024), scale=1.0):
+    means = [float(np.mean(attention_entropy(_sentence_weights(d, scale)))) for d in dims]
+    return bool(np.all(np.diff(means) < 0))
+
+
+def _one_hot_rows(d=1024, scale=1.0, share=0.99):
+    return int(np.sum(_sentence_weights(d, scale).max(axis=-1) > share))
+
+
+def _causal_weights():
+    q, k = _sentence(16)
+    return scaled_dot_product_attention(q, k, np.eye(len(q)), mask=causal_mask(len(q)))[1]
+
+
+def _trend(before, after, rel=0.1):
+    """'grow', 'stay about the same' or 'shrink': how ``after`` compares with ``before``."""
+    if abs(after - before) <= rel * abs(before):
+        return "stay about the same"
+    return "grow" if after > before else "shrink"
+
+
+def _ell_drop_block():
+    """The block (1, 2, ...) after which the running sum l of the query of 'sat' falls (section 7)."""
+    q, k = _sentence(16)
+    ells = [float(step.ell[0, 0]) for step in tiled_attention_steps(q[[3]], k, np.eye(len(k)), block_size=2)]
+    drops = [i + 1 for i in range(1, len(ells)) if ells[i] < ells[i - 1]]
+    return drops[0] if drops else 0
+
+
+def _walk_distances(n_queries=6, n_keys=24, block_size=4, seed=8):
+    """max |partial output - reference| after each block of a tiled walk shaped like the lesson's."""
+    rng = np.random.default_rng(seed)
+    q = rng.standard_normal((n_queries, 8)) * 2
+    k, v = rng.standard_normal((n_keys, 8)), rng.standard_normal((n_keys, 4))
+    reference, _ = scaled_dot_product_attention(q, k, v)
+    return [float(np.abs(step.output - reference).max()) for step in tiled_attention_steps(q, k, v, block_size)]
+
+
+def _blocks_until_exact():
+    return next((i for i, gap in enumerate(_walk_distances(), start=1) if gap < 1e-12), 0)
+
+
+LARGEST_G = 10 ** 1.5       # the right end of the entropy-collapse dashboard's slider
+
+register_prediction(
+    "08.spread-growth", question="how many times larger the spread of q.k is at d = 1024 than at d = 16 "
+                                 "(to the nearest whole number)",
+    kind="number", answer=lambda: math.sqrt(1024) / math.sqrt(16), tol=0.5,
+    explain="the variances of d independent products add up: the spread is sqrt(d), and sqrt(1024) / sqrt(16) = 8.")
+register_prediction(
+    "08.scaled-spread", question="the spread of q.k / sqrt(d) at d = 1024, to 1 decimal",
+    kind="number", answer=1.0, tol=0.1,
+    explain="a spread of sqrt(d) divided by sqrt(d) is 1, at every d.")
+register_prediction(
+    "08.scale-one-every-step", question="with scale factor 1, does the mean entropy fall at every step "
+                                        "d = 16, 64, 256, 1024 (yes/no)",
+    kind="yesno", answer=_falls_at_every_step,
+    explain="no: the trend is down, but one sentence of 8 rows is one draw, and a wider d can flatten a row too.")
+register_prediction(
+    "08.one-hot-rows", question="at d = 1024 with scale factor 1, how many of the 8 rows put more than 99% "
+                                "of their weight on one key (a whole number)",
+    kind="count", answer=_one_hot_rows,
+    explain="most, not all: a row whose two best scores happen to be close still shares its weight.")
+register_prediction(
+    "08.above-diagonal", question="the weights above the diagonal: 'small' or 'exactly 0'",
+    kind="choice", choices=("small", "exactly 0"),
+    answer=lambda: "exactly 0" if np.all(np.triu(_causal_weights(), 1) == 0) else "small",
+    explain="exp(-inf) is exactly 0 in floating point, whatever the other scores are.")
+register_prediction(
+    "08.causal-row-sum", question="what each row of the masked weights sums to (between 0 and 1, to 2 decimals)",
+    kind="share", answer=lambda: float(_causal_weights().sum(axis=-1).min()), tol=0.01,
+    explain="1: the mask does not remove weight, it moves it to the keys a query may see.")
+register_prediction(
+    "08.first-word-weight", question="the weight the first word gives to itself (between 0 and 1, to 2 decimals)",
+    kind="share", answer=lambda: float(_causal_weights()[0, 0]), tol=0.01,
+    explain="1: the first word may see only itself, so all of its weight lands there.")
+register_prediction(
+    "08.collapse-entropy", question="as g goes from 0.3 to 30, does the mean entropy 'grow', 'stay about the same' "
+                                    "or 'shrink'",
+    kind="choice", choices=("grow", "stay about the same", "shrink"),
+    answer=lambda: _trend(_collapse(0.3)[1], _collapse(30.0)[1]),
+    explain="it shrinks towards 0: scores that grow like g^2 are a temperature falling towards 0.")
+register_prediction(
+    "08.collapse-jacobian", question="as g goes from 0.3 to 30, does the size of the Jacobian 'grow', "
+                                     "'stay about the same' or 'shrink'",
+    kind="choice", choices=("grow", "stay about the same", "shrink"),
+    answer=lambda: _trend(_collapse(0.3)[2], _collapse(30.0)[2]),
+    explain="it shrinks: a row that is nearly one-hot barely moves when its scores move.")
+register_prediction(
+    "08.qk-norm-curve", question="with QK-norm, is the entropy curve 'flat', 'still falling' or 'rising'",
+    kind="choice", choices=("flat", "still falling", "rising"),
+    answer=lambda: "flat" if abs(_collapse(0.1, qk_norm=True)[1] - _collapse(LARGEST_G, qk_norm=True)[1]) < 1e-3
+    else "still falling",
+    explain="flat: after normalising, q and k have the same size whatever g is, so the scores cannot grow.")
+register_prediction(
+    "08.cap-largest-weight", question="the largest weight one key can get in a row of 8 when every score lies "
+                                      "between -5 and 5 (between 0 and 1, to 4 decimals)",
+    kind="share", answer=lambda: float(softmax(np.array([5.0] + [-5.0] * 7))[0]), tol=0.0005,
+    explain="e^10 / (e^10 + 7) = 0.9997: a gap of 10 is as good as one-hot.")
+register_prediction(
+    "08.cap-entropy-stays", question="with a cap of 5 at the largest g, is the mean entropy still above 1 bit "
+                                     "(yes/no)",
+    kind="yesno", answer=lambda: _collapse(LARGEST_G, cap=5.0)[1] > 1.0,
+    explain="yes, but not because the cap stops collapse: many scores saturate at the cap and tie.")
+register_prediction(
+    "08.cap-gradient-stays", question="with a cap of 5 at the largest g, is the gradient size still above 0.05 "
+                                      "(yes/no)",
+    kind="yesno", answer=lambda: _collapse(LARGEST_G, cap=5.0)[2] > 0.05,
+    explain="no: tanh is flat where it saturates, so the capped scores no longer move at all.")
+register_prediction(
+    "08.plain-bars", question="as c falls, do the plain softmax's bars 'shrink', 'stay the same' or 'grow'",
+    kind="choice", choices=("shrink", "stay the same", "grow"),
+    answer=lambda: "stay the same" if np.allclose(softmax(np.arange(8.0) - 8.0), softmax(np.arange(8.0)))
+    else "shrink",
+    explain="adding the same number to every score changes no difference between them (lesson 01).")
+register_prediction(
+    "08.sink-weight", question="where the second version's weight goes as c falls: 'onto <s>', "
+                               "'evenly over the keys' or 'nowhere'",
+    kind="choice", choices=("onto <s>", "evenly over the keys", "nowhere"),
+    answer=lambda: "onto <s>" if softmax(np.array([2.0] + [-8.0] * 7))[0] > 0.99 else "evenly over the keys",
+    explain="onto <s>: its score stays at 2 while every other score falls, so the weight drains onto it.")
+register_prediction(
+    "08.softmax-one-total", question="the total weight of softmax_one as c falls: 'stay 1', 'fall towards 0' "
+                                     "or 'grow'",
+    kind="choice", choices=("stay 1", "fall towards 0", "grow"),
+    answer=lambda: "fall towards 0" if softmax_one(np.zeros(8) - 8.0).sum() < 0.01 else "stay 1",
+    explain="the invisible extra key keeps its score 0: as the real scores fall, it takes almost everything.")
+register_prediction(
+    "08.ell-drop-block", question="the block (1 to 4) after which l is smaller than before (a whole number)",
+    kind="count", answer=_ell_drop_block,
+    explain="the block with a new, much larger maximum: every old term is multiplied by exp(m - m') < 1.")
+register_prediction(
+    "08.first-block-close", question="after the first block, is the partial output close to the final one (yes/no)",
+    kind="yesno", answer=lambda: _walk_distances()[0] < 0.1,
+    explain="no: it is exact attention, but over the first 4 of the 24 keys only.")
+register_prediction(
+    "08.exact-after-blocks", question="after how many of the 6 blocks the output equals the reference, to "
+                                      "rounding (a whole number)",
+    kind="count", answer=_blocks_until_exact,
+    explain="6: every key carries some weight, so the output is exact only when the last block is in.")
 
 # --------------------------------------------------------------------------------------------
 # Exercise 1: masked scaled dot-product attention
@@ -278,9 +446,11 @@ def check_attention(fn):
               -\infty\right) V
 
     The battery has a causal mask, a padding mask, several heads at once, huge scores, scores
-    below -1e9 and float32. Typical mistakes get their own hint: a missing scale, dividing by d,
-    a mask applied after the softmax or with 0 or -1e9 instead of -inf, the softmax over the
-    wrong axis, k not transposed (or ``k.T`` on a batch), no max shift, and more.
+    below -1e9 and float32, then seeded random cases in which the numbers of heads, queries and
+    keys and the lengths d and d_v all differ (so only ``q.shape[-1]`` gives d). Typical mistakes
+    get their own hint: a missing scale, dividing by d, a mask applied after the softmax or with 0
+    or -1e9 instead of -inf, the softmax over the wrong axis, k not transposed (or ``k.T`` on a
+    batch), no max shift, and more.
 
     Examples
     --------

@@ -42,6 +42,13 @@ def steps_until_mat_passes_half(logits=STEPPER_LOGITS, learning_rate=STEPPER_LEA
     return steps
 
 
+def _roof_vs_mat():
+    """Compare the stepper's start with target roof against section 1's logits (2.0, 1.0, 0.1) with mat."""
+    roof = float(cross_entropy(np.array(STEPPER_LOGITS), 2))
+    mat = float(cross_entropy(np.array(STEPPER_LOGITS[::-1]), 0))
+    return "the same" if np.isclose(roof, mat) else "smaller" if roof < mat else "larger"
+
+
 register_prediction(
     "04.loss-at-half", question="the loss, in nats to two decimals, when the target has probability 0.5",
     kind="number", answer=lambda: float(-np.log(0.5)), tol=0.01,
@@ -60,12 +67,14 @@ register_prediction(
     explain="no: p - y shrinks as the prediction improves, so each step lowers the loss by less.")
 register_prediction(
     "04.mat-passes-half", question="after how many steps (a whole number) p(mat) is above 0.5",
-    kind="number", answer=lambda: steps_until_mat_passes_half(), tol=0,
+    kind="count", answer=lambda: steps_until_mat_passes_half(),
     explain="p(mat) goes 0.10, 0.18, 0.30, 0.42, then 0.53 after the fourth step.")
 register_prediction(
-    "04.roof-loss", question="the loss at the start, in nats to two decimals, when the target is roof",
-    kind="number", answer=lambda: float(cross_entropy(np.array(STEPPER_LOGITS), 2)), tol=0.01,
-    explain="roof already has p = 0.66 (section 1's mat, in reverse): -log 0.66 = 0.42 nats.")
+    "04.roof-loss-vs-mat", question="is the stepper's loss for target roof smaller, the same or larger, "
+                                   "compared with section 1's loss for mat",
+    kind="choice", choices=("smaller", "the same", "larger"), answer=lambda: _roof_vs_mat(),
+    explain="the stepper's logits are section 1's in reverse, so roof here has mat's p = 0.66 there: "
+            "-log 0.66 = 0.42 nats both times.")
 register_prediction(
     "04.double-softmax-loss", question="is the double-softmax loss larger, smaller or the same as the correct one",
     kind="choice", choices=("larger", "smaller", "the same"), answer="larger",

@@ -48,7 +48,7 @@ def _top_word_share():
 
 register_prediction(
     "06.tail", question="the probability (between 0 and 1, to two decimals) of all words outside the top 10",
-    kind="number", answer=_tail_outside_top, tol=0.02,
+    kind="share", answer=_tail_outside_top, tol=0.02,
     explain="about 0.09: hundreds of unlikely words add up to almost one draw in ten.")
 register_prediction(
     "06.greedy-repeats", question="will greedy decoding's 24 words repeat themselves (yes/no)",
@@ -56,27 +56,27 @@ register_prediction(
     explain="yes: the model reads three words, so once a context comes back, everything after it does too.")
 register_prediction(
     "06.mat-draws", question="how many of 2000 draws are mat (a whole number; the expected count)",
-    kind="number", answer=lambda: round(2000 * _top_word_share()), tol=40,
+    kind="count", answer=lambda: round(2000 * _top_word_share()), tol=20,   # 2000 x 0.38 to 2000 x 0.39
     explain="2000 x p(mat) = 2000 x 0.384 = about 770 draws, give or take the luck of the draw.")
 register_prediction(
     "06.tail-draws", question="how many of 2000 draws fall outside the top 10 (a whole number; the expected count)",
-    kind="number", answer=lambda: round(2000 * _tail_outside_top()), tol=30,
+    kind="count", answer=lambda: round(2000 * _tail_outside_top()), tol=10,  # 2000 x 0.085 to 2000 x 0.095
     explain="2000 x 0.09 = about 180 draws land in the long tail.")
 register_prediction(
     "06.top-p-0.9-words", question="how many words top-p = 0.9 keeps (a whole number)",
-    kind="number", answer=lambda: _count_kept(top_p=0.9), tol=0,
+    kind="count", answer=lambda: _count_kept(top_p=0.9),
     explain="the top 9 words add up to 0.896, short of 0.9; the 10th, bench, carries the sum across.")
 register_prediction(
     "06.min-p-0.1-words", question="how many words min-p = 0.1 keeps (a whole number)",
-    kind="number", answer=lambda: _count_kept(min_p=0.1), tol=0,
+    kind="count", answer=lambda: _count_kept(min_p=0.1),
     explain="the threshold is 0.1 x 0.384 = 0.038: mat, floor, sofa, bed and chair pass it.")
 register_prediction(
     "06.top-p-0.6-words", question="how many words top-p = 0.6 keeps at T = 1 (a whole number)",
-    kind="number", answer=lambda: _count_kept(top_p=0.6), tol=0,
+    kind="count", answer=lambda: _count_kept(top_p=0.6),
     explain="mat (0.384) and floor (0.177) reach only 0.561; sofa (0.087) carries the sum past 0.6.")
 register_prediction(
     "06.top-p-cold-words", question="how many words top-p = 0.9 keeps at T = 0.3 (a whole number)",
-    kind="number", answer=lambda: _count_kept(temperature=0.3, top_p=0.9), tol=0,
+    kind="count", answer=lambda: _count_kept(temperature=0.3, top_p=0.9),
     explain="at T = 0.3 mat alone holds more than 0.9 of the probability: sampling has become greedy.")
 register_prediction(
     "06.diversity-with-T", question="as T rises from 0.5 to 1.5, does distinct-2 go 'up' or 'down'",

@@ -51,6 +51,25 @@ def bfloat16_running_sum(n=1000):
     return float(total)
 
 
+def _naive_outcome(z):
+    """What naive_softmax gives for ``z``: 'NaN', 'inf', 'zeros' or 'the right probabilities'."""
+    q = naive_softmax(z)
+    if np.isnan(q).any():
+        return "NaN"
+    if np.isinf(q).any():
+        return "inf"
+    return "zeros" if not q.any() else "the right probabilities"
+
+
+def _first_breaking_shift(dtype, base=(2.0, 1.0, 0.1)):
+    """The first whole c >= 0 for which naive_softmax(base + c), stored in ``dtype``, is not finite
+    (lesson 05's stability explorer at scale 1)."""
+    for c in range(100_000):
+        if not np.isfinite(naive_softmax((np.array(base) + c).astype(dtype))).all():
+            return c
+    raise ValueError(f"dtype {dtype} does not break below c = 100000")
+
+
 register_prediction(
     "05.float16-ceiling", question="the largest z (to one decimal) for which e^z fits in float16",
     kind="number", answer=lambda: _log_of_largest(np.float16), tol=0.06,
@@ -65,14 +84,24 @@ register_prediction(
     kind="number", answer=lambda: _log_of_largest(np.float16) / 2, tol=0.06,
     explain="the largest logit is 2 x scale, so the scale breaks at 11.09 / 2 = 5.5.")
 register_prediction(
-    "05.shifted-down-naive", question="what the textbook formula gives at shift -1000 in float64: 'NaN', "
-                                      "'the right probabilities' or 'inf'",
-    kind="choice", choices=("NaN", "the right probabilities", "inf"), answer="NaN",
-    explain="every e^z underflows to 0 below about -745, and 0 / 0 is NaN.")
+    "05.underflow-naive", question="what the textbook formula gives for the logits (-110, -111) in float32: "
+                                   "'NaN', 'inf', 'zeros' or 'the right probabilities'",
+    kind="choice", choices=("NaN", "inf", "zeros", "the right probabilities"),
+    answer=lambda: _naive_outcome(np.array([-110.0, -111.0], dtype=np.float32)),
+    explain="both e^z underflow to 0 in float32 (below about -103.3), and 0 / 0 is NaN.")
 register_prediction(
-    "05.shifted-ever-breaks", question="does the shifted softmax ever break (yes/no)",
-    kind="yesno", answer=False,
-    explain="no: every exponent is <= 0 and the largest is exactly 0, so no overflow and no 0 / 0.")
+    "05.float32-scale", question="the scale (to the nearest whole number) where the float32 textbook formula breaks",
+    kind="number", answer=lambda: _log_of_largest(np.float32) / 2, tol=0.5,
+    explain="the largest logit is 2 x scale, so the scale breaks at 88.72 / 2 = 44.4.")
+register_prediction(
+    "05.float64-scale", question="the scale (to the nearest whole number) where the float64 textbook formula breaks",
+    kind="number", answer=lambda: _log_of_largest(np.float64) / 2, tol=0.5,
+    explain="the largest logit is 2 x scale, so the scale breaks at 709.78 / 2 = 354.9.")
+register_prediction(
+    "05.float32-shift-break", question="the first whole shift c (at scale 1, in float32) where the textbook "
+                                       "formula breaks",
+    kind="count", answer=lambda: _first_breaking_shift(np.float32),
+    explain="the largest logit is 2 + c: c = 86 gives 88, which fits; c = 87 gives 89, past log(max) = 88.72.")
 register_prediction(
     "05.lse-big", question="is log(e^1000 + e^1000 + e^999) closest to 1000, 1001 or 3000",
     kind="choice", choices=("1000", "1001", "3000"), answer="1001",
@@ -91,12 +120,13 @@ register_prediction(
     kind="number", answer=lambda: float(cross_entropy(np.array([200.0, 0.0, -5.0]), 1)), tol=0.5,
     explain="LSE(z) - z[1] = (200 + a tiny bit) - 0 = 200 nats: huge, but finite and exact.")
 register_prediction(
-    "05.bfloat16-ceiling", question="the largest z (to one decimal) for which e^z fits in bfloat16",
-    kind="number", answer=bfloat16_ceiling, tol=0.06,
-    explain="bfloat16 keeps float32's 8 exponent bits, so its ceiling is float32's: log(3.39e38) = 88.7.")
+    "05.bfloat16-e50", question="does e^50 fit in bfloat16 (yes/no)",
+    kind="yesno", answer=lambda: bfloat16_ceiling() > 50,
+    explain="yes: bfloat16 keeps float32's 8 exponent bits, so its ceiling is float32's, log(3.39e38) = 88.7 "
+            "(float16's is 11.1).")
 register_prediction(
     "05.bfloat16-count", question="the bfloat16 total (a whole number) after adding 1.0 a thousand times",
-    kind="number", answer=bfloat16_running_sum, tol=0,
+    kind="count", answer=bfloat16_running_sum,
     explain="with 8 significant bits, numbers from 256 to 512 are 2 apart: 256 + 1 rounds back to 256.")
 
 # --------------------------------------------------------------------------------------------
