@@ -140,11 +140,31 @@ def installed(wheel, tmp_path_factory):
     return type("Installed", (), {"python": python, "venv": root / "venv", "cwd": elsewhere, "root": root})
 
 
+# Each lesson's first code cell (its Setup: the imports, setup_figures(), a seeded generator), read
+# from the lessons the wheel carries (importlib.resources), run as a learner's kernel would run it.
+RUN_EVERY_SETUP_CELL = """
+import json
+from importlib import resources
+
+ran = []
+for entry in sorted(resources.files("softmax_lab.notebooks").iterdir(), key=lambda e: e.name):
+    if entry.name.endswith(".ipynb") and entry.name[:2].isdigit():
+        cells = json.loads(entry.read_text(encoding="utf-8"))["cells"]
+        setup = next(c for c in cells if c["cell_type"] == "code")
+        exec(compile("".join(setup["source"]), entry.name, "exec"), {"__name__": "__main__"})
+        ran.append(entry.name)
+print(json.dumps(ran))
+"""
+
+
 def test_from_another_directory_the_model_loads_and_every_dashboard_builds(installed):
     script = ("from softmax_lab import data, lm; model = lm.load('best'); "
               "print(data.data_dir()); print(type(model).__name__)")
     out = run([installed.python, "-c", script], 300, cwd=installed.cwd, env=clean_env()).stdout.splitlines()
     assert Path(out[0]).is_relative_to(installed.venv) and Path(out[0]).name == "course_data", out
+    setups = run([installed.python, "-c", RUN_EVERY_SETUP_CELL], 300, cwd=installed.cwd, env=clean_env())
+    lessons = json.loads(setups.stdout.splitlines()[-1])
+    assert lessons == sorted(p.name for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")), lessons
     result = run([installed.python, ROOT / "tests" / "build_every_dashboard.py"], 600, cwd=installed.cwd,
                  env=clean_env())
     report = json.loads(result.stdout.splitlines()[-1])
@@ -165,6 +185,10 @@ def test_doctor_verifies_the_installed_data_and_says_what_to_do(installed):
         assert damaged.returncode == 1
         assert re.search(r"^FAIL data: .*vocab\.json.*\n\s+fix: reinstall softmax-lab", damaged.stdout, re.M), \
             damaged.stdout
+        load = subprocess.run([str(installed.python), "-c", "from softmax_lab import lm; lm.load('best')"],
+                              capture_output=True, text=True, timeout=300, cwd=installed.cwd, env=clean_env())
+        assert load.returncode == 1 and "DataIntegrityError" in load.stderr and "vocab.json" in load.stderr, \
+            load.stderr[-2000:]
         vocab.unlink()                                                      # a missing file
         missing = subprocess.run([str(c) for c in doctor], capture_output=True, text=True, timeout=300,
                                  cwd=installed.cwd, env=clean_env())

@@ -186,6 +186,26 @@ def test_makefile_targets_exist():
     assert "--cov" not in fast and "--nbval" not in fast
 
 
+def test_make_test_runs_the_wheel_and_the_minimum_versions_jobs():
+    """tests/test_distribution.py (the wheel in a fresh environment, the declared minimums) is
+    marked slow, not browser: `make test` (what CI runs) must select it, `make check` leaves it out."""
+    _, rules = _makefile_recipes()
+    pytest_lines = [line for line in rules["test"][1].splitlines() if "pytest" in line]
+    assert len(pytest_lines) == 1, pytest_lines
+    options = pytest_lines[0].split(" -m pytest", 1)[1].split()
+    assert not {"-m", "-k", "--ignore"} & set(options) and not any(o.startswith("--ignore=") for o in options), \
+        f"make test must run every test, slow ones too: {pytest_lines[0]}"
+    assert "tests" in _pyproject()["tool"]["pytest"]["ini_options"]["testpaths"]
+    tree = ast.parse((ROOT / "tests" / "test_distribution.py").read_text(encoding="utf-8"))
+    tests = {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+    assert {"test_the_declared_minimum_versions_pass_the_fast_tests_and_a_lesson",
+            "test_softmax_lab_serves_lesson_00_at_the_address_it_prints",
+            "test_from_another_directory_the_model_loads_and_every_dashboard_builds"} <= tests
+    marks = [ast.unparse(node.value) for node in tree.body
+             if isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["pytestmark"]]
+    assert marks == ["pytest.mark.slow"], marks
+
+
 def test_make_lab_installs_the_course_and_make_test_adds_the_test_tools():
     """`make lab` installs the package with its front ends and Voila, not the test tools; the
     targets that run tests or benchmarks add the extra `test` on top."""
