@@ -483,6 +483,24 @@ def test_the_package_and_every_dashboard_work_without_the_extras(tmp_path):
     assert "ml_dtypes" in message and "softmax-lab[lab]" in message and "lesson 05" in message, message
 
 
+def test_an_optional_package_is_imported_or_named_with_its_extra(monkeypatch):
+    """softmax_lab.extras: the package when it is installed; when it is not, an ImportError naming
+    the package and the extra that installs it, from the function and from the import statement."""
+    from softmax_lab import extras
+
+    assert extras.optional_import("ml_dtypes").__name__ == "ml_dtypes"
+    monkeypatch.setitem(sys.modules, "ml_dtypes", None)                # as if it were not installed
+    with pytest.raises(ImportError, match=r"ml_dtypes.*softmax-lab\[lab\]"):
+        extras.optional_import("ml_dtypes")
+    with pytest.raises(ImportError, match=r"ml_dtypes.*softmax-lab\[lab\]"):
+        from softmax_lab.extras import ml_dtypes  # noqa: F401
+    with pytest.raises(ValueError, match="name"):
+        extras.optional_import("scipy")
+    with pytest.raises(AttributeError, match="scipy"):
+        extras.scipy  # noqa: B018
+    assert not hasattr(extras, "pytest_plugins")                         # other names stay plain attributes
+
+
 def _constraints_module():
     sys.path.insert(0, str(ROOT / "tools"))
     try:
