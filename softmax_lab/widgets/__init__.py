@@ -83,7 +83,7 @@ from .sampling import SamplerDashboard, sampler_dashboard
 from .stability import StabilityExplorer, stability_explorer
 from .tiled import TiledWalkthrough, tiled_walkthrough
 from .training import GradientStepper, gradient_stepper
-from .transformer import HeadExplorer, YourModel, head_explorer, your_model_dashboard
+from .transformer import HeadExplorer, YourModelDashboard, head_explorer, your_model_dashboard
 from .vocab import VocabMemoryCalculator, vocab_memory_calculator
 
 __all__ = [
@@ -136,5 +136,5 @@ __all__ = [
     "head_explorer",
     "HeadExplorer",
     "your_model_dashboard",
-    "YourModel",
+    "YourModelDashboard",
 ]

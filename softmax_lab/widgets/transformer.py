@@ -195,7 +195,7 @@ YOURS, PACKAGES = "yours", "the package's"
 _LOSS_LIMITS = (4.0, 6.5)         # the first 30 steps of the recorded run; a loss beyond is drawn at the edge
 
 
-class YourModel(Dashboard):
+class YourModelDashboard(Dashboard):
     """The transformer trained and run on the learner's functions, or on the package's.
 
     Use :func:`your_model_dashboard`. Attributes: ``switch`` (ToggleButtons: ``"yours"`` or
@@ -314,7 +314,7 @@ def your_model_dashboard(functions=None, steps=30, presentation=False):
 
     Returns
     -------
-    YourModel
+    YourModelDashboard
 
     Examples
     --------
@@ -327,4 +327,4 @@ def your_model_dashboard(functions=None, steps=30, presentation=False):
     >>> dash.broken, dash.run.follows_reference
     ([], True)
     """
-    return YourModel(functions, steps, presentation=presentation)
+    return YourModelDashboard(functions, steps, presentation=presentation)
