@@ -267,7 +267,7 @@ class ClassifierTrainer(Dashboard):
         images = self.weight_images if self.task == "shapes" else [self.weight_image]
         for image in images:
             image.set_clim(-limit, limit)
-        plots.invalidate(self.figure)       # the colour bar changed: the next redraw is a full one
+        plots.relayout(self.figure)         # the colour bar's ticks changed: lay the figure out again
 
     def _show_curves(self, upto):
         h = self.history
@@ -454,7 +454,7 @@ class BanditExplorer(Dashboard):
         ylim = (0.0, 50.0 * np.ceil(1.05 * top / 50.0))
         if ylim != self._regret_ax.get_ylim():
             self._regret_ax.set_ylim(*ylim)
-            plots.invalidate(self.figure)
+            plots.relayout(self.figure)
         rows = "".join(f"<tr><td>{html.escape(_POLICY_NAMES[n])}</td><td>{s}</td><td>{m:.1f}</td><td>{w:.1f}</td>"
                        f"<td>{b:.0%}</td></tr>" for n, s, m, w, b in self.regret_table)
         size = "18px" if self.presentation else "14px"
