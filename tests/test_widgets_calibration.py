@@ -6,30 +6,14 @@ The expected numbers come from softmax_lab.calibration, computed here from the s
 import numpy as np
 import pytest
 
-pytest.importorskip("ipywidgets")
-pytest.importorskip("ipympl")
-
-from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
-
-from softmax_lab import softmax  # noqa: E402
-from softmax_lab import widgets as W  # noqa: E402
-from softmax_lab.calibration import (  # noqa: E402
+from softmax_lab import softmax
+from softmax_lab.calibration import (
     expected_calibration_error,
     fit_temperature,
     negative_log_likelihood,
     reliability_bins,
 )
-from softmax_lab.widgets.calibration import ReliabilityDashboard, reliability_dashboard  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_figure_state(monkeypatch):
-    yield from restore_figure_state(monkeypatch)
-
-
-@pytest.fixture(params=FIGURE_MODES)
-def mode(request):
-    return choose_mode(request)
+from softmax_lab.widgets.calibration import ReliabilityDashboard, reliability_dashboard
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +24,7 @@ def predictions():
     return {"sure": (z, y), "shy": (z / 4, y)}
 
 
-def test_numbers_match_the_calibration_module(predictions, mode):
+def test_numbers_match_the_calibration_module(predictions):
     dash = reliability_dashboard(predictions, checkpoint="sure")
     z, y = predictions["sure"]
     z32 = z.astype(np.float32)
@@ -57,7 +41,7 @@ def test_numbers_match_the_calibration_module(predictions, mode):
     assert dash.errors == []
 
 
-def test_controls_change_the_artists_and_the_readout(predictions, mode):
+def test_controls_change_the_artists_and_the_readout(predictions):
     dash = reliability_dashboard(predictions, checkpoint="sure")
     before = (dash.accuracy_stairs.get_data().values.copy(), dash.readout.value, dash._title.get_text())
     dash.temperature.value = 2.5
@@ -77,7 +61,6 @@ def test_controls_change_the_artists_and_the_readout(predictions, mode):
 
 
 def test_the_fitted_temperature_lowers_the_nll_and_keeps_accuracy(predictions):
-    W.setup_figures("png")
     dash = reliability_dashboard(predictions, checkpoint="sure")
     nll_1, acc_1 = dash.nll, dash.accuracy
     dash.fit_button.click()
@@ -87,7 +70,6 @@ def test_the_fitted_temperature_lowers_the_nll_and_keeps_accuracy(predictions):
 
 
 def test_given_temperatures_are_used_and_checked(predictions):
-    W.setup_figures("png")
     dash = reliability_dashboard(predictions, temperatures={"sure": 1.5, "shy": 0.7})
     assert dash.checkpoint.value == "sure" and dash.fitted_temperature == 1.5
     with pytest.raises(ValueError, match="temperatures must give a fitted T"):
@@ -105,7 +87,6 @@ def test_given_temperatures_are_used_and_checked(predictions):
     (dict(strategy="equal"), ValueError, "strategy must be one of"),
 ])
 def test_bad_arguments_name_themselves(predictions, kwargs, exc, match):
-    W.setup_figures("png")
     args = dict(predictions=predictions)
     args.update(kwargs)
     with pytest.raises(exc, match=match):

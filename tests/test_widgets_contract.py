@@ -5,6 +5,7 @@ The factories are found, not listed (widget_helpers.dashboard_factories): a new 
 that needs arguments gets them from widget_helpers.FACTORY_ARGUMENTS. Each dashboard
 
 * builds, and shows its figure at once, as a PNG of the figure's size, identical to a full draw;
+  every axis that shows tick labels has a label;
 * lets every control move (sliders, toggles, drop-downs, check boxes) without an error, and after
   each move still shows exactly what a full draw shows (the partial redraws miss nothing);
 * changes its figure when its first control moves;
@@ -105,6 +106,18 @@ def check_errors_are_shown_inside(dash, monkeypatch):
     assert dash.error.value == ""
 
 
+def check_every_axis_with_tick_labels_is_labelled(dash):
+    """An axis that shows tick labels says what they are (a colour bar's label counts for both)."""
+    plots.render_png(dash.figure)                          # tick labels are made at draw time
+    for ax in dash.figure.axes:
+        if not ax.get_visible():
+            continue
+        for axis, label in ((ax.xaxis, ax.get_xlabel()), (ax.yaxis, ax.get_ylabel())):
+            shown = axis.get_visible() and any(t.get_visible() and t.get_text() for t in axis.get_ticklabels())
+            colorbar = ax.get_label() == "<colorbar>" and (ax.get_xlabel() or ax.get_ylabel())
+            assert label or not shown or colorbar, f"an unlabelled {axis.axis_name} axis: {ax.get_title()!r}"
+
+
 def check_slider_descriptions_have_room(dash):
     for control in controls(dash):
         if control.description and not isinstance(control, ipywidgets.Checkbox):
@@ -132,6 +145,7 @@ def test_every_dashboard_class_has_its_factory_in_all():
 def test_builds_shows_its_figure_and_every_text_fits(name):
     dash = build(name)
     check_builds_and_shows_its_figure(dash)
+    check_every_axis_with_tick_labels_is_labelled(dash)
     check_slider_descriptions_have_room(dash)
 
 

@@ -8,11 +8,9 @@ import matplotlib
 import numpy as np
 import pytest
 
-pytest.importorskip("ipywidgets")
-
-from softmax_lab import lm  # noqa: E402
-from softmax_lab import widgets as W  # noqa: E402
-from softmax_lab.widgets.lm_training import TOLERANCE, shipped_recipe, training_dashboard  # noqa: E402
+from softmax_lab import lm
+from softmax_lab import widgets as W
+from softmax_lab.widgets.lm_training import TOLERANCE, shipped_recipe, training_dashboard
 
 
 @pytest.fixture(autouse=True)
@@ -20,7 +18,6 @@ def _png(monkeypatch):
     monkeypatch.delenv(W._base.ENV_VAR, raising=False)
     monkeypatch.setattr(W._base, "_chosen_mode", None)
     backend = matplotlib.get_backend()
-    W.setup_figures("png")
     yield
     matplotlib.use(backend)
 

@@ -254,6 +254,8 @@ class ClassifierTrainer(Dashboard):
                                                  colorbar_label="weight", presentation=f)
             ax["words"].set_xticks(np.arange(len(words)), [mpl_text(w) for w in words], rotation=35, ha="right")
             ax["words"].set_yticks(np.arange(K), labels)
+            ax["words"].set_xlabel("word", fontsize=self._fonts.label)
+            ax["words"].set_ylabel("class", fontsize=self._fonts.label)
             ax["words"].set_title("weights W[word, class] of the words each class relies on most",
                                   fontsize=self._fonts.title)
             animated = [self.weight_image]

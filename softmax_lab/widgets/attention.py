@@ -170,7 +170,7 @@ class AttentionExplorer(Dashboard):
         f, n = self.presentation, len(self.words)
         self.figure, (ax_w, ax_h) = self._new_figure(1, 2, size=(8.0, 4.0), width_ratios=(1.35, 1.0))
         self.image = _weights_heatmap(self, ax_w, self.words, "attention weights (rows sum to 1)")
-        plots.label_axes(ax_h, "entropy (bits)", "", title=f"entropy of each row\n(at most log2 {n} = "
+        plots.label_axes(ax_h, "entropy (bits)", "query", title=f"entropy of each row\n(at most log2 {n} = "
                          f"{math.log2(n):.0f})", presentation=f)
         self.entropy_bars = ax_h.barh(np.arange(n), np.zeros(n), color=plots.PALETTE[1], edgecolor="black",
                                       linewidth=0.6)

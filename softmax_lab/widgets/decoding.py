@@ -107,11 +107,11 @@ class BeamSearchExplorer(Dashboard):
         names = ["greedy", "beam", "sampling"]
         self.logp_bars = plots.probability_bars(ax["logp"], names, ylim=None, value_format="{:.2f}",
                                                 color=plots.PALETTE[2], presentation=f)
-        plots.label_axes(ax["logp"], "", "log p per word", title="higher = more probable", presentation=f)
+        plots.label_axes(ax["logp"], "decoder", "log p per word", title="higher = more probable", presentation=f)
         ax["logp"].set_ylim(-4.5, 0)
         self.repetition_bars = plots.probability_bars(ax["rep"], names, ylim=(0, 1), value_format="{:.2f}",
                                                       color=plots.PALETTE[4], presentation=f)
-        plots.label_axes(ax["rep"], "", "repeated bigrams", title="repetition (1 - distinct-2)", presentation=f)
+        plots.label_axes(ax["rep"], "decoder", "repeated bigrams", title="repetition (1 - distinct-2)", presentation=f)
         plots.animate(self.figure, self.beam_bars, self.beam_texts, self._beam_title, self.logp_bars.bars,
                       self.logp_bars.texts,
                       self.repetition_bars.bars, self.repetition_bars.texts)
