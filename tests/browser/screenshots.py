@@ -4,8 +4,8 @@ With ``SOFTMAX_LAB_SCREENSHOTS=<dir>`` set, the browser tests save one small PNG
 the first dashboard (the first top-level output holding a slider) once Run All has finished and
 its figure is drawn, before any slider moves, as ``<dir>/<notebook stem>.png``.
 
-* tests/browser/test_lab.py saves the lessons (``NN_*.ipynb``) from JupyterLab, with live
-  ipympl canvases (the ``canvas`` figure mode);
+* tests/browser/test_lab.py saves the lessons (``NN_*.ipynb``) from JupyterLab, with the
+  default figure path (PNG images);
 * tests/browser/test_voila.py saves every other notebook (the classroom dashboard,
   ``classroom.ipynb``) from Voila, as ``make demo`` shows it (presentation mode).
 
@@ -82,7 +82,7 @@ def save_dashboard_picture(scope, stem, route):
         page.set_viewport_size({"width": viewport["width"], "height": int(height)})
     try:
         dashboard.scroll_into_view_if_needed()
-        page.mouse.move(0, 0)  # no hover effects (ipympl fades its toolbar in under the pointer)
+        page.mouse.move(0, 0)  # no hover effects on the page
         page.wait_for_timeout(300)  # the re-layout after a resize
         png = dashboard.screenshot(animations="disabled")
     finally:
