@@ -9,12 +9,11 @@ than the ipympl canvas on every dashboard (``benchmarks/bench_browser.py``).
 The live ipympl canvas stays available as an option, for a teacher who wants it: call
 ``setup_figures("canvas")``, or set the environment variable ``SOFTMAX_LAB_FIGURES=canvas``
 before starting Jupyter (ipympl must be installed; it is imported only then). What a learner
-gains with it is the canvas toolbar: zoom, pan and save. That matters where a detail is
-smaller than the figure shows: the long tail of the 445-word distribution in lesson 06's
-sampler, the sparse cells of lesson 08's attention maps, the thin bins of lesson 07's
-histogram. Every dashboard gives those details its own control (top-k, temperature, bins,
-sequence length), so no lesson needs the toolbar. Each dashboard records its mode as
-``dash.figure_mode``.
+loses without it is the canvas toolbar: zoom and pan. That would matter where a detail is
+smaller than the figure: the long tail of the 445-word distribution in lesson 06's sampler,
+the thin confidence bins of lesson 07's histogram. Those dashboards give the detail a control
+of its own instead (top-k, top-p and min-p; the number of bins), so no lesson needs the
+toolbar. Each dashboard records its mode as ``dash.figure_mode``.
 
 An error inside a callback (a slider move, a button click) is shown in the dashboard itself,
 under the figure, with its traceback: in JupyterLab, errors raised in widget callbacks would
