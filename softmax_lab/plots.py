@@ -431,10 +431,10 @@ def _repaint(fig, state):
                     again.add(artist)
                     regions.append(box)
                     grown = True
-    for x0, y0, x1, y1 in filter(None, regions):        # the saved picture counts its rows from the top
+    for x0, y0, x1, y1 in filter(None, regions):
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
-        if x0 < x1 and y0 < y1:
-            fig.canvas.restore_region(state.background, bbox=(x0, height - y1, x1, height - y0), xy=(0, 0))
+        if x0 < x1 and y0 < y1:     # the saved picture counts its rows from the top, and ends inclusive
+            fig.canvas.restore_region(state.background, bbox=(x0, height - y1, x1 - 1, height - y0 - 1), xy=(0, 0))
     _draw_animated(fig, state, [a for a in state.artists if a in again])
 
 

@@ -169,18 +169,13 @@ BROKEN_CELLS = [
     " {'model_id': 'f' * 32, 'version_major': 2, 'version_minor': 0}}, raw=True)",
     # what a missing widget extension shows: the widget's text repr
     "display({'text/plain': 'VBox(children=(FloatSlider(value=0.0),))'}, raw=True)",
-    # a dashboard whose figure (a PNG in an Output widget, as the dashboards show theirs)
-    # ignores its slider
+    # a dashboard whose callback redraws, then fails (the traceback shows in an Output widget).
+    # It comes first: its traceback arrives a moment after its new picture, and the 3 s spent
+    # waiting on the next dashboard's figure lets it arrive before the page is checked.
     "import base64\nimport ipywidgets as widgets\nfrom softmax_lab import plots\n"
     "def show(out, figure):\n"
     "    png = base64.b64encode(plots.render_png(figure)).decode()\n"
     "    out.outputs = ({'output_type': 'display_data', 'data': {'image/png': png}, 'metadata': {}},)\n"
-    "figure, axes = plots.new_figure(size=(3, 2))\n"
-    "axes.bar(['a', 'b'], [0.3, 0.7])\n"
-    "out = widgets.Output()\n"
-    "show(out, figure)\n"
-    "widgets.VBox([widgets.FloatSlider(description='ignored'), out])",
-    # a dashboard whose callback redraws, then fails (the traceback shows in an Output widget)
     "figure2, axes2 = plots.new_figure(size=(3, 2))\n"
     "bars2 = axes2.bar(['a', 'b'], [0.5, 0.5])\n"
     "slider2, out2, errors2 = widgets.FloatSlider(description='fails'), widgets.Output(), widgets.Output()\n"
@@ -192,6 +187,13 @@ BROKEN_CELLS = [
     "    raise ValueError('callback failed')\n"
     "slider2.observe(fail, names='value')\n"
     "widgets.VBox([slider2, out2, errors2])",
+    # a dashboard whose figure (a PNG in an Output widget, as the dashboards show theirs)
+    # ignores its slider
+    "figure, axes = plots.new_figure(size=(3, 2))\n"
+    "axes.bar(['a', 'b'], [0.3, 0.7])\n"
+    "out = widgets.Output()\n"
+    "show(out, figure)\n"
+    "widgets.VBox([widgets.FloatSlider(description='ignored'), out])",
     "1 / 0",
     "print('never runs')",
 ]
@@ -216,7 +218,7 @@ def test_the_checks_catch_a_broken_notebook(lab, lab_page):
         "error output:",  # the ZeroDivisionError traceback on the page
         "widget error: Error displaying widget",
         "widget shown as text",
-        "dashboard 0: slider 'ignored': the figure did not change",
+        "dashboard 1: slider 'ignored': the figure did not change",
         "after moving sliders: error output:",  # the ValueError in the Output widget
     ]
     for fragment in expected:
@@ -224,4 +226,4 @@ def test_the_checks_catch_a_broken_notebook(lab, lab_page):
     assert "ValueError: callback failed" in report
     assert "warning is allowed" not in report
     assert "readout stayed" not in report, report
-    assert "dashboard 1" not in report, report  # its figure did change
+    assert "dashboard 0" not in report, report  # its figure did change

@@ -89,17 +89,21 @@ def run_all_cells(page):
     page.get_by_role("menuitem", name="Run", exact=True).click()
     page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
     # Run All marks every code cell [*] at once; it is over when no [*] is left, at least one
-    # cell has a number and the kernel is idle (cells after an error stay at [ ]).
-    page.wait_for_function(
-        """() => {
-            const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
-                .map(e => e.textContent);
-            const status = document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status;
-            return status === 'idle' && !prompts.some(t => t.includes('*'))
-                && prompts.some(t => /\\d/.test(t));
-        }""",
-        timeout=RUN_ALL_TIMEOUT * 1000,
-    )
+    # cell has a number and the kernel is idle (cells after an error stay at [ ]). Checked twice,
+    # half a second apart: on a busy machine the page was once seen "done" in the middle of the
+    # run (lesson 11, cells left unrun in the saved notebook).
+    for _ in range(2):
+        page.wait_for_function(
+            """() => {
+                const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+                    .map(e => e.textContent);
+                const status = document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status;
+                return status === 'idle' && !prompts.some(t => t.includes('*'))
+                    && prompts.some(t => /\\d/.test(t));
+            }""",
+            timeout=RUN_ALL_TIMEOUT * 1000,
+        )
+        page.wait_for_timeout(500)
 
 
 def save_notebook(page, server, name):
@@ -319,7 +323,7 @@ def test_the_checks_catch_a_broken_notebook(notebook7, browser):
         "error output:",
         "widget error: Error displaying widget",
         "widget shown as text",
-        "dashboard 0: slider 'ignored': the figure did not change",
+        "dashboard 1: slider 'ignored': the figure did not change",
         "after moving sliders: error output:",
     ]
     for fragment in expected:
@@ -327,4 +331,4 @@ def test_the_checks_catch_a_broken_notebook(notebook7, browser):
     assert "ValueError: callback failed" in report
     assert "warning is allowed" not in report
     assert "readout stayed" not in report, report  # the arrow keys moved the sliders
-    assert "dashboard 1" not in report, report
+    assert "dashboard 0" not in report, report
