@@ -11,9 +11,9 @@ The live ipympl canvas stays available as an option, for a teacher who wants it:
 before starting Jupyter (ipympl must be installed; it is imported only then). What a learner
 loses without it is the canvas toolbar: zoom and pan. That would matter where a detail is
 smaller than the figure: the long tail of the 445-word distribution in lesson 06's sampler,
-the thin confidence bins of lesson 07's histogram. Those dashboards give the detail a control
-of its own instead (top-k, top-p and min-p; the number of bins), so no lesson needs the
-toolbar. Each dashboard records its mode as ``dash.figure_mode``.
+the thin confidence bins of lesson 07's histogram. Those dashboards show the detail another
+way instead (the sampler on log scales, with top-k, top-p and min-p; the histogram with a bins
+slider), so no lesson needs the toolbar. Each dashboard records its mode as ``dash.figure_mode``.
 
 An error inside a callback (a slider move, a button click) is shown in the dashboard itself,
 under the figure, with its traceback: in JupyterLab, errors raised in widget callbacks would
