@@ -37,8 +37,9 @@ from _timing import print_row, round_robin
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 os.environ.pop("SOFTMAX_LAB_FIGURES", None)
 
-from softmax_lab import plots  # noqa: E402
 from widget_helpers import FACTORIES, build, first_slider  # noqa: E402
+
+from softmax_lab import plots  # noqa: E402
 
 BUDGET_MS = 50.0
 
