@@ -62,7 +62,7 @@ the imports below and its names at the end of ``__all__``. In the module:
    ``self._update()``; add a factory function ``my_dashboard(..., presentation=False)`` with a
    numpydoc docstring and a doctest, and a test in ``tests/test_widgets_<topic>.py``. The
    shared contract tests (tests/test_widgets_contract.py) find the factory in ``__all__`` by
-   itself; if it needs arguments, add them to ``FACTORY_ARGUMENTS`` there.
+   itself; if it needs arguments, add them to ``FACTORY_ARGUMENTS`` in tests/widget_helpers.py.
 """
 
 from ._base import Dashboard, current_figure_mode, setup_figures, snap_to_grid
