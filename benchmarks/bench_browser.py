@@ -356,6 +356,8 @@ def measure_case(page, counter, selector, kind, presses, drag_presses, trace=Fal
     if wait_quiet(page, 400, 10.0):
         keys, changes = page.evaluate("[window.__bench.keys, window.__bench.changes]")
         settle = changes[-1] - keys[-1]
+        if settle < 0:          # the slider reached its end before the last presses: nothing to settle
+            settle = None
         drag_msgs = counter.images if kind != "html" else None
     return {
         "latencies": latencies, "misses": misses, "settle": settle,
@@ -465,10 +467,11 @@ def print_summary(results, browser_floors=None):
     print(f"\nlatency, key press -> changed pixels (ms), median and p90 of the presses; target: median <= "
           f"{TARGET[0]:.0f}, p90 <= {TARGET[1]:.0f};")
     print("x html = median / the HTML round trip's median (ref-html, same run); settle = last drag press -> last")
-    print("change (ms); img = images the kernel sent for the 30 presses of the drag (fewer than 30: ipywidgets'")
-    print("front end sends only the latest value while one is in flight); msg@ = press -> arrival of the largest")
-    print("message (the image); busy = the kernel's first message (status busy) -> the image's arrival: the")
-    print("kernel's work; msgs = comm messages per press; img kB = image bytes per press (base64 in an Output)")
+    print("change (ms; - when the slider reached its end during the drag); img = images the kernel sent for the")
+    print("30 presses of the drag (fewer than 30: ipywidgets' front end sends only the latest value while one is")
+    print("in flight); msg@ = press -> arrival of the largest message (the image); busy = the kernel's first")
+    print("message (status busy) -> the image's arrival: the kernel's work; msgs = comm messages per press;")
+    print("img kB = image bytes per press (base64 in an Output)")
     print(f"{'case':<30} {'median':>6} {'p90':>6}  {'x html':>6}  {'settle':>6}  {'img':>3}  {'msg@':>5}  "
           f"{'busy':>5}  {'msgs':>4}  {'img kB':>7}  target")
     for label, result in results.items():
