@@ -12,7 +12,12 @@ that needs arguments gets them from widget_helpers.FACTORY_ARGUMENTS. Each dashb
 * shows an error raised while it reacts inside itself (banner and traceback), never raises it;
 * has larger figure and fonts in presentation mode, and room for its slider descriptions;
 * keeps every text it draws (tick labels, axis labels, titles, annotations, legends, value
-  labels) inside its figure, at the default and the presentation size, and after every move.
+  labels) inside its figure, and no two of its texts over each other (a rotated label counts by
+  its own turned rectangle), at the default and the presentation size, and after every move;
+* stays readable at the projector sizes of issue 19 (browser windows of 1280 x 800 and
+  1024 x 768): with its picture scaled down to the width JupyterLab gives an output there
+  (widget_helpers.PROJECTOR_OUTPUT_WIDTHS, measured by tests/browser/test_projector.py), its
+  smallest text is at least 14 CSS pixels in presentation mode and 11 at the default size.
 
 The last tests plant a defect in a dashboard and show that these checks catch it.
 """
@@ -28,14 +33,19 @@ from matplotlib.text import Text
 from widget_helpers import (
     FACTORIES,
     FACTORY_ARGUMENTS,
+    PROJECTOR_OUTPUT_WIDTHS,
+    SMALLEST_TEXT_PX,
     all_widgets,
     build,
     controls,
     dashboard_classes,
     differing_pixels,
     draw_and_measure,
+    drawn_texts,
     moved_value,
+    overlapping_texts,
     png_outputs,
+    projected_text_sizes,
     snake_case,
     texts_outside,
 )
@@ -59,10 +69,21 @@ def check_builds_and_shows_its_figure(dash):
     width, height = (int(round(v)) for v in dash.figure.bbox.size)
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (width, height)
-    full, outside = draw_and_measure(dash.figure)
+    full, outside, overlapping = draw_and_measure(dash.figure)
     assert differing_pixels(png, full) == 0, "the picture shown is not the figure"
-    assert outside == [], "texts cut off at the edge of the figure"
+    assert outside == [], f"texts cut off at the edge of the figure: {outside}"
+    assert overlapping == [], f"texts drawn over each other: {overlapping}"
     assert dash.errors == []
+
+
+def check_readable_at_projector_sizes(dash):
+    """At each projector size the picture is scaled to the output's width; every text stays large enough."""
+    _, drawn = drawn_texts(dash.figure)
+    smallest = SMALLEST_TEXT_PX[dash.presentation]
+    for size, width in PROJECTOR_OUTPUT_WIDTHS.items():
+        small = sorted({(text, round(float(px), 1)) for text, px in projected_text_sizes(dash.figure, drawn, width)
+                        if px < smallest - 1e-9}, key=lambda item: item[1])
+        assert not small, f"at {size} ({width} px wide output) texts below {smallest} px: {small[:6]}"
 
 
 def check_first_control_changes_the_figure(dash):
@@ -83,10 +104,11 @@ def check_controls_move(dash):
             continue
         control.value = moved_value(control)
         assert dash.errors == [], (control.description, dash.errors)
-        full, outside = draw_and_measure(dash.figure)
+        full, outside, overlapping = draw_and_measure(dash.figure)
         assert differing_pixels(png_outputs(dash), full) == 0, \
             f"after moving {control.description!r} the picture shown differs from the figure"
         assert outside == [], f"after moving {control.description!r}, texts cut off: {outside}"
+        assert overlapping == [], f"after moving {control.description!r}, texts drawn over each other: {overlapping}"
 
 
 def check_errors_are_shown_inside(dash, monkeypatch):
@@ -147,12 +169,14 @@ def test_builds_shows_its_figure_and_every_text_fits(name):
     check_builds_and_shows_its_figure(dash)
     check_every_axis_with_tick_labels_is_labelled(dash)
     check_slider_descriptions_have_room(dash)
+    check_readable_at_projector_sizes(dash)
 
 
 @pytest.mark.parametrize("name", NAMES)
 def test_presentation_is_larger_and_every_text_still_fits(name):
     normal, big = build(name, presentation=False), build(name, presentation=True)
     check_builds_and_shows_its_figure(big)
+    check_readable_at_projector_sizes(big)
     assert big.figure.get_figwidth() > normal.figure.get_figwidth()
 
     def largest_font(dash):
@@ -247,6 +271,53 @@ def test_a_cut_off_tick_label_is_caught():
     ax.set_xlim(0, 2000)
     ax.set_xticks([0, 1000, 2000], ["0", "1000", "2000"])
     assert [text for text, _ in texts_outside(fig)] == ["2000"]
+
+
+def test_texts_over_each_other_are_caught_in_a_dashboard(monkeypatch):
+    """The classifier trainer's defect found by this check: upright class names in a narrow axis."""
+    original = W.ClassifierTrainer._build_figure
+
+    def with_upright_class_names(self):
+        original(self)
+        ax = self._pred_title.axes
+        ax.set_xticks(ax.get_xticks(), [t.get_text() for t in ax.get_xticklabels()], rotation=0, ha="center")
+        plots.relayout(self.figure)
+
+    monkeypatch.setattr(W.ClassifierTrainer, "_build_figure", with_upright_class_names)
+    with pytest.raises(AssertionError, match="over each other.*'negative', 'neutral'"):
+        check_builds_and_shows_its_figure(build("classifier_trainer"))
+
+
+def test_turned_labels_count_by_their_own_rectangle():
+    """Two labels turned 45 degrees side by side: their upright boxes overlap, the labels do not;
+    turned towards each other, they cross, and that is caught."""
+    fig = Figure(figsize=(4, 3), dpi=100)
+    FigureCanvasAgg(fig)
+    fig.text(0.3, 0.5, "a long turned label", rotation=45, ha="center", va="center")
+    fig.text(0.42, 0.5, "another turned one", rotation=45, ha="center", va="center")
+    assert overlapping_texts(fig) == []
+    fig.texts[1].set_rotation(-45)
+    assert [pair[:2] for pair in overlapping_texts(fig)] == [("a long turned label", "another turned one")]
+
+
+def test_text_too_small_for_a_projector_is_caught(monkeypatch):
+    """A dashboard that forgets to enlarge one text in presentation mode (the entropy-collapse
+    dashboard's right axis did), and one whose figure is so wide that scaling shrinks its text."""
+    original = W.EntropyCollapse._build_figure
+
+    def right_ticks_left_small(self):
+        original(self)
+        self.figure.axes[-1].tick_params(labelsize=10)
+
+    monkeypatch.setattr(W.EntropyCollapse, "_build_figure", right_ticks_left_small)
+    with pytest.raises(AssertionError, match="at 1280x800 .*texts below 14"):
+        check_readable_at_projector_sizes(W.entropy_collapse(presentation=True))
+    monkeypatch.undo()
+    dash = W.logit_explorer(presentation=True)
+    check_readable_at_projector_sizes(dash)
+    dash.figure.set_size_inches(24, 6)              # 2400 px wide: scaled to less than half
+    with pytest.raises(AssertionError, match="texts below 14"):
+        check_readable_at_projector_sizes(dash)
 
 
 def test_the_checks_pass_on_a_sound_dashboard():

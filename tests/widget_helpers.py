@@ -152,24 +152,107 @@ def texts_outside(fig):
     return draw_and_measure(fig)[1]
 
 
-def draw_and_measure(fig):
-    """``(png, texts outside)``: the figure drawn in full as PNG bytes, and :func:`texts_outside`."""
+def overlapping_texts(fig):
+    """Draw ``fig`` in full and list the pairs of texts that cover each other by more than a pixel:
+    ``[(text, text, depth in pixels)]``. A rotated text counts by its own turned rectangle, not by
+    the larger upright box around it."""
+    return draw_and_measure(fig)[2]
+
+
+def drawn_texts(fig):
+    """``(png, [(Text, its box in pixels)])``: ``fig`` drawn in full, and every non-empty visible
+    text it drew (measured right after ``Text.draw``: the text alone, without an annotation's arrow)."""
     drawn = []
     original = Text.draw
 
     def measure(self, renderer):
         original(self, renderer)
         if self.get_visible() and self.get_text().strip():
-            drawn.append((self.get_text(), Text.get_window_extent(self, renderer)))   # the text, no arrow
+            drawn.append((self, Text.get_window_extent(self, renderer)))
 
     Text.draw = measure
     try:
         png = plots.render_png(fig)
     finally:
         Text.draw = original
+    return png, drawn
+
+
+def draw_and_measure(fig):
+    """``(png, outside, overlapping)``: the figure drawn in full as PNG bytes, the texts of
+    :func:`texts_outside` and the pairs of :func:`overlapping_texts`, from one draw."""
+    png, drawn = drawn_texts(fig)
     width, height = fig.canvas.get_width_height()
-    return png, [(text, tuple(round(float(v), 1) for v in box.extents)) for text, box in drawn
-                 if box.x0 < -0.5 or box.y0 < -0.5 or box.x1 > width + 0.5 or box.y1 > height + 0.5]
+    outside = [(text.get_text(), tuple(round(float(v), 1) for v in box.extents)) for text, box in drawn
+               if box.x0 < -0.5 or box.y0 < -0.5 or box.x1 > width + 0.5 or box.y1 > height + 0.5]
+    return png, outside, _overlapping(fig, drawn)
+
+
+def _text_rectangle(text, box, renderer):
+    """The rectangle a (possibly rotated) text covers: ``(centre, half sizes, unit axes)`` in pixels.
+
+    ``box`` is the axis-aligned box around it; a rotated text's own rectangle is the same text laid
+    out flat (its size), turned by its angle about the box's centre."""
+    angle = np.deg2rad(text.get_rotation())
+    if np.isclose(np.sin(2 * angle), 0):                   # 0, 90, 180, 270 degrees: the box itself
+        width, height = box.width, box.height
+        axes = np.eye(2)
+    else:
+        flat = Text(0, 0, text.get_text())
+        flat.update_from(text)
+        flat.set_rotation(0)
+        flat.set_figure(text.figure)
+        width, height = flat.get_window_extent(renderer).size
+        axes = np.array([[np.cos(angle), np.sin(angle)], [-np.sin(angle), np.cos(angle)]])
+    centre = np.array([(box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2])
+    return centre, np.array([width, height]) / 2, axes
+
+
+def _overlap(a, b):
+    """How deep two rectangles of :func:`_text_rectangle` overlap (pixels; <= 0: apart): the
+    smallest overlap of their projections on the four edge directions (separating axes)."""
+    depth = np.inf
+    for direction in (*a[2], *b[2]):
+        reach = [abs(half * (axes @ direction)).sum() for _, half, axes in (a, b)]
+        gap = abs((a[0] - b[0]) @ direction)
+        depth = min(depth, reach[0] + reach[1] - gap)
+    return depth
+
+
+def _overlapping(fig, drawn, tolerance=1.0):
+    renderer = fig.canvas.get_renderer()
+    rectangles = [(text.get_text(), _text_rectangle(text, box, renderer)) for text, box in drawn]
+    found = []
+    for i, (text_a, a) in enumerate(rectangles):
+        for text_b, b in rectangles[i + 1:]:
+            depth = _overlap(a, b)
+            if depth > tolerance:
+                found.append((text_a, text_b, round(float(depth), 1)))
+    return found
+
+
+# ---------------------------------------------------------------------------------------------
+# Projector sizes (issue 19)
+# ---------------------------------------------------------------------------------------------
+
+#: The width (CSS pixels) JupyterLab gives a cell's output in a browser window of each projector
+#: size; a wider picture is scaled down to it. Lower bounds, checked in a real browser by
+#: tests/browser/test_projector.py (1096 and 840 px measured, with the file browser closed as one
+#: projects; 844 and 588 px with it open).
+PROJECTOR_OUTPUT_WIDTHS = {"1280x800": 1090, "1024x768": 830}
+
+#: The smallest text (CSS pixels, once the picture is scaled to the output's width) a dashboard may
+#: show at a projector size: presentation mode is what a class sees from the back of the room
+#: (>= 14 px, JupyterLab's own prose is 13-14 px at a 100% zoom); the default size must stay
+#: readable on a small screen (>= 11 px).
+SMALLEST_TEXT_PX = {True: 14.0, False: 11.0}
+
+
+def projected_text_sizes(fig, drawn, output_width):
+    """``[(text, pixel size)]``: each drawn text's font size in CSS pixels when the figure's
+    picture is shown ``output_width`` pixels wide at most (scaled down, never up)."""
+    scale = min(1.0, output_width / fig.bbox.width)
+    return [(text.get_text(), text.get_fontsize() * fig.dpi / 72 * scale) for text, _ in drawn]
 
 
 def heights(group):

@@ -235,7 +235,9 @@ class ClassifierTrainer(Dashboard):
         labels = [mpl_text(c) for c in self.classes]
         self.prediction_bars = plots.probability_bars(ax["pred"], labels, presentation=f, value_format="{:.2f}")
         plots.label_axes(ax["pred"], "class", "probability", title="prediction", presentation=f)
-        ax["pred"].tick_params(axis="x", labelsize=self._fonts.note)
+        # the class names turned, so that long ones do not run into each other in the narrow axis
+        ax["pred"].set_xticks(np.arange(K), labels, rotation=25, ha="right", rotation_mode="anchor",
+                              fontsize=self._fonts.note)
         self._pred_title = ax["pred"].title
         if self.task == "shapes":
             n = self.image_size
@@ -252,8 +254,9 @@ class ClassifierTrainer(Dashboard):
             words = self.shown_words
             self.weight_image, _ = plots.heatmap(ax["words"], np.zeros((K, len(words))), vmin=-2, vmax=2,
                                                  colorbar_label="weight", presentation=f)
-            ax["words"].set_xticks(np.arange(len(words)), [mpl_text(w) for w in words], rotation=35, ha="right")
-            ax["words"].set_yticks(np.arange(K), labels)
+            ax["words"].set_xticks(np.arange(len(words)), [mpl_text(w) for w in words], rotation=35, ha="right",
+                                   fontsize=self._fonts.tick)
+            ax["words"].set_yticks(np.arange(K), labels, fontsize=self._fonts.tick)
             ax["words"].set_xlabel("word", fontsize=self._fonts.label)
             ax["words"].set_ylabel("class", fontsize=self._fonts.label)
             ax["words"].set_title("weights W[word, class] of the words each class relies on most",

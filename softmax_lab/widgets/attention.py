@@ -337,6 +337,7 @@ class EntropyCollapse(Dashboard):
         ax_c.set_ylim(0, math.log2(len(self.words)) * 1.05)
         ax_g = ax_c.twinx()
         ax_g.set_ylabel("gradient size \u2016J\u2016", fontsize=self._fonts.label)
+        ax_g.tick_params(labelsize=self._fonts.tick)
         self.gradient_line, self.gradient_marker = plots.curve_with_marker(
             ax_g, COLLAPSE_GRID, zeros, color=plots.PALETTE[1], marker_color=plots.PALETTE[1], label="gradient")
         ax_g.set_ylim(0, 0.75)

@@ -240,6 +240,7 @@ class ReliabilityDashboard(Dashboard):
                                                linewidth=1.5, label="mean confidence")
         self.accuracy_line = hx.axvline(0.5, color=plots.PALETTE[0], linewidth=1.5, label="accuracy")
         hx.set_xlim(0, 1)
+        hx.tick_params(axis="x", pad=7)       # the x and y "0.0" at the corner stay apart at large fonts
         hx.legend(loc="upper right", fontsize=fs.note, frameon=False)
         self._density_top = _DENSITY_STEPS[0]
         hx.set_ylim(0, self._density_top)
