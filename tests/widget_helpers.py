@@ -220,14 +220,20 @@ def _overlap(a, b):
 
 
 def _overlapping(fig, drawn, tolerance=1.0):
+    if len(drawn) < 2:
+        return []
+    boxes = np.array([box.extents for _, box in drawn])              # x0, y0, x1, y1
+    across = np.minimum(boxes[:, None, 2], boxes[None, :, 2]) - np.maximum(boxes[:, None, 0], boxes[None, :, 0])
+    up = np.minimum(boxes[:, None, 3], boxes[None, :, 3]) - np.maximum(boxes[:, None, 1], boxes[None, :, 1])
+    # only texts whose upright boxes overlap can overlap; those are measured by their own rectangles
+    candidates = np.argwhere(np.triu((across > tolerance) & (up > tolerance), k=1))
     renderer = fig.canvas.get_renderer()
-    rectangles = [(text.get_text(), _text_rectangle(text, box, renderer)) for text, box in drawn]
     found = []
-    for i, (text_a, a) in enumerate(rectangles):
-        for text_b, b in rectangles[i + 1:]:
-            depth = _overlap(a, b)
-            if depth > tolerance:
-                found.append((text_a, text_b, round(float(depth), 1)))
+    for i, j in candidates:
+        (text_a, box_a), (text_b, box_b) = drawn[i], drawn[j]
+        depth = _overlap(_text_rectangle(text_a, box_a, renderer), _text_rectangle(text_b, box_b, renderer))
+        if depth > tolerance:
+            found.append((text_a.get_text(), text_b.get_text(), round(float(depth), 1)))
     return found
 
 

@@ -63,6 +63,10 @@ the imports below and its names at the end of ``__all__``. In the module:
    numpydoc docstring and a doctest, and a test in ``tests/test_widgets_<topic>.py``. The
    shared contract tests (tests/test_widgets_contract.py) find the factory in ``__all__`` by
    itself; if it needs arguments, add them to ``FACTORY_ARGUMENTS`` in tests/widget_helpers.py.
+   They hold every figure to this, at the default and the presentation size: each text inside the
+   figure, no two texts over each other, and every text set with ``self._fonts`` (a projector
+   shows a presentation figure scaled to about 830 px at 1024 x 768; 10-point text is then too
+   small to read).
 """
 
 from ._base import Dashboard, current_figure_mode, setup_figures, snap_to_grid
