@@ -106,7 +106,8 @@ _DATA = [
     ("highlights", "Highlighting the likely outcomes",
      "Softmax brings out the most likely outcomes and suppresses the unlikely ones.",
      "oversimplified", "How much it sharpens depends on the scale of the logits (a temperature): small gaps give an "
-     "almost flat distribution, and no outcome is ever pushed to exactly 0.",
+     "almost flat distribution, and an unlikely outcome reaches exactly 0 only when its probability underflows in "
+     "floating point (lesson 01), never because softmax suppresses it.",
      ((L02, "1. One knob: divide the logits by T"), (L02, "3. The two limits"))),
     ("interpretability", "Interpretability",
      "The probabilities make it easy to read which word the model considers most likely.",
@@ -143,8 +144,8 @@ _DATA = [
      ((L10, "2. Training in three lines"),)),
     ("image", "Image classification",
      "Beyond language, softmax is used for image classification.",
-     "holds", "It is the usual last layer of an image classifier: the same three training lines reach about "
-     "77% on small pictures of shapes, limited by pixel features.",
+     "holds", "It is the usual last layer of an image classifier: the same three training lines classify small "
+     "pictures of shapes well above chance, limited by pixel features.",
      ((L10, "2. Training in three lines"),)),
     ("rl", "Reinforcement learning",
      "Softmax is used in reinforcement learning, where turning scores into probabilities supports decisions.",
@@ -169,8 +170,10 @@ _DATA = [
      ((L09, "1. The cost grows with V"), (L09, "3. Chunked cross-entropy: never hold all the logits"))),
     ("robustness", "Robust with high-dimensional data",
      "Softmax is robust: its probabilities stay well behaved however many dimensions the data has.",
-     "oversimplified", "Only when computed with the max shift: the formula as printed returns NaN for logits a "
-     "trained model can produce (above about 710 in float64, far sooner in float32 and float16).",
+     "oversimplified", "Only when computed with the max shift: the formula as printed overflows once a logit "
+     "passes the log of the largest float, about 709.78 in float64 and 88.72 in float32 (sooner still in float16); "
+     "trained models' logits sit far below the float64 limit (the course's tiny model's stay under 10), so the "
+     "risk lies in low precision.",
      ((L05, "2. Find where the textbook formula breaks"), (L05, "3. The fix: subtract the largest logit first"))),
     ("overconfidence", "Overconfidence",
      "A limitation: softmax tends to produce overconfident probabilities.",
@@ -320,7 +323,7 @@ def _fig_highlights():
     series = [(f"T = {t:g}", softmax(z, temperature=t)) for t in (0.5, 1.0, 5.0)]
     top = series[-1][1][0]
     return _bars("the same logits at three temperatures", "probability", series,
-                 note=f"at T = 5 the top word gets only {top:.2f}; nothing is ever exactly 0")
+                 note=f"at T = 5 the top word gets only {top:.2f}; at these gaps no word gets exactly 0")
 
 
 def _fig_interpretability():
