@@ -89,11 +89,12 @@ class Classroom(Dashboard):
         self.hide_button.on_click(self._guarded(lambda _b: self.hide()))
         self.temperature.observe(self._guarded(self._on_temperature), names="value")
 
-        # The figure right under the guess (it fits a 1280 x 900 screen); the readout, with the
-        # guess beside the answer, under the figure; lesson 07/08's dashboard last.
+        # Projector sizes: the readout (the guess beside the answer and its verdict) right under the
+        # guess, so that at 1280 x 800 it is on screen after Reveal without scrolling; then the
+        # figure, narrow enough for a 1024-pixel-wide window; lesson 07/08's dashboard last.
         guess_row = widgets.HBox([self.guess, self.reveal_button, self.hide_button])
         self._assemble(widgets.HBox([self.menu, self.next_button]), self.question, guess_row,
-                       self._plot_box, self.readout, self.stage)
+                       self.readout, self._plot_box, self.stage)
         children = [c for c in self.children if c is not self.message]     # notes right under the guess
         children.insert(children.index(guess_row) + 1, self.message)
         self.children = children
@@ -253,7 +254,8 @@ class Classroom(Dashboard):
 
     def _build_figure(self):
         f = self.presentation
-        self.figure, (ax_z, ax_p) = self._new_figure(1, 2, size=(8.0, 3.2))
+        # 6.8 x 2.9 inches: 952 x 406 pixels in the presentation layout, inside a 1024-pixel window
+        self.figure, (ax_z, ax_p) = self._new_figure(1, 2, size=(6.8, 2.9))
         self._axes = ax_z, ax_p
         slots = [""] * MAX_SHOWN
         plots.label_axes(ax_z, "word", "logit z", title="logits z (what the model outputs)", presentation=f)
@@ -261,7 +263,7 @@ class Classroom(Dashboard):
                                                  value_format="{:.2f}", presentation=f)
         ax_z.axhline(0.0, color="black", linewidth=0.8)
         plots.label_axes(ax_p, "word", "probability", title="softmax(z / T)", presentation=f)
-        self.probability_bars = plots.probability_bars(ax_p, slots, presentation=f)
+        self.probability_bars = plots.probability_bars(ax_p, slots, value_format="{:.2f}", presentation=f)
         self.hidden_mark = ax_p.text(0.5, 0.5, "?", transform=ax_p.transAxes, ha="center", va="center",
                                      fontsize=4 * self._fonts.title, color=plots.OKABE_ITO["black"])
         self.guess_line = ax_p.axhline(0.5, color=plots.OKABE_ITO["vermillion"], linestyle="--", linewidth=2)
