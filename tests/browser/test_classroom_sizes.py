@@ -35,7 +35,9 @@ _CUT_JS = """root => {
         const box = e.getBoundingClientRect();
         if (box.width === 0 || box.height === 0 || getComputedStyle(e).visibility === 'hidden') continue;
         if (e.closest('.jupyter-matplotlib-toolbar')) continue;     // ipympl's own hover toolbar
-        if (box.right > width + 0.5) found.push(`${name(e)} ends at ${Math.round(box.right)} px, the window at ${width}`);
+        if (box.right > width + 0.5) {
+            found.push(`${name(e)} ends at ${Math.round(box.right)} px, the window at ${width}`);
+        }
         for (let a = e.parentElement; a && a !== document.documentElement; a = a.parentElement) {
             const style = getComputedStyle(a);
             if (style.overflowX === 'visible') continue;
