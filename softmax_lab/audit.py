@@ -103,7 +103,7 @@ _DATA = [
      "probability distribution.",
      "holds", "That is the definition: every output is positive and the outputs add up to 1 (up to rounding).",
      ((L01, "2. Step by step: exponentiate, then normalise"),)),
-    ("highlights", "Highlighting the likely outcomes",
+    ("highlights", "Does softmax highlight the likely outcomes?",
      "Softmax brings out the most likely outcomes and suppresses the unlikely ones.",
      "oversimplified", "How much it sharpens depends on the scale of the logits (a temperature): small gaps give an "
      "almost flat distribution, and an unlikely outcome reaches exactly 0 only when its probability underflows in "
@@ -114,18 +114,18 @@ _DATA = [
      "oversimplified", "The ranking is readable, but a probability is the model's bet, not a measured frequency "
      "(it must be checked against accuracy), and the logits only mean something relative to each other.",
      ((L01, "5. What the probabilities mean, and what they do not"), (L07, "1. Confidence against accuracy"))),
-    ("gradient", "A clear gradient for training",
+    ("gradient", "A clear gradient for training?",
      "Softmax helps backpropagation by giving a clear gradient.",
      "oversimplified", "The clean gradient p - y belongs to softmax paired with cross-entropy computed from the "
      "logits; the softmax alone saturates, and its Jacobian vanishes when one probability nears 1.",
      ((L04, "2. Which way does the gradient push each logit?"),
       (L04, "3. The softmax Jacobian, and why the log matters"))),
-    ("greedy", "Choosing the word with the highest probability",
+    ("greedy", "Always the most probable word?",
      "A language model writes by taking the word with the highest probability.",
      "oversimplified", "That is greedy decoding, one strategy among several: chat models usually sample (with a "
      "temperature and top-p), and greedy text tends to repeat itself.",
      ((L06, "2. Greedy decoding: always take the top word"), (L06, "3. Sampling: draw the next word at random"))),
-    ("coherence", "Softmax makes text coherent",
+    ("coherence", "Does softmax make text coherent?",
      "Softmax makes generated text read more smoothly and coherently, because it lets the model take the "
      "likeliest word.",
      "wrong", "Softmax keeps the order of the logits, so it never changes which word is most likely: coherence "
@@ -157,7 +157,7 @@ _DATA = [
      "holds", "The same function is a classifier's output, a language model's next-word distribution, every "
      "attention head's weights and a policy in reinforcement learning.",
      ((L10, "1. Softmax regression is an LLM's output layer"), (L08, "1. Where the softmax sits in attention"))),
-    ("scalability", "Efficient with large vocabularies",
+    ("scalability", "Efficient with large vocabularies?",
      "Softmax scales well: it handles large vocabularies efficiently, by normalising the logits.",
      "oversimplified", "The softmax itself is linear in V and cheap, but the output layer around it (a V x d "
      "product and tokens x V logits in memory) grows costly, and large vocabularies need chunking or "
@@ -168,7 +168,7 @@ _DATA = [
      "oversimplified", "The exponentials cost about 5 operations per word, while the product that makes the "
      "logits costs 2d per word (hundreds of times more); memory for the logits is the real bottleneck.",
      ((L09, "1. The cost grows with V"), (L09, "3. Chunked cross-entropy: never hold all the logits"))),
-    ("robustness", "Robust with high-dimensional data",
+    ("robustness", "Robust with high-dimensional data?",
      "Softmax is robust: its probabilities stay well behaved however many dimensions the data has.",
      "oversimplified", "Only when computed with the max shift: the formula as printed overflows once a logit "
      "passes the log of the largest float, about 709.78 in float64 and 88.72 in float32 (sooner still in float16); "
@@ -186,7 +186,7 @@ _DATA = [
      "oversimplified", "With two classes softmax is exactly a sigmoid of the logit difference, and sigmoids also "
      "serve multi-label tasks (several yes/no answers at once), where softmax would be wrong.",
      ((L03, "2. Two classes: the softmax *is* a sigmoid"), (L03, "5. Choosing the output layer"))),
-    ("preferred", "Preferred over other functions",
+    ("preferred", "Preferred over other functions?",
      "LLMs favour softmax over other activation functions since it yields a distribution over many outcomes.",
      "oversimplified", "It is the default, but not the only function that gives a distribution: sparsemax and "
      "entmax do too (with exact zeros), Gumbel-softmax makes sampling differentiable, and sigmoid attention "

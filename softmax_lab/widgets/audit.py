@@ -177,10 +177,10 @@ class ClaimStepper(Dashboard):
         if ax.get_legend() is not None:
             ax.get_legend().remove()
         if not self.revealed:
-            self.badge.set_text(mpl_text(f"C{claim.number}. {claim.topic}: your verdict?"))
+            self.badge.set_text(mpl_text(f"C{claim.number}. {claim.topic} \u2014 your verdict?"))
             self.badge.set_color("black")
         else:
-            self.badge.set_text(mpl_text(f"C{claim.number}. {claim.topic}: {sign} {claim.verdict}"))
+            self.badge.set_text(mpl_text(f"C{claim.number}. {claim.topic} \u2014 {sign} {claim.verdict}"))
             self.badge.set_color(text_color)
         if not self.revealed or spec is None:
             ax.set_xticks([])
@@ -235,10 +235,10 @@ def claim_stepper(start=1, presentation=False):
     ('formula', True, False)
     >>> dash.next.click()
     >>> dash.claim.id, dash.badge.get_text()
-    ('highlights', 'C2. Highlighting the likely outcomes: your verdict?')
+    ('highlights', 'C2. Does softmax highlight the likely outcomes? \u2014 your verdict?')
     >>> dash.reveal_button.click()
     >>> dash.badge.get_text()
-    'C2. Highlighting the likely outcomes: \u2248 oversimplified'
+    'C2. Does softmax highlight the likely outcomes? \u2014 \u2248 oversimplified'
     """
     return ClaimStepper(start=start, presentation=presentation)
 
