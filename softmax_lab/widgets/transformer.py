@@ -117,7 +117,7 @@ class HeadExplorer(Dashboard):
         ax_w.set_xticks(np.arange(T), labels, rotation=60 if T <= 10 else 90, fontsize=self._fonts.tick)
         ax_w.set_yticks(np.arange(T), labels, fontsize=self._fonts.tick)
         ax_h.set_ylim(T - 0.5, -0.5)                    # rows in the same order as the heatmap
-        ax_h.set_yticks(np.arange(T), labels, fontsize=self._fonts.tick)
+        ax_h.set_yticks(np.arange(T), [""] * T)          # the heatmap's words name these rows
         plots.relayout(self.figure)
 
     def _show_state(self):
@@ -192,14 +192,16 @@ def head_explorer(text="the cat sat on the mat", layer=0, head=0, model=None, pr
 # --------------------------------------------------------------------------------------------
 
 YOURS, PACKAGES = "yours", "the package's"
+MAX_STEPS = 60                    # the steps slider's end: a run of at most a few seconds
 _LOSS_LIMITS = (4.0, 6.5)         # the first 30 steps of the recorded run; a loss beyond is drawn at the edge
 
 
 class YourModelDashboard(Dashboard):
     """The transformer trained and run on the learner's functions, or on the package's.
 
-    Use :func:`your_model_dashboard`. Attributes: ``switch`` (ToggleButtons: ``"yours"`` or
-    ``"the package's"``), ``functions`` (the lesson functions given), ``steps``, ``unwritten``
+    Use :func:`your_model_dashboard`. Attributes: ``steps_slider`` (IntSlider, the training steps),
+    ``switch`` (ToggleButtons: ``"yours"`` or ``"the package's"``), ``functions`` (the lesson
+    functions given), ``steps``, ``unwritten``
     (the given functions still stubs: the package's run instead), ``run`` (the last
     :class:`~softmax_lab.transformer_training.CapstoneRun`), ``broken`` (the lesson functions
     that disagreed with the package's), ``run_line``, ``reference_line``, ``readout``, ``output``.
@@ -209,19 +211,27 @@ class YourModelDashboard(Dashboard):
         functions = {} if functions is None else functions
         if not isinstance(functions, dict):
             raise TypeError(f"functions must be a dict of lesson functions, got {type(functions).__name__}")
-        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= 200:
-            raise ValueError(f"steps must be an integer from 1 to 200 (the recorded run), got {steps!r}")
-        self.steps = int(steps)
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or not 1 <= steps <= MAX_STEPS:
+            raise ValueError(f"steps must be an integer from 1 to {MAX_STEPS}, got {steps!r}")
         self._steps, self.unwritten = _fns.lesson_functions(**functions)   # TypeError names a wrong name
         super().__init__(presentation)
         self.functions = dict(functions)
+        style = self._description_style(["training steps", "functions"])
+        self.steps_slider = widgets.IntSlider(value=int(steps), min=1, max=MAX_STEPS, description="training steps",
+                                              style=style, layout=self._slider_layout())
         self.switch = widgets.ToggleButtons(options=(YOURS, PACKAGES), value=YOURS if self._steps else PACKAGES,
-                                            description="functions", style=self._description_style(["functions"]))
+                                            description="functions", style=style)
         self.readout, self.output = widgets.HTML(), widgets.HTML()
         self._build_figure()
-        self.switch.observe(self._guarded(self._update), names="value")
-        self._assemble(self.switch, self._make_view(self.figure), self.output, self.readout)
+        for control in (self.steps_slider, self.switch):
+            control.observe(self._guarded(self._update), names="value")
+        self._assemble(self.steps_slider, self.switch, self._make_view(self.figure), self.output, self.readout)
         self._update()
+
+    @property
+    def steps(self):
+        """The number of training steps (the slider's value)."""
+        return int(self.steps_slider.value)
 
     @property
     def broken(self):
@@ -232,12 +242,12 @@ class YourModelDashboard(Dashboard):
         f = self.presentation
         self.figure, ax = self._new_figure(size=(7.0, 3.4))
         plots.label_axes(ax, "training step", "training loss (nats)", presentation=f)
-        steps = np.arange(1, self.steps + 1)
-        self.reference_line, = ax.plot(steps, np.full(self.steps, np.nan), color="black", linestyle="--",
+        steps = np.arange(1, MAX_STEPS + 1)         # fixed x: a shorter run leaves the rest empty (NaN)
+        self.reference_line, = ax.plot(steps, np.full(MAX_STEPS, np.nan), color="black", linestyle="--",
                                        linewidth=2, label="the recorded run (package's functions)")
-        self.run_line, = ax.plot(steps, np.full(self.steps, np.nan), color=plots.PALETTE[1], linewidth=2,
+        self.run_line, = ax.plot(steps, np.full(MAX_STEPS, np.nan), color=plots.PALETTE[1], linewidth=2,
                                  label="this run")
-        ax.set_xlim(1, self.steps)
+        ax.set_xlim(1, MAX_STEPS)
         ax.set_ylim(*_LOSS_LIMITS)
         ax.legend(loc="lower left", fontsize=self._fonts.note, frameon=False)
         self._title = ax.set_title("the package's functions: the loss leaves the recorded run",
@@ -249,10 +259,11 @@ class YourModelDashboard(Dashboard):
         yours = self.switch.value == YOURS
         table = _fns.checked_functions(**self._steps) if yours else None
         self.run = run = _tt.capstone_run(table, steps=self.steps)
-        losses = np.full(self.steps, np.nan)
+        losses, reference = np.full(MAX_STEPS, np.nan), np.full(MAX_STEPS, np.nan)
         losses[:len(run.losses)] = run.losses
+        reference[:len(run.reference)] = run.reference
         self.run_line.set_ydata(np.clip(losses, *_LOSS_LIMITS))
-        self.reference_line.set_ydata(run.reference)
+        self.reference_line.set_ydata(reference)
         verdict = "follows the recorded run" if run.follows_reference else "leaves the recorded run"
         whose = "your functions" if yours else "the package's functions"
         self._title.set_text(f"{whose}: the loss {verdict}")
@@ -309,7 +320,8 @@ def your_model_dashboard(functions=None, steps=30, presentation=False):
         (``{"softmax": my_softmax, "logsumexp": my_logsumexp, ...}``); stubs that still raise
         ``NotImplementedError`` are left to the package's.
     steps : int, default 30
-        Training steps (each takes a few hundredths of a second).
+        Training steps at first (1 to 60; the slider changes them; each takes a few hundredths of
+        a second).
     presentation : bool, default False
 
     Returns
