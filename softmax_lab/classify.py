@@ -43,12 +43,13 @@ True
 
 import numbers
 import re
+import unicodedata
 from collections import Counter
 
 import numpy as np
 
 from . import data as _data
-from ._checks import integer
+from ._checks import float_array, integer, row_max
 
 __all__ = [
     "SENTIMENT_LABELS",
@@ -67,7 +68,7 @@ __all__ = [
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 SHAPE_NAMES = ("circle", "square", "triangle")
 SENTIMENT_FILE = "sentiment.tsv"
-_WORD = re.compile(r"[a-z']+")
+_WORD = re.compile(r"(?:[^\W\d_]|')+")     # letters of any alphabet (not digits or _), and apostrophes
 
 
 
@@ -132,14 +133,19 @@ def load_sentiment(directory=None):
 def words(text):
     """The words of ``text``: lower case, letters and apostrophes only (punctuation dropped).
 
+    Letters of any alphabet count (accents too, typed either as one character or as a letter
+    followed by a combining accent); digits do not.
+
     Examples
     --------
     >>> words("Not bad at all, REALLY lovely!")
     ['not', 'bad', 'at', 'all', 'really', 'lovely']
+    >>> words("A naïve café")
+    ['a', 'naïve', 'café']
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a string, got {type(text).__name__}")
-    return _WORD.findall(text.lower())
+    return _WORD.findall(unicodedata.normalize("NFC", text).lower())
 
 
 def build_vocabulary(texts, min_count=1):
@@ -321,28 +327,43 @@ def one_hot(labels, n_classes):
            [1., 0., 0.]])
     """
     K = integer(n_classes, "n_classes", 1)
-    y = np.asarray(labels)
-    if y.ndim != 1 or y.dtype.kind not in "iu":
-        raise TypeError(f"labels must be a 1-D array of class indices, got {y.dtype} with shape {y.shape}")
-    if y.size and (y.min() < 0 or y.max() >= K):
-        raise ValueError(f"labels must be in [0, {K}), got values from {y.min()} to {y.max()}")
+    y = _labels(labels, K)
     Y = np.zeros((y.size, K))
     Y[np.arange(y.size), y] = 1.0
     return Y
 
 
+def _labels(labels, K):
+    """1-D integer class indices in [0, K) (an empty list is no labels, not a float array)."""
+    try:
+        y = np.asarray(labels)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"labels must be a 1-D array of class indices ({exc})") from None
+    if y.size == 0 and y.ndim == 1:
+        return y.astype(np.intp)
+    if y.ndim != 1 or y.dtype.kind not in "iu":
+        raise TypeError(f"labels must be a 1-D array of class indices, got {y.dtype} with shape {y.shape}")
+    if y.min() < 0 or y.max() >= K:
+        raise ValueError(f"labels must be class indices in [0, {K}), got values from {y.min()} to {y.max()}")
+    return y
+
+
 def accuracy(scores, labels):
     """The fraction of rows whose highest score (logit or probability) is the label.
+
+    ``scores`` has shape (N, K) with N, K >= 1: real numbers, ``-inf`` allowed (a masked class),
+    NaN and ``+inf`` refused; ``labels`` are N class indices in [0, K). Ties go to the first class.
 
     Examples
     --------
     >>> accuracy([[2.0, 1.0], [0.0, 3.0], [1.0, 0.0]], [0, 1, 1])
     0.6666666666666666
     """
-    s = np.asarray(scores)
-    y = np.asarray(labels)
-    if s.ndim != 2 or y.shape != (s.shape[0],):
-        raise ValueError(f"scores must be (N, K) and labels (N,), got shapes {s.shape} and {y.shape}")
-    if s.shape[0] == 0:
-        raise ValueError("scores must hold at least one row")
+    s = float_array(scores, "scores", ndim=2)
+    if s.shape[0] == 0 or s.shape[1] == 0:
+        raise ValueError(f"scores must have shape (N, K) with N, K >= 1, got {s.shape}")
+    row_max(s, 1, "scores")                   # refuses NaN, +inf and rows where every class is masked
+    y = _labels(labels, s.shape[1])
+    if y.shape != (s.shape[0],):
+        raise ValueError(f"labels must have one entry per row of scores, {s.shape[0]}, got shape {y.shape}")
     return float(np.mean(np.argmax(s, axis=1) == y))

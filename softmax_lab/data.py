@@ -71,7 +71,11 @@ def data_dir():
 
 
 def _directory(directory):
-    return data_dir() if directory is None else Path(directory)
+    if directory is None:
+        return data_dir()
+    if not isinstance(directory, (str, Path)) or not str(directory):
+        raise TypeError(f"directory must be a folder (a str or a pathlib.Path), or None, got {directory!r}")
+    return Path(directory)
 
 
 def _check_name(name):
@@ -106,18 +110,27 @@ def read_manifest(directory=None):
     FileNotFoundError
         The MANIFEST is missing.
     DataIntegrityError
-        A line is not ``"<64 hex digits>  <file name>"``.
+        The MANIFEST is not UTF-8 text, a line is not ``"<64 hex digits>  <file name>"`` (blank
+        lines are skipped), or a file is listed twice.
     """
     path = _directory(directory) / MANIFEST_NAME
     if not path.is_file():
         raise FileNotFoundError(f"data manifest {path} is missing; {_FIX}")
-    entries = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise DataIntegrityError(f"{path} is not a text file (not UTF-8); {_FIX}") from None
+    entries, lines = {}, {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue                                      # blank lines (a trailing newline or two) are fine
         digest, sep, name = line.partition("  ")
         if not (sep and name and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
             raise DataIntegrityError(
                 f"{path}, line {number}: expected '<sha256>  <file name>', got {line!r}; {_FIX}")
-        entries[name] = digest
+        if name in entries:
+            raise DataIntegrityError(f"{path} lists {name!r} twice (lines {lines[name]} and {number}); {_FIX}")
+        entries[name], lines[name] = digest, number
     return entries
 
 

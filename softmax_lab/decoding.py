@@ -31,13 +31,12 @@ Examples
 (0, 0, 0)
 """
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import lm as _lm
-from ._checks import as_generator, integer
+from ._checks import as_generator, finite_number, integer
 from .functions import log_softmax
 from .sampling import sample
 
@@ -153,10 +152,7 @@ def beam_search(next_log_probs, beam_width=3, max_length=10, end=None, length_pe
     B = integer(beam_width, "beam_width")
     L = integer(max_length, "max_length")
     end = _end(end)
-    if isinstance(length_penalty, bool) or not isinstance(length_penalty, numbers.Real) \
-            or not 0 <= float(length_penalty) < float("inf"):
-        raise ValueError(f"length_penalty must be a finite number >= 0, got {length_penalty!r}")
-    alpha = float(length_penalty)
+    alpha = finite_number(length_penalty, "length_penalty", low=0)
 
     live = [((), 0.0)]
     finished = []
@@ -265,8 +261,8 @@ def repetition(tokens, n=2):
 
     Parameters
     ----------
-    tokens : sequence
-        Token ids or words.
+    tokens : iterable
+        Token ids or words (a list, a tuple, an array or a generator).
     n : int, default 2
 
     Returns
@@ -282,10 +278,15 @@ def repetition(tokens, n=2):
     0.0
     """
     n = integer(n, "n")
-    if isinstance(tokens, str):
+    if isinstance(tokens, (str, bytes)):
         raise TypeError("tokens must be a sequence of tokens; split a string into words first")
-    grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
-    return (1.0 - len(set(grams)) / len(grams)) if grams else 0.0
+    try:
+        tokens = list(tokens)                     # any iterable: a list, a tuple, an array, a generator
+        grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+        distinct = len(set(grams))
+    except TypeError:
+        raise TypeError("tokens must be an iterable of hashable tokens (ids or words)") from None
+    return (1.0 - distinct / len(grams)) if grams else 0.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -342,4 +343,4 @@ class LMScorer:
         if cached is None:
             logits = _lm.next_token_logits(self.model, self.prompt + self.words(tokens))
             cached = self._cache[tokens] = log_softmax(logits)
-        return cached
+        return cached.copy()                     # the caller may change its array; the cache stays

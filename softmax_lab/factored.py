@@ -16,7 +16,7 @@ import itertools
 
 import numpy as np
 
-from ._checks import as_generator, check_cutoffs, check_div, float_array, integer, word_ids
+from ._checks import as_generator, check_cutoffs, check_div, finite_number, float_array, integer, word_ids
 from .functions import log_sigmoid, log_softmax, logsumexp, sigmoid
 
 __all__ = ["AdaptiveSoftmax", "HierarchicalSoftmax"]
@@ -75,10 +75,15 @@ class AdaptiveSoftmax:
             raise ValueError(f"head_weight and head_bias must have {n_head} rows (cutoffs[0] words + "
                              f"{len(self.cutoffs) - 1} clusters), got {self.head_weight.shape}, {self.head_bias.shape}")
         self.dim = self.head_weight.shape[1]
+        if isinstance(tails, (str, bytes)) or not hasattr(tails, "__len__"):
+            raise TypeError(f"tails must be a list of (projection, weight, bias) triples, got {tails!r}")
         if len(tails) != len(self.cutoffs) - 1:
             raise ValueError(f"tails must hold one (projection, weight, bias) per cluster, {len(self.cutoffs) - 1}")
         self.tails = []
-        for i, (proj, w, b) in enumerate(tails):
+        for i, triple in enumerate(tails):
+            if not (isinstance(triple, (tuple, list)) and len(triple) == 3):
+                raise TypeError(f"tails[{i}] must be a (projection, weight, bias) triple, got {triple!r}")
+            proj, w, b = triple
             size = self.cutoffs[i + 1] - self.cutoffs[i]
             proj = float_array(proj, f"tails[{i}] projection", ndim=2, finite=True)
             w = float_array(w, f"tails[{i}] weight", ndim=2, finite=True)
@@ -185,6 +190,8 @@ class AdaptiveSoftmax:
         p = float_array(word_probabilities, "word_probabilities", ndim=1, finite=True)
         if p.shape != (self.n_words,):
             raise ValueError(f"word_probabilities must have V = {self.n_words} entries, got {p.shape}")
+        if np.any(p < 0) or not p.sum() > 0:
+            raise ValueError("word_probabilities must be >= 0 with a positive sum (they are normalised here)")
         cost = self.dim * self.head_weight.shape[0]
         for (lo, hi), (proj, w, _) in zip(zip(self.cutoffs, self.cutoffs[1:]), self.tails):
             cost += p[lo:hi].sum() / p.sum() * (proj.size + w.size)
@@ -277,7 +284,8 @@ class HierarchicalSoftmax:
     def random(cls, n_words, dim, scale=1.0, seed=None):
         """Random node vectors, N(0, scale^2 / dim), and zero biases, for V = ``n_words`` >= 2."""
         n_words, dim = integer(n_words, "n_words", low=2), integer(dim, "dim")
-        return cls(as_generator(seed, "seed").normal(0.0, float(scale) / np.sqrt(dim), (n_words - 1, dim)))
+        scale = finite_number(scale, "scale", low=0)
+        return cls(as_generator(seed, "seed").normal(0.0, scale / np.sqrt(dim), (n_words - 1, dim)))
 
     @property
     def depth(self):
@@ -348,9 +356,7 @@ class HierarchicalSoftmax:
         if np.any(P < 0) or not np.allclose(P.sum(axis=1), 1.0, atol=1e-6):
             raise ValueError("probabilities must be non-negative rows that sum to 1")
         steps = integer(steps, "steps", low=0)
-        lr = float(learning_rate)
-        if not (np.isfinite(lr) and lr > 0):
-            raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
+        lr = finite_number(learning_rate, "learning_rate", low=0, inclusive=False)
         mass = np.zeros((h.shape[0], 2 * self.n_words))
         mass[:, self.n_words:] = P
         for i, j in reversed(_levels(self.n_words)):                      # subtree masses, bottom up

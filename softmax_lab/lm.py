@@ -52,6 +52,7 @@ import numpy as np
 
 from . import data as _data
 from ._checks import as_generator
+from ._threads import one_blas_thread
 from .functions import log_softmax, softmax
 from .losses import cross_entropy, cross_entropy_grad
 
@@ -80,19 +81,6 @@ END = "."
 CHECKPOINTS = ("early", "best", "overtrained", "label_smoothed")
 WEIGHT_NAMES = ("embeddings", "hidden_weight", "hidden_bias", "output_weight", "output_bias")
 VOCAB_FILE = "vocab.json"
-
-# The training side (vocabulary, starting weights, the loop) lives in softmax_lab.training (and in
-# its __all__); these names stay reachable as lm.<name> for older code (imported on first use:
-# training imports this module).
-_TRAINING_NAMES = ("build_vocab", "init_weights", "TrainResult", "Trainer", "train")
-
-
-def __getattr__(name):
-    if name in _TRAINING_NAMES:
-        from . import training
-        return getattr(training, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
 
 class TinyLM:
     """A trained tiny language model: its vocabulary, its weights and its context size.
@@ -134,7 +122,7 @@ class TinyLM:
         if missing:
             raise ValueError(f"weights must hold {', '.join(WEIGHT_NAMES)}; missing {', '.join(missing)}")
         self.weights = {key: np.asarray(weights[key], dtype=np.float64) for key in WEIGHT_NAMES}
-        _check_shapes(self.weights, len(self.vocab), self.context_size)
+        check_shapes(self.weights, len(self.vocab), self.context_size)
         self.name = name
 
     def __repr__(self):
@@ -145,7 +133,8 @@ class TinyLM:
                 f"embeddings {d}, hidden {H}>")
 
 
-def _check_shapes(weights, V, n):
+def check_shapes(weights, V, n):
+    """Refuse weights whose shapes do not fit a vocabulary of V words and contexts of n words."""
     E = weights["embeddings"]
     if E.ndim != 2 or E.shape[0] != V:
         raise ValueError(f"embeddings must have shape ({V}, d) for a vocabulary of {V} words, got {E.shape}")
@@ -282,9 +271,10 @@ def forward(weights, contexts, return_hidden=False):
     (2, 10)
     """
     contexts = _check_ids(contexts, len(weights["embeddings"]))
-    x = weights["embeddings"][contexts].reshape(len(contexts), -1)   # (B, n d)
-    h = np.tanh(x @ weights["hidden_weight"] + weights["hidden_bias"])  # (B, H)
-    logits = h @ weights["output_weight"] + weights["output_bias"]   # (B, V)
+    with one_blas_thread():                  # small products: more BLAS threads only wait for each other
+        x = weights["embeddings"][contexts].reshape(len(contexts), -1)   # (B, n d)
+        h = np.tanh(x @ weights["hidden_weight"] + weights["hidden_bias"])  # (B, H)
+        logits = h @ weights["output_weight"] + weights["output_bias"]   # (B, V)
     return (logits, x, h) if return_hidden else logits
 
 
@@ -349,18 +339,19 @@ def loss_and_grads(weights, contexts, targets, label_smoothing=0.0):
     contexts = np.asarray(contexts)
     logits, x, h = forward(weights, contexts, return_hidden=True)
     loss = float(cross_entropy(logits, targets, label_smoothing=label_smoothing))
-    d_logits = cross_entropy_grad(logits, targets, label_smoothing=label_smoothing)                     # (P - Y) / B
-    d_pre = (d_logits @ weights["output_weight"].T) * (1.0 - h**2)      # back through tanh
-    d_x = (d_pre @ weights["hidden_weight"].T).reshape(*contexts.shape, -1)
-    d_embeddings = np.zeros_like(weights["embeddings"])
-    np.add.at(d_embeddings, contexts, d_x)                             # rows used twice add up
-    grads = {
-        "embeddings": d_embeddings,
-        "hidden_weight": x.T @ d_pre,
-        "hidden_bias": d_pre.sum(axis=0),
-        "output_weight": h.T @ d_logits,
-        "output_bias": d_logits.sum(axis=0),
-    }
+    d_logits = cross_entropy_grad(logits, targets, label_smoothing=label_smoothing)   # (P - Y) / B
+    with one_blas_thread():
+        d_pre = (d_logits @ weights["output_weight"].T) * (1.0 - h**2)      # back through tanh
+        d_x = (d_pre @ weights["hidden_weight"].T).reshape(*contexts.shape, -1)
+        d_embeddings = np.zeros_like(weights["embeddings"])
+        np.add.at(d_embeddings, contexts, d_x)                             # rows used twice add up
+        grads = {
+            "embeddings": d_embeddings,
+            "hidden_weight": x.T @ d_pre,
+            "hidden_bias": d_pre.sum(axis=0),
+            "output_weight": h.T @ d_logits,
+            "output_bias": d_logits.sum(axis=0),
+        }
     return loss, grads
 
 

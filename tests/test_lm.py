@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import softmax_lab
-from softmax_lab import data, gradient_check, lm, log_softmax, softmax
+from softmax_lab import data, gradient_check, lm, log_softmax, softmax, training
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def test_top_words_refuses_a_bad_k(best, k):
 
 
 def test_backprop_matches_finite_differences():
-    weights = lm.init_weights(7, context_size=2, embed_dim=3, hidden_size=5, seed=4)
+    weights = training.init_weights(7, context_size=2, embed_dim=3, hidden_size=5, seed=4)
     weights["output_bias"] = np.linspace(-1, 1, 7)
     contexts = np.array([[0, 1], [2, 2], [3, 0], [1, 6]])     # word 2 twice: rows must add up
     targets = np.array([4, 5, 6, 0])
@@ -116,7 +116,8 @@ def test_training_uses_softmax_lab_cross_entropy(monkeypatch):
         return softmax_lab.cross_entropy(*args, **kwargs)
 
     monkeypatch.setattr(lm, "cross_entropy", counting)
-    lm.train(np.array([[0, 0, 0]]), np.array([2]), vocab_size=3, steps=3, batch_size=2, embed_dim=2, hidden_size=2)
+    training.train(np.array([[0, 0, 0]]), np.array([2]), vocab_size=3, steps=3, batch_size=2, embed_dim=2,
+                   hidden_size=2)
     assert len(calls) == 3
 
 
@@ -126,7 +127,7 @@ def test_short_retraining_run_lowers_the_loss(best):
     train = lm.make_examples(data.load_sentences("train")[:300], best.index)
     val = lm.make_examples(data.load_sentences("validation")[:200], best.index)
     shape = dict(embed_dim=16, hidden_size=32, batch_size=32, learning_rate=1e-2, seed=3)
-    result = lm.train(*train, len(best.vocab), steps=300, validation=val, eval_every=100,
+    result = training.train(*train, len(best.vocab), steps=300, validation=val, eval_every=100,
                       snapshot_steps=[10], **shape)
     assert result.losses.shape == (300,)
     assert result.losses[-20:].mean() < 0.5 * result.losses[:20].mean()
@@ -137,16 +138,16 @@ def test_short_retraining_run_lowers_the_loss(best):
     best_loss = softmax_lab.cross_entropy(lm.forward(result.best_weights, val[0]), val[1])
     assert np.isclose(best_loss, min(result.val_losses))
     # deterministic given the seed
-    again = lm.train(*train, len(best.vocab), steps=30, **shape)
+    again = training.train(*train, len(best.vocab), steps=30, **shape)
     assert np.array_equal(again.losses, result.losses[:30])
 
 
 def test_weight_decay_shrinks_the_weights_but_not_the_biases():
     """One step: decay subtracts lr * wd * (the starting weights); biases are not decayed."""
     contexts, targets = np.array([[0, 1, 2]]), np.array([3])
-    init = lm.init_weights(4, embed_dim=2, hidden_size=3, seed=0)
-    plain = lm.train(contexts, targets, 4, steps=1, batch_size=1, init=init, learning_rate=0.01)
-    decayed = lm.train(contexts, targets, 4, steps=1, batch_size=1, init=init, learning_rate=0.01,
+    init = training.init_weights(4, embed_dim=2, hidden_size=3, seed=0)
+    plain = training.train(contexts, targets, 4, steps=1, batch_size=1, init=init, learning_rate=0.01)
+    decayed = training.train(contexts, targets, 4, steps=1, batch_size=1, init=init, learning_rate=0.01,
                        weight_decay=5.0)
     for key in ("embeddings", "hidden_weight", "output_weight"):
         assert np.allclose(decayed.weights[key], plain.weights[key] - 0.01 * 5.0 * init[key])
@@ -156,12 +157,12 @@ def test_weight_decay_shrinks_the_weights_but_not_the_biases():
 
 
 def test_train_rejects_mismatched_data():
-    with pytest.raises(ValueError, match="contexts must have shape"):
-        lm.train(np.zeros((3, 3), int), np.zeros(2, int), vocab_size=4, steps=1)
+    with pytest.raises(ValueError, match=r"contexts and targets must be contexts of shape \(N, n\)"):
+        training.train(np.zeros((3, 3), int), np.zeros(2, int), vocab_size=4, steps=1)
 
 
 def test_no_validation_means_no_best_weights():
-    result = lm.train(np.array([[0, 0, 0]]), np.array([1]), vocab_size=2, steps=2, batch_size=1,
+    result = training.train(np.array([[0, 0, 0]]), np.array([1]), vocab_size=2, steps=2, batch_size=1,
                       embed_dim=2, hidden_size=2)
     assert result.best_weights is None and result.eval_steps == []
 
@@ -173,7 +174,7 @@ def test_tokenize_and_build_vocab():
     assert lm.tokenize("The Cat sat.") == ["the", "cat", "sat", "."]
     with pytest.raises(TypeError, match="text must be a string"):
         lm.tokenize(["the"])
-    words, counts = lm.build_vocab([["b", "a", "b", "."], ["c", "."]], min_count=2)
+    words, counts = training.build_vocab([["b", "a", "b", "."], ["c", "."]], min_count=2)
     assert words == [lm.START, lm.UNK, ".", "b"] and counts == [0, 2, 2, 2]
 
 

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from .._predictions import bin_edges, bin_index
+from .._calibration_bins import bin_edges, bin_index
 from ..calibration import expected_calibration_error, fit_temperature, negative_log_likelihood
 from ._machinery import Case, CheckResult, as_number, finish, first_matching, run_battery, safe_repr
 
