@@ -45,7 +45,7 @@ def as_matrix(x, name):
     return a
 
 
-def check_labels(labels, N, K):
+def check_labels(labels, N, K, rows="probs"):
     try:
         y = np.asarray(labels)
     except (ValueError, TypeError) as exc:
@@ -55,7 +55,7 @@ def check_labels(labels, N, K):
     if y.ndim != 1:
         raise ValueError(f"labels must have shape (N,), got shape {y.shape}")
     if len(y) != N:
-        raise ValueError(f"labels has {len(y)} entries but there are {N} predictions (rows); "
+        raise ValueError(f"labels has {len(y)} entries but {rows} has {N} rows (predictions); "
                          "the lengths must match")
     if y.min() < 0 or y.max() >= K:
         raise ValueError(f"labels must be class indices in [0, {K}), got values from "
@@ -205,7 +205,7 @@ def logits_and_labels(logits, labels):
         sums = z.sum(axis=1, dtype=np.float64)
         if np.all(np.abs(sums - 1.0) <= (3e-2 if z.dtype == np.float16 else 1e-3)):
             raise ValueError(f"logits look like probabilities (every row is in [0, 1] and sums to 1): {PROBS_HINT}")
-    return z, check_labels(labels, *z.shape)
+    return z, check_labels(labels, *z.shape, rows="logits")
 
 
 def binned_error(bins, norm="l1"):

@@ -45,11 +45,12 @@ Examples
 0.91
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import finite_number, integer, real_number
+from ._checks import finite_number, float_array, integer, real_number
 from .functions import softmax
 
 __all__ = [
@@ -111,7 +112,10 @@ def boltzmann_probabilities(estimates, temperature):
     >>> boltzmann_probabilities([0.2, 0.5, 0.8], 100.0).round(3)
     array([0.332, 0.333, 0.334])
     """
-    return softmax(estimates, temperature=temperature)
+    q = float_array(estimates, "estimates")
+    if not np.isfinite(q).all() or q.shape[-1] == 0:
+        raise ValueError("estimates must be finite numbers with a non-empty last axis")
+    return softmax(q, temperature=temperature)
 
 
 def epsilon_greedy_probabilities(estimates, epsilon):
@@ -125,7 +129,7 @@ def epsilon_greedy_probabilities(estimates, epsilon):
     array([0.1, 0.1, 0.8])
     """
     epsilon = _epsilon(epsilon)
-    q = np.asarray(estimates, dtype=np.float64)
+    q = float_array(estimates, "estimates").astype(np.float64)
     if q.ndim == 0 or q.shape[-1] == 0 or not np.isfinite(q).all():
         raise ValueError("estimates must be finite numbers with a non-empty last axis")
     best = q == q.max(axis=-1, keepdims=True)
@@ -301,6 +305,10 @@ def regret_by_temperature(temperatures, means=DEFAULT_MEANS, n_steps=1000, n_run
     """
     if policy not in ("boltzmann", "annealed"):
         raise ValueError(f"policy must be 'boltzmann' or 'annealed', got {policy!r}")
-    ts = np.atleast_1d(np.asarray(temperatures, dtype=np.float64))
+    if isinstance(temperatures, (str, bytes)) or not np.iterable(temperatures):
+        raise TypeError(f"temperatures must be a list of temperatures > 0, got {temperatures!r}")
+    ts = [real_number(t, "temperatures", "a list of finite numbers > 0") for t in temperatures]
+    if not ts or not all(math.isfinite(t) and t > 0 for t in ts):
+        raise ValueError(f"temperatures must be a non-empty list of finite numbers > 0, got {temperatures!r}")
     return np.array([run_bandit(means, policy, n_steps, n_runs, temperature=float(T), seed=seed,
                                 noise=noise).final_regret.mean() for T in ts])

@@ -280,7 +280,8 @@ def debiased_calibration_error(probs, labels, n_bins=15, strategy="quantile"):
 # Proper scores
 
 def _nll_rows(z, y, temperature=1.0):
-    return cross_entropy(z, y, temperature=temperature, reduction="none")
+    # in float64: one row's loss can exceed float16's (or float32's) range, although every logit fits
+    return cross_entropy(z.astype(np.float64, copy=False), y, temperature=temperature, reduction="none")
 
 
 def negative_log_likelihood(logits, labels, temperature=1.0):
@@ -301,8 +302,8 @@ def negative_log_likelihood(logits, labels, temperature=1.0):
     -----
     .. math:: \mathrm{NLL} = -\frac{1}{N} \sum_i \log \mathrm{softmax}(z_i / T)_{y_i}
 
-    computed by :func:`softmax_lab.cross_entropy` (log-sum-exp, never ``log(softmax)``), and
-    averaged in float64. It is a proper scoring rule: it punishes overconfidence without
+    computed in float64 by :func:`softmax_lab.cross_entropy` (log-sum-exp, never
+    ``log(softmax)``). It is a proper scoring rule: it punishes overconfidence without
     binning, and its exponential is the perplexity.
 
     Examples
@@ -420,13 +421,19 @@ def fit_temperature(logits, labels, bounds=(0.05, 20.0), full_output=False):
     from scipy.optimize import minimize_scalar  # imported here: only fitting a temperature needs scipy
 
     z, y = logits_and_labels(logits, labels)
+    z = z.astype(np.float64, copy=False)      # once, not at every evaluation
     lo, hi = _bounds(bounds)
+    if not isinstance(full_output, (bool, np.bool_)):
+        raise TypeError(f"full_output must be True or False, got {full_output!r}")
 
     def nll(u):
         return float(np.mean(_nll_rows(z, y, math.exp(u)), dtype=np.float64))
 
     a, b = math.log(lo), math.log(hi)
-    fit = minimize_scalar(nll, bounds=(a, b), method="bounded", options={"xatol": 1e-6})
+    # Where T is small and the logits huge the NLL is +inf (beyond float64): worse than anything, which
+    # the search copes with (it drops a parabola through an infinite value for a golden-section step).
+    with np.errstate(invalid="ignore", over="ignore"):
+        fit = minimize_scalar(nll, bounds=(a, b), method="bounded", options={"xatol": 1e-6})
     u, f = float(fit.x), float(fit.fun)
     f_lo, f_hi = nll(a), nll(b)              # the search never evaluates the bounds themselves
     calls = int(fit.nfev) + 2

@@ -81,13 +81,15 @@ def _fraction(value, name, low, high):
     return float(value)
 
 
-def _texts(texts):
+def _texts(texts, name="texts"):
     if isinstance(texts, str):
-        raise TypeError("texts must be a list of strings, not one string (wrap it: [text])")
+        raise TypeError(f"{name} must be a list of strings, not one string (wrap it: [text])")
+    if not np.iterable(texts):
+        raise TypeError(f"{name} must be a list of strings, got {texts!r}")
     texts = list(texts)
     for t in texts:
         if not isinstance(t, str):
-            raise TypeError(f"texts must contain only strings, got {t!r}")
+            raise TypeError(f"{name} must contain only strings, got {t!r}")
     return texts
 
 
@@ -201,9 +203,9 @@ def bag_of_words(texts, vocabulary, binary=False):
            [0., 1., 1.]])
     """
     texts = _texts(texts)
-    vocabulary = _texts(vocabulary) if not isinstance(vocabulary, str) else None
-    if vocabulary is None:
-        raise TypeError("vocabulary must be a list of words, not one string")
+    vocabulary = _texts(vocabulary, "vocabulary")
+    if not isinstance(binary, (bool, np.bool_)):
+        raise TypeError(f"binary must be True or False, got {binary!r}")
     index = {w: j for j, w in enumerate(vocabulary)}
     if len(index) != len(vocabulary):
         raise ValueError("vocabulary must not contain a word twice")

@@ -78,11 +78,11 @@ def _directory(directory):
     return Path(directory)
 
 
-def _check_name(name):
+def _check_name(name, what="name"):
     if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a file name (a non-empty string), got {name!r}")
+        raise TypeError(f"{what} must be a file name (a non-empty string), got {name!r}")
     if Path(name).name != name or name in (".", ".."):
-        raise ValueError(f"name must be a plain file name inside the data folder, got {name!r}")
+        raise ValueError(f"{what} must be a plain file name inside the data folder, got {name!r}")
     return name
 
 
@@ -94,6 +94,8 @@ def sha256_hex(data):
     >>> sha256_hex(b"")[:16]
     'e3b0c44298fc1c14'
     """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes (encode a str first), got {type(data).__name__}")
     return hashlib.sha256(data).hexdigest()
 
 
@@ -227,10 +229,18 @@ def write_npz(path, arrays):
     Here every member gets a fixed date (1980-01-01), in the order given, deflate-compressed.
     The result loads with ``np.load(path, allow_pickle=False)``.
     """
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a file path (a str or a pathlib.Path), got {path!r}")
+    if not isinstance(arrays, dict) or not all(isinstance(k, str) and k for k in arrays):
+        raise TypeError(f"arrays must be a dict from names (non-empty str) to arrays, got {arrays!r:.80}")
+    arrays = {key: np.asarray(value) for key, value in arrays.items()}
+    for key, value in arrays.items():
+        if value.dtype.hasobject:
+            raise TypeError(f"arrays[{key!r}] holds Python objects, which an .npz without pickle cannot store")
     with zipfile.ZipFile(path, "w") as archive:
         for key, value in arrays.items():
             buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.asarray(value), allow_pickle=False)
+            np.lib.format.write_array(buffer, value, allow_pickle=False)
             info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -239,6 +249,9 @@ def write_npz(path, arrays):
 
 def write_manifest(directory, names):
     """Write ``<directory>/MANIFEST`` with the SHA-256 of each file in ``names`` (sorted)."""
-    folder = Path(directory)
+    folder = _directory(directory)
+    if isinstance(names, (str, bytes)) or not np.iterable(names):
+        raise TypeError(f"names must be a list of file names, got {names!r}")
+    names = [_check_name(name, "names") for name in names]
     lines = [f"{sha256_hex((folder / name).read_bytes())}  {name}\n" for name in sorted(names)]
     (folder / MANIFEST_NAME).write_text("".join(lines), encoding="utf-8")

@@ -40,6 +40,9 @@ from ._checks import as_generator, finite_number, integer
 from .functions import log_softmax
 from .sampling import sample
 
+#: The largest length penalty beam_search accepts (common values are 0.6 to 2).
+MAX_LENGTH_PENALTY = 10.0
+
 __all__ = [
     "Hypothesis",
     "LMScorer",
@@ -121,7 +124,7 @@ def beam_search(next_log_probs, beam_width=3, max_length=10, end=None, length_pe
     end : int, optional
         The end-of-sequence token id: a sequence that emits it is finished and leaves the beam.
     length_penalty : float, default 0.0
-        alpha >= 0. Finished sequences are ranked by :math:`\log p / L^\alpha`. With 0 (raw
+        alpha in [0, 10]. Finished sequences are ranked by :math:`\log p / L^\alpha`. With 0 (raw
         log-probability) short sequences are favoured, since every word multiplies in a
         probability < 1; alpha = 1 ranks by the mean log-probability per word.
 
@@ -153,6 +156,8 @@ def beam_search(next_log_probs, beam_width=3, max_length=10, end=None, length_pe
     L = integer(max_length, "max_length")
     end = _end(end)
     alpha = finite_number(length_penalty, "length_penalty", low=0)
+    if alpha > MAX_LENGTH_PENALTY:                # L ** alpha would overflow, and rank nothing sensibly
+        raise ValueError(f"length_penalty must be a number in [0, {MAX_LENGTH_PENALTY:g}], got {length_penalty!r}")
 
     live = [((), 0.0)]
     finished = []
@@ -243,6 +248,8 @@ def sequence_log_prob(next_log_probs, tokens):
     True
     """
     next_log_probs = _scorer(next_log_probs)
+    if isinstance(tokens, (str, bytes)) or not np.iterable(tokens):
+        raise TypeError(f"tokens must be a sequence of token ids, got {tokens!r}")
     tokens = tuple(integer(t, "tokens", 0) for t in tokens)
     total = 0.0
     for t in range(len(tokens)):
@@ -304,8 +311,9 @@ class LMScorer:
     Attributes
     ----------
     vocab : list of str
-    end : int
-        The id of ``"."``, the end of a sentence (pass it as ``end=`` to stop after one sentence).
+    end : int or None
+        The id of ``"."``, the end of a sentence (pass it as ``end=`` to stop after one sentence);
+        None if the vocabulary has no ``"."``.
     calls : int
         How many distinct contexts were scored (results are cached).
 
@@ -326,19 +334,27 @@ class LMScorer:
         self.model = model
         self.prompt = [w.lower() for w in prompt]
         self.vocab = model.vocab
-        self.end = model.index[_lm.END]
+        self.end = model.index.get(_lm.END)      # None when the vocabulary has no "."
         self._cache = {}
 
     @property
     def calls(self):
         return len(self._cache)
 
+    def _ids(self, tokens):
+        if isinstance(tokens, (str, bytes)) or not np.iterable(tokens):
+            raise TypeError(f"tokens must be a sequence of token ids, got {tokens!r}")
+        ids = tuple(integer(t, "tokens", 0) for t in tokens)
+        if any(t >= len(self.vocab) for t in ids):
+            raise ValueError(f"tokens must be ids below the vocabulary size {len(self.vocab)}, got {ids}")
+        return ids
+
     def words(self, tokens):
         """Token ids -> words."""
-        return [self.vocab[int(t)] for t in tokens]
+        return [self.vocab[t] for t in self._ids(tokens)]
 
     def __call__(self, tokens):
-        tokens = tuple(int(t) for t in tokens)
+        tokens = self._ids(tokens)
         cached = self._cache.get(tokens)
         if cached is None:
             logits = _lm.next_token_logits(self.model, self.prompt + self.words(tokens))

@@ -118,15 +118,19 @@ class AdaptiveSoftmax:
         its words' vectors (the best rank-:math:`d_i` fit, from an eigendecomposition), and its
         head logit is the least-squares linear fit, over the sample ``hidden`` (n, d), of the
         cluster's log-sum-exp. Grave et al. train all the parts jointly instead; this shows
-        what the reduced dimensions alone cost.
+        what the reduced dimensions alone cost. Computed in float64, whatever the inputs' dtype.
         """
         cutoffs = check_cutoffs(cutoffs)
-        w = float_array(weight, "weight", ndim=2, finite=True)
+        w = float_array(weight, "weight", ndim=2, finite=True).astype(np.float64)   # numpy's linalg: no float16
         b = np.zeros(w.shape[0]) if bias is None else float_array(bias, "bias", ndim=1, finite=True)
-        h = float_array(hidden, "hidden", ndim=2, finite=True)
-        if cutoffs[-1] != w.shape[0] or b.shape != (w.shape[0],) or h.shape[1] != w.shape[1]:
-            raise ValueError(f"cutoffs must end at V = {w.shape[0]}, bias have V entries and hidden "
-                             f"{w.shape[1]} columns; got {cutoffs[-1]}, {b.shape}, {h.shape}")
+        h = float_array(hidden, "hidden", ndim=2, finite=True).astype(np.float64)
+        V, d = w.shape
+        if cutoffs[-1] != V:
+            raise ValueError(f"cutoffs must end at V = {V}, the number of rows of weight; got {cutoffs!r}")
+        if b.shape != (V,):
+            raise ValueError(f"bias must have one entry per row of weight, {V}, got shape {b.shape}")
+        if h.shape[1] != d:
+            raise ValueError(f"hidden must have as many columns as weight, {d}, got shape {h.shape}")
         rows, biases, tails = [w[:cutoffs[0]]], [b[:cutoffs[0]]], []
         design = np.column_stack([h, np.ones(len(h))])
         for i, (lo, hi) in enumerate(itertools.pairwise(cutoffs)):
@@ -364,9 +368,15 @@ class HierarchicalSoftmax:
         reach, left = mass[:, 1:self.n_words], mass[:, 2:2 * self.n_words:2]
         right = np.maximum(reach - left, 0.0)
         step = lr / np.maximum(reach.mean(axis=0), 1e-12)   # a deep node sees little mass: a larger step
+        start = self.node_weight.copy(), self.node_bias.copy()
         history = []
         for _ in range(steps + 1):
-            s = h @ self.node_weight.T + self.node_bias
+            with np.errstate(over="ignore", invalid="ignore"):
+                s = h @ self.node_weight.T + self.node_bias
+            if not np.isfinite(s).all():            # the descent diverged: undo it, and say which knob to turn
+                self.node_weight, self.node_bias = start
+                raise ValueError(f"the descent diverged after {len(history)} steps: lower learning_rate (the "
+                                 f"hidden states, up to {np.abs(h).max():.3g} in size, need smaller steps)")
             history.append(float(-np.mean(np.sum(left * log_sigmoid(s) + right * log_sigmoid(-s), axis=1))))
             if len(history) > steps:
                 break

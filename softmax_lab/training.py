@@ -66,7 +66,7 @@ def build_vocab(sentences, min_count=2):
     (['<s>', '<unk>', '.', 'a'], [0, 2, 2, 2])
     """
     min_count = integer(min_count, "min_count", 1)
-    if isinstance(sentences, (str, bytes)) or not all(
+    if isinstance(sentences, (str, bytes)) or not np.iterable(sentences) or not all(
             isinstance(x, (list, tuple)) and all(isinstance(w, str) for w in x) for x in sentences):
         raise TypeError("sentences must be a list of sentences, each a list of words (strings)")
     counts = {}
@@ -216,9 +216,12 @@ class Trainer:
             raise TypeError(f"lr_decay must be True or False, got {lr_decay!r}")
         self.lr_decay = bool(lr_decay)
         self.weight_decay = finite_number(weight_decay, "weight_decay", 0)
+        if self.learning_rate * self.weight_decay >= 1:          # each step scales the weights by 1 - lr * wd
+            raise ValueError(f"weight_decay must be below 1 / learning_rate = {1 / self.learning_rate:g} (each "
+                             f"step multiplies the weights by 1 - learning_rate * weight_decay), got {weight_decay!r}")
         self.label_smoothing = finite_number(label_smoothing, "label_smoothing", 0)
-        if self.label_smoothing >= 1:
-            raise ValueError(f"label_smoothing must be a number in [0, 1), got {label_smoothing!r}")
+        if self.label_smoothing > 1:
+            raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
         self.eval_every = integer(eval_every, "eval_every")
         self.validation = None
         if validation is not None:
@@ -233,6 +236,7 @@ class Trainer:
         except TypeError as exc:
             raise TypeError(f"snapshot_steps must be step numbers (integers >= 1): {exc}") from None
         seed = integer(seed, "seed", 0)
+        embed_dim, hidden_size = integer(embed_dim, "embed_dim"), integer(hidden_size, "hidden_size")
         self.rng = np.random.default_rng(seed)
         if init is None:
             self.weights = init_weights(vocab_size, self.contexts.shape[1], embed_dim, hidden_size, seed=seed)
@@ -374,7 +378,8 @@ def train(contexts, targets, vocab_size, *, steps=2000, batch_size=128, learning
         each mini-batch.
     weight_decay : float, default 0.0
         Each step also shrinks the weight matrices and embeddings (not the biases) by
-        ``lr * weight_decay`` times themselves (lr: the current step size).
+        ``lr * weight_decay`` times themselves (lr: the current step size); at most
+        ``1 / learning_rate``.
     embed_dim, hidden_size : int
         d and H (used only when ``init`` is None).
     seed : int, default 0

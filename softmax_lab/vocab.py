@@ -341,8 +341,11 @@ def sampled_softmax(hidden, weight, targets, proposal, num_samples, bias=None, c
     h, w, b, t, dtype = _checked(hidden, weight, bias, targets)
     V = w.shape[0]
     q = float_array(proposal, "proposal", ndim=1, finite=True)
-    if q.shape != (V,) or np.any(q < 0) or abs(q.sum() - 1) > 1e-6:
-        raise ValueError(f"proposal must be {V} non-negative probabilities summing to 1")
+    if q.shape != (V,):
+        raise ValueError(f"proposal must hold one probability per word, {V}, got shape {q.shape}")
+    if np.any(q < 0) or abs(q.sum(dtype=np.float64) - 1) > (3e-2 if q.dtype == np.float16 else 1e-6):
+        raise ValueError(f"proposal must be {V} probabilities >= 0 summing to 1, got a sum of {q.sum():.6g}")
+    q = q.astype(np.float64)
     k = integer(num_samples, "num_samples")
     if not isinstance(correct, (bool, np.bool_)):
         raise TypeError(f"correct must be True or False, got {correct!r}")

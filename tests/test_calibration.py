@@ -420,7 +420,7 @@ GOOD_Y = np.array([0, 2])
 
 @pytest.mark.parametrize("f", PROB_FUNCTIONS)
 @pytest.mark.parametrize("probs, labels, exc, match", [
-    (GOOD_P, [0, 2, 1], ValueError, "labels has 3 entries but there are 2 predictions"),
+    (GOOD_P, [0, 2, 1], ValueError, "labels has 3 entries but probs has 2 rows"),
     (np.zeros((0, 3)), np.zeros(0, int), ValueError, "probs is empty"),
     (GOOD_P, [0, 3], ValueError, r"labels must be class indices in \[0, 3\)"),
     (GOOD_P, [-1, 0], ValueError, "labels must be class indices"),
