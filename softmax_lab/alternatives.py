@@ -20,6 +20,13 @@ Every function is numpy only. ``-inf`` is a mask (weight exactly 0); NaN, ``+inf
 class axis and a fully masked row are errors, as for :func:`softmax_lab.softmax`. float16,
 float32 and float64 keep their dtype (the arithmetic runs in float64).
 
+Supported range: ``logits`` (or ``scores``) of any finite size in float16/32/64, integers
+becoming float64; ``-inf`` masks an entry, and every row keeps at least one finite entry (except
+in :func:`sigmoid_attention_weights`, where a fully masked row simply gets weights 0); ``alpha``
+any finite number >= 1 (entmax is exact at every alpha); ``temperature`` finite and > 0;
+``bias`` finite. NaN, ``+inf``, an empty class axis and anything that is not a number are
+refused with an error that names the argument.
+
 Examples
 --------
 >>> import numpy as np

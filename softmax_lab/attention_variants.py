@@ -5,6 +5,12 @@ r"""Variants of the attention softmax that the lesson on attention compares.
 * :func:`softmax_one`: a softmax with +1 in the denominator, which can attend to nothing.
 
 They are re-exported by :mod:`softmax_lab.attention`.
+
+Supported range: ``scores`` of any finite size in float16/32/64, ``-inf`` a mask (in
+:func:`softmax_one` a whole row may be masked); ``cap`` any finite number > 0 and ``sink`` any
+finite number, even beyond the scores' dtype (the arithmetic is float64); :func:`rms_normalize`'s
+``x`` finite with a last axis d >= 1, and ``eps`` finite >= 0. NaN, ``+inf`` and anything that is
+not a number are refused with an error that names the argument.
 """
 
 import numpy as np

@@ -36,6 +36,11 @@ In policy-gradient methods (REINFORCE, PPO) the policy is this same softmax, ove
 *logits* learned by gradient ascent instead of reward estimates: the gradient of
 :math:`\log \pi(a)` is ``onehot(a) - pi``, the cross-entropy gradient with the sign flipped.
 
+Supported range: ``means`` are 2 or more finite numbers in [-1e6, 1e6]; ``temperature`` is
+finite and > 0; ``epsilon`` in [0, 1]; ``scale`` and ``noise`` in [0, 1e6]; ``n_steps`` at least
+the number of arms; ``step`` >= 0; seeds integers >= 0. Anything else is refused, naming the
+argument.
+
 Examples
 --------
 >>> result = run_bandit([0.2, 0.5, 0.8], "boltzmann", n_steps=500, n_runs=20, temperature=0.1, seed=0)

@@ -18,6 +18,14 @@ that, numpy only:
 Functions that score probabilities take ``probs`` of shape (N, K), each row a distribution
 (``softmax(logits)``), and integer ``labels`` of shape (N,). The others take the logits.
 
+Supported range: ``probs`` is an (N, K) array of float16/32/64 (integers become float64),
+N, K >= 1, finite, >= 0, each row summing to 1 within 1e-3 (0.03 for float16); ``logits`` is
+(N, K), finite or ``-inf`` (a masked class), and not probabilities (rows in [0, 1] that sum to 1
+are refused: pass the logits); ``labels`` are N integers in [0, K); ``n_bins`` is an integer
+>= 1; ``temperature`` and ``bounds`` are finite and > 0. The NLL is computed in float64, so any
+logits that float64 holds work (an NLL beyond float64 is +inf). Anything else is refused with a
+ValueError or TypeError that names the argument.
+
 References
 ----------
 C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On Calibration of Modern Neural Networks",

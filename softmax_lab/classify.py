@@ -24,6 +24,12 @@ returns ``(p - Y) / N``). It provides the data, the features and the bookkeeping
 * :func:`make_shapes`: seeded images of circles, squares and triangles with jitter and noise;
 * :func:`train_test_split`, :func:`one_hot`, :func:`accuracy`.
 
+Supported range: texts are lists of strings (any alphabet; a word is letters and apostrophes);
+``scores`` (N, K) real numbers with N, K >= 1 (``-inf`` a masked class; NaN, ``+inf`` and
+strings refused); ``labels`` integers in [0, K); :func:`make_shapes`: ``size`` >= 6, ``noise``
+in [0, 2], ``jitter`` in [0, size / 4]; fractions in [0, 1]; seeds integers >= 0. Anything else
+is refused, naming the argument.
+
 Examples
 --------
 >>> import numpy as np

@@ -13,6 +13,11 @@ that names the file, shows the expected and the actual checksum and says how to 
 NumPy files are read with ``np.load(..., allow_pickle=False)``: no pickle, so loading data can
 never run code. Everything here is numpy and the standard library only.
 
+Supported range: ``name`` is a plain file name listed in the MANIFEST, ``directory`` None or a
+folder (a str or a pathlib.Path). A missing file raises FileNotFoundError; a file that differs
+from the MANIFEST, a MANIFEST that is not UTF-8 text, a malformed line or a file listed twice
+raise :class:`DataIntegrityError`; other bad arguments a TypeError or ValueError naming them.
+
 Examples
 --------
 >>> sorted(read_manifest())[:2]

@@ -20,6 +20,12 @@ maps the tuple of token ids generated so far to the next token's logits or log-p
 course's tiny language model (:mod:`softmax_lab.lm`) that way. :func:`repetition` measures
 how often a decoded text repeats itself.
 
+Supported range: a scorer that returns a 1-D array of V >= 1 numbers for every prefix (``-inf``
+forbids a token; NaN, ``+inf`` or only ``-inf`` are refused); ``beam_width`` and ``max_length``
+integers >= 1; ``end`` None or a token id >= 0; ``length_penalty`` in [0, 10]; ``tokens`` token
+ids >= 0 (:func:`repetition`: any iterable of hashable tokens). Anything else is refused, naming
+the argument.
+
 Examples
 --------
 >>> import numpy as np

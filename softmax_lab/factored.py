@@ -10,6 +10,12 @@ pieces on its own word's route, and both still give an exact distribution over a
 
 Word ids are sorted by frequency (0 is the most frequent). Numpy only; see also
 :mod:`softmax_lab.vocab`, which re-exports both classes.
+
+Supported range: as in :mod:`softmax_lab.vocab`: finite float arrays whose shapes fit each
+other, ``cutoffs`` increasing word counts ending at V, integer word ids in [0, V), ``div_value``
+in [1, 1e6), ``scale`` finite >= 0. :meth:`HierarchicalSoftmax.fit` takes ``learning_rate`` > 0;
+a descent that diverges (steps too large for the hidden states' scale) is undone and refused,
+naming ``learning_rate``.
 """
 
 import itertools

@@ -37,6 +37,12 @@ lowest validation loss), ``"overtrained"`` (trained far too long on a small subs
 worse on new text and overconfident) and ``"label_smoothed"`` (trained like "best" with label
 smoothing 0.1, for the calibration lesson).
 
+Supported range: ``model`` is a :class:`TinyLM`; ``weights`` a dict of the five finite arrays
+with shapes that fit each other; ``contexts`` (B, n) integer ids in [0, V); text (``context``,
+``prompt``, ``words``) a string or a list of words (words outside the vocabulary become
+:data:`UNK`); ``split`` one of ``data.SPLITS`` or ``"calibration"``. Anything else is refused,
+naming the argument.
+
 Examples
 --------
 >>> model = load("best")

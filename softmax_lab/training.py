@@ -12,6 +12,14 @@ is how its shipped checkpoints were made (``data/build.py``):
 
 The same seed gives the same weights, whether the steps are run in one call or in pieces.
 
+Supported range: ``contexts`` (N, n) and ``targets`` (N,) are integer word ids in
+[0, ``vocab_size``), N >= 1; ``steps``, ``batch_size``, ``eval_every``, ``embed_dim`` and
+``hidden_size`` are integers >= 1; ``learning_rate`` is finite and > 0; ``weight_decay`` is in
+[0, 1 / ``learning_rate``) (each step scales the weights by 1 - learning_rate * weight_decay);
+``label_smoothing`` is in [0, 1]; ``init`` holds the five weights as finite numbers (integers
+become float64) with shapes that fit; ``validation`` is a (contexts, targets) pair like the
+training data. Anything else is refused, naming the argument.
+
 Examples
 --------
 >>> import numpy as np

@@ -19,6 +19,14 @@ per token and a (tokens x V) array of logits, with a gradient as large. This mod
 Conventions: word ids are sorted by frequency (0 is the most frequent word); hidden states have
 shape (..., d), output weights (V, d), biases (V,), and targets are integer word ids with the
 hidden states' shape minus the last axis. Everything here is numpy only.
+
+Supported range: ``hidden`` (..., d) and ``weight`` (V, d) in float16/32/64, d, V >= 1, finite,
+with entries small enough that ``hidden @ weight.T`` fits the dtype (a product beyond it is
+refused, naming both); ``bias`` finite or ``-inf`` (a masked word, never a target); ``targets``
+integer word ids in [0, V); ``proposal`` V probabilities (>= 0, summing to 1), and > 0 for every
+possible word when ``correct=True``; counts (``chunk_size``, ``num_samples``, ...) integers >= 1.
+float16 is computed in float32 and returned as float16. Anything else is refused with a
+ValueError or TypeError that names the argument.
 """
 
 import math

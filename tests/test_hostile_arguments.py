@@ -183,7 +183,7 @@ def bad_choice():
 
 
 def bad_generators():
-    return st.sampled_from([-1, 1.5, "seed", True, [1, 2]])
+    return st.sampled_from([-1, 1.5, "seed", True, [1, 2], np.random.RandomState(0)])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -282,7 +282,8 @@ def labels_kind(n=lambda w: w["N"], k=lambda w: w["K"], length_matters=True):
     def invalid(draw, w):
         return draw(st.sampled_from([
             np.full(n(w), k(w)), np.full(n(w), -1), np.zeros(n(w)) + 0.5, np.ones(n(w), bool),
-            np.zeros((n(w), 2), int), np.full(n(w), "a"), None, "0"] + [np.zeros(n(w) + 1, int)] * length_matters))
+            np.zeros((n(w), 2), int), np.full(n(w), "a"), None, "0", [[0, 1], [1]]]
+            + [np.zeros(n(w) + 1, int)] * length_matters))
     return Kind(lambda w: hnp.arrays(np.int64, n(w), elements=st.integers(0, k(w) - 1)), invalid)
 
 
@@ -380,7 +381,7 @@ def part_kind(name, bad):
     return Kind(lambda w: adaptive_parts(w).map(lambda parts: parts[name]), lambda w: st.sampled_from(bad(w)))
 
 
-def product_kind(rows, cols, wrong=((0, 1), None)):
+def product_kind(rows, cols, wrong=((0, 1), None, lambda w: ())):
     """A float (rows, cols) array for a matrix product: entries within product_safe's bound."""
     kind = matrix_kind(rows, cols, wrong=wrong)
     return Kind(lambda w: product_safe(w, (rows(w), cols(w))), kind.invalid)
@@ -466,10 +467,11 @@ KINDS = {
                      lambda w: st.sampled_from([np.ones(w["K"]), -np.ones(w["K"]) / w["K"],
                                                 np.ones(w["K"] + 1) / (w["K"] + 1),
                                                 nan_in(np.ones(w["K"]) / w["K"]), "q", None])),
-    "cutoffs": part_kind("cutoffs", lambda w: [(3, 2), (1,), "ab", (1.5, w["K"]), None, (0, w["K"])]),
+    "cutoffs": part_kind("cutoffs", lambda w: [(3, 2), (1,), "ab", (1.5, w["K"]), None, (0, w["K"]), 5]),
     "head_weight": part_kind("head_weight", lambda w: [np.ones((7, 1)), nan_in(np.ones((2, w["d"]))), "w", None]),
     "head_bias": part_kind("head_bias", lambda w: [np.ones(7), nan_in(np.ones(2)), "b", None]),
-    "tails": part_kind("tails", lambda w: [[1], "tails", None, [(1, 2)], [], 5]),
+    "tails": part_kind("tails", lambda w: [[1], "tails", None, [(1, 2)], [], 5,
+                                           [(np.ones((1, 9)), np.ones((1, 1)), np.ones(1))]]),
     "div_value": Kind(lambda w: st.floats(1, 10), lambda w: st.sampled_from([0.5, np.nan, "4", True, 1e7])),
     "node_weight": product_kind(lambda w: w["K"] - 1, lambda w: w["d"], wrong=(None,)),
     "node_bias": Kind(lambda w: st.one_of(st.none(), float_array(w, w["K"] - 1, -3, 3, np.float64)),
@@ -492,6 +494,7 @@ KINDS = {
                                                             np.zeros(w["N"]) + 0.5, None])),
     "weight_decay": Kind(lambda w: st.floats(0, 5e-4),                  # learning_rate * weight_decay < 1
                          lambda w: st.one_of(st.sampled_from([-1.0, np.nan, np.inf, 1e4]), bad_reals())),
+    "tree_size": Kind(lambda w: st.just(w["K"]), lambda w: st.sampled_from([1, 0, 1.5, "5", None, True])),
     "vocab_size": Kind(lambda w: st.just(w["K"]), lambda w: st.sampled_from([0, 1.5, "5", None, True])),
     "init": Kind(lambda w: st.one_of(st.none(), st.just(tiny_weights(w, seed=1))),
                  lambda w: st.sampled_from([{"embeddings": 1}, "init", 5,
@@ -654,7 +657,7 @@ PARAMETERS = {
     "filter_top_k.k": "count", "filter_top_p.p": "top_p", "filter_min_p.min_p": "fraction",
     "sigmoid_attention_weights.scores": "sink_scores",
     "top_words.k": "count", "generate.n_tokens": "count_or_zero",
-    "HierarchicalSoftmax.random.n_words": "vocab_size", "HierarchicalSoftmax.random.seed": "rng",
+    "HierarchicalSoftmax.random.n_words": "tree_size", "HierarchicalSoftmax.random.seed": "rng",
     "AdaptiveSoftmax.random.seed": "rng", "AdaptiveSoftmax.random.dim": "count",
     "AdaptiveSoftmax.loss.targets": "word_ids", "HierarchicalSoftmax.loss.targets": "word_ids",
     "HierarchicalSoftmax.fit.steps": "count_or_zero", "fit.hidden": "moderate_hidden",
@@ -898,3 +901,12 @@ def test_every_parameter_of_every_public_callable_has_a_kind():
 def test_the_property_reaches_every_math_module():
     assert {t.module.split(".")[-1] for t in COVERED} >= set(math_modules()) - {"attention_variants", "factored"}
     assert len(COVERED) > 80
+
+
+@pytest.mark.parametrize("module", ["calibration", "vocab", "factored", "alternatives", "attention_variants",
+                                    "training", "lm", "decoding", "classify", "bandits", "data"])
+def test_the_modules_state_their_supported_range(module):
+    """What the properties above generate inside and expect refused outside is written down once, in the
+    module's own docstring (the core's modules state theirs in the same form)."""
+    doc = importlib.import_module(f"softmax_lab.{module}").__doc__
+    assert "Supported range:" in doc

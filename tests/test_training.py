@@ -85,13 +85,3 @@ def test_keyboard_interrupt_ends_the_run_cleanly_and_it_can_resume(monkeypatch):
     assert trainer.step == 3 and result.losses.shape == (3,)      # the interrupted step is undone
     monkeypatch.setattr(lm, "loss_and_grads", real)
     assert np.array_equal(trainer.run().losses, full_run().losses)
-
-
-def test_trainer_checks_its_arguments():
-    with pytest.raises(ValueError, match="contexts and targets must be"):
-        training.Trainer(np.zeros((3, 3), int), np.zeros(2, int), 4)
-    trainer = training.Trainer(CONTEXTS, TARGETS, 4, **SHAPE)
-    with pytest.raises(ValueError, match="n_steps must be an integer >= 0"):
-        trainer.run(-1)
-    with pytest.raises(TypeError, match="callback must be callable"):
-        trainer.run(callback=3)
