@@ -54,8 +54,11 @@ def soft_cap(scores, cap):
     check_finite_or_masked(s, "scores")
     c = finite_number(cap, "cap", low=0, inclusive=False)
     work = s.astype(np.float64)              # float64: any cap a float64 holds, whatever the dtype of s
-    with np.errstate(over="ignore", under="ignore"):   # s / c = inf for a tiny cap: tanh(inf) = 1
-        capped = c * np.tanh(work / c)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        x = work / c                         # inf for a tiny cap (tanh(inf) = 1); may underflow for a huge one
+        ratio = np.where(x == 0, 1.0, np.tanh(x) / x)
+        # cap * tanh(x) = s * tanh(x) / x: the second form keeps s's precision where x is tiny (even subnormal)
+        capped = np.where(np.abs(x) < 1, work * ratio, c * np.tanh(x))
     return to_dtype(np.where(np.isneginf(work), -np.inf, capped), s.dtype)
 
 
