@@ -85,3 +85,21 @@ def test_keyboard_interrupt_ends_the_run_cleanly_and_it_can_resume(monkeypatch):
     assert trainer.step == 3 and result.losses.shape == (3,)      # the interrupted step is undone
     monkeypatch.setattr(lm, "loss_and_grads", real)
     assert np.array_equal(trainer.run().losses, full_run().losses)
+
+
+def test_training_runs_with_one_blas_thread_and_restores_the_library_afterwards():
+    """On a busy 2-core machine more BLAS threads only wait for each other (benchmarks/bench_contention.py)."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return {lib["filepath"]: lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    inside = []
+    trainer = training.Trainer(CONTEXTS, TARGETS, 4, **SHAPE)
+    with threadpool_limits(2, user_api="blas"):          # as on a learner's machine (make test pins 1)
+        before = blas_threads()
+        assert set(before.values()) == {2}
+        trainer.run(2, callback=lambda t: inside.append(blas_threads()))
+        after = blas_threads()
+    assert inside and all(set(threads.values()) == {1} for threads in inside)
+    assert after == before
