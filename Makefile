@@ -8,6 +8,7 @@
 #   make data    regenerate everything in data/ (corpus, tiny language model, MANIFEST)
 #   make doctor  check the environment (packages, JupyterLab widget extensions)
 #   make screenshots  regenerate notebooks/images/screenshots/ (one small PNG per dashboard; browser)
+#   make strip   clear the outputs of every notebook (they are committed without outputs)
 
 PYTHON ?= python3
 VENV   := .venv
@@ -16,10 +17,10 @@ STAMP  := $(VENV)/.installed-stamp
 # JupyterLab refuses to run as root (as in a container) without --allow-root (Voila has no such flag).
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 
-.PHONY: lab notebook test check bench demo data doctor screenshots clean help
+.PHONY: lab notebook test check bench demo data doctor screenshots strip clean help
 
 help:
-	@sed -n '2,11p' Makefile
+	@sed -n '2,12p' Makefile
 
 SETTINGS := jupyter-config/labconfig/default_setting_overrides.d/softmax-lab.json
 
@@ -73,6 +74,11 @@ screenshots: $(STAMP)
 	SOFTMAX_LAB_SCREENSHOTS=notebooks/images/screenshots $(BIN)/python -m pytest -q -m browser \
 		tests/browser/test_lab.py tests/browser/test_voila.py \
 		-k "(test_notebook_runs and canvas) or (test_voila and classroom)"
+
+# Outputs, execution counts and saved widget state out of every notebook, written the way Jupyter
+# writes them (tools/course.py --strip; the tests demand stripped notebooks).
+strip: $(STAMP)
+	$(BIN)/python tools/course.py --strip
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .coverage test-artifacts

@@ -2,10 +2,13 @@
 
 Machines are shared and noisy, so nothing here is a pass/fail test. Methods are run in turn
 (round-robin) inside one process so that a slow moment hurts them all alike, and the median
-over the rounds is reported, as a ratio to a reference method.
+over the rounds is reported, as a ratio to a reference method. :func:`import_seconds` times an
+import in a fresh interpreter (the only honest way: a second import in one process is free).
 """
 
 import statistics
+import subprocess
+import sys
 import time
 
 
@@ -44,3 +47,11 @@ def print_row(label, medians, reference, unit="us"):
     scale = {"s": 1.0, "ms": 1e3, "us": 1e6}[unit]
     print(f"{label:<34} {reference}={medians[reference] * scale:9.1f}{unit}   {format_ratios(medians, reference)}",
           flush=True)
+
+
+def import_seconds(module, runs=1):
+    """Median seconds for ``import module`` in ``runs`` fresh interpreters (nothing subtracted)."""
+    code = f"import time; t = time.perf_counter(); import {module}; print(time.perf_counter() - t)"
+    times = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                  check=True).stdout) for _ in range(runs)]
+    return statistics.median(times)

@@ -5,10 +5,8 @@ For vocabularies of 50257 (GPT-2) and 128256 (Llama 3) float32 logits, one row, 
 * ``softmax``: ``softmax_lab.softmax`` of the logits, the reference (ratio 1.00x);
 * ``sample``: plain sampling at T = 1 (softmax, cumulative sum, one draw);
 * ``top_k50``: ``sample(top_k=50)``;
-* ``top_p.9``: ``sample(top_p=0.9)``, whose top-p looks at the largest logits first
-  (``np.argpartition``) and sorts only those;
-* ``top_p.9_fullsort``: the same draw with top-p forced onto a full stable sort of the
-  vocabulary, the textbook way, to show what the partial sort buys.
+* ``top_p.9``: ``sample(top_p=0.9)``, whose top-p sorts each row once (a stable sort of the
+  whole vocabulary, the textbook rule).
 
 The logits look like a language model's: N(0, 1) * 3 for the vocabulary, plus five tokens at
 17, 16, 15, 14 and 13 that hold most of the probability (how many tokens top-p keeps is printed).
@@ -19,7 +17,6 @@ Usage: python benchmarks/bench_sampling.py [--rounds 7]
 """
 
 import argparse
-import contextlib
 
 import numpy as np
 from _timing import print_row, round_robin
@@ -37,17 +34,6 @@ def logits_like_a_language_model(V, seed=0):
     return z
 
 
-@contextlib.contextmanager
-def full_sort_top_p(V):
-    """Make top-p skip the partial sort: with the first look as wide as the row, it sorts it all."""
-    saved = sampling._TOP_P_FIRST_CANDIDATES
-    sampling._TOP_P_FIRST_CANDIDATES = V
-    try:
-        yield
-    finally:
-        sampling._TOP_P_FIRST_CANDIDATES = saved
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=7)
@@ -57,25 +43,14 @@ def main():
         z = logits_like_a_language_model(V)
         rng = np.random.default_rng(1)
         kept = int(np.isfinite(sampling.filter_top_p(z, 0.9)).sum())
-        with full_sort_top_p(V):  # the two top-p routes must agree before we time them
-            full_sort_mask = np.isfinite(sampling.filter_top_p(z, 0.9))
-        assert np.array_equal(np.isfinite(sampling.filter_top_p(z, 0.9)), full_sort_mask)
-
-        def top_p_full_sort():
-            with full_sort_top_p(V):
-                return sampling.sample(z, top_p=0.9, rng=rng)
-
         methods = {
             "softmax": lambda: softmax(z),
             "sample": lambda: sampling.sample(z, rng=rng),
             "top_k50": lambda: sampling.sample(z, top_k=50, rng=rng),
             "top_p.9": lambda: sampling.sample(z, top_p=0.9, rng=rng),
-            "top_p.9_fullsort": top_p_full_sort,
         }
         medians = round_robin(methods, rounds=args.rounds)
         print_row(f"V={V} float32 (top-p keeps {kept})", medians, "softmax")
-        print(f"{'':34} partial sort saves {medians['top_p.9_fullsort'] / medians['top_p.9']:.1f}x "
-              "on the top-p draw", flush=True)
 
 
 if __name__ == "__main__":

@@ -1,10 +1,10 @@
 """Regenerate everything in data/: the corpus (with a held-out calibration split), the
-vocabulary, the tiny language model's four checkpoints, the training curves, README.md and
-MANIFEST.
+vocabulary, the tiny language model's four checkpoints, the training curves, README.md,
+lesson 12's transformer files (build_transformer.py) and MANIFEST.
 
 Run it with ``make data`` (or ``.venv/bin/python data/build.py``). Everything is seeded, so two
-runs on the same machine write byte-identical files (compare the MANIFEST). It takes well under
-a minute on two cores.
+runs on the same machine write byte-identical files (compare the MANIFEST). It takes one to two
+minutes on two cores (most of it the transformer).
 
     .venv/bin/python data/build.py [--out DIR]     # DIR defaults to this folder
 """
@@ -28,10 +28,11 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))   # softmax_lab works without installing
 sys.path.insert(0, str(HERE))          # the grammar, data/corpus.py, sits beside this script
 
+import build_transformer  # noqa: E402  (lesson 12's transformer, beside this script)
 import corpus  # noqa: E402
 import sentiment_grammar  # noqa: E402  (lesson 10's sentiment set, beside this script)
 
-from softmax_lab import cross_entropy, lm, softmax, training  # noqa: E402
+from softmax_lab import cross_entropy, lm, softmax, training, transformer  # noqa: E402
 from softmax_lab.data import CALIBRATION_SPLIT, SPLITS, write_manifest, write_npz  # noqa: E402
 
 # ---- every setting in one place (data/README.md reports them) ----
@@ -152,12 +153,17 @@ def main(argv=None):
     shipped = [f"corpus_{s}.txt" for s in all_splits] + ["vocab.json", "training_history.json", "README.md"]
     shipped += [f"lm_{name}.npz" for name in checkpoints]
     shipped += [sentiment_grammar.write(out).name]     # lesson 10's sentiment set
+    mlp_settings = dict(embed_dim=EMBED_DIM, hidden_size=HIDDEN_SIZE, **MAIN_RUN)
+    transformer_files, transformer_lines, tiny = build_transformer.build(out, splits, words, mlp_settings)
+    shipped += transformer_files                       # lesson 12: new files only, the ones above unchanged
     write_manifest(out, shipped)
 
     # 6. Check that what was written loads back (through the checksums) and is what we trained.
     for name in checkpoints:
         loaded = lm.load(name, directory=out)
         assert all(np.array_equal(loaded.weights[k], models[name].weights[k]) for k in lm.WEIGHT_NAMES)
+    loaded = transformer.load("tiny", directory=out)
+    assert all(np.array_equal(w, tiny.weights[k]) for k, w in loaded.weights.items())
 
     total = time.perf_counter() - start
     size = sum((out / f).stat().st_size for f in shipped)
@@ -172,6 +178,7 @@ def main(argv=None):
               f"{v['mean_max_probability']:.3f}, accuracy {v['accuracy']:.3f}; calibration split: "
               f"{c['mean_max_probability']:.3f} / {c['accuracy']:.3f}")
     print(f"best model after {PROMPT!r}: " + ", ".join(f"{w} {p:.3f}" for w, p in top))
+    print("\n".join(transformer_lines))
 
 
 def readme(f):

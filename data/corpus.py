@@ -48,6 +48,9 @@ __all__ = [
     "generate_sentences",
     "split_sentences",
     "next_word_counts",
+    "LONG_RANGE_VERBS",
+    "generate_long_range_sentences",
+    "long_range_position",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -353,3 +356,105 @@ def next_word_counts(sentences, prefix):
             if s[i:i + k] == prefix:
                 counts[s[i + k]] = counts.get(s[i + k], 0) + 1
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+# ---------------------------------------------------------------------------------------------
+# A dependency longer than three words (the tiny transformer, lesson 12)
+#
+# Nothing in the sixteen templates above needs more than the last three words: the 3-word MLP
+# of softmax_lab.lm can learn them all. This construction does: the verb agrees with the kind of
+# animal that is the subject, and a place phrase of 3 to 8 words stands between them,
+#
+#     the owl near the old barn in the village  flew   over the tree .
+#     the otter behind the shed                 swam   across the lake .
+#     the fox by the busy market                ran    to the park .
+#
+# so the subject is 4 to 9 words before the verb, out of reach of a 3-word window. The place
+# phrase is drawn independently of the animal, so the last three words say nothing about the
+# verb. These sentences are generated separately (their own function and seeds) and shipped in
+# their own files, so the original corpus keeps its bytes. Every word is in the shipped 445-word
+# vocabulary (data/vocab.json), so both models read them without <unk>.
+
+#: The verb each kind of subject takes, and the kinds' animals (no animal is in two kinds).
+LONG_RANGE_VERBS = {
+    "flew": "owl crow robin hen goose parrot pigeon sparrow magpie eagle".split(),
+    "swam": "fish frog otter seal beaver crab whale dolphin toad".split(),
+    "ran": "dog fox horse rabbit cow sheep pig goat deer bear squirrel pony donkey wolf badger".split(),
+}
+_LONG_RANGE_ENDINGS = {      # what follows the verb: (prepositions, places)
+    "flew": (["over", "into"], PERCHES),
+    "swam": (["across", "in", "down"], WATERS),
+    "ran": (MOVE_PREPOSITIONS, OUTDOOR_PLACES[:20]),
+}
+_PHRASE_PREPOSITIONS = "near behind beside by".split()
+_PHRASE_PLACES = ("barn shed house garden park field farm village town market bridge kitchen "
+                  "stable cottage yard station school hill wood road").split()
+_PHRASE_ADJECTIVES = "old big small quiet busy green muddy dark red empty".split()
+
+
+def _place_phrase(rng):
+    """A place phrase: "near the barn" (3 words) or "near the old barn" (4 words)."""
+    adj = _pick(rng, _PHRASE_ADJECTIVES) if _maybe(rng, 0.5) else []
+    return _pick(rng, _PHRASE_PREPOSITIONS) + ["the"] + adj + _pick(rng, _PHRASE_PLACES)
+
+
+def generate_long_range_sentences(n_sentences, seed=0):
+    """Sentences whose verb depends on a subject 4 to 9 words back (see :data:`LONG_RANGE_VERBS`).
+
+    ``the <animal> <place phrase> <verb> <preposition> the <place> .``: the kind of animal (a
+    third of the sentences each: birds fly, water animals swim, land animals run) fixes the
+    verb, and one or two place phrases of 3 or 4 words each come between them.
+
+    Parameters
+    ----------
+    n_sentences : int
+        How many sentences (>= 0).
+    seed : int, default 0
+        Seed of the ``np.random.default_rng`` that makes every choice.
+
+    Returns
+    -------
+    list of list of str
+
+    Examples
+    --------
+    >>> for s in generate_long_range_sentences(2, seed=1):
+    ...     print(" ".join(s))
+    the fish near the station near the green house swam in the lake .
+    the fish near the busy shed near the old farm swam across the canal .
+    >>> sentence = generate_long_range_sentences(1, seed=4)[0]
+    >>> subject, verb = long_range_position(sentence)
+    >>> verb - subject >= 4
+    True
+    """
+    n_sentences = _check_count(n_sentences, "n_sentences")
+    rng = np.random.default_rng(seed)
+    verbs = list(LONG_RANGE_VERBS)
+    sentences = []
+    for _ in range(n_sentences):
+        verb = verbs[rng.integers(len(verbs))]
+        phrase = _place_phrase(rng) + (_place_phrase(rng) if _maybe(rng, 0.4) else [])
+        prepositions, places = _LONG_RANGE_ENDINGS[verb]
+        sentences.append(["the"] + _pick(rng, LONG_RANGE_VERBS[verb]) + phrase + [verb]
+                         + _pick(rng, prepositions) + ["the"] + _pick(rng, places) + ["."])
+    return sentences
+
+
+def long_range_position(sentence):
+    """The positions of the subject and of its verb in a long-range sentence.
+
+    Returns
+    -------
+    (int, int)
+        ``(1, j)``: the subject is word 1 (after "the"), the verb is word j, the first word of
+        the sentence that is one of :data:`LONG_RANGE_VERBS`.
+
+    Examples
+    --------
+    >>> long_range_position("the owl near the old barn flew over the tree .".split())
+    (1, 6)
+    """
+    for j, word in enumerate(sentence):
+        if word in LONG_RANGE_VERBS:
+            return 1, j
+    raise ValueError(f"sentence has none of the verbs {', '.join(LONG_RANGE_VERBS)}: {' '.join(sentence)!r}")

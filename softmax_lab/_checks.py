@@ -4,8 +4,9 @@ Every public function turns its arguments into clean numpy arrays here, so that 
 caught at the door with a message that names the argument, and the maths that follows can
 assume finite-or-masked floating-point numbers.
 
-Sections: arrays and axes; numbers and options; probabilities; random generators; the
-large-vocabulary modules' arguments (``vocab``, ``factored``).
+Sections: arrays and axes; numbers and options; the max shift (lesson 05: validate each row and
+subtract its maximum, shared by softmax, the losses and sampling); probabilities; random
+generators; the large-vocabulary modules' arguments (``vocab``, ``factored``).
 """
 
 import itertools
@@ -79,8 +80,11 @@ def compute_dtype(a):
 
 def to_dtype(x, dtype):
     """Round back to the caller's dtype, silently (out-of-range values become +-inf or 0)."""
+    x = np.asarray(x)
+    if x.dtype == dtype:
+        return x                                  # nothing to round
     with np.errstate(over="ignore", under="ignore"):
-        return np.asarray(x).astype(dtype, copy=False)
+        return x.astype(dtype)
 
 
 def check_axis(a, axis, name="logits", what="class axis"):
@@ -155,11 +159,15 @@ def check_choice(value, name, choices):
 
 
 def check_finite_or_masked(a, name):
-    """Refuse NaN and +inf anywhere (``-inf`` is allowed: it masks an entry)."""
+    """Refuse NaN and +inf anywhere (``-inf`` is allowed: it masks an entry).
+
+    One comparison finds both (``NaN < inf`` is False); only then is the culprit named.
+    """
+    if (a < np.inf).all():
+        return
     if np.isnan(a).any():
         raise ValueError(f"{name} contains NaN")
-    if np.isposinf(a).any():
-        raise ValueError(f"{name} contains +inf; use -inf to mask an entry, and finite numbers otherwise")
+    raise ValueError(f"{name} contains +inf; use -inf to mask an entry, and finite numbers otherwise")
 
 
 def row_max(a, axis, name="logits"):
@@ -176,6 +184,59 @@ def row_max(a, axis, name="logits"):
             "must be finite"
         )
     return m
+
+
+def divide(a, divisor, out=None):
+    """``a / divisor`` (into ``out``, a new array by default), rounded once to ``a``'s dtype;
+    in float64 where that dtype cannot hold the divisor. Overflow gives +-inf and underflow 0,
+    silently.
+
+    The divisor is a temperature (or T times a batch size): a Python float that float32 may not
+    hold. In float32, T = 1e-300 would round to 0 (then 0 / 0 = NaN at the row maximum) and
+    T = 1e300 to inf (-inf / inf = NaN). In float64 the quotient is right, and rounding it to
+    float32 once gives the nearest float32 number. A divisor the dtype holds exactly (T = 2,
+    N = 32) gives that same nearest number in the dtype's own arithmetic, which is several times
+    faster than converting every entry to float64 and back.
+    """
+    out = np.empty_like(a) if out is None else out
+    with np.errstate(over="ignore", under="ignore"):
+        exact = float(a.dtype.type(divisor)) == divisor
+        return np.divide(a, divisor, out=out, dtype=None if exact else np.float64)
+
+
+def shift_by_max(z, axis, temperature=1.0, name="logits"):
+    r"""Lesson 05's shift, then the temperature: :math:`(z - m) / T` with :math:`m` each row's
+    maximum along ``axis``, as a new array.
+
+    Every entry is <= 0 and each row's maximum becomes exactly 0, so ``exp`` of the result
+    cannot overflow and the sum of the exponentials lies between 1 and K. NaN, +inf and fully
+    masked rows are refused (:func:`row_max`). Any finite T > 0 stays exact:
+
+    * T is applied in float64 (:func:`divide`), which holds 1e-300 and 1e300.
+    * ``z - m`` overflows to -inf where a row spans more than the float range
+      (``-1e308 - 1e308``). With T <= 1 that is the right answer: the true ``(z - m) / T`` is
+      below the range too, and its exponential is 0. With T > 1 it may not be, so there the
+      temperature comes first, ``z / T - m / T``: dividing by T > 1 cannot overflow, the row
+      maximum still becomes exactly 0, and the difference is the same number up to rounding.
+
+    Examples
+    --------
+    >>> shift_by_max(np.array([[1.0, 3.0], [-np.inf, 5.0]]), axis=-1)
+    array([[ -2.,   0.],
+           [-inf,   0.]])
+    >>> shift_by_max(np.array([1e308, -1e308]), axis=-1, temperature=1e308)
+    array([ 0., -2.])
+    """
+    m = row_max(z, axis, name)
+    with np.errstate(over="ignore"):              # beyond the float range: -inf, see above
+        if temperature > 1.0:
+            s = divide(z, temperature)             # z / T
+            s -= divide(m, temperature)            # - m / T
+        else:
+            s = z - m                              # z - m
+            if temperature < 1.0:
+                divide(s, temperature, out=s)      # / T
+    return s
 
 
 def check_probabilities(p, name, axis):

@@ -23,7 +23,25 @@ What is here:
 
 Conventions as in the rest of the package: float16/float32/float64 keep their dtype (float16 is
 computed in float32), integers become float64, errors name the argument, and extreme inputs
-(huge scores, float16, -inf masks) give neither NaN nor a warning.
+inside the supported range (large scores, float16, -inf masks) give neither NaN nor a warning.
+
+Supported range
+---------------
+* ``q``, ``k``, ``v``: finite numbers (float16, float32, float64; integers become float64) with
+  the shapes above. The scores must stay inside the float range with room to subtract two of
+  them: ``max|q| * max|k| * d * scale`` at most half the largest number of the compute dtype
+  (float64: 9e307; float32, and float16 computed in float32: 1.7e38). So ``q = 1e200`` with
+  ordinary keys is fine, ``q = k = 1e200`` is not. The values must allow a sum over the keys:
+  ``max|v| * n_k`` below the largest number. Weights and outputs are then exact to rounding,
+  with no NaN and no warning, whatever the scale (1e-300 gives uniform weights, 1e300 one-hot).
+* ``mask``: boolean (True = may attend) or additive 0/``-inf``, broadcasting to the scores,
+  leaving every query at least one key. ``scale``: a finite number > 0.
+* ``x`` (online_logsumexp): as ``logits`` in :func:`softmax_lab.logsumexp`. ``weights``
+  (attention_entropy): rows of probabilities; ``base``: a finite number > 0 other than 1.
+* Refused, with an error naming the argument: NaN or inf in ``q``, ``k`` or ``v``, scores or
+  values beyond the range above (the message names ``q``, ``k`` and ``scale``, or ``v``), shapes
+  that do not fit, a mask with other values or a fully masked row, a bad ``scale``,
+  ``block_size``, ``causal`` or ``base``.
 """
 
 import math
@@ -88,52 +106,30 @@ def _abs_max(a):
     return float(np.max(np.abs(a))) if a.size else 0.0
 
 
-# --- scores that cannot overflow -------------------------------------------------------------
+def _check_range(q, k, v, scale):
+    """Refuse scores or values beyond the supported range (see the module docstring).
 
-def _score_factors(q, k, scale):
-    """Return ``(q_s, k_s, f, e)`` with scores ``q k^T scale = (q_s k_s^T f) * 2**e``.
-
-    Usually nothing needs changing: ``(q, k, scale, None)``. When the scores could overflow
-    the dtype (huge q or k, or a huge scale), q is divided by a power of two per query row, k
-    by one per batch element and scale is split into mantissa and exponent, so every product
-    stays below d in size; ``e`` (per query row) carries the exponent. Powers of two scale
-    exactly, so the scores are the same numbers, only written in two parts.
+    Each score is a sum of d products, so ``|score| <= max|q| * max|k| * d * scale``. Below half
+    the largest float the scores, and the differences the softmax takes between them, are
+    finite; below the largest float, ``n_k`` values can be added up. (Python floats: an
+    overflow of the bound itself gives inf, which is refused too.)
     """
-    d = q.shape[-1]
-    limit = float(np.finfo(q.dtype).max) / 4
-    bound = _abs_max(q) * _abs_max(k) * d          # Python floats: overflow gives inf, silently
-    if bound < limit and bound * scale < limit:
-        return q, k, scale, None
-    with np.errstate(under="ignore"):
-        a = np.frexp(np.max(np.abs(q), axis=-1, keepdims=True))[1]           # (..., n_q, 1)
-        b = np.frexp(np.max(np.abs(k), axis=(-2, -1), keepdims=True))[1]    # (..., 1, 1)
-        f, c = math.frexp(scale)
-        q_s, k_s = np.ldexp(q, -a), np.ldexp(k, -b)
-    return q_s, k_s, f, a + b + c
+    largest = float(np.finfo(q.dtype).max)
+    bound = _abs_max(q) * _abs_max(k) * q.shape[-1] * scale
+    if not bound <= largest / 2:
+        raise ValueError(f"q, k and scale give scores too large for {q.dtype}: max|q| * max|k| * d * scale = "
+                         f"{bound:.3g}, above {largest / 2:.3g} (half the largest {q.dtype} number); scale q or k "
+                         "down" + ("" if q.dtype == np.float64 else ", or pass float64 arrays"))
+    if not _abs_max(v) * v.shape[-2] < largest:
+        raise ValueError(f"v is too large to average over {v.shape[-2]} keys in {v.dtype}: max|v| * n_k must stay "
+                         f"below {largest:.3g}, got max|v| = {_abs_max(v):.3g}")
 
 
-def _exp(x, e):
-    """``exp(x * 2**e)`` for x <= 0 (``exp(x)`` when ``e`` is None); huge negatives give 0."""
-    if e is not None:
-        with np.errstate(over="ignore", under="ignore"):
-            x = np.ldexp(x, e)
-    return np.exp(x)
-
-
-def _value_factors(v):
-    """``(v_s, e_v)`` with ``v = v_s * 2**e_v``, so that averaging huge values cannot overflow."""
-    if _abs_max(v) < float(np.finfo(v.dtype).max) / 8:
-        return v, None
-    e_v = np.frexp(np.max(np.abs(v), axis=(-2, -1), keepdims=True))[1]
-    with np.errstate(under="ignore"):
-        return np.ldexp(v, -e_v), e_v
-
-
-def _unscale_values(out, e_v):
-    if e_v is None:
-        return out
-    with np.errstate(over="ignore"):
-        return np.ldexp(out, e_v)
+def _scores(q, k, scale):
+    """``q k^T * scale``, the scale applied in float64 and rounded once to the arrays' dtype
+    (float32 arithmetic would round a scale of 1e-300 to 0, and 1e300 to inf)."""
+    s = np.matmul(q, np.swapaxes(k, -1, -2))
+    return np.multiply(s, scale, out=s, dtype=np.float64)
 
 
 def _allowed(mask, shape):
@@ -212,8 +208,9 @@ def scaled_dot_product_attention(q, k, v, mask=None, scale=None):
     For random q and k with unit-variance entries, :math:`q \cdot k` has standard deviation
     :math:`\sqrt{d}`; dividing by :math:`\sqrt{d}` brings it back to 1 whatever the width, so
     the softmax neither saturates (one key takes everything, gradients vanish) nor flattens.
-    Scores too large for the dtype are computed in two parts, a mantissa and a power of two
-    (see ``_score_factors``), so even ``q = 1e200`` gives exact one-hot weights instead of NaN.
+    The softmax shifts each row by its maximum, so even scores of 1e200 give exact one-hot
+    weights, not NaN; scores beyond the float range are refused (module docstring, "Supported
+    range").
 
     Examples
     --------
@@ -235,19 +232,14 @@ def scaled_dot_product_attention(q, k, v, mask=None, scale=None):
     """
     q, k, v, dtype = _prepare_qkv(q, k, v)
     scale = _scale(scale, q.shape[-1])
+    _check_range(q, k, v, scale)
     shape = np.broadcast_shapes(q.shape[:-2], k.shape[:-2]) + (q.shape[-2], k.shape[-2])
     allowed = None if mask is None else _allowed(mask, shape)
-    q_s, k_s, f, e = _score_factors(q, k, scale)
-    scores = np.matmul(q_s, np.swapaxes(k_s, -1, -2)) * f
+    scores = _scores(q, k, scale)                                 # S = Q K^T / sqrt(d)
     if allowed is not None:
-        scores = np.where(allowed, scores, -np.inf)
-    if e is None:
-        weights = softmax(scores, axis=-1)
-    else:                                    # scores = scores * 2**e, beyond the float range
-        weights = _exp(scores - np.max(scores, axis=-1, keepdims=True), e)
-        weights /= np.sum(weights, axis=-1, keepdims=True)
-    v_s, e_v = _value_factors(v)
-    output = _unscale_values(np.matmul(weights, v_s), e_v)
+        scores = np.where(allowed, scores, -np.inf)               # + M: masked keys get -inf
+    weights = softmax(scores, axis=-1)                            # W = softmax(S), along the keys
+    output = np.matmul(weights, v)                                # O = W V
     return to_dtype(output, dtype), to_dtype(weights, dtype)
 
 
@@ -331,7 +323,7 @@ def attention_entropy(weights, base=2):
         h = entropy(w, axis=-1)
     except ValueError as exc:
         raise ValueError(f"weights must be rows of attention weights: {exc}") from None
-    return np.asarray(h / np.asarray(math.log(b), dtype=compute_dtype(w.dtype))).astype(w.dtype)
+    return to_dtype(h / np.asarray(math.log(b), dtype=compute_dtype(w.dtype)), w.dtype)   # inf if too large
 
 
 # --- online and tiled --------------------------------------------------------------------------
@@ -395,12 +387,14 @@ def online_logsumexp(x, axis=-1, block_size=256):
     for start in range(0, z.shape[-1], block):
         chunk = z[..., start:start + block]
         m_b = np.max(chunk, axis=-1)
-        e = np.exp(chunk - np.where(np.isfinite(m_b), m_b, 0)[..., None])
+        with np.errstate(over="ignore"):                  # a difference beyond the float range is -inf: exp 0
+            e = np.exp(chunk - np.where(np.isfinite(m_b), m_b, 0)[..., None])
         np.put_along_axis(e, np.argmax(chunk, axis=-1)[..., None], 0.0, axis=-1)
         t_b = np.sum(e, axis=-1)                          # the block's sum, minus its maximum's 1
         new = m_b > m                                     # the block brings a new maximum
         hi, lo = np.where(new, m_b, m), np.where(new, m, m_b)
-        rescale = np.exp(lo - np.where(np.isfinite(hi), hi, 0))   # e^{lo - hi}; 0 if lo is -inf
+        with np.errstate(over="ignore"):
+            rescale = np.exp(lo - np.where(np.isfinite(hi), hi, 0))   # e^{lo - hi}; 0 if lo is -inf
         t = np.where(new, t_b, t) + rescale * (1 + np.where(new, t, t_b))
         m = hi
     if np.isneginf(m).any():
@@ -446,6 +440,7 @@ def _tiled_inputs(q, k, v, block_size, causal, scale):
     if not isinstance(causal, (bool, np.bool_)):
         raise TypeError(f"causal must be True or False, got {causal!r}")
     scale = _scale(scale, q.shape[-1])
+    _check_range(q, k, v, scale)
     n_q, n_k = q.shape[-2], k.shape[-2]
     if causal and n_q > n_k:
         raise ValueError(f"causal attention needs n_q <= n_k (queries are the last n_q positions), "
@@ -454,8 +449,6 @@ def _tiled_inputs(q, k, v, block_size, causal, scale):
 
 
 def _tiled(q, k, v, dtype, block, causal, scale, every_block):
-    q_s, k_s, f, e = _score_factors(q, k, scale)
-    v_s, e_v = _value_factors(v)
     n_q, n_k = q.shape[-2], k.shape[-2]
     shape = np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2]) + (n_q,)
     m = np.full(shape + (1,), -np.inf, dtype=q.dtype)   # running maximum of the scores
@@ -464,23 +457,19 @@ def _tiled(q, k, v, dtype, block, causal, scale, every_block):
     position = np.arange(n_q)[:, None] + (n_k - n_q)    # each query's position (see causal_mask)
     for index, start in enumerate(range(0, n_k, block)):
         stop = min(start + block, n_k)
-        s = np.matmul(q_s, np.swapaxes(k_s[..., start:stop, :], -1, -2)) * f
+        s = _scores(q, k[..., start:stop, :], scale)    # this block's scores
         if causal:
             s = np.where(np.arange(start, stop)[None, :] > position, -np.inf, s)
         m_new = np.maximum(m, np.max(s, axis=-1, keepdims=True))
         shift = np.where(np.isfinite(m_new), m_new, 0)  # a row with only masked keys so far
-        alpha = _exp(m - shift, e)                      # rescales what was summed under the old m
-        p = _exp(s - shift, e)
+        alpha = np.exp(m - shift)                       # rescales what was summed under the old m
+        p = np.exp(s - shift)
         ell = alpha * ell + np.sum(p, axis=-1, keepdims=True)
-        o = alpha * o + np.matmul(p, v_s[..., start:stop, :])
+        o = alpha * o + np.matmul(p, v[..., start:stop, :])
         m = m_new
-        if not (every_block or stop == n_k):
-            continue
-        with np.errstate(over="ignore"):
-            m_true = m if e is None else np.ldexp(m, e)
-        partial = _unscale_values(o / np.where(ell > 0, ell, 1), e_v)
-        yield TiledStep(index, (start, stop), to_dtype(m_true, dtype), to_dtype(ell, dtype),
-                        to_dtype(partial, dtype))
+        if every_block or stop == n_k:
+            output = o / np.where(ell > 0, ell, 1)
+            yield TiledStep(index, (start, stop), to_dtype(m, dtype), to_dtype(ell, dtype), to_dtype(output, dtype))
 
 
 def tiled_attention(q, k, v, block_size=64, causal=False, scale=None):

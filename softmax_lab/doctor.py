@@ -16,10 +16,12 @@ installed ``softmax-lab`` distribution's metadata, which pip writes from ``pypro
 
 import importlib.metadata
 import os
-import re
 import shutil
 import sys
 from dataclasses import dataclass
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
 
 MIN_PYTHON = (3, 10)
 
@@ -51,16 +53,6 @@ class Check:
         return text
 
 
-def _version_tuple(version):
-    """'3.10.2' -> (3, 10, 2); stops at the first part that is not a plain number ('2.0rc1' -> (2,))."""
-    parts = []
-    for part in str(version).split("."):
-        if not part.isdigit():
-            break
-        parts.append(int(part))
-    return tuple(parts)
-
-
 def check_python(version_info=None):
     """Python must be at least 3.10."""
     v = tuple(version_info if version_info is not None else sys.version_info)[:3]
@@ -77,7 +69,11 @@ def check_package(name, minimum, version_of=importlib.metadata.version):
         found = version_of(name)
     except importlib.metadata.PackageNotFoundError:
         return Check(name, False, "not installed", FIX_INSTALL)
-    if minimum is not None and _version_tuple(found) < _version_tuple(minimum):
+    try:
+        too_old = minimum is not None and Version(found) < Version(minimum)
+    except InvalidVersion:
+        return Check(name, False, f"its version {found!r} cannot be read", f"pip install --force-reinstall '{name}'")
+    if too_old:
         return Check(name, False, f"{found} is older than {minimum}", f"pip install --upgrade '{name}>={minimum}'")
     return Check(name, True, found)
 
@@ -118,16 +114,15 @@ def required_versions(requires=None):
     """
     requires = importlib.metadata.requires(DISTRIBUTION) if requires is None else requires
     required = {}
-    for requirement in requires or []:
-        spec, _, marker = requirement.partition(";")
-        if "extra" in marker:
+    for text in requires or []:
+        try:
+            requirement = Requirement(text)
+        except InvalidRequirement:
+            raise ValueError(f"cannot read the requirement {text!r} of {DISTRIBUTION}") from None
+        if requirement.marker is not None and "extra" in str(requirement.marker):
             continue
-        match = re.fullmatch(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*?)\s*", spec)
-        if match is None:
-            raise ValueError(f"cannot read the requirement {requirement!r} of {DISTRIBUTION}")
-        name, _, constraint = match.groups()
-        minimum = re.search(r">=\s*([^,\s]+)", constraint)
-        required[name] = minimum.group(1) if minimum else None
+        minimums = [spec.version for spec in requirement.specifier if spec.operator == ">="]
+        required[requirement.name] = minimums[0] if minimums else None
     return required
 
 

@@ -7,23 +7,33 @@ Everything here is numpy only, works on any array shape with the class axis give
 * logarithms of probabilities are computed as ``z - logsumexp(z)``, never as ``log(softmax(z))``;
 * the sigmoid is evaluated with ``exp(-|x|)``, which cannot overflow for either sign.
 
-``-inf`` is a mask (probability exactly 0). NaN, ``+inf``, an empty class axis and a row where
-everything is masked are errors. float16/float32/float64 keep their dtype (float16 is computed
-in float32 and rounded back); integers and lists become float64. A reduction (logsumexp,
-entropy, kl_divergence, and cross_entropy in :mod:`softmax_lab.losses`) of 1-D input returns a
-numpy scalar of that dtype (``np.float64(...)``, ``np.float32(...)``), as numpy's own reductions
-and ``scipy.special.logsumexp`` do: it has a ``dtype`` and ``shape == ()`` like a 0-d array,
-and ``float()`` of it is exact.
+Each function body reads as its formula. For softmax, lesson 05's four steps: the row maximum
+(kept as an axis), ``exp`` of the shifted logits, their sum, the division.
 
-Each function body below reads as its formula: the max (kept as an axis), exp of the shifted
-logits, divide by the sum. Where a measured faster route computes the same numbers, the step
-calls it from :mod:`softmax_lab._kernels` (named ``_kernels.<step>``), whose docstrings say
-what each route saves and why the numbers are unchanged.
+Supported range
+---------------
+* ``logits`` (softmax, log_softmax, logsumexp) and ``x`` (sigmoid, log_sigmoid): any finite
+  numbers of float16, float32 or float64, up to the dtype's largest (``+-finfo.max``), any
+  shape; ``-inf`` is a mask (probability exactly 0). float16/float32/float64 keep their dtype
+  (float16 is computed in float32 and rounded once); integers and lists become float64. The
+  results never hold NaN and raise no warning; a log-probability below the dtype's range rounds
+  to ``-inf``, as a tiny probability rounds to 0.
+* ``temperature``: any finite number > 0 (1e-300 and 1e300 included), applied in float64.
+* ``probs``, ``p``, ``q`` (entropy, kl_divergence): entries >= 0 summing to 1 along the axis,
+  within ``sqrt(eps)`` of the coarsest float dtype that holds every entry.
+* Refused, with an error naming the argument: NaN or ``+inf`` logits, a row where every entry
+  is masked, an empty class axis, booleans, complex numbers, strings, bfloat16 (convert to
+  float32 first), a temperature that is 0, negative, infinite or not a number, an axis out of
+  range, probabilities that are negative or do not sum to 1.
+
+A reduction (logsumexp, entropy, kl_divergence, and cross_entropy in :mod:`softmax_lab.losses`)
+of 1-D input returns a numpy scalar of that dtype (``np.float64(...)``, ``np.float32(...)``), as
+numpy's own reductions and ``scipy.special.logsumexp`` do: it has a ``dtype`` and ``shape == ()``
+like a 0-d array, and ``float()`` of it is exact.
 """
 
 import numpy as np
 
-from . import _kernels
 from ._checks import (
     as_float_array,
     check_axis,
@@ -32,8 +42,10 @@ from ._checks import (
     check_temperature,
     compute_dtype,
     prepare_logits,
+    row_max,
+    shift_by_max,
+    to_dtype,
 )
-from ._kernels import to_dtype
 
 __all__ = ["naive_softmax", "softmax", "log_softmax", "logsumexp", "sigmoid", "log_sigmoid", "entropy", "kl_divergence"]
 
@@ -109,9 +121,10 @@ def softmax(logits, axis=-1, temperature=1.0):
     .. math:: \mathrm{softmax}(z)_i = \frac{e^{z_i/T}}{\sum_j e^{z_j/T}}
               = \frac{e^{(z_i - m)/T}}{\sum_j e^{(z_j - m)/T}}, \qquad m = \max_j z_j
 
-    The two forms are equal (the factor :math:`e^{-m/T}` cancels); the second never overflows.
-    (With T = 1 and every row maximum in [0, 44] (float32) or [0, 354] (float64), the first
-    form cannot overflow either, and it saves a pass over the array, so it is used there.)
+    The two forms are equal (the factor :math:`e^{-m/T}` cancels); the second never overflows:
+    every exponent is <= 0, and the largest term of the sum is exactly :math:`e^0 = 1`, so the
+    sum lies between 1 and K. T is applied in float64 after the shift, so any finite T > 0
+    works, 1e-300 and 1e300 included.
     The Jacobian is :math:`\partial p_i / \partial z_j = p_i(\delta_{ij} - p_j) / T`
     (see :func:`softmax_lab.softmax_jacobian`).
 
@@ -129,9 +142,9 @@ def softmax(logits, axis=-1, temperature=1.0):
     """
     z, dtype, axis = prepare_logits(logits, axis)
     t = check_temperature(temperature)
-    m = _kernels.row_max(z, axis)           # m = max(z, keepdims); refuses NaN, +inf, all-masked rows
-    e = _kernels.exp_rows(z, axis, t, m)    # exp((z - m) / T)
-    e /= _kernels.row_sum(e, axis)          # divide by the sum (a lone term gives exactly 1)
+    s = shift_by_max(z, axis, t)                   # (z - max) / T: every entry <= 0, the max exactly 0
+    e = np.exp(s, out=s)                           # exp, in place: each term in [0, 1]
+    e /= np.sum(e, axis=axis, keepdims=True)       # divide by the sum (between 1 and K)
     return to_dtype(e, dtype)
 
 
@@ -175,9 +188,8 @@ def log_softmax(logits, axis=-1, temperature=1.0):
     """
     z, dtype, axis = prepare_logits(logits, axis)
     t = check_temperature(temperature)
-    s = np.empty_like(z)
-    _, log_sum = _kernels.log_sum_exp(z, axis, t, shifted_out=s)   # s = (z - m)/T, log sum exp(s)
-    s -= log_sum                                                    # (z - m)/T - log sum exp(s)
+    s = shift_by_max(z, axis, t)                                      # s = (z - max) / T
+    s -= np.log(np.sum(np.exp(s), axis=axis, keepdims=True))          # s - log sum exp(s)
     return to_dtype(s, dtype)
 
 
@@ -230,16 +242,16 @@ def logsumexp(logits, axis=-1, keepdims=False):
     z, dtype, axis = prepare_logits(logits, axis)
     if not isinstance(keepdims, (bool, np.bool_)):
         raise TypeError(f"keepdims must be True or False, got {keepdims!r}")
-    if z.dtype.itemsize < 8:
-        z = z.astype(np.float64)                   # float32/float16: reduce in float64 (Notes)
-    m = _kernels.row_max(z, axis)                  # m = max(z, keepdims)
-    s = _kernels.shifted(z, axis, 1.0, m=m)        # z - m: the largest term is exp(0) = 1
+    z = z.astype(np.float64, copy=False)           # float32/float16: reduce in float64 (Notes)
+    m = row_max(z, axis)                           # m = max(z, keepdims); refuses NaN, +inf, all-masked rows
+    with np.errstate(over="ignore"):               # a difference beyond the float range is -inf (exp: 0)
+        s = z - m                                  # the largest term is e^0 = 1
     at_max = s == 0
     e = np.exp(s, out=s)
     e[at_max] = 0.0                                # every term but the maxima...
-    ties = np.sum(at_max, axis=axis, keepdims=True) - 1   # other entries equal to the maximum
+    ties = np.sum(at_max, axis=axis, keepdims=True) - 1   # ...plus the other entries equal to the maximum
     rest = np.sum(e, axis=axis, keepdims=True) + ties
-    lse = m + np.log1p(rest)                       # ...plus 1 for one maximum, inside log1p
+    lse = m + np.log1p(rest)                       # m + log(1 + rest): the maximum's 1 inside log1p
     if not keepdims:
         lse = np.squeeze(lse, axis=axis)
     return to_dtype(lse, dtype)[()]
@@ -280,9 +292,10 @@ def sigmoid(x):
     array([0., 1.])
     """
     a, dtype = _prepare_elementwise(x)
-    e = np.exp(-np.abs(a))  # in (0, 1]: never overflows
-    out = np.where(a >= 0, 1.0, e) / (1.0 + e)
-    return to_dtype(out.astype(a.dtype, copy=False), dtype)
+    e = np.exp(-np.abs(a))                              # e^{-|x|} in (0, 1]: never overflows
+    p = np.where(a >= 0, a.dtype.type(1), e)            # numerator: 1 for x >= 0, e^{x} for x < 0
+    p /= 1 + e                                          # denominator: 1 + e^{-|x|}
+    return to_dtype(p, dtype)
 
 
 def log_sigmoid(x):
@@ -371,15 +384,18 @@ def kl_divergence(p, q, axis=-1):
     Parameters
     ----------
     p, q : array_like
-        Probability distributions along ``axis`` (>= 0, summing to 1); shapes must broadcast.
+        Probability distributions along ``axis`` (>= 0, summing to 1), with the same number of
+        classes K. Their other axes broadcast (numpy's rules); the class axis is found in each
+        array separately, so p of shape (K,) against q of shape (N, K) gives N divergences.
     axis : int, default -1
-        The class axis.
+        The class axis of p and of q.
 
     Returns
     -------
     ndarray
-        The arrays reduced along ``axis``. It is ``+inf`` where q gives probability 0 to an
-        outcome that p thinks possible: that divergence really is infinite.
+        One divergence per distribution: the broadcast shape of p's and q's other axes. It is
+        ``+inf`` where q gives probability 0 to an outcome that p thinks possible: that
+        divergence really is infinite.
 
     Notes
     -----
@@ -396,20 +412,21 @@ def kl_divergence(p, q, axis=-1):
     0.0
     >>> float(kl_divergence([0.5, 0.5], [1.0, 0.0]))
     inf
+    >>> kl_divergence([0.5, 0.5], [[0.5, 0.5], [0.9, 0.1], [1.0, 0.0]]).round(4)   # one p, three q
+    array([0.    , 0.5108,    inf])
     """
     pa, p_dtype, axis_p = _prepare_probabilities(p, axis, "p")
     qa, q_dtype, axis_q = _prepare_probabilities(q, axis, "q")
-    if pa.ndim != qa.ndim:
-        raise ValueError(f"p and q must have the same number of dimensions, got shapes {pa.shape} and {qa.shape}")
-    if pa.shape[axis_p] != qa.shape[axis_p]:  # broadcasting the class axis would be meaningless
-        raise ValueError(f"p and q must have the same number of classes along axis {axis_p}, "
+    if pa.shape[axis_p] != qa.shape[axis_q]:     # broadcasting the class axis would be meaningless
+        raise ValueError(f"p and q must have the same number of classes along axis {axis}, "
                          f"got shapes {pa.shape} and {qa.shape}")
     try:
-        pa, qa = np.broadcast_arrays(pa, qa)
+        pa, qa = np.broadcast_arrays(np.moveaxis(pa, axis_p, -1), np.moveaxis(qa, axis_q, -1))   # classes last
     except ValueError:
-        raise ValueError(f"p and q have shapes {pa.shape} and {qa.shape}, which do not broadcast") from None
+        raise ValueError(f"p and q have shapes {pa.shape} and {qa.shape}, whose axes other than the class "
+                         "axis do not broadcast") from None
     impossible = (pa > 0) & (qa == 0)
     terms = _xlogy(pa, pa) - _xlogy(pa, np.where(impossible, 1.0, qa))
-    kl = np.maximum(np.sum(terms, axis=axis_p), 0.0)
-    kl = np.where(np.any(impossible, axis=axis_p), np.inf, kl)
-    return to_dtype(np.asarray(kl), np.result_type(p_dtype, q_dtype))[()]
+    kl = np.maximum(np.sum(terms, axis=-1), 0.0)
+    kl = np.where(np.any(impossible, axis=-1), np.inf, kl)
+    return to_dtype(kl, np.result_type(p_dtype, q_dtype))[()]

@@ -3,11 +3,25 @@ Jacobian, and a finite-difference gradient check.
 
 Both losses take *logits*, never probabilities: computing the loss from logits goes through
 log-sum-exp and stays finite where ``log(softmax(z))`` would give ``log 0 = -inf``.
+
+Supported range
+---------------
+* ``logits``: as for :func:`softmax_lab.softmax`: any finite float16/float32/float64 numbers up
+  to ``+-finfo.max``, ``-inf`` masking a class; integers and lists become float64, and the
+  loss and gradient come back in the logits' dtype. ``temperature``: any finite number > 0.
+* ``targets``: integer class indices in [0, K), or probability rows of the logits' shape
+  (>= 0, summing to 1); for the binary loss, numbers in [0, 1] (booleans too).
+  ``label_smoothing``: a number in [0, 1].
+* Results: a loss too large for the dtype is ``inf``, never NaN, and nothing warns.
+* Refused, with an error naming the argument: everything softmax refuses in ``logits``, class
+  indices outside [0, K), targets of the wrong shape, probability targets that are negative or
+  do not sum to 1, targets that put probability on a masked class (the loss would be infinite;
+  label smoothing puts some on every class), an unknown ``reduction``, a ``label_smoothing``
+  outside [0, 1]; for :func:`gradient_check`, an ``f`` that does not return one finite number.
 """
 
 import numpy as np
 
-from . import _kernels
 from ._checks import (
     as_array,
     as_float_array,
@@ -16,11 +30,14 @@ from ._checks import (
     check_probabilities,
     check_temperature,
     compute_dtype,
+    divide,
+    finite_number,
     prepare_logits,
     real_number,
+    shift_by_max,
+    to_dtype,
 )
-from ._kernels import divide, to_dtype
-from .functions import log_softmax, sigmoid, softmax
+from .functions import sigmoid, softmax
 
 __all__ = [
     "cross_entropy",
@@ -44,8 +61,8 @@ def _check_smoothing(label_smoothing):
 def _class_targets(targets, z, axis):
     """Sort ``targets`` into class indices or probability rows, matching logits ``z``.
 
-    Returns ``("index", int array of shape z.shape without axis)`` or
-    ``("probs", float array with the class axis moved last)``.
+    Returns ``("index", the entries of z at the targets: an index tuple)`` or
+    ``("probs", float array of z's shape)``.
     """
     t = as_array(targets, "targets")
     index_shape = z.shape[:axis] + z.shape[axis + 1:]
@@ -58,7 +75,8 @@ def _class_targets(targets, z, axis):
             )
         if t.size and (t.min() < 0 or t.max() >= K):
             raise ValueError(f"targets must be class indices in [0, {K}), got values from {t.min()} to {t.max()}")
-        return "index", t.astype(np.intp, copy=False)
+        rows = np.indices(t.shape, sparse=True)            # z[index] picks class t in every row
+        return "index", (*rows[:axis], t.astype(np.intp, copy=False), *rows[axis:])
     if t.dtype.kind == "f":
         if t.shape != z.shape:
             hint = " (class indices must be integers)" if t.shape == index_shape else ""
@@ -66,7 +84,7 @@ def _class_targets(targets, z, axis):
                 f"targets as probabilities must have the logits' shape {z.shape}, got {t.shape}{hint}"
             )
         check_probabilities(t, "targets", axis)
-        return "probs", np.moveaxis(t, axis, -1)
+        return "probs", t
     if t.dtype.kind == "b":
         raise TypeError("targets must be integer class indices or float probabilities, got booleans")
     raise TypeError(f"targets must be integer class indices or float probabilities, got dtype {t.dtype}")
@@ -86,100 +104,22 @@ def _cross_entropy_inputs(logits, targets, axis, temperature, label_smoothing, r
     return z, dtype, axis, temperature, eps, kind, t
 
 
-def _masked_class_error(why):
-    return ValueError(f"targets give probability to a masked class (logit -inf): {why}, "
-                      f"so the loss would be infinite")
+def _refuse_targets_on_masked_classes(z, eps, kind, t):
+    """Refuse targets that give probability to a masked class (logit -inf): their loss would be
+    infinite. (Called after the logits' rows are checked, so that a fully masked row is
+    reported as such.)
 
-
-def _general_log_probs(z, axis, temperature, eps, kind, t):
-    """log_softmax(z / T) with the class axis moved last, for the general path of both
-    cross_entropy and its gradient (probability targets, label smoothing); class-index targets
-    without smoothing take the fast paths below. The arguments are what
-    :func:`_cross_entropy_inputs` returns. Refuses targets that give probability to a masked
-    class.
+    Only a logit of -inf is a mask. A log-probability that overflows to -inf (a finite logit far
+    below the maximum, or a tiny T) is not an error: its loss rounds to inf.
     """
-    logp = np.moveaxis(log_softmax(z, axis=axis, temperature=temperature), axis, -1)   # classes last
-
-    # Only a logit of -inf is a mask. A log-probability that overflows to -inf (a finite logit
-    # far below the maximum, or a tiny T) is not an error: its loss rounds to inf.
-    masked = np.isneginf(np.moveaxis(z, axis, -1))
-    if masked.any():
-        if kind == "index":
-            hit = np.take_along_axis(masked, t[..., None], axis=-1)
-        else:
-            hit = masked & (t > 0)
-        if hit.any() or (eps > 0 and masked.any()):
-            why = "label_smoothing spreads target mass over every class" if eps > 0 and not hit.any() else \
-                "a target puts probability on it"
-            raise _masked_class_error(why)
-    return logp
-
-
-def _target_logits(z, t, axis):
-    """Where the targets are, and their logits: ``(index, z[index])``.
-
-    ``z[index]`` picks class ``t`` in every row along ``axis`` and has the shape of ``t``
-    (plain fancy indexing: several times faster than np.take_along_axis on many short rows).
-    Refuses a target on a masked class (logit -inf): its loss would be infinite.
-    """
-    rows = np.indices(t.shape, sparse=True)
-    index = (*rows[:axis], t, *rows[axis:])
-    target_z = z[index]
-    if np.isneginf(target_z).any():
-        raise _masked_class_error("a target puts probability on it")
-    return index, target_z
-
-
-def _general_nll(z, axis, temperature, eps, kind, t):
-    """The loss of each prediction from a full log_softmax array (any targets, any smoothing)."""
-    logp = _general_log_probs(z, axis, temperature, eps, kind, t)
-    K = logp.shape[-1]
-    with np.errstate(over="ignore"):
-        if kind == "index":
-            nll = -np.take_along_axis(logp, t[..., None], axis=-1)[..., 0]
-            if eps > 0:
-                smooth = -(eps / K) * np.sum(logp, axis=-1)
-                nll = smooth if eps == 1.0 else (1.0 - eps) * nll + smooth   # avoids 0 * inf
-        else:
-            y = t if eps == 0 else (1.0 - eps) * t + eps / K
-            nll = -np.sum(np.where(y > 0, y * np.where(y > 0, logp, 0.0), 0.0), axis=-1)
-    return nll
-
-
-def _index_nll(z, t, axis, temperature):
-    r"""Fast path of :func:`cross_entropy` for class-index targets without label smoothing.
-
-    A prediction's loss needs one log-probability, not K of them:
-
-    .. math:: \ell = \log \sum_j e^{(z_j - m)/T} - (z_t - m)/T
-
-    so the work is one ``exp`` pass and a row sum (in cache-sized blocks, see ``_kernels.log_sum_exp``);
-    no log_softmax array is written (the general path writes K log-probabilities per prediction
-    and then reads one). Both terms are
-    >= 0, so nothing cancels. Unlike :func:`softmax`, this keeps the shift in every row: the
-    sum's largest term is then exactly 1, so a confident, correct prediction gets its small loss
-    log(1 + tiny) with full accuracy, and exactly 0 when the other terms vanish (unshifted, the
-    sum would have to be rescaled by e^{-m}, an error of an ulp of 1 that can even make the loss
-    negative).
-    """
-    m, log_sum = _kernels.log_sum_exp(z, axis, temperature)   # refuses NaN, +inf and fully masked rows
-    _, target_z = _target_logits(z, t, axis)
-    return log_sum.squeeze(axis) - _kernels.shifted(target_z, axis, temperature, m=m.squeeze(axis))   # - (z_t - m)/T
-
-
-def _index_grad(z, t, axis, temperature):
-    """Fast path of :func:`cross_entropy_grad` for class-index targets without smoothing.
-
-    softmax(z/T) - one_hot(t), with the softmax computed as :func:`softmax` does (straight from
-    ``exp``, no log_softmax array and no ``exp(log p)`` round trip), then 1 subtracted in place
-    at each target.
-    """
-    m = _kernels.row_max(z, axis)
-    target, _ = _target_logits(z, t, axis)       # refuses a target on a masked class
-    g = _kernels.exp_rows(z, axis, temperature, m)
-    g /= _kernels.row_sum(g, axis)               # p, as in softmax()
-    g[target] -= 1.0                             # p - y
-    return g
+    if kind == "index":
+        hit = np.isneginf(z[t]).any()
+    else:
+        hit = (np.isneginf(z) & (t > 0)).any()
+    if hit or (eps > 0 and np.isneginf(z).any()):
+        why = "a target puts probability on it" if hit else "label_smoothing spreads target mass over every class"
+        raise ValueError(f"targets give probability to a masked class (logit -inf): {why}, "
+                         f"so the loss would be infinite")
 
 
 def _reduce(values, reduction, N):
@@ -233,6 +173,9 @@ def cross_entropy(logits, targets, axis=-1, temperature=1.0, label_smoothing=0.0
     With a class index c this is :math:`-\log p_c`, and it splits as
     :math:`H(y) + \mathrm{KL}(y \,\|\, p)`. Its gradient is
     :math:`\partial \ell / \partial z = (p - y) / T` (see :func:`cross_entropy_grad`).
+    The code computes it with the shifted logits :math:`s = (z - \max_j z_j)/T`, as
+    :math:`\log \sum_j e^{s_j} - \sum_i y_i s_i` (the shift cancels because
+    :math:`\sum_i y_i = 1`): the first term lies in :math:`[0, \log K]`, so nothing overflows.
 
     Examples
     --------
@@ -247,13 +190,21 @@ def cross_entropy(logits, targets, axis=-1, temperature=1.0, label_smoothing=0.0
     """
     z, dtype, axis, temperature, eps, kind, t = _cross_entropy_inputs(
         logits, targets, axis, temperature, label_smoothing, reduction)
-    if kind == "index" and eps == 0:
-        nll = _index_nll(z, t, axis, temperature)
-    else:
-        nll = _general_nll(z, axis, temperature, eps, kind, t)
-    with np.errstate(over="ignore"):
+    s = shift_by_max(z, axis, temperature)          # s = (z - m) / T; the shift cancels in the loss
+    _refuse_targets_on_masked_classes(z, eps, kind, t)
+    with np.errstate(over="ignore"):                # a loss too large for the dtype is inf
+        if kind == "index":
+            target_s = s[t]                         # sum_i y_i s_i for a one-hot y: s at the target
+        else:
+            target_s = np.sum(t * np.where(t > 0, s, 0.0), axis=axis)   # sum_i y_i s_i (0 log 0 = 0)
+        if eps > 0:                                 # y -> (1 - eps) y + eps / K
+            K = z.shape[axis]
+            target_s = (1 - eps) * target_s if eps < 1 else 0.0   # (eps = 1: no 0 * inf)
+            target_s = target_s + eps / K * np.sum(s, axis=axis)
+        log_sum = np.log(np.sum(np.exp(s, out=s), axis=axis))   # log sum_j e^{s_j}, in [0, log K]
+        nll = log_sum - target_s                    # one loss per prediction
         loss = _reduce(nll, reduction, max(nll.size, 1))   # N predictions (an empty batch has mean 0)
-    return to_dtype(np.asarray(loss), dtype)[()]
+    return to_dtype(loss, dtype)[()]
 
 
 def cross_entropy_grad(logits, targets, axis=-1, temperature=1.0, label_smoothing=0.0, reduction="mean"):
@@ -289,22 +240,18 @@ def cross_entropy_grad(logits, targets, axis=-1, temperature=1.0, label_smoothin
     """
     z, dtype, axis, temperature, eps, kind, t = _cross_entropy_inputs(
         logits, targets, axis, temperature, label_smoothing, reduction)
-    if kind == "index" and eps == 0:
-        g = _index_grad(z, t, axis, temperature)
+    g = softmax(z, axis=axis, temperature=temperature)      # p = softmax(z / T)
+    _refuse_targets_on_masked_classes(z, eps, kind, t)
+    if kind == "index":
+        g[t] -= 1 - eps                                     # p - (1 - eps) y, y one-hot at the targets
     else:
-        logp = _general_log_probs(z, axis, temperature, eps, kind, t)
-        K = logp.shape[-1]
-        g = np.exp(logp)                                     # p
-        if kind == "index":
-            np.put_along_axis(g, t[..., None], np.take_along_axis(g, t[..., None], axis=-1) - (1.0 - eps), axis=-1)
-            g -= eps / K
-        else:
-            g -= t if eps == 0 else (1.0 - eps) * t + eps / K
-        g = np.moveaxis(g, -1, axis)
-    N = max(g.size // g.shape[axis], 1)          # number of predictions (an empty batch has mean 0)
+        g -= (1 - eps) * t                                  # p - (1 - eps) y
+    if eps > 0:
+        g -= eps / z.shape[axis]                            # ... - eps / K
+    N = max(g.size // g.shape[axis], 1)                     # number of predictions (an empty batch has mean 0)
     scale = temperature * (N if reduction == "mean" else 1)
-    if scale != 1.0:
-        g = divide(g, scale)                    # not g /= scale: a float32 array would get T = 1e-300 -> 0
+    if scale != 1:
+        divide(g, scale, out=g)                             # / (T N), in float64 where T is 1e-300 or so
     return to_dtype(g, dtype)
 
 
@@ -476,12 +423,7 @@ def gradient_check(f, x, grad, eps=1e-6):
         raise ValueError(f"grad must have the shape of x, {x.shape}, got {g.shape}")
     if not np.isfinite(g).all():
         raise ValueError("grad must be finite, got NaN or inf")
-    try:
-        eps_value = real_number(eps, "eps", "a finite number > 0")
-    except TypeError as exc:             # eps has always been a ValueError, even for "a" or True
-        raise ValueError(str(exc)) from None
-    if not (np.isfinite(eps_value) and eps_value > 0):
-        raise ValueError(f"eps must be a finite number > 0, got {eps!r}")
+    eps_value = finite_number(eps, "eps", low=0, inclusive=False)
     numeric = np.zeros_like(x)
     for i in np.ndindex(x.shape):
         old = x[i]

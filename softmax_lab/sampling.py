@@ -17,22 +17,29 @@ Each filter returns logits with the removed tokens set to ``-inf`` (the mask con
 the whole package), and each filter sees the renormalised distribution of the tokens that
 survived the previous one. :func:`sampling_distribution` returns the exact probabilities
 step 5 draws from, and :func:`sample` draws from nothing else, so the two cannot disagree.
+
+Supported range
+---------------
+* ``logits``: as for :func:`softmax_lab.softmax`: any finite float16/float32/float64 numbers up
+  to ``+-finfo.max``, any leading shape, the vocabulary on the last axis, ``-inf`` masking a
+  token; the probabilities come back in the logits' dtype (integers give float64).
+* ``temperature``: any finite number >= 0 (0 is greedy; 1e-300 and 1e300 work).
+  ``top_k``: an integer >= 1 (above V keeps everything). ``top_p``: a number in (0, 1].
+  ``min_p``: a number in [0, 1]. Each of the three may be None (off).
+* ``rng``: a ``numpy.random.Generator``, an int seed >= 0, or None.
+* Refused, with an error naming the argument: everything softmax refuses in ``logits``, and
+  any setting outside the ranges above (``5.0`` and ``True`` are not integers for ``top_k``).
 """
 
 import numbers
 
 import numpy as np
 
-from ._checks import as_float_array, as_generator, check_axis, compute_dtype, real_number, row_max
-from ._kernels import shifted
+from ._checks import as_float_array, as_generator, check_axis, compute_dtype, real_number, row_max, shift_by_max
 from .functions import softmax
 
 __all__ = ["filter_top_k", "filter_top_p", "filter_min_p", "sampling_distribution", "sample"]
 
-# top-p looks first at this many of the largest logits (found by a partial sort), and grows
-# the candidate set by GROWTH while their probability mass is below p.
-_TOP_P_FIRST_CANDIDATES = 128
-_TOP_P_GROWTH = 8
 # the draw picks a block of this many tokens first, then a token inside it (see _draw)
 _DRAW_BLOCK = 256
 
@@ -91,88 +98,32 @@ def _rtol(dtype):
 # the keep-masks (on validated logits in their compute dtype, last axis)
 # --------------------------------------------------------------------------------------------
 
-def _count_per_row(mask):
-    """Number of True per row (np.count_nonzero is much faster than a sum on a single row)."""
-    if mask.ndim == 1:
-        return np.count_nonzero(mask)
-    return np.sum(mask, axis=-1, keepdims=True)
-
-
 def _keep_top_k(s, k):
     """Boolean mask of the k largest entries per row; ties at the k-th place go to low indices."""
     V = s.shape[-1]
-    # The k-th largest value per row, by a partial sort (O(V), not O(V log V)).
-    kth = np.partition(s, V - k, axis=-1)[..., V - k : V - k + 1]
-    keep = s >= kth
-    if np.all(_count_per_row(keep) == k):
-        return keep  # the usual case: no tie straddles the k-th place
-    # Some entries tie with the k-th largest: take the ones with the lowest indices.
-    above = s > kth
-    at_kth = s == kth
-    missing = k - _count_per_row(above)  # >= 1
-    rank_among_tied = np.cumsum(at_kth, axis=-1)  # 1, 2, ... in index order
-    return above | (at_kth & (rank_among_tied <= missing))
-
-
-def _top_p_count(sorted_probs, p, rtol):
-    """How many of the probabilities (sorted, largest first) top-p keeps; None if they fall short."""
-    cumulative = np.cumsum(sorted_probs, dtype=np.float64)
-    target = p * (1.0 - rtol)
-    if cumulative[-1] < target:
-        return None
-    return int(np.searchsorted(cumulative, target, side="left")) + 1  # first index reaching p
-
-
-def _top_p_keep_sorted(s, p):
-    """Reference top-p by a full stable sort of every row (O(V log V)); vectorised over rows."""
-    V = s.shape[-1]
-    probs = softmax(s, axis=-1)
-    order = np.argsort(-s, axis=-1, kind="stable")  # largest first; ties by lower index
-    cumulative = np.cumsum(np.take_along_axis(probs, order, axis=-1), axis=-1, dtype=np.float64)
-    n_keep = np.sum(cumulative < p * (1.0 - _rtol(s.dtype)), axis=-1, keepdims=True) + 1
-    keep_sorted = np.arange(V) < np.minimum(n_keep, V)
-    keep = np.empty_like(keep_sorted)
-    np.put_along_axis(keep, order, keep_sorted, axis=-1)
-    return keep
-
-
-def _top_p_keep_row(s, p):
-    """Top-p for one row: look at the largest candidates first (partial sort), grow if needed."""
-    V = s.shape[-1]
-    rtol = _rtol(s.dtype)
-    probs = softmax(s)
-    m = _TOP_P_FIRST_CANDIDATES
-    while m < V // 2:  # past half the row a full sort is as cheap
-        threshold = np.partition(s, V - m)[V - m]  # the m-th largest logit
-        # Every logit >= the threshold (ties included), in index order, then a stable sort:
-        # these are exactly the first entries of the full stable sort, ties and all.
-        candidates = np.flatnonzero(s >= threshold)
-        order = candidates[np.argsort(-s[candidates], kind="stable")]
-        n = _top_p_count(probs[order], p, rtol)
-        if n is not None:
-            keep = np.zeros(V, dtype=bool)
-            keep[order[:n]] = True
-            return keep
-        m *= _TOP_P_GROWTH
-    return _top_p_keep_sorted(s, p)
+    kth = np.partition(s, V - k, axis=-1)[..., V - k, None]   # each row's k-th largest value (O(V))
+    above = s > kth                                           # surely kept: fewer than k beat them
+    tied = s == kth                                           # kept while places remain, low index first
+    places_left = k - np.sum(above, axis=-1, keepdims=True)   # >= 1
+    return above | (tied & (np.cumsum(tied, axis=-1) <= places_left))
 
 
 def _keep_top_p(s, p):
-    """Boolean top-p mask. Long rows are handled one at a time (a Python loop over the rows)."""
-    if s.shape[-1] <= 2 * _TOP_P_FIRST_CANDIDATES:  # short rows: one vectorised full sort
-        return _top_p_keep_sorted(s, p)
-    if s.ndim == 1:
-        return _top_p_keep_row(s, p)
-    rows = s.reshape(-1, s.shape[-1])
-    if len(rows) == 0:                            # an empty batch: nothing to keep
-        return np.zeros(s.shape, dtype=bool)
-    return np.stack([_top_p_keep_row(row, p) for row in rows]).reshape(s.shape)
+    """Boolean top-p mask: sort each row from the most probable token down (ties: lower index
+    first), add the probabilities up, keep the tokens up to the one whose sum reaches p."""
+    V = s.shape[-1]
+    order = np.argsort(-s, axis=-1, kind="stable")            # largest first; a stable sort keeps ties in index order
+    sorted_probs = np.take_along_axis(softmax(s, axis=-1), order, axis=-1)
+    cumulative = np.cumsum(sorted_probs, axis=-1, dtype=np.float64)
+    n_keep = np.sum(cumulative < p * (1.0 - _rtol(s.dtype)), axis=-1, keepdims=True) + 1   # first to reach p
+    keep = np.empty(s.shape, dtype=bool)
+    np.put_along_axis(keep, order, np.arange(V) < n_keep, axis=-1)   # back from sorted order to token order
+    return keep
 
 
 def _keep_min_p(s, min_p):
     """Boolean min-p mask: p_i / p_max = exp(s_i - s_max) >= min_p (within the tolerance)."""
-    with np.errstate(over="ignore"):  # a difference beyond the float range is -inf: ratio 0
-        ratio = np.exp(s - np.max(s, axis=-1, keepdims=True))
+    ratio = np.exp(shift_by_max(s, -1))
     return ratio >= min_p * (1.0 - _rtol(s.dtype))
 
 
@@ -278,12 +229,8 @@ def filter_top_p(logits, p):
     * ``p = 1`` keeps everything but the masked tokens (no tolerance applies). If rounding
       leaves the total below p, everything is kept.
 
-    Speed: the rule needs only the head of the sorted order. The largest 128 logits are found
-    with ``np.partition`` (O(V)); only they are sorted; if their probability is below p the
-    candidate set grows eightfold, and past half the row a full sort is used. Logits of a real
-    language model usually put most of the mass on few tokens, so the first look suffices.
-    Rows of a batch are processed one at a time in a Python loop (fine for the few rows of a
-    generation step); rows of at most 256 tokens are fully sorted, all rows at once.
+    The code follows the rule: one stable sort of each row (O(V log V)), a cumulative sum, a
+    count; the whole batch at once, without a Python loop.
 
     Examples
     --------
@@ -407,13 +354,11 @@ def sampling_distribution(logits, temperature=1.0, top_k=None, top_p=None, min_p
         np.put_along_axis(one_hot, np.argmax(z, axis=-1)[..., None], 1.0, axis=-1)
         return one_hot
 
-    # 1. Temperature. Shift by the row maximum first (softmax does not change): then
-    # (z - max) / T <= 0 cannot overflow to +inf, whatever T is; -inf (probability 0) is fine.
-    # shifted divides as if in float64: T = 1e-300 would be 0 in float32 (0 / 0 = NaN at the
-    # maximum), and 1e300 would be inf.
+    # 1. Temperature: z / T, computed as (z - max) / T (the softmax does not change), which
+    # cannot overflow whatever T is, 1e-300 and 1e300 included (see _checks.shift_by_max).
     s = z.astype(compute_dtype(z), copy=False)
     if t != 1.0:
-        s = shifted(s, -1, t)
+        s = shift_by_max(s, -1, t)
     # 2-4. The filters, in the documented order; each keeps the argmax, so no row empties.
     if k is not None and k < z.shape[-1]:
         s = _masked(s, _keep_top_k(s, k))

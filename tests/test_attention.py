@@ -207,16 +207,28 @@ def test_huge_scores_give_the_hard_maximum_without_nan(size):
     np.testing.assert_array_equal(out, v[np.argmax(s, axis=-1)])
 
 
-def test_huge_scores_agree_with_the_plain_path_where_both_apply():
-    # q and k times 2**530: q @ k.T (about 1e313) overflows, but with the scale divided by
-    # 2**1060 the scores are exactly those of the small inputs; the weights must be too
+def test_scores_beyond_the_float_range_are_refused_naming_q_k_and_scale():
+    # q and k times 2**530: q @ k.T (about 1e313) overflows float64; the supported range ends
+    # where max|q| * max|k| * d * scale passes half the largest float (module docstring)
+    q, k, v = qkv(seed=2, sd=1e-3)
+    big_q, big_k = np.ldexp(q, 530), np.ldexp(k, 530)
+    for call in (scaled_dot_product_attention, tiled_attention, tiled_attention_steps):
+        with pytest.raises(ValueError, match=r"^q, k and scale give scores too large for float64"):
+            call(big_q, big_k, v)
+        with pytest.raises(ValueError, match=r"^q, k and scale"):
+            call(q * 1e3, k * 1e3, v, scale=1e308)          # scores up to about 4e308
+    with pytest.raises(ValueError, match=r"^q, k and scale give scores too large for float32"):
+        scaled_dot_product_attention(np.float32(q * 1e22), np.float32(k * 1e22), np.float32(v))
+
+
+def test_scores_at_the_edge_of_the_range_are_exact():
+    # just inside the bound: the plain path gives the weights of the small inputs, exactly
+    # (a power of two moved from q and k to the scale changes no rounding)
     q, k, v = qkv(seed=2, sd=1e-3)
     _, w_small = scaled_dot_product_attention(q, k, v, scale=2.0**19)
-    big_q, big_k = np.ldexp(q, 530), np.ldexp(k, 530)
-    with np.errstate(over="ignore"):
-        assert np.isinf(big_q @ big_k.T).any()
-    _, w_big = scaled_dot_product_attention(big_q, big_k, v, scale=2.0**(19 - 1060))
-    np.testing.assert_allclose(w_big, w_small, rtol=1e-13)
+    big_q, big_k = np.ldexp(q, 500), np.ldexp(k, 500)
+    _, w_big = scaled_dot_product_attention(big_q, big_k, v, scale=2.0**(19 - 1000))
+    np.testing.assert_array_equal(w_big, w_small)
     assert w_small.std() > 0.05                  # the case is not trivially uniform or one-hot
 
 
@@ -234,17 +246,28 @@ def test_float16_and_float32_extremes_give_no_nan():
     key16 = (k / np.abs(k).max() * 60000).astype(np.float16)
     out, w = scaled_dot_product_attention(big16, key16, v.astype(np.float16))
     assert w.dtype == np.float16 and np.all(np.isfinite(w)) and np.all(np.isfinite(out))
-    out, w = scaled_dot_product_attention((q * 1e20).astype(np.float32), (k * 1e20).astype(np.float32),
-                                          v.astype(np.float32))
+    out, w = scaled_dot_product_attention((q * 1e18).astype(np.float32), (k * 1e18).astype(np.float32),
+                                          v.astype(np.float32))   # scores up to about 1e37
     assert w.dtype == np.float32 and np.all(np.isfinite(w)) and np.allclose(w.sum(-1), 1)
+    np.testing.assert_array_equal(w, np.eye(7)[np.argmax(q @ k.T, axis=-1)])
 
 
 def test_huge_values_average_without_overflow():
     q, k, v = qkv(seed=7)
-    big = v / np.abs(v).max() * np.finfo(np.float64).max
+    top = np.finfo(np.float64).max / 8              # max|v| * n_k = 7/8 of the largest float
+    big = v / np.abs(v).max() * top
     out, w = scaled_dot_product_attention(q, k, big)
     assert np.all(np.isfinite(out))
-    np.testing.assert_allclose(out, w @ (v / np.abs(v).max()) * np.finfo(np.float64).max, rtol=1e-12)
+    np.testing.assert_allclose(out, w @ (v / np.abs(v).max()) * top, rtol=1e-12)
+    np.testing.assert_allclose(tiled_attention(q, k, big, block_size=2), out, rtol=1e-12)
+
+
+def test_values_beyond_the_range_are_refused_naming_v():
+    q, k, v = qkv(seed=7)
+    big = v / np.abs(v).max() * np.finfo(np.float64).max       # max|v| * 7 keys overflows
+    for call in (scaled_dot_product_attention, tiled_attention):
+        with pytest.raises(ValueError, match=r"^v is too large to average over 7 keys"):
+            call(q, k, big)
 
 
 def test_empty_query_batch():
@@ -407,7 +430,7 @@ def test_tiled_large_and_float32():
 
 def test_tiled_huge_scores_scale_and_values():
     q, k, v = qkv(seed=9)
-    for args in [dict(q=q * 1e200), dict(scale=1e300), dict(v=v / np.abs(v).max() * 1.7e308)]:
+    for args in [dict(q=q * 1e200), dict(scale=1e300), dict(v=v / np.abs(v).max() * 2e307)]:
         inputs = dict(q=q, k=k, v=v)
         inputs.update({key: val for key, val in args.items() if key != "scale"})
         scale = args.get("scale")

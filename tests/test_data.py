@@ -247,11 +247,86 @@ def test_label_smoothed_run_is_the_main_run_with_smoothing():
     assert data.load_npz("lm_label_smoothed.npz")["output_weight"].dtype == np.float32
 
 
+# ---------------------------------------------------------------------------------------------
+# Lesson 12's files: new files only, the ones above keep their bytes
+
+#: The files lessons 06, 07, 10, 11 and the classroom read their numbers from, as they were before
+#: the transformer's files were added: `make data` must write exactly these bytes again.
+PINNED = {
+    "README.md": "ab0455e1cb92cc0fbd432456e511e570040f83358668bf5964223666b4e1f921",
+    "corpus_calibration.txt": "d8cbec05363a26864bed7a789b28655b66512265c078b8278b00e0931a8b0f87",
+    "corpus_test.txt": "9885dcfe4936a50a9383a9d404fb2a183dfd1eae35c215d947fab9b3dd4b6813",
+    "corpus_train.txt": "98aff7a8015b53ca3323c603fb75138545316550b4aa4f96b7e93fae43b473b4",
+    "corpus_validation.txt": "2550209ca8be51b0ac8862ffe8c7cc061d5824b3d6d23cbaeafbd61aaf359bdc",
+    "lm_best.npz": "91cf1e25a30047662c2f22734f9309b43d9ce9ca3a0f6f15238a8484eef10146",
+    "lm_early.npz": "6c8c291458486e9648861f4b9ec0f80bca0ef4db23a4d9f000c64912f909c1a6",
+    "lm_label_smoothed.npz": "e4d4fdb3226a95f97f76ba894fa99debba6b2933b6e78ce38cbd8926754901f5",
+    "lm_overtrained.npz": "0ac59a832c8eb68a42aa49c2b675a8a3d71a3008d7403a2cff041fd78575a302",
+    "sentiment.tsv": "58acc3affd09ad7d0efbf47195139388b282e6bff349b396c091f43d65ff3c64",
+    "training_history.json": "c61a03abd681813ced17fc57c06ac991ce96f549e4b1b5be34500257bf1da0bb",
+    "vocab.json": "a47eab48c0a849dedfb71894335c930b2e92948748afa59e7d8cf398759b56d8",
+}
+
+
+def test_the_mlps_files_keep_their_bytes():
+    manifest = data.read_manifest()
+    for name, digest in PINNED.items():
+        assert manifest[name] == digest, name
+        assert hashlib.sha256((data.data_dir() / name).read_bytes()).hexdigest() == digest, name
+
+
+def test_long_range_sentences_are_the_grammars_and_need_more_than_three_words():
+    history = data.load_json("transformer_history.json")["long_range"]
+    train = corpus.generate_long_range_sentences(history["train_sentences"], seed=history["train_seed"])
+    assert _sentences("corpus_longrange_train.txt") == train
+    held_out = [s for s in corpus.generate_long_range_sentences(200, seed=history["validation_seed"])
+                if s not in train]
+    assert _sentences("corpus_longrange_validation.txt") == held_out
+    assert len(held_out) == history["validation_sentences"]
+    vocabulary = set(data.load_json("vocab.json")["words"])
+    verbs = {}
+    for s in train + held_out:
+        assert set(s) <= vocabulary                                 # no <unk>: both models read every word
+        subject, verb = corpus.long_range_position(s)
+        assert verb - subject >= 4                                  # out of a 3-word window
+        assert s[subject] in corpus.LONG_RANGE_VERBS[s[verb]]       # the verb agrees with its subject
+        verbs[s[verb]] = verbs.get(s[verb], 0) + 1
+    assert sorted(verbs) == ["flew", "ran", "swam"] and min(verbs.values()) > 0.25 * len(train + held_out)
+
+
+def test_the_place_phrase_says_nothing_about_the_verb():
+    """The 3 words before the verb are drawn independently of the animal: no shortcut for a 3-word window."""
+    sentences = corpus.generate_long_range_sentences(3000, seed=99)
+    by_window = {}
+    for s in sentences:
+        verb = corpus.long_range_position(s)[1]
+        by_window.setdefault(s[verb - 1], []).append(s[verb])      # the place noun just before the verb
+    for verbs in by_window.values():
+        if len(verbs) >= 100:
+            shares = [verbs.count(v) / len(verbs) for v in corpus.LONG_RANGE_VERBS]
+            assert max(shares) < 0.45
+
+
+def _sentences(name):
+    return [line.split() for line in data.load_text(name).splitlines()]
+
+
+def test_transformer_history_records_the_runs():
+    history = data.load_json("transformer_history.json")
+    run, short = history["transformer"], history["short_run"]
+    assert short["settings"] == {**run["settings"], "steps": 200, "eval_every": 50}
+    assert len(short["losses"]) == 200 and run["best_step"] in run["eval_steps"]
+    assert history["mlp_same_data"]["settings"]["steps"] == data.load_json("training_history.json")["main"][
+        "settings"]["steps"]
+
+
 @pytest.mark.slow
 def test_rebuild_is_byte_identical(tmp_path):
-    """`make data` twice gives the same bytes: rebuild into a temporary folder, compare MANIFESTs."""
+    """`make data` twice gives the same bytes: rebuild into a temporary folder, compare MANIFESTs.
+
+    The transformer's training takes most of the time (1 to 2 minutes on two busy cores)."""
     import subprocess
     out = tmp_path / "rebuilt"
     subprocess.run([sys.executable, str(REPO / "data" / "build.py"), "--out", str(out)], check=True,
-                   capture_output=True, timeout=300)
+                   capture_output=True, timeout=900)
     assert (out / "MANIFEST").read_text() == (REPO / "data" / "MANIFEST").read_text()

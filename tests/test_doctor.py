@@ -33,6 +33,22 @@ def test_package_version(found, ok):
         assert "older than 1.24" in check.detail and "numpy>=1.24" in check.fix
 
 
+@pytest.mark.parametrize("found, minimum, ok", [
+    ("2.0.0rc1", "2.0", False),      # a release candidate comes before its release (PEP 440)
+    ("2.0.0", "2.0", True), ("0.10.0", "0.9", True), ("1.24.0.post1", "1.24", True),
+    ("3.7.0.dev0", "3.7", False),
+])
+def test_versions_compare_as_pip_compares_them(found, minimum, ok):
+    # Regression: doctor parsed versions by hand, stopping at the first part that was not a plain
+    # number, so 2.0.0rc1 passed a minimum of 2.0. It uses packaging.version now, as pip does.
+    assert doctor.check_package("numpy", minimum, version_of=fake_versions(numpy=found)).ok is ok
+
+
+def test_unreadable_version_fails_with_a_fix():
+    check = doctor.check_package("numpy", "1.24", version_of=fake_versions(numpy="not a version"))
+    assert not check.ok and "cannot be read" in check.detail and "numpy" in check.fix
+
+
 def test_missing_package_has_a_fix():
     check = doctor.check_package("ipympl", "0.9", version_of=fake_versions())
     assert not check.ok and check.detail == "not installed" and "make lab" in check.fix

@@ -512,6 +512,23 @@ def test_kl_batch_broadcast_and_axis():
     np.testing.assert_allclose(kl_divergence(p.T, q.T, axis=0), kl_divergence(p, q), rtol=1e-15)
 
 
+def test_kl_class_axis_is_found_in_p_and_in_q_separately():
+    # Regression: axis was normalised for q (axis_q) and then ignored; p and q with different
+    # numbers of dimensions were refused although their other axes broadcast.
+    p = np.array([0.5, 0.5])
+    q = np.array([[0.5, 0.5], [0.9, 0.1], [1.0, 0.0]])
+    expected = [0.0, 0.5 * np.log(0.5 / 0.9) + 0.5 * np.log(0.5 / 0.1), np.inf]
+    np.testing.assert_allclose(kl_divergence(p, q), expected, rtol=1e-14)
+    np.testing.assert_allclose(kl_divergence(q, p)[:2], [0.0, kl_divergence([0.9, 0.1], p)], rtol=1e-14)
+    # axis=0 is each array's own first axis: p's 2 classes against the 2 classes (rows) of q.T
+    np.testing.assert_allclose(kl_divergence(p, q.T, axis=0), expected, rtol=1e-14)
+    # (3, 2) with the classes on axis 0 against (3,): the shapes themselves do not broadcast
+    p3 = np.array([[0.2, 0.5], [0.3, 0.25], [0.5, 0.25]])
+    q3 = np.array([0.25, 0.25, 0.5])
+    expected3 = [np.sum(p3[:, j] * np.log(p3[:, j] / q3)) for j in range(2)]
+    np.testing.assert_allclose(kl_divergence(p3, q3, axis=0), expected3, rtol=1e-14)
+
+
 def test_kl_refuses_to_broadcast_the_class_axis():
     # Regression: a (1, 1) p used to be stretched over q's two classes, giving a number.
     with pytest.raises(ValueError, match=r"p and q must have the same number of classes"):
@@ -519,8 +536,7 @@ def test_kl_refuses_to_broadcast_the_class_axis():
 
 
 @pytest.mark.parametrize("p, q, pattern", [
-    ([[0.5, 0.5]], [0.5, 0.5], r"p and q must have the same number of dimensions"),
-    ([[0.5, 0.5]] * 2, [[0.5, 0.5]] * 3, r"p and q have shapes \(2, 2\) and \(3, 2\), which do not broadcast"),
+    ([[0.5, 0.5]] * 2, [[0.5, 0.5]] * 3, r"p and q have shapes \(2, 2\) and \(3, 2\), whose axes other than"),
     ([0.5, 0.6], [0.5, 0.5], r"^p must sum to 1"),
     ([0.5, 0.5], [0.5, 0.6], r"^q must sum to 1"),
     ([-0.5, 1.5], [0.5, 0.5], r"^p must be probabilities >= 0"),

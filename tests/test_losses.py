@@ -552,8 +552,8 @@ def test_gradient_check_step_size_matters():
     ({"eps": 0}, ValueError, r"eps must be a finite number > 0"),
     ({"eps": -1e-6}, ValueError, r"eps must be a finite number > 0"),
     ({"eps": np.nan}, ValueError, r"eps must be a finite number > 0"),
-    ({"eps": "1e-6"}, ValueError, r"eps must be a finite number > 0"),
-    ({"eps": True}, ValueError, r"eps must be a finite number > 0"),
+    ({"eps": "1e-6"}, TypeError, r"eps must be a finite number > 0"),
+    ({"eps": True}, TypeError, r"eps must be a finite number > 0"),
     ({"f": lambda x: x * 2}, ValueError, r"f must return a single number"),
 ])
 def test_gradient_check_errors(kwargs, exc, pattern):

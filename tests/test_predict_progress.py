@@ -214,3 +214,127 @@ def test_a_count_is_shown_as_a_whole_number(progress_file, capsys):
     register_prediction("99.count", "how many words", "number", answer=10, tol=0.5)
     predict("99.count", 9)
     assert "the answer:      10\n" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 16/17 regressions: scale slips, counts, a key of the wrong type
+# --------------------------------------------------------------------------------------------
+
+register_prediction("99.share", "the share of draws that are mat", "share", answer=0.38, tol=0.03)
+register_prediction("99.small", "a number between 0 and 1", "number", answer=0.38, tol=0.03)
+register_prediction("99.zeros", "how many exact zeros", "number", answer=3, tol=0.4)
+register_prediction("99.kept", "how many words are kept", "count", answer=3)
+
+
+@pytest.mark.parametrize("key, guess", [("99.share", 38), ("99.share", 38.0), ("99.share", 45), ("99.small", 38),
+                                        ("99.small", 39.5)])
+def test_a_share_typed_as_a_percentage_gets_a_scale_hint_and_the_answer_stays_hidden(key, guess, capsys,
+                                                                                     progress_file):
+    result = predict(key, guess)
+    out = capsys.readouterr().out
+    assert result.right is None, out
+    assert "the answer" not in out and "not quite" not in out and "right" not in out, out
+    assert "between 0 and 1" in out and f"{guess / 100:g}" in out      # the guess, rescaled: no answer
+    assert not progress_file.exists()          # not a prediction yet: nothing recorded
+
+
+def test_a_number_far_from_a_share_is_judged_as_typed(capsys, progress_file):
+    """A plain number question whose answer is below 1 still judges 1.5 (a real guess) as wrong."""
+    result = predict("99.small", 1.5)
+    assert result.right is False and "the answer:      0.38" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("key", ["99.zeros", "99.kept"])
+def test_a_count_prints_as_a_whole_number_and_accepts_only_the_right_count(key, capsys, progress_file):
+    assert predict(key, 3).right is True
+    assert "the answer:      3\n" in capsys.readouterr().out
+    for near_miss in (2.7, 3.3, 2, 4):
+        assert predict(key, near_miss).right is not True, near_miss
+    assert "the answer:      3\n" in capsys.readouterr().out   # never "3.00"
+
+
+def test_a_count_guess_that_is_not_whole_keeps_the_answer_hidden(capsys, progress_file):
+    result = predict("99.kept", 2.5)
+    out = capsys.readouterr().out
+    assert result.right is None and "whole number" in out and "the answer" not in out
+
+
+@pytest.mark.parametrize("key", [["01.x"], 1.5, None, b"01.x"])
+def test_a_key_that_is_not_a_string_is_a_type_error_naming_the_key(key):
+    with pytest.raises(TypeError, match="key"):
+        predict(key, 0.5)
+
+
+def test_the_shown_answer_is_public_for_the_scan():
+    from softmax_lab.exercises.predict import registered_predictions, shown_answer
+
+    entries = {p.key: p for p in registered_predictions()}
+    assert shown_answer(entries["99.number"]) == "0.25" and shown_answer(entries["99.kept"]) == "3"
+    assert entries["99.kept"].is_count and entries["99.zeros"].is_count and not entries["99.small"].is_count
+
+
+# --------------------------------------------------------------------------------------------
+# Issue 17 items 6, 7, 12: concurrent writers, a symlinked file, a hostile file
+# --------------------------------------------------------------------------------------------
+
+_WRITER = """
+import sys, time
+from pathlib import Path
+from softmax_lab.exercises.progress import record_prediction
+path, n, go = Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
+Path(sys.argv[3] + f".ready-{n}").touch()
+while not go.exists():
+    time.sleep(0.005)
+for i in range(20):
+    assert record_prediction(f"99.writer{n}-{i}", True, path)
+"""
+
+
+def test_five_concurrent_writers_lose_nothing(tmp_path):
+    """Five processes record 20 predictions each at the same moment: all 100 are kept."""
+    import subprocess
+    import sys
+    import time
+
+    path, go = tmp_path / "progress.json", tmp_path / "go"
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(path), str(n), str(go)]) for n in range(5)]
+    try:
+        deadline = time.monotonic() + 60
+        while len(list(tmp_path.glob("go.ready-*"))) < 5 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        go.touch()                                  # all five start writing together
+        assert all(p.wait(timeout=120) == 0 for p in procs)
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+    kept = progress.load_progress(path)["predictions"]
+    assert len(kept) == 100, f"{100 - len(kept)} of 100 entries were lost"
+
+
+def test_writing_through_a_symlink_updates_its_target(tmp_path, capsys):
+    target = tmp_path / "real" / "progress.json"
+    target.parent.mkdir()
+    target.write_text(json.dumps({"version": 1, "checks": {}, "predictions": {}}))
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    assert progress.record_prediction("99.linked", True, link)
+    assert link.is_symlink(), "the link was replaced by a plain file"
+    assert "99.linked" in json.loads(target.read_text())["predictions"]
+
+
+@pytest.mark.parametrize("damage", ["[" * 1000, "[" * 100_000, "{" * 5000, '{"a":' * 3000])
+def test_a_deeply_nested_file_reads_as_no_progress_yet(damage, progress_file, capsys):
+    progress_file.parent.mkdir(parents=True)
+    progress_file.write_text(damage)
+    assert progress.load_progress() == {"version": 1, "checks": {}, "predictions": {}}
+    assert all(row[1] == 0 for row in progress.progress_rows())
+    check_answer(0.25, expected=0.25, name="equal logits")           # and the next check replaces it
+    assert json.loads(progress_file.read_text())["checks"]["equal logits"]["passed"] is True
+
+
+def test_the_progress_table_reads_the_lesson_registry():
+    from softmax_lab.lessons import LESSONS
+
+    assert [row[0] for row in progress.progress_rows()] == [lesson.number for lesson in LESSONS]
+    assert [row[2] for row in progress.progress_rows()] == [len(lesson.checks) for lesson in LESSONS]

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from softmax_lab.exercises.predict import _shown, registered_predictions
+from softmax_lab.exercises.predict import registered_predictions, shown_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -52,7 +52,7 @@ def _answer_texts(entry):
     if entry.kind == "word":
         answer = entry.value()
         return [answer] if isinstance(answer, str) else list(answer)
-    shown = _shown(entry)
+    shown = shown_answer(entry)
     return [shown] if re.search(r"\.\d*[1-9]", shown) else []   # 0.25, not 2.00 (too common)
 
 

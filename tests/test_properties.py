@@ -2,12 +2,17 @@
 
 Each property is a mathematical fact about softmax and its relatives that must hold for every
 input, not just for hand-picked examples: probabilities sum to 1, a shift changes nothing, the
-temperature limits, every gradient agrees with finite differences, and so on. Example counts
-are kept modest so the whole file runs in seconds.
+temperature limits, every gradient agrees with finite differences, and so on. The last section
+checks the supported range of each family (functions, losses, sampling, attention): inside it,
+results without NaN or warnings; outside it, an error naming the argument. Example counts are
+kept modest so the whole file runs in seconds.
 """
 
+import warnings
+
 import numpy as np
-from hypothesis import assume, given, settings
+import pytest
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
@@ -26,6 +31,15 @@ from softmax_lab import (
     softmax,
     softmax_jacobian,
 )
+from softmax_lab.attention import (
+    attention_entropy,
+    causal_mask,
+    online_logsumexp,
+    scaled_dot_product_attention,
+    tiled_attention,
+    tiled_attention_steps,
+)
+from softmax_lab.sampling import sample, sampling_distribution
 
 FAST = settings(max_examples=60, deadline=None)
 SLOW = settings(max_examples=40, deadline=None)   # for the finite-difference checks
@@ -390,3 +404,199 @@ def test_masks_give_exactly_zero(data):
     assert np.isfinite(cross_entropy(zm, t))
     assert (cross_entropy_grad(zm, t)[mask] == 0).all()
     assert (softmax_jacobian(zm)[mask] == 0).all()
+
+
+# --------------------------------------------------------------------------------------------
+# The supported range (the "Supported range" sections of functions.py, losses.py, sampling.py
+# and attention.py): inputs drawn inside it give finite, correctly typed results without a
+# warning; inputs outside it are refused with an error whose message starts with the argument.
+# --------------------------------------------------------------------------------------------
+
+ANY_T = st.floats(1e-300, 1e300)                       # every temperature the docs promise
+
+
+def no_warning(call):
+    """Run ``call`` with every warning an error (the range promises none)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        return call()
+
+
+def spoil(draw, z, value):
+    """``z`` (as float) with ``value`` written at one drawn position."""
+    z = np.array(z, dtype=np.float64)
+    z.flat[draw(st.integers(0, z.size - 1))] = value
+    return z
+
+
+@FAST
+@given(any_finite_logits(), ANY_T, st.booleans())
+def test_range_softmax_family_inside(zd, T, masked):
+    z, dtype = zd
+    if masked and z.shape[-1] > 1:
+        z = z.copy()
+        z[..., 0] = -np.inf                                  # a mask in every row, one live entry left
+    p = no_warning(lambda: softmax(z, temperature=T))
+    assert p.dtype == dtype and np.isfinite(p).all() and ((p >= 0) & (p <= 1)).all()
+    np.testing.assert_allclose(p.astype(np.float64).sum(axis=-1), 1.0, atol=z.shape[-1] * float(np.finfo(dtype).eps))
+    if masked and z.shape[-1] > 1:
+        assert (p[..., 0] == 0).all()
+    lp = no_warning(lambda: log_softmax(z, temperature=T))
+    assert lp.dtype == dtype and not np.isnan(lp).any() and (lp <= 0).all()
+    for out in no_warning(lambda: (logsumexp(z), sigmoid(z), log_sigmoid(z))):
+        assert out.dtype == dtype and not np.isnan(out).any()
+
+
+BAD_LOGITS = st.sampled_from([np.nan, np.inf])
+BAD_T = st.sampled_from([0.0, -1.0, -1e-300, np.inf, -np.inf, np.nan])
+
+
+@FAST
+@given(st.data(), logit_arrays(shapes=SHAPES), BAD_LOGITS, BAD_T)
+def test_range_softmax_family_outside(data, z, bad, T):
+    spoiled = spoil(data.draw, z, bad)
+    for f in (softmax, log_softmax, logsumexp):
+        with pytest.raises(ValueError, match=r"^logits "):
+            f(spoiled)
+    for f in (sigmoid, log_sigmoid):
+        with pytest.raises(ValueError, match=r"^x "):
+            f(spoiled)
+    for f in (softmax, log_softmax):
+        with pytest.raises(ValueError, match=r"^temperature "):
+            f(z, temperature=T)
+    p = softmax(z)
+    with pytest.raises(ValueError, match=r"^probs "):
+        entropy(spoil(data.draw, p, data.draw(st.sampled_from([-0.5, np.nan, 2.0]))))
+    with pytest.raises(ValueError, match=r"^q "):
+        kl_divergence(p, spoil(data.draw, p, -0.5))
+
+
+@FAST
+@given(st.data(), any_finite_logits(), ANY_T, finite(0.0, 1.0), st.sampled_from(["mean", "sum", "none"]))
+def test_range_cross_entropy_inside(data, zd, T, eps, reduction):
+    z, dtype = zd
+    K = z.shape[-1]
+    t = data.draw(hnp.arrays(np.int64, z.shape[:-1], elements=st.integers(0, K - 1)))
+    kw = dict(temperature=T, label_smoothing=eps, reduction=reduction)
+    loss = no_warning(lambda: cross_entropy(z, t, **kw))
+    assert loss.dtype == dtype and not np.isnan(loss).any() and (loss >= 0).all()   # inf allowed: too large
+    g = no_warning(lambda: cross_entropy_grad(z, t, **kw))
+    assert g.dtype == dtype and not np.isnan(g).any()
+
+
+@FAST
+@given(st.data(), logit_arrays(shapes=SHAPES), BAD_LOGITS)
+def test_range_cross_entropy_outside(data, z, bad):
+    K = z.shape[-1]
+    t = np.zeros(z.shape[:-1], dtype=int)
+    for f in (cross_entropy, cross_entropy_grad):
+        with pytest.raises(ValueError, match=r"^logits "):
+            f(spoil(data.draw, z, bad), t)
+        with pytest.raises(ValueError, match=r"^targets "):
+            f(z, spoil(data.draw, t, data.draw(st.sampled_from([-1, K, K + 7]))).astype(int))
+        with pytest.raises(ValueError, match=r"^label_smoothing "):
+            f(z, t, label_smoothing=data.draw(st.sampled_from([-0.1, 1.5, np.nan])))
+        with pytest.raises(ValueError, match=r"^temperature "):
+            f(z, t, temperature=data.draw(BAD_T))
+
+
+@FAST
+@given(st.data(), any_finite_logits())
+def test_range_sampling_inside(data, zd):
+    z, dtype = zd
+    kw = dict(temperature=data.draw(st.one_of(st.just(0.0), ANY_T)),
+              top_k=data.draw(st.one_of(st.none(), st.integers(1, 10))),
+              top_p=data.draw(st.one_of(st.none(), st.floats(1e-9, 1.0, exclude_min=True))),
+              min_p=data.draw(st.one_of(st.none(), finite(0.0, 1.0))))
+    probs = no_warning(lambda: sampling_distribution(z, **kw))
+    assert probs.dtype == dtype and np.isfinite(probs).all()
+    atol = z.shape[-1] * float(np.finfo(dtype).eps)
+    np.testing.assert_allclose(probs.astype(np.float64).sum(axis=-1), 1.0, atol=atol)
+    index = no_warning(lambda: sample(z, rng=0, **kw))
+    assert np.all(np.take_along_axis(probs, np.reshape(index, z.shape[:-1] + (1,)), axis=-1) > 0)
+
+
+@FAST
+@given(st.data(), logit_arrays(shapes=SHAPES))
+def test_range_sampling_outside(data, z):
+    bad = data.draw(st.sampled_from([
+        ({"temperature": -1.0}, "temperature"), ({"temperature": np.inf}, "temperature"),
+        ({"top_k": 0}, "top_k"), ({"top_k": -3}, "top_k"),
+        ({"top_p": 0.0}, "top_p"), ({"top_p": 1.5}, "top_p"), ({"top_p": np.nan}, "top_p"),
+        ({"min_p": -0.1}, "min_p"), ({"min_p": 1.01}, "min_p"),
+    ]))
+    kwargs, name = bad
+    for f in (sampling_distribution, lambda z, **kw: sample(z, rng=0, **kw)):
+        with pytest.raises(ValueError, match=rf"^{name} "):
+            f(z, **kwargs)
+        with pytest.raises(ValueError, match=r"^logits "):
+            f(spoil(data.draw, z, data.draw(BAD_LOGITS)))
+
+
+@st.composite
+def attention_arrays(draw):
+    """q, k, v of one float dtype with small shapes; elements moderate or anywhere up to finfo.max."""
+    dtype = draw(DTYPES)
+    width = np.finfo(dtype).bits
+    n_q, n_k, d, d_v = (draw(st.integers(1, 4)) for _ in range(4))
+    elements = [st.floats(-100, 100, width=width),
+                st.floats(allow_nan=False, allow_infinity=False, width=width)]
+
+    def array(shape):
+        return draw(hnp.arrays(dtype, shape, elements=draw(st.sampled_from(elements))))
+
+    scale = draw(st.one_of(st.none(), st.floats(1e-300, 1e300)))
+    return array((n_q, d)), array((n_k, d)), array((n_k, d_v)), scale
+
+
+def in_attention_range(q, k, v, scale):
+    """The supported range as attention.py's module docstring states it."""
+    work = np.float32 if q.dtype == np.float16 else q.dtype
+    largest = float(np.finfo(work).max)
+    d = q.shape[-1]
+    scale = 1 / np.sqrt(d) if scale is None else scale
+    top = [float(np.max(np.abs(a.astype(np.float64)))) for a in (q, k, v)]
+    return top[0] * top[1] * d * scale <= largest / 2 and top[2] * k.shape[0] < largest
+
+
+@FAST
+@given(attention_arrays(), st.integers(1, 4), st.booleans())
+def test_range_attention(qkvs, block_size, causal):
+    q, k, v, scale = qkvs
+    causal = causal and q.shape[0] <= k.shape[0]
+    mask = causal_mask(q.shape[0], k.shape[0]) if causal else None
+    calls = [lambda: scaled_dot_product_attention(q, k, v, mask=mask, scale=scale),
+             lambda: tiled_attention(q, k, v, block_size=block_size, causal=causal, scale=scale),
+             lambda: list(tiled_attention_steps(q, k, v, block_size=block_size, causal=causal, scale=scale))]
+    if not in_attention_range(q, k, v, scale):
+        for call in calls:
+            with pytest.raises(ValueError, match=r"^(q, k and scale|v) "):
+                call()
+        return
+    out, w = no_warning(calls[0])                              # issue 17: no RuntimeWarning inside the range
+    tiled = no_warning(calls[1])
+    steps = no_warning(calls[2])
+    assert out.dtype == w.dtype == tiled.dtype == q.dtype
+    assert np.isfinite(out).all() and np.isfinite(w).all() and np.isfinite(tiled).all()
+    np.testing.assert_allclose(w.astype(np.float64).sum(axis=-1), 1.0, atol=4 * float(np.finfo(q.dtype).eps))
+    assert np.array_equal(steps[-1].output, tiled)
+    h = no_warning(lambda: attention_entropy(w, base=2))
+    assert np.isfinite(h).all() and (h >= 0).all()
+
+
+@FAST
+@given(any_finite_logits(), st.integers(1, 6), finite(1e-300, 1e300))
+# issue 17: a row spanning more than the float range warned "overflow in subtract", and a
+# float16 entropy in a base near 1 warned "overflow in cast"
+@example((np.array([1.7e308, -1.7e308, 0.0]), np.float64), 1, 2.0)
+@example((np.array([-3e38, 3e38], dtype=np.float32), np.float32), 2, 2.0)
+@example((np.array([0.0, 1.0], dtype=np.float16), np.float16), 1, 1 + 1e-15)
+def test_range_online_logsumexp_and_entropy_base(zd, block_size, base):
+    z, dtype = zd
+    lse = no_warning(lambda: online_logsumexp(z, block_size=block_size))
+    assert lse.dtype == dtype and not np.isnan(lse).any()
+    np.testing.assert_allclose(lse.astype(np.float64), logsumexp(z).astype(np.float64),
+                               rtol=8 * float(np.finfo(dtype).eps) * np.log(z.shape[-1] + 1) + 1e-300)
+    assume(base != 1.0)
+    h = no_warning(lambda: attention_entropy(softmax(z), base=base))
+    assert h.dtype == dtype and not np.isnan(h).any()

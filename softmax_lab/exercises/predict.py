@@ -20,7 +20,7 @@ import numpy as np
 
 from ._machinery import as_number, safe_repr
 
-KINDS = ("number", "choice", "yesno", "word")
+KINDS = ("number", "share", "count", "choice", "yesno", "word")
 _YES = {"yes", "y", "true"}
 _NO = {"no", "n", "false"}
 
@@ -41,6 +41,17 @@ class Prediction:
     def lesson(self):
         return self.key.split(".", 1)[0]
 
+    @property
+    def is_count(self):
+        """True for a whole-number answer: kind "count", or a "number" whose answer is whole and
+        whose tolerance is 0 or from 0.25 to below 1 (a question asking for a whole number)."""
+        if self.kind == "count":
+            return True
+        if self.kind != "number" or not (self.tol == 0 or 0.25 <= self.tol < 1):
+            return False
+        value = as_number(self.value())
+        return value is not None and float(value).is_integer()
+
     def value(self):
         """The answer (computed now if it was registered as a function)."""
         return self.answer() if callable(self.answer) else self.answer
@@ -58,14 +69,21 @@ def register_prediction(key, question, kind, answer, tol=None, choices=None, exp
         ``"<lesson>.<slug>"``, e.g. ``"01.equal-logits"``; the lesson is two digits.
     question : str
         The question in a few words (shown back to the learner).
-    kind : {"number", "choice", "yesno", "word"}
+    kind : {"number", "share", "count", "choice", "yesno", "word"}
+        "share" is a number between 0 and 1 (a probability, a fraction of draws): a guess
+        above 1 and at most 100 gets a hint about the scale (did you mean 0.38 for 38?) and the
+        answer stays hidden. "count" is a whole number: only a whole-number guess is judged,
+        and it is right only within ``tol`` (0 by default: the exact count).
     answer : object or callable
         The right answer, or a function of no arguments computing it from softmax_lab (so the
         answer stays true if the lesson's numbers change). For "word", a string or a tuple of
         accepted strings.
     tol : float, optional
-        For "number": the absolute tolerance of a right answer (a guess within 3 * tol is
-        "close"). Required for "number".
+        For "number" and "share" (required): the absolute tolerance of a right answer (a guess
+        within 3 * tol is "close"). For "count": how many off still counts as right (default 0);
+        one off is "close". A "number" whose answer is whole, with ``tol`` 0 or from 0.25 to
+        below 1 ("to the nearest whole number"), is shown as a whole number and only that whole
+        number is right.
     choices : sequence of str, optional
         For "choice": the allowed answers (the answer is one of them).
     explain : str
@@ -79,8 +97,15 @@ def register_prediction(key, question, kind, answer, tol=None, choices=None, exp
         raise ValueError(f"key must look like '01.some-name', got {key!r}")
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    if kind == "number" and (tol is None or as_number(tol) is None or not tol >= 0):
-        raise ValueError(f"tol must be a number >= 0 for a 'number' prediction, got {tol!r}")
+    if kind in ("number", "share") and (tol is None or as_number(tol) is None or not tol >= 0):
+        raise ValueError(f"tol must be a number >= 0 for a {kind!r} prediction, got {tol!r}")
+    if kind == "count" and tol is not None and (as_number(tol) is None or not tol >= 0):
+        raise ValueError(f"tol must be a whole number >= 0 for a 'count' prediction, got {tol!r}")
+    if not callable(answer) and kind == "share" and not (as_number(answer) is not None and 0 <= answer <= 1):
+        raise ValueError(f"answer must be between 0 and 1 for a 'share' prediction, got {answer!r}")
+    if not callable(answer) and kind == "count" and not (as_number(answer) is not None
+                                                         and float(answer).is_integer()):
+        raise ValueError(f"answer must be a whole number for a 'count' prediction, got {answer!r}")
     if kind == "choice":
         if not choices or not all(isinstance(c, str) for c in choices):
             raise ValueError(f"choices must be a non-empty sequence of strings, got {choices!r}")
@@ -122,20 +147,41 @@ def _word(text):
     return " ".join(str(text).strip().lower().split())
 
 
+def _number_problem(guess):
+    """Why ``guess`` is not a usable number (None when it is one)."""
+    if isinstance(guess, str):
+        try:
+            float(guess)
+            return "you typed the number as text: remove the quotes, e.g. 0.25, not '0.25'."
+        except ValueError:
+            return "this question asks for a number, e.g. 0.25."
+    number = as_number(guess)
+    if number is None or number != number or abs(number) == float("inf"):
+        return f"this question asks for a (finite) number, got {safe_repr(guess, 60)}."
+    return None
+
+
 def _judge(entry, guess):
     """(verdict, problem): verdict is "right", "close" or "wrong"; problem explains an unusable guess."""
     answer = entry.value()
-    if entry.kind == "number":
-        if isinstance(guess, str):
-            try:
-                float(guess)
-                return None, "you typed the number as text: remove the quotes, e.g. 0.25, not '0.25'."
-            except ValueError:
-                return None, "this question asks for a number, e.g. 0.25."
-        number = as_number(guess)
-        if number is None or number != number or abs(number) == float("inf"):
-            return None, f"this question asks for a (finite) number, got {safe_repr(guess, 60)}."
-        error = abs(number - float(answer))
+    if entry.kind in ("number", "share", "count"):
+        problem = _number_problem(guess)
+        if problem is not None:
+            return None, problem
+        number, answer = float(as_number(guess)), float(answer)
+        if entry.is_count:             # only a whole number can be the right count
+            if entry.kind == "count" and not number.is_integer():
+                return None, f"this question asks for a count: a whole number, e.g. {max(0, round(number))}."
+            error = abs(number - answer)
+            right = number.is_integer() and error <= (entry.tol if entry.kind == "count" else 0)
+            return ("right" if right else "close" if error <= max(1, 3 * entry.tol) else "wrong"), None
+        # a share typed as a percentage (38 for 0.38): say so, keep the answer hidden. For a plain
+        # number, only when the guess divided by 100 would be close (otherwise 1.5 is a real guess)
+        if 0 <= answer <= 1 and 1 < number <= 100 and (
+                entry.kind == "share" or abs(number / 100 - answer) <= 3 * entry.tol):
+            return None, (f"this answer is a share between 0 and 1, and you typed {number:g}: if you mean "
+                          f"{number:g}%, type {number / 100:g}.")
+        error = abs(number - answer)
         return ("right" if error <= entry.tol else "close" if error <= 3 * entry.tol else "wrong"), None
     if entry.kind == "yesno":
         if isinstance(guess, (bool, np.bool_)):
@@ -157,11 +203,13 @@ def _judge(entry, guess):
     return ("right" if _word(guess) in {_word(a) for a in accepted} else "wrong"), None
 
 
-def _shown(entry):
+def shown_answer(entry):
+    """The answer of ``entry`` as :func:`predict` prints it: a count as a whole number ("3"), a
+    number to the decimals its tolerance needs (at least 2), a choice or word as written."""
     answer = entry.value()
-    if entry.kind == "number":
+    if entry.kind in ("number", "share", "count"):
         value = float(answer)
-        if value.is_integer() and entry.tol >= 0.5:      # a count: 10, not 10.00
+        if entry.is_count or (value.is_integer() and entry.tol >= 0.5):      # a count: 10, not 10.00
             return str(int(value))
         digits = 0
         while digits < 6 and entry.tol and 10 ** -digits > entry.tol:
@@ -192,6 +240,9 @@ def predict(key, guess):
     PredictionResult
         ``.right`` is True / False, or None while no (usable) guess was entered.
     """
+    if not isinstance(key, str):
+        raise TypeError(f"key must be the question's key as a string, e.g. '01.equal-logits', got "
+                        f"{type(key).__name__} {safe_repr(key, 60)}")
     if key not in _REGISTRY:
         raise ValueError(f"key {key!r} is not a registered prediction; known keys start with the "
                          f"lesson number, e.g. {sorted(_REGISTRY)[:3]}")
@@ -209,7 +260,7 @@ def predict(key, guess):
         return result
     lines = [
         f"your prediction: {safe_repr(guess, 80)}",
-        f"the answer:      {_shown(entry)}",
+        f"the answer:      {shown_answer(entry)}",
         f"{_VERDICTS[verdict]}" + (f": {entry.explain}" if entry.explain else ""),
     ]
     result = PredictionResult(key, guess, verdict == "right", "\n".join(lines))

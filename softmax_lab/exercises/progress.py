@@ -8,6 +8,14 @@ The file is JSON, on this computer only (nothing is ever sent anywhere):
 ``~/.softmax_lab/progress.json``, or the path in the environment variable
 ``SOFTMAX_LAB_PROGRESS``. Delete it, or call :func:`reset_progress`, to start again. A missing
 or damaged file is treated as "no progress yet" and replaced at the next check.
+
+Several kernels may record at once (two notebooks open): each update reads, changes and writes the
+file while holding a lock (``progress.json.lock`` beside it, from the ``filelock`` package, which
+works on Windows too), and writes a complete new file that replaces the old one in one step, so no
+entry is lost and a reader never sees half a file. When the path is a symbolic link, the file it
+points to is updated and the link stays.
+
+The lessons and their self-checks are listed once, in :mod:`softmax_lab.lessons`.
 """
 
 import json
@@ -16,25 +24,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from ..lessons import LESSONS
+from ..lessons import lesson_of_check as _lesson_of_check
+
 ENV_VAR = "SOFTMAX_LAB_PROGRESS"
 VERSION = 1
+LOCK_TIMEOUT = 10       # seconds to wait for another kernel's update before giving up on this one
 
-# The self-checks of each lesson, by the name their feedback prints. A test keeps this table equal
-# to the checks the notebooks call.
-LESSON_CHECKS = {
-    "00": ("equal logits",),
-    "01": ("probability ratio", "check_softmax"),
-    "02": ("check_temperature_answer", "scaling and the top word"),
-    "03": ("check_output_layer", "check_log_sigmoid"),
-    "04": ("check_quarter_loss", "check_cross_entropy_grad"),
-    "05": ("check_float32_ceiling", "check_lse_1000", "check_logsumexp"),
-    "06": ("check_top_p_words", "greedy and top-p", "check_top_p"),
-    "07": ("check_temperature_by_hand", "check_ece", "the checkpoint temperature scaling helped most"),
-    "08": ("check_attention", "check_entropy_prediction"),
-    "09": ("Llama 3 logits", "more samples", "check_online_logsumexp"),
-    "10": ("first loss with K = 10", "check_gradient_step", "check_exploration_temperature"),
-    "11": ("check_sparsemax", "check_verdicts"),
-}
+#: The self-checks of each lesson ({"01": ("probability ratio", "check_softmax"), ...}), read from
+#: :data:`softmax_lab.lessons.LESSONS`. A test keeps it equal to the checks the notebooks call.
+LESSON_CHECKS = {lesson.number: lesson.checks for lesson in LESSONS}
 
 
 def progress_path():
@@ -45,10 +44,7 @@ def progress_path():
 
 def lesson_of_check(name):
     """The lesson ("01") whose self-check prints ``name``, or None for a check of no lesson."""
-    for lesson, names in LESSON_CHECKS.items():
-        if name in names:
-            return lesson
-    return None
+    return _lesson_of_check(name)
 
 
 def _empty():
@@ -60,7 +56,7 @@ def load_progress(path=None):
     path = Path(path) if path is not None else progress_path()
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):          # missing, unreadable, or not JSON (a damaged file)
+    except (OSError, ValueError, RecursionError):   # missing, unreadable, not JSON, nested too deep
         return _empty()
     if not isinstance(data, dict) or data.get("version") != VERSION:
         return _empty()
@@ -79,7 +75,6 @@ def _valid(entry):
 
 def _save(record, path):
     """Write atomically (a temporary file, then a rename), so an interrupted write never damages it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
     handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".progress-", suffix=".json")
     try:
         with os.fdopen(handle, "w", encoding="utf-8") as f:
@@ -91,19 +86,24 @@ def _save(record, path):
 
 
 def _record(part, key, lesson, passed, path=None):
+    from filelock import FileLock
+
     path = Path(path) if path is not None else progress_path()
-    record = load_progress(path)
-    old = record[part].get(key, {})
-    record[part][key] = {
-        "lesson": lesson,
-        "passed": bool(passed) or bool(old.get("passed", False)),   # once passed, stays passed
-        "last": time.strftime("%Y-%m-%d %H:%M"),
-        "attempts": int(old.get("attempts", 0)) + 1 if isinstance(old.get("attempts", 0), int) else 1,
-    }
+    path = Path(os.path.realpath(path))    # through a symlink: update the file it points to
     try:
-        _save(record, path)
-    except OSError as exc:                 # a read-only home: the check itself still answers
-        print(f"(progress not saved: {path} is not writable: {exc.strerror or exc})")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with FileLock(f"{path}.lock", timeout=LOCK_TIMEOUT):   # read, change, write: one writer at a time
+            record = load_progress(path)
+            old = record[part].get(key, {})
+            record[part][key] = {
+                "lesson": lesson,
+                "passed": bool(passed) or bool(old.get("passed", False)),   # once passed, stays passed
+                "last": time.strftime("%Y-%m-%d %H:%M"),
+                "attempts": int(old.get("attempts", 0)) + 1 if isinstance(old.get("attempts", 0), int) else 1,
+            }
+            _save(record, path)
+    except OSError as exc:                 # a read-only home, or a lock held too long: the check still answers
+        print(f"(progress not saved in {path}: {exc.strerror or exc})")
         return False
     return True
 

@@ -1,0 +1,369 @@
+r"""Training the tiny transformer of :mod:`softmax_lab.transformer`, and measuring what it learned.
+
+* :class:`Trainer` and :func:`train`: mini-batch AdamW over whole sentences, with a warm-up and
+  a linear decay of the step size, seeded; the loop runs on the model's function table, so a
+  learner's plugged functions (:func:`softmax_lab.transformer.plug`) train the model too;
+* :func:`head_roles`: where each head looks, averaged over a split (the previous token? the
+  first token, ``<s>``, as an "attention sink"? itself?);
+* :func:`long_range_accuracy` and :func:`subject_attention`: the sentences whose verb depends on
+  a subject 4 to 9 words back (``data/corpus.py``): how often a model predicts the verb, and
+  which heads look at the subject when it does.
+
+``data/build.py`` trains the shipped checkpoint with :func:`train`.
+
+Examples
+--------
+>>> from softmax_lab import transformer
+>>> vocab = ["<s>", "<unk>", ".", "a", "cat", "dog", "sat"]
+>>> sentences = [["a", "cat", "sat", "."], ["a", "dog", "sat", "."]]
+>>> trainer = Trainer(sentences, vocab, steps=60, batch_size=2, learning_rate=0.02, warmup=5,
+...                   d_model=8, d_mlp=16, n_heads=2, max_len=5)
+>>> result = trainer.run()
+>>> bool(result.losses[-1] < result.losses[0] / 2)
+True
+"""
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import data as _data
+from . import lm as _lm
+from . import transformer as _t
+
+__all__ = ["TrainResult", "Trainer", "train", "learning_rate_at", "head_roles", "long_range_accuracy",
+           "subject_attention", "load_same_data_mlp", "LONG_RANGE_VERBS"]
+
+#: The verbs of the long-range sentences (``data/corpus.py``): birds fly, water animals swim,
+#: land animals run; the verb depends on the subject, 4 to 9 words back.
+LONG_RANGE_VERBS = ("flew", "swam", "ran")
+
+
+def learning_rate_at(step, steps, learning_rate, warmup):
+    r"""The step size of step ``step`` (1-based): a linear warm-up, then a linear decay to 0.
+
+    .. math:: \eta_t = \eta \min\Big(\frac{t}{w}, \frac{S - t + 1}{S - w + 1}\Big)
+
+    Examples
+    --------
+    >>> [round(learning_rate_at(t, 10, 1.0, 2), 3) for t in (1, 2, 3, 10)]
+    [0.5, 1.0, 0.889, 0.111]
+    """
+    if step <= warmup:
+        return learning_rate * step / warmup
+    return learning_rate * (steps - step + 1) / (steps - warmup + 1)
+
+
+@dataclass
+class TrainResult:
+    """What :meth:`Trainer.run` returns.
+
+    Attributes
+    ----------
+    model : TinyTransformer
+        The model after the last step (its weights are the trainer's, updated in place).
+    losses : ndarray
+        The mini-batch training loss of every step (from the model's ``log_softmax``).
+    eval_steps, val_losses, train_losses : list
+        The steps after which the validation loss was measured (mean cross-entropy in nats,
+        from the model's ``online_logsumexp``), and the mean training loss since the previous one.
+    best_weights : dict or None
+        A copy of the weights with the lowest validation loss; ``best_step`` its step.
+    seconds, cpu_seconds : float
+        Wall-clock and CPU time (this process) spent in :meth:`Trainer.run`.
+    """
+
+    model: object
+    losses: np.ndarray
+    eval_steps: list = field(default_factory=list)
+    val_losses: list = field(default_factory=list)
+    train_losses: list = field(default_factory=list)
+    best_weights: dict = None
+    best_step: int = None
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+
+class Trainer:
+    """Mini-batch AdamW on whole sentences, a step at a time (see :func:`train` for the arguments).
+
+    Attributes
+    ----------
+    model : TinyTransformer
+        The model being trained (its function table is ``functions``).
+    step : int
+        Steps done so far.
+    result : TrainResult
+    """
+
+    BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
+
+    def __init__(self, sentences, vocab, *, steps=3000, batch_size=32, learning_rate=3e-3, warmup=100,
+                 weight_decay=0.01, seed=0, functions=None, validation=None, eval_every=100, init=None,
+                 n_layers=2, n_heads=4, d_model=32, d_mlp=128, max_len=16):
+        self.steps = _count(steps, "steps")
+        self.batch_size = _count(batch_size, "batch_size")
+        self.warmup = _count(warmup, "warmup", low=0)
+        self.eval_every = _count(eval_every, "eval_every")
+        for name, value in (("learning_rate", learning_rate), ("weight_decay", weight_decay)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
+        self.learning_rate, self.weight_decay = float(learning_rate), float(weight_decay)
+        sizes = dict(n_layers=n_layers, n_heads=n_heads, d_model=d_model, d_mlp=d_mlp, max_len=max_len)
+        weights = _t.init_weights(len(vocab), seed=seed, **sizes) if init is None else \
+            {k: np.array(v, dtype=np.float64) for k, v in init.items()}
+        self.model = _t.TinyTransformer(vocab, weights, functions=functions, **sizes)
+        if not sentences:
+            raise ValueError("sentences must hold at least one sentence")
+        self.ids, self.targets = _t.make_batch(self.model, sentences)    # every sentence, padded
+        self.lengths = (self.targets >= 0).sum(axis=1)
+        self.validation = validation
+        self.rng = np.random.default_rng([seed, 1])                      # the order of the batches
+        self._m = {k: np.zeros_like(w) for k, w in self.model.weights.items()}
+        self._v = {k: np.zeros_like(w) for k, w in self.model.weights.items()}
+        self._losses = np.zeros(self.steps)
+        self._best = np.inf
+        self.step = 0
+        self.result = TrainResult(self.model, self._losses[:0])
+
+    @property
+    def done(self):
+        return self.step >= self.steps
+
+    def train_step(self):
+        """One AdamW step on a batch of ``batch_size`` sentences drawn at random; returns its loss."""
+        if self.done:
+            raise RuntimeError(f"training is done: all {self.steps} steps have run")
+        rows = self.rng.integers(0, len(self.ids), self.batch_size)
+        T = int(self.lengths[rows].max())
+        loss, grads = _t.loss_and_grads(self.model, self.ids[rows, :T], self.targets[rows, :T])
+        step = self.step + 1
+        lr = learning_rate_at(step, self.steps, self.learning_rate, self.warmup)
+        b1, b2 = self.BETA1, self.BETA2
+        for k, g in grads.items():
+            w = self.model.weights[k]
+            self._m[k] = b1 * self._m[k] + (1 - b1) * g
+            self._v[k] = b2 * self._v[k] + (1 - b2) * g**2
+            update = (self._m[k] / (1 - b1**step)) / (np.sqrt(self._v[k] / (1 - b2**step)) + self.EPS)
+            if self.weight_decay and w.ndim == 2:          # matrices and embeddings, not gains or biases
+                update = update + self.weight_decay * w
+            w -= lr * update
+        self._losses[step - 1] = loss
+        self.step = step
+        self.result.losses = self._losses[:step]
+        if self.validation is not None and (step % self.eval_every == 0 or step == self.steps):
+            self._evaluate(step)
+        return loss
+
+    def _evaluate(self, step):
+        result = self.result
+        val_loss = _t.mean_cross_entropy(self.model, self.validation)
+        since = result.eval_steps[-1] if result.eval_steps else 0
+        result.eval_steps.append(step)
+        result.val_losses.append(val_loss)
+        result.train_losses.append(float(np.mean(self._losses[since:step])))
+        if val_loss < self._best:
+            self._best = val_loss
+            result.best_weights = {k: w.copy() for k, w in self.model.weights.items()}
+            result.best_step = step
+
+    def run(self, n_steps=None, callback=None):
+        """Run ``n_steps`` more steps (all that remain by default); ``callback(trainer)`` after each
+        step may return False to stop. Returns :attr:`result`."""
+        n = self.steps - self.step if n_steps is None else _count(n_steps, "n_steps", low=0)
+        if callback is not None and not callable(callback):
+            raise TypeError(f"callback must be callable, got {type(callback).__name__}")
+        end = min(self.step + n, self.steps)
+        wall, cpu = time.perf_counter(), time.process_time()
+        try:
+            while self.step < end:
+                self.train_step()
+                if callback is not None and callback(self) is False:
+                    break
+        finally:
+            self.result.seconds += time.perf_counter() - wall
+            self.result.cpu_seconds += time.process_time() - cpu
+        return self.result
+
+
+def _count(value, name, low=1):
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def train(sentences, vocab, **settings):
+    r"""Train a transformer on ``sentences``; returns a :class:`TrainResult`.
+
+    Parameters
+    ----------
+    sentences : list of list of str
+        Training sentences (each ending with ``"."``), read one at a time from ``<s>``.
+    vocab : list of str
+        The vocabulary (unknown words become ``<unk>``).
+    steps : int, default 3000
+    batch_size : int, default 32
+        Sentences per step, drawn uniformly at random with replacement.
+    learning_rate : float, default 3e-3
+        AdamW's peak step size, reached after ``warmup`` steps, then falling linearly to 0
+        (:func:`learning_rate_at`).
+    warmup : int, default 100
+    weight_decay : float, default 0.01
+        Decoupled, on the matrices and embeddings only.
+    seed : int, default 0
+        Seeds the starting weights and the batches.
+    functions : dict, optional
+        The function table (the package's by default); a plugged model's ``.functions``
+        trains on the learner's functions.
+    validation : list of sentences, optional
+        Measured every ``eval_every`` steps and after the last; the best weights are kept.
+    eval_every : int, default 100
+    init : dict, optional
+        Starting weights instead of :func:`softmax_lab.transformer.init_weights`.
+    n_layers, n_heads, d_model, d_mlp, max_len : int
+        The model's sizes (2, 4, 32, 128, 16).
+
+    Notes
+    -----
+    AdamW as in :func:`softmax_lab.training.train`: running means of each gradient and of its
+    square, bias-corrected, :math:`w \leftarrow w - \eta_t (\hat m / (\sqrt{\hat v} + \epsilon) + \lambda w)`.
+    """
+    return Trainer(sentences, vocab, **settings).run()
+
+
+# ---------------------------------------------------------------------------------------------
+# What the heads do
+
+def head_roles(model, split="validation", directory=None, sentences=None):
+    r"""Where each head looks, averaged over the queries of a split's sentences.
+
+    Each sentence is read as ``<s> w1 ... wn`` (``"."`` included); every query token i >= 1 is
+    counted (token 0 can only look at itself).
+
+    Returns
+    -------
+    dict of ndarray
+        ``"previous"``, ``"first"``, ``"self"``: arrays (n_layers, n_heads) of the mean weight
+        on token i-1, on token 0 (``<s>``) and on token i itself; ``"entropy"``: the mean
+        entropy of a row in bits; ``"uniform_first"`` and ``"uniform_previous"``: the same
+        shares for a head that spread its weight evenly over tokens 0..i (a float each), the
+        baseline to compare with. A first-token share far above ``uniform_first`` is an
+        "attention sink": a head that parks its weight on ``<s>`` when nothing else is useful.
+
+    Examples
+    --------
+    >>> from softmax_lab import transformer
+    >>> roles = head_roles(transformer.load("tiny"))
+    >>> roles["previous"].shape
+    (2, 4)
+    >>> bool(np.all((roles["first"] >= 0) & (roles["first"] <= 1)))
+    True
+    """
+    if sentences is None:
+        sentences = _t.load_sentences(split, directory)
+    L, H = model.n_layers, model.n_heads
+    sums = {key: np.zeros((L, H)) for key in ("previous", "first", "self", "entropy")}
+    uniform_first, count = 0.0, 0
+    for sentence in sentences:
+        maps = _t.attention_maps(model, sentence)
+        T = maps.shape[-1]
+        i = np.arange(1, T)
+        sums["previous"] += maps[..., i, i - 1].sum(axis=-1)
+        sums["first"] += maps[..., i, 0].sum(axis=-1)
+        sums["self"] += maps[..., i, i].sum(axis=-1)
+        with np.errstate(divide="ignore"):
+            logs = np.where(maps[..., i, :] > 0, np.log2(np.where(maps[..., i, :] > 0, maps[..., i, :], 1)), 0)
+        sums["entropy"] -= (maps[..., i, :] * logs).sum(axis=(-1, -2))
+        uniform_first += float(np.sum(1.0 / (i + 1)))
+        count += T - 1
+    roles = {key: value / count for key, value in sums.items()}
+    roles["uniform_first"] = roles["uniform_previous"] = uniform_first / count
+    return roles
+
+
+def _verb_position(sentence):
+    for j, word in enumerate(sentence):
+        if word in LONG_RANGE_VERBS:
+            return j
+    raise ValueError(f"sentence has none of the verbs {', '.join(LONG_RANGE_VERBS)}: {' '.join(sentence)!r}")
+
+
+def load_same_data_mlp(directory=None):
+    """The 3-word MLP retrained on the transformer's training sentences (``lm_same_data.npz``).
+
+    Trained like :func:`softmax_lab.lm.load`'s ``"best"`` (same settings and seed) on the same
+    sentences as the transformer, the long-range ones included: the fair comparison for
+    :func:`long_range_accuracy`. Checked against ``data/MANIFEST`` like every shipped file.
+
+    Examples
+    --------
+    >>> load_same_data_mlp()
+    <TinyLM 'same_data': 445 words, context 3, embeddings 16, hidden 64>
+    """
+    vocab = _data.load_json(_lm.VOCAB_FILE, directory)["words"]
+    arrays = _data.load_npz("lm_same_data.npz", directory)
+    return _lm.TinyLM(vocab, arrays, context_size=int(arrays["context_size"]), name="same_data")
+
+
+def long_range_accuracy(model, split="longrange_validation", directory=None, sentences=None):
+    """How often a model's most probable next word is the right verb of a long-range sentence.
+
+    In ``the owl near the old barn _`` the verb (flew, swam or ran) depends on the animal, 4 to 9
+    words back: out of reach of the MLP's 3-word window, within reach of attention.
+
+    Parameters
+    ----------
+    model : TinyTransformer or softmax_lab.lm.TinyLM
+        Either kind of model: each is asked for the word after the words before the verb.
+    split, directory
+        The shipped sentences to use, unless ``sentences`` (lists of words) are given.
+
+    Returns
+    -------
+    dict
+        ``accuracy`` (top-1 is the right verb), ``verb_probability`` (the mean probability of
+        the right verb) and ``n`` (the number of sentences).
+
+    Examples
+    --------
+    >>> from softmax_lab import transformer
+    >>> long_range_accuracy(transformer.load("tiny"))["accuracy"] > 0.9
+    True
+    """
+    from .functions import softmax
+
+    if sentences is None:
+        sentences = _t.load_sentences(split, directory)
+    if isinstance(model, _t.TinyTransformer):
+        next_logits = _t.next_token_logits
+    elif isinstance(model, _lm.TinyLM):
+        next_logits = _lm.next_token_logits
+    else:
+        raise TypeError(f"model must be a TinyTransformer or a TinyLM, got {type(model).__name__}")
+    right, probability = [], []
+    for s in sentences:
+        j = _verb_position(s)
+        p = softmax(next_logits(model, s[:j]))
+        right.append(int(np.argmax(p)) == model.index[s[j]])
+        probability.append(float(p[model.index[s[j]]]))
+    return {"accuracy": float(np.mean(right)), "verb_probability": float(np.mean(probability)),
+            "n": len(sentences)}
+
+
+def subject_attention(model, split="longrange_validation", directory=None, sentences=None):
+    """Each head's mean weight on the subject, from the token just before the verb: (L, H).
+
+    The query is the last word of the place phrase (whose output predicts the verb); the
+    subject is token 2 (``<s> the owl ...``). A head with a large share here is the one that
+    carries the long-range dependency.
+    """
+    if sentences is None:
+        sentences = _t.load_sentences(split, directory)
+    total = np.zeros((model.n_layers, model.n_heads))
+    for s in sentences:
+        j = _verb_position(s)
+        maps = _t.attention_maps(model, s[:j])         # tokens <s> w0 .. w_{j-1}; query j = last word
+        total += maps[:, :, j, 2]
+    return total / len(sentences)
