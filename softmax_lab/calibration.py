@@ -53,7 +53,7 @@ from ._calibration_bins import (
     probs_and_labels,
     top_label,
 )
-from ._checks import as_generator, check_choice, integer
+from ._checks import as_array, as_generator, check_choice, integer
 from .losses import cross_entropy
 
 NORMS = ("l1", "l2", "max")
@@ -545,11 +545,8 @@ def bootstrap_interval(metric, probs, labels, n_boot=1000, level=0.95, rng=None)
     if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
         raise ValueError(f"level must be a number in (0, 1), got {level!r}")
     rng = as_generator(rng)
-    try:
-        data = np.asarray(probs)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"probs must be a rectangular array ({exc})") from None
-    y = np.asarray(labels)
+    data = as_array(probs, "probs")
+    y = as_array(labels, "labels")
     if data.ndim == 0 or y.ndim != 1 or len(data) != len(y) or len(y) == 0:
         raise ValueError(f"probs and labels must have the same, non-zero number of rows, got "
                          f"shapes {data.shape} and {y.shape}")

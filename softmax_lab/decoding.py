@@ -295,6 +295,7 @@ def repetition(tokens, n=2):
         raise TypeError("tokens must be a sequence of tokens; split a string into words first")
     try:
         tokens = list(tokens)                     # any iterable: a list, a tuple, an array, a generator
+        set(tokens)                               # every token hashable, even when no n-gram fits
         grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
         distinct = len(set(grams))
     except TypeError:

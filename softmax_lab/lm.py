@@ -159,15 +159,14 @@ def check_shapes(weights, V, n):
             raise ValueError(f"weights[{key!r}] must have shape {shape}, got {weights[key].shape}")
 
 
-def _checked_weights(weights, n):
-    """The network's weights as float arrays that fit each other and contexts of n words."""
+def _checked_weights(weights):
+    """The network's five weights as arrays of finite numbers."""
     if not isinstance(weights, dict) or any(k not in weights for k in WEIGHT_NAMES):
         raise TypeError(f"weights must be a dict holding {', '.join(WEIGHT_NAMES)} (as init_weights makes)")
     arrays = {k: np.asarray(weights[k]) for k in WEIGHT_NAMES}
-    for k, a in arrays.items():
-        if a.dtype.kind not in "fiu" or not np.isfinite(a).all():
-            raise ValueError(f"weights[{k!r}] must hold finite numbers")
-    check_shapes(arrays, len(arrays["embeddings"]), n)
+    bad = [k for k, a in arrays.items() if a.dtype.kind not in "fiu" or not np.isfinite(a).all()]
+    if bad:
+        raise ValueError(f"weights[{bad[0]!r}] must hold finite numbers")
     return arrays
 
 
@@ -309,12 +308,11 @@ def forward(weights, contexts, return_hidden=False):
     >>> forward(w, [[0, 0, 1], [2, 3, 4]]).shape
     (2, 10)
     """
-    if not isinstance(weights, dict) or "embeddings" not in weights:
-        raise TypeError(f"weights must be a dict holding {', '.join(WEIGHT_NAMES)} (as init_weights makes)")
+    weights = _checked_weights(weights)
     if not isinstance(return_hidden, (bool, np.bool_)):
         raise TypeError(f"return_hidden must be True or False, got {return_hidden!r}")
     contexts = _check_ids(contexts, len(weights["embeddings"]))
-    weights = _checked_weights(weights, contexts.shape[1] if contexts.ndim == 2 else 0)
+    check_shapes(weights, len(weights["embeddings"]), contexts.shape[1])
     with one_blas_thread():                  # small products: more BLAS threads only wait for each other
         x = weights["embeddings"][contexts].reshape(len(contexts), -1)   # (B, n d)
         h = np.tanh(x @ weights["hidden_weight"] + weights["hidden_bias"])  # (B, H)
