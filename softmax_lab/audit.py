@@ -117,7 +117,8 @@ _DATA = [
      "Softmax helps backpropagation by giving a clear gradient.",
      "oversimplified", "The clean gradient p - y belongs to softmax paired with cross-entropy computed from the "
      "logits; the softmax alone saturates, and its Jacobian vanishes when one probability nears 1.",
-     ((L04, "2. The gradient is prediction minus target"), (L04, "3. The softmax Jacobian, and why the log matters"))),
+     ((L04, "2. Which way does the gradient push each logit?"),
+      (L04, "3. The softmax Jacobian, and why the log matters"))),
     ("greedy", "Choosing the word with the highest probability",
      "A language model writes by taking the word with the highest probability.",
      "oversimplified", "That is greedy decoding, one strategy among several: chat models usually sample (with a "

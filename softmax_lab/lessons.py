@@ -56,7 +56,7 @@ LESSONS = (
            "Softmax is for one choice among many; sigmoids are for several yes/no questions",
            ("check_output_layer", "check_log_sigmoid")),
     Lesson("04_cross_entropy_and_gradients.ipynb", "Cross-entropy and gradients",
-           "Training pushes probability toward the target with the gradient p - y",
+           "Training pushes probability toward the target: which way, and how hard, does the gradient push?",
            ("check_quarter_loss", "check_cross_entropy_grad")),
     Lesson("05_numerical_stability.ipynb", "Numerical stability",
            "The textbook formula overflows; shifted softmax and log-sum-exp do not",

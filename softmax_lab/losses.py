@@ -200,7 +200,9 @@ def cross_entropy(logits, targets, axis=-1, temperature=1.0, label_smoothing=0.0
         if eps > 0:                                 # y -> (1 - eps) y + eps / K
             K = z.shape[axis]
             target_s = (1 - eps) * target_s if eps < 1 else 0.0   # (eps = 1: no 0 * inf)
-            target_s = target_s + eps / K * np.sum(s, axis=axis)
+            # eps / K * sum_j s_j, summed in float64 and multiplied before dividing: in float16
+            # eps / K can round to 0 while a row's sum is -inf, and 0 * inf is NaN
+            target_s = target_s + np.sum(s, axis=axis, dtype=np.float64) * eps / K
         log_sum = np.log(np.sum(np.exp(s, out=s), axis=axis))   # log sum_j e^{s_j}, in [0, log K]
         nll = log_sum - target_s                    # one loss per prediction
         loss = _reduce(nll, reduction, max(nll.size, 1))   # N predictions (an empty batch has mean 0)

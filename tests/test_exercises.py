@@ -1,9 +1,9 @@
-"""Tests for softmax_lab.exercises: right answers pass, typical mistakes fail with the right hint.
+"""Tests for softmax_lab.exercises: right answers pass, typical mistakes fail at the case built
+to expose them, and the machinery reports what the learner's code did.
 
 Every "learner" below is a small function written the way a learner would write it: a correct
-one, or one with a single typical mistake. Each test names the mistake and checks that the
-check fails at the case built to expose it, with a hint that names the fix. The checks must
-never raise, whatever the learner's function does.
+one, or one with a single typical mistake. (The corpus of wrong solutions of every check is
+tests/test_exercises_mutants.py; hostile answers are one property in tests/test_exercises_hostile.py.)
 """
 
 import warnings
@@ -11,18 +11,15 @@ import warnings
 import numpy as np
 import pytest
 
-from softmax_lab import cross_entropy_grad, log_softmax, logsumexp, sigmoid, softmax
+from softmax_lab import cross_entropy_grad, logsumexp, softmax
 from softmax_lab import exercises as ex
 from softmax_lab.exercises import (
     OUTPUT_LAYER_QUESTIONS,
     CheckResult,
     basics,
-    check_answer,
     check_cross_entropy_grad,
-    check_log_softmax,
     check_logsumexp,
     check_output_layer,
-    check_sigmoid,
     check_softmax,
     check_temperature_answer,
     check_top_p,
@@ -73,16 +70,6 @@ def global_max_softmax(z):
 def good_lse(z):
     m = np.max(z, axis=-1, keepdims=True)
     return (m + np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True)))[..., 0]
-
-
-def good_log_softmax(z):
-    m = np.max(z, axis=-1, keepdims=True)
-    return z - m - np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True))
-
-
-def good_sigmoid(x):
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
 def good_ce_grad(z, t):
@@ -146,10 +133,6 @@ RIGHT = [
     (check_softmax, softmax),
     (check_logsumexp, good_lse),
     (check_logsumexp, logsumexp),
-    (check_log_softmax, good_log_softmax),
-    (check_log_softmax, log_softmax),
-    (check_sigmoid, good_sigmoid),
-    (check_sigmoid, sigmoid),
     (check_cross_entropy_grad, good_ce_grad),
     (check_cross_entropy_grad, cross_entropy_grad),
     (check_temperature_answer, bisection_temperature),
@@ -174,7 +157,7 @@ def test_the_library_top_p_filter_passes_without_the_temperature_cases(capsys):
     result = check_top_p(filter_top_p)        # takes (logits, p) only
     out = capsys.readouterr().out
     assert result.passed
-    assert result.n_cases == len(sampling._top_p_cases()) - 2
+    assert result.n_cases == len([c for c in sampling._top_p_cases() if len(c.args) == 2])
     assert "temperature cases were skipped" in out
 
 
@@ -182,8 +165,7 @@ def test_the_library_top_p_filter_passes_without_the_temperature_cases(capsys):
 # Not attempted, exceptions, odd return values: never raise
 # --------------------------------------------------------------------------------------------
 
-CHECKS_OF_FUNCTIONS = [check_softmax, check_logsumexp, check_log_softmax, check_sigmoid,
-                       check_cross_entropy_grad, check_temperature_answer, check_top_p]
+CHECKS_OF_FUNCTIONS = [check_softmax, check_logsumexp, check_cross_entropy_grad, check_temperature_answer, check_top_p]
 
 
 @pytest.mark.parametrize("check", CHECKS_OF_FUNCTIONS, ids=lambda c: c.__name__)
@@ -259,16 +241,6 @@ def test_a_wrong_signature_is_explained():
     result = check_cross_entropy_grad(lambda z: z)
     assert "TypeError" in result.message
     assert "signature" in result.hint
-
-
-@pytest.mark.parametrize("returned", ["abc", [1.0, [2.0, 3.0]], object(), 3.0, np.array([np.nan])],
-                         ids=["string", "ragged", "object", "scalar", "nan"])
-@pytest.mark.parametrize("check", CHECKS_OF_FUNCTIONS, ids=lambda c: c.__name__)
-def test_odd_return_values_fail_politely(check, returned, capsys):
-    result = check(lambda *args: returned)
-    assert result.passed is False and result.attempted
-    assert result.hint                          # always something to go on
-    assert capsys.readouterr().out.strip() == str(result)
 
 
 def test_a_complex_answer_is_refused_even_when_its_real_part_is_right():
@@ -384,50 +356,9 @@ def test_logsumexp_with_a_maximum_that_broadcasts_the_wrong_way():
     assert "keepdims=True" in result.hint
 
 
-def test_log_of_softmax_fails_where_a_probability_underflows():
-    def log_of_softmax(z):
-        return np.log(good_softmax(z))
-
-    result = check_log_softmax(log_of_softmax)
-    assert result.failed_case == 3
-    assert "-inf" in result.message
-    assert result.hint.startswith("don't take the log of a softmax")
-
-
-def test_a_finite_number_where_a_mask_needs_minus_infinity_fails():
-    def clipped(z):                      # -1e30 is not -inf: the masked token keeps a chance
-        return np.maximum(log_softmax(z), -1e30)
-
-    result = check_log_softmax(clipped)
-    assert not result.passed
-    assert stability._log_softmax_cases()[result.failed_case - 1].tag == "mask"
-
-
 # --------------------------------------------------------------------------------------------
-# sigmoid and the output-layer quiz
+# the output-layer quiz
 # --------------------------------------------------------------------------------------------
-
-def test_naive_sigmoid_is_right_but_overflows_and_is_told_so():
-    result = check_sigmoid(lambda x: 1 / (1 + np.exp(-x)))
-    assert not result.passed
-    assert "overflow encountered in exp" in result.message
-    assert result.hint.startswith("the values are right")
-    assert "np.exp(-np.abs(x))" in result.hint
-
-
-def test_sigmoid_with_np_where_over_unsafe_branches():
-    def where_both(x):
-        return np.where(x >= 0, 1 / (1 + np.exp(-x)), np.exp(x) / (1 + np.exp(x)))
-
-    result = check_sigmoid(where_both)
-    assert "BOTH branches" in result.hint
-
-
-def test_sigmoid_with_the_wrong_sign():
-    result = check_sigmoid(lambda x: 1 / (1 + np.exp(x)))
-    assert result.failed_case == 1
-    assert result.hint.startswith("mind the sign")
-
 
 RIGHT_ANSWERS = {"next_token": "softmax", "photo_tags": "sigmoid", "review_sentiment": "softmax",
                  "comment_flags": "sigmoid", "spam_or_not": "sigmoid"}
@@ -535,7 +466,7 @@ def test_temperature_numbers_from_a_slider():
     assert "too high" in check_temperature_answer(T * 2, z, 0.5).hint     # too flat
     assert "must be > 0" in check_temperature_answer(-1.0, z, 0.5).hint
     assert "no temperature can give 0.2" in check_temperature_answer(1.0, z, 0.2).hint
-    assert "single positive number" in check_temperature_answer("warm", z, 0.5).hint
+    assert "number" in check_temperature_answer("warm", z, 0.5).hint
     assert not check_temperature_answer(1.0, "not logits", 0.5).passed
     assert not check_temperature_answer(1.0).passed
 
@@ -640,201 +571,8 @@ def test_check_result_repr_and_str():
     assert repr(nudge) == "<CheckResult check_x: not attempted yet>"
 
 
-# --------------------------------------------------------------------------------------------
-# check_answer: one value
-# --------------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("answer, expected", [
-    (0.25, 0.25), (1 / 3, 0.333), (0.3333, 1 / 3), ([0.5, 0.5], np.array([0.5, 0.5])),
-    ("Softmax ", "softmax"), (True, True), (np.float32(0.25), 0.25), (np.array(2.0), 2),
-])
-def test_check_answer_accepts_right_answers(answer, expected, capsys):
-    result = check_answer(answer, expected, name="q")
-    assert result.passed
-    assert capsys.readouterr().out.strip() == "✔ q: right!"
-
-
-@pytest.mark.parametrize("answer, expected", [
-    (0.3, 0.25), (0.33, 1 / 3), ([0.5, 0.5, 0.0], [0.5, 0.5]), ("sigmoid", "softmax"), (False, True),
-    (np.nan, 0.25),
-])
-def test_check_answer_refuses_wrong_answers_without_revealing_the_answer(answer, expected, capsys):
-    result = check_answer(answer, expected, name="q", hint="think again")
-    out = capsys.readouterr().out
-    assert not result.passed and result.attempted
-    assert result.hint == "think again"
-    assert "not right yet" in out and "think again" in out
-
-
-@pytest.mark.parametrize("answer, expected, fragment", [
-    (1, True, "True or False"), ("True", True, "without quotes"), ("0.25", 0.25, "remove the quotes"),
-    ("a quarter", 0.25, "without quotes"), (True, 1.0, "not True/False"), (object(), 0.25, "plain number"),
-    (0.25, "softmax", "put it in quotes"),
-])
-def test_check_answer_of_the_wrong_kind_says_so_instead_of_the_conceptual_hint(answer, expected, fragment, capsys):
-    result = check_answer(answer, expected, name="q", hint="think again")
-    out = capsys.readouterr().out
-    assert not result.passed and result.attempted and fragment in result.hint
-    assert "think again" not in out and "not the kind of answer" in out
-
-
-def test_check_answer_nudges_when_not_attempted(capsys):
-    result = check_answer(None, 0.25, name="equal logits")
-    assert not result.passed and not result.attempted
-    assert "not attempted yet" in capsys.readouterr().out
-
-
-# ---------------------------------------------------------------------------------------------
-# A check never raises, whatever it is given (issue 7, defect 4)
-# ---------------------------------------------------------------------------------------------
-
-class _FloatRaises:
-    """An answer whose conversion to a number fails with an unusual error."""
-
-    def __float__(self):
-        raise RuntimeError("no float for you")
-
-    def __index__(self):
-        raise RuntimeError("no index for you")
-
-    def __array__(self, *args, **kwargs):
-        raise RuntimeError("no array for you")
-
-
-class _ReprRaises:
-    def __repr__(self):
-        raise RuntimeError("no repr for you")
-
-
-def _hostile_values():
-    import decimal
-    import fractions
-
-    return {
-        "huge int": 10**400,
-        "huge negative int": -(10**400),
-        "huge float": 1e308,
-        "inf": float("inf"),
-        "-inf": float("-inf"),
-        "nan": float("nan"),
-        "complex": 1j,
-        "bool": True,
-        "string": "abc",
-        "numeric string": "0.5",
-        "bytes": b"1",
-        "empty list": [],
-        "list": [1.0, 2.0],
-        "ragged list": [[1.0], [2.0, 3.0]],
-        "list with a huge int": [10**400, 1.0],
-        "nested huge": [[1e308, -1e308]],
-        "dict": {"a": 1},
-        "set": {1, 2},
-        "generator": (x for x in range(3)),
-        "float raises": _FloatRaises(),
-        "repr raises": _ReprRaises(),
-        "object": object(),
-        "huge Decimal": decimal.Decimal("1e5000"),
-        "huge Fraction": fractions.Fraction(10**400, 3),
-        "nan array": np.array([np.nan]),
-        "object array": np.array([None, 1], dtype=object),
-        "0-d inf array": np.array(np.inf),
-        "float16 inf": np.float16(np.inf),
-        "huge longdouble": np.longdouble("1e4000") if np.finfo(np.longdouble).max > 1e4000 else np.inf,
-    }
-
-
-def _hostile_functions():
-    funcs = {f"returns {name}": (lambda value: (lambda *args: value))(value)
-             for name, value in _hostile_values().items() if name != "generator"}
-    funcs["returns a generator"] = lambda *args: (x for x in range(3))
-
-    def raises_value_error(*args):
-        raise ValueError("learner bug")
-
-    def raises_recursion(*args):
-        return raises_recursion(*args)
-
-    class Callable:
-        def __call__(self, *args):
-            return 0.5
-
-    funcs["raises ValueError"] = raises_value_error
-    funcs["recurses forever"] = raises_recursion
-    funcs["callable object"] = Callable()
-    return funcs
-
-
-_FUNCTION_CHECKS = {
-    "check_softmax": check_softmax,
-    "check_log_softmax": check_log_softmax,
-    "check_logsumexp": check_logsumexp,
-    "check_sigmoid": check_sigmoid,
-    "check_cross_entropy_grad": check_cross_entropy_grad,
-    "check_top_p": check_top_p,
-    "check_temperature_answer": check_temperature_answer,
-}
-
-
-def _calls():
-    """(name, thunk) for every public check and every hostile input it can be handed."""
-    values, funcs = _hostile_values(), _hostile_functions()
-    calls = []
-    for check_name, check in _FUNCTION_CHECKS.items():
-        for name, value in {**values, **funcs}.items():
-            calls.append((f"{check_name}({name})", lambda c=check, v=value: c(v)))
-    for name, value in values.items():
-        calls.append((f"check_answer({name}, 0.25)", lambda v=value: check_answer(v, 0.25)))
-        calls.append((f"check_answer({name}, 'softmax')", lambda v=value: check_answer(v, "softmax")))
-        calls.append((f"check_answer({name}, [0.5, 0.5])", lambda v=value: check_answer(v, [0.5, 0.5])))
-        calls.append((f"check_answer({name}, True)", lambda v=value: check_answer(v, True)))
-        calls.append((f"check_temperature_answer({name}, z, 0.5)",
-                      lambda v=value: check_temperature_answer(v, [2.0, 1.0, 0.1], 0.5)))
-        calls.append((f"check_temperature_answer(1.0, {name}, 0.5)",
-                      lambda v=value: check_temperature_answer(1.0, v, 0.5)))
-        calls.append((f"check_temperature_answer(1.0, z, {name})",
-                      lambda v=value: check_temperature_answer(1.0, [2.0, 1.0, 0.1], v)))
-        calls.append((f"check_temperature_answer(1.0, z, 0.5, tol={name})",
-                      lambda v=value: check_temperature_answer(1.0, [2.0, 1.0, 0.1], 0.5, tol=v)))
-        calls.append((f"check_temperature_answer(fn, tol={name})",
-                      lambda v=value: check_temperature_answer(lambda z, p: 1.0, tol=v)))
-        calls.append((f"check_output_layer({name})", lambda v=value: check_output_layer(v)))
-        calls.append((f"check_output_layer(next_token={name})",
-                      lambda v=value: check_output_layer({"next_token": v})))
-    calls.append(("check_output_layer(unhashable key)", lambda: check_output_layer({(1, [2]) and 3: "softmax"})))
-    calls.append(("check_temperature_answer(1e308, z, 0.5)",
-                  lambda: check_temperature_answer(1e308, [2.0, 1.0, 0.1], 0.5)))
-    calls.append(("check_temperature_answer(lambda: 1e308)", lambda: check_temperature_answer(lambda z, p: 1e308)))
-    calls.append(("check_temperature_answer(1e-320, z, 0.5)",
-                  lambda: check_temperature_answer(1e-320, [2.0, 1.0, 0.1], 0.5)))
-    calls.append(("check_temperature_answer(1.0, [1e308, -1e308], 0.5)",
-                  lambda: check_temperature_answer(1.0, [1e308, -1e308], 0.5)))
-    calls.append(("check_answer(10**400, 10**400)", lambda: check_answer(10**400, 10**400)))
-    return calls
-
-
-_CALLS = _calls()
-
-
-@pytest.mark.parametrize("call", [thunk for _, thunk in _CALLS], ids=[name for name, _ in _CALLS])
-def test_no_check_ever_raises_on_a_hostile_answer(call, capsys):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")              # not even a warning escapes
-        result = call()
-    assert isinstance(result, ex.CheckResult)
-    assert isinstance(result.message, str) and result.message
-    printed = capsys.readouterr().out
-    assert printed.strip()                          # the learner always gets feedback
-
-
-def test_the_probe_s_three_inputs_fail_kindly(capsys):
-    for result in (check_temperature_answer(1e308, [2.0, 1.0, 0.1], 0.5),
-                   check_temperature_answer(lambda z, p: 1e308),
-                   check_answer(10**400, 0.25)):
-        assert not result.passed and result.attempted and result.hint
-
-
 @pytest.mark.parametrize("topic", ["basics", "temperature", "sigmoid", "output_layer", "cross_entropy", "stability",
-                                   "sampling"])
+                                   "sampling", "calibration", "attention", "vocab", "applications", "audit"])
 def test_every_check_of_a_topic_module_is_in_all(topic):
     import importlib
 

@@ -1,8 +1,6 @@
 """Lesson 07's checks: check_ece passes a right ECE and names each typical wrong one;
 check_temperature_by_hand judges a temperature read off the slider."""
 
-import warnings
-
 import numpy as np
 import pytest
 
@@ -134,6 +132,16 @@ def nan_for_empty_bins(probs, labels, n_bins=15):
                    else np.nan for k in range(n_bins))
 
 
+def test_no_case_has_a_confidence_on_an_inner_bin_edge():
+    # the docstring promises it (where [lo, hi) and (lo, hi] differ); three cases broke it before
+    from softmax_lab.exercises.calibration import _ece_cases, on_an_edge
+
+    for case in _ece_cases():
+        probs, _, n_bins = case.args
+        assert not on_an_edge(probs, n_bins), case.what
+    assert on_an_edge([[0.4, 0.6]], 5) and on_an_edge([[0.3, 0.3, 0.4]], 10) and not on_an_edge([[1.0, 0.0]], 4)
+
+
 def test_a_right_ece_passes_every_case():
     result = check_ece(right)
     assert result.passed and result.n_cases >= 10
@@ -202,6 +210,7 @@ def test_a_temperature_near_the_fit_passes(overconfident):
     assert 1.6 < best < 2.0
     assert check_temperature_by_hand(best * 1.08, z, y).passed
     assert check_temperature_by_hand(np.float32(best), z, y).passed
+    assert check_temperature_by_hand(f"{best:.2f}".replace(".", ","), z, y).passed      # a decimal comma, as text
     assert not check_temperature_by_hand(best * 1.2, z, y).passed
 
 
@@ -210,10 +219,10 @@ def test_a_temperature_near_the_fit_passes(overconfident):
     (0.6, "overconfident: it needs T > 1"),
     (3.5, "too far"),
     (1.2, "not far enough"),
-    ("1.8", "type the temperature as a number"),
+    ("1.8x", "number"),
     (-1.0, "a temperature is a number > 0"),
-    (float("nan"), "a temperature is a number > 0"),
-    (10**400, "type the temperature as a number"),
+    (float("nan"), "finite number"),
+    (10**400, "too large for a float"),
 ])
 def test_wrong_temperatures_get_hints(overconfident, answer, words):
     z, y, _ = overconfident
@@ -231,36 +240,3 @@ def test_temperature_check_never_raises():
     assert not check_temperature_by_hand(None, np.zeros((2, 2)), [0, 1]).attempted
     result = check_temperature_by_hand(1.5, [[np.nan, 0.0]], [0])
     assert not result.passed and "cannot be scored" in result.message
-
-
-# ---------------------------------------------------------------------------------------------
-# Hostile answers (the zoo of tests/test_exercises.py): a check never raises, not even a warning
-
-def _zoo():
-    from test_exercises import _hostile_functions, _hostile_values
-    z = np.array([[2.0, 0.0, -1.0], [0.0, 1.0, 0.5], [1.0, 1.0, 3.0]] * 20)
-    y = np.array([0, 1, 2] * 20)
-    calls = []
-    for name, value in {**_hostile_values(), **_hostile_functions()}.items():
-        calls.append((f"check_ece({name})", lambda v=value: check_ece(v)))
-    for name, value in _hostile_values().items():
-        calls.append((f"check_temperature_by_hand({name})", lambda v=value: check_temperature_by_hand(v, z, y)))
-        calls.append((f"check_temperature_by_hand(1.5, {name})", lambda v=value: check_temperature_by_hand(1.5, v, y)))
-        calls.append((f"check_temperature_by_hand(1.5, z, {name})",
-                      lambda v=value: check_temperature_by_hand(1.5, z, v)))
-        calls.append((f"check_temperature_by_hand(1.5, tol={name})",
-                      lambda v=value: check_temperature_by_hand(1.5, z, y, tol=v)))
-    calls.append(("check_temperature_by_hand(1e-320)", lambda: check_temperature_by_hand(1e-320, z, y)))
-    return calls
-
-
-_ZOO = _zoo()
-
-
-@pytest.mark.parametrize("call", [thunk for _, thunk in _ZOO], ids=[name for name, _ in _ZOO])
-def test_no_check_ever_raises_on_a_hostile_answer(call, capsys):
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        result = call()
-    assert not result.passed and result.message
-    assert capsys.readouterr().out.strip()

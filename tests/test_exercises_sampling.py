@@ -121,9 +121,9 @@ def test_the_explanations_quote_the_model_s_numbers():
 
 
 @pytest.mark.parametrize("key, guess, right", [
-    ("06.tail", 0.09, True), ("06.tail", 0.5, False),
+    ("06.tail", 0.09, True), ("06.tail", 0.5, False), ("06.tail", 9, None),   # 9 for 9%: a scale hint
     ("06.greedy-repeats", "yes", True), ("06.greedy-repeats", "no", False),
-    ("06.mat-draws", 770, True), ("06.mat-draws", 2000, False),
+    ("06.mat-draws", 770, True), ("06.mat-draws", 800, False), ("06.mat-draws", 2000, False),
     ("06.tail-draws", 180, True), ("06.tail-draws", 20, False),
     ("06.top-p-0.9-words", 10, True), ("06.top-p-0.9-words", 9, False),
     ("06.min-p-0.1-words", 5, True), ("06.min-p-0.1-words", 10, False),

@@ -1,4 +1,5 @@
-"""Lesson 05's checks against wrong answers: each typical mistake fails, with a hint that names it.
+"""Lesson 05's checks against wrong answers: each typical mistake fails, with a hint that names it
+(the log-softmax check went: no lesson used it).
 
 The learners below are written as a confused learner would write them, each with one mistake.
 """
@@ -6,8 +7,8 @@ The learners below are written as a confused learner would write them, each with
 import numpy as np
 import pytest
 
-from softmax_lab import log_softmax, logsumexp, naive_softmax, softmax
-from softmax_lab.exercises import check_log_softmax, check_logsumexp, predict
+from softmax_lab import log_softmax, naive_softmax
+from softmax_lab.exercises import check_logsumexp, predict
 from softmax_lab.exercises import stability as st
 
 
@@ -60,53 +61,8 @@ LSE_WRONG = [
 ]
 
 
-def log_softmax_right(z):
-    m = np.max(z, axis=-1, keepdims=True)
-    return z - m - np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True))
-
-
-def ls_shift_only(z):
-    return z - np.max(z, axis=-1, keepdims=True)
-
-
-def ls_wrong_sign(z):
-    return -log_softmax_right(z)
-
-
-def ls_probabilities(z):
-    return softmax(z)
-
-
-def ls_minus_mean(z):
-    return z - np.mean(z, axis=-1, keepdims=True)
-
-
-def ls_divided(z):
-    return z / logsumexp(z, axis=-1, keepdims=True)
-
-
-def ls_mask_clipped(z):
-    return np.maximum(log_softmax_right(z), -1e30)
-
-
-def ls_log_of_naive(z):
-    return np.log(naive_softmax(z))
-
-
-LOG_SOFTMAX_WRONG = [
-    (ls_shift_only, "only the first step"),
-    (ls_wrong_sign, "mind the sign"),
-    (ls_probabilities, "that is the softmax"),
-    (ls_minus_mean, "not the mean"),
-    (ls_divided, "SUBTRACTING its log"),
-    (ls_mask_clipped, "Let -inf flow through"),
-    (ls_log_of_naive, "subtract the maximum"),
-]
-
-
 def test_right_answers_pass(capsys):
     assert check_logsumexp(lse_right).passed
-    assert check_log_softmax(log_softmax_right).passed
 
 
 @pytest.mark.parametrize("learner, fragment", LSE_WRONG, ids=[w[0].__name__ for w in LSE_WRONG])
@@ -116,16 +72,8 @@ def test_each_logsumexp_mistake_fails_with_its_own_hint(learner, fragment, capsy
     assert fragment in result.hint, result.hint
 
 
-@pytest.mark.parametrize("learner, fragment", LOG_SOFTMAX_WRONG, ids=[w[0].__name__ for w in LOG_SOFTMAX_WRONG])
-def test_each_log_softmax_mistake_fails_with_its_own_hint(learner, fragment, capsys):
-    result = check_log_softmax(learner)
-    assert not result.passed and result.attempted
-    assert fragment in result.hint, result.hint
-
-
 def test_every_mistake_gets_a_different_hint(capsys):
     hints = [check_logsumexp(learner).hint for learner, _ in LSE_WRONG]
-    hints += [check_log_softmax(learner).hint for learner, _ in LOG_SOFTMAX_WRONG]
     assert len(set(hints)) == len(hints)
 
 
@@ -188,13 +136,15 @@ def test_lse_question_wrong_answers_get_their_hint(answer, fragment, capsys):
     ("05.float16-ceiling", 11.1, True), ("05.float16-ceiling", 11.0, False), ("05.float16-ceiling", 88.7, False),
     ("05.where-break", "at it", True), ("05.where-break", "below it", False),
     ("05.float16-scale", 5.5, True), ("05.float16-scale", 5.6, True), ("05.float16-scale", 11.1, False),
-    ("05.shifted-down-naive", "NaN", True), ("05.shifted-down-naive", "inf", False),
-    ("05.shifted-ever-breaks", "no", True), ("05.shifted-ever-breaks", True, False),
+    ("05.underflow-naive", "NaN", True), ("05.underflow-naive", "zeros", False),
+    ("05.float32-scale", 44, True), ("05.float32-scale", 45, False),
+    ("05.float64-scale", 355, True), ("05.float64-scale", 354, False),
+    ("05.float32-shift-break", 87, True), ("05.float32-shift-break", 86, False),
     ("05.lse-big", "1001", True), ("05.lse-big", "1000", False),
     ("05.log-of-softmax-120", "-inf", True), ("05.log-of-softmax-120", "-120", False),
     ("05.log-softmax-120", -120, True), ("05.log-softmax-120", 0, False),
     ("05.loss-200", 200, True), ("05.loss-200", 16.1, False),
-    ("05.bfloat16-ceiling", 88.7, True), ("05.bfloat16-ceiling", 11.1, False),
+    ("05.bfloat16-e50", "yes", True), ("05.bfloat16-e50", "no", False),
     ("05.bfloat16-count", 256, True), ("05.bfloat16-count", 1000, False),
 ])
 def test_lesson_05_predictions(key, guess, right, capsys):
@@ -203,29 +153,3 @@ def test_lesson_05_predictions(key, guess, right, capsys):
 
 def test_the_log_softmax_answer_is_what_the_lesson_prints():
     assert log_softmax(np.array([0.0, -120.0], dtype=np.float32))[1] == -120.0
-
-
-# --------------------------------------------------------------------------------------------
-# The typed-answer checks of lessons 04-06 never raise, whatever they are given
-# --------------------------------------------------------------------------------------------
-
-class _Hostile:
-    def __float__(self):
-        raise RuntimeError("no float for you")
-
-    def __repr__(self):
-        raise RuntimeError("no repr either")
-
-
-HOSTILE = [10**400, "abc", "88.72", [1, 2], _Hostile(), np.array([5.0, 1.39]), 1 + 2j, (x for x in []), float("nan"),
-           float("inf"), -np.inf, True, {}, np.array([[1.0]]), object()]
-
-
-@pytest.mark.parametrize("answer", HOSTILE, ids=lambda a: type(a).__name__)
-def test_typed_checks_never_raise_and_never_pass_a_hostile_answer(answer, capsys):
-    from softmax_lab.exercises.cross_entropy import check_quarter_loss
-    from softmax_lab.exercises.sampling import check_top_p_words
-
-    for check in (check_quarter_loss, st.check_float32_ceiling, st.check_lse_1000, check_top_p_words):
-        result = check(answer)
-        assert result.passed is False and result.hint, (check.__name__, result)

@@ -1,15 +1,22 @@
 """The checking machinery every exercise shares: :class:`CheckResult`, running a battery of cases
-through the learner's code, hints, nudges, and :func:`check_answer` for a single typed answer.
+through the learner's code, hints, nudges, and a quiz answered as a dict. (A single typed answer
+is checked by :mod:`._answers`.)
 
 This module's name starts with ``_``: the topic modules of :mod:`softmax_lab.exercises` import
 its public names (``Case``, ``run_battery``, ``finish``, ``first_matching``, ...). How to write a
 new check with them is explained in the package's docstring.
 
-A check never raises: an exception raised by the learner's code is caught and reported (type,
+A check never raises: an exception raised by the learner's code (even ``SystemExit``; only
+``KeyboardInterrupt`` gets through, so Ctrl-C still stops a cell) is caught and reported (type,
 message and a hint), numpy's overflow warnings raised inside the learner's code are recorded and
-reported, and an exercise that is not attempted yet prints a nudge.
+reported, a learner's subclass of ``str``, ``float``, ``ndarray``, ... is read through its base
+class (:func:`plain`), so none of its methods run, and an exercise that is not attempted yet
+prints a nudge. Every public check is wrapped in :func:`guarded`, which turns a failure of the
+check's OWN code into a visible report instead of a traceback; the tests feed every check hostile
+answers and require that this never happens.
 """
 
+import functools
 import numbers
 import warnings
 from dataclasses import dataclass, field
@@ -39,6 +46,15 @@ WARNING_HINT = (
     "overflowed or was invalid. Make every step safe: exp only ever sees numbers <= 0 (subtract "
     "the maximum first), and remember that np.where computes both of its branches."
 )
+UNKNOWN_MISTAKE = "this check does not recognise the mistake"
+"""The start of every hint that does not name a mistake (the check then says so, and gives the recipe)."""
+
+
+def unknown(recipe):
+    """The hint for a wrong answer the check cannot explain: it says so, then gives ``recipe``."""
+    return f"{UNKNOWN_MISTAKE}. The recipe, once more: {recipe}"
+
+
 MASK_HINT = (
     "a logit of -inf is a mask: exp(-inf) is 0, so that entry gets probability 0 without any "
     "special case. Subtract the maximum of the row (which is finite), not something that can "
@@ -108,6 +124,35 @@ def finish(result):
     return result
 
 
+INTERNAL_ERROR = "the check itself failed on this answer"
+"""The start of the message :func:`guarded` prints; the tests require that no answer ever produces it."""
+
+
+def guarded(name):
+    """Wrap a public check so that an error in the CHECK's own code is reported, never raised.
+
+    The learner's exceptions are handled where the learner's code runs (:func:`run_battery`); this
+    is the last line of defence for a path nobody foresaw (an answer so strange that judging it
+    fails). The report names the error, so it can be fixed; ``KeyboardInterrupt`` still stops the
+    cell. The hostile-answer tests run every check and require that this report never appears.
+    """
+    def wrap(check):
+        @functools.wraps(check)
+        def guarded_check(*args, **kwargs):
+            try:
+                return check(*args, **kwargs)
+            except (Exception, SystemExit) as exc:   # a bug of ours: report it, keep the notebook running
+                result = CheckResult(
+                    name, False,
+                    f"✘ {name}: {INTERNAL_ERROR} ({type(exc).__name__}: {safe_repr(str(exc), 120)}).",
+                    hint="this is a bug in softmax_lab, not in your answer: please report it with the "
+                         "answer you gave. Meanwhile, try writing the answer more plainly.")
+                print(str(result))               # not recorded: the progress file may be what failed
+                return result
+        return guarded_check
+    return wrap
+
+
 def nudge(name, label):
     return CheckResult(
         name, False,
@@ -119,179 +164,6 @@ def nudge(name, label):
 
 def all_passed(name, n_cases):
     return CheckResult(name, True, f"✔ {name}: all {n_cases} cases passed. Well done!", n_cases=n_cases)
-
-
-# --------------------------------------------------------------------------------------------
-# A single answer: a number, a few numbers, a word
-# --------------------------------------------------------------------------------------------
-
-def _answers_match(answer, expected, tol):
-    """Is ``answer`` right? Words ignore case and spaces; numbers and arrays allow ``tol``."""
-    if isinstance(expected, str):
-        return isinstance(answer, str) and answer.strip().lower() == expected.strip().lower()
-    if isinstance(expected, (bool, np.bool_)):
-        return isinstance(answer, (bool, np.bool_)) and bool(answer) == bool(expected)
-    if isinstance(answer, (str, bool, np.bool_)):
-        return False
-    if isinstance(answer, numbers.Integral) and isinstance(expected, numbers.Integral):
-        return int(answer) == int(expected)          # exact, even for ints too large for a float
-    got, want = to_float_array(answer), to_float_array(expected)
-    return got is not None and want is not None and got.shape == want.shape and bool(
-        np.allclose(got, want, rtol=tol, atol=tol, equal_nan=False))
-
-
-def check_answer(answer, expected, name="your answer", hint="", tol=1e-3):
-    """Check one answer to a question: a number, an array of numbers, a word, or True/False.
-
-    Parameters
-    ----------
-    answer : object
-        What the learner wrote; ``None`` while not attempted.
-    expected : float, array_like, str or bool
-        The right answer. Numbers match within ``tol`` (relative and absolute), so 1/3 may be
-        written 0.333; words match ignoring case and surrounding spaces.
-    name : str
-        How the question is called in the feedback.
-    hint : str
-        Shown when the answer is wrong (the right answer itself is never printed).
-    tol : float, default 1e-3
-
-    Returns
-    -------
-    CheckResult
-
-    Examples
-    --------
-    >>> check_answer(0.25, expected=1 / 4, name="equal logits").passed
-    ✔ equal logits: right!
-    True
-    >>> check_answer(0.3, expected=0.25, name="equal logits", hint="They add up to 1.").hint
-    ✘ equal logits: 0.3 is not right yet.
-      hint: They add up to 1.
-    'They add up to 1.'
-    >>> check_answer(None, expected=0.25, name="equal logits").attempted
-    … equal logits: not attempted yet: replace None with your answer, then run this check again.
-    False
-    """
-    if answer is None:
-        return finish(CheckResult(
-            name, False, f"… {name}: not attempted yet: replace None with your answer, then run this check again.",
-            attempted=False, n_cases=1))
-    if _answers_match(answer, expected, tol):
-        return finish(CheckResult(name, True, f"✔ {name}: right!", n_cases=1))
-    shown = show(answer) if isinstance(answer, (np.ndarray, float)) else safe_repr(answer)
-    kind_hint = _kind_hint(answer, expected)
-    if kind_hint:   # the wrong KIND of answer: say so, not the conceptual hint
-        return finish(CheckResult(
-            name, False, f"✘ {name}: {shown:.200} is not the kind of answer asked for.",
-            hint=kind_hint, failed_case=1, n_cases=1))
-    return finish(CheckResult(
-        name, False, f"✘ {name}: {shown:.200} is not right yet.",
-        hint=hint or "look again at the question, and at what the cells above show.",
-        failed_case=1, n_cases=1))
-
-
-def _kind_hint(answer, expected):
-    """A hint when the answer is of the wrong kind (a quoted number, a number for True/False...)."""
-    if isinstance(expected, str):
-        return "" if isinstance(answer, str) else "this answer is a word: put it in quotes, e.g. 'cat'."
-    if isinstance(expected, (bool, np.bool_)):
-        if isinstance(answer, (bool, np.bool_)):
-            return ""
-        if isinstance(answer, str) and answer.strip().lower() in ("true", "false", "yes", "no"):
-            return f"write True or False without quotes (a bool), not the text {answer!r}."
-        return "this answer is True or False (without quotes)."
-    if isinstance(answer, str):
-        try:
-            float(answer.strip())
-        except ValueError:
-            return "this answer is a number: write it without quotes, e.g. 0.25."
-        return f"remove the quotes: write {answer.strip()} (a number), not '{answer}' (text)."
-    if isinstance(answer, (bool, np.bool_)):
-        return "this answer is a number, not True/False."
-    if to_float_array(answer) is None:
-        return "write your answer as a plain number (or a list of numbers), e.g. 0.25."
-    return ""
-
-
-# --------------------------------------------------------------------------------------------
-# A quiz: several questions answered in one dict
-# --------------------------------------------------------------------------------------------
-
-def _or_list(words):
-    quoted = [f'"{w}"' for w in words]
-    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]
-
-
-def check_quiz(name, answers, questions, choices, aliases=None, example="", praise=""):
-    """Check a quiz answered as a dict ``{key: choice}``, reporting EVERY wrong or missing answer.
-
-    Parameters
-    ----------
-    name : str
-        The check's name in the feedback (and in the progress file).
-    answers : object
-        The learner's dict; each value ``None`` while not answered.
-    questions : dict
-        ``key -> (question, right, why)``: ``right`` is the right choice or a tuple of accepted
-        ones; ``why`` (a string, or a function of no arguments computing it) explains the answer.
-    choices : sequence of str
-        The choices the learner is offered (every right answer is accepted as well).
-    aliases : dict, optional
-        Other spellings of a choice (``"sigmoids" -> "sigmoid"``). Case and spaces never matter.
-    example : str
-        One example entry, shown when ``answers`` is not a dict.
-    praise : str
-        Appended to the message when every answer is right.
-
-    Returns
-    -------
-    CheckResult
-        The message lists every wrong answer; the hint explains each of them, one line each.
-    """
-    n, listed, aliases = len(questions), _or_list(choices), dict(aliases or {})
-    rights = {key: (right,) if isinstance(right, str) else tuple(right) for key, (_, right, _) in questions.items()}
-    valid = set(choices) | set(aliases.values()) | {r for rs in rights.values() for r in rs}
-    if not isinstance(answers, dict):
-        return finish(CheckResult(
-            name, False, f"✘ {name}: expected a dict of answers, got {type(answers).__name__}.",
-            hint=f"use answers = {{{example}, ...}}, one entry per question, each {listed}.", n_cases=n))
-    try:
-        blank = all(answers.get(key) is None for key in questions)
-        unknown = [key for key in answers if key not in questions]
-    except Exception:  # a dict subclass whose get or iteration breaks: not a usable answer
-        return finish(CheckResult(name, False, f"✘ {name}: could not read the answers.",
-                                  hint="use a plain dict, as in the cell above.", n_cases=n))
-    if blank and not unknown:
-        return finish(CheckResult(name, False, f"… {name}: not attempted yet: replace each None with {listed}, "
-                                  "then run this check again.", attempted=False, n_cases=n))
-    if unknown:
-        return finish(CheckResult(name, False, f"✘ {name}: unknown question(s) {safe_repr(unknown)}.",
-                                  hint=f"the questions are {list(questions)}.", n_cases=n))
-    wrong, hints, first = [], [], None
-    for i, (key, (question, _, why)) in enumerate(questions.items(), start=1):
-        given = answers.get(key)
-        choice = " ".join(given.lower().split()) if isinstance(given, str) else None
-        choice = aliases.get(choice, choice)
-        if given is None:
-            wrong.append(f"{key!r} ({question}): not answered yet")
-            hints.append(f"{key}: answer {listed}.")
-        elif choice not in valid:
-            wrong.append(f"{key!r}: {safe_repr(given, 80)} is not one of the choices")
-            hints.append(f"{key}: answer {listed}.")
-        elif choice not in rights[key]:
-            wrong.append(f"{key!r} ({question}): you said {choice}")
-            hints.append(f"{key}: {why() if callable(why) else why}")
-        else:
-            continue
-        first = first or i
-    if wrong:
-        return finish(CheckResult(
-            name, False,
-            f"✘ {name}: {len(wrong)} of {n} answers are not right yet:\n" + "\n".join(f"  - {w}" for w in wrong),
-            hint="\n  hint: ".join(hints), failed_case=first, n_cases=n))
-    return finish(CheckResult(name, True, f"✔ {name}: all {n} answers are right." + (f" {praise}" if praise else ""),
-                              n_cases=n))
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,7 +196,9 @@ def _call(fn, args):
 
     numpy's floating-point problems (overflow, invalid, divide by zero) are turned into
     warnings and recorded, so the feedback is the same in a notebook and under pytest (where
-    RuntimeWarnings are errors). Underflow is normal and is not reported.
+    RuntimeWarnings are errors). Underflow is normal and is not reported. ``SystemExit`` (a
+    ``sys.exit()`` or ``exit()`` in the learner's code) is reported like any other exception;
+    ``KeyboardInterrupt`` is not caught, so Ctrl-C still stops the cell.
     """
     copies = tuple(a.copy() if isinstance(a, np.ndarray) else a for a in args)
     outcome = _Outcome()
@@ -332,14 +206,21 @@ def _call(fn, args):
         warnings.simplefilter("always")
         with np.errstate(over="warn", invalid="warn", divide="warn", under="ignore"):
             try:
-                outcome.value = fn(*copies)
-            except Exception as exc:  # the learner's code failed: reporting it is our job
+                outcome.value = plain(fn(*copies))
+            except (Exception, SystemExit) as exc:  # the learner's code failed: reporting it is our job
                 outcome.error = exc
-    outcome.warnings = sorted({str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)})
+    outcome.warnings = sorted({_warning_text(w.message) for w in caught if issubclass(w.category, RuntimeWarning)})
     outcome.mutated = any(
         isinstance(a, np.ndarray) and not np.array_equal(a, c, equal_nan=True) for a, c in zip(args, copies)
     )
     return outcome
+
+
+def _warning_text(message):
+    try:
+        return str(message)
+    except Exception:  # a learner's warning object whose __str__ raises
+        return "a warning whose text cannot be shown"
 
 
 def label_of(fn):
@@ -354,9 +235,72 @@ def safe_repr(x, limit=200):
     """``repr(x)`` cut to ``limit`` characters; never raises (a learner's object may break repr)."""
     try:
         text = repr(x)
-    except Exception:  # a broken __repr__ is the learner's; the check must still answer
-        text = f"<{type(x).__name__} object>"
+        if not isinstance(text, str):
+            raise TypeError("__repr__ returned a non-string")
+    except Exception:  # a broken __repr__ (or a number too long to print) is the learner's
+        text = f"<{_type_name(x)} object>"
     return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
+def _type_name(x):
+    name = getattr(type(x), "__name__", None)     # type attributes: a learner's __getattr__ is not asked
+    return name if isinstance(name, str) else "unknown"
+
+
+class Unreadable:
+    """Stands for a learner's value that could not even be read (its own methods fail)."""
+
+    def __init__(self, type_name):
+        self.type_name = type_name
+
+    def __repr__(self):
+        return f"<{self.type_name} object that cannot be read>"
+
+
+_EXACT = (type(None), bool, int, float, complex, str, bytes, np.bool_)
+_DEPTH = 8
+
+
+def plain(value, depth=0):
+    """``value`` without a learner's subclass: the same data as a plain ``str``, ``float``, ``list``, ...
+
+    A learner (or a library) can hand a check an object of a subclass of ``str``, ``float``,
+    ``ndarray``, ``list`` or ``dict`` whose methods (``strip``, ``__float__``, ``__eq__``,
+    ``__array__``, ...) are broken. The base class's own methods read the data without calling the
+    subclass's overrides, so the check never runs them. Containers are converted a few levels
+    deep. What cannot be read at all becomes an :class:`Unreadable`; this never raises.
+    """
+    kind = type(value)
+    if kind in _EXACT or kind is np.ndarray:
+        return value
+    try:
+        if isinstance(value, np.ndarray):
+            return np.ndarray.view(value, np.ndarray)
+        if isinstance(value, str):
+            return str.__str__(value)
+        if isinstance(value, bytes):
+            return bytes(memoryview(value))
+        if isinstance(value, float):                  # np.float64 included (a float subclass)
+            return float.__float__(value)
+        if isinstance(value, int):                    # bool cannot be subclassed; this is int's
+            return int.__index__(value)
+        if isinstance(value, complex):
+            return complex.__complex__(value) if hasattr(complex, "__complex__") else Unreadable(_type_name(value))
+        if isinstance(value, np.generic):
+            if kind.__module__ == "numpy":
+                return value
+            return np.ndarray.view(np.array(value, dtype=value.dtype), np.ndarray)[()]
+        if depth >= _DEPTH:
+            return value if kind in (list, tuple, dict) else Unreadable(_type_name(value))
+        if isinstance(value, list):
+            return [plain(v, depth + 1) for v in list.__iter__(value)]
+        if isinstance(value, tuple):
+            return tuple(plain(v, depth + 1) for v in tuple.__iter__(value))
+        if isinstance(value, dict):
+            return {plain(k, depth + 1): plain(v, depth + 1) for k, v in dict.items(value)}
+    except Exception:  # the data cannot be read without the learner's broken methods
+        return Unreadable(_type_name(value))
+    return value
 
 
 def as_number(value):
@@ -436,35 +380,49 @@ def matches(got, candidate):
     return candidate is not None and all_close(got, np.asarray(candidate, dtype=np.float64), 1e-5, 1e-8)
 
 
+def _is_axis_error(exc):
+    axis_error = getattr(getattr(np, "exceptions", np), "AxisError", None)
+    return axis_error is not None and isinstance(exc, axis_error)
+
+
 def _exception_hint(exc, label):
-    """A hint for an exception raised by the learner's code."""
-    text = str(exc)
+    """A hint for an exception raised by the learner's code (only what its type and text show)."""
+    text = _warning_text(exc)
+    if isinstance(exc, SystemExit):
+        return (f"{label} called sys.exit() (or exit(), quit()), which stops a script: a function returns "
+                "its answer with `return` instead.")
     if isinstance(exc, TypeError) and ("argument" in text or "positional" in text):
         return (f"check the signature of {label}: it is called with the arguments shown above "
                 "(see the exercise's description).")
     if "broadcast" in text:
         return ("shapes did not line up: reduce with keepdims=True (e.g. np.max(z, axis=-1, "
                 "keepdims=True)) so the result broadcasts back against each row.")
-    if "axis" in text:
+    if _is_axis_error(exc):
         return "the class axis is the LAST one: use axis=-1, which works for any number of dimensions."
     if isinstance(exc, (AttributeError, TypeError)) and "list" in text:
         return "turn the input into an array first: z = np.asarray(z, dtype=float)."
-    return (f"call {label} on the input shown above in a cell of its own to see the full "
+    if isinstance(exc, RecursionError):
+        return f"{label} calls itself without end: look for a call of {label} inside its own body."
+    return (f"{UNKNOWN_MISTAKE}. Call {label} on the input shown above in a cell of its own to see the full "
             "traceback, fix that line, then run the check again.")
 
 
-def run_battery(name, fn, cases, hint_for, check=None, warning_hint=None):
+def run_battery(name, fn, cases, hint_for, check=None, warning_hint=None, exception_hint=None, warnings_ok=False):
     """Run ``cases`` through ``fn`` and stop at the first failure.
 
     ``hint_for(case, got, outcome)`` returns the hint for a wrong answer. ``check(case, got)``
     (optional) replaces the default closeness test and returns (ok, extra text or "").
-    ``warning_hint`` is the hint for a right answer reached through a numpy warning.
+    ``warning_hint`` is the hint for a right answer reached through a numpy warning;
+    ``warnings_ok=True`` accepts such an answer instead (where a warning says nothing about the
+    method: a mean over an empty bin, for instance). ``exception_hint(case, exc)`` (optional)
+    recognises an exception of the learner's code that this exercise explains better than the
+    generic hints; it returns a hint or None.
     """
     label = label_of(fn)
     if not callable(fn):
         return finish(CheckResult(
             name, False,
-            f"✘ {name}: expected a function, got {type(fn).__name__} {safe_repr(fn, 60)}.",
+            f"✘ {name}: expected a function, got {_type_name(fn)} {safe_repr(fn, 60)}.",
             hint="pass the function itself, without calling it: check(my_function), not check(my_function(z)).",
         ))
     n = len(cases)
@@ -477,9 +435,10 @@ def run_battery(name, fn, cases, hint_for, check=None, warning_hint=None):
         expected_text = f"\n  expected:  {case.shown or show(np.asarray(case.expected))}"
         if outcome.error is not None:
             exc = outcome.error
+            hint = _own_exception_hint(exception_hint, case, exc) or _exception_hint(exc, label)
             return finish(CheckResult(
-                name, False, f"{head}{expected_text}\n  raised:    {type(exc).__name__}: {exc}",
-                hint=_exception_hint(exc, label), failed_case=i, n_cases=n,
+                name, False, f"{head}{expected_text}\n  raised:    {type(exc).__name__}: {_warning_text(exc)}",
+                hint=hint, failed_case=i, n_cases=n,
             ))
         if outcome.value is None:
             return finish(CheckResult(
@@ -501,12 +460,12 @@ def run_battery(name, fn, cases, hint_for, check=None, warning_hint=None):
         warned = ""
         if outcome.warnings:
             warned = "\n  numpy warned: " + "; ".join(outcome.warnings)
-        if ok and not outcome.warnings and not outcome.mutated:
+        if ok and (warnings_ok or not outcome.warnings) and not outcome.mutated:
             continue
         got_text = f"\n  got:       {show(got)}{extra}{warned}"
         if not ok:
             hint = _hint_or_fallback(hint_for, case, got, outcome)
-        elif outcome.warnings:
+        elif outcome.warnings and not warnings_ok:
             hint = warning_hint or WARNING_HINT
         else:
             hint = (f"{label} changed the array it was given (an in-place update like z -= ...). "
@@ -514,6 +473,15 @@ def run_battery(name, fn, cases, hint_for, check=None, warning_hint=None):
             got_text += "\n  (the answer is right, but the input array was modified)"
         return finish(CheckResult(name, False, head + expected_text + got_text, hint=hint, failed_case=i, n_cases=n))
     return finish(all_passed(name, n))
+
+
+def _own_exception_hint(exception_hint, case, exc):
+    if exception_hint is None:
+        return None
+    try:
+        return exception_hint(case, exc)
+    except Exception:  # recognising the exception is a courtesy: fall back on the generic hints
+        return None
 
 
 def _judged(check, case, got):
@@ -535,8 +503,8 @@ def _hint_or_fallback(hint_for, case, got, outcome):
             with np.errstate(all="ignore"):
                 return hint_for(case, got, outcome)
     except Exception:  # a hint is a courtesy: a strange answer still gets a (generic) one
-        return ("compare your answer with the expected one above: same shape, same values. Run your "
-                "function on that input in a cell of its own to see what it does.")
+        return (f"{UNKNOWN_MISTAKE}. Compare your answer with the expected one above (same shape, same values), "
+                "and run your function on that input in a cell of its own to see what it does.")
 
 
 def quiet(fn, *args):
@@ -549,7 +517,8 @@ def first_matching(got, mistakes, expected):
     """The hint of the first known mistake whose answer equals ``got``, or None.
 
     A mistake that gives the right answer on this case (the naive softmax on small logits, say)
-    says nothing about what went wrong, so it is skipped.
+    says nothing about what went wrong, so it is skipped. (Where two mistakes give the same wrong
+    answer on a case, list the pair first, with a hint that names both.)
     """
     expected = np.asarray(expected, dtype=np.float64)
     for wrong, hint in mistakes:

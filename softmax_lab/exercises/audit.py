@@ -1,19 +1,23 @@
 r"""Lesson 11: checking a learner's sparsemax, a verdict quiz on four new statements, and the answers
 to the lesson's predictions."""
 
+import functools
+
 import numpy as np
 
 from ..alternatives import sparsemax
 from ..audit import EXAMPLE_LOGITS, VERDICTS
 from ..functions import naive_softmax, sigmoid, softmax
+from ._answers import check_quiz
 from ._machinery import (
     Case,
-    check_quiz,
     first_matching,
+    guarded,
     nonfinite,
     quiet,
     run_battery,
     shape_hint,
+    unknown,
 )
 from .predict import register_prediction
 
@@ -87,6 +91,8 @@ HINTS = {
                       "apply np.maximum(z - tau, 0) to z itself, not to the sorted copy."),
     "row": ("each row is its own distribution: sort, cumsum and count along the last axis (axis=-1), and keep "
             "one tau per row (keepdims=True or tau[..., None])."),
+    "mask_zero": ("a masked score must stay -inf: replaced by 0 it can enter the support (here every real score is "
+                  "negative, so the 0 wins). Sorting puts -inf last, and the plain recipe handles it as it is."),
     "mask": ("a -inf score is a mask: it must get weight exactly 0 and take no part in the threshold. Sorting "
              "puts -inf last, and 1 + k * (-inf) > cumsum is False, so the plain recipe handles it; avoid "
              "arithmetic like 0 * -inf or -inf - -inf, which gives NaN."),
@@ -125,6 +131,7 @@ def _wrong_variants(z):
         (lambda: _last(lambda r: np.maximum(r - _tau(r, "no_minus_one"), 0))(z), HINTS["no_minus_one"]),
         (lambda: _last(lambda r: r - _tau(r))(z), HINTS["no_clip"]),
         (lambda: _last(lambda r: np.maximum(np.sort(r)[::-1] - _tau(r), 0))(z), HINTS["sorted_output"]),
+        (lambda: _last(lambda r: np.maximum(r - _tau(r), 0))(np.where(np.isneginf(z), 0.0, z)), HINTS["mask_zero"]),
     ]
     if z.ndim > 1:
         flat = z.reshape(-1)
@@ -138,6 +145,7 @@ def _wrong_variants(z):
     return answers
 
 
+@functools.lru_cache(maxsize=1)   # the cases never change: build them once
 def _sparsemax_cases():
     rng = np.random.default_rng(11)
     cases = []
@@ -156,6 +164,12 @@ def _sparsemax_cases():
     add("-inf masks two entries", np.array([2.0, -np.inf, 1.5, -np.inf]), "mask")
     add("a batch of 2 x 3 rows of 6 random scores", rng.normal(0, 2, (2, 3, 6)), "batch")
     add("float32 scores", np.array([0.5, 0.2, -0.3, 0.45], dtype=np.float32), "float32", rtol=1e-5, atol=1e-6)
+    K = int(rng.integers(8, 12))
+    tied = rng.integers(-4, 5, size=(3, K)) * 0.25          # quarters: many ties
+    tied[2] -= 2.0                                           # a row of negative scores only
+    tied[:, :2] = [[1.0, 0.75], [1.0, 0.75], [-1.0, -1.25]]  # every row keeps two real scores
+    tied[:, 2:][rng.random((3, K - 2)) < 0.3] = -np.inf
+    add(f"random: 3 rows of {K} scores with ties and -inf masks, one row all negative", tied, "mask")
     return cases
 
 
@@ -174,9 +188,10 @@ def _sparsemax_hint(case, got, outcome):
         return HINTS["no_clip"]
     if not np.allclose(np.sum(got, axis=-1), 1.0, atol=1e-6):
         return HINTS["row"] if case.tag == "batch" else HINTS["sum"]
-    return f"sparsemax: {FORMULA}."
+    return unknown(f"sparsemax: {FORMULA}.")
 
 
+@guarded("check_sparsemax")
 def check_sparsemax(fn):
     r"""Check a learner's sparsemax ``fn(z)`` (along the last axis) against :func:`softmax_lab.alternatives.sparsemax`.
 
@@ -205,7 +220,7 @@ def check_sparsemax(fn):
     --------
     >>> from softmax_lab.alternatives import sparsemax
     >>> check_sparsemax(sparsemax).passed
-    ✔ check_sparsemax: all 10 cases passed. Well done!
+    ✔ check_sparsemax: all 11 cases passed. Well done!
     True
     """
     return run_battery("check_sparsemax", fn, _sparsemax_cases(), _sparsemax_hint)
@@ -249,6 +264,7 @@ AUDIT_QUIZ = {
 }
 
 
+@guarded("check_verdicts")
 def check_verdicts(answers):
     """Check the verdict quiz: "holds", "oversimplified" or "wrong" for each statement of :data:`AUDIT_QUIZ`.
 

@@ -1,8 +1,11 @@
-"""Lesson 01: checking a learner's softmax; the answers to the predictions of lessons 00 and 01."""
+"""Lesson 01: checking a learner's softmax; the typed questions and the predictions of lessons 00 and 01."""
+
+import functools
 
 import numpy as np
 
 from ..functions import naive_softmax, softmax
+from ._answers import register_answer
 from ._machinery import (
     AXIS_HINT,
     MASK_HINT,
@@ -11,10 +14,12 @@ from ._machinery import (
     ROW_MAX_HINT,
     Case,
     first_matching,
+    guarded,
     nonfinite,
     quiet,
     run_battery,
     shape_hint,
+    unknown,
 )
 from .predict import register_prediction
 
@@ -29,6 +34,7 @@ MEAN_SHIFT_HINT = (
 )
 
 
+@functools.lru_cache(maxsize=1)   # the cases never change: build them once
 def _softmax_cases():
     f32 = np.float32
     raw = [
@@ -45,11 +51,34 @@ def _softmax_cases():
         ("-inf masks a token (its probability is exactly 0)", np.array([1.0, 2.0, NEG_INF]), "mask"),
         ("masked entries in a batch", np.array([[0.0, NEG_INF, 1.0], [NEG_INF, 5.0, 5.0]]), "mask"),
     ]
+    raw += _random_softmax_inputs()
     cases = []
     for what, z, tag in raw:
         tol = dict(rtol=1e-4, atol=1e-6) if z.dtype == f32 else {}
         cases.append(Case(what, (z,), softmax(z), tag, **tol))
     return cases
+
+
+def _random_softmax_inputs(seed=1):
+    """Randomised cases (seeded, so the feedback is the same on every run): shapes whose axes all
+    differ in length (a hard-coded axis or class count fails), rows whose logits lie hundreds apart
+    from one row to the next, and random masks, with at least one unmasked logit in every row."""
+    rng = np.random.default_rng(seed)
+    B, T = (int(n) for n in rng.choice(np.arange(2, 5), size=2, replace=False))
+    K = int(rng.integers(5, 7))
+    rows = rng.normal(0.0, 2.0, size=(B, K)) + rng.uniform(-800.0, 800.0, size=(B, 1))
+    masked = rng.normal(0.0, 3.0, size=(B, T, K))
+    hide = rng.random((B, T, K)) < 0.3
+    hide[..., int(rng.integers(K))] = False
+    masked[hide] = NEG_INF
+    return [
+        (f"random: integer logits, {B} rows of {K} (the answer is a float array)",
+         rng.integers(-5, 6, size=(B, K)), "int"),
+        (f"random: {B} rows of {K} logits, each row hundreds away from the next", rows, "row_max"),
+        (f"random: a ({B}, {T}, {K}) batch with random -inf masks", masked, "mask"),
+        (f"random: {K} float32 logits spread over +-120", rng.uniform(-120.0, 120.0, K).astype(np.float32),
+         "overflow"),
+    ]
 
 
 def _softmax_mistakes(z):
@@ -133,11 +162,18 @@ def _softmax_mistakes(z):
     return mistakes
 
 
+INTEGER_HINT = ("the decimals were cut off: for integer logits, np.zeros_like(z) or np.empty_like(z) makes an "
+                "INTEGER array, and storing probabilities in it truncates them to 0. Convert first, "
+                "z = np.asarray(z, dtype=float), or compute the result directly as e / e.sum(...).")
+
+
 def _softmax_hint(case, got, outcome):
     z = case.args[0]
     shape = shape_hint(got, case.expected)
     if shape:
         return shape
+    if case.tag == "int" and np.array_equal(got, np.trunc(np.asarray(case.expected))):
+        return INTEGER_HINT
     # (checked first: on these cases a learner's patched NaNs can look like another known mistake)
     extreme = case.tag in ("overflow", "wide", "row_max")
     if extreme and np.isfinite(got).all() and not np.allclose(np.sum(got, axis=-1), 1.0):
@@ -158,10 +194,11 @@ def _softmax_hint(case, got, outcome):
         return MAX_SHIFT_HINT
     if case.tag == "batch" and not np.allclose(np.sum(got, axis=-1), 1.0):
         return AXIS_HINT
-    return ("check the two steps: exponentiate each logit (after subtracting the row's maximum), "
-            "then divide by the sum of those exponentials along the last axis.")
+    return unknown("exponentiate each logit after subtracting its row's maximum, then divide by the sum of "
+                   "those exponentials along the last axis (keepdims=True).")
 
 
+@guarded("check_softmax")
 def check_softmax(fn):
     r"""Check a learner's softmax: ``fn(z)`` with the classes on the last axis.
 
@@ -191,7 +228,7 @@ def check_softmax(fn):
     >>> def naive(z):
     ...     return np.exp(z) / np.sum(np.exp(z), axis=-1, keepdims=True)
     >>> check_softmax(naive).hint.startswith("subtract the maximum before exp")
-    ✘ check_softmax: case 5 of 10 failed (large logits: exp(1000) overflows)
+    ✘ check_softmax: case 5 of 14 failed (large logits: exp(1000) overflows)
       called:    naive(np.array([1000.,  999.]))
       expected:  np.array([0.731059, 0.268941])
       got:       np.array([nan, nan])
@@ -209,8 +246,10 @@ def check_softmax(fn):
 _CAT = np.array([2.0, 1.0, 0.1])          # mat, floor, roof after "The cat sat on the"
 
 
-def _more_or_less(value, than):
-    return "more" if value > than else "less"
+def _larger_ratio(p, q):
+    """'mat/floor' if p[0] / p[1] is the larger ratio, 'cat/dog' if q[0] / q[1] is, else 'equal'."""
+    first, second = p[0] / p[1], q[0] / q[1]
+    return "equal" if np.isclose(first, second) else "mat/floor" if first > second else "cat/dog"
 
 
 register_prediction(
@@ -225,45 +264,75 @@ register_prediction(
     explain="equal logits get equal probabilities: mat and roof both get 0.42, floor keeps 0.16.")
 register_prediction(
     "00.all-equal", question="each word's probability when all three sliders are equal, to 2 decimals",
-    kind="number", tol=0.01, answer=lambda: float(softmax([1.7, 1.7, 1.7])[0]),
+    kind="share", tol=0.01, answer=lambda: float(softmax([1.7, 1.7, 1.7])[0]),
     explain="equal logits share the total of 1 equally: 1/3 each, whatever the common value.")
 
-register_prediction(
-    "01.mat-share", question="does mat get more or less than half? ('more' or 'less')",
-    kind="choice", choices=("more", "less"), answer=lambda: _more_or_less(softmax(_CAT)[0], 0.5),
-    explain="mat gets 0.659: e^2.0 = 7.39 against a total of 7.39 + 2.72 + 1.11 = 11.21.")
-register_prediction(
-    "01.add-100", question="adding 100 to every logit makes the distribution 'sharper', 'flatter' or 'unchanged'?",
-    kind="choice", choices=("sharper", "flatter", "unchanged"),
-    answer=lambda: "unchanged" if np.allclose(softmax(_CAT + 100.0), softmax(_CAT)) else "sharper",
-    explain="the factor e^100 multiplies the top and the bottom of the fraction alike and cancels.")
 register_prediction(
     "01.double", question="doubling every logit makes the distribution 'sharper', 'flatter' or 'unchanged'?",
     kind="choice", choices=("sharper", "flatter", "unchanged"),
     answer=lambda: "sharper" if softmax(2.0 * _CAT).max() > softmax(_CAT).max() else "flatter",
     explain="doubling doubles every difference between logits: mat rises from 0.659 to 0.864.")
 register_prediction(
-    "01.larger-ratio", question="the larger ratio: 'mat/floor', 'floor/roof' or 'equal'?",
-    kind="choice", choices=("mat/floor", "floor/roof", "equal"),
-    answer=lambda: "mat/floor" if softmax(_CAT)[0] / softmax(_CAT)[1] > softmax(_CAT)[1] / softmax(_CAT)[2]
-    else "floor/roof",
-    explain="ratios are e^(difference): mat - floor = 1.0 gives e^1.0 = 2.72, floor - roof = 0.9 gives e^0.9 = 2.46.")
+    "01.negate", question="multiplying every logit by -1: which word comes out on top, 'mat', 'floor' or 'roof'?",
+    kind="choice", choices=("mat", "floor", "roof"),
+    answer=lambda: ("mat", "floor", "roof")[int(np.argmax(softmax(-1.0 * _CAT)))],
+    explain="a negative factor turns every difference around: roof, the lowest logit, becomes the highest.")
+register_prediction(
+    "01.ratio-elsewhere", question="the larger ratio: 'mat/floor' (logits 2.0 and 1.0, among 3 words), "
+                                  "'cat/dog' (logits 7.0 and 6.0, among 52 words) or 'equal'?",
+    kind="choice", choices=("mat/floor", "cat/dog", "equal"),
+    answer=lambda: _larger_ratio(softmax(_CAT), softmax(np.r_[7.0, 6.0, np.linspace(-4.0, 4.0, 50)])),
+    explain="both are e^(1.0) = 2.718: a ratio p_i / p_j = e^(z_i - z_j) depends only on the two logits' difference.")
+register_prediction(
+    "01.divide-by-sum", question="dividing the scores 2.0, 1.0, -1.5 by their sum: is the last word's share "
+                                "'positive', 'zero' or 'negative'?",
+    kind="choice", choices=("positive", "zero", "negative"),
+    answer=lambda: {-1.0: "negative", 0.0: "zero", 1.0: "positive"}[float(np.sign(-1.5 / (2.0 + 1.0 - 1.5)))],
+    explain="the scores add up to 1.5, so the last word gets -1.5 / 1.5 = -1: not a probability.")
 register_prediction(
     "01.sofa-mat-half", question="with sofa added (logit 1.5), is mat still above one half? (yes or no)",
     kind="yesno", answer=lambda: bool(softmax([2.0, 1.0, 0.1, 1.5])[0] > 0.5),
     explain="sofa takes its share from every word: mat falls from 0.659 to 0.471.")
 register_prediction(
-    "01.sofa-ratio", question="does the ratio p(mat) / p(floor) change when sofa is added? (yes or no)",
-    kind="yesno",
-    answer=lambda: not np.isclose(softmax([2.0, 1.0, 0.1, 1.5])[0] / softmax([2.0, 1.0, 0.1, 1.5])[1],
-                                  softmax(_CAT)[0] / softmax(_CAT)[1]),
-    explain="the ratio is e^(2.0 - 1.0) = 2.718 before and after: only the two words' own logits enter it.")
+    "01.sofa-losers", question="with sofa added, how many of mat, floor and roof lose probability? (0, 1, 2 or 3)",
+    kind="count", answer=lambda: int(np.sum(softmax([2.0, 1.0, 0.1, 1.5])[:3] < softmax(_CAT))),
+    explain="all three: the total stays 1, and each old word keeps the same fraction (0.714) of what it had.")
 register_prediction(
-    "01.all-equal", question="each word's probability when all three sliders are equal, to 2 decimals",
-    kind="number", tol=0.01, answer=lambda: float(softmax([0.4, 0.4, 0.4])[0]),
-    explain="1/3 each, whatever the common value: only differences between logits count.")
+    "01.underflow", question="in float64, the probability of a word 800 below the top: 'positive' or 'zero'?",
+    kind="choice", choices=("positive", "zero"),
+    answer=lambda: "zero" if softmax([0.0, -800.0])[1] == 0.0 else "positive",
+    explain="e^(-800) is below 10^(-347), far below the smallest positive float64 (about 5e-324): it underflows to 0.")
+register_prediction(
+    "01.one-above", question="all three logits equal, then mat alone raised by 1: mat's share, to 2 decimals",
+    kind="share", tol=0.01, answer=lambda: float(softmax([1.0, 0.0, 0.0])[0]),
+    explain="mat is e = 2.72 times as probable as each of the other two: e / (e + 2) = 0.58, whatever the "
+            "common value.")
 register_prediction(
     "01.roof-up-loser", question="raising roof by 1: which word loses the most probability? ('mat' or 'floor')",
     kind="choice", choices=("mat", "floor"),
     answer=lambda: ("mat", "floor")[int(np.argmin((softmax([2.0, 1.0, 1.1]) - softmax(_CAT))[:2]))],
     explain="each word gives up probability in proportion to what it has, and mat has the most.")
+
+
+# --------------------------------------------------------------------------------------------
+# The typed questions of lessons 00 and 01 (check_answer("00.equal-logits", answer), ...)
+# --------------------------------------------------------------------------------------------
+
+register_answer(
+    "00.equal-logits", name="equal logits", question="the probability of each of 4 words with equal logits",
+    answer=0.25, tol=0.005, precision="a number to 2 decimals",
+    mistakes=[(1 / 3 - 0.005, 1 / 3 + 0.005, "that is one third: here there are 4 words, not 3."),
+              (0.995, 1.005, "the 4 probabilities add up to 1, so each one is less than 1.")],
+    hint="Equal logits mean equal probabilities, and the probabilities of all 4 words add up to 1.")
+register_answer(
+    "01.probability-ratio", name="probability ratio",
+    question="how many times more probable mat (logit 2.0) is than floor (logit 1.0)",
+    answer=float(np.e), tol=0.01, precision="a number to 2 decimals (from rounded probabilities is fine)",
+    mistakes=[(1.99, 2.01, "that is the ratio of the logits, 2.0 / 1.0; the ratio of the probabilities is "
+                           "e^(2.0 - 1.0)."),
+              (1 / np.e - 0.01, 1 / np.e + 0.01, "that is floor / mat; the question asks how many times MORE "
+                                                 "probable mat is: mat / floor, above 1."),
+              (np.exp(2.0) - 0.02, np.exp(2.0) + 0.02, "that is e^2; the ratio depends on the DIFFERENCE of the "
+                                                       "logits, e^(2.0 - 1.0).")],
+    hint="Ratios depend only on the difference of the two logits: p_i / p_j = e^(z_i - z_j). Not the ratio of the "
+         "logits themselves, and mat is the more probable word, so the answer is above 1.")

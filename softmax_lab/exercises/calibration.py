@@ -9,14 +9,26 @@ cancel, a mean over examples instead of over bins, a percentage, the wrong numbe
 l2 or max norm instead of the mean.
 """
 
+import functools
 import math
 import warnings
 
 import numpy as np
 
-from .._calibration_bins import bin_edges, bin_index
 from ..calibration import expected_calibration_error, fit_temperature, negative_log_likelihood
-from ._machinery import Case, CheckResult, as_number, finish, first_matching, run_battery, safe_repr
+from ._answers import Question, judge_answer, register_answer
+from ._machinery import (
+    Case,
+    CheckResult,
+    as_number,
+    finish,
+    first_matching,
+    guarded,
+    plain,
+    run_battery,
+    safe_repr,
+    unknown,
+)
 
 __all__ = ["check_ece", "check_temperature_by_hand"]
 
@@ -57,7 +69,16 @@ def _groups_error(conf, correct, group, n_groups, weight_by_count=True, total=No
 
 
 def _uniform_bins(conf, n_bins):
-    return bin_index(conf, bin_edges(conf, n_bins, "uniform"), "uniform")
+    """Bin b holds b / n_bins <= c < (b + 1) / n_bins; the last bin also holds c = 1.0."""
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    return np.clip(np.searchsorted(edges, conf, side="right") - 1, 0, n_bins - 1)
+
+
+def on_an_edge(probs, n_bins, gap=1e-6):
+    """Whether a confidence lies within ``gap`` of an inner bin edge (where [lo, hi) and (lo, hi] differ)."""
+    conf = np.asarray(probs, dtype=np.float64).max(axis=1)
+    inner = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
+    return bool(inner.size and (np.abs(conf[:, None] - inner[None, :]) < gap).any())
 
 
 def _ece_mistakes(p, y, n_bins):
@@ -112,6 +133,11 @@ def _ece_mistakes(p, y, n_bins):
          "that is the largest gap of any bin (the maximum calibration error). The ECE is the "
          "count-weighted mean of the gaps."),
     ]
+    for default in (15, 10):
+        if default != n_bins:
+            mistakes.append((_groups_error(conf, correct, _uniform_bins(conf, default), default),
+                             f"that is the ECE with {default} bins, whatever n_bins is: use the n_bins the "
+                             f"function is given (here {n_bins}), not a number of your own or the default."))
     for other in (n_bins - 1, n_bins + 1):
         if other >= 1:
             mistakes.append((_groups_error(conf, correct, _uniform_bins(conf, other), other),
@@ -127,6 +153,7 @@ def _ece_mistakes(p, y, n_bins):
     return mistakes
 
 
+@functools.lru_cache(maxsize=1)   # the cases never change: build them once
 def _ece_cases():
     rng = np.random.default_rng(7)
     cases = []
@@ -138,15 +165,17 @@ def _ece_cases():
         rtol = 1e-5 if p.dtype == np.float32 else 1e-7
         cases.append(Case(what, (p, y, n_bins), expected, tag, rtol=rtol, atol=1e-9, shown=f"{expected:.6g}"))
 
+    # Every confidence lies away from the inner bin edges (a test keeps it so), where the conventions
+    # [lo, hi) and (lo, hi] differ and both are in use; exactly 1.0, the closed end, is tested.
     add("six predictions over three classes, 5 bins",
-        [[0.7, 0.2, 0.1], [0.45, 0.35, 0.2], [0.1, 0.85, 0.05], [0.3, 0.3, 0.4], [0.62, 0.28, 0.1],
+        [[0.7, 0.2, 0.1], [0.45, 0.35, 0.2], [0.1, 0.85, 0.05], [0.27, 0.31, 0.42], [0.62, 0.28, 0.1],
          [0.05, 0.05, 0.9]], [0, 1, 1, 2, 1, 2], 5, "basic")
 
     # the 1.0 predictions are overconfident, the others of the last bin underconfident: merging
     # them or not changes the ECE (gaps of the same sign would add up the same either way)
     sure = np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0], [1.0, 0.0, 0.0],
                      [0.93, 0.04, 0.03], [0.97, 0.02, 0.01], [0.91, 0.05, 0.04], [0.55, 0.4, 0.05],
-                     [0.58, 0.3, 0.12], [0.25, 0.35, 0.4]])
+                     [0.58, 0.3, 0.12], [0.25, 0.33, 0.42]])
     add("four predictions with confidence exactly 1.0, two of them wrong", sure, [0, 1, 0, 2, 0, 0, 0, 1, 0, 2], 10,
         "edge")
 
@@ -169,11 +198,30 @@ def _ece_cases():
     w = rng.dirichlet(np.ones(445) * 0.02, size=400)          # peaked rows over a vocabulary
     add("445 classes, like the tiny language model: 400 predictions", w, rng.integers(0, 445, 400), 15, "wide")
 
-    tied = np.array([[0.5, 0.5, 0.0], [0.4, 0.4, 0.2], [0.2, 0.6, 0.2], [0.3, 0.3, 0.4]])
+    tied = np.array([[0.45, 0.45, 0.1], [0.4, 0.4, 0.2], [0.2, 0.6, 0.2], [0.3, 0.3, 0.4]])
     add("equal top probabilities: the prediction is the first of them", tied, [1, 1, 1, 2], 4, "ties")
 
-    add("a single prediction", [[0.2, 0.8]], [0], 15, "basic")
+    add("a single prediction", [[0.22, 0.78]], [0], 15, "basic")
+    for what, p, y, n_bins in _random_ece_inputs():
+        add(what, p, y, n_bins, "random")
     return cases
+
+
+def _random_ece_inputs(seed=17):
+    """Randomised cases (seeded): a random number of bins (neither 15 nor 10, the usual defaults),
+    labels that miss some classes, confidences of exactly 1.0, and no confidence on an inner edge."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for N, K, n_bins in ((int(rng.integers(40, 90)), int(rng.integers(4, 9)), int(rng.integers(3, 8))),
+                         (int(rng.integers(150, 260)), int(rng.integers(12, 30)), int(rng.integers(20, 40)))):
+        p = rng.dirichlet(np.full(K, 0.3), size=N)
+        p[: N // 10] = np.eye(K)[rng.integers(0, K, N // 10)]          # some confidences of exactly 1.0
+        inner = np.linspace(0.0, 1.0, n_bins + 1)[1:-1]
+        while (bad := (np.abs(p.max(axis=1)[:, None] - inner) < 1e-6).any(axis=1)).any():
+            p[bad] = rng.dirichlet(np.full(K, 0.3), size=int(bad.sum()))          # redraw the rows on an edge
+        y = np.where(rng.random(N) < 0.7, p.argmax(axis=1), rng.integers(0, K // 2, N))   # classes >= K/2 rarer
+        out.append((f"random: {N} predictions over {K} classes, {n_bins} bins", p, y, n_bins))
+    return out
 
 
 def _ece_hint(case, got, outcome):
@@ -189,9 +237,10 @@ def _ece_hint(case, got, outcome):
         return known
     if math.isclose(float(got), 100 * float(case.expected), rel_tol=1e-6):
         return "that is a percentage; return the ECE as a fraction between 0 and 1."
-    return ECE_RECIPE
+    return unknown(ECE_RECIPE)
 
 
+@guarded("check_ece")
 def check_ece(fn):
     r"""Check a learner's top-label expected calibration error, ``fn(probs, labels, n_bins)``.
 
@@ -214,8 +263,10 @@ def check_ece(fn):
 
     with the confidence :math:`\max_k p_{ik}`, the prediction :math:`\arg\max_k p_{ik}` (the first
     on ties), bins :math:`[b/B, (b+1)/B)` and the last one closed. The cases avoid confidences
-    that sit exactly on an inner bin edge, where the conventions :math:`[\ell, u)` and
-    :math:`(\ell, u]` differ and both are in use; a confidence of exactly 1.0 is tested.
+    that sit on an inner bin edge, where the conventions :math:`[\ell, u)` and
+    :math:`(\ell, u]` differ and both are in use; a confidence of exactly 1.0 is tested. A right
+    answer computed with a numpy warning passes (a mean over an empty bin warns, and
+    ``np.nansum`` then skips it): the warning says nothing wrong about the method here.
 
     Examples
     --------
@@ -231,10 +282,10 @@ def check_ece(fn):
     ...             total += inside.mean() * abs(correct[inside].mean() - conf[inside].mean())
     ...     return total
     >>> check_ece(ece).passed
-    ✔ check_ece: all 11 cases passed. Well done!
+    ✔ check_ece: all 13 cases passed. Well done!
     True
     """
-    return run_battery("check_ece", fn, _ece_cases(), _ece_hint)
+    return run_battery("check_ece", fn, _ece_cases(), _ece_hint, warnings_ok=True)
 
 
 # --------------------------------------------------------------------------------------------
@@ -245,6 +296,7 @@ def _fail(name, text, hint):
     return finish(CheckResult(name, False, f"✘ {name}: {text}", hint=hint, failed_case=1, n_cases=1))
 
 
+@guarded("check_temperature_by_hand")
 def check_temperature_by_hand(answer, logits, labels, tol=0.1):
     r"""Check a temperature found by hand (with the slider) against :func:`fit_temperature`.
 
@@ -263,6 +315,11 @@ def check_temperature_by_hand(answer, logits, labels, tol=0.1):
     -------
     CheckResult
 
+    Notes
+    -----
+    Lesson 07's exercise (the overtrained checkpoint's calibration split) is also
+    ``check_answer("07.temperature-by-hand", T)``.
+
     Examples
     --------
     >>> import numpy as np
@@ -274,50 +331,78 @@ def check_temperature_by_hand(answer, logits, labels, tol=0.1):
     ✔ check_temperature_by_hand: T = 2 is within 10% of fit_temperature's T = ...
     True
     """
-    name = "check_temperature_by_hand"
-    if answer is None:
-        return finish(CheckResult(
-            name, False, f"… {name}: not attempted yet: put the temperature you found with the slider in "
-            "place of None, then run this check again.", attempted=False, n_cases=1))
-    t = as_number(answer)
-    if t is None:
-        return _fail(name, f"{safe_repr(answer, 60)} is not a number.",
-                     "type the temperature as a number, e.g. 1.5 (read it off the slider).")
-    if not (math.isfinite(t) and t > 0):
-        return _fail(name, f"T = {t:g} is not a temperature.",
-                     "a temperature is a number > 0: the logits are divided by it.")
-    tol = as_number(tol)
+    tol = as_number(plain(tol))
     if tol is None or not 0 < tol < 10:
-        return _fail(name, f"tol must be a number between 0 and 10, got {safe_repr(tol, 60)}.",
+        return _fail("check_temperature_by_hand", f"tol must be a number between 0 and 10, got {safe_repr(tol, 60)}.",
                      "leave tol out (10%), or give a fraction such as 0.05.")
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore")           # a fit on a bound warns; the comparison still holds
-        try:
-            best = fit_temperature(logits, labels)
-            nll_best = negative_log_likelihood(logits, labels, temperature=best)
-        except Exception as exc:  # whatever was passed as logits/labels: a check never raises
-            return _fail(name, f"the logits and labels given to the check cannot be scored "
-                         f"({type(exc).__name__}: {safe_repr(str(exc), 120)}).",
-                         "pass the logits and labels you looked at, e.g. check_temperature_by_hand(T, logits, labels).")
-        try:
-            nll_yours = negative_log_likelihood(logits, labels, temperature=t)
-        except Exception:  # a temperature so extreme that the logits overflow: as bad as it gets
-            nll_yours = math.inf
-    facts = f"NLL {nll_yours:.4f} at your T, {nll_best:.4f} at the best T"
-    if abs(math.log(t / best)) <= math.log1p(tol):
-        return finish(CheckResult(
-            name, True, f"✔ {name}: T = {t:.3g} is within {tol:.0%} of fit_temperature's T = {best:.4g} "
-            f"({facts}). Well done!", n_cases=1))
-    if t == 1.0:
-        hint = ("1.0 is where the slider starts, where nothing is rescaled. Move it and watch the NLL "
-                "in the readout: it falls, reaches a lowest point, then rises again.")
-    elif (t - 1.0) * (best - 1.0) < 0:
-        hint = (("this model is overconfident: it needs T > 1, which softens its probabilities; T < 1 "
-                 "makes it even surer.") if best > 1 else
-                ("this model is underconfident: it needs T < 1, which sharpens its probabilities; T > 1 "
-                 "makes it even less sure."))
-    else:
-        how_far = "too far" if abs(math.log(t)) > abs(math.log(best)) else "not far enough"
-        hint = (f"you are on the right side of 1, but {how_far}: move the slider slowly and stop where "
-                "the NLL in the readout is lowest.")
-    return _fail(name, f"T = {t:.3g}: {facts}.", hint)
+    return judge_answer(_by_hand_question(None, lambda: (logits, labels), tol), answer)
+
+
+def _by_hand_question(key, data, tol):
+    """A temperature read off the slider, judged against :func:`fit_temperature` on ``data()``."""
+    @functools.lru_cache(maxsize=1)
+    def fitted():
+        logits, labels = data()
+        best = fit_temperature(logits, labels)
+        return logits, labels, best, negative_log_likelihood(logits, labels, temperature=best)
+
+    def judge(t):
+        if t <= 0:
+            return False, f"T = {t:g} is not a temperature", ("a temperature is a number > 0: the logits are "
+                                                              "divided by it.")
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")           # a fit on a bound warns; the comparison still holds
+            try:
+                logits, labels, best, nll_best = fitted()
+            except Exception as exc:  # whatever was passed as logits/labels: a check never raises
+                return False, (f"the logits and labels given to the check cannot be scored "
+                               f"({type(exc).__name__}: {safe_repr(str(exc), 120)})"), (
+                    "pass the logits and labels you looked at, e.g. check_temperature_by_hand(T, logits, labels).")
+            try:
+                nll_yours = negative_log_likelihood(logits, labels, temperature=t)
+            except Exception:  # a temperature so extreme that the logits overflow: as bad as it gets
+                nll_yours = math.inf
+        facts = f"NLL {nll_yours:.4f} at your T, {nll_best:.4f} at the best T"
+        if abs(math.log(t / best)) <= math.log1p(tol):
+            return True, f"T = {t:.3g} is within {tol:.0%} of fit_temperature's T = {best:.4g} ({facts})", ""
+        if t == 1.0:
+            hint = ("1.0 is where the slider starts, where nothing is rescaled. Move it and watch the NLL "
+                    "in the readout: it falls, reaches a lowest point, then rises again.")
+        elif (t - 1.0) * (best - 1.0) < 0:
+            hint = (("this model is overconfident: it needs T > 1, which softens its probabilities; T < 1 "
+                     "makes it even surer.") if best > 1 else
+                    ("this model is underconfident: it needs T < 1, which sharpens its probabilities; T > 1 "
+                     "makes it even less sure."))
+        else:
+            how_far = "too far" if abs(math.log(t)) > abs(math.log(best)) else "not far enough"
+            hint = (f"you are on the right side of 1, but {how_far}: move the slider slowly and stop where "
+                    "the NLL in the readout is lowest.")
+        return False, f"T = {t:.3g}: {facts}", hint
+
+    return Question(key, "check_temperature_by_hand", "the temperature with the lowest NLL, read off the slider",
+                    "number", judge=judge,
+                    precision=f"a temperature within {tol:.0%} of the one where the NLL is lowest")
+
+
+# --------------------------------------------------------------------------------------------
+# The typed questions of lesson 07
+# --------------------------------------------------------------------------------------------
+
+@functools.lru_cache(maxsize=1)
+def overtrained_predictions():
+    """The overtrained checkpoint's logits (float32) and labels on the calibration split, as lesson 07 shows them."""
+    from .. import lm  # imported when the question is checked, not with the package
+
+    z, y = lm.split_logits(lm.load("overtrained"), "calibration")
+    return z.astype(np.float32), y
+
+
+_by_hand = _by_hand_question("07.temperature-by-hand", overtrained_predictions, 0.1)
+register_answer(_by_hand.key, _by_hand.name, _by_hand.question, judge=_by_hand.judge, precision=_by_hand.precision)
+
+CHECKPOINTS = ("early", "best", "overtrained", "label_smoothed")
+MOST_HELPED = "overtrained"   # a slow test recomputes it from the shipped checkpoints (about 8 s)
+register_answer(
+    "07.most-helped", name="the checkpoint temperature scaling helped most", kind="word", answer=MOST_HELPED,
+    choices=CHECKPOINTS, question="which checkpoint's ECE temperature scaling reduced the most",
+    hint="Subtract each checkpoint's ECE after from its ECE before, in the table of section 4.")

@@ -1,10 +1,14 @@
 """Lesson 04: the predictions of the lesson, the loss question, and checking a learner's gradient
 of the cross-entropy."""
 
+import functools
+import re
+
 import numpy as np
 
 from ..functions import log_softmax, naive_softmax, softmax
 from ..losses import cross_entropy, cross_entropy_grad
+from ._answers import around, check_registered, register_answer
 from ._machinery import (
     AXIS_HINT,
     MASK_HINT,
@@ -12,11 +16,12 @@ from ._machinery import (
     NEG_INF,
     Case,
     first_matching,
+    guarded,
     nonfinite,
     quiet,
     run_battery,
+    unknown,
 )
-from ._numbers import around, check_number
 from .predict import register_prediction
 
 # --------------------------------------------------------------------------------------------
@@ -37,6 +42,13 @@ def steps_until_mat_passes_half(logits=STEPPER_LOGITS, learning_rate=STEPPER_LEA
     return steps
 
 
+def _roof_vs_mat():
+    """Compare the stepper's start with target roof against section 1's logits (2.0, 1.0, 0.1) with mat."""
+    roof = float(cross_entropy(np.array(STEPPER_LOGITS), 2))
+    mat = float(cross_entropy(np.array(STEPPER_LOGITS[::-1]), 0))
+    return "the same" if np.isclose(roof, mat) else "smaller" if roof < mat else "larger"
+
+
 register_prediction(
     "04.loss-at-half", question="the loss, in nats to two decimals, when the target has probability 0.5",
     kind="number", answer=lambda: float(-np.log(0.5)), tol=0.01,
@@ -55,12 +67,14 @@ register_prediction(
     explain="no: p - y shrinks as the prediction improves, so each step lowers the loss by less.")
 register_prediction(
     "04.mat-passes-half", question="after how many steps (a whole number) p(mat) is above 0.5",
-    kind="number", answer=lambda: steps_until_mat_passes_half(), tol=0,
+    kind="count", answer=lambda: steps_until_mat_passes_half(),
     explain="p(mat) goes 0.10, 0.18, 0.30, 0.42, then 0.53 after the fourth step.")
 register_prediction(
-    "04.roof-loss", question="the loss at the start, in nats to two decimals, when the target is roof",
-    kind="number", answer=lambda: float(cross_entropy(np.array(STEPPER_LOGITS), 2)), tol=0.01,
-    explain="roof already has p = 0.66 (section 1's mat, in reverse): -log 0.66 = 0.42 nats.")
+    "04.roof-loss-vs-mat", question="is the stepper's loss for target roof smaller, the same or larger, "
+                                   "compared with section 1's loss for mat",
+    kind="choice", choices=("smaller", "the same", "larger"), answer=lambda: _roof_vs_mat(),
+    explain="the stepper's logits are section 1's in reverse, so roof here has mat's p = 0.66 there: "
+            "-log 0.66 = 0.42 nats both times.")
 register_prediction(
     "04.double-softmax-loss", question="is the double-softmax loss larger, smaller or the same as the correct one",
     kind="choice", choices=("larger", "smaller", "the same"), answer="larger",
@@ -70,26 +84,33 @@ register_prediction(
 # Lesson 04, question 1: the loss at p = 0.25
 # --------------------------------------------------------------------------------------------
 
+_QUARTER_LOSS = float(np.log(4.0))
+register_answer(
+    "04.quarter-loss", name="check_quarter_loss",
+    question="the loss, in nats, when the target has probability 0.25",
+    # 1.38 to 1.39 are all right: 1.39 is the rounded value, 1.38 the truncated one
+    right=around(_QUARTER_LOSS, 0.0065), precision="a number in nats, to two decimals",
+    mistakes=[
+        (*around(-_QUARTER_LOSS, 0.0065), "mind the sign: the loss is -log p, and log 0.25 is negative, so the loss "
+                                          "is positive."),
+        (*around(np.log10(4.0), 0.0065), "that is log base 10. Nats use the natural logarithm, np.log."),
+        (*around(2.0, 0.0065), "that is the loss in bits (log base 2). Nats use the natural logarithm, np.log."),
+        (*around(0.25, 0.0015), "that is the probability itself. The loss is -log p(target)."),
+        (*around(0.75, 0.0015), "1 - p is not the loss. The loss is -log p(target)."),
+        (*around(_QUARTER_LOSS, 0.05), "close, but give two decimals: the loss is -log 0.25."),
+    ],
+    hint="the loss is -log p(target) with the natural logarithm: np.log.")
+
+
+@guarded("check_quarter_loss")
 def check_quarter_loss(answer):
     """Question 1: the loss, in nats to two decimals, when the target has probability 0.25.
 
+    The same as ``check_answer("04.quarter-loss", answer)`` (kept for the lesson's current cell).
     Right: log 4 = 1.386..., to two decimals (1.38 to 1.39 are all right: 1.39 is the rounded
     value, 1.38 the truncated one). Typical wrong answers get their own hint.
     """
-    loss = float(np.log(4.0))
-    return check_number(
-        answer, "check_quarter_loss", around(loss, 0.0065), "a number in nats, to two decimals",
-        mistakes=[
-            (*around(-loss, 0.0065), "mind the sign: the loss is -log p, and log 0.25 is negative, so the loss is "
-                                     "positive."),
-            (*around(np.log10(4.0), 0.0065), "that is log base 10. Nats use the natural logarithm, np.log."),
-            (*around(2.0, 0.0065), "that is the loss in bits (log base 2). Nats use the natural logarithm, "
-                                   "np.log."),
-            (*around(0.25, 0.0015), "that is the probability itself. The loss is -log p(target)."),
-            (*around(0.75, 0.0015), "1 - p is not the loss. The loss is -log p(target)."),
-            (*around(loss, 0.05), "close, but give two decimals: the loss is -log 0.25."),
-        ],
-        hint="the loss is -log p(target) with the natural logarithm: np.log.")
+    return check_registered("04.quarter-loss", answer)
 
 
 # --------------------------------------------------------------------------------------------
@@ -102,6 +123,7 @@ DIVIDE_BY_N_HINT = ("divide by N, the number of predictions (rows): the loss is 
                     "rows, so each row's gradient p - y carries a factor 1/N.")
 
 
+@functools.lru_cache(maxsize=1)   # the cases never change: build them once
 def _ce_cases():
     f32 = np.float32
     raw = [
@@ -115,9 +137,46 @@ def _ce_cases():
         ("float32 logits near 100", np.array([[100.0, 99.0, 98.0]], dtype=f32), np.array([2]), "overflow"),
         ("a masked class (-inf) gets gradient 0", np.array([[1.0, 2.0, NEG_INF]]), np.array([0]), "mask"),
     ]
+    raw += _random_ce_inputs()
     return [Case(what, (z, t), cross_entropy_grad(z, t), tag,
                   **(dict(rtol=1e-4, atol=1e-6) if z.dtype == f32 else {}))
             for what, z, t, tag in raw]
+
+
+def _random_ce_inputs(seed=4):
+    """Randomised cases (seeded): N != K, a batch whose targets miss some classes (the one-hot must
+    still have K columns), and rows of very different sizes."""
+    rng = np.random.default_rng(seed)
+    N, K = int(rng.integers(5, 8)), int(rng.integers(3, 5))
+    z = rng.normal(0.0, 2.0, size=(N, K))
+    t = rng.integers(0, K - 1, size=N)                  # the last class never occurs
+    N2, K2 = int(rng.integers(2, 4)), int(rng.integers(6, 9))
+    z2 = rng.normal(0.0, 3.0, size=(N2, K2)) + rng.uniform(-900.0, 900.0, size=(N2, 1))
+    t2 = rng.integers(0, K2, size=N2)
+    return [
+        (f"random: N = {N} predictions over K = {K} classes; no target is class {K - 1}", z, t, "batch"),
+        (f"random: N = {N2} predictions over K = {K2} classes, each row hundreds away from the next",
+         z2, t2, "overflow"),
+    ]
+
+
+ONE_HOT_SIZE_HINT = ("the one-hot matrix needs one column per CLASS, K = logits.shape[-1] (np.eye(K)[targets]); "
+                     "not N, the number of predictions, and not targets.max() + 1: a batch need not contain every "
+                     "class.")
+
+
+def _ce_exception_hint(case, exc):
+    """An IndexError or a shape clash that a one-hot of the wrong size explains."""
+    z, t = case.args
+    N, K = z.shape
+    text = str(exc)
+    if isinstance(exc, IndexError) and "out of bounds" in text:
+        return ONE_HOT_SIZE_HINT
+    if "broadcast" in text:
+        shapes = {(int(a), int(b)) for a, b in re.findall(r"\((\d+),\s*(\d+)\)", text)}
+        if ({(N, N), (N, int(np.max(t)) + 1)} - {(N, K)}) & shapes:
+            return ONE_HOT_SIZE_HINT
+    return None
 
 
 def _one_hot_columns(t, N, K):
@@ -148,7 +207,13 @@ def _ce_mistakes(z, t):
     argmax_y = np.eye(K)[np.argmax(p, axis=-1)]
     global_p = quiet(lambda a: np.exp(a - np.max(a, axis=-1, keepdims=True))
                      / np.sum(np.exp(a - np.max(a, axis=-1, keepdims=True))), z)
+    narrow = int(np.max(t)) + 1                    # a one-hot with too few columns broadcasts if it has one
+    rows_hint = ("index both axes: g[np.arange(N), targets] -= 1. Writing g[targets] -= 1 subtracts 1 from whole "
+                 "ROWS (the rows numbered by the targets) instead of one entry per row.")
     return [
+        # on one prediction of target 0 the two give the same numbers: name both
+        ((p - rows) / N if narrow == 1 and K > 1 and rows is not None else None,
+         f"{ONE_HOT_SIZE_HINT} Or, if that is not it: {rows_hint}"),
         ((p - y) / (N * K) if N > 1 else None,
          "divide by N, the number of predictions, not by N * K: np.mean over the whole (N, K) array "
          "divides by every entry. The loss averages over the N predictions only."),
@@ -160,9 +225,7 @@ def _ce_mistakes(z, t):
         ((p - _one_hot_columns(t, N, K)) / N,
          "build the one-hot target row by row: y[np.arange(N), targets] = 1. Writing y[:, targets] = 1 "
          "puts a 1 in EVERY row at every target's column."),
-        ((p - rows) / N if rows is not None else None,
-         "index both axes: g[np.arange(N), targets] -= 1. Writing g[targets] -= 1 subtracts 1 from whole "
-         "ROWS (the rows numbered by the targets) instead of one entry per row."),
+        ((p - rows) / N if rows is not None else None, rows_hint),
         ((p - argmax_y) / N,
          "y is one-hot at the TARGET class, targets[n], the word that really came next, not at the class "
          "the model currently prefers (its argmax)."),
@@ -211,9 +274,10 @@ def _ce_hint(case, got, outcome):
         return MASK_HINT if case.tag == "mask" else MAX_SHIFT_HINT
     if np.allclose(got, expected, rtol=1e-4, atol=1e-6):
         return PRECISION_HINT
-    return "the gradient of the mean cross-entropy is (softmax(z) - one_hot(targets)) / N."
+    return unknown("the gradient of the mean cross-entropy is (softmax(z) - one_hot(targets)) / N.")
 
 
+@guarded("check_cross_entropy_grad")
 def check_cross_entropy_grad(fn):
     r"""Check a learner's gradient of the mean cross-entropy with respect to the logits.
 
@@ -242,11 +306,11 @@ def check_cross_entropy_grad(fn):
     ...     g[np.arange(len(t)), t] -= 1
     ...     return g
     >>> check_cross_entropy_grad(no_mean).hint.startswith("divide by N")
-    ✘ check_cross_entropy_grad: case 2 of 6 failed (a batch of N = 2 predictions over K = 3 classes)
+    ✘ check_cross_entropy_grad: case 2 of 8 failed (a batch of N = 2 predictions over K = 3 classes)
       called:    no_mean(np.array([[2. , 1. , 0.1], [0.5, 2.5, 0. ]]), np.array([0, 2]))
       expected:  np.array([[-0.170499,  0.121216,  0.049283], [ 0.055583,  0.410705, -0.466287]])
       got:       np.array([[-0.340999,  0.242433,  0.098566], [ 0.111166,  0.821409, -0.932575]])
       hint: divide by N, the number of predictions (rows): the loss is the MEAN over the N rows, so each row's gradient p - y carries a factor 1/N.
     True
     """  # noqa: E501  (wrapping a line would change the docstring's text)
-    return run_battery("check_cross_entropy_grad", fn, _ce_cases(), _ce_hint)
+    return run_battery("check_cross_entropy_grad", fn, _ce_cases(), _ce_hint, exception_hint=_ce_exception_hint)

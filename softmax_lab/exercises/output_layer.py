@@ -1,6 +1,7 @@
 """Lesson 03: the output-layer quiz (softmax or sigmoid, task by task)."""
 
-from ._machinery import check_quiz
+from ._answers import check_quiz
+from ._machinery import guarded
 
 #: The questions of lesson 03's output-layer quiz: key -> (task, right answers, why).
 OUTPUT_LAYER_QUESTIONS = {
@@ -39,6 +40,7 @@ _PLURALS = {"sigmoids": "sigmoid", "softmaxes": "softmax", "one sigmoid per labe
             "a sigmoid": "sigmoid", "a softmax": "softmax"}
 
 
+@guarded("check_output_layer")
 def check_output_layer(answers):
     """Check the output-layer quiz: for each task, "softmax" or "sigmoid"?
 

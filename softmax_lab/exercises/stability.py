@@ -1,24 +1,25 @@
 """Lesson 05: the predictions of the lesson, its two questions, and checking a learner's
-log-sum-exp and log-softmax."""
+log-sum-exp."""
+
+import functools
 
 import numpy as np
 
-from ..functions import log_softmax, logsumexp, naive_softmax, softmax
+from ..functions import log_softmax, logsumexp, naive_softmax
 from ..losses import cross_entropy
+from ._answers import around, check_registered, register_answer
 from ._machinery import (
-    AXIS_HINT,
     MASK_HINT,
-    MAX_SHIFT_HINT,
     NEG_INF,
     ROW_MAX_HINT,
     Case,
     first_matching,
+    guarded,
     nonfinite,
     quiet,
     run_battery,
-    shape_hint,
+    unknown,
 )
-from ._numbers import around, check_number
 from .predict import register_prediction
 
 # --------------------------------------------------------------------------------------------
@@ -52,6 +53,25 @@ def bfloat16_running_sum(n=1000):
     return float(total)
 
 
+def _naive_outcome(z):
+    """What naive_softmax gives for ``z``: 'NaN', 'inf', 'zeros' or 'the right probabilities'."""
+    q = naive_softmax(z)
+    if np.isnan(q).any():
+        return "NaN"
+    if np.isinf(q).any():
+        return "inf"
+    return "zeros" if not q.any() else "the right probabilities"
+
+
+def _first_breaking_shift(dtype, base=(2.0, 1.0, 0.1)):
+    """The first whole c >= 0 for which naive_softmax(base + c), stored in ``dtype``, is not finite
+    (lesson 05's stability explorer at scale 1)."""
+    for c in range(100_000):
+        if not np.isfinite(naive_softmax((np.array(base) + c).astype(dtype))).all():
+            return c
+    raise ValueError(f"dtype {dtype} does not break below c = 100000")
+
+
 register_prediction(
     "05.float16-ceiling", question="the largest z (to one decimal) for which e^z fits in float16",
     kind="number", answer=lambda: _log_of_largest(np.float16), tol=0.06,
@@ -66,14 +86,24 @@ register_prediction(
     kind="number", answer=lambda: _log_of_largest(np.float16) / 2, tol=0.06,
     explain="the largest logit is 2 x scale, so the scale breaks at 11.09 / 2 = 5.5.")
 register_prediction(
-    "05.shifted-down-naive", question="what the textbook formula gives at shift -1000 in float64: 'NaN', "
-                                      "'the right probabilities' or 'inf'",
-    kind="choice", choices=("NaN", "the right probabilities", "inf"), answer="NaN",
-    explain="every e^z underflows to 0 below about -745, and 0 / 0 is NaN.")
+    "05.underflow-naive", question="what the textbook formula gives for the logits (-110, -111) in float32: "
+                                   "'NaN', 'inf', 'zeros' or 'the right probabilities'",
+    kind="choice", choices=("NaN", "inf", "zeros", "the right probabilities"),
+    answer=lambda: _naive_outcome(np.array([-110.0, -111.0], dtype=np.float32)),
+    explain="both e^z underflow to 0 in float32 (below about -103.3), and 0 / 0 is NaN.")
 register_prediction(
-    "05.shifted-ever-breaks", question="does the shifted softmax ever break (yes/no)",
-    kind="yesno", answer=False,
-    explain="no: every exponent is <= 0 and the largest is exactly 0, so no overflow and no 0 / 0.")
+    "05.float32-scale", question="the scale (to the nearest whole number) where the float32 textbook formula breaks",
+    kind="number", answer=lambda: _log_of_largest(np.float32) / 2, tol=0.5,
+    explain="the largest logit is 2 x scale, so the scale breaks at 88.72 / 2 = 44.4.")
+register_prediction(
+    "05.float64-scale", question="the scale (to the nearest whole number) where the float64 textbook formula breaks",
+    kind="number", answer=lambda: _log_of_largest(np.float64) / 2, tol=0.5,
+    explain="the largest logit is 2 x scale, so the scale breaks at 709.78 / 2 = 354.9.")
+register_prediction(
+    "05.float32-shift-break", question="the first whole shift c (at scale 1, in float32) where the textbook "
+                                       "formula breaks",
+    kind="count", answer=lambda: _first_breaking_shift(np.float32),
+    explain="the largest logit is 2 + c: c = 86 gives 88, which fits; c = 87 gives 89, past log(max) = 88.72.")
 register_prediction(
     "05.lse-big", question="is log(e^1000 + e^1000 + e^999) closest to 1000, 1001 or 3000",
     kind="choice", choices=("1000", "1001", "3000"), answer="1001",
@@ -92,12 +122,13 @@ register_prediction(
     kind="number", answer=lambda: float(cross_entropy(np.array([200.0, 0.0, -5.0]), 1)), tol=0.5,
     explain="LSE(z) - z[1] = (200 + a tiny bit) - 0 = 200 nats: huge, but finite and exact.")
 register_prediction(
-    "05.bfloat16-ceiling", question="the largest z (to one decimal) for which e^z fits in bfloat16",
-    kind="number", answer=bfloat16_ceiling, tol=0.06,
-    explain="bfloat16 keeps float32's 8 exponent bits, so its ceiling is float32's: log(3.39e38) = 88.7.")
+    "05.bfloat16-e50", question="does e^50 fit in bfloat16 (yes/no)",
+    kind="yesno", answer=lambda: bfloat16_ceiling() > 50,
+    explain="yes: bfloat16 keeps float32's 8 exponent bits, so its ceiling is float32's, log(3.39e38) = 88.7 "
+            "(float16's is 11.1).")
 register_prediction(
     "05.bfloat16-count", question="the bfloat16 total (a whole number) after adding 1.0 a thousand times",
-    kind="number", answer=bfloat16_running_sum, tol=0,
+    kind="count", answer=bfloat16_running_sum,
     explain="with 8 significant bits, numbers from 256 to 512 are 2 apart: 256 + 1 rounds back to 256.")
 
 # --------------------------------------------------------------------------------------------
@@ -110,6 +141,7 @@ def _naive_float32_works(s):
         return bool(np.isfinite(naive_softmax(np.array([s, 0.0], dtype=np.float32))).all())
 
 
+@functools.lru_cache(maxsize=1)
 def largest_float32_logit():
     """The largest float32 s for which naive_softmax([s, 0]) is finite (found by stepping up)."""
     s = np.float32(88.72)
@@ -118,40 +150,38 @@ def largest_float32_logit():
     return float(s)
 
 
-def check_float32_ceiling(answer):
-    """Question 1: the largest s, to two decimals, for which naive_softmax([s, 0]) works in float32.
-
-    The true limit is about 88.7228, so the answer to two decimals is 88.72: the answer must be at
-    or BELOW the limit (88.73 already gives NaN), and at least 88.72.
-    """
+def _ceiling_mistakes():
     limit = largest_float32_logit()
     log_max = _log_of_largest(np.float32)
     above = ("naive_softmax([s, 0]) in float32 already returns NaN there: the limit is a ceiling, so "
              "round DOWN. The largest two-decimal s that still works is below log(np.finfo(np.float32).max).")
-    return check_number(
-        answer, "check_float32_ceiling", (88.72, limit), "a number to two decimals, at or below the limit",
-        mistakes=[
-            (np.nextafter(limit, np.inf), 89.0, above),
-            (88.0, 88.72, "that s still works, but it is not the largest with two decimals: go up to the "
-                          "limit, log(np.finfo(np.float32).max), without passing it."),
-            (*around(_log_of_largest(np.float16), 0.05), "that is float16's limit; the question is about float32."),
-            (*around(_log_of_largest(np.float64), 0.05), "that is float64's limit; the question is about float32."),
-            (*around(float(np.finfo(np.float32).max), 1e37), "that is the largest float32 NUMBER, e^s; the "
-                                                             "question asks for s, its logarithm."),
-            (*around(log_max / np.log(2), 0.05), "that is log base 2 of the largest number; e^s needs the "
-                                                 "natural logarithm, np.log."),
-            (*around(log_max / np.log(10), 0.05), "that is log base 10 of the largest number; e^s needs the "
-                                                  "natural logarithm, np.log."),
-        ],
+    return [
+        (np.nextafter(limit, np.inf), 89.0, above),
+        (88.0, 88.72, "that s still works, but it is not the largest with two decimals: go up to the "
+                      "limit, log(np.finfo(np.float32).max), without passing it."),
+        (*around(_log_of_largest(np.float16), 0.05), "that is float16's limit; the question is about float32."),
+        (*around(_log_of_largest(np.float64), 0.05), "that is float64's limit; the question is about float32."),
+        (*around(float(np.finfo(np.float32).max), 1e37), "that is the largest float32 NUMBER, e^s; the "
+                                                         "question asks for s, its logarithm."),
+        (*around(log_max / np.log(2), 0.05), "that is log base 2 of the largest number; e^s needs the "
+                                             "natural logarithm, np.log."),
+        (*around(log_max / np.log(10), 0.05), "that is log base 10 of the largest number; e^s needs the "
+                                              "natural logarithm, np.log."),
+    ]
+
+
+def _register_questions():
+    register_answer(
+        "05.float32-ceiling", name="check_float32_ceiling",
+        question="the largest s, to two decimals, for which naive_softmax([s, 0]) works in float32",
+        right=lambda: (88.72, largest_float32_logit()), precision="a number to two decimals, at or below the limit",
+        mistakes=_ceiling_mistakes,
         hint="e^s overflows once it passes the largest float32 number, np.finfo(np.float32).max; the "
              "largest safe s is the logarithm of that number, rounded down to two decimals.")
-
-
-def check_lse_1000(answer):
-    """Question 2: LSE([1000, 1000]) to three decimals: 1000 + log 2 = 1000.693."""
     lse = 1000.0 + float(np.log(2.0))
-    return check_number(
-        answer, "check_lse_1000", around(lse, 0.00065), "a number to three decimals",
+    register_answer(
+        "05.lse-1000", name="check_lse_1000", question="LSE([1000, 1000]) to three decimals",
+        right=around(lse, 0.00065), precision="a number to three decimals",
         mistakes=[
             (*around(1000.0, 1e-6), "that is the maximum alone: LSE = m + log(e^0 + e^0) adds the log of the "
                                     "shifted sum, which is at least log 1 = 0."),
@@ -164,8 +194,31 @@ def check_lse_1000(answer):
         hint="shift by m = 1000: LSE = 1000 + log(e^0 + e^0). It is a little more than the maximum.")
 
 
+_register_questions()
+
+
+@guarded("check_float32_ceiling")
+def check_float32_ceiling(answer):
+    """Question 1: the largest s, to two decimals, for which naive_softmax([s, 0]) works in float32.
+
+    The same as ``check_answer("05.float32-ceiling", answer)``. The true limit is about 88.7228,
+    so the answer to two decimals is 88.72: the answer must be at or BELOW the limit (88.73
+    already gives NaN), and at least 88.72.
+    """
+    return check_registered("05.float32-ceiling", answer)
+
+
+@guarded("check_lse_1000")
+def check_lse_1000(answer):
+    """Question 2: LSE([1000, 1000]) to three decimals: 1000 + log 2 = 1000.693.
+
+    The same as ``check_answer("05.lse-1000", answer)``.
+    """
+    return check_registered("05.lse-1000", answer)
+
+
 # --------------------------------------------------------------------------------------------
-# Lesson 05: log-sum-exp and log-softmax
+# Lesson 05: log-sum-exp
 # --------------------------------------------------------------------------------------------
 
 ADD_BACK_HINT = ("add the maximum back: log sum_j exp(z_j) = m + log sum_j exp(z_j - m). The shift "
@@ -173,11 +226,9 @@ ADD_BACK_HINT = ("add the maximum back: log sum_j exp(z_j) = m + log sum_j exp(z
 LSE_SHIFT_HINT = ("subtract the maximum before exp and add it back after the log: log sum_j exp(z_j) = "
                   "m + log sum_j exp(z_j - m). Then exp only sees numbers <= 0 (no overflow), and the "
                   "largest term is exactly 1, so the sum is at least 1 and its log is never log(0).")
-LOG_OF_SOFTMAX_HINT = ("don't take the log of a softmax: a probability that underflows to 0 becomes "
-                       "log(0) = -inf. Compute z - m - log(sum(exp(z - m))) directly, with m the "
-                       "row's maximum.")
 
 
+@functools.lru_cache(maxsize=1)   # the cases never change: build them once
 def _lse_cases():
     f32 = np.float32
     raw = [
@@ -192,8 +243,25 @@ def _lse_cases():
         ("a 3-D batch with huge and masked entries",
          np.array([[[1000.0, 0.0], [-1000.0, NEG_INF]], [[3.0, 3.0], [-5.0, 5.0]]]), "row_max"),
     ]
+    raw += _random_lse_inputs()
     return [Case(what, (z,), logsumexp(z), tag, **(dict(rtol=1e-5, atol=1e-4) if z.dtype == f32 else {}))
             for what, z, tag in raw]
+
+
+def _random_lse_inputs(seed=5):
+    """Randomised cases (seeded): a batch whose rows lie hundreds apart and whose axes differ in
+    length, and a square batch with random -inf masks (each row keeps a finite value)."""
+    rng = np.random.default_rng(seed)
+    N, K = int(rng.integers(2, 5)), int(rng.integers(5, 9))
+    rows = rng.normal(0.0, 2.0, size=(N, K)) + rng.uniform(-900.0, 900.0, size=(N, 1))
+    S = int(rng.integers(3, 6))
+    square = rng.normal(0.0, 3.0, size=(S, S))
+    hide = rng.random((S, S)) < 0.3
+    hide[np.arange(S), rng.integers(0, S, S)] = False
+    square[hide] = NEG_INF
+    return [(f"random: {N} rows of {K} values, each row hundreds away from the next", rows, "row_max"),
+            (f"random: a square {S} x {S} batch with random -inf masks", square, "mask"),
+            (f"random: a ({N}, 1, {K}) batch: a batch axis of length 1 stays", rng.normal(0, 2, (N, 1, K)), "batch")]
 
 
 def _lse_mistakes(z):
@@ -234,6 +302,9 @@ def _lse_mistakes(z):
 def _lse_hint(case, got, outcome):
     expected = np.asarray(case.expected)
     if got.shape != expected.shape:
+        if got.size == expected.size and 1 in expected.shape:
+            return ("squeeze() removed every axis of length 1, a batch axis too: drop only the reduced axis, "
+                    "with [..., 0] or np.squeeze(x, axis=-1) (or reduce without keepdims at the end).")
         if got.shape == expected.shape + (1,):
             return (f"return one number per row (shape {expected.shape}; a single number for a 1-D "
                     f"input), not shape {got.shape}: your answer kept the reduced axis. Squeeze it away, "
@@ -249,9 +320,10 @@ def _lse_hint(case, got, outcome):
         return known
     if nonfinite(got, expected) or outcome.warnings:
         return MASK_HINT if case.tag == "mask" else LSE_SHIFT_HINT
-    return "log-sum-exp is m + log(sum(exp(z - m))) along the last axis, with m = max(z) per row."
+    return unknown("log-sum-exp is m + log(sum(exp(z - m))) along the last axis, with m = max(z) per row.")
 
 
+@guarded("check_logsumexp")
 def check_logsumexp(fn):
     r"""Check a learner's stable log-sum-exp: ``fn(z)`` reduces the last axis.
 
@@ -276,107 +348,7 @@ def check_logsumexp(fn):
     ...     m = np.max(z, axis=-1, keepdims=True)
     ...     return (m + np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True)))[..., 0]
     >>> check_logsumexp(lse).passed
-    ✔ check_logsumexp: all 8 cases passed. Well done!
+    ✔ check_logsumexp: all 11 cases passed. Well done!
     True
     """
     return run_battery("check_logsumexp", fn, _lse_cases(), _lse_hint)
-
-
-def _log_softmax_cases():
-    f32 = np.float32
-    raw = [
-        ("three logits", np.array([2.0, 1.0, 0.1]), "basic"),
-        ("a batch of 2 rows", np.array([[1.0, 2.0, 3.0], [0.0, 0.0, 0.0]]), "batch"),
-        ("a large gap: softmax rounds the second probability to 0, whose log is -inf",
-         np.array([1000.0, 0.0]), "overflow"),
-        ("very negative logits", np.array([-1000.0, -1001.0, -1002.0]), "overflow"),
-        ("float32 logits near 100", np.array([100.0, 99.0, 0.0], dtype=f32), "overflow"),
-        ("a batch with one huge row and one very negative row",
-         np.array([[1000.0, 999.0], [-1000.0, -1001.0]]), "row_max"),
-        ("-inf masks a token (its log-probability is -inf)", np.array([0.0, NEG_INF, 1.0]), "mask"),
-    ]
-    return [Case(what, (z,), log_softmax(z), tag, **(dict(rtol=1e-5, atol=1e-4) if z.dtype == f32 else {}))
-            for what, z, tag in raw]
-
-
-def _log_softmax_hint(case, got, outcome):
-    z = np.asarray(case.args[0], dtype=np.float64)
-    shape = shape_hint(got, case.expected)
-    if shape:
-        return shape
-    naive_log = quiet(np.log, naive_softmax(z))          # log of the unshifted softmax
-    m = np.max(z, axis=-1, keepdims=True)
-    lse = logsumexp(z, axis=-1)[..., None]
-    mistakes = [
-        (quiet(np.log, softmax(z)), LOG_OF_SOFTMAX_HINT),
-        (naive_log, MAX_SHIFT_HINT),
-        (quiet(lambda a: a - m, z), "subtracting the maximum is only the first step: also subtract "
-                                    "log(sum(exp(z - m))), so that the exponentials of the result add up to 1."),
-        (quiet(lambda a: lse - a, z), "mind the sign: LSE(z) - z is the cross-entropy LOSS of each word. The "
-                                      "log-probability is z - LSE(z), always <= 0."),
-        (softmax(z), "that is the softmax, the probabilities. Return their logarithm, computed as z - LSE(z), "
-                     "without forming the probabilities."),
-        (quiet(lambda a: a - np.mean(a, axis=-1, keepdims=True), z),
-         "subtract the log-sum-exp, not the mean: the mean does not make the probabilities add up to 1."),
-        (quiet(lambda a: a / lse, z), "in log space, dividing by the sum becomes SUBTRACTING its log: z - LSE(z), "
-                                      "not z / LSE(z)."),
-        (quiet(lambda a: np.where(np.isneginf(a), -1e30, a) - lse, z),
-         "a masked entry's log-probability is -inf (probability exactly 0); a large finite number would still "
-         "leave it a (tiny) chance. Let -inf flow through: -inf - LSE(z) is -inf."),
-    ]
-    known = first_matching(got, mistakes + _lse_shaped_mistakes(z), case.expected)
-    if known:
-        return known
-    if nonfinite(got, case.expected) or outcome.warnings:
-        if case.tag == "mask":
-            return MASK_HINT
-        return LOG_OF_SOFTMAX_HINT if np.isneginf(got).any() else MAX_SHIFT_HINT
-    return "log_softmax(z) = z - logsumexp(z) along the last axis, with keepdims so it broadcasts per row."
-
-
-def _lse_shaped_mistakes(z):
-    """Wrong log-softmaxes built from wrong log-sum-exps (z - LSE with each known mistake)."""
-    out = []
-    for wrong, hint in _lse_mistakes(z):
-        wrong = np.asarray(wrong)
-        if wrong.shape == z.shape[:-1]:
-            out.append((quiet(lambda a, w=wrong: a - w[..., None], z), hint))
-    m = np.max(z, axis=-1, keepdims=True)
-    out.append((quiet(lambda a: a - m - np.log(np.sum(np.exp(a - m))), z), AXIS_HINT))
-    return out
-
-
-def check_log_softmax(fn):
-    r"""Check a learner's log-softmax: ``fn(z)`` with the classes on the last axis.
-
-    Parameters
-    ----------
-    fn : callable
-        Called as ``fn(z)``; must return ``log(softmax(z))`` computed without forming the
-        softmax, same shape as ``z``.
-
-    Returns
-    -------
-    CheckResult
-
-    Notes
-    -----
-    .. math:: \log \mathrm{softmax}(z)_i = z_i - m - \log \sum_j e^{z_j - m}
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> def log_of_softmax(z):
-    ...     m = np.max(z, axis=-1, keepdims=True)
-    ...     e = np.exp(z - m)
-    ...     return np.log(e / np.sum(e, axis=-1, keepdims=True))
-    >>> check_log_softmax(log_of_softmax).hint.startswith("don't take the log of a softmax")
-    ✘ check_log_softmax: case 3 of 7 failed (a large gap: softmax rounds the second probability to 0, whose log is -inf)
-      called:    log_of_softmax(np.array([1000.,    0.]))
-      expected:  np.array([    0., -1000.])
-      got:       np.array([  0., -inf])
-      numpy warned: divide by zero encountered in log
-      hint: don't take the log of a softmax: a probability that underflows to 0 becomes log(0) = -inf. Compute z - m - log(sum(exp(z - m))) directly, with m the row's maximum.
-    True
-    """  # noqa: E501  (wrapping a line would change the docstring's text)
-    return run_battery("check_log_softmax", fn, _log_softmax_cases(), _log_softmax_hint)

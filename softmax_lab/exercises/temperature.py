@@ -5,7 +5,19 @@ import numbers
 import numpy as np
 
 from ..functions import entropy, softmax
-from ._machinery import NEG_INF, Case, CheckResult, as_number, finish, run_battery, safe_repr, to_float_array
+from ._answers import Question, judge_answer, register_answer
+from ._machinery import (
+    NEG_INF,
+    Case,
+    CheckResult,
+    as_number,
+    finish,
+    guarded,
+    plain,
+    run_battery,
+    safe_repr,
+    to_float_array,
+)
 from .predict import register_prediction
 
 # --------------------------------------------------------------------------------------------
@@ -58,6 +70,10 @@ def _temperature_verdict(T, logits, target, tol, searching=False):
         return False, text, (f"close, but not within {tol:g} of the target: the search stopped too early. "
                              "Each bisection step halves the bracket: run more steps (60 are plenty), and "
                              "return the middle of the final bracket.")
+    if searching and _bracket_end(T) and (got > target) == (T > 1) and not (T <= 2e-3 or T >= 500):
+        return False, text, (f"T = {T:.3g} looks like an end of your search bracket, and the answer lies beyond "
+                             "it: start from a wider bracket (temperatures span powers of ten: lo, hi = 1e-3, 1e3), "
+                             "and bisect on a log scale, mid = np.sqrt(lo * hi).")
     if searching and (T <= 2e-3 or T >= 500):
         return False, text, (f"T = {T:.3g} is at the very end of a usual search bracket: the search only ever "
                              "moved one way. Check the update: if softmax(z, temperature=mid).max() is ABOVE "
@@ -100,10 +116,35 @@ _TEMPERATURE_CASES = [
 ]
 
 
+def _random_temperature_cases(seed=2):
+    """Randomised cases (seeded): targets whose temperature lies far from 1, at about 0.02 and about 100,
+    outside the bracket a learner might guess (0.1 to 10)."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for T, K in ((float(np.exp(rng.uniform(np.log(0.015), np.log(0.04)))), int(rng.integers(4, 7))),
+                 (float(np.exp(rng.uniform(np.log(60.0), np.log(150.0)))), int(rng.integers(5, 9)))):
+        z = np.round(rng.normal(0.0, 2.0, size=K), 2)
+        top = int(np.argmax(z))
+        z[(top + 1) % K] = z[top] - 0.1                      # a close runner-up: even a low T leaves it a share
+        z = np.round(z, 2)
+        p = round(float(np.max(softmax(z, temperature=T))), 4)
+        out.append((f"random: {K} logits, target {p} (a temperature far from 1)", [float(v) for v in z], p,
+                    "random"))
+    return out
+
+
+def _bracket_end(T):
+    """Is ``T`` a round number such as a search bracket ends on (0.1, 10, 1e3, 5, 0.05 ...)?"""
+    if not T > 0:
+        return False
+    mantissa = T / 10.0 ** np.floor(np.log10(T))
+    return any(abs(mantissa - m) < 1e-6 * m for m in (1.0, 2.0, 5.0, 10.0))
+
+
 def _check_temperature_function(fn, tol):
     """Run ``fn(logits, target) -> T`` on the battery of temperature cases."""
     cases = [Case(what, (np.array(z), p), p, tag, shown=f"a T whose largest probability is {p}")
-             for what, z, p, tag in _TEMPERATURE_CASES]
+             for what, z, p, tag in _TEMPERATURE_CASES + _random_temperature_cases()]
 
     def verdict(case, got):
         z, p = case.args
@@ -123,6 +164,7 @@ def _check_temperature_function(fn, tol):
     return run_battery("check_temperature_answer", fn, cases, hint_for, check=check)
 
 
+@guarded("check_temperature_answer")
 def check_temperature_answer(answer, logits=None, target=None, tol=None):
     r"""Check a temperature that should give a stated maximum probability.
 
@@ -130,7 +172,8 @@ def check_temperature_answer(answer, logits=None, target=None, tol=None):
 
     * ``check_temperature_answer(T, logits, target)``: is the largest probability of
       ``softmax(logits, temperature=T)`` equal to ``target``, within ``tol`` (default 0.01,
-      close enough for a value read off a slider)?
+      close enough for a value read off a slider)? Lesson 02's question (logits 2.0, 1.0, 0.1 and
+      target 0.8) is also ``check_answer("02.temperature-for-0.8", T)``.
     * ``check_temperature_answer(find_temperature)``: runs the learner's function
       ``find_temperature(logits, target) -> T`` on a battery of cases (default ``tol`` 1e-3).
 
@@ -168,6 +211,7 @@ def check_temperature_answer(answer, logits=None, target=None, tol=None):
     False
     """
     name = "check_temperature_answer"
+    answer, tol = plain(answer), plain(tol)
     t = _tolerance(tol, 1e-3 if callable(answer) else 0.01)
     if t is None:
         return finish(CheckResult(name, False,
@@ -181,7 +225,8 @@ def check_temperature_answer(answer, logits=None, target=None, tol=None):
             f"… {name}: not attempted yet: put your temperature in place of None, then run this check again.",
             attempted=False,
         ))
-    z = None if logits is None else to_float_array(logits)
+    logits, target = plain(logits), plain(target)
+    z = None if logits is None or isinstance(logits, str) else to_float_array(logits)
     usable = (z is not None and z.ndim == 1 and z.size > 0 and not np.isnan(z).any()
               and not np.isposinf(z).any() and np.isfinite(z).any())
     goal = None if isinstance(target, (bool, np.bool_)) else as_number(target)
@@ -191,14 +236,33 @@ def check_temperature_answer(answer, logits=None, target=None, tol=None):
             hint=("call check_temperature_answer(T, logits, target), "
                   "e.g. check_temperature_answer(0.8, [2.0, 1.0, 0.1], 0.7)."),
         ))
-    ok, text, hint = _temperature_verdict(answer, z, goal, t)
-    if ok:
-        return finish(CheckResult(name, True, f"✔ {name}: {text} (target {target}). Well done!"))
-    low, high = _temperature_range(z)
-    if not low < goal < high:
-        hint = (f"no temperature can give {target} here: the largest probability always lies between "
-                f"{low:.4g} (T very large) and {high:.4g} (T close to 0).")
-    return finish(CheckResult(name, False, f"✘ {name}: {text}, but the target is {target} (± {t}).", hint=hint))
+    return judge_answer(_temperature_question(None, name, z, goal, t), answer)
+
+
+def _temperature_question(key, name, z, goal, t):
+    """A typed temperature, judged by the largest probability it gives."""
+    def judge(T):
+        ok, text, hint = _temperature_verdict(T, z, goal, t)
+        if ok:
+            return True, f"{text} (target {goal:g})", ""
+        low, high = _temperature_range(z)
+        if not low < goal < high:
+            hint = (f"no temperature can give {goal:g} here: the largest probability always lies between "
+                    f"{low:.4g} (T very large) and {high:.4g} (T close to 0).")
+        return False, f"{text}, but the target is {goal:g} (± {t:g})", hint
+
+    return Question(key, name, f"the temperature whose largest probability is {goal:g}", "number", judge=judge,
+                    precision=f"a temperature T > 0 whose largest probability is within {t:g} of {goal:g}")
+
+
+def _register_questions():
+    z, goal, t = np.array(_CAT), 0.8, 0.01
+    q = _temperature_question("02.temperature-for-0.8", "check_temperature_answer", z, goal, t)
+    register_answer(q.key, q.name, q.question, judge=q.judge, precision=q.precision)
+    register_answer(
+        "02.scaling-top-word", name="scaling and the top word", kind="yesno", answer=False,
+        question="can multiplying all logits by 5 change which word is most likely?",
+        hint="Multiplying by 5 multiplies every difference by 5: the largest logit stays the largest.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -220,14 +284,21 @@ def _mat_at(T):
     return float(softmax(_CAT, temperature=T)[0])
 
 
+def _steepest_entropy_temperature():
+    """The T at which the entropy of softmax(_CAT / T) changes fastest per step of log T."""
+    log_T = np.linspace(np.log(0.01), np.log(100.0), 2001)
+    H = np.array([entropy(softmax(_CAT, temperature=T)) for T in np.exp(log_T)])
+    return float(np.exp(log_T[np.argmax(np.gradient(H, log_T))]))
+
+
+def _range_of(T):
+    return "below 0.1" if T < 0.1 else "from 0.1 to 1" if T < 1 else "from 1 to 10" if T < 10 else "above 10"
+
+
 register_prediction(
-    "02.T-half", question="at T = 0.5, does mat get 'more' or 'less' than its 0.66 at T = 1?",
-    kind="choice", choices=("more", "less"), answer=lambda: "more" if _mat_at(0.5) > _mat_at(1.0) else "less",
-    explain="T = 0.5 doubles every difference between logits: mat rises to 0.864.")
-register_prediction(
-    "02.T-two", question="at T = 2, does mat get 'more' or 'less' than its 0.66 at T = 1?",
-    kind="choice", choices=("more", "less"), answer=lambda: "more" if _mat_at(2.0) > _mat_at(1.0) else "less",
-    explain="T = 2 halves every difference: mat falls to 0.502, the three words move towards one third.")
+    "02.mat-at-T4", question="mat's share at T = 4, to 2 decimals",
+    kind="share", tol=0.01, answer=lambda: _mat_at(4.0),
+    explain="0.42: T = 4 divides every difference by 4, so mat keeps the top place but loses its majority.")
 register_prediction(
     "02.limit-small-T", question="as T shrinks towards 0: 'all on mat', 'one third each' or 'unchanged'?",
     kind="choice", choices=("all on mat", "one third each", "unchanged"),
@@ -252,7 +323,16 @@ register_prediction(
     answer=lambda: ("mat", "floor", "roof")[int(np.argmin(softmax(_CAT, temperature=0.42)))],
     explain="roof, the lowest logit, shrinks fastest: it falls below 1% at about T = 0.42.")
 register_prediction(
+    "02.entropy-steepest", question="where the entropy changes fastest along the log-scale slider: 'below 0.1', "
+                                   "'from 0.1 to 1', 'from 1 to 10' or 'above 10'?",
+    kind="choice", choices=("below 0.1", "from 0.1 to 1", "from 1 to 10", "above 10"),
+    answer=lambda: _range_of(_steepest_entropy_temperature()),
+    explain="near T = 0.5: far below the distribution is already one-hot, far above already nearly uniform.")
+register_prediction(
     "02.B-accuracy", question="model B's accuracy compared with A's: 'higher', 'the same' or 'lower'?",
     kind="choice", choices=("higher", "the same", "lower"),
     answer=lambda: "the same" if (np.argmax(5.0 * _CAT) == np.argmax(_CAT)) else "lower",
     explain="multiplying by 5 keeps the order of the logits, so B picks the same answer as A for every question.")
+
+
+_register_questions()
