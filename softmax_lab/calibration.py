@@ -322,7 +322,7 @@ def negative_log_likelihood(logits, labels, temperature=1.0):
     1000.0
     """
     z, y = logits_and_labels(logits, labels)
-    return float(np.mean(_nll_rows(z, y, temperature), dtype=np.float64))
+    return _mean_of(_nll_rows(z, y, temperature))
 
 
 def _brier_rows(p, y):
@@ -435,7 +435,7 @@ def fit_temperature(logits, labels, bounds=(0.05, 20.0), full_output=False):
         raise TypeError(f"full_output must be True or False, got {full_output!r}")
 
     def nll(u):
-        return float(np.mean(_nll_rows(z, y, math.exp(u)), dtype=np.float64))
+        return _mean_of(_nll_rows(z, y, math.exp(u)))
 
     a, b = math.log(lo), math.log(hi)
     # Where T is small and the logits huge the NLL is +inf (beyond float64): worse than anything, which
@@ -488,7 +488,12 @@ def _debiased_of(conf, correct):
 
 
 def _mean_of(rows):
-    return float(np.mean(rows, dtype=np.float64))
+    """The mean of non-negative losses, without overflowing where their sum would (each near 1e308)."""
+    rows = np.asarray(rows, dtype=np.float64)
+    top = float(rows.max()) if rows.size else 0.0
+    if not 0 < top < np.inf:                     # all zero, or a loss beyond float64 (inf)
+        return float(np.mean(rows))
+    return top * float(np.mean(rows / top))
 
 
 def bootstrap_interval(metric, probs, labels, n_boot=1000, level=0.95, rng=None):

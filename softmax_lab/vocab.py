@@ -26,7 +26,9 @@ refused, naming both); ``bias`` finite or ``-inf`` (a masked word, never a targe
 integer word ids in [0, V); ``proposal`` V probabilities (>= 0, summing to 1), and > 0 for every
 possible word when ``correct=True``; counts (``chunk_size``, ``num_samples``, ...) integers >= 1.
 float16 is computed in float32 and returned as float16. Anything else is refused with a
-ValueError or TypeError that names the argument.
+ValueError or TypeError that names the argument. One exception by design: :func:`sampled_softmax`
+reads only the rows of ``weight`` it draws and the targets' rows (that is its saving), so it
+checks those rows only; a NaN in a row it never draws goes unnoticed.
 """
 
 import math

@@ -279,7 +279,7 @@ def _known_defect_cases():
 
 
 @pytest.mark.parametrize("key", _known_defect_cases())
-@settings(max_examples=40, derandomize=True, database=None, phases=[Phase.generate], **HYPOTHESIS)
+@settings(max_examples=100, derandomize=True, database=None, phases=[Phase.generate], **HYPOTHESIS)
 @given(data=st.data())
 def test_a_registered_defect_is_still_there(key, data):
     """The same property as above for that target (and that parameter alone), with a fixed sequence of

@@ -15,6 +15,7 @@ from softmax_lab.alternatives import entmax
 from softmax_lab.attention_variants import soft_cap, softmax_one
 from softmax_lab.bandits import annealed_temperature, epsilon_greedy_probabilities, run_bandit
 from softmax_lab.calibration import (
+    bootstrap_interval,
     classwise_calibration_error,
     expected_calibration_error,
     fit_temperature,
@@ -118,6 +119,15 @@ def test_negative_log_likelihood_refuses_probabilities_passed_as_logits():
     with pytest.raises(ValueError, match=r"logits.*softmax\(logits\)"):
         negative_log_likelihood([[0.7, 0.3], [0.1, 0.9]], [0, 1])
     assert negative_log_likelihood([[0.7, 0.4], [0.1, 0.9]], [0, 1]) > 0     # logits that merely look small
+
+
+def test_negative_log_likelihood_near_the_float_limit_is_finite(no_warnings):
+    """Found by the hostile-arguments property after the issue: two losses of 1.8e308 each overflowed
+    their sum (an overflow warning, then inf) although their mean fits."""
+    big = np.finfo(np.float64).max
+    assert negative_log_likelihood([[-big, 0.0], [-big, 0.0]], [0, 0]) == pytest.approx(big)
+    low, high = bootstrap_interval(negative_log_likelihood, [[-big, 0.0], [-big, 0.0]], [0, 0], n_boot=5, rng=0)
+    assert low == high == pytest.approx(big)
 
 
 @pytest.mark.parametrize("step", [-1, -2, -3, [0, -5]])
