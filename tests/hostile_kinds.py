@@ -458,6 +458,11 @@ KINDS = {
     "positive": positive(1e-3, 1e3),
     "alpha": Kind(lambda w: st.one_of(st.floats(1, 60), st.sampled_from([1.0, 2.0, 1e6])),
                   lambda w: st.one_of(st.sampled_from([0.5, -1.0, np.nan, np.inf]), bad_reals())),
+    "any_positive": Kind(lambda w: st.one_of(st.floats(1e-3, 1e3), st.sampled_from([1e-300, 3.5e38, 7e4, 1e39,
+                                                                                   float(np.finfo(float).max)])),
+                         positive(1, 2).invalid),                 # any finite number > 0 (beyond float32 too)
+    "any_real": Kind(lambda w: st.one_of(st.floats(-1e3, 1e3), st.sampled_from([-1e39, 1e39, 7e4, -1e300, 1e300])),
+                     lambda w: st.one_of(st.sampled_from([np.nan, np.inf]), bad_reals())),
     "real": Kind(lambda w: st.floats(-1e3, 1e3), lambda w: st.one_of(st.sampled_from([np.nan, np.inf]), bad_reals())),
     "optional_real": Kind(lambda w: st.one_of(st.none(), st.floats(-1e3, 1e3)),
                           lambda w: st.one_of(st.sampled_from([np.nan, np.inf]),
@@ -709,7 +714,7 @@ PARAMETERS = {
     "x": "scores", "probs": "probs",
     "targets": "word_ids", "label_smoothing": "label_smoothing", "reduction": "reduction",
     "k": "optional_top_k", "min_p": "optional_min_p", "top_k": "optional_top_k", "top_p": "optional_top_p",
-    "rng": "rng", "scores": "scores", "cap": "positive", "sink": "real", "eps": "nonnegative",
+    "rng": "rng", "scores": "scores", "cap": "any_positive", "sink": "any_real", "eps": "nonnegative",
     # calibration
     "labels": "labels", "n_bins": "n_bins", "strategy": "strategy", "norm": "norm", "bounds": "bounds",
     "full_output": "flag", "metric": "metric", "n_boot": "count", "level": "open_fraction",
