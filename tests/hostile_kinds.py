@@ -78,9 +78,10 @@ def masked_scores(draw, world, shape):
     return z
 
 
-def product_safe(world, shape):
-    """Entries small enough that a dot product of d of them fits the dtype (hidden @ weight.T)."""
-    bound = float(np.sqrt(np.finfo(world["dtype"]).max / (4 * world["d"])))
+def product_safe(world, shape, divisor=1.0):
+    """Entries small enough that a dot product of d of them (divided by up to ``divisor``: the
+    smallest temperature drawn, 1e-3, where a product is divided by one) fits the dtype."""
+    bound = float(np.sqrt(np.finfo(world["dtype"]).max / (4 * world["d"] * divisor)))
     return hnp.arrays(world["dtype"], shape, elements=st.one_of(
         floats_of(world["dtype"], -30, 30), st.sampled_from([bound, -bound, bound / 7, 0.0])))
 
@@ -631,7 +632,8 @@ KINDS = {
                           lambda w: st.sampled_from(["ab", 5, (-1,), (0.5,), None])),
     "expert_k": Kind(lambda w: st.integers(1, w["K"]),
                      lambda w: st.sampled_from([0, w["K"] + 1, 1.5, "2", None, True])),
-    "pair_rows": product_kind(lambda w: w["N"], lambda w: w["d"], wrong=((1, 0), (0, 1), None)),
+    "pair_rows": Kind(lambda w: product_safe(w, (w["N"], w["d"]), divisor=1e3),        # a @ b.T / temperature
+                      product_kind(lambda w: w["N"], lambda w: w["d"], wrong=((1, 0), (0, 1), None)).invalid),
     "log_prob": Kind(lambda w: hnp.arrays(np.float64, w["N"], elements=st.floats(-100, 0)),
                      lambda w: st.sampled_from([nan_in(np.zeros(w["N"])), np.zeros(w["N"] + 1), np.full(w["N"], "a"),
                                                 None, np.full(w["N"], np.inf)])),
