@@ -426,7 +426,9 @@ KINDS = {
     "scores": scores_kind(),
     "elementwise_scores": scores_kind(all_masked_row=False, empty_axis=False, scalar=False),
     "sink_scores": scores_kind(all_masked_row=False),
-    "score_matrix": matrix_kind(lambda w: w["N"], lambda w: w["K"], wrong=((1, 0), None)),
+    "score_matrix": Kind(                       # logits that do not look like probabilities (those are refused)
+        lambda w: float_array(w, (w["N"], w["K"])).map(lambda z: z + 2 if np.all((z >= 0) & (z <= 1)) else z),
+        matrix_kind(lambda w: w["N"], lambda w: w["K"], wrong=((1, 0), None)).invalid),
     "exp_safe_scores": Kind(lambda w: exp_safe(w, (w["N"], w["K"])),       # the textbook formula: no checks of values
                             lambda w: st.sampled_from([np.full((2, 2), "a"), np.ones((2, 2), bool), np.ones(2) + 1j,
                                                        [[0.5], [0.5, 1.0]], np.float64(1.0), None])),
