@@ -47,6 +47,8 @@ NOT_MATH = {
     "doctor": "an environment report, tested in test_doctor.py",
     "classroom": "the classroom app's presets and parsing; no __all__ (test_widgets_classroom.py)",
     "lessons": "the lesson registry, plain data read by tools/course.py and the progress table; no __all__",
+    "extras": "optional imports (ml_dtypes) with a message naming the extra to install; tested in test_packaging.py",
+    "launch": "the softmax-lab command that starts a front end; tested in test_packaging.py",
 }
 
 
