@@ -10,7 +10,8 @@ environment (``pip install --only-binary=:all: -c <file>``) and runs the fast te
 there, so that each declared minimum is one the code was run with. The constraints are generated
 each time, never typed: a minimum raised in pyproject.toml is the minimum tested.
 
-Only the standard library is used (``tomllib``), so the script runs in any Python 3.11.
+Only the standard library is used (``tomllib``, new in 3.11): a development tool, run by the test
+suite's own Python, never by the package.
 """
 
 import argparse
