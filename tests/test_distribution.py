@@ -405,9 +405,10 @@ def test_the_declared_minimum_versions_pass_the_tests_of_their_interfaces(source
          "-m", "not slow and not browser", f"--junitxml={report}", "--hypothesis-seed=0",
          *MINIMUM_VERSION_TESTS, LESSON_FOR_MINIMUMS, "--nbval-lax", "--nbval-current-env"],
         capture_output=True, text=True, timeout=1800, cwd=source, env=env)
-    header = re.search(r"^platform .*Python (\S+)", result.stdout, re.M)
+    header = re.search(r"^platform .*Python (\d+\.\d+\.\d+)", result.stdout, re.M)
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-    print(f"every dashboard, {len(MINIMUM_VERSION_TESTS)} test files and {LESSON_FOR_MINIMUMS} on the minimums "
+    print(f"every dashboard, {len(MINIMUM_VERSION_TESTS)} selected test files/tests and {LESSON_FOR_MINIMUMS} "
+          "on the minimums "
           f"(pytest on Python {header.group(1) if header else '?'}): {summary} ({time.monotonic() - started:.0f} s)")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert header and version.startswith(header.group(1)), "pytest ran on another Python than the environment's"
