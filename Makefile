@@ -81,11 +81,11 @@ doctor: $(STAMP)
 	$(BIN)/python -m softmax_lab.doctor
 
 # The README's pictures, taken by the browser tests (tests/browser/screenshots.py): each lesson's
-# first dashboard in JupyterLab (live canvas), and the classroom dashboard in Voila.
+# first dashboard in JupyterLab (PNG figures), and the classroom dashboard in Voila.
 screenshots: $(TEST_STAMP)
 	SOFTMAX_LAB_SCREENSHOTS=notebooks/images/screenshots $(BIN)/python -m pytest -q -m browser \
 		tests/browser/test_lab.py tests/browser/test_voila.py \
-		-k "(test_notebook_runs and canvas) or (test_voila and classroom)"
+		-k "(test_notebook_runs and png) or (test_voila and classroom)"
 
 # Outputs, execution counts and saved widget state out of every notebook, written the way Jupyter
 # writes them (tools/course.py --strip; the tests demand stripped notebooks).

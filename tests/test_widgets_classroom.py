@@ -10,21 +10,16 @@ import html
 import math
 import re
 
+import ipywidgets
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-pytest.importorskip("ipywidgets")
-pytest.importorskip("ipympl")
-
-import ipywidgets  # noqa: E402
-from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
-
-from softmax_lab import lm, softmax  # noqa: E402
-from softmax_lab import widgets as W  # noqa: E402
-from softmax_lab.attention import scaled_dot_product_attention  # noqa: E402
-from softmax_lab.classroom import (  # noqa: E402
+from softmax_lab import lm, softmax
+from softmax_lab import widgets as W
+from softmax_lab.attention import scaled_dot_product_attention
+from softmax_lab.classroom import (
     DEFAULT_PRESET,
     MAX_QUERY_LENGTH,
     PRESET_KEYS,
@@ -36,18 +31,8 @@ from softmax_lab.classroom import (  # noqa: E402
     preset_logits,
     verdict,
 )
-from softmax_lab.widgets.attention import sentence_queries_keys  # noqa: E402
-from softmax_lab.widgets.classroom import Classroom, classroom  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_figure_state(monkeypatch):
-    yield from restore_figure_state(monkeypatch)
-
-
-@pytest.fixture(params=FIGURE_MODES)
-def mode(request):
-    return choose_mode(request)
+from softmax_lab.widgets.attention import sentence_queries_keys
+from softmax_lab.widgets.classroom import Classroom, classroom
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +207,6 @@ def test_preset_logits_of_the_model_presets_are_the_tiny_models(cat_logits):
 @pytest.fixture(scope="module")
 def shared():
     """One dashboard (PNG figures) reused by the slower checks: the extras take a second to build."""
-    W.setup_figures("png")
     return classroom(presentation=False)
 
 
@@ -311,9 +295,9 @@ def test_greedy_preset_shows_greedy_and_seeded_samples(shared, cat_logits):
     assert f"({n_top} of 20 are mat)" in readout
 
 
-def test_hidden_before_the_reveal_then_guess_beside_the_answer(mode):
+def test_hidden_before_the_reveal_then_guess_beside_the_answer():
     dash = classroom("preset=tie")
-    assert dash.figure_mode == mode and dash.presentation
+    assert dash.figure_mode == "png" and dash.presentation
     answer = softmax([3.0, 3.0, 1.0])[0]
     assert not any(_visible(dash.probability_bars))
     assert not any(t.get_visible() for t in dash.probability_bars.texts)
@@ -339,7 +323,6 @@ def test_hidden_before_the_reveal_then_guess_beside_the_answer(mode):
 
 
 def test_word_guess_for_the_cat(cat_logits):
-    W.setup_figures("png")
     dash = classroom(preset="cat", presentation=False)
     dash.guess.value = "rug"
     dash.reveal()
@@ -350,7 +333,6 @@ def test_word_guess_for_the_cat(cat_logits):
 
 
 def test_a_bad_guess_is_refused_with_a_message_and_reveal_still_works():
-    W.setup_figures("png")
     dash = classroom(preset="sharp", presentation=False)
     dash.guess.value = "lots"
     assert dash.guess_value is None and "guess not taken" in _text(dash.message.value)
@@ -360,7 +342,6 @@ def test_a_bad_guess_is_refused_with_a_message_and_reveal_still_works():
 
 
 def test_hide_and_next_reset_the_question():
-    W.setup_figures("png")
     dash = classroom(preset="cold", presentation=False)
     dash.guess.value = "0.9"
     dash.reveal()
@@ -377,7 +358,7 @@ def test_hide_and_next_reset_the_question():
     assert dash.preset.key == PRESET_KEYS[0]                       # wraps around
 
 
-def test_the_slider_moves_the_bars_in_place_after_the_reveal(mode):
+def test_the_slider_moves_the_bars_in_place_after_the_reveal():
     dash = classroom(preset="sharp")
     figure, bars = dash.figure, list(dash.probability_bars.bars)
     dash.reveal()
@@ -393,7 +374,6 @@ def test_the_slider_moves_the_bars_in_place_after_the_reveal(mode):
 
 
 def test_unknown_preset_shows_the_menu_and_an_escaped_message():
-    W.setup_figures("png")
     dash = classroom("preset=%3Cb%3Eboom%3C/b%3E", presentation=False)
     assert dash.preset.key == DEFAULT_PRESET and dash.menu.value == DEFAULT_PRESET
     assert "unknown preset" in dash.message.value and "menu" in dash.message.value
@@ -404,7 +384,6 @@ def test_unknown_preset_shows_the_menu_and_an_escaped_message():
 
 
 def test_preset_argument_wins_and_is_checked():
-    W.setup_figures("png")
     assert classroom("preset=tie", preset="flat", presentation=False).preset.key == "flat"
     with pytest.raises(ValueError, match="key must be one of"):
         classroom(preset="nope")
@@ -422,7 +401,6 @@ def _focusable(widget):
 
 
 def test_keyboard_order_and_state():
-    W.setup_figures("png")
     dash = classroom(preset="tie", presentation=False)
     assert _focusable(dash) == [dash.menu, dash.next_button, dash.guess, dash.reveal_button, dash.hide_button,
                                 dash.temperature]
@@ -435,7 +413,6 @@ def test_keyboard_order_and_state():
 
 
 def test_messages_show_right_under_the_guess_row():
-    W.setup_figures("png")
     dash = classroom("preset=nope", presentation=False)
     children = list(dash.children)
     row = next(c for c in children if isinstance(c, ipywidgets.HBox) and dash.guess in c.children)

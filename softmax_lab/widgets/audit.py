@@ -57,6 +57,7 @@ class ClaimStepper(Dashboard):
         self.previous = widgets.Button(description="Previous", icon="arrow-left")
         self.next = widgets.Button(description="Next", icon="arrow-right")
         self.card = widgets.HTML()
+        self._pictures = {}
         self._build_figure()
         self.number.observe(self._guarded(self._update), names="value")
         self.previous.on_click(self._guarded(lambda button: self.step(-1)))
@@ -76,6 +77,16 @@ class ClaimStepper(Dashboard):
     def step(self, delta):
         """Go ``delta`` claims forward (backward if negative), stopping at the ends."""
         self.number.value = min(max(self.number.value + delta, 1), len(self.claims))
+
+    def redraw(self):
+        """Each claim's picture is drawn once (its labels and scales change: a full draw), then
+        shown again from a cache when a teacher steps back to it."""
+        if self.figure_mode != "png":
+            return super().redraw()
+        number = self.number.value
+        if number not in self._pictures:
+            self._pictures[number] = plots.render_png(self.figure)
+        self._show_png(self._pictures[number])
 
     # -- figure ----------------------------------------------------------------------------
 
@@ -181,6 +192,7 @@ class ClaimStepper(Dashboard):
             self.note.set_text(mpl_text(spec.note))
             if len(handles) > 1:
                 ax.legend(handles=handles, fontsize=self._fonts.note, frameon=False, loc="best")
+        plots.relayout(self.figure)        # new labels and ticks: lay out at the next draw, then keep it
         size = "18px" if self.presentation else "14px"
         links = "".join(f"<li>{html.escape(_lesson_text(nb, h))}</li>" for nb, h in claim.lessons)
         self.card.value = (
@@ -298,14 +310,18 @@ class AlternativesExplorer(Dashboard):
                 value_format=None, presentation=f, label=method)
         plots.label_axes(ax, "word", "weight", title="the same logits, five ways to weigh the words", presentation=f)
         self._legend = ax.legend(fontsize=self._fonts.note, frameon=False, loc="upper right")
-        plots.animate(self.figure, *(g.bars for g in self.groups.values()), *self._legend.get_texts())
+        # The legend is not animated: it is laid out from its texts' widths (alpha, tau, seed), so a
+        # new text needs a full draw.
+        plots.animate(self.figure, *(g.bars for g in self.groups.values()))
         plots.relayout(self.figure)
 
     def _show_state(self):
         weights, names = self.weights, self._names()
         for method, text in zip(METHODS, self._legend.get_texts()):
             plots.set_heights(self.groups[method], weights[method])
-            text.set_text(mpl_text(names[method]))
+            if text.get_text() != mpl_text(names[method]):
+                text.set_text(mpl_text(names[method]))
+                plots.invalidate(self.figure)
         rows = []
         for method in METHODS:
             w = weights[method]
