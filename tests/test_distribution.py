@@ -317,6 +317,7 @@ def test_the_launcher_names_the_extra_when_a_front_end_is_missing(installed):
 # main run; here it cost about 250 s). Whole files where every test is about such a call and the
 # file is quick; single tests where a file is mostly the course's own logic or slow.
 PROPERTIES, WIDGETS = "tests/test_properties.py::", "tests/test_widgets.py::"
+CONTRACT = "tests/test_widgets_contract.py::"
 MINIMUM_VERSION_TESTS = [
     "tests/test_functions.py",         # numpy: dtypes kept, float16/float32 promotion, huge logits, -inf masks
     "tests/test_losses.py",            # numpy: losses and gradients, their dtype and scalar rules
@@ -333,15 +334,15 @@ MINIMUM_VERSION_TESTS = [
     PROPERTIES + "test_shifting_all_logits_changes_nothing",
     PROPERTIES + "test_jacobian_matches_finite_differences_of_softmax",
     PROPERTIES + "test_range_softmax_family_outside",
-    # matplotlib and ipympl: a PNG rendered, a live canvas redrawn, blitting only changed pixels
-    WIDGETS + "test_every_dashboard_works_in_both_modes[png-logit_explorer]",
-    WIDGETS + "test_every_dashboard_works_in_both_modes[canvas-logit_explorer]",
-    WIDGETS + "test_auto_picks_png_without_ipympl_and_canvas_with_it",
-    WIDGETS + "test_png_mode_shows_a_new_image_after_a_change",
-    WIDGETS + "test_canvas_mode_asks_the_canvas_to_repaint",
-    WIDGETS + "test_live_canvas_gets_only_the_changed_pixels",
-    WIDGETS + "test_fast_redraw_shows_exactly_what_a_full_redraw_shows[logit_explorer]",
-    WIDGETS + "test_fast_redraw_after_the_number_of_categories_changes",
+    # matplotlib and ipympl: a PNG rendered and read back, a live canvas, the partial redraws (blitting)
+    WIDGETS + "test_png_bytes_round_trip",
+    WIDGETS + "test_canvas_mode_puts_a_live_canvas_in_the_layout_and_repaints_with_draw_idle",
+    WIDGETS + "test_nothing_changed_nothing_drawn_or_sent",
+    WIDGETS + "test_partial_redraws_after_the_axes_change",
+    WIDGETS + "test_partial_redraws_after_the_number_of_categories_changes",
+    # the dashboard contract on one dashboard: its figure, texts inside it, every control moved
+    CONTRACT + "test_builds_shows_its_figure_and_every_text_fits[logit_explorer]",
+    CONTRACT + "test_controls_move_the_figure_and_the_picture_stays_exact[logit_explorer]",
 ]
 
 
@@ -358,8 +359,8 @@ def test_the_declared_minimum_versions_pass_the_tests_of_their_interfaces(source
     test files: float16, float32, huge logits, -inf masks, the losses and gradients), ml_dtypes'
     bfloat16, scipy's reference values, data loading (sha256, np.load), numpy's printing in the
     doctests, seven hypothesis properties (dtypes, masks, ranges, finite differences; hypothesis'
-    own API), and a few dashboard tests for matplotlib and ipympl (a PNG rendered, a live canvas
-    redrawn, only changed pixels blitted); tests/build_every_dashboard.py, which builds every
+    own API), a few dashboard tests for matplotlib and ipympl (a PNG rendered, a live canvas,
+    the partial redraws) and the dashboard contract on one dashboard; tests/build_every_dashboard.py, which builds every
     dashboard as a lesson does (ipywidgets 8.0's widgets and traits, each figure drawn once); and
     one lesson under nbval, lesson 05 (float16, bfloat16 and overflow: where an old numpy differs).
     Left out: the tests of the course's own logic (exercises, trust scans, predictions, launcher,
