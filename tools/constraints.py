@@ -6,11 +6,13 @@
 
 Every requirement must state its minimum as ``>=X``: ``numpy>=2.0`` becomes ``numpy==2.0``.
 tests/test_distribution.py installs the course with these constraints into a fresh virtual
-environment (``pip install --only-binary=:all: -c <file>``) and runs the fast tests and a lesson
-there, so that each declared minimum is one the code was run with. The constraints are generated
+environment on the oldest supported Python (``pip install --only-binary=:all: -c <file>``) and
+runs there the tests that use the dependencies' interfaces and a lesson, so that each declared
+minimum is one the code was run with. The constraints are generated
 each time, never typed: a minimum raised in pyproject.toml is the minimum tested.
 
-Only the standard library is used (``tomllib``), so the script runs in any Python 3.11.
+Only the standard library is used (``tomllib``, new in 3.11): a development tool, run by the test
+suite's own Python, never by the package.
 """
 
 import argparse
