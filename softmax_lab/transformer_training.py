@@ -324,10 +324,13 @@ def split_perplexity(model, split="validation", directory=None):
     """
     from .losses import cross_entropy
 
+    if not isinstance(model, (_t.TinyTransformer, _lm.TinyLM)):
+        raise TypeError(f"model must be a TinyTransformer or a TinyLM, got {type(model).__name__}")
+    if model.vocab != _data.load_json(_lm.VOCAB_FILE, directory)["words"]:
+        raise ValueError(f"model must read the course's vocabulary ({_lm.VOCAB_FILE}), the words of the splits; "
+                         f"got a model of {len(model.vocab)} words")
     if isinstance(model, _t.TinyTransformer):
         return _t.perplexity(model, split, directory)
-    if not isinstance(model, _lm.TinyLM):
-        raise TypeError(f"model must be a TinyTransformer or a TinyLM, got {type(model).__name__}")
     contexts, targets = _lm.make_examples(_t.load_sentences(split, directory), model.index, model.context_size)
     return float(np.exp(cross_entropy(_lm.forward(model.weights, contexts), targets)))
 
@@ -460,6 +463,15 @@ def capstone_run(functions=None, steps=30, prompt="the cat sat on the", n_words=
         package's by default.
     steps : int, default 30
         At most the recorded run's length.
+    prompt : str or list of str, default "the cat sat on the"
+    n_words : int, default 8
+        At least 1.
+    seed : int, numpy.random.Generator or None, default 0
+        Seeds the words drawn.
+    n_validation : int, default 600
+        How many validation sentences (from the first) measure the loss.
+    directory : str or Path, optional
+        The data folder.
 
     Returns
     -------
@@ -475,6 +487,16 @@ def capstone_run(functions=None, steps=30, prompt="the cat sat on the", n_words=
     """
     from . import transformer_functions as _fns
 
+    if functions is not None and not (isinstance(functions, dict) and sorted(functions) == sorted(_fns.FUNCTION_NAMES)
+                                      and all(map(callable, functions.values()))):
+        raise TypeError(f"functions must be None or a table of {', '.join(_fns.FUNCTION_NAMES)} -> function, "
+                        f"got {type(functions).__name__}")
+    if not (isinstance(prompt, str) or (isinstance(prompt, (list, tuple)) and all(isinstance(w, str) for w in prompt))):
+        raise TypeError(f"prompt must be a string or a list of words, got {type(prompt).__name__}")
+    n_words, n_validation = _count(n_words, "n_words"), _count(n_validation, "n_validation")
+    if not (seed is None or isinstance(seed, np.random.Generator) or (
+            isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)):
+        raise ValueError(f"seed must be None, a whole number >= 0 or a numpy Generator, got {seed!r}")
     history = _data.load_json("transformer_history.json", directory)["short_run"]
     steps = _count(steps, "steps")
     if steps > len(history["losses"]):
