@@ -27,11 +27,13 @@ Examples
 ((1, 445), True)
 """
 
+import functools
 import math
 import numbers
 
 import numpy as np
 
+from . import data as _data
 from . import lm
 from .contrastive import info_nce
 from .distillation import distillation_loss
@@ -59,6 +61,13 @@ __all__ = [
     "dpo_tune",
     "student_metrics",
     "context_ids",
+    "LESSON_PAIRS",
+    "LESSON_BETAS",
+    "LESSON_CONTRASTIVE_TEMPERATURES",
+    "distillation_comparison",
+    "lesson_router",
+    "contrastive_comparison",
+    "dpo_comparison",
 ]
 
 #: CLIP's starting temperature and the largest logit scale 1/T it allows (Radford et al. 2021).
@@ -440,6 +449,19 @@ def _normalised_backward(raw, grad_unit):
     return (grad_unit - u * np.sum(u * grad_unit, axis=1, keepdims=True)) / norm
 
 
+def _dual_loss_and_grads(enc, params, ids_a, ids_b):
+    """InfoNCE of the two towers on a batch of paired views, and its gradient for a, b and log_scale."""
+    raw_a, Ma = enc._pool(params["a"], ids_a)
+    raw_b, Mb = enc._pool(params["b"], ids_b)
+    u = raw_a / np.linalg.norm(raw_a, axis=1, keepdims=True)
+    v = raw_b / np.linalg.norm(raw_b, axis=1, keepdims=True)
+    s = math.exp(params["log_scale"][0])
+    loss, g_su, g_v = info_nce(s * u, v, 1.0)
+    return float(loss), {"a": Ma.T @ _normalised_backward(raw_a, s * g_su),
+                         "b": Mb.T @ _normalised_backward(raw_b, g_v),
+                         "log_scale": np.array([s * np.sum(g_su * u)])}
+
+
 def train_dual_encoder(sentences, temperature=None, steps=300, batch_size=32, dim=16, dropout=0.3,
                        learning_rate=0.05, index=None, seed=0):
     r"""Train a :class:`DualEncoder` with InfoNCE on two word-dropout views of each sentence.
@@ -491,14 +513,10 @@ def train_dual_encoder(sentences, temperature=None, steps=300, batch_size=32, di
         batch = rng.choice(len(sentences), size=batch_size, replace=False)
         ids_a = enc._ids([word_dropout(sentences[i], dropout, rng) for i in batch])
         ids_b = enc._ids([word_dropout(sentences[i], dropout, rng) for i in batch])
-        raw_a, Ma = enc._pool(params["a"], ids_a)
-        raw_b, Mb = enc._pool(params["b"], ids_b)
-        u = raw_a / np.linalg.norm(raw_a, axis=1, keepdims=True)
-        v = raw_b / np.linalg.norm(raw_b, axis=1, keepdims=True)
         s = math.exp(params["log_scale"][0])
-        loss, g_su, g_v = info_nce(s * u, v, 1.0)
-        grads = {"a": Ma.T @ _normalised_backward(raw_a, s * g_su), "b": Mb.T @ _normalised_backward(raw_b, g_v),
-                 "log_scale": np.array([s * np.sum(g_su * u)]) if learn else np.zeros(1)}
+        loss, grads = _dual_loss_and_grads(enc, params, ids_a, ids_b)
+        if not learn:
+            grads["log_scale"] = np.zeros(1)
         adam.step(params, grads)
         params["log_scale"][0] = min(params["log_scale"][0], math.log(CLIP_MAX_SCALE))   # CLIP's clamp
         enc.history.append(float(loss))
@@ -625,3 +643,83 @@ def student_metrics(weights, contexts, targets):
     from .calibration import expected_calibration_error
     logits = lm.forward(weights, contexts)
     return float(cross_entropy(logits, targets)), float(expected_calibration_error(softmax(logits), targets))
+
+
+# ---------------------------------------------------------------------------------------------
+# The lesson's runs (seeded, computed once per session: the notebook and its registered answers share them)
+
+#: Lesson 13's preference pairs: after the context, the first word is preferred to the second.
+LESSON_PAIRS = (("the cat sat on the", "mat", "roof"),
+                ("the dog sat on the", "rug", "roof"),
+                ("the bird flew over the", "park", "house"))
+LESSON_BETAS = (0.1, 0.5, 2.0)
+LESSON_CONTRASTIVE_TEMPERATURES = (0.02, 0.1, 1.0)
+
+
+@functools.lru_cache(maxsize=None)
+def distillation_comparison(n_examples=3000, temperature=2.0, steps=600, seed=0):
+    """Students (embed 8, hidden 16) trained on ``n_examples`` training examples, hard vs soft.
+
+    Returns a dict: ``"hard"``, ``"soft"`` and ``"teacher"`` -> (validation loss, validation ECE),
+    and ``"n_examples"``, ``"temperature"``. The teacher is the ``best`` checkpoint (hidden 64,
+    trained on all the training text).
+    """
+    teacher = lm.load("best")
+    contexts, targets = lm.make_examples(_data.load_sentences("train"), teacher.index)
+    subset = np.random.default_rng(seed).choice(len(targets), size=n_examples, replace=False)
+    val_c, val_t = lm.make_examples(_data.load_sentences("validation"), teacher.index)
+    hard = train_student(teacher, contexts[subset], targets[subset], None, steps=steps, seed=seed)
+    soft = train_student(teacher, contexts[subset], targets[subset], temperature, steps=steps, seed=seed)
+    return {"hard": student_metrics(hard, val_c, val_t), "soft": student_metrics(soft, val_c, val_t),
+            "teacher": student_metrics(teacher.weights, val_c, val_t), "n_examples": n_examples,
+            "temperature": temperature}
+
+
+@functools.lru_cache(maxsize=None)
+def lesson_router(n_tokens=2000, n_experts=8, k=2, seed=0):
+    """The tiny model's hidden states for ``n_tokens`` validation words, a random router W0
+    (init_scale 3) and the router W1 trained from it on the balancing and z losses.
+
+    Returns ``(hidden, W0, W1)``; :func:`train_router` documents the training.
+    """
+    model = lm.load("best")
+    contexts, _ = lm.make_examples(_data.load_sentences("validation"), model.index)
+    _, _, hidden = lm.forward(model.weights, contexts[:n_tokens], return_hidden=True)
+    W0, W1 = train_router(hidden, n_experts, k=k, seed=seed)
+    return hidden, W0, W1
+
+
+def _distinct_sentences(seed):
+    sentences = sorted(set(map(tuple, _data.load_sentences("train"))))
+    order = np.random.default_rng(seed).permutation(len(sentences))
+    return [list(sentences[i]) for i in order]
+
+
+@functools.lru_cache(maxsize=None)
+def contrastive_comparison(temperatures=LESSON_CONTRASTIVE_TEMPERATURES, n_train=2000, n_test=200, steps=600,
+                           seed=0):
+    """Dual encoders (dim 32) trained at fixed temperatures and with CLIP's learned one.
+
+    Returns a dict: each temperature, and ``None`` for the learned one, -> (retrieval accuracy
+    on ``n_test`` held-out distinct sentences, the trained :class:`DualEncoder`).
+    """
+    sentences = _distinct_sentences(seed)
+    train, test = sentences[:n_train], sentences[n_train:n_train + n_test]
+    index = lm.load("best").index
+    out = {}
+    for T in (*temperatures, None):
+        enc = train_dual_encoder(train, temperature=T, steps=steps, dim=32, index=index, seed=seed)
+        out[T] = (retrieval_accuracy(enc, test), enc)
+    return out
+
+
+@functools.lru_cache(maxsize=None)
+def dpo_comparison(betas=LESSON_BETAS, pairs=LESSON_PAIRS, steps=200, n_kl_contexts=1000):
+    """:func:`dpo_tune` of the ``best`` checkpoint for each beta; the drift measured on validation contexts.
+
+    Returns a dict beta -> :class:`DPOResult`.
+    """
+    model = lm.load("best")
+    contexts, _ = lm.make_examples(_data.load_sentences("validation"), model.index)
+    return {beta: dpo_tune(model, list(pairs), beta, steps=steps, kl_contexts=contexts[:n_kl_contexts])
+            for beta in betas}

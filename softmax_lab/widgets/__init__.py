@@ -29,6 +29,7 @@ Layout
 ``stability``   lesson 05: the stability explorer.
 ``sampling``    lesson 06: the sampler dashboard.
 ``audit``       lesson 11: the claim stepper and the alternatives explorer.
+``llm``         lesson 13: soft targets, speculative sampling, a mixture-of-experts router.
 
 Adding a dashboard for a new lesson
 -----------------------------------
@@ -76,6 +77,14 @@ from .basics import (
 from .calibration import ReliabilityDashboard, reliability_dashboard
 from .classroom import Classroom, classroom
 from .decoding import BeamSearchExplorer, beam_search_explorer
+from .llm import (
+                     RouterExplorer,
+                     SoftTargetsExplorer,
+                     SpeculativeExplorer,
+                     router_explorer,
+                     soft_targets_explorer,
+                     speculative_explorer,
+)
 from .lm_training import TrainingDashboard, training_dashboard
 from .parsing import LOGIT_LIMIT, MAX_CATEGORIES, parse_labels, parse_logits
 from .sampling import SamplerDashboard, sampler_dashboard
@@ -131,4 +140,10 @@ __all__ = [
     "ClaimStepper",
     "alternatives_explorer",
     "AlternativesExplorer",
+    "soft_targets_explorer",
+    "SoftTargetsExplorer",
+    "speculative_explorer",
+    "SpeculativeExplorer",
+    "router_explorer",
+    "RouterExplorer",
 ]
