@@ -206,7 +206,8 @@ def test_the_cases_include_random_ones_that_differ_from_the_fixed_ones():
 
 def test_the_lesson_s_predictions_are_computed():
     """The answers come from the lesson's own runs; these are what the lesson's prose relies on."""
-    from softmax_lab.llm_experiments import contrastive_comparison, distillation_comparison, dpo_comparison
+    from softmax_lab.llm_experiments import distillation_comparison
+    from softmax_lab.llm_pairs import contrastive_comparison, dpo_comparison
 
     assert registered_answer("13.ranking-under-temperature") is False
     assert registered_answer("13.load-under-scale") is False

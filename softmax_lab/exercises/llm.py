@@ -54,13 +54,13 @@ def _load_changes_with_scale(factor=10.0):
 
 
 def _best_contrastive_temperature():
-    from ..llm_experiments import contrastive_comparison
+    from ..llm_pairs import contrastive_comparison
     fixed = {T: acc for T, (acc, _) in contrastive_comparison().items() if T is not None}
     return f"{max(fixed, key=fixed.get):g}"
 
 
 def _furthest_beta():
-    from ..llm_experiments import dpo_comparison
+    from ..llm_pairs import dpo_comparison
     results = dpo_comparison()
     return f"{max(results, key=lambda b: results[b].kl):g}"
 
