@@ -62,7 +62,9 @@ def _best_contrastive_temperature():
 def _furthest_beta():
     from ..llm_pairs import dpo_comparison
     results = dpo_comparison()
-    return f"{max(results, key=lambda b: results[b].kl):g}"
+    betas = sorted(results)
+    furthest = max(betas, key=lambda b: results[b].kl)
+    return {betas[0]: "smallest", betas[-1]: "largest"}.get(furthest, "middle")
 
 
 register_prediction(
@@ -94,8 +96,8 @@ register_prediction(
     explain="T = 1 cannot make the right pair stand out (cosines lie in [-1, 1], so the logits too); "
             "T = 0.02 makes each batch's loss hinge on its hardest negative. The middle one trains best here.")
 register_prediction(
-    "13.furthest-beta", question="which beta moves the tuned model furthest from the reference (KL): 0.1, 0.5 or 2",
-    kind="choice", choices=("0.1", "0.5", "2"), answer=lambda: _furthest_beta(),
+    "13.furthest-beta", question="which of the three betas moves the tuned model furthest from the reference (KL)",
+    kind="choice", choices=("smallest", "middle", "largest"), answer=lambda: _furthest_beta(),
     explain="the DPO loss stops pushing once beta times the margin is a few units; a small beta needs a larger "
             "margin for that, so the policy drifts further.")
 
