@@ -219,6 +219,18 @@ class DPOResult:
         self.weights, self.losses, self.margin, self.chosen_gain, self.kl = weights, losses, margin, chosen_gain, kl
 
 
+def _dpo_loss_and_grads(h, W, b, chosen, rejected, ref_chosen, ref_rejected, beta):
+    """DPO loss of an output layer (logits h W + b) on pairs, and its gradient for W and b."""
+    rows = np.arange(len(chosen))
+    logp = log_softmax(h @ W + b)
+    pc, pr = logp[rows, chosen], logp[rows, rejected]
+    gc, gr = dpo_loss_grad(pc, pr, ref_chosen, ref_rejected, beta)
+    d_logits = -(gc + gr)[:, None] * np.exp(logp)        # d log p_w / dz = onehot(w) - p
+    d_logits[rows, chosen] += gc
+    d_logits[rows, rejected] += gr
+    return float(dpo_loss(pc, pr, ref_chosen, ref_rejected, beta)), h.T @ d_logits, d_logits.sum(axis=0)
+
+
 def dpo_tune(model, pairs, beta, steps=200, learning_rate=0.05, kl_contexts=None):
     r"""Tune the model's output layer with DPO on preference pairs; the frozen model is the reference.
 
@@ -271,16 +283,10 @@ def dpo_tune(model, pairs, beta, steps=200, learning_rate=0.05, kl_contexts=None
     losses = []
     lr = positive(learning_rate, "learning_rate") / beta
     for _ in range(steps):
-        logp = log_softmax(h @ W + b)
-        pc, pr = logp[rows, chosen], logp[rows, rejected]
-        losses.append(float(dpo_loss(pc, pr, rc, rr, beta)))
-        gc, gr = dpo_loss_grad(pc, pr, rc, rr, beta)
-        p = np.exp(logp)
-        d_logits = -(gc + gr)[:, None] * p
-        d_logits[rows, chosen] += gc
-        d_logits[rows, rejected] += gr
-        W -= lr * (h.T @ d_logits)
-        b -= lr * d_logits.sum(axis=0)
+        loss, dW, db = _dpo_loss_and_grads(h, W, b, chosen, rejected, rc, rr, beta)
+        losses.append(loss)
+        W -= lr * dW
+        b -= lr * db
     logp = log_softmax(h @ W + b)
     margin = float(np.mean((logp[rows, chosen] - rc) - (logp[rows, rejected] - rr)))
     gain = float(np.mean(logp[rows, chosen] - rc))

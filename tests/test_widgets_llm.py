@@ -1,0 +1,121 @@
+"""Widget-logic tests of lesson 13's dashboards: soft targets, speculative sampling, the router.
+
+Everything runs with no frontend (matplotlib's Agg renderer underneath), in both figure modes.
+The house rules checked: controls move the artists to the right numbers, the figure is updated in
+place (never re-created), presentation mode is larger, bad arguments are named, and an error
+inside a callback is shown in the dashboard.
+"""
+
+import numpy as np
+import pytest
+
+pytest.importorskip("ipywidgets")
+pytest.importorskip("ipympl")
+
+from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
+
+from softmax_lab import lm, softmax  # noqa: E402
+from softmax_lab import widgets as W  # noqa: E402
+from softmax_lab.routing import load_balancing_loss, router_z_loss, top_k_gating  # noqa: E402
+from softmax_lab.speculative import acceptance_probability, residual_distribution  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _restore_figure_state(monkeypatch):
+    yield from restore_figure_state(monkeypatch)
+
+
+@pytest.fixture(params=FIGURE_MODES)
+def mode(request):
+    return choose_mode(request)
+
+
+def heights(group):
+    return np.array([bar.get_height() for bar in group.bars])
+
+
+def test_soft_targets_follow_the_temperature(mode):
+    dash = W.soft_targets_explorer()
+    assert dash.figure_mode == mode and dash.words[0] == "mat"
+    figure = dash.figure
+    z = lm.next_token_logits(lm.load("best"), "the cat sat on the")
+    for T in (0.5, 4.0, 16.0):
+        dash.temperature.value = T
+        p = softmax(z, temperature=T)
+        assert heights(dash.bars) == pytest.approx(np.minimum(p[dash.order], 0.75))
+        assert [t.get_text() for t in dash.bars.texts] == [f"{v:.2f}" for v in p[dash.order]]
+        assert f"{T:.2f}" in dash._title.get_text()
+    assert dash.figure is figure
+
+
+def test_speculative_explorer_shows_p_q_min_and_the_residual(mode):
+    dash = W.speculative_explorer(n_samples=300)
+    best, early = lm.load("best"), lm.load("early")
+    for context, T in (("the dog", 1.0), ("the cat sat on the", 0.5)):
+        dash.context.value = context
+        dash.temperature.value = T
+        p = softmax(lm.next_token_logits(best, context), temperature=T)
+        q = softmax(lm.next_token_logits(early, context), temperature=T)
+        o = dash.order
+        assert heights(dash.bars["p"]) == pytest.approx(p[o]) and heights(dash.bars["q"]) == pytest.approx(q[o])
+        assert heights(dash.bars["min"]) == pytest.approx(np.minimum(p, q)[o])
+        assert dash.residual_marks.get_ydata() == pytest.approx(residual_distribution(p, q)[o])
+        assert dash.alpha == pytest.approx(float(acceptance_probability(p, q)))
+        assert dash.counts.sum() == 300 and heights(dash.hist["samples"]) == pytest.approx(dash.counts[o] / 300)
+        assert abs(dash.measured_acceptance - dash.alpha) < 0.12
+        assert f"{dash.alpha:.3f}" in dash.readout.value
+
+
+def test_router_explorer_follows_scale_k_and_renormalisation(mode):
+    rng = np.random.default_rng(0)
+    hidden, weight = rng.normal(size=(300, 6)), rng.normal(size=(6, 5))
+    dash = W.router_explorer(hidden, weight)
+    z = hidden @ weight
+    for scale, k, renorm in ((1.0, 2, True), (8.0, 2, False), (0.25, 3, True)):
+        dash.scale.value, dash.k.value, dash.renormalize.value = scale, k, renorm
+        weights, idx = top_k_gating(scale * z, k, renormalize=renorm)
+        assert np.allclose(dash.weights, weights)
+        assert heights(dash.bars["load"]) == pytest.approx(np.bincount(idx.ravel(), minlength=5) / idx.size)
+        assert heights(dash.bars["P"]) == pytest.approx(softmax(scale * z).mean(axis=0))
+        assert dash.balance_loss == pytest.approx(float(load_balancing_loss(scale * z, k)))
+        assert dash.z_loss == pytest.approx(float(router_z_loss(scale * z)))
+        assert f"{dash.balance_loss:.3f}" in dash.readout.value
+
+
+def test_presentation_mode_is_larger():
+    small, large = W.soft_targets_explorer(), W.soft_targets_explorer(presentation=True)
+    assert large.figure.get_size_inches()[0] > small.figure.get_size_inches()[0]
+    rng = np.random.default_rng(0)
+    h, w = rng.normal(size=(20, 3)), rng.normal(size=(3, 4))
+    assert (W.router_explorer(h, w, presentation=True).figure.get_size_inches()[0]
+            > W.router_explorer(h, w).figure.get_size_inches()[0])
+
+
+@pytest.mark.parametrize("factory, kwargs, name", [
+    (W.soft_targets_explorer, {"temperature": 0.0}, "temperature"),
+    (W.soft_targets_explorer, {"k": 1}, "k"),
+    (W.soft_targets_explorer, {"model": 3}, "model"),
+    (W.speculative_explorer, {"n_samples": 5}, "n_samples"),
+    (W.speculative_explorer, {"temperature": 9.0}, "temperature"),
+])
+def test_bad_arguments_are_named(factory, kwargs, name):
+    with pytest.raises((TypeError, ValueError), match=name):
+        factory(**kwargs)
+
+
+def test_router_explorer_names_its_bad_arguments():
+    h, w = np.zeros((4, 3)), np.zeros((3, 4))
+    with pytest.raises(ValueError, match="k"):
+        W.router_explorer(h, w, k=4)
+    with pytest.raises(ValueError, match="router_weight"):
+        W.router_explorer(h, np.zeros((2, 4)))
+
+
+def test_an_error_in_a_callback_is_shown_in_the_dashboard(monkeypatch):
+    dash = W.soft_targets_explorer()
+
+    def broken():
+        raise RuntimeError("boom")
+    monkeypatch.setattr(dash, "_show_state", broken)
+    dash.temperature.value = 2.0
+    assert "boom" in dash.error.value and dash.errors
