@@ -42,8 +42,9 @@ def test_soft_targets_follow_the_temperature(mode):
     for T in (0.5, 4.0, 16.0):
         dash.temperature.value = T
         p = softmax(z, temperature=T)
-        assert heights(dash.bars) == pytest.approx(np.minimum(p[dash.order], 0.75))
-        assert [t.get_text() for t in dash.bars.texts] == [f"{v:.2f}" for v in p[dash.order]]
+        shown = np.append(p[dash.order], 1 - p[dash.order].sum())
+        assert dash.shown == pytest.approx(shown) and heights(dash.bars) == pytest.approx(np.maximum(shown, 1e-4))
+        assert [t.get_text() for t in dash.bars.texts][:3] == [f"{v:.3f}" for v in p[dash.order][:3]]
         assert f"{T:.2f}" in dash._title.get_text()
     assert dash.figure is figure
 

@@ -51,7 +51,8 @@ class SoftTargetsExplorer(Dashboard):
 
     Use :func:`soft_targets_explorer`. Attributes: ``temperature`` (the slider), ``words`` (the
     k words shown, the teacher's ranking at T = 1), ``probabilities`` (the whole soft
-    distribution), ``shown`` (the k bars' values), ``figure``, ``bars``, ``readout``.
+    distribution), ``shown`` (the k words' values, then all other words together: the bars, on a
+    log scale), ``figure``, ``bars``, ``readout``.
     """
 
     def __init__(self, model="best", context="the cat sat on the", temperature=1.0, k=10, presentation=False):
@@ -77,14 +78,20 @@ class SoftTargetsExplorer(Dashboard):
 
     @property
     def shown(self):
-        return self.probabilities[self.order]
+        """The k words' soft targets, then the mass of all the other words together."""
+        p = self.probabilities
+        return np.append(p[self.order], 1.0 - p[self.order].sum())
 
     def _build_figure(self):
-        self.figure, ax = self._new_figure(size=(7.5, 3.2))
-        self.bars = plots.probability_bars(ax, self.words, ylim=(0.0, 0.75), value_format="{:.2f}",
+        self.figure, ax = self._new_figure(size=(7.5, 3.4))
+        labels = [*self.words, f"other {len(self.logits) - len(self.words)}"]
+        self.bars = plots.probability_bars(ax, labels, ylim=None, value_format="{:.3f}",
                                            presentation=self.presentation)
+        self.bars.bars[-1].set_color(plots.PALETTE[1])
+        ax.set_ylim(1e-4, 3.0)                             # fixed limits first: no autoscaling on the zeros
+        ax.set_yscale("log")
         ax.tick_params(axis="x", labelrotation=30, labelsize=self._fonts.tick)
-        plots.label_axes(ax, f'next word after "{self.context}"', "soft target p(word)",
+        plots.label_axes(ax, f'next word after "{self.context}"', "soft target (log scale)",
                          presentation=self.presentation)
         self._title = ax.set_title(" ", fontsize=self._fonts.title)
         plots.animate(self.figure, *self.bars.bars, *self.bars.texts, self._title)
@@ -92,9 +99,12 @@ class SoftTargetsExplorer(Dashboard):
 
     def _show_state(self):
         p = self.probabilities
-        plots.set_heights(self.bars, np.minimum(p[self.order], 0.75))
-        for text, v in zip(self.bars.texts, p[self.order]):
-            text.set_text(f"{v:.2f}")
+        shown = self.shown
+        heights = np.maximum(shown, 1e-4)                 # below the axis: drawn at its floor
+        for bar, text, v, h in zip(self.bars.bars, self.bars.texts, shown, heights):
+            bar.set_height(h)
+            text.set_position((bar.get_x() + bar.get_width() / 2, h * 1.15))
+            text.set_text(f"{v:.3f}" if v >= 1e-3 else f"{v:.0e}")
         T = self.temperature.value
         self._title.set_text(f"the teacher's soft targets at T = {T:.2f}")
         self.readout.value = self._html_box([
