@@ -217,4 +217,10 @@ def test_the_lesson_s_predictions_are_computed():
     assert registered_answer("13.furthest-beta") == "smallest" and max(kl, key=kl.get) == min(kl)
     acc = {T: a for T, (a, _) in contrastive_comparison().items() if T is not None}
     assert registered_answer("13.best-contrastive-temperature") == f"{max(acc, key=acc.get):g}"
-    assert registered_answer("13.acceptance-colder") in ("rises", "falls")
+    from softmax_lab import lm
+
+    def overlap(T, context="the cat sat on the"):
+        p, q = (_softmax(lm.next_token_logits(lm.load(name), context) / T) for name in ("best", "early"))
+        return np.sum(np.minimum(p, q))
+    assert overlap(0.25) > overlap(1.0) and registered_answer("13.acceptance-colder") == "rises"
+    assert overlap(0.25, "the dog") < overlap(1.0, "the dog")       # the lesson's counter-example
