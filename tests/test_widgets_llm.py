@@ -110,6 +110,15 @@ def test_router_explorer_names_its_bad_arguments():
         W.router_explorer(h, w, k=4)
     with pytest.raises(ValueError, match="router_weight"):
         W.router_explorer(h, np.zeros((2, 4)))
+    with pytest.raises(ValueError, match="router_weight"):
+        W.router_explorer(h)
+
+
+def test_the_router_explorer_defaults_to_the_lesson_s_router():
+    from softmax_lab.llm_experiments import lesson_router
+
+    hidden, W0, _ = lesson_router()
+    assert np.allclose(W.router_explorer().base_logits, hidden @ W0)
 
 
 def test_an_error_in_a_callback_is_shown_in_the_dashboard(monkeypatch):

@@ -16,6 +16,7 @@ import numpy as np
 
 from .. import lm, plots
 from ..functions import entropy, softmax
+from ..llm_experiments import lesson_router
 from ..routing import load_balancing_loss, router_z_loss, top_k_gating
 from ..speculative import acceptance_probability, expected_tokens_per_call, residual_distribution, speculative_sample
 from ._base import Dashboard, GridLogSlider
@@ -281,8 +282,12 @@ class RouterExplorer(Dashboard):
     expert), ``mean_probability`` (P_e), ``balance_loss``, ``z_loss``, ``figure``, ``bars``, ``readout``.
     """
 
-    def __init__(self, hidden, router_weight, scale=1.0, k=2, renormalize=True, presentation=False):
+    def __init__(self, hidden=None, router_weight=None, scale=1.0, k=2, renormalize=True, presentation=False):
         super().__init__(presentation)
+        if hidden is None and router_weight is None:
+            hidden, router_weight, _ = lesson_router()
+        elif hidden is None or router_weight is None:
+            raise ValueError("hidden and router_weight must be given together (or neither: the lesson's router)")
         hidden, router_weight = np.asarray(hidden, dtype=np.float64), np.asarray(router_weight, dtype=np.float64)
         if hidden.ndim != 2 or router_weight.ndim != 2 or hidden.shape[1] != router_weight.shape[0]:
             raise ValueError(f"hidden (N, H) and router_weight (H, E) must match, got {hidden.shape} and "
@@ -348,15 +353,17 @@ class RouterExplorer(Dashboard):
         ])
 
 
-def router_explorer(hidden, router_weight, scale=1.0, k=2, renormalize=True, presentation=False):
+def router_explorer(hidden=None, router_weight=None, scale=1.0, k=2, renormalize=True, presentation=False):
     """A dashboard: a softmax router sends N hidden states to E experts; load and losses live.
 
     Parameters
     ----------
-    hidden : array_like, shape (N, H)
+    hidden : array_like, shape (N, H), optional
         The tokens' hidden states (e.g. the tiny model's hidden layer).
-    router_weight : array_like, shape (H, E)
-        The router: logits = hidden @ router_weight.
+    router_weight : array_like, shape (H, E), optional
+        The router: logits = hidden @ router_weight. Give both or neither: by default, lesson
+        13's random router over the tiny model's hidden states
+        (:func:`softmax_lab.llm_experiments.lesson_router`).
     scale : float in [0.125, 16], default 1.0
         Multiplies the logits (1 / the router's temperature).
     k : int, default 2
