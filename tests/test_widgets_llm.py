@@ -129,3 +129,28 @@ def test_an_error_in_a_callback_is_shown_in_the_dashboard(monkeypatch):
     monkeypatch.setattr(dash, "_show_state", broken)
     dash.temperature.value = 2.0
     assert "boom" in dash.error.value and dash.errors
+
+
+def test_contrastive_trainer_trains_each_setting_once(mode):
+    from softmax_lab.llm_pairs import CLIP_INIT_TEMPERATURE, retrieval_accuracy
+
+    dash = W.contrastive_trainer(steps=30, n_train=200, n_test=50)
+    first = dash.encoder
+    assert dash.encoder.temperature == pytest.approx(0.1) and len(dash.curve.get_ydata()) == 30
+    assert dash.curve.get_ydata() == pytest.approx(np.clip(first.history, 0, 4.5))
+    assert dash.accuracy == retrieval_accuracy(first, dash.test_sentences)
+    dash.temperature.value = 1.0
+    assert dash.encoder is not first and dash.encoder.temperature == pytest.approx(1.0)
+    assert f"{dash.accuracy:.3f}" in dash.readout.value
+    dash.learn.value = True
+    assert dash.encoder.scales[0] == pytest.approx(1 / CLIP_INIT_TEMPERATURE) and "learned" in dash._title.get_text()
+    dash.learn.value = False
+    dash.temperature.value = 0.1
+    assert dash.encoder is first                                 # remembered, not retrained
+
+
+def test_contrastive_trainer_names_its_bad_arguments():
+    with pytest.raises(ValueError, match="steps"):
+        W.contrastive_trainer(steps=5)
+    with pytest.raises(ValueError, match="temperature"):
+        W.contrastive_trainer(temperature=3.0)

@@ -29,7 +29,7 @@ Layout
 ``stability``   lesson 05: the stability explorer.
 ``sampling``    lesson 06: the sampler dashboard.
 ``audit``       lesson 11: the claim stepper and the alternatives explorer.
-``llm``         lesson 13: soft targets, speculative sampling, a mixture-of-experts router.
+``llm``         lesson 13: soft targets, speculative sampling, a router, a contrastive trainer.
 
 Adding a dashboard for a new lesson
 -----------------------------------
@@ -78,9 +78,11 @@ from .calibration import ReliabilityDashboard, reliability_dashboard
 from .classroom import Classroom, classroom
 from .decoding import BeamSearchExplorer, beam_search_explorer
 from .llm import (
+                     ContrastiveTrainer,
                      RouterExplorer,
                      SoftTargetsExplorer,
                      SpeculativeExplorer,
+                     contrastive_trainer,
                      router_explorer,
                      soft_targets_explorer,
                      speculative_explorer,
@@ -146,4 +148,6 @@ __all__ = [
     "SpeculativeExplorer",
     "router_explorer",
     "RouterExplorer",
+    "contrastive_trainer",
+    "ContrastiveTrainer",
 ]

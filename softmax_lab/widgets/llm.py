@@ -1,11 +1,12 @@
-"""Lesson 13's dashboards: soft targets, speculative sampling and a mixture-of-experts router.
+"""Lesson 13's dashboards: soft targets, speculative sampling, a mixture-of-experts router, a contrastive trainer.
 
 :func:`soft_targets_explorer` shows a teacher's next-word distribution softened by a temperature
 (the soft targets of distillation). :func:`speculative_explorer` puts the target's p and the
 draft's q side by side with min(p, q) and the residual, for one context and a temperature
 applied to both, and samples tokens by speculative sampling. :func:`router_explorer` routes the
 tiny model's hidden states to experts through a softmax router: load per expert, the
-load-balancing loss and the z-loss as the router's logits grow. The maths lives in
+load-balancing loss and the z-loss as the router's logits grow. :func:`contrastive_trainer`
+trains a dual encoder at a chosen temperature (or CLIP's learned one). The maths lives in
 :mod:`softmax_lab.distillation`, :mod:`softmax_lab.speculative` and :mod:`softmax_lab.routing`.
 """
 
@@ -17,12 +18,13 @@ import numpy as np
 from .. import lm, plots
 from ..functions import entropy, softmax
 from ..llm_experiments import lesson_router
+from ..llm_pairs import contrastive_split, retrieval_accuracy, train_dual_encoder
 from ..routing import load_balancing_loss, router_z_loss, top_k_gating
 from ..speculative import acceptance_probability, expected_tokens_per_call, residual_distribution, speculative_sample
 from ._base import Dashboard, GridLogSlider
 
 __all__ = ["SoftTargetsExplorer", "soft_targets_explorer", "SpeculativeExplorer", "speculative_explorer",
-           "RouterExplorer", "router_explorer"]
+           "RouterExplorer", "router_explorer", "ContrastiveTrainer", "contrastive_trainer"]
 
 SPECULATIVE_CONTEXTS = ("the cat sat on the", "the dog", "she walked to the", "")
 
@@ -382,3 +384,90 @@ def router_explorer(hidden=None, router_weight=None, scale=1.0, k=2, renormalize
     (1.0, (100, 6))
     """
     return RouterExplorer(hidden, router_weight, scale, k, renormalize, presentation)
+
+
+class ContrastiveTrainer(Dashboard):
+    """Train the dual encoder of lesson 13 at the chosen temperature: loss curve and retrieval.
+
+    Use :func:`contrastive_trainer`. Attributes: ``temperature`` (slider), ``learn`` (Checkbox:
+    CLIP's learned temperature instead), ``encoder`` (the last trained
+    :class:`~softmax_lab.llm_pairs.DualEncoder`), ``accuracy`` (its held-out retrieval),
+    ``figure``, ``curve``, ``readout``. Each setting is trained once and remembered.
+    """
+
+    def __init__(self, temperature=0.1, steps=300, n_train=1000, n_test=200, presentation=False):
+        super().__init__(presentation)
+        if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not 10 <= steps <= 2000:
+            raise ValueError(f"steps must be an integer in [10, 2000], got {steps!r}")
+        temperature = _temperature(temperature, 0.01, 1.0)
+        self.steps = int(steps)
+        self.train_sentences, self.test_sentences = contrastive_split(n_train, n_test)
+        self._trained = {}
+        style = self._description_style(["temperature"])
+        self.temperature = GridLogSlider(value=temperature, base=10, min=-2, max=0, step=0.25,
+                                         description="temperature", readout_format=".3f",
+                                         layout=self._slider_layout(), style=style)
+        self.learn = widgets.Checkbox(value=False, description="learn it (CLIP: from 0.07, scale clamped at 100)")
+        self.readout = widgets.HTML()
+        self._build_figure()
+        for control in (self.temperature, self.learn):
+            control.observe(self._guarded(self._update), names="value")
+        self._assemble(self.temperature, self.learn, self._make_view(self.figure), self.readout)
+        self._update()
+
+    def _train(self):
+        key = None if self.learn.value else round(self.temperature.value, 6)
+        if key not in self._trained:
+            encoder = train_dual_encoder(self.train_sentences, temperature=key, steps=self.steps, dim=32)
+            self._trained[key] = (encoder, retrieval_accuracy(encoder, self.test_sentences))
+        self.encoder, self.accuracy = self._trained[key]
+
+    def _build_figure(self):
+        self.figure, ax = self._new_figure(size=(7.5, 3.0))
+        self.curve, = ax.plot(np.arange(1, self.steps + 1), np.zeros(self.steps), color=plots.PALETTE[0])
+        ax.axhline(np.log(32), color=plots.OKABE_ITO["black"], linestyle="--", linewidth=1)
+        ax.text(self.steps, np.log(32), "log 32: no better than chance", ha="right", va="bottom",
+                fontsize=self._fonts.note)
+        ax.set_xlim(1, self.steps)
+        ax.set_ylim(0, 4.5)
+        plots.label_axes(ax, "training step (batches of 32 pairs)", "InfoNCE loss", presentation=self.presentation)
+        self._title = ax.set_title(" ", fontsize=self._fonts.title)
+        plots.animate(self.figure, self.curve, self._title)
+        plots.relayout(self.figure)
+
+    def _show_state(self):
+        self._train()
+        self.curve.set_ydata(np.clip(self.encoder.history, 0, 4.5))
+        which = "learned" if self.learn.value else "fixed"
+        self._title.set_text(f"{which} temperature, now {self.encoder.temperature:.3f}")
+        self.readout.value = self._html_box([
+            (f"retrieval on {len(self.test_sentences)} held-out sentences", f"{self.accuracy:.3f}"),
+            ("last training loss", f"{self.encoder.history[-1]:.3f}"),
+            ("temperature at the end", f"{self.encoder.temperature:.3f}"),
+        ])
+
+
+def contrastive_trainer(temperature=0.1, steps=300, n_train=1000, n_test=200, presentation=False):
+    """A dashboard: train lesson 13's dual encoder at a temperature, see its loss and retrieval.
+
+    Parameters
+    ----------
+    temperature : float in [0.01, 1], default 0.1
+        The fixed temperature (a slider on a log grid).
+    steps : int in [10, 2000], default 300
+        Adam steps per training run (each setting trains once, then is remembered).
+    n_train, n_test : int
+        Distinct training sentences, and held-out ones for retrieval.
+    presentation : bool, default False
+
+    Returns
+    -------
+    ContrastiveTrainer
+
+    Examples
+    --------
+    >>> dash = contrastive_trainer(steps=20, n_train=100, n_test=50)
+    >>> len(dash.encoder.history), 0 <= dash.accuracy <= 1
+    (20, True)
+    """
+    return ContrastiveTrainer(temperature, steps, n_train, n_test, presentation)
