@@ -1,9 +1,9 @@
 """Widget-logic tests of lesson 13's dashboards: soft targets, speculative sampling, the router.
 
-Everything runs with no frontend (matplotlib's Agg renderer underneath), in both figure modes.
-The house rules checked: controls move the artists to the right numbers, the figure is updated in
-place (never re-created), presentation mode is larger, bad arguments are named, and an error
-inside a callback is shown in the dashboard.
+Everything runs with no front end (matplotlib's Agg renderer underneath). Checked here: the
+controls move the artists to the right numbers, the figure is updated in place (never re-created),
+bad arguments are named. What every dashboard must do (texts inside the figure, presentation mode
+larger, partial redraws complete, callback errors shown) is checked in test_widgets_contract.py.
 """
 
 import numpy as np
@@ -12,31 +12,19 @@ import pytest
 pytest.importorskip("ipywidgets")
 pytest.importorskip("ipympl")
 
-from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
-
 from softmax_lab import lm, softmax  # noqa: E402
 from softmax_lab import widgets as W  # noqa: E402
 from softmax_lab.routing import load_balancing_loss, router_z_loss, top_k_gating  # noqa: E402
 from softmax_lab.speculative import acceptance_probability, residual_distribution  # noqa: E402
 
 
-@pytest.fixture(autouse=True)
-def _restore_figure_state(monkeypatch):
-    yield from restore_figure_state(monkeypatch)
-
-
-@pytest.fixture(params=FIGURE_MODES)
-def mode(request):
-    return choose_mode(request)
-
-
 def heights(group):
     return np.array([bar.get_height() for bar in group.bars])
 
 
-def test_soft_targets_follow_the_temperature(mode):
+def test_soft_targets_follow_the_temperature():
     dash = W.soft_targets_explorer()
-    assert dash.figure_mode == mode and dash.words[0] == "mat"
+    assert dash.figure_mode == "png" and dash.words[0] == "mat"
     figure = dash.figure
     z = lm.next_token_logits(lm.load("best"), "the cat sat on the")
     for T in (0.5, 4.0, 16.0):
@@ -49,7 +37,7 @@ def test_soft_targets_follow_the_temperature(mode):
     assert dash.figure is figure
 
 
-def test_speculative_explorer_shows_p_q_min_and_the_residual(mode):
+def test_speculative_explorer_shows_p_q_min_and_the_residual():
     dash = W.speculative_explorer(n_samples=300)
     best, early = lm.load("best"), lm.load("early")
     for context, T in (("the dog", 1.0), ("the cat sat on the", 0.5)):
@@ -67,7 +55,7 @@ def test_speculative_explorer_shows_p_q_min_and_the_residual(mode):
         assert f"{dash.alpha:.3f}" in dash.readout.value
 
 
-def test_router_explorer_follows_scale_k_and_renormalisation(mode):
+def test_router_explorer_follows_scale_k_and_renormalisation():
     rng = np.random.default_rng(0)
     hidden, weight = rng.normal(size=(300, 6)), rng.normal(size=(6, 5))
     dash = W.router_explorer(hidden, weight)
@@ -131,7 +119,7 @@ def test_an_error_in_a_callback_is_shown_in_the_dashboard(monkeypatch):
     assert "boom" in dash.error.value and dash.errors
 
 
-def test_contrastive_trainer_trains_each_setting_once(mode):
+def test_contrastive_trainer_trains_each_setting_once():
     from softmax_lab.llm_pairs import CLIP_INIT_TEMPERATURE, retrieval_accuracy
 
     dash = W.contrastive_trainer(steps=30, n_train=200, n_test=50)

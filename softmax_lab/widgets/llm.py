@@ -68,7 +68,8 @@ class SoftTargetsExplorer(Dashboard):
         self.order = np.argsort(-self.logits, kind="stable")[:k]
         self.words = [self.model.vocab[i] for i in self.order]
         self.temperature = GridLogSlider(value=temperature, base=2, min=-2, max=4, step=0.25, description="T",
-                                         readout_format=".2f", layout=self._slider_layout())
+                                         readout_format=".2f", layout=self._slider_layout(),
+                                         style=self._description_style(["T"]))
         self.readout = widgets.HTML()
         self._build_figure()
         self.temperature.observe(self._guarded(self._update), names="value")
@@ -207,7 +208,7 @@ class SpeculativeExplorer(Dashboard):
         self.residual_marks, = top.plot(np.arange(self.k), np.zeros(self.k), "D", color=plots.OKABE_ITO["black"],
                                         label="residual (if rejected)")
         top.legend(loc="upper right", fontsize=self._fonts.note, ncols=2)
-        plots.label_axes(top, "", "probability", presentation=self.presentation)
+        plots.label_axes(top, "word (the largest of p and q)", "probability", presentation=self.presentation)
         self.hist = {
             "samples": plots.probability_bars(bottom, labels, color=plots.PALETTE[3], offset=-0.2, width=0.4,
                                               ylim=(0, 1.05), value_format=None, label="speculative samples"),
@@ -231,8 +232,10 @@ class SpeculativeExplorer(Dashboard):
         self.residual_marks.set_ydata(self.residual[o])
         plots.set_heights(self.hist["samples"], self.counts[o] / self.n_samples)
         plots.set_heights(self.hist["p"], self.p[o])
-        for ax in self._axes:
-            ax.set_xticks(np.arange(self.k), self.words, fontsize=self._fonts.tick)
+        if [t.get_text() for t in self._axes[0].get_xticklabels()] != self.words:
+            for ax in self._axes:
+                ax.set_xticks(np.arange(self.k), self.words, fontsize=self._fonts.tick)
+            plots.invalidate(self.figure)              # the tick labels are part of the static picture
         context = self.context.value or "(start)"
         self._title.set_text(f'"{context}" at T = {self.temperature.value:.2f}')
         self._hist_title.set_text(f"{self.n_samples} speculative samples against p")
