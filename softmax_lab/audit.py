@@ -253,6 +253,8 @@ def heading_anchor(heading):
 
 def link(notebook, heading):
     """``"notebook#anchor"`` for a heading of a notebook."""
+    if not isinstance(notebook, str) or not notebook.endswith(".ipynb"):
+        raise TypeError(f"notebook must be a notebook's file name (a str ending in .ipynb), got {notebook!r}")
     return f"{notebook}#{heading_anchor(heading)}"
 
 
@@ -268,6 +270,8 @@ def summary_table(claims=CLAIMS):
     Links to lesson 11's own sections are written ``#anchor`` (a jump inside the notebook);
     links to other lessons ``NN_name.ipynb#anchor``.
     """
+    if isinstance(claims, (str, bytes)) or not np.iterable(claims) or not all(isinstance(c, Claim) for c in claims):
+        raise TypeError(f"claims must be a sequence of Claim records (as in CLAIMS), got {claims!r:.80}")
     rows = ["| # | The article claims (paraphrased) | Verdict | Evidence |", "|---|---|---|---|"]
     for c in claims:
         links = [f"[{c.heading.split('. ')[0]} below](#{heading_anchor(c.heading)})"]
