@@ -83,6 +83,11 @@ LESSONS = (
            "Softmax runs in every head of a trained transformer: what do its heads look at, and can your "
            "own softmax run it?",
            ("check_softmax_backward", "check_your_model", "dS row sums")),
+    Lesson("13_softmax_everywhere_else.ipynb", "Softmax everywhere else",
+           "Softmax also distils models, verifies drafted tokens, routes to experts, pairs views and ranks "
+           "preferences, each with its own temperature",
+           ("check_distillation_loss", "check_acceptance", "check_residual", "check_top_k_gating",
+            "check_info_nce")),
 )
 
 #: Notebooks that are apps, not lessons (no navigation, no stated time).

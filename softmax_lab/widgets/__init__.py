@@ -37,6 +37,7 @@ Layout
 ``decoding``    lesson 10: the beam search explorer.
 ``audit``       lesson 11: the claim stepper and the alternatives explorer.
 ``transformer`` lesson 12: the head explorer and the capstone (your functions run the model).
+``llm``         lesson 13: soft targets, speculative sampling, a router, a contrastive trainer.
 ``classroom``   the classroom app: presets for a teacher, guess then reveal.
 
 Adding a dashboard for a new lesson
@@ -92,6 +93,16 @@ from .basics import (
 from .calibration import ReliabilityDashboard, reliability_dashboard
 from .classroom import Classroom, classroom
 from .decoding import BeamSearchExplorer, beam_search_explorer
+from .llm import (
+                     ContrastiveTrainer,
+                     RouterExplorer,
+                     SoftTargetsExplorer,
+                     SpeculativeExplorer,
+                     contrastive_trainer,
+                     router_explorer,
+                     soft_targets_explorer,
+                     speculative_explorer,
+)
 from .lm_training import TrainingDashboard, training_dashboard
 from .parsing import LOGIT_LIMIT, MAX_CATEGORIES, parse_labels, parse_logits
 from .sampling import SamplerDashboard, sampler_dashboard
@@ -152,4 +163,12 @@ __all__ = [
     "HeadExplorer",
     "your_model_dashboard",
     "YourModelDashboard",
+    "soft_targets_explorer",
+    "SoftTargetsExplorer",
+    "speculative_explorer",
+    "SpeculativeExplorer",
+    "router_explorer",
+    "RouterExplorer",
+    "contrastive_trainer",
+    "ContrastiveTrainer",
 ]
