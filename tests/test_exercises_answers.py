@@ -39,6 +39,7 @@ RIGHT = {  # a right answer to every registered question, as a learner would typ
     "02.scaling-top-word": False, "04.quarter-loss": 1.39, "05.float32-ceiling": 88.72, "05.lse-1000": 1000.693,
     "06.top-p-words": 2, "06.greedy-top-p": "no", "07.most-helped": "Overtrained", "08.entropy-at-4096": 3.4,
     "09.llama3-logits": 4.2, "09.more-samples": False, "10.first-loss": "2,30", "10.exploration-temperature": 0.1,
+    "12.ds-row-sum": "0",
 }
 SLOW_KEYS = {"07.temperature-by-hand"}   # fits a temperature on the shipped checkpoint's 20,530 predictions
 
