@@ -30,7 +30,7 @@ SETTINGS := jupyter-config/labconfig/default_setting_overrides.d/softmax-lab.jso
 # [tool.setuptools.data-files], so the course's default Jupyter settings (jupyter-config/README.md:
 # arrow keys on sliders in Notebook 7, no news pop-up) are copied by hand; a wheel installs them.
 $(STAMP): pyproject.toml setup.py $(SETTINGS)
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "softmax-lab needs Python 3.11 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "softmax-lab needs Python 3.10 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[lab,classroom]'
 	@mkdir -p $(VENV)/etc/jupyter/labconfig/default_setting_overrides.d

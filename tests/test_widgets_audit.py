@@ -53,6 +53,9 @@ def test_next_and_previous_step_through_every_claim_and_stop_at_the_ends():
 @pytest.mark.parametrize("claim", audit.CLAIMS, ids=lambda c: c.id)
 def test_each_claim_shows_its_verdict_reason_and_figure(claim):
     dash = W.claim_stepper(start=claim.number)
+    assert not dash.revealed
+    dash.reveal_button.click()
+    assert dash.revealed and dash.reveal_button.disabled
     card = html.unescape(dash.card.value)
     assert claim.claim in card and claim.reason in card and claim.verdict in card
     assert claim.heading in card
@@ -79,10 +82,47 @@ def test_each_claim_shows_its_verdict_reason_and_figure(claim):
     assert png_outputs(dash)[:4] == b"\x89PNG"
 
 
+def _figure_texts(dash):
+    fig = dash.figure
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text") and a.get_visible())
+            if t.get_text()]
+
+
+@pytest.mark.parametrize("claim", audit.CLAIMS, ids=lambda c: c.id)
+def test_each_claim_is_asked_before_its_verdict_note_and_figure_are_shown(claim):
+    """Before Reveal: the claim only. Not the verdict, not its reason, not the figure's note or bars
+    (the notes hold four of lesson 11's prediction answers: 0.27 at T = 5, 38%, 63%, 3 exact zeros)."""
+    dash = W.claim_stepper(start=claim.number)
+    card = html.unescape(dash.card.value)
+    assert claim.claim in card and not dash.revealed and not dash.reveal_button.disabled
+    assert claim.reason not in card and f"<b>{claim.verdict}" not in card
+    assert not any(v in dash.badge.get_text() for v in audit.VERDICTS)
+    assert dash.note.get_text() == "" and dash._ax.get_title() == ""
+    assert not any(r.get_visible() for row in dash.bars for r in row)
+    assert not any(line.get_visible() for line in dash.lines)
+    texts = " ".join(_figure_texts(dash))
+    assert "Reveal" in texts
+    for answer in ("0.27", "27%", "38%", "0.38", "63%", "0.63", "exactly 0"):
+        assert answer not in texts and answer not in card, answer
+
+
+def test_a_new_claim_is_asked_again_after_a_reveal():
+    dash = W.claim_stepper(start=2)
+    dash.reveal()
+    assert "oversimplified" in dash.badge.get_text() and dash.note.get_text()
+    dash.next.click()
+    assert not dash.revealed and not dash.reveal_button.disabled
+    assert not any(v in dash.badge.get_text() for v in audit.VERDICTS) and dash.note.get_text() == ""
+    dash.previous.click()
+    assert not dash.revealed and "oversimplified" not in dash.badge.get_text()
+
+
 def test_going_back_from_lines_to_bars_restores_a_bar_figure():
     dash = W.claim_stepper(start=audit.get_claim("robustness").number)
+    dash.reveal()
     assert dash._ax.get_xlim() == (0.0, 800.0)
     dash.number.value = audit.get_claim("formula").number
+    dash.reveal()
     assert dash._ax.get_xlim() == (-0.6, 4.6)
     assert np.allclose(visible_heights(dash.bars[0]), softmax(audit.EXAMPLE_LOGITS))
     assert [t.get_text() for t in dash.values[:5]] == [f"{v:.2f}" for v in softmax(audit.EXAMPLE_LOGITS)]
@@ -175,3 +215,20 @@ def test_stepping_through_every_claim_keeps_one_figure_and_its_artists():
         dash.number.value = number
     assert dash.figure is figure and (len(figure.axes), len(ax.patches), len(ax.lines), len(ax.texts)) == counts
     assert not dash.errors
+
+
+def test_a_claim_shown_again_shows_the_picture_of_its_hidden_or_revealed_state():
+    """The stepper caches each claim's picture; a cache keyed by the claim alone would show the
+    revealed figure to the next class that steps back to the claim before pressing Reveal."""
+    dash = W.claim_stepper()
+    dash.number.value = 4
+    hidden = png_outputs(dash)
+    dash.reveal()
+    revealed = png_outputs(dash)
+    assert revealed != hidden
+    dash.step(+1)
+    dash.step(-1)                                  # back to claim 4: asked again, not revealed
+    assert not dash.revealed
+    assert png_outputs(dash) == hidden
+    dash.reveal()
+    assert png_outputs(dash) == revealed

@@ -125,7 +125,8 @@ def test_parse_preset_never_raises_on_any_text(text):
 # ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, value", [("0.6", 0.6), (".6", 0.6), ("60%", 0.6), (" 1 ", 1.0), ("0", 0.0),
-                                         ("100%", 1.0), ("12.5 %", 0.125)])
+                                         ("100%", 1.0), ("12.5 %", 0.125), ("0,6", 0.6), (",6", 0.6),
+                                         ("12,5 %", 0.125), ("\u22120", 0.0)])
 def test_parse_guess_reads_probabilities(text, value):
     got, message = parse_guess(text, "probability")
     assert message == "" and math.isclose(got, value)
@@ -138,6 +139,25 @@ def test_parse_guess_reads_probabilities(text, value):
 def test_parse_guess_refuses_bad_probabilities(text, fragment):
     value, message = parse_guess(text, "probability")
     assert value is None and fragment in message
+
+
+def test_parse_guess_reads_numbers_with_the_lessons_parser(monkeypatch):
+    """One parser for typed numbers: the classroom's guess goes through the lessons' parse_number."""
+    import softmax_lab.classroom as classroom_module
+    from softmax_lab.exercises import _answers
+
+    assert classroom_module.parse_number is _answers.parse_number
+    seen = []
+    monkeypatch.setattr(classroom_module, "parse_number", lambda text: seen.append(text) or (0.25, None))
+    assert parse_guess("whatever", "probability") == (0.25, "") and seen == ["whatever"]
+
+
+def test_a_decimal_comma_guess_is_taken_by_the_dashboard():
+    dash = classroom(preset="tie", presentation=False)
+    dash.guess.value = "0,5"
+    assert dash.guess_value == 0.5 and dash.message.value == ""
+    dash.reveal()
+    assert re.search(r"class guess\s*0\.50", _text(dash.readout.value))
 
 
 def test_parse_guess_words_and_empty_text():
@@ -224,6 +244,8 @@ def test_every_logits_preset_applies_its_logits_and_temperature(shared, key):
     np.testing.assert_allclose(dash.probabilities, softmax(z, temperature=t))
     assert dash.answer == preset_answer(z, labels, t)
     assert not dash.revealed and dash.guess.value == "" and dash.guess_value is None
+    if get_preset(key).kind == "word":
+        dash.reveal()                              # before Reveal a word question hides the ranking (below)
     # the bars show the most probable words, and "other words" when the vocabulary is larger
     shown = min(len(z), 6 if len(z) > 7 else len(z))
     top = np.argsort(-z, kind="stable")[:shown]
@@ -234,6 +256,62 @@ def test_every_logits_preset_applies_its_logits_and_temperature(shared, key):
     if len(z) > 7:
         assert ticks[shown] == f"{len(z) - shown} other\nwords"
     assert not dash.errors
+
+
+def test_a_word_question_shows_neither_the_ranking_nor_the_logits_before_the_reveal(cat_logits):
+    """'Which word does it rank first?' must not be answered by bars sorted with mat first, nor by
+    the tallest logit: the candidates in alphabetical order, the logits hidden, until Reveal."""
+    dash = classroom(preset="cat", presentation=False)
+    z, labels = cat_logits
+    top = np.argsort(-z, kind="stable")[:6]
+    ticks = [t.get_text() for t in dash._axes[0].get_xticklabels()][:6]
+    assert ticks == sorted(labels[i] for i in top) and ticks[0] != labels[top[0]]
+    assert not any(bar.get_visible() for bar in dash.logit_bars.bars)
+    assert not any(text.get_visible() for text in dash.logit_bars.texts)
+    assert not any(_visible(dash.probability_bars)) and "hidden" in dash._axes[0].get_title()
+    dash.reveal()
+    ticks = [t.get_text() for t in dash._axes[0].get_xticklabels()][:6]
+    assert ticks == [labels[i] for i in top]                     # now in the model's order, mat first
+    assert all(bar.get_visible() for bar in dash.logit_bars.bars[:6])
+    dash.hide()
+    assert [t.get_text() for t in dash._axes[0].get_xticklabels()][:6] == sorted(labels[i] for i in top)
+
+
+def test_the_temperature_is_the_questions_premise_until_the_reveal():
+    """The slider is locked while the class guesses; the answer stays the one asked for (at the
+    preset's T) even if T moves, and a move after the reveal is shown beside it."""
+    dash = classroom(preset="tie", presentation=False)
+    asked = preset_answer([3.0, 3.0, 1.0], ("mat", "floor", "roof"), 1.0)
+    assert dash.temperature.disabled and dash.answer == asked and dash.premise == "T = 1"
+    dash.temperature.value = 5.0                  # set anyway (from code, or a snapped browser value)
+    assert dash.answer == asked
+    dash.reveal()
+    assert not dash.temperature.disabled
+    readout = _text(dash.readout.value)
+    assert f"{asked[1]:.3f} (mat)" in readout and "as asked: T = 1" in readout
+    assert "now, at T = 5" in readout and f"{softmax([3.0, 3.0, 1.0], temperature=5.0)[0]:.3f}" in readout
+    dash.temperature.value = 1.0
+    assert "now, at" not in _text(dash.readout.value)
+    dash.hide()
+    assert dash.temperature.disabled
+
+
+def test_ticking_the_standard_scale_after_the_reveal_keeps_the_answer_and_shows_the_change(shared):
+    dash = shared
+    dash.menu.value = "attention"
+    extra = dash.extras["attention"]
+    asked = dash.answer
+    assert dash.premise == "d = 1024, scale 1" and not extra.standard_scale.value
+    dash.reveal()
+    extra.standard_scale.value = True
+    assert dash.answer == asked
+    readout = _text(dash.readout.value)
+    now = float(extra.weights.max(axis=1).mean())
+    assert f"{asked[1]:.3f}" in readout and "as asked: d = 1024, scale 1" in readout
+    assert "now, at d = 1024, scale 1/\u221ad" in readout and f"{now:.3f}" in readout and now < asked[1]
+    dash.hide()                                  # the same question again: unscaled, as asked
+    assert not extra.standard_scale.value and dash.answer == asked
+    dash.menu.value = "sharp"
 
 
 def test_model_presets_give_the_model_probabilities_with_the_rest_in_one_bar(shared, cat_logits):
@@ -404,6 +482,8 @@ def test_keyboard_order_and_state():
     dash = classroom(preset="tie", presentation=False)
     assert _focusable(dash) == [dash.menu, dash.next_button, dash.guess, dash.reveal_button, dash.hide_button,
                                 dash.temperature]
+    assert [w for w in _focusable(dash) if w.disabled] == [dash.temperature]     # locked until Reveal
+    dash.reveal()
     assert not any(w.disabled for w in _focusable(dash))
     assert dash.guess.continuous_update is False            # the guess is sent on Enter (or on leaving the box)
     labels = [label for label, _ in dash.menu.options]

@@ -7,7 +7,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import plots
-from .._predictions import STRATEGIES, bin_statistics, binned_error
+from .._calibration_bins import STRATEGIES, bin_statistics, binned_error
 from ..calibration import fit_temperature
 from ._base import Dashboard, GridLogSlider
 
