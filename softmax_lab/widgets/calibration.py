@@ -136,9 +136,16 @@ class TemperatureScores:
         self._label_gaps = distinct[self._row_of, labels] - top[self._row_of, 0]      # z_y - max z
         self.correct = distinct.argmax(axis=1)[self._row_of] == labels
 
+    def _exp(self, beta):
+        """exp(beta * (z - max z)) of the distinct rows, into one buffer reused at every call."""
+        if getattr(self, "_buffer", None) is None:
+            self._buffer = np.empty_like(self._gaps)
+        np.multiply(self._gaps, beta, out=self._buffer)
+        return np.exp(self._buffer, out=self._buffer)
+
     def at(self, t):
         """(confidences (N,), mean NLL) at temperature ``t`` > 0."""
-        log_sums = np.log(np.exp(self._gaps / t).sum(axis=1))[self._row_of]
+        log_sums = np.log(self._exp(1.0 / t).sum(axis=1))[self._row_of]
         return np.exp(-log_sums), float(np.mean(log_sums - self._label_gaps / t))
 
     def fit(self, bounds=(0.05, 20.0)):
@@ -158,10 +165,12 @@ class TemperatureScores:
         beta_low, beta_high = 1.0 / bounds[1], 1.0 / bounds[0]
         beta, nll = 1.0, self.at(1.0)[1]
         for _ in range(50):
-            weights = np.exp(self._gaps * beta)
+            weights = self._exp(beta)
             totals = weights.sum(axis=1)
-            expected = (weights * self._gaps).sum(axis=1) / totals                     # sum_j p_j z_j, per row
-            variance = (weights * self._gaps**2).sum(axis=1) / totals - expected**2
+            weights *= self._gaps                                  # e^{beta g} g: the sums below, in place
+            expected = weights.sum(axis=1) / totals                # sum_j p_j z_j, per row
+            weights *= self._gaps
+            variance = weights.sum(axis=1) / totals - expected**2
             slope = float(np.mean(expected[self._row_of] - self._label_gaps))
             curvature = float(np.mean(variance[self._row_of]))
             if curvature <= 0:
