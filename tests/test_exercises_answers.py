@@ -233,11 +233,7 @@ def test_registered_names_are_the_progress_file_s_names():
 # --------------------------------------------------------------------------------------------
 
 # notebook, how its check cell starts today, the key it moves to (same name in the progress file)
-MIGRATION = [
-    ("07_calibration_and_overconfidence", 'check_temperature_by_hand(my_temperature, *predictions["overtrained"])',
-     "07.temperature-by-hand"),
-    ("07_calibration_and_overconfidence", "check_answer(most_helped, expected=max(predictions", "07.most-helped"),
-]
+MIGRATION = []   # lesson 07's two cells, the last ones, moved to 07.temperature-by-hand and 07.most-helped
 TYPED = re.compile(r"^check_(answer|temperature_answer\(my_|quarter_loss|float32_ceiling|lse_1000|top_p_words|"
                    r"temperature_by_hand|entropy_prediction|exploration_temperature)")
 
