@@ -1,8 +1,10 @@
 """Loading the course's shipped data, with every file checked against ``data/MANIFEST``.
 
-The folder ``data/`` (at the root of the repository, next to this package) holds the corpus
-splits, the vocabulary and the tiny language model's weights, all made by ``make data``
-(``data/build.py``). ``data/MANIFEST`` lists the SHA-256 checksum of every one of them, in the
+The folder ``data/`` (at the root of the repository) holds the corpus splits, the vocabulary
+and the tiny language model's weights, all made by ``make data`` (``data/build.py``). The
+package reads it as ``softmax_lab.course_data`` with ``importlib.resources`` (:func:`data_dir`):
+a wheel carries those files inside the package, an editable install maps the package onto
+``data/`` itself (``pyproject.toml``). ``data/MANIFEST`` lists the SHA-256 checksum of every one of them, in the
 format of ``sha256sum`` (``"<64 hex digits>  <file name>"`` per line).
 
 Every loader here reads a file's bytes once, checks their checksum against the MANIFEST and
@@ -25,6 +27,7 @@ import hashlib
 import io
 import json
 import zipfile
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
@@ -50,24 +53,36 @@ MANIFEST_NAME = "MANIFEST"
 SPLITS = ("train", "validation", "test")
 #: Held out from training, made by the same grammar with its own seed (lesson 07 measures calibration on it).
 CALIBRATION_SPLIT = "calibration"
-_FIX = "run `make data` to regenerate"
+_FIX = ("reinstall softmax-lab, or in a clone of the repository restore data/ with `git checkout data` "
+        "(`make data` regenerates it)")
 
 
 class DataIntegrityError(ValueError):
     """A shipped data file is not the file the MANIFEST describes (or is not listed at all)."""
 
 
+DATA_PACKAGE = "softmax_lab.course_data"
+
+
 def data_dir():
-    """The shipped data folder: ``<repository>/data``, found relative to this package.
+    """The shipped data folder, found with ``importlib.resources`` as the package ``softmax_lab.course_data``.
+
+    In a wheel that is ``site-packages/softmax_lab/course_data``; in an editable install (``make``,
+    ``pip install -e .``) it is the repository's ``data/``. The package must be installed: a
+    checkout put on ``sys.path`` by hand has no ``softmax_lab.course_data``.
 
     Examples
     --------
-    >>> data_dir().name
-    'data'
     >>> (data_dir() / "MANIFEST").is_file()
     True
     """
-    return Path(__file__).resolve().parent.parent / "data"
+    try:
+        return resources.files(DATA_PACKAGE)
+    except ModuleNotFoundError as error:
+        raise FileNotFoundError(
+            f"the course's data ({DATA_PACKAGE}) is not installed: softmax_lab was imported from "
+            f"{Path(__file__).parent} without installing it; install it with `pip install -e .` in the "
+            "repository (or `make lab`), or install the wheel") from error
 
 
 def _directory(directory):

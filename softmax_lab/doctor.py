@@ -34,6 +34,9 @@ EXTENSIONS = {
 }
 
 FIX_INSTALL = "run `make lab` (or `pip install -e .` inside the course's environment)"
+FIX_DATA = ("reinstall softmax-lab (`pip install --force-reinstall --no-deps <the wheel or URL you installed>`); "
+            "in a clone of the repository, restore the files with `git checkout data` (or rebuild them with "
+            "`make data`) and run `make lab` again")
 
 
 @dataclass
@@ -135,6 +138,23 @@ def check_installed(distribution=DISTRIBUTION, version_of=importlib.metadata.ver
     return Check(distribution, True, found)
 
 
+def check_data(directory=None):
+    """The shipped data must be there, each file with the checksum ``data/MANIFEST`` gives it.
+
+    ``directory`` replaces the installed data folder (the tests pass a damaged copy).
+    """
+    try:
+        from softmax_lab import data
+
+        names = data.read_manifest(directory)
+        for name in names:
+            data.read_verified(name, directory)
+        where = data.data_dir() if directory is None else directory
+    except (OSError, ValueError, ImportError) as error:   # missing, not listed, corrupt (DataIntegrityError)
+        return Check("data", False, str(error), FIX_DATA)
+    return Check("data", True, f"{len(names)} files match their MANIFEST checksums ({where})")
+
+
 def run_checks():
     """All checks for this environment, in the order they are printed."""
     checks = [check_python()]
@@ -143,6 +163,7 @@ def run_checks():
         return checks + [installed]
     checks += [check_package(name, minimum) for name, minimum in required_versions().items()]
     checks += [check_extension(label, package, folder) for label, (package, folder) in EXTENSIONS.items()]
+    checks.append(check_data())
     return checks
 
 

@@ -93,7 +93,7 @@ def test_real_environment_passes():
     assert result.returncode == 0, result.stdout + result.stderr
     # One OK line per check: Python, each runtime package of the installed metadata, each extension
     # (counted, not hard-coded, so that a new runtime dependency does not break this test).
-    checks = 1 + len(doctor.required_versions()) + len(doctor.EXTENSIONS)
+    checks = 1 + len(doctor.required_versions()) + len(doctor.EXTENSIONS) + 1   # the last: the data
     assert "FAIL" not in result.stdout and result.stdout.count("OK ") == checks, result.stdout
 
 

@@ -2,11 +2,15 @@
 clean and follow the lesson skeleton, generated links are up to date, and CI runs the README's
 test command."""
 
+import ast
+import importlib
 import importlib.metadata
 import json
+import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -27,16 +31,36 @@ def _name(requirement):
     return re.split(r"[<>=!~ \[]", requirement.strip(), maxsplit=1)[0].lower().replace("_", "-")
 
 
-def test_environment_yml_names_the_same_packages_as_pyproject():
-    # The installed metadata is pyproject.toml's (make re-installs whenever pyproject.toml changes).
-    declared = {_name(r) for r in importlib.metadata.requires("softmax-lab")}
+def _pyproject():
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def _specs(requirements):
+    """{'numpy': '>=2.0', ...}: each requirement's normalised name and its version specifier."""
+    specs = {}
+    for requirement in requirements:
+        name = _name(requirement)
+        rest = re.sub(r"\s+", "", requirement.split("#")[0].strip()[len(name):])
+        specs[name] = re.sub(r"^\[[^\]]*\]", "", rest)   # 'softmax-lab[lab]' -> '' (its extras are not a version)
+    return specs
+
+
+def test_environment_yml_is_the_package_with_its_front_ends_and_classroom_extras():
+    """environment.yml (Binder, a hub image, conda users) == the package's own dependencies plus the
+    extras lab and classroom, with the same minimums; the test tools stay out of it."""
+    project = _pyproject()["project"]
+    extras = project["optional-dependencies"]
+    declared = _specs(project["dependencies"] + extras["lab"] + extras["classroom"])
 
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     assert env["name"] == "softmax-lab" and env["channels"] == ["conda-forge"]
-    conda = {_name(d) for d in env["dependencies"] if isinstance(d, str)} - {"python", "pip"}
+    conda = _specs(d for d in env["dependencies"] if isinstance(d, str) and _name(d) not in ("python", "pip"))
     pip_parts = [d["pip"] for d in env["dependencies"] if isinstance(d, dict)]
     assert pip_parts == [["-e ."]], "environment.yml must install the package itself with pip: [-e .]"
-    assert conda == declared, f"only in environment.yml: {conda - declared}; only in pyproject: {declared - conda}"
+    assert conda == declared, (f"only in environment.yml: {set(conda.items()) - set(declared.items())}; "
+                               f"only in pyproject: {set(declared.items()) - set(conda.items())}")
+    test_tools = set(_specs(r for r in extras["test"] if not r.startswith("softmax-lab")))
+    assert not test_tools & set(conda), f"test tools in the learner's environment: {test_tools & set(conda)}"
 
 
 def test_every_package_in_environment_yml_says_what_uses_it():
@@ -100,7 +124,7 @@ def test_notebook_imports_instead_of_redefining_the_package(path):
 
 
 def test_every_notebook_is_a_listed_lesson_and_links_are_current():
-    """Every notebook is a lesson of softmax_lab.lessons or a dashboard app of course.DASHBOARDS, never both."""
+    """Every notebook is a lesson of softmax_lab.notebooks or a dashboard app of course.DASHBOARDS, never both."""
     listed = [lesson.file for lesson in course.LESSONS]
     assert not set(listed) & set(course.DASHBOARDS), "a notebook is either a lesson or a dashboard app"
     assert sorted(p.name for p in NOTEBOOKS) == sorted(listed + list(course.DASHBOARDS))
@@ -142,11 +166,17 @@ def test_ci_runs_the_readme_test_command():
     assert not any("playwright install" in line for line in commands), "CI must use Debian's chromium"
 
 
-def test_makefile_targets_exist():
+def _makefile_recipes():
     makefile = (ROOT / "Makefile").read_text()
-    for target in ("lab", "test", "check", "bench", "demo", "data", "doctor", "strip"):
-        assert re.search(rf"^{target}:", makefile, re.M), target
-    recipes = {name: body for name, body in re.findall(r"^(\w+):[^\n]*\n((?:\t[^\n]*\n)+)", makefile, re.M)}
+    rules = re.findall(r"^([\w$()]+):([^\n]*)\n((?:\t[^\n]*\n)+)", makefile, re.M)
+    return makefile, {name: (prerequisites.split(), body) for name, prerequisites, body in rules}
+
+
+def test_makefile_targets_exist():
+    makefile, rules = _makefile_recipes()
+    for target in ("lab", "notebook", "test", "check", "bench", "demo", "data", "doctor", "strip"):
+        assert target in rules, target
+    recipes = {name: body for name, (_, body) in rules.items()}
     for target in ("test", "check"):
         assert "ruff check ." in recipes[target], f"make {target} must run ruff before pytest"
     assert "--cov" in recipes["test"] and "--nbval" in recipes["test"]
@@ -154,7 +184,61 @@ def test_makefile_targets_exist():
     fast = recipes["check"]
     assert "-x" in fast and "not slow" in fast and "tests/browser" in fast
     assert "--cov" not in fast and "--nbval" not in fast
-    assert "00_start_here.ipynb" in makefile and "--allow-root" in makefile
+
+
+def test_make_test_runs_the_wheel_and_the_minimum_versions_jobs():
+    """tests/test_distribution.py (the wheel in a fresh environment, the declared minimums) is
+    marked slow, not browser: `make test` (what CI runs) must select it, `make check` leaves it out."""
+    _, rules = _makefile_recipes()
+    pytest_lines = [line for line in rules["test"][1].splitlines() if "pytest" in line]
+    assert len(pytest_lines) == 1, pytest_lines
+    options = pytest_lines[0].split(" -m pytest", 1)[1].split()
+    assert not {"-m", "-k", "--ignore"} & set(options) and not any(o.startswith("--ignore=") for o in options), \
+        f"make test must run every test, slow ones too: {pytest_lines[0]}"
+    assert "tests" in _pyproject()["tool"]["pytest"]["ini_options"]["testpaths"]
+    tree = ast.parse((ROOT / "tests" / "test_distribution.py").read_text(encoding="utf-8"))
+    tests = {node.name for node in tree.body if isinstance(node, ast.FunctionDef) and node.name.startswith("test_")}
+    assert {"test_the_declared_minimum_versions_pass_the_fast_tests_and_a_lesson",
+            "test_softmax_lab_serves_lesson_00_at_the_address_it_prints",
+            "test_from_another_directory_the_model_loads_and_every_dashboard_builds"} <= tests
+    marks = [ast.unparse(node.value) for node in tree.body
+             if isinstance(node, ast.Assign) and [ast.unparse(t) for t in node.targets] == ["pytestmark"]]
+    assert marks == ["pytest.mark.slow"], marks
+
+
+def test_make_lab_installs_the_course_and_make_test_adds_the_test_tools():
+    """`make lab` installs the package with its front ends and Voila, not the test tools; the
+    targets that run tests or benchmarks add the extra `test` on top."""
+    _, rules = _makefile_recipes()
+    course, tests = rules["$(STAMP)"][1], rules["$(TEST_STAMP)"]
+    installs = [line for line in course.splitlines() if "pip install" in line]
+    assert len(installs) == 1 and "-e '.[lab,classroom]'" in installs[0] and "test" not in installs[0]
+    assert "$(STAMP)" in tests[0] and "-e '.[test]'" in tests[1]
+    for target in ("lab", "notebook", "demo", "data", "doctor"):
+        assert rules[target][0] == ["$(STAMP)"], f"make {target} needs the course only"
+    for target in ("test", "check", "bench", "screenshots"):
+        assert rules[target][0] == ["$(TEST_STAMP)"], f"make {target} needs the test tools"
+    extras = _pyproject()["project"]["optional-dependencies"]
+    assert set(extras) == {"lab", "classroom", "test"}
+    assert set(_specs(extras["test"])) >= {"softmax-lab", "pytest", "nbval", "playwright"}
+
+
+def test_make_lab_notebook_and_demo_start_the_course_through_the_launcher():
+    """One way to start the course, tested once (tests/test_launch.py): make calls `softmax-lab`
+    on notebooks/, which it serves in place (the lessons of an editable install are those files)."""
+    _, rules = _makefile_recipes()
+    assert rules["lab"][1].split() == ["$(BIN)/softmax-lab", "notebooks"]
+    assert rules["notebook"][1].split() == ["$(BIN)/softmax-lab", "notebooks", "--notebook"]
+    assert rules["demo"][1].split() == ["$(BIN)/softmax-lab", "notebooks", "--classroom"]
+
+
+def test_python_version_is_stated_once_and_checked_by_make():
+    """requires-python is what the tests ran on (3.11 here); make refuses an older Python the same way."""
+    requires = _pyproject()["project"]["requires-python"]
+    assert requires == ">=3.11", "only Python 3.11 is tested: state that (and say so in the README)"
+    makefile, _ = _makefile_recipes()
+    assert "sys.version_info >= (3, 11)" in makefile and "needs Python 3.11 or newer" in makefile
+    assert "Python 3.11" in (ROOT / "README.md").read_text()
 
 
 def test_pytest_cache_is_on_and_slow_is_a_registered_marker():
@@ -314,3 +398,164 @@ def test_every_lesson_has_its_dashboard_picture_and_the_pictures_stay_small():
         assert f'src="notebooks/{course.SCREENSHOTS}/{picture.name}"' in readme
     total = sum(p.stat().st_size for p in folder.glob("*.png"))
     assert total < 600_000, f"the screenshots take {total / 1e3:.0f} KB; keep them to a few hundred KB"
+
+
+# --------------------------------------------------------------------------------------------
+# The distribution: what the wheel holds, what each dependency is for, the declared minimums
+# (the wheel itself, installed in a fresh environment: tests/test_distribution.py)
+# --------------------------------------------------------------------------------------------
+
+def test_every_subpackage_is_in_the_wheel():
+    """pyproject.toml lists the packages by hand (two of them are mapped from data/ and notebooks/):
+    a new subpackage of softmax_lab/ that is not listed would be missing from the wheel."""
+    setuptools_config = _pyproject()["tool"]["setuptools"]
+    on_disk = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "softmax_lab").rglob("__init__.py")
+               if "__pycache__" not in p.parts}
+    mapped = setuptools_config["package-dir"]
+    assert mapped == {"softmax_lab.course_data": "data", "softmax_lab.notebooks": "notebooks"}
+    assert set(setuptools_config["packages"]) == on_disk | set(mapped)
+    for folder in mapped.values():
+        assert (ROOT / folder / "__init__.py").is_file(), f"{folder}/__init__.py lets importlib.resources find it"
+
+
+def _imports(path, module_level_only):
+    """Top-level names of the modules imported by ``path`` (absolute imports only)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    nodes = tree.body if module_level_only else ast.walk(tree)
+    names = set()
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            names |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def _providers(requirements):
+    """Import names provided by the distributions named in ``requirements``."""
+    wanted = set(_specs(requirements))
+    return {module for module, dists in importlib.metadata.packages_distributions().items()
+            if any(_name(d) in wanted for d in dists)}
+
+
+# Imported at module level although no requirement names them: each comes with a dependency.
+BUNDLED = {"traitlets": "ipywidgets"}   # ipywidgets is built on traitlets: every release requires it
+
+
+def test_the_package_imports_only_what_it_declares():
+    """A module-level import must be the standard library or a dependency of the package itself
+    (what a course author gets with `pip install softmax-lab`); a package of an extra (JupyterLab,
+    ipympl, ml_dtypes, Voila) may only be imported inside the function that needs it."""
+    project = _pyproject()["project"]
+    base = _providers(project["dependencies"]) | {"softmax_lab"}
+    extras = _providers(project["optional-dependencies"]["lab"] + project["optional-dependencies"]["classroom"])
+    for module, dependency in BUNDLED.items():
+        assert any(_name(r) == module for r in importlib.metadata.requires(dependency)), (module, dependency)
+    base |= set(BUNDLED)
+    stdlib = set(sys.stdlib_module_names)
+    for path in sorted((ROOT / "softmax_lab").rglob("*.py")):
+        where = path.relative_to(ROOT)
+        undeclared = _imports(path, module_level_only=True) - stdlib - base
+        assert not undeclared, f"{where} imports {undeclared} at module level, which `import softmax_lab` lacks"
+        anywhere = _imports(path, module_level_only=False) - stdlib - base - extras - {"jupyter_core"}
+        assert not anywhere, f"{where} imports {anywhere}, which no requirement of pyproject.toml installs"
+
+
+EXTRA_PACKAGES = ("ipympl", "ml_dtypes", "jupyterlab", "notebook", "voila", "nbgitpuller", "jupyter_core")
+
+
+@pytest.mark.slow
+def test_the_package_and_every_dashboard_work_without_the_extras(tmp_path):
+    """What a course author or a hub image gets from the package alone: the math, the data, every
+    dashboard (PNG figures), and a message naming the extra where an optional package is needed."""
+    env = dict(os.environ, MPLBACKEND="Agg")
+    script = [sys.executable, str(ROOT / "tests" / "build_every_dashboard.py"), "--block", *EXTRA_PACKAGES]
+    result = subprocess.run(script, capture_output=True, text=True, timeout=300, cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr[-3000:]
+    built = json.loads(result.stdout.splitlines()[-1])["dashboards"]
+    assert len(built) >= 19 and "classroom" in built, built
+
+    blocked = "import sys; sys.modules['ml_dtypes'] = None\n" \
+              "from softmax_lab.exercises import stability\nstability.bfloat16_ceiling()"
+    result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 1 and "ImportError: " in result.stderr, result.stderr[-2000:]
+    message = result.stderr.strip().splitlines()[-1]
+    assert "ml_dtypes" in message and "softmax-lab[lab]" in message and "lesson 05" in message, message
+
+
+def test_an_optional_package_is_imported_or_named_with_its_extra(monkeypatch):
+    """softmax_lab.extras: the package when it is installed; when it is not, an ImportError naming
+    the package and the extra that installs it, from the function and from the import statement."""
+    from softmax_lab import extras
+
+    assert extras.optional_import("ml_dtypes").__name__ == "ml_dtypes"
+    monkeypatch.setitem(sys.modules, "ml_dtypes", None)                # as if it were not installed
+    with pytest.raises(ImportError, match=r"ml_dtypes.*softmax-lab\[lab\]"):
+        extras.optional_import("ml_dtypes")
+    with pytest.raises(ImportError, match=r"ml_dtypes.*softmax-lab\[lab\]"):
+        from softmax_lab.extras import ml_dtypes  # noqa: F401
+    with pytest.raises(ValueError, match="name"):
+        extras.optional_import("scipy")
+    with pytest.raises(AttributeError, match="scipy"):
+        extras.scipy  # noqa: B018
+    assert not hasattr(extras, "pytest_plugins")                         # other names stay plain attributes
+
+
+def _constraints_module():
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        return importlib.import_module("constraints")
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+
+
+def test_constraints_pin_every_requirement_to_its_declared_minimum():
+    constraints = _constraints_module()
+    text = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    pins = dict(line.split("==") for line in constraints.constraints(text).splitlines() if not line.startswith("#"))
+    project = _pyproject()["project"]
+    everything = project["dependencies"] + [r for rs in project["optional-dependencies"].values() for r in rs]
+    declared = {_name(r): spec for r, spec in _specs(everything).items() if r != "softmax-lab"}
+    assert {_name(n): "==" + v for n, v in pins.items()} == {n: s.replace(">=", "==") for n, s in declared.items()}
+    lab_only = constraints.constraints(text, ["lab"])
+    assert "jupyterlab==" in lab_only and "voila==" not in lab_only and "pytest==" not in lab_only
+
+
+def test_constraints_refuse_a_requirement_without_a_minimum():
+    constraints = _constraints_module()
+    pyproject = ('[project]\nname = "x"\ndependencies = ["numpy>=2.0"]\n'
+                 '[project.optional-dependencies]\nt = ["x[u]", "pytest"]\nu = ["ruff>=0.5,<1"]\n')
+    with pytest.raises(ValueError, match="pytest"):
+        constraints.constraints(pyproject, ["t"])
+    with pytest.raises(ValueError, match="ruff"):
+        constraints.constraints(pyproject, ["u"])
+    with pytest.raises(ValueError, match="extras"):
+        constraints.constraints(pyproject, ["nope"])
+    # an extra that includes another (the test extra includes lab and classroom) is followed
+    included = pyproject.replace('"pytest"', '"pytest>=7"').replace('"ruff>=0.5,<1"', '"ruff>=0.5"')
+    assert constraints.constraints(included, ["t"]).splitlines()[1:] == ["numpy==2.0", "pytest==7", "ruff==0.5"]
+
+
+def _paragraphs(text):
+    return [block for block in re.split(r"\n\s*\n", text) if block.strip()]
+
+
+def test_readme_puts_the_no_clone_route_first_and_no_one_on_a_name_on_pypi():
+    """The package is not published: every install command in the README names the repository
+    (a git URL), a wheel file or the clone itself; the bare name appears only where the README
+    says it works once published. The route without a clone comes before `make lab`."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("## Start")
+    assert readme.index("pipx run --spec", start) < readme.index("uvx --from", start) < readme.index("make lab", start)
+    commands = [line for block in re.findall(r"```[a-z]*\n(.*?)```", readme, re.S) for line in block.splitlines()]
+    installs = [line for line in commands if re.search(r"\b(pip install|pipx (run|install)|uvx|uv tool)\b", line)]
+    assert installs
+    for line in installs:
+        assert re.search(r"git\+https://github\.com/OWNER/REPO|\.whl|-e \.|\[test\]", line), \
+            f"this command would fetch a package by name from an index: {line}"
+    # "pip install softmax-lab", "pipx run --spec 'softmax-lab[lab]' ...": a name, not "NAME @ URL"
+    by_name = re.compile(r"(pipx run|pip install|uvx)( --spec| --from)? "
+                         r"'?softmax-lab(\[[a-z,]*\])?'?(?!\s*@)(?![\w\[-])")
+    for paragraph in _paragraphs(readme):
+        if by_name.search(paragraph):
+            assert "publish" in paragraph, f"a bare package name outside the 'once published' note: {paragraph}"

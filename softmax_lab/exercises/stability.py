@@ -5,6 +5,7 @@ import functools
 
 import numpy as np
 
+from ..extras import optional_import
 from ..functions import log_softmax, logsumexp, naive_softmax
 from ..losses import cross_entropy
 from ._answers import around, check_registered, register_answer
@@ -32,15 +33,12 @@ def _log_of_largest(dtype):
 
 
 def _bfloat16():
-    import ml_dtypes  # a runtime dependency of the course, imported only when a lesson asks
-
-    return ml_dtypes.bfloat16
+    return optional_import("ml_dtypes").bfloat16   # an extra of the course, imported only when a lesson asks
 
 
 def bfloat16_ceiling():
     """log of the largest bfloat16 number: where e^z overflows in bfloat16."""
-    import ml_dtypes
-
+    ml_dtypes = optional_import("ml_dtypes")
     return float(np.log(float(ml_dtypes.finfo(ml_dtypes.bfloat16).max)))
 
 
