@@ -5,12 +5,18 @@ import tempfile
 import warnings
 
 import pytest
+from hypothesis import settings
 
 # The self-checks record progress in a file (softmax_lab.exercises.progress). The tests, and the
 # kernels and servers they start (which inherit this environment), write into a temporary file,
 # never into the developer's own ~/.softmax_lab/progress.json.
 os.environ.setdefault("SOFTMAX_LAB_PROGRESS", os.path.join(tempfile.mkdtemp(prefix="softmax-lab-progress-"),
                                                            "progress.json"))
+
+# `make mutation` (pyproject.toml, [tool.mutmut]) runs the tests once per mutant, at the lowest priority on
+# a busy machine: the same examples in every run (a mutant is killed by a test, not by a lucky draw), no
+# failing examples carried over from one mutant to the next, and no deadline (slow is not wrong).
+settings.register_profile("mutation", derandomize=True, database=None, deadline=None)
 
 
 @pytest.fixture
