@@ -31,7 +31,7 @@ SETTINGS := jupyter-config/labconfig/default_setting_overrides.d/softmax-lab.jso
 # [tool.setuptools.data-files], so the course's default Jupyter settings (jupyter-config/README.md:
 # arrow keys on sliders in Notebook 7, no news pop-up) are copied by hand; a wheel installs them.
 $(STAMP): pyproject.toml setup.py $(SETTINGS)
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "softmax-lab needs Python 3.11 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "softmax-lab needs Python 3.10 or newer; this is " + sys.version.split()[0] + " (set PYTHON=python3.x)")'
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[lab,classroom]'
 	@mkdir -p $(VENV)/etc/jupyter/labconfig/default_setting_overrides.d
@@ -82,11 +82,11 @@ doctor: $(STAMP)
 	$(BIN)/python -m softmax_lab.doctor
 
 # The README's pictures, taken by the browser tests (tests/browser/screenshots.py): each lesson's
-# first dashboard in JupyterLab (live canvas), and the classroom dashboard in Voila.
+# first dashboard in JupyterLab (PNG figures), and the classroom dashboard in Voila.
 screenshots: $(TEST_STAMP)
 	SOFTMAX_LAB_SCREENSHOTS=notebooks/images/screenshots $(BIN)/python -m pytest -q -m browser \
 		tests/browser/test_lab.py tests/browser/test_voila.py \
-		-k "(test_notebook_runs and canvas) or (test_voila and classroom)"
+		-k "(test_notebook_runs and png) or (test_voila and classroom)"
 
 # Outputs, execution counts and saved widget state out of every notebook, written the way Jupyter
 # writes them (tools/course.py --strip; the tests demand stripped notebooks).

@@ -1,146 +1,106 @@
-"""Benchmark the dashboards: the time per update, against re-creating the figure every time.
+"""Benchmark the dashboards in the kernel: the time per update, against re-creating the figure.
 
-Each dashboard is built once, then one of its controls is set programmatically, as a learner's
-slider move would set it. Three ways of reacting are timed, in both figure modes:
+Every dashboard factory of ``softmax_lab.widgets.__all__`` is built (found and given arguments as
+the contract tests do, tests/widget_helpers.py), then its first slider, the one
+benchmarks/bench_browser.py presses, is stepped through its values as a learner's key presses
+would. Three ways of reacting are timed:
 
 ``update``
-    what the dashboards do: change the animated artists in place and draw only them over the
-    saved picture of the rest of the figure (plots.redraw).
-    * "png" mode: this includes encoding the PNG and handing it to the Output widget.
-    * "canvas" mode: ipympl is put in its "browser connected" state and has drawn one full
-      frame (as the browser asks when the figure first appears); an update then blits, and
-      ipympl PNG-encodes the changed pixels and sends them (to nobody here), all inside the
-      timed call.
+    what the dashboards do: the maths, the animated artists changed in place and drawn again
+    over the saved picture of the rest (plots.redraw), the PNG encoded and handed to the
+    ``Output`` widget. The kernel's share of a key press in the browser.
 ``full draw``
-    the same figure, updated in place, but drawn in full each time (ticks, labels and all):
-    what a plain ``draw_idle()`` ends up costing when the browser asks for the new image.
+    the same, but the whole figure drawn each time (ticks, labels and all): what every update
+    would cost without the partial redraws.
 ``recreate``
     the reference: a new figure with new axes and artists, the same state drawn into it, then
     rendered the same way (what a callback that calls ``plt.subplots`` every time would cost).
 
 Numbers are medians of round-robin rounds (benchmarks/_timing.py), printed in ms and as ratios to
-``recreate``. The targets from the issue: at most 20 ms per update with the live canvas and at
-most 50 ms with the PNG fallback, for 10 categories. Benchmarks are never pass/fail tests: the
-last column only says whether this run met the target on this (shared, noisy) machine.
+``recreate``. The last column is the update's share of the 50 ms key-to-pixels budget of issue
+18 (the browser adds the round trip and the image decoding: see bench_browser.py). Benchmarks are
+never pass/fail: the machine is shared and noisy.
 
-Usage: python benchmarks/bench_widgets.py [--rounds 5]
+Usage: python benchmarks/bench_widgets.py [--rounds 5] [names...]
 """
 
 import argparse
 import itertools
 import os
+import sys
+from pathlib import Path
 
+import ipywidgets
 import numpy as np
 from _timing import print_row, round_robin
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 os.environ.pop("SOFTMAX_LAB_FIGURES", None)
 
-from softmax_lab import plots, widgets  # noqa: E402
+from widget_helpers import FACTORIES, build, first_slider  # noqa: E402
 
-TEN = np.round(np.linspace(-3.0, 3.0, 10), 2)
-TARGET_MS = {"canvas": 20.0, "png": 50.0}
+from softmax_lab import plots  # noqa: E402
 
-
-def _cycle(values):
-    """A function returning the next value of ``values`` on each call (every call is a change)."""
-    it = itertools.cycle(values)
-    return lambda: next(it)
+BUDGET_MS = 50.0
 
 
-SLIDER_VALUES = np.round(np.linspace(-4.0, 4.0, 17), 2)
-TEMPERATURES = np.round(np.geomspace(0.05, 20.0, 17), 3)
-
-# name -> (build the dashboard, change one control, counts toward the 10-category target?)
-CASES = {
-    "logit_explorer, 3 categories": (lambda: widgets.logit_explorer(), "slider", False),
-    "logit_explorer, 10 categories": (lambda: widgets.logit_explorer(TEN), "slider", True),
-    "temperature_explorer, 10": (lambda: widgets.temperature_explorer(TEN), "temperature", True),
-    "sigmoid_vs_softmax, 2 + 4": (lambda: widgets.sigmoid_vs_softmax(), "z0", False),
-    "gradient_stepper, 10": (lambda: widgets.gradient_stepper(TEN, target=2), "step", True),
-    "stability_explorer, 3": (lambda: widgets.stability_explorer(), "scale", False),
-    "sampler_dashboard, 445 (stairs)": (lambda: widgets.sampler_dashboard(), "temperature", False),
-}
-
-
-def mover(dash, control):
-    """A zero-argument function that makes one change to ``dash``, as a learner would."""
-    if control == "slider":
-        nxt = _cycle(SLIDER_VALUES)
-        return lambda: setattr(dash.sliders[0], "value", nxt())
-    if control == "temperature":
-        nxt = _cycle(TEMPERATURES)
-        return lambda: setattr(dash.temperature, "value", nxt())
-    if control == "z0":
-        nxt = _cycle(SLIDER_VALUES)
-        return lambda: setattr(dash.z0, "value", nxt())
-    if control == "scale":
-        nxt = _cycle(np.round(np.geomspace(1.0, 1000.0, 17), 2))
-        return lambda: setattr(dash.scale, "value", nxt())
-    return dash.step
-
-
-def render(fig, mode):
-    """What a change costs to show: the PNG in "png" mode, the repaint ipympl sends otherwise."""
-    if mode == "png":
-        plots.render_png(fig)
+def slider_values(slider):
+    """Eight values of ``slider`` one step apart, there and back: every call is a change."""
+    if isinstance(slider, ipywidgets.SelectionSlider):
+        values = [o[1] if isinstance(o, tuple) else o for o in slider.options]
+        i = values.index(slider.value)
+        forth = values[i:i + 5] if i + 5 <= len(values) else values[-5:]
+    elif isinstance(slider, ipywidgets.FloatLogSlider):
+        e0 = np.log(slider.value) / np.log(slider.base)
+        e0 = min(e0, slider.max - 4 * slider.step)
+        forth = [slider.base ** (e0 + k * slider.step) for k in range(5)]
     else:
-        fig.canvas.draw()
+        v0 = min(slider.value, slider.max - 4 * slider.step)
+        forth = [v0 + k * slider.step for k in range(5)]
+    return forth + forth[-2:0:-1]
 
 
-def methods_for(build, control, mode):
-    dash = build()
-    change = mover(dash, control)
-    if mode == "canvas":
-        # As after the browser's "initialized" message: ipympl then sends PNG diffs of the
-        # changed pixels, instead of a full data URL of the figure on every draw.
-        dash.figure.canvas.syncing_data_url = False
-        # A browser that asks for the new image at once whenever draw_idle() is called (the
-        # gradient stepper's loss axis grows every 10 steps: then the whole figure is drawn).
-        dash.figure.canvas.draw_idle = dash.figure.canvas.draw
-        dash.figure.canvas.draw()              # the browser's first request: one full frame
+def mover(dash):
+    slider = first_slider(dash)
+    values = itertools.cycle(slider_values(slider))
+    return lambda: setattr(slider, "value", next(values))
+
+
+def methods_for(name):
+    dash = build(name)
+    change = mover(dash)
 
     def full_draw():
-        plots.invalidate(dash.figure)          # no saved background: draw everything
+        plots.invalidate(dash.figure)          # no saved picture: draw everything
         change()
 
-    reference = build()
-    change_reference = mover(reference, control)
+    reference = build(name)
+    change_reference = mover(reference)
 
     def recreate():
-        old = reference.figure
         change_reference()          # the state changes (this also redraws the old figure ...)
         reference._build_figure()   # ... but the reference then builds a new figure from scratch
         reference._show_state()
-        if mode == "canvas":
-            reference.figure.canvas.syncing_data_url = False
-        render(reference.figure, mode)
-        if mode == "canvas":
-            old.canvas.close()      # free the old canvas widget
+        plots.render_png(reference.figure)
 
-    methods = {"update": change, "full draw": full_draw, "recreate": recreate}
-    return methods, dash
+    return {"update": change, "full draw": full_draw, "recreate": recreate}, dash
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("names", nargs="*", help="factory names (default: all)")
     args = parser.parse_args()
 
-    print("median time per update (ms), and ratios to re-creating the figure (recreate=1.00x)")
-    for mode in ("canvas", "png"):
-        widgets.setup_figures(mode)
-        print(f"\n--- figure mode: {mode} (target: update <= {TARGET_MS[mode]:.0f} ms for 10 categories)")
-        for name, (build, control, counts) in CASES.items():
-            methods, dash = methods_for(build, control, mode)
-            medians = round_robin(methods, rounds=args.rounds, min_time=0.1)
-            assert dash.errors == [], dash.errors     # a benchmark of a broken dashboard is no benchmark
-            print_row(name, medians, reference="recreate", unit="ms")
-            update_ms, full_ms = medians["update"] * 1e3, medians["full draw"] * 1e3
-            line = f"{'':<34} update {update_ms:.1f} ms, full draw {full_ms:.1f} ms"
-            if counts:
-                verdict = "meets" if update_ms <= TARGET_MS[mode] else "misses"
-                line += f": update {verdict} the {TARGET_MS[mode]:.0f} ms target"
-            print(line, flush=True)
+    print("median time per update of the first slider (ms), and ratios to re-creating the figure (recreate=1.00x)")
+    for name in args.names or sorted(FACTORIES):
+        methods, dash = methods_for(name)
+        medians = round_robin(methods, rounds=args.rounds, min_time=0.1)
+        assert dash.errors == [], dash.errors     # a benchmark of a broken dashboard is no benchmark
+        print_row(f"{name} ({first_slider(dash).description})", medians, reference="recreate", unit="ms")
+        update_ms, full_ms = medians["update"] * 1e3, medians["full draw"] * 1e3
+        print(f"{'':<34} update {update_ms:.1f} ms ({update_ms / BUDGET_MS:.0%} of the {BUDGET_MS:.0f} ms budget), "
+              f"full draw {full_ms:.1f} ms", flush=True)
 
 
 if __name__ == "__main__":

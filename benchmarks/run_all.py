@@ -6,7 +6,8 @@ to every script (each takes ``--rounds N``): ``python benchmarks/run_all.py --ro
 
 bench_browser.py is one of them: it drives JupyterLab in a real Chromium for about 3 minutes
 (it prints why and does nothing without Chromium or Playwright). ``make test`` never runs it:
-pytest collects only ``test_*.py`` files.
+pytest collects only ``test_*.py`` files. bench_contention.py starts busy-loop processes on
+every core for its loaded runs (and stops them); it takes a minute or two.
 """
 
 import pathlib

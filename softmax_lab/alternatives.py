@@ -20,6 +20,13 @@ Every function is numpy only. ``-inf`` is a mask (weight exactly 0); NaN, ``+inf
 class axis and a fully masked row are errors, as for :func:`softmax_lab.softmax`. float16,
 float32 and float64 keep their dtype (the arithmetic runs in float64).
 
+Supported range: ``logits`` (or ``scores``) of any finite size in float16/32/64, integers
+becoming float64; ``-inf`` masks an entry, and every row keeps at least one finite entry (except
+in :func:`sigmoid_attention_weights`, where a fully masked row simply gets weights 0); ``alpha``
+any finite number >= 1 (entmax is exact at every alpha); ``temperature`` finite and > 0;
+``bias`` finite. NaN, ``+inf``, an empty class axis and anything that is not a number are
+refused with an error that names the argument.
+
 Examples
 --------
 >>> import numpy as np
@@ -148,6 +155,52 @@ def sparsemax(logits, axis=-1):
 # ---------------------------------------------------------------------------------------------
 # entmax
 
+def _entmax_terms(gap, log_scale, power, log_d):
+    r""":math:`((\alpha-1)\,\mathrm{gap} + d)^{1/(\alpha-1)}` from :math:`\log d`, computed in logs
+    so that nothing overflows or underflows before the power is taken (gap >= 0)."""
+    with np.errstate(divide="ignore", over="ignore"):
+        return np.exp(power * np.logaddexp(log_scale + np.log(gap), log_d))
+
+
+def _entmax_last(s, alpha, n_iter):
+    """Alpha-entmax along the last axis of float64 scores whose row maximum is 0 (``-inf`` allowed)."""
+    power, log_scale = 1.0 / (alpha - 1.0), np.log(alpha - 1.0)
+    srt = -np.sort(-s, axis=-1)                              # descending; -inf last
+    K = srt.shape[-1]
+
+    def excess(k):
+        """The sum at threshold z_(k): the entries above the k-th largest, each ((a-1) gap)^power."""
+        gap = np.maximum(srt - np.take_along_axis(srt, k[..., None], axis=-1), 0.0)
+        return _entmax_terms(gap, log_scale, power, -np.inf).sum(axis=-1)
+
+    # 1. The support: the largest k whose own threshold leaves the entries above it a sum below 1.
+    lo, hi = np.zeros(srt.shape[:-1], np.intp), np.isfinite(srt).sum(axis=-1) - 1
+    while np.any(lo < hi):
+        mid = (lo + hi + 1) // 2
+        inside = excess(mid) < 1.0
+        lo, hi = np.where(inside, mid, lo), np.where(inside, hi, mid - 1)
+    z_k = np.take_along_axis(srt, lo[..., None], axis=-1)    # the smallest score in the support
+    below = np.where((lo + 1 < K)[..., None],
+                     np.take_along_axis(srt, np.minimum(lo + 1, K - 1)[..., None], axis=-1), -np.inf)
+    # 2. Bisection on log d, d = (a-1) z_(k) - tau = p_(k)^(a-1) the support's smallest entry before
+    #    the power: each p_i = ((a-1)(z_i - z_(k)) + d)^power, and nothing cancels, however small d is.
+    #    Bracket: from where d and p_(k) vanish against everything else, up to the smaller of
+    #    (a-1)(z_(k) - z_(k+1)) (else z_(k+1) would be in the support) and (1/k)^(a-1) (p_(k) <= 1/k).
+    gap = s - z_k
+    support = gap >= 0
+    gap = np.where(support, gap, 0.0)
+    with np.errstate(divide="ignore"):
+        high = np.minimum(log_scale + np.log(z_k - below), -np.log(lo[..., None] + 1.0) / power)
+    low = np.full_like(high, min(log_scale - 850.0, -800.0 / power))
+    for _ in range(n_iter):
+        mid = 0.5 * (low + high)
+        total = np.sum(_entmax_terms(gap, log_scale, power, mid) * support, axis=-1, keepdims=True)
+        too_big = total >= 1.0
+        low, high = np.where(too_big, low, mid), np.where(too_big, mid, high)
+    p = _entmax_terms(gap, log_scale, power, high) * support    # at high the sum is >= 1
+    return p / np.sum(p, axis=-1, keepdims=True)
+
+
 def entmax(logits, alpha=1.5, axis=-1, n_iter=60):
     r"""Alpha-entmax: a family from the softmax (alpha = 1) to sparsemax (alpha = 2).
 
@@ -162,8 +215,8 @@ def entmax(logits, alpha=1.5, axis=-1, n_iter=60):
     axis : int, default -1
         The class axis.
     n_iter : int, default 60
-        Bisection steps for the threshold (each halves the bracket, whose width is at most 1;
-        60 steps reach float64's resolution).
+        Bisection steps (each halves the bracket of the logarithm of the support's smallest
+        entry; 60 steps reach float64's resolution).
 
     Returns
     -------
@@ -186,10 +239,16 @@ def entmax(logits, alpha=1.5, axis=-1, n_iter=60):
     with :math:`\tau` the unique number that makes the entries sum to 1. It is the
     maximiser of :math:`p^\top z + H^T_\alpha(p)` over the simplex (Tsallis entropy
     :math:`H^T_\alpha`), which is the Shannon entropy at alpha = 1 (softmax) and
-    :math:`\frac12(1 - \lVert p \rVert^2)` at alpha = 2 (sparsemax). After the shift that
-    makes the largest scaled score 0, :math:`\tau` lies in :math:`[-1, -K^{1-\alpha}]`, and
-    bisection on that bracket finds it; the result is then divided by its sum, which removes
-    the last rounding error.
+    :math:`\frac12(1 - \lVert p \rVert^2)` at alpha = 2 (sparsemax).
+
+    Searching for :math:`\tau` itself fails for large alpha: an entry with probability p sits
+    only :math:`p^{\alpha - 1}` above the threshold (about :math:`10^{-27}` for p = 0.001 and
+    alpha = 10), far below the rounding error of :math:`\tau`. So the search is rescaled: the
+    support is the k largest scores, with k the largest for which the threshold
+    :math:`(\alpha-1) z_{(k)}` leaves the others a sum below 1; then bisection on the logarithm
+    of :math:`d = p_{(k)}^{\alpha - 1}` (the support's smallest entry, before the power) finds it
+    from :math:`p_i = \big((\alpha - 1)(z_i - z_{(k)}) + d\big)^{1/(\alpha - 1)}`, where nothing
+    cancels. The result is divided by its sum, which removes the last rounding error.
 
     Examples
     --------
@@ -202,6 +261,8 @@ def entmax(logits, alpha=1.5, axis=-1, n_iter=60):
     True
     >>> bool(np.allclose(entmax(z, alpha=2.0), sparsemax(z)))
     True
+    >>> entmax([0.0, -0.01], alpha=50).round(4)   # p_2 is 0.0145 above the threshold^(1/49)
+    array([0.9855, 0.0145])
     """
     a = finite_number(alpha, "alpha", 1.0)
     if isinstance(n_iter, bool) or not isinstance(n_iter, numbers.Integral):
@@ -213,23 +274,7 @@ def entmax(logits, alpha=1.5, axis=-1, n_iter=60):
     s, dtype, axis = _prepare(logits, axis)
     if a == 2.0:
         return _finish(_sparsemax_last(s), dtype, axis)
-    K = s.shape[-1]
-    power = 1.0 / (a - 1.0)
-    with np.errstate(over="ignore"):
-        x = s * (a - 1.0)                           # max 0; -inf stays -inf
-    low = np.full(s.shape[:-1] + (1,), -1.0)        # sum at low >= 1
-    high = np.full_like(low, -float(K) ** (1.0 - a))  # sum at high <= 1
-    for _ in range(int(n_iter)):
-        mid = 0.5 * (low + high)
-        with np.errstate(invalid="ignore"):
-            total = np.sum(np.maximum(x - mid, 0.0) ** power, axis=-1, keepdims=True)
-        too_big = total >= 1.0
-        low = np.where(too_big, mid, low)
-        high = np.where(too_big, high, mid)
-    with np.errstate(invalid="ignore"):
-        p = np.maximum(x - low, 0.0) ** power       # at low the sum is >= 1, so never all 0
-    p /= np.sum(p, axis=-1, keepdims=True)
-    return _finish(p, dtype, axis)
+    return _finish(_entmax_last(s, a, int(n_iter)), dtype, axis)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -5,6 +5,12 @@ r"""Variants of the attention softmax that the lesson on attention compares.
 * :func:`softmax_one`: a softmax with +1 in the denominator, which can attend to nothing.
 
 They are re-exported by :mod:`softmax_lab.attention`.
+
+Supported range: ``scores`` of any finite size in float16/32/64, ``-inf`` a mask (in
+:func:`softmax_one` a whole row may be masked); ``cap`` any finite number > 0 and ``sink`` any
+finite number, even beyond the scores' dtype (the arithmetic is float64); :func:`rms_normalize`'s
+``x`` finite with a last axis d >= 1, and ``eps`` finite >= 0. NaN, ``+inf`` and anything that is
+not a number are refused with an error that names the argument.
 """
 
 import numpy as np
@@ -36,7 +42,8 @@ def soft_cap(scores, cap):
     Close to the identity for :math:`|s| \ll \mathrm{cap}` (slope 1 at 0), never beyond
     :math:`\pm\mathrm{cap}`: the softmax of capped scores cannot collapse onto one key more than
     a score gap of :math:`2\,\mathrm{cap}` allows. Apply it before masking, or keep ``-inf`` as
-    here (``tanh(-inf) = -1`` would otherwise unmask the key).
+    here (``tanh(-inf) = -1`` would otherwise unmask the key). Computed in float64 and rounded
+    back to the dtype of ``scores``, so a cap beyond float16's or float32's range works.
 
     Examples
     --------
@@ -46,9 +53,12 @@ def soft_cap(scores, cap):
     s = as_float_array(scores, "scores")
     check_finite_or_masked(s, "scores")
     c = finite_number(cap, "cap", low=0, inclusive=False)
-    work = s.astype(compute_dtype(s.dtype), copy=False)
-    with np.errstate(under="ignore"):
-        capped = c * np.tanh(work / c)
+    work = s.astype(np.float64)              # float64: any cap a float64 holds, whatever the dtype of s
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        x = work / c                         # inf for a tiny cap (tanh(inf) = 1); may underflow for a huge one
+        ratio = np.where(x == 0, 1.0, np.tanh(x) / x)
+        # cap * tanh(x) = s * tanh(x) / x: the second form keeps s's precision where x is tiny (even subnormal)
+        capped = np.where(np.abs(x) < 1, work * ratio, c * np.tanh(x))
     return to_dtype(np.where(np.isneginf(work), -np.inf, capped), s.dtype)
 
 
@@ -127,7 +137,8 @@ def softmax_one(scores, axis=-1, sink=0.0):
     missing weight :math:`1 - \sum_i w_i` goes to a key whose value is zero, so a head with
     nothing relevant to read can output (nearly) nothing instead of parking its weight on some
     token, as trained models do with their first token ("attention sinks", Xiao et al. 2023).
-    Computed with the maximum of the scores and the sink subtracted, so it never overflows.
+    Computed in float64 with the maximum of the scores and the sink subtracted, so it never
+    overflows, and rounded back to the dtype of ``scores``.
 
     Examples
     --------
@@ -142,9 +153,9 @@ def softmax_one(scores, axis=-1, sink=0.0):
     axis = check_axis(s, axis, "scores", what="axis")
     check_finite_or_masked(s, "scores")
     c = finite_number(sink, "sink")
-    work = s.astype(compute_dtype(s.dtype), copy=False)
+    work = s.astype(np.float64)              # float64: any sink a float64 holds, whatever the dtype of s
     m = np.maximum(np.max(work, axis=axis, keepdims=True), c)
-    e = np.exp(work - m)
-    with np.errstate(under="ignore"):
+    with np.errstate(over="ignore", under="ignore"):   # -1e308 - 1e308 = -inf: its weight is 0 anyway
+        e = np.exp(work - m)
         denominator = np.exp(c - m) + np.sum(e, axis=axis, keepdims=True)
     return to_dtype(e / denominator, s.dtype)

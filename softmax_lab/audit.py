@@ -103,28 +103,29 @@ _DATA = [
      "probability distribution.",
      "holds", "That is the definition: every output is positive and the outputs add up to 1 (up to rounding).",
      ((L01, "2. Step by step: exponentiate, then normalise"),)),
-    ("highlights", "Highlighting the likely outcomes",
+    ("highlights", "Does softmax highlight the likely outcomes?",
      "Softmax brings out the most likely outcomes and suppresses the unlikely ones.",
      "oversimplified", "How much it sharpens depends on the scale of the logits (a temperature): small gaps give an "
-     "almost flat distribution, and no outcome is ever pushed to exactly 0.",
+     "almost flat distribution, and an unlikely outcome reaches exactly 0 only when its probability underflows in "
+     "floating point (lesson 01), never because softmax suppresses it.",
      ((L02, "1. One knob: divide the logits by T"), (L02, "3. The two limits"))),
     ("interpretability", "Interpretability",
      "The probabilities make it easy to read which word the model considers most likely.",
      "oversimplified", "The ranking is readable, but a probability is the model's bet, not a measured frequency "
      "(it must be checked against accuracy), and the logits only mean something relative to each other.",
      ((L01, "5. What the probabilities mean, and what they do not"), (L07, "1. Confidence against accuracy"))),
-    ("gradient", "A clear gradient for training",
+    ("gradient", "A clear gradient for training?",
      "Softmax helps backpropagation by giving a clear gradient.",
      "oversimplified", "The clean gradient p - y belongs to softmax paired with cross-entropy computed from the "
      "logits; the softmax alone saturates, and its Jacobian vanishes when one probability nears 1.",
      ((L04, "2. Which way does the gradient push each logit?"),
       (L04, "3. The softmax Jacobian, and why the log matters"))),
-    ("greedy", "Choosing the word with the highest probability",
+    ("greedy", "Always the most probable word?",
      "A language model writes by taking the word with the highest probability.",
      "oversimplified", "That is greedy decoding, one strategy among several: chat models usually sample (with a "
      "temperature and top-p), and greedy text tends to repeat itself.",
      ((L06, "2. Greedy decoding: always take the top word"), (L06, "3. Sampling: draw the next word at random"))),
-    ("coherence", "Softmax makes text coherent",
+    ("coherence", "Does softmax make text coherent?",
      "Softmax makes generated text read more smoothly and coherently, because it lets the model take the "
      "likeliest word.",
      "wrong", "Softmax keeps the order of the logits, so it never changes which word is most likely: coherence "
@@ -143,8 +144,8 @@ _DATA = [
      ((L10, "2. Training in three lines"),)),
     ("image", "Image classification",
      "Beyond language, softmax is used for image classification.",
-     "holds", "It is the usual last layer of an image classifier: the same three training lines reach about "
-     "77% on small pictures of shapes, limited by pixel features.",
+     "holds", "It is the usual last layer of an image classifier: the same three training lines classify small "
+     "pictures of shapes well above chance, limited by pixel features.",
      ((L10, "2. Training in three lines"),)),
     ("rl", "Reinforcement learning",
      "Softmax is used in reinforcement learning, where turning scores into probabilities supports decisions.",
@@ -156,7 +157,7 @@ _DATA = [
      "holds", "The same function is a classifier's output, a language model's next-word distribution, every "
      "attention head's weights and a policy in reinforcement learning.",
      ((L10, "1. Softmax regression is an LLM's output layer"), (L08, "1. Where the softmax sits in attention"))),
-    ("scalability", "Efficient with large vocabularies",
+    ("scalability", "Efficient with large vocabularies?",
      "Softmax scales well: it handles large vocabularies efficiently, by normalising the logits.",
      "oversimplified", "The softmax itself is linear in V and cheap, but the output layer around it (a V x d "
      "product and tokens x V logits in memory) grows costly, and large vocabularies need chunking or "
@@ -167,10 +168,12 @@ _DATA = [
      "oversimplified", "The exponentials cost about 5 operations per word, while the product that makes the "
      "logits costs 2d per word (hundreds of times more); memory for the logits is the real bottleneck.",
      ((L09, "1. The cost grows with V"), (L09, "3. Chunked cross-entropy: never hold all the logits"))),
-    ("robustness", "Robust with high-dimensional data",
+    ("robustness", "Robust with high-dimensional data?",
      "Softmax is robust: its probabilities stay well behaved however many dimensions the data has.",
-     "oversimplified", "Only when computed with the max shift: the formula as printed returns NaN for logits a "
-     "trained model can produce (above about 710 in float64, far sooner in float32 and float16).",
+     "oversimplified", "Only when computed with the max shift: the formula as printed overflows once a logit "
+     "passes the log of the largest float, about 709.78 in float64 and 88.72 in float32 (sooner still in float16); "
+     "trained models' logits sit far below the float64 limit (the course's tiny model's stay under 10), so the "
+     "risk lies in low precision.",
      ((L05, "2. Find where the textbook formula breaks"), (L05, "3. The fix: subtract the largest logit first"))),
     ("overconfidence", "Overconfidence",
      "A limitation: softmax tends to produce overconfident probabilities.",
@@ -183,7 +186,7 @@ _DATA = [
      "oversimplified", "With two classes softmax is exactly a sigmoid of the logit difference, and sigmoids also "
      "serve multi-label tasks (several yes/no answers at once), where softmax would be wrong.",
      ((L03, "2. Two classes: the softmax *is* a sigmoid"), (L03, "5. Choosing the output layer"))),
-    ("preferred", "Preferred over other functions",
+    ("preferred", "Preferred over other functions?",
      "LLMs favour softmax over other activation functions since it yields a distribution over many outcomes.",
      "oversimplified", "It is the default, but not the only function that gives a distribution: sparsemax and "
      "entmax do too (with exact zeros), Gumbel-softmax makes sampling differentiable, and sigmoid attention "
@@ -250,6 +253,8 @@ def heading_anchor(heading):
 
 def link(notebook, heading):
     """``"notebook#anchor"`` for a heading of a notebook."""
+    if not isinstance(notebook, str) or not notebook.endswith(".ipynb"):
+        raise TypeError(f"notebook must be a notebook's file name (a str ending in .ipynb), got {notebook!r}")
     return f"{notebook}#{heading_anchor(heading)}"
 
 
@@ -265,6 +270,8 @@ def summary_table(claims=CLAIMS):
     Links to lesson 11's own sections are written ``#anchor`` (a jump inside the notebook);
     links to other lessons ``NN_name.ipynb#anchor``.
     """
+    if isinstance(claims, (str, bytes)) or not np.iterable(claims) or not all(isinstance(c, Claim) for c in claims):
+        raise TypeError(f"claims must be a sequence of Claim records (as in CLAIMS), got {claims!r:.80}")
     rows = ["| # | The article claims (paraphrased) | Verdict | Evidence |", "|---|---|---|---|"]
     for c in claims:
         links = [f"[{c.heading.split('. ')[0]} below](#{heading_anchor(c.heading)})"]
@@ -320,7 +327,7 @@ def _fig_highlights():
     series = [(f"T = {t:g}", softmax(z, temperature=t)) for t in (0.5, 1.0, 5.0)]
     top = series[-1][1][0]
     return _bars("the same logits at three temperatures", "probability", series,
-                 note=f"at T = 5 the top word gets only {top:.2f}; nothing is ever exactly 0")
+                 note=f"at T = 5 the top word gets only {top:.2f}; at these gaps no word gets exactly 0")
 
 
 def _fig_interpretability():

@@ -36,6 +36,11 @@ In policy-gradient methods (REINFORCE, PPO) the policy is this same softmax, ove
 *logits* learned by gradient ascent instead of reward estimates: the gradient of
 :math:`\log \pi(a)` is ``onehot(a) - pi``, the cross-entropy gradient with the sign flipped.
 
+Supported range: ``means`` are 2 or more finite numbers in [-1e6, 1e6]; ``temperature`` is
+finite and > 0; ``epsilon`` in [0, 1]; ``scale`` and ``noise`` in [0, 1e6]; ``n_steps`` at least
+the number of arms; ``step`` >= 0; seeds integers >= 0. Anything else is refused, naming the
+argument.
+
 Examples
 --------
 >>> result = run_bandit([0.2, 0.5, 0.8], "boltzmann", n_steps=500, n_runs=20, temperature=0.1, seed=0)
@@ -45,12 +50,12 @@ Examples
 0.91
 """
 
-import numbers
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
-from ._checks import finite_number, integer
+from ._checks import finite_number, float_array, integer, real_number
 from .functions import softmax
 
 __all__ = [
@@ -66,19 +71,28 @@ __all__ = [
 
 POLICIES = ("boltzmann", "annealed", "epsilon_greedy", "boltzmann_gumbel")
 DEFAULT_MEANS = (0.2, 0.4, 0.5, 0.6, 0.7)
-
-
-
-
+#: The largest magnitude accepted for the arm means, the reward noise and the Gumbel scale.
+LARGEST = 1e6
 
 
 def _means(means):
-    mu = np.asarray(means, dtype=np.float64) if not isinstance(means, str) else None
-    if mu is None or mu.ndim != 1 or mu.size < 2:
+    """The arm means as a float64 array: at least 2 real numbers in [-LARGEST, LARGEST]."""
+    if isinstance(means, (str, bytes)) or not np.iterable(means):
+        raise TypeError(f"means must be a list of at least 2 arm means (numbers), got {means!r}")
+    values = list(means)
+    if len(values) < 2:
         raise ValueError(f"means must be a list of at least 2 arm means, got {means!r}")
-    if not np.isfinite(mu).all():
-        raise ValueError("means must be finite numbers")
+    mu = np.array([real_number(v, "means", "a list of finite numbers") for v in values])
+    if not (np.isfinite(mu).all() and np.abs(mu).max() <= LARGEST):
+        raise ValueError(f"means must be finite numbers in [-{LARGEST:g}, {LARGEST:g}], got {means!r}")
     return mu
+
+
+def _epsilon(epsilon):
+    e = real_number(epsilon, "epsilon", "a number in [0, 1]")
+    if not 0 <= e <= 1:
+        raise ValueError(f"epsilon must be a number in [0, 1], got {epsilon!r}")
+    return e
 
 
 def boltzmann_probabilities(estimates, temperature):
@@ -103,7 +117,10 @@ def boltzmann_probabilities(estimates, temperature):
     >>> boltzmann_probabilities([0.2, 0.5, 0.8], 100.0).round(3)
     array([0.332, 0.333, 0.334])
     """
-    return softmax(estimates, temperature=temperature)
+    q = float_array(estimates, "estimates")
+    if not np.isfinite(q).all() or q.shape[-1] == 0:
+        raise ValueError("estimates must be finite numbers with a non-empty last axis")
+    return softmax(q, temperature=temperature)
 
 
 def epsilon_greedy_probabilities(estimates, epsilon):
@@ -116,9 +133,8 @@ def epsilon_greedy_probabilities(estimates, epsilon):
     >>> epsilon_greedy_probabilities([0.2, 0.5, 0.8], 0.3).round(3)
     array([0.1, 0.1, 0.8])
     """
-    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not 0 <= float(epsilon) <= 1:
-        raise ValueError(f"epsilon must be a number in [0, 1], got {epsilon!r}")
-    q = np.asarray(estimates, dtype=np.float64)
+    epsilon = _epsilon(epsilon)
+    q = float_array(estimates, "estimates").astype(np.float64)
     if q.ndim == 0 or q.shape[-1] == 0 or not np.isfinite(q).all():
         raise ValueError("estimates must be finite numbers with a non-empty last axis")
     best = q == q.max(axis=-1, keepdims=True)
@@ -138,7 +154,13 @@ def annealed_temperature(step, temperature):
     array([1.443, 0.145])
     """
     t0 = finite_number(temperature, "temperature", low=0, inclusive=False)
-    return t0 / np.log(np.asarray(step, dtype=np.float64) + 2.0)
+    t = np.asarray(step)
+    if t.dtype.kind not in "iuf":
+        raise TypeError(f"step must be a step number t >= 0 (or an array of them), got {step!r}")
+    t = t.astype(np.float64)
+    if not (np.isfinite(t).all() and (t >= 0).all()):
+        raise ValueError(f"step must be a finite number t >= 0 (the schedule starts at t = 0), got {step!r}")
+    return t0 / np.log(t + 2.0)
 
 
 @dataclass
@@ -225,10 +247,11 @@ def run_bandit(means=DEFAULT_MEANS, policy="boltzmann", n_steps=1000, n_runs=20,
     n_steps = integer(n_steps, "n_steps", K)
     n_runs = integer(n_runs, "n_runs", 1)
     T = finite_number(temperature, "temperature", low=0, inclusive=False)
-    if isinstance(epsilon, bool) or not isinstance(epsilon, numbers.Real) or not 0 <= float(epsilon) <= 1:
-        raise ValueError(f"epsilon must be a number in [0, 1], got {epsilon!r}")
+    epsilon = _epsilon(epsilon)
     C = finite_number(scale, "scale", low=0)
     sigma = finite_number(noise, "noise", low=0)
+    if C > LARGEST or sigma > LARGEST:
+        raise ValueError(f"{'scale' if C > LARGEST else 'noise'} must be at most {LARGEST:g}")
     rng = np.random.default_rng(integer(seed, "seed", 0))
 
     sums = np.zeros((n_runs, K))
@@ -287,6 +310,10 @@ def regret_by_temperature(temperatures, means=DEFAULT_MEANS, n_steps=1000, n_run
     """
     if policy not in ("boltzmann", "annealed"):
         raise ValueError(f"policy must be 'boltzmann' or 'annealed', got {policy!r}")
-    ts = np.atleast_1d(np.asarray(temperatures, dtype=np.float64))
+    if isinstance(temperatures, (str, bytes)) or not np.iterable(temperatures):
+        raise TypeError(f"temperatures must be a list of temperatures > 0, got {temperatures!r}")
+    ts = [real_number(t, "temperatures", "a list of finite numbers > 0") for t in temperatures]
+    if not ts or not all(math.isfinite(t) and t > 0 for t in ts):
+        raise ValueError(f"temperatures must be a non-empty list of finite numbers > 0, got {temperatures!r}")
     return np.array([run_bandit(means, policy, n_steps, n_runs, temperature=float(T), seed=seed,
                                 noise=noise).final_regret.mean() for T in ts])

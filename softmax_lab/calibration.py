@@ -18,6 +18,14 @@ that, numpy only:
 Functions that score probabilities take ``probs`` of shape (N, K), each row a distribution
 (``softmax(logits)``), and integer ``labels`` of shape (N,). The others take the logits.
 
+Supported range: ``probs`` is an (N, K) array of float16/32/64 (integers become float64),
+N, K >= 1, finite, >= 0, each row summing to 1 within 1e-3 (0.03 for float16); ``logits`` is
+(N, K), finite or ``-inf`` (a masked class), and not probabilities (rows in [0, 1] that sum to 1
+are refused: pass the logits); ``labels`` are N integers in [0, K); ``n_bins`` is an integer
+>= 1; ``temperature`` and ``bounds`` are finite and > 0. The NLL is computed in float64, so any
+logits that float64 holds work (an NLL beyond float64 is +inf). Anything else is refused with a
+ValueError or TypeError that names the argument.
+
 References
 ----------
 C. Guo, G. Pleiss, Y. Sun and K. Q. Weinberger, "On Calibration of Modern Neural Networks",
@@ -28,7 +36,6 @@ NeurIPS 2019. G. W. Brier, "Verification of forecasts expressed in terms of prob
 Monthly Weather Review 78, 1950.
 """
 
-import functools
 import math
 import numbers
 import warnings
@@ -36,9 +43,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from ._checks import check_choice, integer
-from ._optimize import minimize_bounded
-from ._predictions import (
+from ._calibration_bins import (
     STRATEGIES,
     ReliabilityBins,
     bin_index,
@@ -48,6 +53,7 @@ from ._predictions import (
     probs_and_labels,
     top_label,
 )
+from ._checks import as_array, as_generator, check_choice, integer
 from .losses import cross_entropy
 
 NORMS = ("l1", "l2", "max")
@@ -211,7 +217,8 @@ def classwise_calibration_error(probs, labels, n_bins=15):
     rows, cols = np.nonzero(p >= edges[1])
     above = p[rows, cols].astype(np.float64)
     cell = bin_index(above, edges, "uniform") + n_bins * cols            # (class, bin) as one index
-    total = np.bincount(cell, weights=above, minlength=K * n_bins).reshape(K, n_bins)
+    # (float64 even when nothing is above the first edge: bincount of no values gives integers)
+    total = np.bincount(cell, weights=above, minlength=K * n_bins).astype(np.float64).reshape(K, n_bins)
     total[:, 0] = p.sum(axis=0, dtype=np.float64) - total[:, 1:].sum(axis=1)
     label_p = p[np.arange(N), y].astype(np.float64)
     hits = np.bincount(bin_index(label_p, edges, "uniform") + n_bins * y, minlength=K * n_bins)
@@ -281,7 +288,8 @@ def debiased_calibration_error(probs, labels, n_bins=15, strategy="quantile"):
 # Proper scores
 
 def _nll_rows(z, y, temperature=1.0):
-    return cross_entropy(z, y, temperature=temperature, reduction="none")
+    # in float64: one row's loss can exceed float16's (or float32's) range, although every logit fits
+    return cross_entropy(z.astype(np.float64, copy=False), y, temperature=temperature, reduction="none")
 
 
 def negative_log_likelihood(logits, labels, temperature=1.0):
@@ -302,8 +310,8 @@ def negative_log_likelihood(logits, labels, temperature=1.0):
     -----
     .. math:: \mathrm{NLL} = -\frac{1}{N} \sum_i \log \mathrm{softmax}(z_i / T)_{y_i}
 
-    computed by :func:`softmax_lab.cross_entropy` (log-sum-exp, never ``log(softmax)``), and
-    averaged in float64. It is a proper scoring rule: it punishes overconfidence without
+    computed in float64 by :func:`softmax_lab.cross_entropy` (log-sum-exp, never
+    ``log(softmax)``). It is a proper scoring rule: it punishes overconfidence without
     binning, and its exponential is the perplexity.
 
     Examples
@@ -314,7 +322,7 @@ def negative_log_likelihood(logits, labels, temperature=1.0):
     1000.0
     """
     z, y = logits_and_labels(logits, labels)
-    return float(np.mean(_nll_rows(z, y, temperature), dtype=np.float64))
+    return _mean_of(_nll_rows(z, y, temperature))
 
 
 def _brier_rows(p, y):
@@ -399,10 +407,13 @@ def fit_temperature(logits, labels, bounds=(0.05, 20.0), full_output=False):
 
     Guo et al. (2017) fit this single number on a validation set; dividing all logits by one
     T > 0 never changes their order, so the predictions and the accuracy stay exactly the same.
-    The NLL is convex in :math:`\beta = 1/T`, so it has one minimum, found here by Brent's
-    bounded 1-D search on :math:`u = \log T` (golden-section steps, sped up by parabolic
-    ones). Searching in log T keeps T positive and finite whatever happens; gradient descent
-    on T can step below zero or run away when its step size or its gradients are wrong.
+    The NLL is convex in :math:`\beta = 1/T`, so it has one minimum, found here by scipy's
+    bounded 1-D search (``scipy.optimize.minimize_scalar(method="bounded")``: Brent's
+    golden-section steps, sped up by parabolic ones) on :math:`u = \log T`. Searching in log T
+    keeps T positive and finite whatever happens; gradient descent on T can step below zero or
+    run away when its step size or its gradients are wrong. When the NLL does not depend on T
+    at all (every row's logits equal), any T fits: T = 1 is returned (clipped into ``bounds``),
+    without a warning.
 
     Examples
     --------
@@ -415,26 +426,37 @@ def fit_temperature(logits, labels, bounds=(0.05, 20.0), full_output=False):
     >>> round(fit_temperature(3 * z, y), 1)                         # 3x overconfident: T near 3
     3.0
     """
+    from scipy.optimize import minimize_scalar  # imported here: only fitting a temperature needs scipy
+
     z, y = logits_and_labels(logits, labels)
+    z = z.astype(np.float64, copy=False)      # once, not at every evaluation
     lo, hi = _bounds(bounds)
+    if not isinstance(full_output, (bool, np.bool_)):
+        raise TypeError(f"full_output must be True or False, got {full_output!r}")
 
     def nll(u):
-        return float(np.mean(_nll_rows(z, y, math.exp(u)), dtype=np.float64))
+        return _mean_of(_nll_rows(z, y, math.exp(u)))
 
     a, b = math.log(lo), math.log(hi)
-    u, f, calls = minimize_bounded(nll, a, b, xtol=1e-6)
-    on_bound = None
-    for side, edge in (("lower", a), ("upper", b)):
-        if abs(u - edge) < 1e-4:             # Brent stops just inside: compare with the bound
-            f_edge, calls = nll(edge), calls + 1
-            if f_edge <= f:
-                u, f, on_bound = edge, f_edge, side
-    if on_bound:
+    # Where T is small and the logits huge the NLL is +inf (beyond float64): worse than anything, which
+    # the search copes with (it drops a parabola through an infinite value for a golden-section step).
+    with np.errstate(invalid="ignore", over="ignore"):
+        fit = minimize_scalar(nll, bounds=(a, b), method="bounded", options={"xatol": 1e-6})
+    u, f = float(fit.x), float(fit.fun)
+    f_lo, f_hi = nll(a), nll(b)              # the search never evaluates the bounds themselves
+    calls = int(fit.nfev) + 2
+    if math.isclose(max(f_lo, f_hi), f, rel_tol=1e-12, abs_tol=1e-12):
+        # flat: every T fits equally well (e.g. each row's logits are all equal); keep the logits as they are
+        t, on_bound = min(max(1.0, lo), hi), None
+        f, calls = nll(math.log(t)), calls + 1
+    elif min(f_lo, f_hi) <= f:               # the NLL still falls towards a bound (convex in 1/T)
+        on_bound = "lower" if f_lo <= f_hi else "upper"
+        t, f = (lo, f_lo) if on_bound == "lower" else (hi, f_hi)
         warnings.warn(
-            f"fit_temperature: the optimum sits on the {on_bound} bound T = {math.exp(u):g} (the NLL "
-            f"still falls towards it); widen bounds={bounds!r} if that is not expected", UserWarning,
-            stacklevel=2)
-    t = lo if on_bound == "lower" else hi if on_bound == "upper" else math.exp(u)
+            f"fit_temperature: the optimum sits on the {on_bound} bound T = {t:g} (the NLL still falls "
+            f"towards it); widen bounds={bounds!r} if that is not expected", UserWarning, stacklevel=2)
+    else:
+        t, on_bound = math.exp(u), None
     return TemperatureFit(t, f, calls, on_bound) if full_output else t
 
 
@@ -444,35 +466,34 @@ def fit_temperature(logits, labels, bounds=(0.05, 20.0), full_output=False):
 Interval = namedtuple("Interval", "low high")
 Interval.__doc__ = "A percentile bootstrap interval (low, high)."
 
-# Metrics of this module that depend on each prediction only through a few numbers: the
-# bootstrap resamples those numbers (N values) instead of the (N, K) rows, with the very same
-# indices, so the interval is identical and K times cheaper. name -> (summarise, reduce).
-_SUMMARIES = {
-    "expected_calibration_error": (
-        lambda p, y: top_label(*probs_and_labels(p, y)),
-        lambda conf, correct, n_bins=15, strategy="uniform", norm="l1": _ece(conf, correct, n_bins, strategy, norm)),
-    "debiased_calibration_error": (
-        lambda p, y: top_label(*probs_and_labels(p, y)),
-        lambda conf, correct, n_bins=15, strategy="quantile": _debiased(conf, correct, n_bins, strategy)),
-    "brier_score": (
-        lambda p, y: (_brier_rows(*probs_and_labels(p, y)),),
-        lambda rows: float(np.mean(rows))),
-    "negative_log_likelihood": (
-        lambda z, y, temperature=1.0: (_nll_rows(*logits_and_labels(z, y), temperature),),
-        lambda rows, temperature=1.0: float(np.mean(rows, dtype=np.float64))),
-}
+
+def _per_prediction_top_label(probs, labels):
+    return top_label(*probs_and_labels(probs, labels))
 
 
-def _summarised(metric):
-    """(summarise, reduce, keywords) when ``metric`` is one of ours (maybe a keyword partial)."""
-    keywords = {}
-    if isinstance(metric, functools.partial) and not metric.args:
-        metric, keywords = metric.func, dict(metric.keywords)
-    entry = _SUMMARIES.get(getattr(metric, "__name__", None))
-    if entry is None or globals().get(metric.__name__) is not metric:
-        return None
-    summarise, reduce = entry
-    return summarise, reduce, keywords
+def _per_prediction_brier(probs, labels):
+    return (_brier_rows(*probs_and_labels(probs, labels)),)
+
+
+def _per_prediction_nll(logits, labels):
+    return (_nll_rows(*logits_and_labels(logits, labels)),)
+
+
+def _ece_of(conf, correct):
+    return _ece(conf, correct, 15, "uniform", "l1")
+
+
+def _debiased_of(conf, correct):
+    return _debiased(conf, correct, 15, "quantile")
+
+
+def _mean_of(rows):
+    """The mean of non-negative losses, without overflowing where their sum would (each near 1e308)."""
+    rows = np.asarray(rows, dtype=np.float64)
+    top = float(rows.max()) if rows.size else 0.0
+    if not 0 < top < np.inf:                     # all zero, or a loss beyond float64 (inf)
+        return float(np.mean(rows))
+    return top * float(np.mean(rows / top))
 
 
 def bootstrap_interval(metric, probs, labels, n_boot=1000, level=0.95, rng=None):
@@ -482,7 +503,8 @@ def bootstrap_interval(metric, probs, labels, n_boot=1000, level=0.95, rng=None)
     ----------
     metric : callable
         ``metric(probs, labels) -> float``, e.g. :func:`expected_calibration_error` or
-        ``functools.partial(expected_calibration_error, n_bins=30)``.
+        ``functools.partial(expected_calibration_error, n_bins=30)``, or any function of the
+        rows.
     probs : array_like
         What ``metric`` takes first (probabilities, or logits for
         :func:`negative_log_likelihood`); its rows are resampled.
@@ -492,8 +514,8 @@ def bootstrap_interval(metric, probs, labels, n_boot=1000, level=0.95, rng=None)
     level : float, default 0.95
         The coverage, in (0, 1).
     rng : numpy.random.Generator, int or None
-        The resampling's randomness. None uses the fixed seed 0, so the same call always
-        gives the same interval.
+        The resampling's randomness: a Generator, an int seed (the same seed gives the same
+        interval) or None (unseeded), as everywhere in softmax_lab.
 
     Returns
     -------
@@ -505,10 +527,13 @@ def bootstrap_interval(metric, probs, labels, n_boot=1000, level=0.95, rng=None)
     -----
     The percentile bootstrap (Efron 1979) treats the N predictions as a sample from the
     population of predictions: the spread of the metric over resamples estimates its sampling
-    spread. For this module's top-label ECE, debiased error, Brier score and NLL (also wrapped
-    in ``functools.partial`` with keyword arguments) only a few numbers per prediction are
-    resampled; any other callable gets the resampled rows ``probs[idx], labels[idx]``. Both
-    routes draw the same indices, so they give the same interval.
+    spread. Each resample draws N row indices with replacement and calls
+    ``metric(probs[idx], labels[idx])``. For this module's four metrics that depend on each
+    prediction through a few numbers, called with their default options
+    (:func:`expected_calibration_error`, :func:`debiased_calibration_error`,
+    :func:`brier_score`, :func:`negative_log_likelihood`), those numbers are computed once and
+    resampled with the same indices instead of the (N, K) rows: the same interval, K times less
+    work (lesson 07 bootstraps 20,530 x 445 probabilities 2,400 times).
 
     Examples
     --------
@@ -524,38 +549,33 @@ def bootstrap_interval(metric, probs, labels, n_boot=1000, level=0.95, rng=None)
     n_boot = integer(n_boot, "n_boot", 1)
     if isinstance(level, bool) or not isinstance(level, numbers.Real) or not 0 < level < 1:
         raise ValueError(f"level must be a number in (0, 1), got {level!r}")
-    rng = _generator(rng)
-    fast = _summarised(metric)
-    try:
-        data = np.asarray(probs)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(f"probs must be a rectangular array ({exc})") from None
-    y = np.asarray(labels)
-    if data.ndim == 0 or len(data) != len(y) or len(y) == 0:
+    rng = as_generator(rng)
+    data = as_array(probs, "probs")
+    y = as_array(labels, "labels")
+    if data.ndim == 0 or y.ndim != 1 or len(data) != len(y) or len(y) == 0:
         raise ValueError(f"probs and labels must have the same, non-zero number of rows, got "
-                         f"{data.shape[:1]} and {y.shape[:1]}")
+                         f"shapes {data.shape} and {y.shape}")
+    value = float(metric(data, y))           # validates the data once (and the metric's own checks)
+    if not math.isfinite(value):
+        raise ValueError(f"metric returned {value} on the data itself; it must return a finite number")
+    per_prediction, reduce = _SHORTCUTS.get(metric, (None, None))
+    rows = (data, y) if per_prediction is None else per_prediction(data, y)
+    evaluate = metric if per_prediction is None else reduce
     N = len(y)
-    if fast is not None:
-        summarise, reduce, keywords = fast
-        metric(data, y)                      # validates the data and the keyword arguments once
-        summaries = summarise(data, y, **{k: v for k, v in keywords.items() if k == "temperature"})
-        values = [reduce(*(s[idx] for s in summaries), **keywords)
-                  for idx in (rng.integers(0, N, size=N) for _ in range(n_boot))]
-    else:
-        values = []
-        for _ in range(n_boot):
-            idx = rng.integers(0, N, size=N)
-            values.append(float(metric(data[idx], y[idx])))
+    values = []
+    for _ in range(n_boot):
+        idx = rng.integers(0, N, size=N)
+        values.append(float(evaluate(*(r[idx] for r in rows))))
     alpha = (1.0 - float(level)) / 2.0
     low, high = np.quantile(np.asarray(values), [alpha, 1.0 - alpha])
     return Interval(float(low), float(high))
 
 
-def _generator(rng):
-    if rng is None:
-        return np.random.default_rng(0)
-    if isinstance(rng, np.random.Generator):
-        return rng
-    if isinstance(rng, numbers.Integral) and not isinstance(rng, bool) and rng >= 0:
-        return np.random.default_rng(int(rng))
-    raise TypeError(f"rng must be a numpy.random.Generator, an int seed >= 0 or None, got {rng!r}")
+# metric -> (the per-prediction numbers it depends on, the metric computed from them). Keyed by
+# the function objects themselves: a partial or a wrapper simply takes the plain route.
+_SHORTCUTS = {
+    expected_calibration_error: (_per_prediction_top_label, _ece_of),
+    debiased_calibration_error: (_per_prediction_top_label, _debiased_of),
+    brier_score: (_per_prediction_brier, _mean_of),
+    negative_log_likelihood: (_per_prediction_nll, _mean_of),
+}

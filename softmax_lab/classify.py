@@ -24,6 +24,12 @@ returns ``(p - Y) / N``). It provides the data, the features and the bookkeeping
 * :func:`make_shapes`: seeded images of circles, squares and triangles with jitter and noise;
 * :func:`train_test_split`, :func:`one_hot`, :func:`accuracy`.
 
+Supported range: texts are lists of strings (any alphabet; a word is letters and apostrophes);
+``scores`` (N, K) real numbers with N, K >= 1 (``-inf`` a masked class; NaN, ``+inf`` and
+strings refused); ``labels`` integers in [0, K); :func:`make_shapes`: ``size`` >= 6, ``noise``
+in [0, 2], ``jitter`` in [0, size / 4]; fractions in [0, 1]; seeds integers >= 0. Anything else
+is refused, naming the argument.
+
 Examples
 --------
 >>> import numpy as np
@@ -43,12 +49,13 @@ True
 
 import numbers
 import re
+import unicodedata
 from collections import Counter
 
 import numpy as np
 
 from . import data as _data
-from ._checks import integer
+from ._checks import float_array, integer, row_max
 
 __all__ = [
     "SENTIMENT_LABELS",
@@ -67,7 +74,7 @@ __all__ = [
 SENTIMENT_LABELS = ("negative", "neutral", "positive")
 SHAPE_NAMES = ("circle", "square", "triangle")
 SENTIMENT_FILE = "sentiment.tsv"
-_WORD = re.compile(r"[a-z']+")
+_WORD = re.compile(r"(?:[^\W\d_]|')+")     # letters of any alphabet (not digits or _), and apostrophes
 
 
 
@@ -80,13 +87,15 @@ def _fraction(value, name, low, high):
     return float(value)
 
 
-def _texts(texts):
+def _texts(texts, name="texts"):
     if isinstance(texts, str):
-        raise TypeError("texts must be a list of strings, not one string (wrap it: [text])")
+        raise TypeError(f"{name} must be a list of strings, not one string (wrap it: [text])")
+    if not np.iterable(texts):
+        raise TypeError(f"{name} must be a list of strings, got {texts!r}")
     texts = list(texts)
     for t in texts:
         if not isinstance(t, str):
-            raise TypeError(f"texts must contain only strings, got {t!r}")
+            raise TypeError(f"{name} must contain only strings, got {t!r}")
     return texts
 
 
@@ -132,14 +141,19 @@ def load_sentiment(directory=None):
 def words(text):
     """The words of ``text``: lower case, letters and apostrophes only (punctuation dropped).
 
+    Letters of any alphabet count (accents too, typed either as one character or as a letter
+    followed by a combining accent); digits do not.
+
     Examples
     --------
     >>> words("Not bad at all, REALLY lovely!")
     ['not', 'bad', 'at', 'all', 'really', 'lovely']
+    >>> words("A naïve café")
+    ['a', 'naïve', 'café']
     """
     if not isinstance(text, str):
         raise TypeError(f"text must be a string, got {type(text).__name__}")
-    return _WORD.findall(text.lower())
+    return _WORD.findall(unicodedata.normalize("NFC", text).lower())
 
 
 def build_vocabulary(texts, min_count=1):
@@ -195,9 +209,9 @@ def bag_of_words(texts, vocabulary, binary=False):
            [0., 1., 1.]])
     """
     texts = _texts(texts)
-    vocabulary = _texts(vocabulary) if not isinstance(vocabulary, str) else None
-    if vocabulary is None:
-        raise TypeError("vocabulary must be a list of words, not one string")
+    vocabulary = _texts(vocabulary, "vocabulary")
+    if not isinstance(binary, (bool, np.bool_)):
+        raise TypeError(f"binary must be True or False, got {binary!r}")
     index = {w: j for j, w in enumerate(vocabulary)}
     if len(index) != len(vocabulary):
         raise ValueError("vocabulary must not contain a word twice")
@@ -321,28 +335,43 @@ def one_hot(labels, n_classes):
            [1., 0., 0.]])
     """
     K = integer(n_classes, "n_classes", 1)
-    y = np.asarray(labels)
-    if y.ndim != 1 or y.dtype.kind not in "iu":
-        raise TypeError(f"labels must be a 1-D array of class indices, got {y.dtype} with shape {y.shape}")
-    if y.size and (y.min() < 0 or y.max() >= K):
-        raise ValueError(f"labels must be in [0, {K}), got values from {y.min()} to {y.max()}")
+    y = _labels(labels, K)
     Y = np.zeros((y.size, K))
     Y[np.arange(y.size), y] = 1.0
     return Y
 
 
+def _labels(labels, K):
+    """1-D integer class indices in [0, K) (an empty list is no labels, not a float array)."""
+    try:
+        y = np.asarray(labels)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(f"labels must be a 1-D array of class indices ({exc})") from None
+    if y.size == 0 and y.ndim == 1:
+        return y.astype(np.intp)
+    if y.ndim != 1 or y.dtype.kind not in "iu":
+        raise TypeError(f"labels must be a 1-D array of class indices, got {y.dtype} with shape {y.shape}")
+    if y.min() < 0 or y.max() >= K:
+        raise ValueError(f"labels must be class indices in [0, {K}), got values from {y.min()} to {y.max()}")
+    return y
+
+
 def accuracy(scores, labels):
     """The fraction of rows whose highest score (logit or probability) is the label.
+
+    ``scores`` has shape (N, K) with N, K >= 1: real numbers, ``-inf`` allowed (a masked class),
+    NaN and ``+inf`` refused; ``labels`` are N class indices in [0, K). Ties go to the first class.
 
     Examples
     --------
     >>> accuracy([[2.0, 1.0], [0.0, 3.0], [1.0, 0.0]], [0, 1, 1])
     0.6666666666666666
     """
-    s = np.asarray(scores)
-    y = np.asarray(labels)
-    if s.ndim != 2 or y.shape != (s.shape[0],):
-        raise ValueError(f"scores must be (N, K) and labels (N,), got shapes {s.shape} and {y.shape}")
-    if s.shape[0] == 0:
-        raise ValueError("scores must hold at least one row")
+    s = float_array(scores, "scores", ndim=2)
+    if s.shape[0] == 0 or s.shape[1] == 0:
+        raise ValueError(f"scores must have shape (N, K) with N, K >= 1, got {s.shape}")
+    row_max(s, 1, "scores")                   # refuses NaN, +inf and rows where every class is masked
+    y = _labels(labels, s.shape[1])
+    if y.shape != (s.shape[0],):
+        raise ValueError(f"labels must have one entry per row of scores, {s.shape[0]}, got shape {y.shape}")
     return float(np.mean(np.argmax(s, axis=1) == y))

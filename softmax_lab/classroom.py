@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .exercises._answers import parse_number
 from .functions import softmax
 
 #: The name of the query-string parameter: ``.../voila/render/classroom.ipynb?preset=tie``.
@@ -198,7 +199,9 @@ def parse_guess(text, kind, words=()):
     Parameters
     ----------
     text : str
-        What was typed. A probability may be written ``0.6``, ``.6`` or ``60%``.
+        What was typed. A probability may be written ``0.6``, ``.6``, ``0,6`` (a decimal comma)
+        or ``60%``: read by :func:`softmax_lab.exercises._answers.parse_number`, the parser of the
+        lessons' typed answers.
     kind : {"probability", "word"}
     words : sequence of str
         The words the model knows (for ``"word"``).
@@ -206,6 +209,8 @@ def parse_guess(text, kind, words=()):
     Examples
     --------
     >>> parse_guess("60%", "probability")
+    (0.6, '')
+    >>> parse_guess("0,6", "probability")
     (0.6, '')
     >>> parse_guess("1.5", "probability")
     (None, 'a probability is between 0 and 1 (or 0% and 100%); got 1.5')
@@ -226,12 +231,9 @@ def parse_guess(text, kind, words=()):
         if word not in words:
             return None, f"{_clean(text)!r} is not one of the words the model knows"
         return word, ""
-    percent = text.endswith("%")
-    try:
-        value = float(text[:-1] if percent else text)
-    except ValueError:
-        return None, f"type a probability such as 0.6 or 60%; got {_clean(text)!r}"
-    value = value / 100 if percent else value
+    value, problem = parse_number(text)
+    if value is None:
+        return None, f"type a probability such as 0.6, 0,6 or 60%; got {_clean(text)!r}"
     if not math.isfinite(value) or not 0.0 <= value <= 1.0:
         return None, f"a probability is between 0 and 1 (or 0% and 100%); got {_clean(text)}"
     return value, ""

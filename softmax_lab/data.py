@@ -15,6 +15,11 @@ that names the file, shows the expected and the actual checksum and says how to 
 NumPy files are read with ``np.load(..., allow_pickle=False)``: no pickle, so loading data can
 never run code. Everything here is numpy and the standard library only.
 
+Supported range: ``name`` is a plain file name listed in the MANIFEST, ``directory`` None or a
+folder (a str or a pathlib.Path). A missing file raises FileNotFoundError; a file that differs
+from the MANIFEST, a MANIFEST that is not UTF-8 text, a malformed line or a file listed twice
+raise :class:`DataIntegrityError`; other bad arguments a TypeError or ValueError naming them.
+
 Examples
 --------
 >>> sorted(read_manifest())[:2]
@@ -86,14 +91,18 @@ def data_dir():
 
 
 def _directory(directory):
-    return data_dir() if directory is None else Path(directory)
+    if directory is None:
+        return data_dir()
+    if not isinstance(directory, (str, Path)) or not str(directory):
+        raise TypeError(f"directory must be a folder (a str or a pathlib.Path), or None, got {directory!r}")
+    return Path(directory)
 
 
-def _check_name(name):
+def _check_name(name, what="name"):
     if not isinstance(name, str) or not name:
-        raise TypeError(f"name must be a file name (a non-empty string), got {name!r}")
+        raise TypeError(f"{what} must be a file name (a non-empty string), got {name!r}")
     if Path(name).name != name or name in (".", ".."):
-        raise ValueError(f"name must be a plain file name inside the data folder, got {name!r}")
+        raise ValueError(f"{what} must be a plain file name inside the data folder, got {name!r}")
     return name
 
 
@@ -105,6 +114,8 @@ def sha256_hex(data):
     >>> sha256_hex(b"")[:16]
     'e3b0c44298fc1c14'
     """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise TypeError(f"data must be bytes (encode a str first), got {type(data).__name__}")
     return hashlib.sha256(data).hexdigest()
 
 
@@ -121,18 +132,27 @@ def read_manifest(directory=None):
     FileNotFoundError
         The MANIFEST is missing.
     DataIntegrityError
-        A line is not ``"<64 hex digits>  <file name>"``.
+        The MANIFEST is not UTF-8 text, a line is not ``"<64 hex digits>  <file name>"`` (blank
+        lines are skipped), or a file is listed twice.
     """
     path = _directory(directory) / MANIFEST_NAME
     if not path.is_file():
         raise FileNotFoundError(f"data manifest {path} is missing; {_FIX}")
-    entries = {}
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        raise DataIntegrityError(f"{path} is not a text file (not UTF-8); {_FIX}") from None
+    entries, lines = {}, {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue                                      # blank lines (a trailing newline or two) are fine
         digest, sep, name = line.partition("  ")
         if not (sep and name and len(digest) == 64 and all(c in "0123456789abcdef" for c in digest)):
             raise DataIntegrityError(
                 f"{path}, line {number}: expected '<sha256>  <file name>', got {line!r}; {_FIX}")
-        entries[name] = digest
+        if name in entries:
+            raise DataIntegrityError(f"{path} lists {name!r} twice (lines {lines[name]} and {number}); {_FIX}")
+        entries[name], lines[name] = digest, number
     return entries
 
 
@@ -229,10 +249,18 @@ def write_npz(path, arrays):
     Here every member gets a fixed date (1980-01-01), in the order given, deflate-compressed.
     The result loads with ``np.load(path, allow_pickle=False)``.
     """
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"path must be a file path (a str or a pathlib.Path), got {path!r}")
+    if not isinstance(arrays, dict) or not all(isinstance(k, str) and k for k in arrays):
+        raise TypeError(f"arrays must be a dict from names (non-empty str) to arrays, got {arrays!r:.80}")
+    arrays = {key: np.asarray(value) for key, value in arrays.items()}
+    for key, value in arrays.items():
+        if value.dtype.hasobject:
+            raise TypeError(f"arrays[{key!r}] holds Python objects, which an .npz without pickle cannot store")
     with zipfile.ZipFile(path, "w") as archive:
         for key, value in arrays.items():
             buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.asarray(value), allow_pickle=False)
+            np.lib.format.write_array(buffer, value, allow_pickle=False)
             info = zipfile.ZipInfo(f"{key}.npy", date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -241,6 +269,9 @@ def write_npz(path, arrays):
 
 def write_manifest(directory, names):
     """Write ``<directory>/MANIFEST`` with the SHA-256 of each file in ``names`` (sorted)."""
-    folder = Path(directory)
+    folder = _directory(directory)
+    if isinstance(names, (str, bytes)) or not np.iterable(names):
+        raise TypeError(f"names must be a list of file names, got {names!r}")
+    names = [_check_name(name, "names") for name in names]
     lines = [f"{sha256_hex((folder / name).read_bytes())}  {name}\n" for name in sorted(names)]
     (folder / MANIFEST_NAME).write_text("".join(lines), encoding="utf-8")

@@ -20,6 +20,12 @@ maps the tuple of token ids generated so far to the next token's logits or log-p
 course's tiny language model (:mod:`softmax_lab.lm`) that way. :func:`repetition` measures
 how often a decoded text repeats itself.
 
+Supported range: a scorer that returns a 1-D array of V >= 1 numbers for every prefix (``-inf``
+forbids a token; NaN, ``+inf`` or only ``-inf`` are refused); ``beam_width`` and ``max_length``
+integers >= 1; ``end`` None or a token id >= 0; ``length_penalty`` in [0, 10]; ``tokens`` token
+ids >= 0 (:func:`repetition`: any iterable of hashable tokens). Anything else is refused, naming
+the argument.
+
 Examples
 --------
 >>> import numpy as np
@@ -31,15 +37,17 @@ Examples
 (0, 0, 0)
 """
 
-import numbers
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import lm as _lm
-from ._checks import as_generator, integer
+from ._checks import as_generator, finite_number, integer
 from .functions import log_softmax
 from .sampling import sample
+
+#: The largest length penalty beam_search accepts (common values are 0.6 to 2).
+MAX_LENGTH_PENALTY = 10.0
 
 __all__ = [
     "Hypothesis",
@@ -122,7 +130,7 @@ def beam_search(next_log_probs, beam_width=3, max_length=10, end=None, length_pe
     end : int, optional
         The end-of-sequence token id: a sequence that emits it is finished and leaves the beam.
     length_penalty : float, default 0.0
-        alpha >= 0. Finished sequences are ranked by :math:`\log p / L^\alpha`. With 0 (raw
+        alpha in [0, 10]. Finished sequences are ranked by :math:`\log p / L^\alpha`. With 0 (raw
         log-probability) short sequences are favoured, since every word multiplies in a
         probability < 1; alpha = 1 ranks by the mean log-probability per word.
 
@@ -153,10 +161,9 @@ def beam_search(next_log_probs, beam_width=3, max_length=10, end=None, length_pe
     B = integer(beam_width, "beam_width")
     L = integer(max_length, "max_length")
     end = _end(end)
-    if isinstance(length_penalty, bool) or not isinstance(length_penalty, numbers.Real) \
-            or not 0 <= float(length_penalty) < float("inf"):
-        raise ValueError(f"length_penalty must be a finite number >= 0, got {length_penalty!r}")
-    alpha = float(length_penalty)
+    alpha = finite_number(length_penalty, "length_penalty", low=0)
+    if alpha > MAX_LENGTH_PENALTY:                # L ** alpha would overflow, and rank nothing sensibly
+        raise ValueError(f"length_penalty must be a number in [0, {MAX_LENGTH_PENALTY:g}], got {length_penalty!r}")
 
     live = [((), 0.0)]
     finished = []
@@ -247,6 +254,8 @@ def sequence_log_prob(next_log_probs, tokens):
     True
     """
     next_log_probs = _scorer(next_log_probs)
+    if isinstance(tokens, (str, bytes)) or not np.iterable(tokens):
+        raise TypeError(f"tokens must be a sequence of token ids, got {tokens!r}")
     tokens = tuple(integer(t, "tokens", 0) for t in tokens)
     total = 0.0
     for t in range(len(tokens)):
@@ -265,8 +274,8 @@ def repetition(tokens, n=2):
 
     Parameters
     ----------
-    tokens : sequence
-        Token ids or words.
+    tokens : iterable
+        Token ids or words (a list, a tuple, an array or a generator).
     n : int, default 2
 
     Returns
@@ -282,10 +291,16 @@ def repetition(tokens, n=2):
     0.0
     """
     n = integer(n, "n")
-    if isinstance(tokens, str):
+    if isinstance(tokens, (str, bytes)):
         raise TypeError("tokens must be a sequence of tokens; split a string into words first")
-    grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
-    return (1.0 - len(set(grams)) / len(grams)) if grams else 0.0
+    try:
+        tokens = list(tokens)                     # any iterable: a list, a tuple, an array, a generator
+        set(tokens)                               # every token hashable, even when no n-gram fits
+        grams = [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+        distinct = len(set(grams))
+    except TypeError:
+        raise TypeError("tokens must be an iterable of hashable tokens (ids or words)") from None
+    return (1.0 - distinct / len(grams)) if grams else 0.0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -303,8 +318,9 @@ class LMScorer:
     Attributes
     ----------
     vocab : list of str
-    end : int
-        The id of ``"."``, the end of a sentence (pass it as ``end=`` to stop after one sentence).
+    end : int or None
+        The id of ``"."``, the end of a sentence (pass it as ``end=`` to stop after one sentence);
+        None if the vocabulary has no ``"."``.
     calls : int
         How many distinct contexts were scored (results are cached).
 
@@ -325,21 +341,29 @@ class LMScorer:
         self.model = model
         self.prompt = [w.lower() for w in prompt]
         self.vocab = model.vocab
-        self.end = model.index[_lm.END]
+        self.end = model.index.get(_lm.END)      # None when the vocabulary has no "."
         self._cache = {}
 
     @property
     def calls(self):
         return len(self._cache)
 
+    def _ids(self, tokens):
+        if isinstance(tokens, (str, bytes)) or not np.iterable(tokens):
+            raise TypeError(f"tokens must be a sequence of token ids, got {tokens!r}")
+        ids = tuple(integer(t, "tokens", 0) for t in tokens)
+        if any(t >= len(self.vocab) for t in ids):
+            raise ValueError(f"tokens must be ids below the vocabulary size {len(self.vocab)}, got {ids}")
+        return ids
+
     def words(self, tokens):
         """Token ids -> words."""
-        return [self.vocab[int(t)] for t in tokens]
+        return [self.vocab[t] for t in self._ids(tokens)]
 
     def __call__(self, tokens):
-        tokens = tuple(int(t) for t in tokens)
+        tokens = self._ids(tokens)
         cached = self._cache.get(tokens)
         if cached is None:
             logits = _lm.next_token_logits(self.model, self.prompt + self.words(tokens))
             cached = self._cache[tokens] = log_softmax(logits)
-        return cached
+        return cached.copy()                     # the caller may change its array; the cache stays

@@ -10,13 +10,19 @@ pieces on its own word's route, and both still give an exact distribution over a
 
 Word ids are sorted by frequency (0 is the most frequent). Numpy only; see also
 :mod:`softmax_lab.vocab`, which re-exports both classes.
+
+Supported range: as in :mod:`softmax_lab.vocab`: finite float arrays whose shapes fit each
+other, ``cutoffs`` increasing word counts ending at V, integer word ids in [0, V), ``div_value``
+in [1, 1e6), ``scale`` finite >= 0. :meth:`HierarchicalSoftmax.fit` takes ``learning_rate`` > 0;
+a descent that diverges (steps too large for the hidden states' scale) is undone and refused,
+naming ``learning_rate``.
 """
 
 import itertools
 
 import numpy as np
 
-from ._checks import as_generator, check_cutoffs, check_div, float_array, integer, word_ids
+from ._checks import as_generator, check_cutoffs, check_div, finite_number, float_array, integer, word_ids
 from .functions import log_sigmoid, log_softmax, logsumexp, sigmoid
 
 __all__ = ["AdaptiveSoftmax", "HierarchicalSoftmax"]
@@ -75,10 +81,15 @@ class AdaptiveSoftmax:
             raise ValueError(f"head_weight and head_bias must have {n_head} rows (cutoffs[0] words + "
                              f"{len(self.cutoffs) - 1} clusters), got {self.head_weight.shape}, {self.head_bias.shape}")
         self.dim = self.head_weight.shape[1]
+        if isinstance(tails, (str, bytes)) or not hasattr(tails, "__len__"):
+            raise TypeError(f"tails must be a list of (projection, weight, bias) triples, got {tails!r}")
         if len(tails) != len(self.cutoffs) - 1:
             raise ValueError(f"tails must hold one (projection, weight, bias) per cluster, {len(self.cutoffs) - 1}")
         self.tails = []
-        for i, (proj, w, b) in enumerate(tails):
+        for i, triple in enumerate(tails):
+            if not (isinstance(triple, (tuple, list)) and len(triple) == 3):
+                raise TypeError(f"tails[{i}] must be a (projection, weight, bias) triple, got {triple!r}")
+            proj, w, b = triple
             size = self.cutoffs[i + 1] - self.cutoffs[i]
             proj = float_array(proj, f"tails[{i}] projection", ndim=2, finite=True)
             w = float_array(w, f"tails[{i}] weight", ndim=2, finite=True)
@@ -113,15 +124,19 @@ class AdaptiveSoftmax:
         its words' vectors (the best rank-:math:`d_i` fit, from an eigendecomposition), and its
         head logit is the least-squares linear fit, over the sample ``hidden`` (n, d), of the
         cluster's log-sum-exp. Grave et al. train all the parts jointly instead; this shows
-        what the reduced dimensions alone cost.
+        what the reduced dimensions alone cost. Computed in float64, whatever the inputs' dtype.
         """
         cutoffs = check_cutoffs(cutoffs)
-        w = float_array(weight, "weight", ndim=2, finite=True)
+        w = float_array(weight, "weight", ndim=2, finite=True).astype(np.float64)   # numpy's linalg: no float16
         b = np.zeros(w.shape[0]) if bias is None else float_array(bias, "bias", ndim=1, finite=True)
-        h = float_array(hidden, "hidden", ndim=2, finite=True)
-        if cutoffs[-1] != w.shape[0] or b.shape != (w.shape[0],) or h.shape[1] != w.shape[1]:
-            raise ValueError(f"cutoffs must end at V = {w.shape[0]}, bias have V entries and hidden "
-                             f"{w.shape[1]} columns; got {cutoffs[-1]}, {b.shape}, {h.shape}")
+        h = float_array(hidden, "hidden", ndim=2, finite=True).astype(np.float64)
+        V, d = w.shape
+        if cutoffs[-1] != V:
+            raise ValueError(f"cutoffs must end at V = {V}, the number of rows of weight; got {cutoffs!r}")
+        if b.shape != (V,):
+            raise ValueError(f"bias must have one entry per row of weight, {V}, got shape {b.shape}")
+        if h.shape[1] != d:
+            raise ValueError(f"hidden must have as many columns as weight, {d}, got shape {h.shape}")
         rows, biases, tails = [w[:cutoffs[0]]], [b[:cutoffs[0]]], []
         design = np.column_stack([h, np.ones(len(h))])
         for i, (lo, hi) in enumerate(itertools.pairwise(cutoffs)):
@@ -185,6 +200,8 @@ class AdaptiveSoftmax:
         p = float_array(word_probabilities, "word_probabilities", ndim=1, finite=True)
         if p.shape != (self.n_words,):
             raise ValueError(f"word_probabilities must have V = {self.n_words} entries, got {p.shape}")
+        if np.any(p < 0) or not p.sum() > 0:
+            raise ValueError("word_probabilities must be >= 0 with a positive sum (they are normalised here)")
         cost = self.dim * self.head_weight.shape[0]
         for (lo, hi), (proj, w, _) in zip(zip(self.cutoffs, self.cutoffs[1:]), self.tails):
             cost += p[lo:hi].sum() / p.sum() * (proj.size + w.size)
@@ -277,7 +294,8 @@ class HierarchicalSoftmax:
     def random(cls, n_words, dim, scale=1.0, seed=None):
         """Random node vectors, N(0, scale^2 / dim), and zero biases, for V = ``n_words`` >= 2."""
         n_words, dim = integer(n_words, "n_words", low=2), integer(dim, "dim")
-        return cls(as_generator(seed, "seed").normal(0.0, float(scale) / np.sqrt(dim), (n_words - 1, dim)))
+        scale = finite_number(scale, "scale", low=0)
+        return cls(as_generator(seed, "seed").normal(0.0, scale / np.sqrt(dim), (n_words - 1, dim)))
 
     @property
     def depth(self):
@@ -348,9 +366,7 @@ class HierarchicalSoftmax:
         if np.any(P < 0) or not np.allclose(P.sum(axis=1), 1.0, atol=1e-6):
             raise ValueError("probabilities must be non-negative rows that sum to 1")
         steps = integer(steps, "steps", low=0)
-        lr = float(learning_rate)
-        if not (np.isfinite(lr) and lr > 0):
-            raise ValueError(f"learning_rate must be a finite number > 0, got {learning_rate!r}")
+        lr = finite_number(learning_rate, "learning_rate", low=0, inclusive=False)
         mass = np.zeros((h.shape[0], 2 * self.n_words))
         mass[:, self.n_words:] = P
         for i, j in reversed(_levels(self.n_words)):                      # subtree masses, bottom up
@@ -358,9 +374,15 @@ class HierarchicalSoftmax:
         reach, left = mass[:, 1:self.n_words], mass[:, 2:2 * self.n_words:2]
         right = np.maximum(reach - left, 0.0)
         step = lr / np.maximum(reach.mean(axis=0), 1e-12)   # a deep node sees little mass: a larger step
+        start = self.node_weight.copy(), self.node_bias.copy()
         history = []
         for _ in range(steps + 1):
-            s = h @ self.node_weight.T + self.node_bias
+            with np.errstate(over="ignore", invalid="ignore"):
+                s = h @ self.node_weight.T + self.node_bias
+            if not np.isfinite(s).all():            # the descent diverged: undo it, and say which knob to turn
+                self.node_weight, self.node_bias = start
+                raise ValueError(f"the descent diverged after {len(history)} steps: lower learning_rate (the "
+                                 f"hidden states, up to {np.abs(h).max():.3g} in size, need smaller steps)")
             history.append(float(-np.mean(np.sum(left * log_sigmoid(s) + right * log_sigmoid(-s), axis=1))))
             if len(history) > steps:
                 break

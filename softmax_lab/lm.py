@@ -37,6 +37,12 @@ lowest validation loss), ``"overtrained"`` (trained far too long on a small subs
 worse on new text and overconfident) and ``"label_smoothed"`` (trained like "best" with label
 smoothing 0.1, for the calibration lesson).
 
+Supported range: ``model`` is a :class:`TinyLM`; ``weights`` a dict of the five finite arrays
+with shapes that fit each other; ``contexts`` (B, n) integer ids in [0, V); text (``context``,
+``prompt``, ``words``) a string or a list of words (words outside the vocabulary become
+:data:`UNK`); ``split`` one of ``data.SPLITS`` or ``"calibration"``. Anything else is refused,
+naming the argument.
+
 Examples
 --------
 >>> model = load("best")
@@ -52,6 +58,7 @@ import numpy as np
 
 from . import data as _data
 from ._checks import as_generator
+from ._threads import one_blas_thread
 from .functions import log_softmax, softmax
 from .losses import cross_entropy, cross_entropy_grad
 
@@ -81,19 +88,6 @@ CHECKPOINTS = ("early", "best", "overtrained", "label_smoothed")
 WEIGHT_NAMES = ("embeddings", "hidden_weight", "hidden_bias", "output_weight", "output_bias")
 VOCAB_FILE = "vocab.json"
 
-# The training side (vocabulary, starting weights, the loop) lives in softmax_lab.training (and in
-# its __all__); these names stay reachable as lm.<name> for older code (imported on first use:
-# training imports this module).
-_TRAINING_NAMES = ("build_vocab", "init_weights", "TrainResult", "Trainer", "train")
-
-
-def __getattr__(name):
-    if name in _TRAINING_NAMES:
-        from . import training
-        return getattr(training, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
 class TinyLM:
     """A trained tiny language model: its vocabulary, its weights and its context size.
 
@@ -120,6 +114,13 @@ class TinyLM:
     """
 
     def __init__(self, vocab, weights, context_size=3, name=None):
+        if not (isinstance(vocab, (list, tuple)) and all(isinstance(w, str) for w in vocab)):
+            raise TypeError(f"vocab must be a list of words (strings), got {vocab!r:.80}")
+        if not isinstance(weights, dict):
+            raise TypeError(f"weights must be a dict of arrays ({', '.join(WEIGHT_NAMES)}), "
+                            f"got {type(weights).__name__}")
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a str or None, got {name!r}")
         self.vocab = list(vocab)
         self.index = {word: i for i, word in enumerate(self.vocab)}
         if len(self.index) != len(self.vocab):
@@ -134,7 +135,7 @@ class TinyLM:
         if missing:
             raise ValueError(f"weights must hold {', '.join(WEIGHT_NAMES)}; missing {', '.join(missing)}")
         self.weights = {key: np.asarray(weights[key], dtype=np.float64) for key in WEIGHT_NAMES}
-        _check_shapes(self.weights, len(self.vocab), self.context_size)
+        check_shapes(self.weights, len(self.vocab), self.context_size)
         self.name = name
 
     def __repr__(self):
@@ -145,16 +146,34 @@ class TinyLM:
                 f"embeddings {d}, hidden {H}>")
 
 
-def _check_shapes(weights, V, n):
+def check_shapes(weights, V, n):
+    """Refuse weights whose shapes do not fit a vocabulary of V words and contexts of n words."""
     E = weights["embeddings"]
     if E.ndim != 2 or E.shape[0] != V:
-        raise ValueError(f"embeddings must have shape ({V}, d) for a vocabulary of {V} words, got {E.shape}")
+        raise ValueError(f"weights['embeddings'] must have shape ({V}, d) for a vocabulary of {V} words, got {E.shape}")
     d = E.shape[1]
     H = weights["hidden_bias"].shape[0] if weights["hidden_bias"].ndim == 1 else -1
     expected = {"hidden_weight": (n * d, H), "hidden_bias": (H,), "output_weight": (H, V), "output_bias": (V,)}
     for key, shape in expected.items():
         if weights[key].shape != shape:
-            raise ValueError(f"{key} must have shape {shape}, got {weights[key].shape}")
+            raise ValueError(f"weights[{key!r}] must have shape {shape}, got {weights[key].shape}")
+
+
+def _checked_weights(weights):
+    """The network's five weights as arrays of finite numbers."""
+    if not isinstance(weights, dict) or any(k not in weights for k in WEIGHT_NAMES):
+        raise TypeError(f"weights must be a dict holding {', '.join(WEIGHT_NAMES)} (as init_weights makes)")
+    arrays = {k: np.asarray(weights[k]) for k in WEIGHT_NAMES}
+    bad = [k for k, a in arrays.items() if a.dtype.kind not in "fiu" or not np.isfinite(a).all()]
+    if bad:
+        raise ValueError(f"weights[{bad[0]!r}] must hold finite numbers")
+    return arrays
+
+
+def _model(model):
+    if not isinstance(model, TinyLM):
+        raise TypeError(f"model must be a softmax_lab.lm.TinyLM (from lm.load), got {type(model).__name__}")
+    return model
 
 
 # ---------------------------------------------------------------------------------------------
@@ -248,6 +267,14 @@ def make_examples(sentences, index, context_size=3):
     >>> contexts.tolist(), targets.tolist()
     ([[0, 0], [0, 3], [3, 4]], [3, 4, 2])
     """
+    if isinstance(sentences, (str, bytes)) or not np.iterable(sentences) or not all(
+            isinstance(s, (list, tuple)) and all(isinstance(w, str) for w in s) for s in sentences):
+        raise TypeError("sentences must be a list of sentences, each a list of words (strings)")
+    if not isinstance(index, dict) or START not in index or UNK not in index or not all(
+            isinstance(i, (int, np.integer)) and not isinstance(i, bool) for i in index.values()):
+        raise TypeError(f"index must be a dict from word to id that holds {START!r} and {UNK!r}")
+    if isinstance(context_size, bool) or not isinstance(context_size, numbers.Integral) or context_size < 1:
+        raise ValueError(f"context_size must be an integer >= 1, got {context_size!r}")
     pad = [index[START]] * context_size
     contexts, targets = [], []
     for sentence in sentences:
@@ -281,10 +308,15 @@ def forward(weights, contexts, return_hidden=False):
     >>> forward(w, [[0, 0, 1], [2, 3, 4]]).shape
     (2, 10)
     """
+    weights = _checked_weights(weights)
+    if not isinstance(return_hidden, (bool, np.bool_)):
+        raise TypeError(f"return_hidden must be True or False, got {return_hidden!r}")
     contexts = _check_ids(contexts, len(weights["embeddings"]))
-    x = weights["embeddings"][contexts].reshape(len(contexts), -1)   # (B, n d)
-    h = np.tanh(x @ weights["hidden_weight"] + weights["hidden_bias"])  # (B, H)
-    logits = h @ weights["output_weight"] + weights["output_bias"]   # (B, V)
+    check_shapes(weights, len(weights["embeddings"]), contexts.shape[1])
+    with one_blas_thread():                  # small products: more BLAS threads only wait for each other
+        x = weights["embeddings"][contexts].reshape(len(contexts), -1)   # (B, n d)
+        h = np.tanh(x @ weights["hidden_weight"] + weights["hidden_bias"])  # (B, H)
+        logits = h @ weights["output_weight"] + weights["output_bias"]   # (B, V)
     return (logits, x, h) if return_hidden else logits
 
 
@@ -295,6 +327,8 @@ def _check_ids(contexts, V):
     silently be the last word.)
     """
     ids = np.asarray(contexts)
+    if ids.ndim != 2:
+        raise ValueError(f"contexts must have shape (B, n): n word ids per row, got shape {ids.shape}")
     if ids.size == 0:
         return ids.astype(np.intp)
     if ids.dtype.kind not in "iu":
@@ -349,18 +383,19 @@ def loss_and_grads(weights, contexts, targets, label_smoothing=0.0):
     contexts = np.asarray(contexts)
     logits, x, h = forward(weights, contexts, return_hidden=True)
     loss = float(cross_entropy(logits, targets, label_smoothing=label_smoothing))
-    d_logits = cross_entropy_grad(logits, targets, label_smoothing=label_smoothing)                     # (P - Y) / B
-    d_pre = (d_logits @ weights["output_weight"].T) * (1.0 - h**2)      # back through tanh
-    d_x = (d_pre @ weights["hidden_weight"].T).reshape(*contexts.shape, -1)
-    d_embeddings = np.zeros_like(weights["embeddings"])
-    np.add.at(d_embeddings, contexts, d_x)                             # rows used twice add up
-    grads = {
-        "embeddings": d_embeddings,
-        "hidden_weight": x.T @ d_pre,
-        "hidden_bias": d_pre.sum(axis=0),
-        "output_weight": h.T @ d_logits,
-        "output_bias": d_logits.sum(axis=0),
-    }
+    d_logits = cross_entropy_grad(logits, targets, label_smoothing=label_smoothing)   # (P - Y) / B
+    with one_blas_thread():
+        d_pre = (d_logits @ weights["output_weight"].T) * (1.0 - h**2)      # back through tanh
+        d_x = (d_pre @ weights["hidden_weight"].T).reshape(*contexts.shape, -1)
+        d_embeddings = np.zeros_like(weights["embeddings"])
+        np.add.at(d_embeddings, contexts, d_x)                             # rows used twice add up
+        grads = {
+            "embeddings": d_embeddings,
+            "hidden_weight": x.T @ d_pre,
+            "hidden_bias": d_pre.sum(axis=0),
+            "output_weight": h.T @ d_logits,
+            "output_bias": d_logits.sum(axis=0),
+        }
     return loss, grads
 
 
@@ -412,7 +447,7 @@ def next_token_logits(model, context):
     >>> bool(np.all(logits == next_token_logits(model, "A platypus sat on the")))  # last 3 words
     True
     """
-    ids = _context_ids(model, _words(context, "context"))
+    ids = _context_ids(_model(model), _words(context, "context"))
     return forward(model.weights, np.array([ids]))[0]
 
 
@@ -439,7 +474,7 @@ def top_words(model, context, k=10):
     """
     if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
         raise ValueError(f"k must be an integer >= 1, got {k!r}")   # k = -1 would drop the last word
-    p = softmax(next_token_logits(model, context))
+    p = softmax(next_token_logits(_model(model), context))
     order = np.argsort(-p, kind="stable")[:k]
     return [(model.vocab[i], float(p[i])) for i in order]
 
@@ -475,6 +510,7 @@ def generate(model, prompt, n_tokens, rng=None, **sampling):
     """
     from .sampling import sample  # imported here: only needed to generate
 
+    _model(model)
     if isinstance(n_tokens, bool) or not isinstance(n_tokens, numbers.Integral) or n_tokens < 0:
         raise ValueError(f"n_tokens must be an integer >= 0, got {n_tokens!r}")
     rng = as_generator(rng)        # one Generator for the whole text, not one per word
@@ -518,6 +554,7 @@ def sequence_log_probs(model, words, context=()):
     >>> sequence_log_probs(model, "the cat sat on the mat .").shape
     (7,)
     """
+    _model(model)
     words = _words(words, "words")
     before = _words(context, "context")
     if not words:
@@ -542,6 +579,7 @@ def split_logits(model, split="validation", directory=None):
     >>> logits.shape[0] == targets.shape[0]
     True
     """
+    _model(model)
     contexts, targets = make_examples(_data.load_sentences(split, directory), model.index, model.context_size)
     return forward(model.weights, contexts), targets
 

@@ -6,21 +6,22 @@ markers, an image), change them in place (``set_height``, ``set_data``, ``set_te
 :func:`redraw`. Re-creating a figure per change costs several times more (see
 ``benchmarks/bench_widgets.py``) and makes the plot flicker.
 
-Most of a figure never changes: axes, ticks, tick labels, axis labels, reference lines. Drawing
-the text of all those ticks is most of the cost of a redraw, so the artists that do change are
-registered with :func:`animate`, and :func:`redraw` draws only them, over a saved picture of the
-rest (matplotlib's "blitting"). The saved picture is refreshed by every full draw; call
-:func:`invalidate` after changing something that is not animated (axis limits, tick labels).
+How a figure reaches the screen: as a PNG image. :func:`redraw` renders the figure with
+matplotlib's Agg renderer, encodes the pixels as PNG and hands them to the viewer registered
+with :func:`attach_png_viewer` (a dashboard's ``Output`` widget). The same image works in
+JupyterLab, Notebook 7, Voila, Colab and VS Code, and in a real browser it reached the screen
+sooner than ipympl's live canvas on every dashboard measured (``benchmarks/bench_browser.py``).
 
-A figure is shown in one of two ways (its *mode*):
+Most of a figure never changes: axes, ticks, tick labels, axis labels, reference lines. The
+artists that do change are registered with :func:`animate`; :func:`redraw` then pastes a saved
+picture of the rest and draws only them on top (matplotlib's "blitting", with its public
+``copy_from_bbox``, ``restore_region`` and ``draw_artist``). A full draw saves a new picture;
+call :func:`invalidate` after changing something that is not animated (axis limits, ticks).
 
-``"canvas"``
-    the live ipympl canvas (a widget) is placed in the dashboard; :func:`redraw` asks it to
-    repaint with ``draw_idle()`` and the browser fetches the new image.
-``"png"``
-    for places without the ipympl widget (Colab, VS Code without a widget backend, a missing
-    ``ipympl``): :func:`redraw` renders the figure to PNG bytes and hands them to the viewer
-    registered with :func:`attach_png_viewer` (the dashboard's ``Output`` widget).
+The live ipympl canvas is an option, not the default (``mode="canvas"``, chosen with
+``softmax_lab.widgets.setup_figures("canvas")``): its toolbar zooms and pans. Only ipympl's
+public API is used: :func:`redraw` calls ``canvas.draw_idle()`` and ipympl draws the whole
+figure. ipympl is imported only when a canvas is asked for.
 
 Figures are made with :class:`matplotlib.figure.Figure`, not ``plt.figure``: pyplot never hears
 of them, so they are not shown twice, not kept alive after the dashboard is gone, and do not set
@@ -31,7 +32,7 @@ This module imports matplotlib, so ``import softmax_lab`` does not import it; on
 
 Examples
 --------
->>> fig, ax = new_figure(mode="png")
+>>> fig, ax = new_figure()
 >>> bars = probability_bars(ax, ["mat", "floor", "roof"])
 >>> set_heights(bars, [0.659, 0.242, 0.099])
 >>> [t.get_text() for t in bars.texts]
@@ -41,16 +42,22 @@ Examples
 True
 """
 
+import functools
 import itertools
+import struct
 import warnings
 import weakref
+import zlib
 from types import SimpleNamespace
 
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-
-from ._blit import Blitter, png_bytes, send_changed_pixels
+from matplotlib.image import AxesImage
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.text import Annotation, Text
+from matplotlib.transforms import Bbox
 
 __all__ = [
     "OKABE_ITO",
@@ -72,6 +79,7 @@ __all__ = [
     "invalidate",
     "redraw",
     "render_png",
+    "png_bytes",
     "attach_png_viewer",
     "relayout",
     "is_live_canvas",
@@ -99,8 +107,9 @@ PALETTE = [OKABE_ITO[name] for name in
 DIVERGING_CMAP = "RdBu_r"
 
 _FIGURE_NUMBERS = itertools.count(1)
-_PNG_VIEWERS = weakref.WeakKeyDictionary()   # figure -> callable(png_bytes), for the "png" mode
-_BLITTERS = weakref.WeakKeyDictionary()      # figure -> Blitter, for figures with animated artists
+_PNG_VIEWERS = weakref.WeakKeyDictionary()   # figure -> callable(png bytes)
+_ANIMATIONS = weakref.WeakKeyDictionary()    # figure -> its animated artists and the saved picture
+_LAYOUT_PENDING = weakref.WeakSet()          # figures to lay out at their next full draw (relayout)
 
 
 def fonts(presentation=False):
@@ -126,13 +135,14 @@ def new_figure(nrows=1, ncols=1, *, size=(7.0, 3.6), presentation=False, mode="p
         The grid of axes.
     size : (float, float), default (7.0, 3.6)
         Width and height in inches at the normal size (100 dpi: 700 x 360 pixels). Keep the
-        width at most 8 inches: a live canvas has a fixed size, and a JupyterLab output area
-        next to the file browser is about 830 pixels wide.
+        width at most 8 inches: the image is shown at its pixel size, and a JupyterLab output
+        area next to the file browser is about 830 pixels wide.
     presentation : bool, default False
         Make the figure 1.4 times larger, for a projector.
     mode : {"png", "canvas"}, default "png"
-        ``"canvas"`` attaches an ipympl canvas (a widget, ``fig.canvas``) to place in a layout;
-        ``"png"`` attaches a plain Agg canvas, rendered to PNG by :func:`redraw`.
+        ``"png"`` attaches a plain Agg canvas, rendered to PNG by :func:`redraw`; ``"canvas"``
+        attaches an ipympl canvas (a widget, ``fig.canvas``, imported only now) to place in a
+        layout.
     width_ratios, height_ratios : sequence of float, optional
         Relative sizes of the columns and rows.
     mosaic : list of lists of str, optional
@@ -347,16 +357,85 @@ def heatmap(ax, matrix, *, vmin, vmax, labels=None, cmap=DIVERGING_CMAP, colorba
 def animate(fig, *artists):
     """Register ``artists`` (or containers/lists of them) as the parts of ``fig`` that change.
 
-    :func:`redraw` then draws only them, over a saved picture of the rest of the figure.
+    :func:`redraw` then draws only them, over a saved picture of the rest of the figure. On a
+    live canvas this does nothing: ipympl draws the whole figure on every change.
     """
-    blitter = _BLITTERS.get(fig)
-    if blitter is None:
-        blitter = _BLITTERS[fig] = Blitter(fig)
+    if is_live_canvas(fig):
+        return
+    state = _ANIMATIONS.get(fig)
+    if state is None:
+        state = _ANIMATIONS[fig] = SimpleNamespace(artists=[], background=None, boxes={})
+        fig.canvas.mpl_connect("draw_event", functools.partial(_after_full_draw, state))
     for item in artists:
         for artist in (item if isinstance(item, (list, tuple)) else [item]):
             artist.set_animated(True)
-            blitter.artists.append(artist)
-    blitter.background = None
+            state.artists.append(artist)
+    state.background = None
+
+
+def _after_full_draw(state, event):
+    """After a full draw (which leaves the animated artists out): save the picture, draw them on it."""
+    fig = event.canvas.figure
+    state.artists = [a for a in state.artists if a.figure is not None]      # forget removed ones
+    # The whole canvas, in whole pixels (fig.bbox may be 447.99999 high: the picture would start a row low).
+    state.background = event.canvas.copy_from_bbox(Bbox.from_bounds(0, 0, *event.canvas.get_width_height()))
+    _draw_animated(fig, state, state.artists)
+
+
+def _draw_animated(fig, state, artists):
+    renderer = fig.canvas.get_renderer()
+    for artist in artists:
+        fig.draw_artist(artist)
+        state.boxes[artist] = _pixel_box(artist, renderer)
+
+
+def _pixel_box(artist, renderer):
+    """The pixels ``artist`` paints, (x0, y0, x1, y1) from the bottom left, grown by a few pixels
+    for line widths and anti-aliasing; () for nothing; None when unknown (an annotation's arrow,
+    a text in a box, a collection: then the whole figure is repainted)."""
+    if not artist.get_visible():
+        return ()
+    boxed = isinstance(artist, (Patch, Line2D, AxesImage)) or (
+        isinstance(artist, Text) and not isinstance(artist, Annotation) and artist.get_bbox_patch() is None)
+    extent = artist.get_window_extent(renderer) if boxed else None
+    if extent is None or not np.all(np.isfinite(extent.extents)):
+        return None
+    width = artist.get_linewidth() if isinstance(artist, (Patch, Line2D)) else 0.0
+    pad = 3 + width * artist.figure.dpi / 72
+    x0, y0, x1, y1 = extent.extents
+    return (int(x0 - pad), int(y0 - pad), int(np.ceil(x1 + pad)), int(np.ceil(y1 + pad)))
+
+
+def _overlap(a, b):
+    return bool(a) and bool(b) and a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def _repaint(fig, state):
+    """Paint the changed animated artists again: restore the saved picture where they were and
+    where they are now, and draw there every animated artist that overlaps (an artist drawn
+    twice over itself would darken its edges). An unknown box repaints everything."""
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.canvas.get_width_height()
+    changed = [a for a in state.artists if a.stale]
+    regions = [box for a in changed for box in (state.boxes.get(a), _pixel_box(a, renderer))]
+    if None in regions or any(state.boxes.get(a) is None for a in state.artists):
+        regions, again = [(0, 0, width, height)], state.artists
+    else:
+        again = set(changed)
+        grown = True
+        while grown:
+            grown = False
+            for artist in state.artists:
+                box = state.boxes[artist]
+                if artist not in again and any(_overlap(box, region) for region in regions):
+                    again.add(artist)
+                    regions.append(box)
+                    grown = True
+    for x0, y0, x1, y1 in filter(None, regions):
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+        if x0 < x1 and y0 < y1:     # the saved picture counts its rows from the top, and ends inclusive
+            fig.canvas.restore_region(state.background, bbox=(x0, height - y1, x1 - 1, height - y0 - 1), xy=(0, 0))
+    _draw_animated(fig, state, [a for a in state.artists if a in again])
 
 
 def invalidate(fig):
@@ -364,73 +443,106 @@ def invalidate(fig):
 
     Call it after changing anything that was not registered with :func:`animate`.
     """
-    blitter = _BLITTERS.get(fig)
-    if blitter is not None:
-        blitter.background = None
+    state = _ANIMATIONS.get(fig)
+    if state is not None:
+        state.background = None
 
 
 def attach_png_viewer(fig, viewer):
-    """Register ``viewer(png_bytes)``, called by :func:`redraw` with each new rendering of ``fig``."""
+    """Register ``viewer(png_bytes)``, called by :func:`redraw` with each new rendering of ``fig``.
+
+    The next :func:`redraw` draws the whole figure and hands it to the new viewer.
+    """
     _PNG_VIEWERS[fig] = viewer
+    invalidate(fig)
 
 
-def _encode_png(canvas):
-    """The canvas' current pixels as PNG bytes (this runs on every change)."""
-    return png_bytes(np.asarray(canvas.buffer_rgba()))
+def png_bytes(rgba):
+    """An RGBA pixel array (height, width, 4) of uint8 as PNG bytes, made for speed.
+
+    The PNG format (RFC 2083) written directly, because this runs on every change: an opaque
+    picture (a figure) is stored as RGB, each row as its difference from the row above (PNG's
+    "Up" filter: mostly zeros in a figure's flat areas), compressed at zlib's fastest level.
+    That is two to three times faster than Pillow's PNG writer, for about the same size.
+
+    Examples
+    --------
+    >>> png = png_bytes(np.full((2, 3, 4), 255, np.uint8))
+    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", int.from_bytes(png[16:20], "big")   # the width
+    (True, 3)
+    """
+    height, width, _ = rgba.shape
+    opaque = bool(rgba[..., 3].min() == 255)
+    pixels = (rgba[..., :3] if opaque else rgba).reshape(height, -1)
+    rows = np.empty((height, 1 + pixels.shape[1]), np.uint8)
+    rows[:, 0] = 2                                    # filter type "Up"
+    rows[0, 1:] = pixels[0]
+    np.subtract(pixels[1:], pixels[:-1], out=rows[1:, 1:])      # modulo 256, as PNG wants
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2 if opaque else 6, 0, 0, 0)   # 8 bits, RGB(A)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)) + chunk(b"IEND", b""))
 
 
 def render_png(fig):
     """Draw the whole figure and return it as PNG bytes."""
+    _full_draw(fig)
+    return png_bytes(np.asarray(fig.canvas.buffer_rgba()))
+
+
+def _full_draw(fig):
+    """Draw everything; the first draw after :func:`relayout` also lays the figure out, then freezes it."""
     fig.canvas.draw()
-    return _encode_png(fig.canvas)
+    if fig in _LAYOUT_PENDING:
+        _LAYOUT_PENDING.discard(fig)
+        fig.set_layout_engine("none")       # keep the positions just computed
 
 
 def redraw(fig):
-    """Show the current state of ``fig``: only what changed when possible.
+    """Show the current state of ``fig``.
 
-    * "png" mode (a viewer attached with :func:`attach_png_viewer`): the changed artists are
-      repainted over the saved background (or, the first time, the whole figure is drawn), and
-      the pixels are handed to the viewer as PNG bytes.
-    * "canvas" mode: the changed pixels are sent to the browser at once, as one ipympl "diff"
-      frame (:func:`softmax_lab._blit.send_changed_pixels`): no request from the browser, no round trip. Until
-      the browser has asked for a first full image there is no background yet, and
-      ``canvas.draw_idle()`` asks it to repaint when it is next idle.
+    * A PNG figure: the animated artists that changed are drawn again over the saved picture
+      of the rest (the first time, or after :func:`invalidate`, the whole figure is drawn): an
+      artist left alone is not drawn again, unless it overlaps one that changed. The pixels
+      go to the viewer of :func:`attach_png_viewer` as PNG bytes. When no animated artist
+      changed since the last redraw (``stale``), nothing is drawn or sent.
+    * A live canvas: ``canvas.draw_idle()``; ipympl draws the whole figure.
     """
-    blitter = _BLITTERS.get(fig)
-    fast = blitter is not None and blitter.update()
+    if is_live_canvas(fig):
+        fig.canvas.draw_idle()
+        return
+    state = _ANIMATIONS.get(fig)
+    if state is not None and state.background is not None:
+        if not any(artist.stale for artist in state.artists):
+            return                  # the picture shown is still right
+        _repaint(fig, state)
+    else:
+        _full_draw(fig)
     viewer = _PNG_VIEWERS.get(fig)
     if viewer is not None:
-        if not fast:
-            fig.canvas.draw()
-        viewer(_encode_png(fig.canvas))
-    elif fast:
-        if blitter.dirty is not None:
-            send_changed_pixels(fig.canvas, blitter.dirty)
-    else:
-        fig.canvas.draw_idle()
+        viewer(png_bytes(np.asarray(fig.canvas.buffer_rgba())))
 
 
 def relayout(fig):
-    """Lay the figure out once (constrained layout), then freeze the result.
+    """Lay the figure out again (constrained layout) at its next full draw, then freeze the result.
 
     With a layout engine on, matplotlib recomputes the whole layout on every draw, from the
     sizes of all the texts: more than half the cost of a redraw here. Nothing moves between
-    updates, so the dashboards freeze the layout after building the figure, and call this
-    again only when tick labels change (a new number of categories). The frozen positions are
-    fractions of the figure, so they stay right when the browser asks for a sharper image
-    (a larger dpi on a high-resolution screen).
+    updates, so the dashboards freeze the layout after the first draw, and call this again
+    only when tick labels change (new axis limits, a new number of categories). A live canvas
+    is laid out at once, as ipympl draws when it likes. The frozen positions are fractions of
+    the figure, so they stay right when the browser asks a canvas for a larger dpi.
     """
-    blitter = _BLITTERS.get(fig)
-    if blitter is not None:
-        blitter.paused = True           # a layout pass draws nothing: no background to save
-    try:
-        fig.set_layout_engine("constrained")
+    fig.set_layout_engine("constrained")
+    if is_live_canvas(fig):
         fig.draw_without_rendering()
         fig.set_layout_engine("none")
-    finally:
-        if blitter is not None:
-            blitter.paused = False
-            blitter.background = None
+    else:
+        _LAYOUT_PENDING.add(fig)
+    invalidate(fig)
 
 
 def is_live_canvas(fig):

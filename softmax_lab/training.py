@@ -12,6 +12,14 @@ is how its shipped checkpoints were made (``data/build.py``):
 
 The same seed gives the same weights, whether the steps are run in one call or in pieces.
 
+Supported range: ``contexts`` (N, n) and ``targets`` (N,) are integer word ids in
+[0, ``vocab_size``), N >= 1; ``steps``, ``batch_size``, ``eval_every``, ``embed_dim`` and
+``hidden_size`` are integers >= 1; ``learning_rate`` is finite and > 0; ``weight_decay`` is in
+[0, 1 / ``learning_rate``) (each step scales the weights by 1 - learning_rate * weight_decay);
+``label_smoothing`` is in [0, 1]; ``init`` holds the five weights as finite numbers (integers
+become float64) with shapes that fit; ``validation`` is a (contexts, targets) pair like the
+training data. Anything else is refused, naming the argument.
+
 Examples
 --------
 >>> import numpy as np
@@ -34,7 +42,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import lm
-from .lm import START, UNK
+from ._checks import finite_number, integer
+from ._threads import one_blas_thread
+from .losses import cross_entropy
 
 __all__ = ["build_vocab", "init_weights", "TrainResult", "Trainer", "train"]
 
@@ -63,13 +73,17 @@ def build_vocab(sentences, min_count=2):
     >>> build_vocab([["a", "cat", "."], ["a", "dog", "."]], min_count=2)
     (['<s>', '<unk>', '.', 'a'], [0, 2, 2, 2])
     """
+    min_count = integer(min_count, "min_count", 1)
+    if isinstance(sentences, (str, bytes)) or not np.iterable(sentences) or not all(
+            isinstance(x, (list, tuple)) and all(isinstance(w, str) for w in x) for x in sentences):
+        raise TypeError("sentences must be a list of sentences, each a list of words (strings)")
     counts = {}
     for sentence in sentences:
         for word in sentence:
             counts[word] = counts.get(word, 0) + 1
     kept = sorted((w for w, c in counts.items() if c >= min_count), key=lambda w: (-counts[w], w))
     rare = sum(c for c in counts.values() if c < min_count)
-    return [START, UNK] + kept, [0, rare] + [counts[w] for w in kept]
+    return [lm.START, lm.UNK] + kept, [0, rare] + [counts[w] for w in kept]
 
 
 def init_weights(vocab_size, context_size=3, embed_dim=16, hidden_size=64, seed=0):
@@ -85,7 +99,9 @@ def init_weights(vocab_size, context_size=3, embed_dim=16, hidden_size=64, seed=
     >>> {k: v.shape for k, v in w.items()}
     {'embeddings': (10, 4), 'hidden_weight': (12, 5), 'hidden_bias': (5,), 'output_weight': (5, 10), 'output_bias': (10,)}
     """  # noqa: E501  (wrapping a line would change the docstring's text)
-    rng = np.random.default_rng(seed)
+    vocab_size, context_size = integer(vocab_size, "vocab_size"), integer(context_size, "context_size")
+    embed_dim, hidden_size = integer(embed_dim, "embed_dim"), integer(hidden_size, "hidden_size")
+    rng = np.random.default_rng(integer(seed, "seed", 0))
     n_in = context_size * embed_dim
     return {
         "embeddings": rng.normal(0.0, 0.1, (vocab_size, embed_dim)),
@@ -136,13 +152,47 @@ def _copy(weights):
     return {k: v.copy() for k, v in weights.items()}
 
 
+def _examples(contexts, targets, vocab_size, name):
+    """Checked (N, n) integer contexts and (N,) targets, word ids in [0, vocab_size), N > 0."""
+    c, t = np.asarray(contexts), np.asarray(targets)
+    if c.dtype.kind not in "iu" or t.dtype.kind not in "iu":
+        raise TypeError(f"{name} must be integer word ids, got dtypes {c.dtype} and {t.dtype}")
+    if c.ndim != 2 or c.shape[1] < 1 or t.shape != (len(c),) or len(t) == 0:
+        raise ValueError(f"{name} must be contexts of shape (N, n) and targets of shape (N,) with N > 0, "
+                         f"got {c.shape} and {t.shape}")
+    low, high = min(c.min(), t.min()), max(c.max(), t.max())
+    if low < 0 or high >= vocab_size:
+        raise ValueError(f"{name} must be word ids in [0, {vocab_size}), got values from {low} to {high}")
+    return c, t
+
+
+def _initial_weights(init, vocab_size, context_size):
+    """float64 copies of ``init`` (an integer array would silently truncate every update)."""
+    if not isinstance(init, dict):
+        raise TypeError(f"init must be a dict of weight arrays (as init_weights makes), got {type(init).__name__}")
+    missing = [k for k in lm.WEIGHT_NAMES if k not in init]
+    if missing:
+        raise ValueError(f"init must hold {', '.join(lm.WEIGHT_NAMES)}; missing {', '.join(missing)}")
+    weights = {}
+    for k in lm.WEIGHT_NAMES:
+        w = np.asarray(init[k])
+        if w.dtype.kind not in "iuf" or not np.all(np.isfinite(w)):
+            raise ValueError(f"init[{k!r}] must hold finite numbers, got dtype {w.dtype}")
+        weights[k] = w.astype(np.float64)                # a copy: the caller's arrays stay as they are
+    try:
+        lm.check_shapes(weights, vocab_size, context_size)
+    except ValueError as exc:
+        raise ValueError(f"init does not fit vocab_size={vocab_size} and the contexts: {exc}") from None
+    return weights
+
+
 class Trainer:
     """The training loop of :func:`train`, as an object that runs a step at a time.
 
     Parameters
     ----------
     contexts, targets, vocab_size, steps, batch_size, learning_rate, lr_decay, weight_decay,
-    embed_dim, hidden_size, seed, init, validation, eval_every, snapshot_steps
+    embed_dim, hidden_size, seed, init, validation, eval_every, snapshot_steps, label_smoothing
         As for :func:`train`. ``steps`` is the length of the whole run (the step size of
         ``lr_decay`` falls towards 0 at that step).
 
@@ -157,7 +207,7 @@ class Trainer:
     done : bool
         True once all ``steps`` steps are done.
     result : TrainResult
-        The results so far.
+        The results so far, kept up to date by every step (what :meth:`run` returns is a copy).
     """
 
     BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
@@ -166,23 +216,43 @@ class Trainer:
     def __init__(self, contexts, targets, vocab_size, *, steps=2000, batch_size=128, learning_rate=3e-3,
                  lr_decay=False, weight_decay=0.0, embed_dim=16, hidden_size=64, seed=0, init=None,
                  validation=None, eval_every=100, snapshot_steps=(), label_smoothing=0.0):
-        contexts = np.asarray(contexts)
-        targets = np.asarray(targets)
-        if contexts.ndim != 2 or len(contexts) != len(targets) or len(targets) == 0:
-            raise ValueError(f"contexts must have shape (N, n) and targets shape (N,) with N > 0, "
-                             f"got {contexts.shape} and {targets.shape}")
-        self.contexts, self.targets = contexts, targets
-        self.steps, self.batch_size = steps, batch_size
-        self.learning_rate, self.lr_decay, self.weight_decay = learning_rate, lr_decay, weight_decay
-        self.validation, self.eval_every = validation, eval_every
-        self.label_smoothing = label_smoothing
-        self.snapshot_steps = set(snapshot_steps)
+        vocab_size = integer(vocab_size, "vocab_size")
+        self.contexts, self.targets = _examples(contexts, targets, vocab_size, "contexts and targets")
+        self.steps, self.batch_size = integer(steps, "steps"), integer(batch_size, "batch_size")
+        self.learning_rate = finite_number(learning_rate, "learning_rate", 0, inclusive=False)
+        if not isinstance(lr_decay, (bool, np.bool_)):
+            raise TypeError(f"lr_decay must be True or False, got {lr_decay!r}")
+        self.lr_decay = bool(lr_decay)
+        self.weight_decay = finite_number(weight_decay, "weight_decay", 0)
+        if self.learning_rate * self.weight_decay >= 1:          # each step scales the weights by 1 - lr * wd
+            raise ValueError(f"weight_decay must be below 1 / learning_rate = {1 / self.learning_rate:g} (each "
+                             f"step multiplies the weights by 1 - learning_rate * weight_decay), got {weight_decay!r}")
+        self.label_smoothing = finite_number(label_smoothing, "label_smoothing", 0)
+        if self.label_smoothing > 1:
+            raise ValueError(f"label_smoothing must be a number in [0, 1], got {label_smoothing!r}")
+        self.eval_every = integer(eval_every, "eval_every")
+        self.validation = None
+        if validation is not None:
+            if not (isinstance(validation, (tuple, list)) and len(validation) == 2):
+                raise TypeError("validation must be a pair (contexts, targets)")
+            self.validation = _examples(*validation, vocab_size, "validation")
+            if self.validation[0].shape[1] != self.contexts.shape[1]:
+                raise ValueError(f"validation contexts must have {self.contexts.shape[1]} words each, "
+                                 f"like the training contexts; got {self.validation[0].shape[1]}")
+        try:
+            self.snapshot_steps = {integer(s, "snapshot_steps", 1) for s in snapshot_steps}
+        except TypeError as exc:
+            raise TypeError(f"snapshot_steps must be step numbers (integers >= 1): {exc}") from None
+        seed = integer(seed, "seed", 0)
+        embed_dim, hidden_size = integer(embed_dim, "embed_dim"), integer(hidden_size, "hidden_size")
         self.rng = np.random.default_rng(seed)
-        self.weights = _copy(init) if init is not None else init_weights(
-            vocab_size, contexts.shape[1], embed_dim, hidden_size, seed=seed)
+        if init is None:
+            self.weights = init_weights(vocab_size, self.contexts.shape[1], embed_dim, hidden_size, seed=seed)
+        else:
+            self.weights = _initial_weights(init, vocab_size, self.contexts.shape[1])
         self._m = {k: np.zeros_like(v) for k, v in self.weights.items()}
         self._v = {k: np.zeros_like(w) for k, w in self.weights.items()}
-        self._losses = np.zeros(steps)
+        self._losses = np.zeros(self.steps)
         self._best = np.inf
         self._stop = False
         self.step = 0
@@ -200,8 +270,16 @@ class Trainer:
         """Ask :meth:`run` to end after the current step (e.g. from a callback or a button)."""
         self._stop = True
 
+    def _validation_loss(self, weights):
+        return float(cross_entropy(lm.forward(weights, self.validation[0]), self.validation[1]))
+
     def train_step(self):
-        """One Adam update on a random mini-batch; returns its loss (before the update)."""
+        """One Adam update on a random mini-batch; returns its loss (before the update).
+
+        Everything, the validation loss included, is computed before anything is changed: a
+        KeyboardInterrupt (Ctrl-C) during the step leaves the trainer exactly as it was, and the
+        next call does the whole step again.
+        """
         if self.done:
             raise RuntimeError(f"training is done: all {self.steps} steps have run")
         step = self.step + 1
@@ -222,6 +300,9 @@ class Trainer:
                 if self.weight_decay and k in self.DECAYED:
                     update = update + self.weight_decay * self.weights[k]
                 new[k] = (m, v, self.weights[k] - lr * update)
+            new_weights = {k: w for k, (_, _, w) in new.items()}
+            evaluate = self.validation is not None and (step % self.eval_every == 0 or step == self.steps)
+            val_loss = self._validation_loss(new_weights) if evaluate else None
         except KeyboardInterrupt:
             self.rng.bit_generator.state = rng_state
             raise
@@ -234,43 +315,49 @@ class Trainer:
         result.losses = self.losses
         if step in self.snapshot_steps:
             result.snapshots[step] = _copy(self.weights)
-        if self.validation is not None and (step % self.eval_every == 0 or step == self.steps):
-            val_loss = float(lm.cross_entropy(lm.forward(self.weights, self.validation[0]), self.validation[1]))
+        if val_loss is not None:
             since = result.eval_steps[-1] if result.eval_steps else 0
             result.eval_steps.append(step)
             result.val_losses.append(val_loss)
             result.train_losses.append(float(np.mean(self._losses[since:step])))
             if val_loss < self._best:
                 self._best = val_loss
-                result.best_weights, result.best_step = _copy(self.weights), step
+                result.best_weights, result.best_step = new_weights, step   # fresh arrays, never changed
         return loss
+
+    def _snapshot(self):
+        """A copy of the results so far, which later steps leave alone."""
+        r = self.result
+        return TrainResult(weights=_copy(self.weights), losses=self.losses.copy(), eval_steps=list(r.eval_steps),
+                           val_losses=list(r.val_losses), train_losses=list(r.train_losses),
+                           best_weights=r.best_weights, best_step=r.best_step, snapshots=dict(r.snapshots),
+                           seconds=r.seconds)
 
     def run(self, n_steps=None, callback=None):
         """Run ``n_steps`` more steps (all the remaining ones by default) and return the result.
 
         ``callback(trainer)`` is called after every step; returning False (not None) or
         calling :meth:`stop` ends the run early, as does a KeyboardInterrupt (the step it
-        interrupts is not counted). Another call carries on where this one stopped.
+        interrupts is not counted). Another call carries on where this one stopped. The
+        returned :class:`TrainResult` is a copy: later steps do not change it.
         """
-        if n_steps is None:
-            n_steps = self.steps - self.step
-        if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 0:
-            raise ValueError(f"n_steps must be an integer >= 0, got {n_steps!r}")
+        n_steps = self.steps - self.step if n_steps is None else integer(n_steps, "n_steps", 0)
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         self._stop = False
-        end = min(self.step + int(n_steps), self.steps)
+        end = min(self.step + n_steps, self.steps)
         start = time.perf_counter()
         try:
-            while self.step < end and not self._stop:
-                self.train_step()
-                if callback is not None and callback(self) is False:
-                    self._stop = True
+            with one_blas_thread():          # small products: more threads only wait for each other
+                while self.step < end and not self._stop:
+                    self.train_step()
+                    if callback is not None and callback(self) is False:
+                        self._stop = True
         except KeyboardInterrupt:
             pass
         finally:
             self.result.seconds += time.perf_counter() - start
-        return self.result
+        return self._snapshot()
 
     def run_epoch(self, callback=None):
         """Run one epoch: as many steps as it takes to draw as many examples as there are."""
@@ -299,7 +386,8 @@ def train(contexts, targets, vocab_size, *, steps=2000, batch_size=128, learning
         each mini-batch.
     weight_decay : float, default 0.0
         Each step also shrinks the weight matrices and embeddings (not the biases) by
-        ``lr * weight_decay`` times themselves (lr: the current step size).
+        ``lr * weight_decay`` times themselves (lr: the current step size); at most
+        ``1 / learning_rate``.
     embed_dim, hidden_size : int
         d and H (used only when ``init`` is None).
     seed : int, default 0

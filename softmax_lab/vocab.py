@@ -19,6 +19,16 @@ per token and a (tokens x V) array of logits, with a gradient as large. This mod
 Conventions: word ids are sorted by frequency (0 is the most frequent word); hidden states have
 shape (..., d), output weights (V, d), biases (V,), and targets are integer word ids with the
 hidden states' shape minus the last axis. Everything here is numpy only.
+
+Supported range: ``hidden`` (..., d) and ``weight`` (V, d) in float16/32/64, d, V >= 1, finite,
+with entries small enough that ``hidden @ weight.T`` fits the dtype (a product beyond it is
+refused, naming both); ``bias`` finite or ``-inf`` (a masked word, never a target); ``targets``
+integer word ids in [0, V); ``proposal`` V probabilities (>= 0, summing to 1), and > 0 for every
+possible word when ``correct=True``; counts (``chunk_size``, ``num_samples``, ...) integers >= 1.
+float16 is computed in float32 and returned as float16. Anything else is refused with a
+ValueError or TypeError that names the argument. One exception by design: :func:`sampled_softmax`
+reads only the rows of ``weight`` it draws and the targets' rows (that is its saving), so it
+checks those rows only; a NaN in a row it never draws goes unnoticed.
 """
 
 import math
@@ -64,6 +74,24 @@ class CrossEntropyResult(NamedTuple):
     grad_hidden: np.ndarray
     grad_weight: np.ndarray
     grad_bias: np.ndarray | None
+
+
+def _checked(hidden, weight, bias, targets):
+    """The checked arrays of an output layer (see ``_checks.hidden_and_weight``), d >= 1."""
+    try:
+        width = np.shape(hidden)[-1] if np.ndim(hidden) else None
+    except (ValueError, TypeError, IndexError):
+        width = None                                      # ragged or odd: hidden_and_weight names it
+    if width == 0:
+        raise ValueError(f"hidden must have at least one feature (d >= 1), got shape {np.shape(hidden)}")
+    return hidden_and_weight(hidden, weight, bias, targets)
+
+
+def _finite_rows(w, lo=0):
+    """Refuse NaN or inf in the weight rows ``w`` (row ``lo`` first), naming the first bad row."""
+    bad = ~np.isfinite(w).all(axis=1)
+    if bad.any():
+        raise ValueError(f"weight must be finite (row {lo + int(np.argmax(bad))} holds NaN or inf)")
 
 
 def _chunk_logits(h, w, b, lo, hi, dtype):
@@ -133,7 +161,7 @@ def chunked_cross_entropy(hidden, weight, targets, chunk_size=4096, bias=None):
     >>> bool(abs(chunked.loss - full.loss) < 1e-12), bool(np.allclose(chunked.grad_weight, full.grad_weight))
     (True, True)
     """
-    h, w, b, t, dtype = hidden_and_weight(hidden, weight, bias, targets)
+    h, w, b, t, dtype = _checked(hidden, weight, bias, targets)
     chunk_size = integer(chunk_size, "chunk_size")
     N, V = h.shape[0], w.shape[0]
     m = np.full(N, -np.inf, dtype=dtype)          # running maximum of each row
@@ -142,8 +170,7 @@ def chunked_cross_entropy(hidden, weight, targets, chunk_size=4096, bias=None):
     rows = np.arange(N)
     for lo in range(0, V, chunk_size):             # pass 1: online log-sum-exp
         hi = min(lo + chunk_size, V)
-        if not np.all(np.isfinite(w[lo:hi])):
-            raise ValueError(f"weight must be finite (rows {lo}..{hi - 1} hold NaN or inf)")
+        _finite_rows(w[lo:hi], lo)
         z, _ = _chunk_logits(h, w, b, lo, hi, dtype)
         here = (t >= lo) & (t < hi)
         zt[here] = z[rows[here], t[here] - lo]
@@ -182,11 +209,16 @@ def chunked_cross_entropy(hidden, weight, targets, chunk_size=4096, bias=None):
     return _result(loss, grad_h, grad_w, grad_b, hidden, weight, bias)
 
 
-def _result(loss, grad_h, grad_w, grad_b, hidden, weight, bias):
-    """Package the gradients in the input dtype (float16 back from float32) and shapes."""
+def _output_dtype(hidden, weight, bias):
+    """The inputs' common floating dtype (float64 for integers)."""
     out = np.result_type(np.asarray(hidden).dtype, np.asarray(weight).dtype,
                          *([] if bias is None else [np.asarray(bias).dtype]))
-    out = np.float64 if out.kind != "f" else out
+    return np.dtype(np.float64) if out.kind != "f" else out
+
+
+def _result(loss, grad_h, grad_w, grad_b, hidden, weight, bias):
+    """Package the gradients in the input dtype (float16 back from float32) and shapes."""
+    out = _output_dtype(hidden, weight, bias)
     with np.errstate(over="ignore"):
         return CrossEntropyResult(
             np.asarray(loss).astype(out)[()],
@@ -210,9 +242,8 @@ def full_cross_entropy(hidden, weight, targets, bias=None):
     >>> round(float(r.loss), 4), r.grad_weight.shape      # uniform over 5 words: log 5
     (1.6094, (5, 3))
     """
-    h, w, b, t, dtype = hidden_and_weight(hidden, weight, bias, targets)
-    if not np.all(np.isfinite(w)):
-        raise ValueError("weight must be finite (it holds NaN or inf)")
+    h, w, b, t, dtype = _checked(hidden, weight, bias, targets)
+    _finite_rows(w)
     z, w = _chunk_logits(h, w, b, 0, w.shape[0], dtype)
     zmax = z.max(axis=1) if t.size else z[:, 0]
     if np.any(np.isnan(zmax)) or np.any(zmax == np.inf):
@@ -317,15 +348,27 @@ def sampled_softmax(hidden, weight, targets, proposal, num_samples, bias=None, c
     >>> bool(np.allclose(est.log_partition, exact, atol=0.05))
     True
     """
-    h, w, b, t, dtype = hidden_and_weight(hidden, weight, bias, targets)
+    h, w, b, t, dtype = _checked(hidden, weight, bias, targets)
     V = w.shape[0]
     q = float_array(proposal, "proposal", ndim=1, finite=True)
-    if q.shape != (V,) or np.any(q < 0) or abs(q.sum() - 1) > 1e-6:
-        raise ValueError(f"proposal must be {V} non-negative probabilities summing to 1")
+    if q.shape != (V,):
+        raise ValueError(f"proposal must hold one probability per word, {V}, got shape {q.shape}")
+    if np.any(q < 0) or abs(q.sum(dtype=np.float64) - 1) > (3e-2 if q.dtype == np.float16 else 1e-6):
+        raise ValueError(f"proposal must be {V} probabilities >= 0 summing to 1, got a sum of {q.sum():.6g}")
+    q = q.astype(np.float64)
     k = integer(num_samples, "num_samples")
     if not isinstance(correct, (bool, np.bool_)):
         raise TypeError(f"correct must be True or False, got {correct!r}")
+    possible = np.ones(V, bool) if b is None else b > -np.inf
+    if correct and np.any((q == 0) & possible):
+        word = int(np.argmax((q == 0) & possible))
+        raise ValueError(f"proposal must be > 0 for every word that can occur (the log Q correction is "
+                         f"unbiased only where Q > 0), but proposal[{word}] = 0; mask such words with "
+                         "bias = -inf, or pass correct=False")
     ids = as_generator(seed, "seed").choice(V, size=k, p=q / q.sum())
+    if not possible[ids].any():
+        raise ValueError(f"every one of the {k} sampled words is masked (bias -inf), so Z cannot be "
+                         "estimated; draw more samples, or give the masked words proposal 0")
     ws = w[ids].astype(dtype, copy=False)
     if not (np.all(np.isfinite(ws)) and np.all(np.isfinite(w[t]))):
         raise ValueError("weight must be finite (a sampled or target row holds NaN or inf)")
@@ -334,10 +377,13 @@ def sampled_softmax(hidden, weight, targets, proposal, num_samples, bias=None, c
         zt = np.einsum("nd,nd->n", h, w[t].astype(dtype, copy=False)) + (0 if b is None else b[t])
     if not (np.all(np.isfinite(zt)) and np.all(zs < np.inf)):
         raise ValueError("hidden @ weight.T overflows the dtype, or targets point at a masked word")
-    shift = -np.log(q[ids]) if correct else np.full(k, math.log(V))
-    log_z = logsumexp(zs + shift.astype(dtype)) - math.log(k)
+    shift = -np.log(q[ids]) if correct else np.full(k, math.log(V))     # a drawn word has Q > 0
+    log_z = logsumexp(zs + shift.astype(dtype), axis=-1) - math.log(k)
     loss = np.mean(log_z - zt) if len(t) else dtype.type(0.0)
-    return SampledSoftmaxResult(loss, log_z.reshape(np.shape(hidden)[:-1]), ids)
+    out = _output_dtype(hidden, weight, bias)       # float16 in, float16 out (computed in float32)
+    with np.errstate(over="ignore"):
+        return SampledSoftmaxResult(np.asarray(loss).astype(out)[()],
+                                    log_z.astype(out).reshape(np.shape(hidden)[:-1]), ids)
 
 
 # ------------------------------------------------------------------------------------------

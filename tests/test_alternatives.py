@@ -114,28 +114,6 @@ def test_sparsemax_extreme_input_keeps_dtype_without_warnings(dtype, no_warnings
     assert np.isclose(float(sparsemax(tiny).astype(np.float64).sum()), 1.0, atol=1e-3)
 
 
-@pytest.mark.parametrize("bad, error, word", [
-    ([np.nan, 1.0], ValueError, "NaN"),
-    ([np.inf, 1.0], ValueError, "+inf"),
-    ([-np.inf, -np.inf], ValueError, "masked"),
-    ([], ValueError, "empty"),
-    (["a", "b"], TypeError, "logits"),
-])
-def test_sparsemax_refuses_bad_logits_naming_them(bad, error, word):
-    with pytest.raises(error, match="logits"):
-        sparsemax(bad)
-    with pytest.raises(error) as info:
-        sparsemax(bad)
-    assert word in str(info.value)
-
-
-def test_sparsemax_refuses_a_bad_axis():
-    with pytest.raises(ValueError, match="axis"):
-        sparsemax([1.0, 2.0], axis=2)
-    with pytest.raises(TypeError, match="axis"):
-        sparsemax([1.0, 2.0], axis=0.5)
-
-
 # ---------------------------------------------------------------------------------------------
 # entmax
 
@@ -170,20 +148,6 @@ def test_entmax_extreme_input_and_masks(dtype, alpha, no_warnings):
     p = entmax(z, alpha=alpha)
     assert p.dtype == dtype
     np.testing.assert_allclose(p.astype(np.float64), [[1, 0, 0, 0], [1 / 3, 1 / 3, 0, 1 / 3]], atol=1e-3)
-
-
-@pytest.mark.parametrize("alpha, error", [(0.5, ValueError), (np.nan, ValueError), (np.inf, ValueError),
-                                          (10**400, ValueError), ("1.5", TypeError), (True, TypeError)])
-def test_entmax_refuses_a_bad_alpha_naming_it(alpha, error):
-    with pytest.raises(error, match="alpha"):
-        entmax([1.0, 2.0], alpha=alpha)
-
-
-def test_entmax_refuses_a_bad_n_iter():
-    with pytest.raises(ValueError, match="n_iter"):
-        entmax([1.0, 2.0], n_iter=0)
-    with pytest.raises(TypeError, match="n_iter"):
-        entmax([1.0, 2.0], n_iter=2.5)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -235,17 +199,6 @@ def test_gumbel_softmax_masks_and_extremes(dtype, no_warnings):
     assert masked[:, 1].sum() == 0
 
 
-@pytest.mark.parametrize("kwargs, error, name", [
-    (dict(temperature=0.0), ValueError, "temperature"),
-    (dict(rng=-1), ValueError, "rng"),
-    (dict(rng="seed"), TypeError, "rng"),
-    (dict(hard="yes"), TypeError, "hard"),
-])
-def test_gumbel_softmax_refuses_bad_options(kwargs, error, name):
-    with pytest.raises(error, match=name):
-        gumbel_softmax([1.0, 2.0], **kwargs)
-
-
 # ---------------------------------------------------------------------------------------------
 # sigmoid attention
 
@@ -274,9 +227,3 @@ def test_sigmoid_attention_weights_extremes_and_masks(dtype, no_warnings):
     w = sigmoid_attention_weights(np.array([big, -big, -np.inf, 0.0], dtype=dtype), bias=10.0)
     assert w.dtype == dtype
     np.testing.assert_allclose(w.astype(np.float64), [1.0, 0.0, 0.0, special.expit(10.0)], rtol=1e-3)
-    with pytest.raises(ValueError, match="scores"):
-        sigmoid_attention_weights([np.nan, 0.0])
-    with pytest.raises(ValueError, match="bias"):
-        sigmoid_attention_weights([0.0], bias=np.inf)
-    with pytest.raises(TypeError, match="bias"):
-        sigmoid_attention_weights([0.0], bias="b")

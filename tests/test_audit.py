@@ -157,15 +157,38 @@ def _resolve(target):
     return (NOTEBOOKS / name if name else LESSON), anchor
 
 
+#: Lessons written in parallel with this one, linked from lesson 11's cell "links-ahead" by file name.
+#: While a file is missing on this branch its link is only checked for its name; once it exists
+#: it must resolve like every other link (and should move into the summary table).
+AHEAD = {"12_inside_a_trained_transformer.ipynb", "13_softmax_everywhere_else.ipynb"}
+AHEAD_CELL = "links-ahead"
+
+
+def _links(cell):
+    return [m.group(2) for m in LINK.finditer(source(cell))] if cell["cell_type"] == "markdown" else []
+
+
 def test_every_link_in_lesson_11_resolves_to_a_notebook_and_heading():
-    links = [m.group(2) for c in cells(LESSON) if c["cell_type"] == "markdown" for m in LINK.finditer(source(c))]
+    links = [(c.get("id"), target) for c in cells(LESSON) for target in _links(c)]
     assert len(links) >= 2 * len(audit.CLAIMS)
-    for target in links:
+    for cell_id, target in links:
         assert not target.startswith(("http:", "https:", "/")), f"{target}: links stay inside the course"
         path, anchor = _resolve(target)
+        if cell_id == AHEAD_CELL and path.name in AHEAD and not path.exists():
+            continue                      # a lesson still being written: see test_links_ahead_name_lessons_12_and_13
         assert path.exists(), f"{target}: no notebook {path.name}"
         if anchor:
             assert anchor in anchors(path), f"{target}: {path.name} has no heading with the anchor {anchor!r}"
+
+
+def test_links_ahead_name_lessons_12_and_13():
+    """The links to the lessons after the audit: exactly their two file names, in one marked cell."""
+    ahead = [c for c in cells(LESSON) if c.get("id") == AHEAD_CELL]
+    assert len(ahead) == 1
+    assert {_resolve(t)[0].name for t in _links(ahead[0])} == AHEAD
+    elsewhere = [t for c in cells(LESSON) if c.get("id") != AHEAD_CELL for t in _links(c)
+                 if _resolve(t)[0].name in AHEAD and not _resolve(t)[0].exists()]
+    assert elsewhere == [], "a link to a lesson not yet in the course belongs in the links-ahead cell"
 
 
 def test_every_claim_link_resolves():
@@ -280,3 +303,56 @@ def test_import_softmax_lab_audit_stays_light():
             "print(any(m in sys.modules for m in ('matplotlib', 'ipywidgets')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------------------------
+# What lesson 11's prose says, against what the package computes
+# --------------------------------------------------------------------------------------------
+
+def _cell(cell_id):
+    return source(next(c for c in cells(LESSON) if c.get("id") == cell_id))
+
+
+def test_c5_states_the_share_of_the_seeded_draws_the_cell_prints():
+    """The seeded draws (rng = default_rng(11), first used by the C5 cell) give mat 41%, not the
+    38% of its probability: the reveal must quote the draws' share where it speaks of draws."""
+    from softmax_lab import lm
+    from softmax_lab.sampling import sample
+
+    setup = next(source(c) for c in cells(LESSON) if "default_rng(" in source(c))
+    assert "np.random.default_rng(11)" in setup
+    code = [source(c) for c in cells(LESSON) if c["cell_type"] == "code"]
+    first = next(i for i, text in enumerate(code) if re.search(r"\brng=rng\b|rng\.", text))
+    assert 'sample(np.tile(logits, (1000, 1)), rng=rng)' in code[first], "the draws must use the rng first"
+    model = lm.load("best")
+    logits = lm.next_token_logits(model, "the cat sat on the")
+    draws = sample(np.tile(logits, (1000, 1)), rng=np.random.default_rng(11))
+    share = np.mean(draws == model.vocab.index("mat"))
+    text = " ".join(_cell("f3f13ce3").split())
+    stated = re.findall(r"(\d+)% of the seeded 1,000 draws", text)
+    assert stated == [f"{100 * share:.0f}"], f"the reveal says {stated}% of the draws; they give {share:.1%}"
+    rest = re.findall(r"other (\d+)% are", text)
+    assert rest == [f"{100 * (1 - share):.0f}"]
+
+
+def test_c14_states_the_true_overflow_limits_and_keeps_the_float16_answer_for_later():
+    reason = audit.get_claim("robustness").reason
+    for dtype in (np.float64, np.float32):
+        assert f"{np.log(float(np.finfo(dtype).max)):.2f}" in reason, dtype
+    assert "above about 710" not in reason and "can produce" not in reason
+    assert "11.09" not in reason and "11" not in re.findall(r"\d+", reason)     # the float16 prediction's answer
+
+
+NEVER_ZERO = re.compile(r"\b(never|nothing|no \w+)\b[^.;:]*\b(exactly 0|to 0)\b", re.I)
+
+
+def test_no_sentence_says_softmax_never_gives_exactly_0_without_underflow():
+    """Lesson 01 shows a probability underflowing to exactly 0: lesson 11 may say softmax gives no
+    zeros at moderate gaps, never that it cannot give one at all."""
+    texts = [source(c) for c in cells(LESSON) if c["cell_type"] == "markdown"]
+    texts += [c.reason for c in audit.CLAIMS]
+    texts += [audit.claim_figure(c.id).note for c in audit.CLAIMS if audit.claim_figure(c.id) is not None]
+    for text in texts:
+        for sentence in re.split(r"(?<=[.!?])\s+", " ".join(text.split())):
+            if NEVER_ZERO.search(sentence) and re.search(r"\bsoftmax\b", sentence, re.I):
+                assert re.search(r"underflow|at these gaps|on its own|sparsemax", sentence, re.I), sentence

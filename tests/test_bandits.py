@@ -28,8 +28,6 @@ def test_boltzmann_probabilities_are_the_tempered_softmax_and_its_limits():
     np.testing.assert_allclose(boltzmann_probabilities(q, 0.3), special.softmax(q / 0.3))
     np.testing.assert_allclose(boltzmann_probabilities(q, 1e-4), [0, 0, 1], atol=1e-12)
     np.testing.assert_allclose(boltzmann_probabilities(q, 1e6), [1 / 3] * 3, atol=1e-6)
-    with pytest.raises(ValueError, match="temperature"):
-        boltzmann_probabilities(q, 0.0)
 
 
 def test_epsilon_greedy_probabilities_split_ties_and_sum_to_one():
@@ -37,10 +35,6 @@ def test_epsilon_greedy_probabilities_split_ties_and_sum_to_one():
                                [0.05, 0.45, 0.45, 0.05])
     np.testing.assert_allclose(epsilon_greedy_probabilities([[1.0, 2.0]], 0.0), [[0.0, 1.0]])
     np.testing.assert_allclose(epsilon_greedy_probabilities([1.0, 2.0, 5.0], 1.0), [1 / 3] * 3)
-    with pytest.raises(ValueError, match="epsilon"):
-        epsilon_greedy_probabilities([1.0, 2.0], 1.5)
-    with pytest.raises(ValueError, match="estimates"):
-        epsilon_greedy_probabilities([np.nan, 2.0], 0.1)
 
 
 def test_annealed_temperature_decreases_from_t_over_log_2():
@@ -123,26 +117,6 @@ def test_regret_by_temperature_has_an_interior_minimum():
     r = regret_by_temperature([0.001, 0.1, 10.0], n_steps=600)
     assert r.shape == (3,) and np.argmin(r) == 1
     assert r[1] == pytest.approx(run_bandit(temperature=0.1, n_steps=600).final_regret.mean())
-
-
-@pytest.mark.parametrize("kwargs, error, name", [
-    (dict(means=[1.0]), ValueError, "means"), (dict(means=[0.0, np.nan]), ValueError, "means"),
-    (dict(policy="softmax"), ValueError, "policy"), (dict(n_steps=2), ValueError, "n_steps"),
-    (dict(n_runs=0), ValueError, "n_runs"), (dict(temperature=0.0), ValueError, "temperature"),
-    (dict(temperature=10**400), ValueError, "temperature"), (dict(epsilon=-0.1), ValueError, "epsilon"),
-    (dict(scale=-1.0), ValueError, "scale"), (dict(noise="a"), TypeError, "noise"),
-    (dict(seed=-3), ValueError, "seed"), (dict(n_steps=5.0), TypeError, "n_steps"),
-])
-def test_run_bandit_refuses_bad_arguments_naming_them(kwargs, error, name):
-    args = dict(means=MEANS, n_steps=20)
-    args.update(kwargs)
-    with pytest.raises(error, match=name):
-        run_bandit(**args)
-
-
-def test_regret_by_temperature_refuses_other_policies():
-    with pytest.raises(ValueError, match="policy"):
-        regret_by_temperature([0.1], policy="epsilon_greedy")
 
 
 def test_extreme_temperatures_give_no_warnings(no_warnings):

@@ -61,12 +61,6 @@ def test_words_and_vocabulary():
     assert words("It's NOT bad, at all!") == ["it's", "not", "bad", "at", "all"]
     assert build_vocabulary(["b a", "a c"]) == ["a", "b", "c"]
     assert build_vocabulary(["b a", "a c"], min_count=2) == ["a"]
-    with pytest.raises(TypeError, match="texts"):
-        build_vocabulary("one string")
-    with pytest.raises(ValueError, match="min_count"):
-        build_vocabulary(["a"], min_count=0)
-    with pytest.raises(TypeError, match="text"):
-        words(3)
 
 
 def test_bag_of_words_counts_and_ignores_unknown_words():
@@ -76,10 +70,6 @@ def test_bag_of_words_counts_and_ignores_unknown_words():
     # order is lost: the reason negation is hard for this model
     np.testing.assert_array_equal(bag_of_words(["not good, bad"], ["not", "good", "bad"]),
                                   bag_of_words(["bad, not good"], ["not", "good", "bad"]))
-    with pytest.raises(ValueError, match="vocabulary"):
-        bag_of_words(["a"], ["a", "a"])
-    with pytest.raises(TypeError, match="vocabulary"):
-        bag_of_words(["a"], "a")
 
 
 def test_make_shapes_is_seeded_balanced_and_distinguishes_the_shapes():
@@ -97,18 +87,6 @@ def test_make_shapes_is_seeded_balanced_and_distinguishes_the_shapes():
     assert SHAPE_NAMES == ("circle", "square", "triangle")
 
 
-@pytest.mark.parametrize("kwargs, error, name", [
-    (dict(n_per_class=0), ValueError, "n_per_class"), (dict(size=3), ValueError, "size"),
-    (dict(noise=-1.0), ValueError, "noise"), (dict(jitter=10.0), ValueError, "jitter"),
-    (dict(seed=-1), ValueError, "seed"), (dict(n_per_class=2.5), TypeError, "n_per_class"),
-    (dict(noise="0.1"), TypeError, "noise"), (dict(noise=np.nan), ValueError, "noise"),
-    (dict(jitter=10**400), ValueError, "jitter"),
-])
-def test_make_shapes_refuses_bad_options(kwargs, error, name):
-    with pytest.raises(error, match=name):
-        make_shapes(**kwargs)
-
-
 def test_split_one_hot_and_accuracy():
     X, y = np.arange(20).reshape(10, 2), np.arange(10) % 3
     Xtr, Xte, ytr, yte = train_test_split(X, y, test_fraction=0.3, seed=1)
@@ -118,12 +96,6 @@ def test_split_one_hot_and_accuracy():
     np.testing.assert_array_equal(one_hot([1, 0], 2), [[0, 1], [1, 0]])
     assert accuracy(np.eye(3), [0, 1, 2]) == 1.0
     assert accuracy(np.eye(3), [1, 1, 1]) == pytest.approx(1 / 3)
-    with pytest.raises(ValueError, match="labels"):
-        one_hot([3], 3)
-    with pytest.raises(ValueError, match="X and y"):
-        train_test_split(X, y[:5])
-    with pytest.raises(ValueError, match="scores"):
-        accuracy([1.0, 2.0], [0])
 
 
 def test_initial_loss_is_log_k_with_zero_weights():

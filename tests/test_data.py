@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from softmax_lab import data, lm
+from softmax_lab import data, lm, training
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "data"))   # the corpus grammar is a build tool beside data/build.py
@@ -57,7 +57,7 @@ def test_shipped_corpus_is_what_the_grammar_generates():
 
 def test_shipped_vocabulary_is_built_from_the_training_split():
     vocab = data.load_json("vocab.json")
-    words, counts = lm.build_vocab(data.load_sentences("train"), min_count=vocab["min_count"])
+    words, counts = training.build_vocab(data.load_sentences("train"), min_count=vocab["min_count"])
     assert vocab["words"] == words and vocab["counts"] == counts
     assert 300 <= len(words) <= 2000
     assert words[:2] == [vocab["start_token"], vocab["unk_token"]] == [lm.START, lm.UNK]

@@ -20,6 +20,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+import warnings
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree
@@ -79,10 +80,40 @@ def wheel(source, tmp_path_factory):
     return built
 
 
-def new_venv(folder):
-    run([sys.executable, "-m", "venv", folder], 300, env=clean_env())   # a real fresh one: no system site-packages
+def new_venv(folder, python=sys.executable):
+    run([python, "-m", "venv", folder], 300, env=clean_env())   # a real fresh one: no system site-packages
     assert "include-system-site-packages = false" in (folder / "pyvenv.cfg").read_text()
     return folder / BIN / "python"
+
+
+def oldest_supported_version(pyproject_text):
+    """"3.10" for ``requires-python = ">=3.10"``."""
+    found = re.fullmatch(r">=\s*(\d+\.\d+)", constraints.project(pyproject_text)["requires-python"].strip())
+    assert found, "requires-python must read '>=X.Y'"
+    return found.group(1)
+
+
+def oldest_supported_python(pyproject_text):
+    """The interpreter of the oldest Python the package supports (``requires-python = ">=3.10"``
+    gives 3.10), or None when this machine has none.
+
+    Looked for as ``python3.10`` on PATH, then as ``~/.pyenv/versions/3.10*/bin/python3.10`` (pyenv
+    installs each version there). Each candidate is run and must say it is 3.10: a pyenv shim named
+    ``python3.10`` is on PATH even when it only prints "command not found" (3.10 installed, but not
+    pyenv's selected version).
+    """
+    version = oldest_supported_version(pyproject_text)
+    candidates = [shutil.which(f"python{version}")]
+    candidates += sorted(Path.home().glob(f".pyenv/versions/{version}*/bin/python{version}"), reverse=True)
+    for candidate in filter(None, candidates):
+        try:
+            said = subprocess.run([str(candidate), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                                  capture_output=True, text=True, timeout=60, env=clean_env())
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+        if said.returncode == 0 and said.stdout.strip() == version:
+            return Path(candidate)
+    return None
 
 
 def folder_size_mb(folder):
@@ -281,38 +312,113 @@ def test_the_launcher_names_the_extra_when_a_front_end_is_missing(installed):
 # The declared minimum versions, installed exactly
 
 
-def test_the_declared_minimum_versions_pass_the_fast_tests_and_a_lesson(source, tmp_path_factory):
+# What the minimum-versions job runs (see the docstring below): the tests that call the
+# dependencies' interfaces, not the whole fast suite (that runs on the current versions in the
+# main run; here it cost about 250 s). Whole files where every test is about such a call and the
+# file is quick; single tests where a file is mostly the course's own logic or slow.
+PROPERTIES, WIDGETS = "tests/test_properties.py::", "tests/test_widgets.py::"
+CONTRACT = "tests/test_widgets_contract.py::"
+MINIMUM_VERSION_TESTS = [
+    "tests/test_functions.py",         # numpy: dtypes kept, float16/float32 promotion, huge logits, -inf masks
+    "tests/test_losses.py",            # numpy: losses and gradients, their dtype and scalar rules
+    "tests/test_bfloat16.py",          # ml_dtypes: bfloat16 as a numpy dtype
+    "tests/test_scipy_reference.py",   # scipy: the reference values (logsumexp's precision is 1.15's)
+    "tests/test_data.py",              # the shipped data: importlib.resources, sha256, np.load of .npz
+    "softmax_lab/functions.py",        # doctests: how numpy prints scalars and arrays
+    # hypothesis (its strategies and settings, numpy's dtypes drawn through hypothesis.extra.numpy):
+    # seven of the 35 properties, the ones about dtypes, masks, ranges and finite differences
+    PROPERTIES + "test_dtype_preserved_and_no_nan_for_any_finite_input",
+    PROPERTIES + "test_label_smoothing_in_float16_at_a_tiny_temperature_is_inf_not_nan",
+    PROPERTIES + "test_masks_give_exactly_zero",
+    PROPERTIES + "test_probabilities_sum_to_one",
+    PROPERTIES + "test_shifting_all_logits_changes_nothing",
+    PROPERTIES + "test_jacobian_matches_finite_differences_of_softmax",
+    PROPERTIES + "test_range_softmax_family_outside",
+    # matplotlib and ipympl: a PNG rendered and read back, a live canvas, the partial redraws (blitting)
+    WIDGETS + "test_png_bytes_round_trip",
+    WIDGETS + "test_canvas_mode_puts_a_live_canvas_in_the_layout_and_repaints_with_draw_idle",
+    WIDGETS + "test_nothing_changed_nothing_drawn_or_sent",
+    WIDGETS + "test_partial_redraws_after_the_axes_change",
+    WIDGETS + "test_partial_redraws_after_the_number_of_categories_changes",
+    # the dashboard contract on one dashboard: its figure, texts inside it, every control moved
+    CONTRACT + "test_builds_shows_its_figure_and_every_text_fits[logit_explorer]",
+    CONTRACT + "test_controls_move_the_figure_and_the_picture_stays_exact[logit_explorer]",
+]
+
+
+def test_the_declared_minimum_versions_pass_the_tests_of_their_interfaces(source, tmp_path_factory):
     """Every requirement of pyproject.toml (the package, its extras, the test tools) pinned to its
-    declared minimum (tools/constraints.py), binary wheels only, in a fresh environment; the
-    package installed from the copied repository in editable mode (the tests read data/ and
-    notebooks/ there), then the fast tests and one lesson (`--dist loadfile`: a notebook's cells
-    share one kernel, so they must stay in one pytest-xdist worker). Hypothesis draws with a fixed
-    seed here: this run asks whether the code works on the oldest versions, and the main run
-    already searches new examples every time."""
+    declared minimum (tools/constraints.py), binary wheels only, in a fresh environment made with
+    the OLDEST supported Python (3.10, found by oldest_supported_python; when this machine has
+    none, the current Python is used and a warning says so: the test does not fail on it). The
+    package is installed from the copied repository in editable mode (the tests read data/ and
+    notebooks/ there).
+
+    Then what uses the dependencies' interfaces, about a minute instead of the whole fast suite's
+    four: MINIMUM_VERSION_TESTS, i.e. numpy's dtype and promotion rules in the core math (whole
+    test files: float16, float32, huge logits, -inf masks, the losses and gradients), ml_dtypes'
+    bfloat16, scipy's reference values, data loading (sha256, np.load), numpy's printing in the
+    doctests, seven hypothesis properties (dtypes, masks, ranges, finite differences; hypothesis'
+    own API), a few dashboard tests for matplotlib and ipympl (a PNG rendered, a live canvas,
+    the partial redraws) and the dashboard contract on one dashboard; tests/build_every_dashboard.py, which builds every
+    dashboard as a lesson does (ipywidgets 8.0's widgets and traits, each figure drawn once); and
+    one lesson under nbval, lesson 05 (float16, bfloat16 and overflow: where an old numpy differs).
+    Left out: the tests of the course's own logic (exercises, trust scans, predictions, launcher,
+    classroom, the remaining properties and dashboard checks), which call the same numpy,
+    matplotlib and ipywidgets functions again and would find nothing new on older versions.
+    Hypothesis draws with a fixed seed here: this run asks whether the code works on the oldest
+    versions, and the main run already searches new examples every time. `--dist loadfile`: a
+    notebook's cells share one kernel, so they stay in one pytest-xdist worker.
+    """
     root = tmp_path_factory.mktemp("minimums")
+    pyproject_text = (source / "pyproject.toml").read_text(encoding="utf-8")
     pins = root / "minimums.txt"
-    pins.write_text(constraints.constraints((source / "pyproject.toml").read_text(encoding="utf-8")))
-    python = new_venv(root / "venv")
+    pins.write_text(constraints.constraints(pyproject_text))
+    oldest = oldest_supported_python(pyproject_text)
+    oldest_version = oldest_supported_version(pyproject_text)
+    if oldest is None:
+        message = (f"NO PYTHON {oldest_version} FOUND (the oldest that requires-python allows; looked for "
+                   f"python{oldest_version} on PATH and under ~/.pyenv/versions): the minimum versions are "
+                   f"tested on this Python, {sys.version.split()[0]}, instead")
+        print(f"\n{'!' * 100}\n{message}\n{'!' * 100}")
+        warnings.warn(message, UserWarning, stacklevel=1)
+    python = new_venv(root / "venv", oldest or sys.executable)
+    version = run([python, "-c", "import sys; print(sys.version)"], 60, env=clean_env()).stdout.strip()
+    print(f"\nthe minimum-versions environment runs Python {version}")
+    if oldest is not None:
+        assert version.startswith(oldest_version + "."), (version, oldest_version)
     started = time.monotonic()
     run([python, "-m", "pip", "install", "--quiet", "--only-binary=:all:", "-c", pins,
          "-e", f"{source}[lab,classroom,test]"], PIP_TIMEOUT, env=clean_env(), cwd=root)
     freeze = run([python, "-m", "pip", "freeze"], 120, env=clean_env()).stdout.lower().replace("_", "-")
     for line in pins.read_text().splitlines()[1:]:
-        name, version = line.lower().replace("_", "-").split("==")
-        assert re.search(rf"^{re.escape(name)}=={re.escape(version)}(\.0)*$", freeze, re.M), (line, freeze)
-    print(f"\nminimum versions installed in {time.monotonic() - started:.0f} s:", pins.read_text().split("\n", 1)[1])
+        name, version_pin = line.lower().replace("_", "-").split("==")
+        assert re.search(rf"^{re.escape(name)}=={re.escape(version_pin)}(\.0)*$", freeze, re.M), (line, freeze)
+    print(f"minimum versions installed in {time.monotonic() - started:.0f} s:", pins.read_text().split("\n", 1)[1])
 
     started = time.monotonic()
+    env = clean_env(OPENBLAS_NUM_THREADS="1", SOFTMAX_LAB_PROGRESS=str(root / "progress.json"))
+    built = run([python, source / "tests" / "build_every_dashboard.py"], 600, cwd=root, env=env)
+    assert len(json.loads(built.stdout.splitlines()[-1])["dashboards"]) >= 19, built.stdout[-2000:]
     report = root / "report.xml"
     result = subprocess.run(
-        [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile",
-         "-m", "not slow and not browser", "--ignore=tests/browser", f"--junitxml={report}", "--hypothesis-seed=0",
-         "tests", "softmax_lab", "data/corpus.py", LESSON_FOR_MINIMUMS, "--nbval-lax", "--nbval-current-env"],
-        capture_output=True, text=True, timeout=1800, cwd=source,
-        env=clean_env(OPENBLAS_NUM_THREADS="1", SOFTMAX_LAB_PROGRESS=str(root / "progress.json")))
+        [str(python), "-m", "pytest", "-p", "no:cacheprovider", "-n", "2", "--dist", "loadfile",
+         "-m", "not slow and not browser", f"--junitxml={report}", "--hypothesis-seed=0",
+         *MINIMUM_VERSION_TESTS, LESSON_FOR_MINIMUMS, "--nbval-lax", "--nbval-current-env"],
+        capture_output=True, text=True, timeout=1800, cwd=source, env=env)
+    header = re.search(r"^platform .*Python (\d+\.\d+\.\d+)", result.stdout, re.M)
     summary = result.stdout.strip().splitlines()[-1] if result.stdout.strip() else ""
-    print(f"fast tests and {LESSON_FOR_MINIMUMS} on the minimums: {summary} ({time.monotonic() - started:.0f} s)")
+    print(f"every dashboard, {len(MINIMUM_VERSION_TESTS)} selected test files/tests and {LESSON_FOR_MINIMUMS} "
+          "on the minimums "
+          f"(pytest on Python {header.group(1) if header else '?'}): {summary} ({time.monotonic() - started:.0f} s)")
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
-    cases = ElementTree.parse(report).getroot().iter("testcase")
+    assert header and version.startswith(header.group(1)), "pytest ran on another Python than the environment's"
+    cases = list(ElementTree.parse(report).getroot().iter("testcase"))
+    ran = {(c.get("classname", ""), c.get("name", "")) for c in cases}
+    for selected in MINIMUM_VERSION_TESTS:   # every file and every test named above ran (none renamed away)
+        path, _, name = selected.partition("::")
+        module = path.removesuffix(".py").replace("/", ".")
+        assert any(cls.startswith(module) and (not name or test == name) for cls, test in ran), \
+            f"{selected} did not run"
     lesson_cells = [c for c in cases if "05_numerical_stability" in c.get("file", "") + c.get("classname", "")]
     assert len(lesson_cells) > 10, "the lesson's cells did not run"

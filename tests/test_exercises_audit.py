@@ -174,7 +174,7 @@ def test_an_input_sorted_in_place_is_reported(capsys):
 # The verdict quiz
 # --------------------------------------------------------------------------------------------
 
-RIGHT_VERDICTS = {"sparsemax_sums_to_one": "holds", "softmax_never_zero": "oversimplified",
+RIGHT_VERDICTS = {"sparsemax_sums_to_one": "holds", "softmax_never_zero": "wrong",
                   "temperature_changes_top": "wrong", "sigmoid_attention_sums_to_one": "wrong"}
 
 
@@ -197,6 +197,15 @@ def test_the_quiz_reasons_are_computed_and_true():
     _, _, why = AUDIT_QUIZ["softmax_never_zero"]
     assert "gives 0 " in why()
     assert float(softmax([0.0, -800.0])[1]) == 0.0
+
+
+def test_never_exactly_zero_is_judged_as_computed_like_lesson_01():
+    """Lesson 01 shows a probability underflowing to exactly 0 in floating point: a statement about
+    what softmax computes that says "never exactly 0" is wrong, not "holds" (nor true in part)."""
+    statement, verdict, _ = AUDIT_QUIZ["softmax_never_zero"]
+    assert "float64" in statement                                   # the statement is about what is computed
+    counterexample = float(softmax(np.array([0.0, -800.0]))[1])
+    assert counterexample == 0.0 and verdict == "wrong"
 
 
 def test_blank_partial_and_unknown_answers(capsys):
@@ -225,3 +234,6 @@ def test_lesson_11_predictions_are_registered_with_the_numbers_the_lesson_explai
     assert abs(answers["11.greedy-repetition"] - 0.63) < 0.01
     assert answers["11.float16-break"] == 11
     assert answers["11.sparsemax-zeros"] == 3
+    kinds = {p.key: p.kind for p in registered_predictions("11")}
+    assert kinds["11.sampled-mat"] == kinds["11.greedy-repetition"] == "share"          # shares, not numbers
+    assert kinds["11.float16-break"] == kinds["11.sparsemax-zeros"] == "count"

@@ -5,25 +5,10 @@ computed here from softmax_lab's functions."""
 import numpy as np
 import pytest
 
-pytest.importorskip("ipywidgets")
-pytest.importorskip("ipympl")
-
-from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
-
-from softmax_lab import bandits, cross_entropy, cross_entropy_grad, decoding, lm, softmax  # noqa: E402
-from softmax_lab import widgets as W  # noqa: E402
-from softmax_lab.widgets import applications as A  # noqa: E402
-from softmax_lab.widgets import decoding as WD  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_figure_state(monkeypatch):
-    yield from restore_figure_state(monkeypatch)
-
-
-@pytest.fixture(params=FIGURE_MODES)
-def mode(request):
-    return choose_mode(request)
+from softmax_lab import bandits, cross_entropy, cross_entropy_grad, decoding, lm, softmax
+from softmax_lab import widgets as W
+from softmax_lab.widgets import applications as A
+from softmax_lab.widgets import decoding as WD
 
 
 def step(W_, b, X, y, learning_rate):
@@ -39,7 +24,7 @@ def heights(group):
 # classifier trainer
 
 @pytest.mark.parametrize("task", A.TASKS)
-def test_trainer_trains_with_the_learners_step_and_records_the_curves(task, mode):
+def test_trainer_trains_with_the_learners_step_and_records_the_curves(task):
     dash = A.classifier_trainer(task, step, n_steps=100)
     h = dash.history
     assert h["step"] == list(range(0, 101, A.RECORD_EVERY))
@@ -56,7 +41,7 @@ def test_trainer_trains_with_the_learners_step_and_records_the_curves(task, mode
     assert not dash.errors
 
 
-def test_trainer_slider_scrubs_training(mode):
+def test_trainer_slider_scrubs_training():
     dash = A.classifier_trainer("shapes", step, n_steps=60)
     before = [img.get_array().copy() for img in dash.weight_images]
     text = dash.readout.value
@@ -70,7 +55,7 @@ def test_trainer_slider_scrubs_training(mode):
     np.testing.assert_allclose(dash.probabilities, [1 / 3] * 3)        # zero weights: uniform
 
 
-def test_trainer_typed_text_and_examples(mode):
+def test_trainer_typed_text_and_examples():
     dash = A.classifier_trainer("sentiment", step)
     dash.text.value = "the soup was awful and dreadful"
     assert np.argmax(dash.probabilities) == 0 and dash.message.value == ""
@@ -125,7 +110,7 @@ def test_trainer_refuses_bad_arguments(kwargs, error, name):
 # --------------------------------------------------------------------------------------------
 # bandit explorer
 
-def test_bandit_explorer_follows_the_temperature(mode):
+def test_bandit_explorer_follows_the_temperature():
     dash = A.bandit_explorer(n_steps=150, n_runs=5)
     np.testing.assert_allclose(heights(dash.policy_bars), softmax(np.array(bandits.DEFAULT_MEANS) / 0.1))
     text, line = dash.readout.value, dash.mean_lines["boltzmann"].get_ydata().copy()
@@ -157,7 +142,7 @@ def model():
     return lm.load("best")
 
 
-def test_beam_explorer_shows_the_beams(model, mode):
+def test_beam_explorer_shows_the_beams(model):
     dash = WD.beam_search_explorer(model, prompt="the cat", beam_width=2, max_length=8)
     scorer = decoding.LMScorer(model, "the cat")
     expected = decoding.beam_search(scorer, 2, 8)

@@ -6,49 +6,22 @@ import math
 import numpy as np
 import pytest
 
-pytest.importorskip("ipywidgets")
-pytest.importorskip("ipympl")
-
-from softmax_lab import plots, softmax  # noqa: E402
-from softmax_lab import widgets as W  # noqa: E402
-from softmax_lab.attention import (  # noqa: E402
+from softmax_lab import softmax
+from softmax_lab import widgets as W
+from softmax_lab.attention import (
     attention_entropy,
     causal_mask,
     scaled_dot_product_attention,
     softmax_one,
     tiled_attention,
 )
-from softmax_lab.widgets.attention import collapse_stats, sentence_queries_keys  # noqa: E402
+from softmax_lab.widgets.attention import collapse_stats, sentence_queries_keys
 
 DASHBOARDS = [W.attention_explorer, W.entropy_collapse, W.attention_sink, W.tiled_walkthrough]
-
-from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_figure_state(monkeypatch):
-    yield from restore_figure_state(monkeypatch)
-
-
-@pytest.fixture(params=FIGURE_MODES)
-def mode(request):
-    return choose_mode(request)
 
 
 def first_slider(dash):
     return next(c for c in dash.children if hasattr(c, "min") and hasattr(c, "max") and hasattr(c, "step"))
-
-
-@pytest.mark.parametrize("factory", DASHBOARDS)
-def test_first_slider_changes_the_figure_and_readout(factory, mode):
-    dash = factory()
-    assert dash.figure_mode == mode
-    before_png, before_text = plots.render_png(dash.figure), dash.readout.value
-    slider = first_slider(dash)
-    slider.value = min(slider.value + 4 * slider.step, slider.max) if slider.value < slider.max else slider.min
-    assert plots.render_png(dash.figure) != before_png
-    assert dash.readout.value != before_text
-    assert not dash.errors
 
 
 def test_sentence_comes_from_the_tiny_models_vocabulary():
@@ -61,7 +34,7 @@ def test_sentence_comes_from_the_tiny_models_vocabulary():
         sentence_queries_keys(d=0)
 
 
-def test_attention_explorer_shows_the_weights_and_entropies(mode):
+def test_attention_explorer_shows_the_weights_and_entropies():
     dash = W.attention_explorer()
     q, k = sentence_queries_keys(d=64)
     expected = softmax(q @ k.T / 8.0)
@@ -81,7 +54,7 @@ def test_attention_explorer_shows_the_weights_and_entropies(mode):
     assert dash.entropies.mean() > 1.5
 
 
-def test_attention_explorer_causal_mask_zeros_the_future(mode):
+def test_attention_explorer_causal_mask_zeros_the_future():
     dash = W.attention_explorer()
     dash.causal.value = True
     w = dash.weights
@@ -96,7 +69,7 @@ def test_attention_explorer_refuses_bad_d():
         W.attention_explorer(d=2000)
 
 
-def test_entropy_collapse_curves_and_remedies(mode):
+def test_entropy_collapse_curves_and_remedies():
     dash = W.entropy_collapse()
     _, h1, g1 = collapse_stats(1.0)
     assert dash.entropy == pytest.approx(h1) and dash.gradient == pytest.approx(g1)
@@ -115,7 +88,7 @@ def test_entropy_collapse_curves_and_remedies(mode):
     assert dash.gradient < 0.05               # the tanh is saturated: no gradient through it either
 
 
-def test_attention_sink_three_ways(mode):
+def test_attention_sink_three_ways():
     dash = W.attention_sink()
     plain0 = dash.plain.copy()
     dash.relevance.value = -8.0
@@ -127,7 +100,7 @@ def test_attention_sink_three_ways(mode):
     np.testing.assert_allclose(heights, [dash.plain, dash.with_sink, dash.quiet])
 
 
-def test_tiled_walkthrough_reaches_the_reference(mode):
+def test_tiled_walkthrough_reaches_the_reference():
     dash = W.tiled_walkthrough()
     assert dash.blocks_read.max == 6 and dash.step.keys == (0, 4)
     assert dash.distance.max() > 1e-3                   # one block is not the whole story
@@ -148,9 +121,3 @@ def test_tiled_walkthrough_reaches_the_reference(mode):
 def test_tiled_walkthrough_refuses_bad_sizes(kwargs):
     with pytest.raises(ValueError):
         W.tiled_walkthrough(**kwargs)
-
-
-@pytest.mark.parametrize("factory", DASHBOARDS)
-def test_presentation_mode_builds(factory):
-    W.setup_figures("png")
-    assert factory(presentation=True).presentation

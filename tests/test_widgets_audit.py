@@ -5,30 +5,13 @@ import html
 
 import numpy as np
 import pytest
-
-pytest.importorskip("ipywidgets")
-pytest.importorskip("ipympl")
-
-from widget_helpers import (  # noqa: E402
-    FIGURE_MODES,
-    choose_mode,
+from widget_helpers import (
     png_outputs,
-    restore_figure_state,
 )
 
-from softmax_lab import audit, plots, softmax  # noqa: E402
-from softmax_lab import widgets as W  # noqa: E402
-from softmax_lab.alternatives import entmax, gumbel_softmax, sigmoid_attention_weights, sparsemax  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_figure_state(monkeypatch):
-    yield from restore_figure_state(monkeypatch)
-
-
-@pytest.fixture(params=FIGURE_MODES)
-def mode(request):
-    return choose_mode(request)
+from softmax_lab import audit, plots, softmax
+from softmax_lab import widgets as W
+from softmax_lab.alternatives import entmax, gumbel_softmax, sigmoid_attention_weights, sparsemax
 
 
 def first_slider(dash):
@@ -43,9 +26,9 @@ def visible_heights(rects):
 # The claim stepper
 # --------------------------------------------------------------------------------------------
 
-def test_stepper_first_slider_is_the_claim_number_and_changes_the_figure(mode):
+def test_stepper_first_slider_is_the_claim_number_and_changes_the_figure():
     dash = W.claim_stepper()
-    assert dash.figure_mode == mode
+    assert dash.figure_mode == "png"
     assert first_slider(dash) is dash.number                # the browser tests move the first slider
     before_png, before_card = plots.render_png(dash.figure), dash.card.value
     dash.number.value = 4
@@ -53,7 +36,7 @@ def test_stepper_first_slider_is_the_claim_number_and_changes_the_figure(mode):
     assert dash.card.value != before_card and not dash.errors
 
 
-def test_next_and_previous_step_through_every_claim_and_stop_at_the_ends(mode):
+def test_next_and_previous_step_through_every_claim_and_stop_at_the_ends():
     dash = W.claim_stepper()
     assert dash.previous.disabled and not dash.next.disabled
     seen = [dash.claim.id]
@@ -69,8 +52,10 @@ def test_next_and_previous_step_through_every_claim_and_stop_at_the_ends(mode):
 
 @pytest.mark.parametrize("claim", audit.CLAIMS, ids=lambda c: c.id)
 def test_each_claim_shows_its_verdict_reason_and_figure(claim):
-    W.setup_figures("png")
     dash = W.claim_stepper(start=claim.number)
+    assert not dash.revealed
+    dash.reveal_button.click()
+    assert dash.revealed and dash.reveal_button.disabled
     card = html.unescape(dash.card.value)
     assert claim.claim in card and claim.reason in card and claim.verdict in card
     assert claim.heading in card
@@ -97,11 +82,47 @@ def test_each_claim_shows_its_verdict_reason_and_figure(claim):
     assert png_outputs(dash)[:4] == b"\x89PNG"
 
 
+def _figure_texts(dash):
+    fig = dash.figure
+    return [t.get_text() for t in fig.findobj(lambda a: hasattr(a, "get_text") and a.get_visible())
+            if t.get_text()]
+
+
+@pytest.mark.parametrize("claim", audit.CLAIMS, ids=lambda c: c.id)
+def test_each_claim_is_asked_before_its_verdict_note_and_figure_are_shown(claim):
+    """Before Reveal: the claim only. Not the verdict, not its reason, not the figure's note or bars
+    (the notes hold four of lesson 11's prediction answers: 0.27 at T = 5, 38%, 63%, 3 exact zeros)."""
+    dash = W.claim_stepper(start=claim.number)
+    card = html.unescape(dash.card.value)
+    assert claim.claim in card and not dash.revealed and not dash.reveal_button.disabled
+    assert claim.reason not in card and f"<b>{claim.verdict}" not in card
+    assert not any(v in dash.badge.get_text() for v in audit.VERDICTS)
+    assert dash.note.get_text() == "" and dash._ax.get_title() == ""
+    assert not any(r.get_visible() for row in dash.bars for r in row)
+    assert not any(line.get_visible() for line in dash.lines)
+    texts = " ".join(_figure_texts(dash))
+    assert "Reveal" in texts
+    for answer in ("0.27", "27%", "38%", "0.38", "63%", "0.63", "exactly 0"):
+        assert answer not in texts and answer not in card, answer
+
+
+def test_a_new_claim_is_asked_again_after_a_reveal():
+    dash = W.claim_stepper(start=2)
+    dash.reveal()
+    assert "oversimplified" in dash.badge.get_text() and dash.note.get_text()
+    dash.next.click()
+    assert not dash.revealed and not dash.reveal_button.disabled
+    assert not any(v in dash.badge.get_text() for v in audit.VERDICTS) and dash.note.get_text() == ""
+    dash.previous.click()
+    assert not dash.revealed and "oversimplified" not in dash.badge.get_text()
+
+
 def test_going_back_from_lines_to_bars_restores_a_bar_figure():
-    W.setup_figures("png")
     dash = W.claim_stepper(start=audit.get_claim("robustness").number)
+    dash.reveal()
     assert dash._ax.get_xlim() == (0.0, 800.0)
     dash.number.value = audit.get_claim("formula").number
+    dash.reveal()
     assert dash._ax.get_xlim() == (-0.6, 4.6)
     assert np.allclose(visible_heights(dash.bars[0]), softmax(audit.EXAMPLE_LOGITS))
     assert [t.get_text() for t in dash.values[:5]] == [f"{v:.2f}" for v in softmax(audit.EXAMPLE_LOGITS)]
@@ -126,7 +147,7 @@ def _expected(z, alpha=1.5, tau=1.0, seed=0):
             "gumbel": gumbel_softmax(z, temperature=tau, rng=seed), "sigmoid": sigmoid_attention_weights(z)}
 
 
-def test_explorer_bars_show_the_five_methods_on_the_same_logits(mode):
+def test_explorer_bars_show_the_five_methods_on_the_same_logits():
     dash = W.alternatives_explorer()
     z = np.array(audit.EXAMPLE_LOGITS)
     for method, expected in _expected(z).items():
@@ -140,7 +161,7 @@ def test_explorer_bars_show_the_five_methods_on_the_same_logits(mode):
     assert plots.render_png(dash.figure) != before and not dash.errors
 
 
-def test_explorer_alpha_tau_and_seed(mode):
+def test_explorer_alpha_tau_and_seed():
     dash = W.alternatives_explorer()
     z = dash.logits
     dash.alpha.value = 1.0
@@ -157,7 +178,6 @@ def test_explorer_alpha_tau_and_seed(mode):
 
 
 def test_explorer_readout_lists_sums_and_exact_zeros():
-    W.setup_figures("png")
     dash = W.alternatives_explorer()
     text = html.unescape(dash.readout.value)
     assert "exact zeros: 3" in text                           # sparsemax
@@ -186,15 +206,7 @@ def test_explorer_refuses_bad_arguments(kwargs, match):
         W.alternatives_explorer(**kwargs)
 
 
-@pytest.mark.parametrize("factory", [W.claim_stepper, W.alternatives_explorer])
-def test_presentation_mode_builds_larger(factory):
-    W.setup_figures("png")
-    small, large = factory(), factory(presentation=True)
-    assert large.figure.get_size_inches()[0] > small.figure.get_size_inches()[0]
-    assert "softmax-lab-presentation" in large._dom_classes
-
-
-def test_stepping_through_every_claim_keeps_one_figure_and_its_artists(mode):
+def test_stepping_through_every_claim_keeps_one_figure_and_its_artists():
     """Built once, updated in place: no new figure, axes, bars, lines or texts as the claims change."""
     dash = W.claim_stepper()
     figure, ax = dash.figure, dash._ax
@@ -203,3 +215,20 @@ def test_stepping_through_every_claim_keeps_one_figure_and_its_artists(mode):
         dash.number.value = number
     assert dash.figure is figure and (len(figure.axes), len(ax.patches), len(ax.lines), len(ax.texts)) == counts
     assert not dash.errors
+
+
+def test_a_claim_shown_again_shows_the_picture_of_its_hidden_or_revealed_state():
+    """The stepper caches each claim's picture; a cache keyed by the claim alone would show the
+    revealed figure to the next class that steps back to the claim before pressing Reveal."""
+    dash = W.claim_stepper()
+    dash.number.value = 4
+    hidden = png_outputs(dash)
+    dash.reveal()
+    revealed = png_outputs(dash)
+    assert revealed != hidden
+    dash.step(+1)
+    dash.step(-1)                                  # back to claim 4: asked again, not revealed
+    assert not dash.revealed
+    assert png_outputs(dash) == hidden
+    dash.reveal()
+    assert png_outputs(dash) == revealed

@@ -1,41 +1,25 @@
 """Widget-logic tests of lessons 01-03: logit explorer, temperature explorer, sigmoid vs softmax.
 
-Everything runs with no frontend (matplotlib's Agg renderer underneath). Tests that touch the
-figure run in both figure modes: "png" (an Output widget showing a PNG) and "canvas" (the live
-ipympl canvas embedded in the layout). The expected numbers always come from softmax_lab's
+Everything runs with no front end (matplotlib's Agg renderer underneath); the figures are PNG
+images shown in an Output widget. The expected numbers always come from softmax_lab's
 math functions, computed here independently of the dashboard.
 """
 
 import html
 import warnings
 
+import ipywidgets
 import numpy as np
 import pytest
+from widget_helpers import heights, message_text, texts
 
-pytest.importorskip("ipywidgets")
-pytest.importorskip("ipympl")
-
-import ipywidgets  # noqa: E402
-from widget_helpers import FIGURE_MODES, choose_mode, heights, message_text, restore_figure_state, texts  # noqa: E402  # noqa: E402
-
-from softmax_lab import (  # noqa: E402
+from softmax_lab import (
     entropy,
-    plots,  # noqa: E402
+    plots,
     sigmoid,
     softmax,
 )
-from softmax_lab import widgets as W  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_figure_state(monkeypatch):
-    yield from restore_figure_state(monkeypatch)
-
-
-@pytest.fixture(params=FIGURE_MODES)
-def mode(request):
-    return choose_mode(request)
-
+from softmax_lab import widgets as W
 
 # ---------------------------------------------------------------------------------------------
 # Logit explorer
@@ -50,7 +34,7 @@ def test_logit_explorer_default_is_the_cat_example():
     assert [t.get_text() for t in dash.bars.ax.get_xticklabels()] == ["mat", "floor", "roof"]
 
 
-def test_logit_explorer_bars_follow_the_sliders(mode):
+def test_logit_explorer_bars_follow_the_sliders():
     dash = W.logit_explorer()
     figure, ax, bars = dash.figure, dash.bars.ax, dash.bars.bars
     dash.sliders[0].value = -1.5
@@ -92,7 +76,7 @@ def test_logit_explorer_temperature():
         W.logit_explorer(temperature=0)
 
 
-def test_shift_moves_the_logits_but_not_the_distribution(mode):
+def test_shift_moves_the_logits_but_not_the_distribution():
     dash = W.logit_explorer()
     before = heights(dash.bars)
     dash.shift.value = 7.5
@@ -103,7 +87,7 @@ def test_shift_moves_the_logits_but_not_the_distribution(mode):
     np.testing.assert_allclose(heights(dash.bars), before, rtol=1e-12)
 
 
-def test_typed_logits_with_the_same_count_update_sliders_not_artists(mode):
+def test_typed_logits_with_the_same_count_update_sliders_not_artists():
     dash = W.logit_explorer()
     bars, sliders, figure = dash.bars.bars, list(dash.sliders), dash.figure
     dash.logits_text.value = "0.5, -2, 3"
@@ -113,7 +97,7 @@ def test_typed_logits_with_the_same_count_update_sliders_not_artists(mode):
     assert message_text(dash) == ""
 
 
-def test_typed_logits_with_a_new_count_rebuild_bars_in_the_same_figure(mode):
+def test_typed_logits_with_a_new_count_rebuild_bars_in_the_same_figure():
     dash = W.logit_explorer()
     figure, ax = dash.figure, dash.bars.ax
     dash.logits_text.value = "1 2 3 4 5"
@@ -147,7 +131,7 @@ def test_typed_logits_with_a_new_count_rebuild_bars_in_the_same_figure(mode):
     ("11, 0", "outside the range"),
     ("1" * 1000, "characters"),
 ])
-def test_garbage_logits_are_refused_and_the_dashboard_keeps_working(typed, complaint, mode):
+def test_garbage_logits_are_refused_and_the_dashboard_keeps_working(typed, complaint):
     dash = W.logit_explorer()
     dash.sliders[0].value = 1.5
     state = (list(dash.labels), dash.logits.copy(), heights(dash.bars))
@@ -164,7 +148,7 @@ def test_garbage_logits_are_refused_and_the_dashboard_keeps_working(typed, compl
     assert message_text(dash) == ""
 
 
-def test_typed_labels_rename_or_change_the_count(mode):
+def test_typed_labels_rename_or_change_the_count():
     dash = W.logit_explorer()
     bars = dash.bars.bars
     dash.labels_text.value = "rug, sofa, bed"
@@ -246,7 +230,7 @@ def test_temperature_explorer_slider_is_logarithmic():
 
 
 @pytest.mark.parametrize("t", [0.37, 3.0])
-def test_temperature_explorer_bars_and_markers_follow_t(t, mode):
+def test_temperature_explorer_bars_and_markers_follow_t(t):
     dash = W.temperature_explorer()
     figure, marker = dash.figure, dash.entropy_marker
     dash.temperature.value = t
@@ -327,7 +311,7 @@ def test_temperature_limits_with_a_tie_at_the_top():
 # ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("z0, z1", [(0.0, 0.0), (-3.0, 2.5), (9.0, -9.0)])
-def test_two_class_softmax_bar_equals_the_sigmoid_bar(z0, z1, mode):
+def test_two_class_softmax_bar_equals_the_sigmoid_bar(z0, z1):
     dash = W.sigmoid_vs_softmax()
     figure = dash.figure
     dash.z0.value, dash.z1.value = z0, z1
@@ -339,7 +323,7 @@ def test_two_class_softmax_bar_equals_the_sigmoid_bar(z0, z1, mode):
     assert dash.figure is figure
 
 
-def test_multi_label_sigmoids_are_free_and_the_softmax_sums_to_one(mode):
+def test_multi_label_sigmoids_are_free_and_the_softmax_sums_to_one():
     dash = W.sigmoid_vs_softmax()
     values = [3.0, 2.0, 1.0, 0.5]
     for s, v in zip(dash.label_sliders, values):

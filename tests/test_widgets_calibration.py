@@ -6,30 +6,14 @@ The expected numbers come from softmax_lab.calibration, computed here from the s
 import numpy as np
 import pytest
 
-pytest.importorskip("ipywidgets")
-pytest.importorskip("ipympl")
-
-from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
-
-from softmax_lab import softmax  # noqa: E402
-from softmax_lab import widgets as W  # noqa: E402
-from softmax_lab.calibration import (  # noqa: E402
+from softmax_lab import softmax
+from softmax_lab.calibration import (
     expected_calibration_error,
     fit_temperature,
     negative_log_likelihood,
     reliability_bins,
 )
-from softmax_lab.widgets.calibration import ReliabilityDashboard, reliability_dashboard  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_figure_state(monkeypatch):
-    yield from restore_figure_state(monkeypatch)
-
-
-@pytest.fixture(params=FIGURE_MODES)
-def mode(request):
-    return choose_mode(request)
+from softmax_lab.widgets.calibration import ReliabilityDashboard, reliability_dashboard
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +24,7 @@ def predictions():
     return {"sure": (z, y), "shy": (z / 4, y)}
 
 
-def test_numbers_match_the_calibration_module(predictions, mode):
+def test_numbers_match_the_calibration_module(predictions):
     dash = reliability_dashboard(predictions, checkpoint="sure")
     z, y = predictions["sure"]
     z32 = z.astype(np.float32)
@@ -57,7 +41,7 @@ def test_numbers_match_the_calibration_module(predictions, mode):
     assert dash.errors == []
 
 
-def test_controls_change_the_artists_and_the_readout(predictions, mode):
+def test_controls_change_the_artists_and_the_readout(predictions):
     dash = reliability_dashboard(predictions, checkpoint="sure")
     before = (dash.accuracy_stairs.get_data().values.copy(), dash.readout.value, dash._title.get_text())
     dash.temperature.value = 2.5
@@ -77,7 +61,6 @@ def test_controls_change_the_artists_and_the_readout(predictions, mode):
 
 
 def test_the_fitted_temperature_lowers_the_nll_and_keeps_accuracy(predictions):
-    W.setup_figures("png")
     dash = reliability_dashboard(predictions, checkpoint="sure")
     nll_1, acc_1 = dash.nll, dash.accuracy
     dash.fit_button.click()
@@ -87,7 +70,6 @@ def test_the_fitted_temperature_lowers_the_nll_and_keeps_accuracy(predictions):
 
 
 def test_given_temperatures_are_used_and_checked(predictions):
-    W.setup_figures("png")
     dash = reliability_dashboard(predictions, temperatures={"sure": 1.5, "shy": 0.7})
     assert dash.checkpoint.value == "sure" and dash.fitted_temperature == 1.5
     with pytest.raises(ValueError, match="temperatures must give a fitted T"):
@@ -105,7 +87,6 @@ def test_given_temperatures_are_used_and_checked(predictions):
     (dict(strategy="equal"), ValueError, "strategy must be one of"),
 ])
 def test_bad_arguments_name_themselves(predictions, kwargs, exc, match):
-    W.setup_figures("png")
     args = dict(predictions=predictions)
     args.update(kwargs)
     with pytest.raises(exc, match=match):
@@ -118,3 +99,47 @@ def test_shipped_checkpoints_load_with_validation_temperatures():
     z, y = preds["overtrained"]
     assert z.dtype == np.float32 and len(y) > 15000
     assert temps["overtrained"] > 1.2                # overconfident: it needs softening
+
+
+def test_each_temperature_is_scored_and_binned_once(predictions, monkeypatch):
+    """Issue 18: the binning is cached per slider value; going back to a temperature costs nothing."""
+    from softmax_lab.widgets import calibration as C
+
+    dash = reliability_dashboard(predictions, checkpoint="sure")
+    scored, binned = [], []
+    at, bins = C.TemperatureScores.at, C.bin_statistics
+    monkeypatch.setattr(C.TemperatureScores, "at", lambda self, t: (scored.append(t), at(self, t))[1])
+    monkeypatch.setattr(C, "bin_statistics", lambda *a: (binned.append(a[2:]), bins(*a))[1])
+    for t in (2.0, 2.5, 2.0, 2.5, 2.0):
+        dash.temperature.value = t
+    assert len(scored) == 2 and len(binned) == 2
+    ece = dash.ece
+    dash.n_bins.value = 30                      # new bins: binned again (here and at T = 1), not scored
+    assert len(scored) == 2 and binned[2:] == [(30, "uniform")] * 2
+    dash.n_bins.value = 15
+    assert dash.ece == ece and len(binned) == 4
+
+
+def test_temperature_scores_agree_with_the_calibration_module(predictions):
+    from softmax_lab.widgets.calibration import TemperatureScores
+
+    z, y = predictions["sure"]
+    z = np.concatenate([z, z[:500]]).astype(np.float32)             # rows that repeat, as in the tiny LM's
+    y = np.concatenate([y, y[:500]])
+    for t in (0.3, 1.0, 3.7):
+        confidence, nll = TemperatureScores(z, y).at(t)
+        p = softmax(z.astype(np.float64), temperature=t)
+        np.testing.assert_allclose(confidence, p.max(axis=1), rtol=1e-12)
+        assert nll == pytest.approx(negative_log_likelihood(z.astype(np.float64), y, temperature=t), rel=1e-12)
+
+
+def test_shipped_predictions_are_the_models_split_logits():
+    """The network runs once per distinct context; the logits are exactly lm.split_logits'."""
+    from softmax_lab import lm
+    from softmax_lab.widgets.calibration import shipped_predictions
+
+    preds, temps = shipped_predictions(checkpoints=("early",))
+    z, y = lm.split_logits(lm.load("early"), "calibration")
+    np.testing.assert_array_equal(preds["early"][0], z.astype(np.float32))
+    np.testing.assert_array_equal(preds["early"][1], y)
+    assert temps["early"] == fit_temperature(*lm.split_logits(lm.load("early"), "validation"))

@@ -10,21 +10,16 @@ import html
 import math
 import re
 
+import ipywidgets
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-pytest.importorskip("ipywidgets")
-pytest.importorskip("ipympl")
-
-import ipywidgets  # noqa: E402
-from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
-
-from softmax_lab import lm, softmax  # noqa: E402
-from softmax_lab import widgets as W  # noqa: E402
-from softmax_lab.attention import scaled_dot_product_attention  # noqa: E402
-from softmax_lab.classroom import (  # noqa: E402
+from softmax_lab import lm, softmax
+from softmax_lab import widgets as W
+from softmax_lab.attention import scaled_dot_product_attention
+from softmax_lab.classroom import (
     DEFAULT_PRESET,
     MAX_QUERY_LENGTH,
     PRESET_KEYS,
@@ -36,18 +31,8 @@ from softmax_lab.classroom import (  # noqa: E402
     preset_logits,
     verdict,
 )
-from softmax_lab.widgets.attention import sentence_queries_keys  # noqa: E402
-from softmax_lab.widgets.classroom import Classroom, classroom  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_figure_state(monkeypatch):
-    yield from restore_figure_state(monkeypatch)
-
-
-@pytest.fixture(params=FIGURE_MODES)
-def mode(request):
-    return choose_mode(request)
+from softmax_lab.widgets.attention import sentence_queries_keys
+from softmax_lab.widgets.classroom import Classroom, classroom
 
 
 @pytest.fixture(scope="module")
@@ -140,7 +125,8 @@ def test_parse_preset_never_raises_on_any_text(text):
 # ---------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("text, value", [("0.6", 0.6), (".6", 0.6), ("60%", 0.6), (" 1 ", 1.0), ("0", 0.0),
-                                         ("100%", 1.0), ("12.5 %", 0.125)])
+                                         ("100%", 1.0), ("12.5 %", 0.125), ("0,6", 0.6), (",6", 0.6),
+                                         ("12,5 %", 0.125), ("\u22120", 0.0)])
 def test_parse_guess_reads_probabilities(text, value):
     got, message = parse_guess(text, "probability")
     assert message == "" and math.isclose(got, value)
@@ -153,6 +139,25 @@ def test_parse_guess_reads_probabilities(text, value):
 def test_parse_guess_refuses_bad_probabilities(text, fragment):
     value, message = parse_guess(text, "probability")
     assert value is None and fragment in message
+
+
+def test_parse_guess_reads_numbers_with_the_lessons_parser(monkeypatch):
+    """One parser for typed numbers: the classroom's guess goes through the lessons' parse_number."""
+    import softmax_lab.classroom as classroom_module
+    from softmax_lab.exercises import _answers
+
+    assert classroom_module.parse_number is _answers.parse_number
+    seen = []
+    monkeypatch.setattr(classroom_module, "parse_number", lambda text: seen.append(text) or (0.25, None))
+    assert parse_guess("whatever", "probability") == (0.25, "") and seen == ["whatever"]
+
+
+def test_a_decimal_comma_guess_is_taken_by_the_dashboard():
+    dash = classroom(preset="tie", presentation=False)
+    dash.guess.value = "0,5"
+    assert dash.guess_value == 0.5 and dash.message.value == ""
+    dash.reveal()
+    assert re.search(r"class guess\s*0\.50", _text(dash.readout.value))
 
 
 def test_parse_guess_words_and_empty_text():
@@ -222,7 +227,6 @@ def test_preset_logits_of_the_model_presets_are_the_tiny_models(cat_logits):
 @pytest.fixture(scope="module")
 def shared():
     """One dashboard (PNG figures) reused by the slower checks: the extras take a second to build."""
-    W.setup_figures("png")
     return classroom(presentation=False)
 
 
@@ -240,6 +244,8 @@ def test_every_logits_preset_applies_its_logits_and_temperature(shared, key):
     np.testing.assert_allclose(dash.probabilities, softmax(z, temperature=t))
     assert dash.answer == preset_answer(z, labels, t)
     assert not dash.revealed and dash.guess.value == "" and dash.guess_value is None
+    if get_preset(key).kind == "word":
+        dash.reveal()                              # before Reveal a word question hides the ranking (below)
     # the bars show the most probable words, and "other words" when the vocabulary is larger
     shown = min(len(z), 6 if len(z) > 7 else len(z))
     top = np.argsort(-z, kind="stable")[:shown]
@@ -250,6 +256,62 @@ def test_every_logits_preset_applies_its_logits_and_temperature(shared, key):
     if len(z) > 7:
         assert ticks[shown] == f"{len(z) - shown} other\nwords"
     assert not dash.errors
+
+
+def test_a_word_question_shows_neither_the_ranking_nor_the_logits_before_the_reveal(cat_logits):
+    """'Which word does it rank first?' must not be answered by bars sorted with mat first, nor by
+    the tallest logit: the candidates in alphabetical order, the logits hidden, until Reveal."""
+    dash = classroom(preset="cat", presentation=False)
+    z, labels = cat_logits
+    top = np.argsort(-z, kind="stable")[:6]
+    ticks = [t.get_text() for t in dash._axes[0].get_xticklabels()][:6]
+    assert ticks == sorted(labels[i] for i in top) and ticks[0] != labels[top[0]]
+    assert not any(bar.get_visible() for bar in dash.logit_bars.bars)
+    assert not any(text.get_visible() for text in dash.logit_bars.texts)
+    assert not any(_visible(dash.probability_bars)) and "hidden" in dash._axes[0].get_title()
+    dash.reveal()
+    ticks = [t.get_text() for t in dash._axes[0].get_xticklabels()][:6]
+    assert ticks == [labels[i] for i in top]                     # now in the model's order, mat first
+    assert all(bar.get_visible() for bar in dash.logit_bars.bars[:6])
+    dash.hide()
+    assert [t.get_text() for t in dash._axes[0].get_xticklabels()][:6] == sorted(labels[i] for i in top)
+
+
+def test_the_temperature_is_the_questions_premise_until_the_reveal():
+    """The slider is locked while the class guesses; the answer stays the one asked for (at the
+    preset's T) even if T moves, and a move after the reveal is shown beside it."""
+    dash = classroom(preset="tie", presentation=False)
+    asked = preset_answer([3.0, 3.0, 1.0], ("mat", "floor", "roof"), 1.0)
+    assert dash.temperature.disabled and dash.answer == asked and dash.premise == "T = 1"
+    dash.temperature.value = 5.0                  # set anyway (from code, or a snapped browser value)
+    assert dash.answer == asked
+    dash.reveal()
+    assert not dash.temperature.disabled
+    readout = _text(dash.readout.value)
+    assert f"{asked[1]:.3f} (mat)" in readout and "as asked: T = 1" in readout
+    assert "now, at T = 5" in readout and f"{softmax([3.0, 3.0, 1.0], temperature=5.0)[0]:.3f}" in readout
+    dash.temperature.value = 1.0
+    assert "now, at" not in _text(dash.readout.value)
+    dash.hide()
+    assert dash.temperature.disabled
+
+
+def test_ticking_the_standard_scale_after_the_reveal_keeps_the_answer_and_shows_the_change(shared):
+    dash = shared
+    dash.menu.value = "attention"
+    extra = dash.extras["attention"]
+    asked = dash.answer
+    assert dash.premise == "d = 1024, scale 1" and not extra.standard_scale.value
+    dash.reveal()
+    extra.standard_scale.value = True
+    assert dash.answer == asked
+    readout = _text(dash.readout.value)
+    now = float(extra.weights.max(axis=1).mean())
+    assert f"{asked[1]:.3f}" in readout and "as asked: d = 1024, scale 1" in readout
+    assert "now, at d = 1024, scale 1/\u221ad" in readout and f"{now:.3f}" in readout and now < asked[1]
+    dash.hide()                                  # the same question again: unscaled, as asked
+    assert not extra.standard_scale.value and dash.answer == asked
+    dash.menu.value = "sharp"
 
 
 def test_model_presets_give_the_model_probabilities_with_the_rest_in_one_bar(shared, cat_logits):
@@ -311,9 +373,9 @@ def test_greedy_preset_shows_greedy_and_seeded_samples(shared, cat_logits):
     assert f"({n_top} of 20 are mat)" in readout
 
 
-def test_hidden_before_the_reveal_then_guess_beside_the_answer(mode):
+def test_hidden_before_the_reveal_then_guess_beside_the_answer():
     dash = classroom("preset=tie")
-    assert dash.figure_mode == mode and dash.presentation
+    assert dash.figure_mode == "png" and dash.presentation
     answer = softmax([3.0, 3.0, 1.0])[0]
     assert not any(_visible(dash.probability_bars))
     assert not any(t.get_visible() for t in dash.probability_bars.texts)
@@ -339,7 +401,6 @@ def test_hidden_before_the_reveal_then_guess_beside_the_answer(mode):
 
 
 def test_word_guess_for_the_cat(cat_logits):
-    W.setup_figures("png")
     dash = classroom(preset="cat", presentation=False)
     dash.guess.value = "rug"
     dash.reveal()
@@ -350,7 +411,6 @@ def test_word_guess_for_the_cat(cat_logits):
 
 
 def test_a_bad_guess_is_refused_with_a_message_and_reveal_still_works():
-    W.setup_figures("png")
     dash = classroom(preset="sharp", presentation=False)
     dash.guess.value = "lots"
     assert dash.guess_value is None and "guess not taken" in _text(dash.message.value)
@@ -360,7 +420,6 @@ def test_a_bad_guess_is_refused_with_a_message_and_reveal_still_works():
 
 
 def test_hide_and_next_reset_the_question():
-    W.setup_figures("png")
     dash = classroom(preset="cold", presentation=False)
     dash.guess.value = "0.9"
     dash.reveal()
@@ -377,7 +436,7 @@ def test_hide_and_next_reset_the_question():
     assert dash.preset.key == PRESET_KEYS[0]                       # wraps around
 
 
-def test_the_slider_moves_the_bars_in_place_after_the_reveal(mode):
+def test_the_slider_moves_the_bars_in_place_after_the_reveal():
     dash = classroom(preset="sharp")
     figure, bars = dash.figure, list(dash.probability_bars.bars)
     dash.reveal()
@@ -393,7 +452,6 @@ def test_the_slider_moves_the_bars_in_place_after_the_reveal(mode):
 
 
 def test_unknown_preset_shows_the_menu_and_an_escaped_message():
-    W.setup_figures("png")
     dash = classroom("preset=%3Cb%3Eboom%3C/b%3E", presentation=False)
     assert dash.preset.key == DEFAULT_PRESET and dash.menu.value == DEFAULT_PRESET
     assert "unknown preset" in dash.message.value and "menu" in dash.message.value
@@ -404,7 +462,6 @@ def test_unknown_preset_shows_the_menu_and_an_escaped_message():
 
 
 def test_preset_argument_wins_and_is_checked():
-    W.setup_figures("png")
     assert classroom("preset=tie", preset="flat", presentation=False).preset.key == "flat"
     with pytest.raises(ValueError, match="key must be one of"):
         classroom(preset="nope")
@@ -422,10 +479,11 @@ def _focusable(widget):
 
 
 def test_keyboard_order_and_state():
-    W.setup_figures("png")
     dash = classroom(preset="tie", presentation=False)
     assert _focusable(dash) == [dash.menu, dash.next_button, dash.guess, dash.reveal_button, dash.hide_button,
                                 dash.temperature]
+    assert [w for w in _focusable(dash) if w.disabled] == [dash.temperature]     # locked until Reveal
+    dash.reveal()
     assert not any(w.disabled for w in _focusable(dash))
     assert dash.guess.continuous_update is False            # the guess is sent on Enter (or on leaving the box)
     labels = [label for label, _ in dash.menu.options]
@@ -435,7 +493,6 @@ def test_keyboard_order_and_state():
 
 
 def test_messages_show_right_under_the_guess_row():
-    W.setup_figures("png")
     dash = classroom("preset=nope", presentation=False)
     children = list(dash.children)
     row = next(c for c in children if isinstance(c, ipywidgets.HBox) and dash.guess in c.children)

@@ -4,25 +4,11 @@ import asyncio
 import math
 import threading
 
-import matplotlib
 import numpy as np
 import pytest
 
-pytest.importorskip("ipywidgets")
-
-from softmax_lab import lm  # noqa: E402
-from softmax_lab import widgets as W  # noqa: E402
-from softmax_lab.widgets.lm_training import TOLERANCE, shipped_recipe, training_dashboard  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _png(monkeypatch):
-    monkeypatch.delenv(W._base.ENV_VAR, raising=False)
-    monkeypatch.setattr(W._base, "_chosen_mode", None)
-    backend = matplotlib.get_backend()
-    W.setup_figures("png")
-    yield
-    matplotlib.use(backend)
+from softmax_lab import lm
+from softmax_lab.widgets.lm_training import TOLERANCE, shipped_recipe, training_dashboard
 
 
 def test_the_loss_starts_near_log_v_and_an_overconfident_start_is_worse():
@@ -96,3 +82,29 @@ def test_no_reproduction_claim_after_a_change():
     dash.run()
     assert dash.trainer.done and dash.reproduction is None
     assert np.isfinite(dash.history["val_loss"]).all()
+
+
+def test_start_without_an_event_loop_trains_to_the_end_without_a_warning(no_warnings):
+    """Issue 18: no deprecated asyncio.get_event_loop(); outside a kernel, Train trains right away."""
+    dash = training_dashboard("overtrained")
+    dash.steps.value = 100
+    dash.train_button.click()
+    assert dash.trainer.done and not dash.running and dash.errors == []
+    assert dash.history["step"][-1] == 100
+
+
+def test_a_run_without_a_recorded_best_evaluation_is_not_compared(monkeypatch):
+    """Issue 17 item 5: an interrupted evaluation leaves best_weights None; the dashboard must not
+    call .items() on it (the Trainer is fixed too; the dashboard does not rely on it)."""
+    from types import SimpleNamespace
+
+    dash = training_dashboard("best")
+    result = SimpleNamespace(best_weights=None, eval_steps=[], val_losses=[], train_losses=[])
+    monkeypatch.setattr(dash, "trainer", SimpleNamespace(done=True, result=result, weights=dash.trainer.weights,
+                                                        step=dash.trainer.steps, steps=dash.trainer.steps,
+                                                        batch_size=dash.trainer.batch_size,
+                                                        targets=dash.trainer.targets))
+    dash._finish_if_done()                      # the shipped recipe, "done", but nothing to compare
+    assert dash.reproduction is None
+    dash._record()                              # no evaluation recorded by the Trainer: measured here
+    assert np.isfinite(dash.history["val_loss"][-1])

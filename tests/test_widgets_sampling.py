@@ -1,8 +1,7 @@
 """Widget-logic tests of lesson 06: the sampler dashboard.
 
-Everything runs with no frontend (matplotlib's Agg renderer underneath). Tests that touch the
-figure run in both figure modes: "png" (an Output widget showing a PNG) and "canvas" (the live
-ipympl canvas embedded in the layout). The expected numbers always come from softmax_lab's
+Everything runs with no front end (matplotlib's Agg renderer underneath); the figures are PNG
+images shown in an Output widget. The expected numbers always come from softmax_lab's
 math functions, computed here independently of the dashboard.
 """
 
@@ -10,34 +9,15 @@ import html
 
 import numpy as np
 import pytest
-
-pytest.importorskip("ipywidgets")
-pytest.importorskip("ipympl")
-
-
-from widget_helpers import (  # noqa: E402
-    FIGURE_MODES,
-    choose_mode,
-    message_text,  # noqa: E402
-    restore_figure_state,
+from widget_helpers import (
+    message_text,
 )
 
-from softmax_lab import (  # noqa: E402
-    sampling,  # noqa: E402
+from softmax_lab import (
+    sampling,
     softmax,
 )
-from softmax_lab import widgets as W  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_figure_state(monkeypatch):
-    yield from restore_figure_state(monkeypatch)
-
-
-@pytest.fixture(params=FIGURE_MODES)
-def mode(request):
-    return choose_mode(request)
-
+from softmax_lab import widgets as W
 
 # ---------------------------------------------------------------------------------------------
 # Sampler dashboard (lesson 06)

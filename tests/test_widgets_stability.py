@@ -1,8 +1,7 @@
 """Widget-logic tests of lesson 05: the stability explorer.
 
-Everything runs with no frontend (matplotlib's Agg renderer underneath). Tests that touch the
-figure run in both figure modes: "png" (an Output widget showing a PNG) and "canvas" (the live
-ipympl canvas embedded in the layout). The expected numbers always come from softmax_lab's
+Everything runs with no front end (matplotlib's Agg renderer underneath); the figures are PNG
+images shown in an Output widget. The expected numbers always come from softmax_lab's
 math functions, computed here independently of the dashboard.
 """
 
@@ -10,41 +9,22 @@ import warnings
 
 import numpy as np
 import pytest
-
-pytest.importorskip("ipywidgets")
-pytest.importorskip("ipympl")
-
-
-from widget_helpers import (  # noqa: E402
-    FIGURE_MODES,
-    choose_mode,
-    heights,  # noqa: E402
-    restore_figure_state,
+from widget_helpers import (
+    heights,
 )
 
-from softmax_lab import (  # noqa: E402
+from softmax_lab import (
     naive_softmax,
-    plots,  # noqa: E402
+    plots,
     softmax,
 )
-from softmax_lab import widgets as W  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_figure_state(monkeypatch):
-    yield from restore_figure_state(monkeypatch)
-
-
-@pytest.fixture(params=FIGURE_MODES)
-def mode(request):
-    return choose_mode(request)
-
+from softmax_lab import widgets as W
 
 # ---------------------------------------------------------------------------------------------
 # Stability explorer (lesson 05)
 # ---------------------------------------------------------------------------------------------
 
-def test_stability_explorer_agrees_with_the_maths_while_naive_works(mode):
+def test_stability_explorer_agrees_with_the_maths_while_naive_works():
     dash = W.stability_explorer()
     figure = dash.figure
     dash.dtype.value = "float64"

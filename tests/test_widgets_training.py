@@ -1,51 +1,31 @@
 """Widget-logic tests of lesson 04: the gradient stepper.
 
-Everything runs with no frontend (matplotlib's Agg renderer underneath). Tests that touch the
-figure run in both figure modes: "png" (an Output widget showing a PNG) and "canvas" (the live
-ipympl canvas embedded in the layout). The expected numbers always come from softmax_lab's
+Everything runs with no front end (matplotlib's Agg renderer underneath); the figures are PNG
+images shown in an Output widget. The expected numbers always come from softmax_lab's
 math functions, computed here independently of the dashboard.
 """
 
 
 import numpy as np
 import pytest
-
-pytest.importorskip("ipywidgets")
-pytest.importorskip("ipympl")
-
-
-from widget_helpers import (  # noqa: E402
-    FIGURE_MODES,
-    choose_mode,
-    heights,  # noqa: E402
-    restore_figure_state,
+from widget_helpers import (
+    heights,
 )
 
-from softmax_lab import (  # noqa: E402
+from softmax_lab import (
     cross_entropy,
     cross_entropy_grad,
-    plots,  # noqa: E402
+    plots,
     softmax,
     softmax_jacobian,
 )
-from softmax_lab import widgets as W  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_figure_state(monkeypatch):
-    yield from restore_figure_state(monkeypatch)
-
-
-@pytest.fixture(params=FIGURE_MODES)
-def mode(request):
-    return choose_mode(request)
-
+from softmax_lab import widgets as W
 
 # ---------------------------------------------------------------------------------------------
 # Gradient stepper
 # ---------------------------------------------------------------------------------------------
 
-def test_gradient_stepper_shows_p_y_and_the_gradient(mode):
+def test_gradient_stepper_shows_p_y_and_the_gradient():
     dash = W.gradient_stepper([0.1, 1.0, 2.0], target=0)
     p = softmax([0.1, 1.0, 2.0])
     np.testing.assert_allclose(heights(dash.probability_bars), p)
@@ -56,7 +36,7 @@ def test_gradient_stepper_shows_p_y_and_the_gradient(mode):
     assert dash.jacobian_image.get_clim() == (-0.25, 0.25)
 
 
-def test_step_applies_gradient_descent_and_the_loss_goes_down(mode):
+def test_step_applies_gradient_descent_and_the_loss_goes_down():
     dash = W.gradient_stepper([0.1, 1.0, 2.0], target=0, learning_rate=0.5)
     figure, image, line = dash.figure, dash.jacobian_image, dash.loss_line
     z = np.array([0.1, 1.0, 2.0])

@@ -1,38 +1,20 @@
 """Widget-logic tests of lesson 09: the memory calculator of the logits of a large vocabulary.
 
-Everything runs with no frontend (matplotlib's Agg renderer underneath). Tests that touch the
-figure run in both figure modes ("png" and "canvas"). The dashboard is not in
-widget_helpers.DASHBOARDS (whose generic tests move float sliders); the same house rules are
-checked here: axes labelled, presentation mode larger, fast redraw complete, callback errors shown.
+Everything runs with no front end (matplotlib's Agg renderer underneath). What every dashboard
+must do (axes labelled, presentation mode larger, partial redraws complete, callback errors shown)
+is checked in test_widgets_contract.py.
 """
 
 import base64
-import html
 import io
 
-import numpy as np
+import ipywidgets
 import pytest
 
-pytest.importorskip("ipywidgets")
-pytest.importorskip("ipympl")
-
-import ipywidgets  # noqa: E402
-from widget_helpers import FIGURE_MODES, choose_mode, restore_figure_state  # noqa: E402
-
-from softmax_lab import plots  # noqa: E402
-from softmax_lab import widgets as W  # noqa: E402
-from softmax_lab.vocab import output_layer_cost  # noqa: E402
-from softmax_lab.widgets.vocab import VOCAB_PRESETS  # noqa: E402
-
-
-@pytest.fixture(autouse=True)
-def _restore_figure_state(monkeypatch):
-    yield from restore_figure_state(monkeypatch)
-
-
-@pytest.fixture(params=FIGURE_MODES)
-def mode(request):
-    return choose_mode(request)
+from softmax_lab import plots
+from softmax_lab import widgets as W
+from softmax_lab.vocab import output_layer_cost
+from softmax_lab.widgets.vocab import VOCAB_PRESETS
 
 
 def widths(calc):
@@ -50,9 +32,9 @@ def shown_png(calc):
     return base64.b64decode(item["data"]["image/png"])
 
 
-def test_defaults_are_the_lessons_example(mode):
+def test_defaults_are_the_lessons_example():
     calc = W.vocab_memory_calculator()
-    assert isinstance(calc, W.VocabMemoryCalculator) and calc.figure_mode == mode
+    assert isinstance(calc, W.VocabMemoryCalculator) and calc.figure_mode == "png"
     assert calc.tokens == 8192 and calc.preset.value == "Gemma"
     assert calc.logits_bytes == 8192 * 256_000 * 4 == calc.grad_bytes
     assert calc.cost == output_layer_cost(8192, 256_000, 1, "float32")
@@ -61,7 +43,7 @@ def test_defaults_are_the_lessons_example(mode):
     assert "8.39 GB" in calc.readout.value
 
 
-def test_the_first_slider_changes_figure_and_readout(mode):
+def test_the_first_slider_changes_figure_and_readout():
     calc = W.vocab_memory_calculator()
     sliders = (ipywidgets.IntSlider, ipywidgets.FloatSlider, ipywidgets.SelectionSlider)
     first = next(w for w in calc.children if isinstance(w, sliders))   # what the browser tests move
@@ -111,45 +93,3 @@ def test_largest_and_smallest_settings_stay_inside_the_axis():
 def test_bad_arguments_name_themselves(kwargs, error, words):
     with pytest.raises(error, match=words):
         W.vocab_memory_calculator(**kwargs)
-
-
-def test_every_axis_is_labelled_and_descriptions_have_room():
-    calc = W.vocab_memory_calculator()
-    for ax in calc.figure.axes:
-        assert ax.get_xlabel() and ax.get_ylabel()
-    for s in (calc.batch, calc.seq_len, calc.n_words):
-        width = s.style.description_width
-        assert width.endswith("ch") and int(width[:-2]) >= len(s.description), (s.description, width)
-
-
-def test_presentation_makes_figure_and_fonts_larger():
-    normal, big = W.vocab_memory_calculator(), W.vocab_memory_calculator(presentation=True)
-    assert big.figure.get_figwidth() > normal.figure.get_figwidth()
-    assert big.figure.axes[0].xaxis.label.get_fontsize() > normal.figure.axes[0].xaxis.label.get_fontsize()
-    assert "softmax-lab-presentation" in big._dom_classes
-
-
-def test_fast_redraw_shows_exactly_what_a_full_redraw_shows(monkeypatch):
-    W.setup_figures("png")
-    calc = W.vocab_memory_calculator()
-    full_draws = []
-    draw = calc.figure.canvas.draw
-    monkeypatch.setattr(calc.figure.canvas, "draw", lambda *a, **k: (full_draws.append(1), draw(*a, **k)))
-    calc.batch.value = 3
-    calc.dtype.value = "float64"
-    calc.preset.value = "Llama 3"
-    assert full_draws == [], "an ordinary update redrew the whole figure"
-    shown, full = pixels(shown_png(calc)), pixels(plots.render_png(calc.figure))
-    assert shown.shape == full.shape and not np.any(shown != full)
-
-
-def test_callback_error_is_shown_in_the_dashboard(mode, monkeypatch):
-    calc = W.vocab_memory_calculator()
-
-    def broken(*args, **kwargs):
-        raise ArithmeticError("simulated failure in the maths")
-
-    monkeypatch.setattr(plots, "redraw", broken)
-    calc.batch.value = 5                       # must not raise: the error goes to the dashboard
-    assert "simulated failure in the maths" in html.unescape(calc.error.value)
-    assert isinstance(calc.errors[-1], ArithmeticError)

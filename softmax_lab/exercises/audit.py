@@ -54,20 +54,20 @@ register_prediction(
     answer=lambda: bool(softmax(np.array(EXAMPLE_LOGITS), temperature=5.0)[0] > 0.5),
     explain="dividing the logits by 5 shrinks their gaps five times: mat falls from 0.52 to 0.27.")
 register_prediction(
-    "11.sampled-mat", question="the share of 1000 sampled next words that are 'mat'", kind="number",
+    "11.sampled-mat", question="the share of 1000 sampled next words that are 'mat'", kind="share",
     answer=_mat_probability, tol=0.05,
     explain="a sample picks each word with its softmax probability: mat about 38% of the time, not always.")
 register_prediction(
     "11.greedy-repetition", question="the share of repeated word pairs in 20 greedy words after 'the dog'",
-    kind="number", answer=_greedy_repetition, tol=0.1,
+    kind="share", answer=_greedy_repetition, tol=0.1,
     explain="always taking the top word locks the model into one sentence, again and again.")
 register_prediction(
     "11.float16-break", question="the first t at which the printed formula on (t, t - 1) fails in float16",
-    kind="number", answer=_float16_break, tol=0.5,
+    kind="count", answer=_float16_break,
     explain="e^11 still fits below 65,504, but e^11 + e^10 does not: the sum is infinite, both outputs 0.")
 register_prediction(
-    "11.sparsemax-zeros", question="how many of the five words sparsemax sets to exactly 0", kind="number",
-    answer=lambda: int(np.sum(sparsemax(np.array(EXAMPLE_LOGITS)) == 0)), tol=0.4,
+    "11.sparsemax-zeros", question="how many of the five words sparsemax sets to exactly 0", kind="count",
+    answer=lambda: int(np.sum(sparsemax(np.array(EXAMPLE_LOGITS)) == 0)),
     explain="sparsemax keeps only the words within about 1 of the top: mat and floor.")
 
 # --------------------------------------------------------------------------------------------
@@ -243,10 +243,10 @@ AUDIT_QUIZ = {
                 f"{float(sparsemax([3.0, 1.0, -2.0]).sum()):g} for [3, 1, -2], with two exact zeros.",
     ),
     "softmax_never_zero": (
-        "the softmax of finite logits never gives a probability of exactly 0",
-        "oversimplified",
-        lambda: f"true in exact arithmetic, but in float64 softmax([0, -800]) gives {_underflow():g} for the "
-                "second word: exp(-800) underflows.",
+        "computed in float64, the softmax of finite logits never gives a probability of exactly 0",
+        "wrong",
+        lambda: f"softmax([0, -800]) gives {_underflow():g} for the second word in float64: e^-800 is positive in "
+                "exact arithmetic but far below the smallest float64, so it underflows to exactly 0 (lesson 01).",
     ),
     "temperature_changes_top": (
         "dividing the logits by a temperature can change which word is the most likely",

@@ -10,9 +10,9 @@ sanity-check cells can move a control and read the result::
     dash.figure                          # the one matplotlib Figure, updated in place
 
 The maths comes from :mod:`softmax_lab` (softmax, entropy, cross_entropy, ...); the drawing
-from :mod:`softmax_lab.plots`; this package only wires them together. Call
-:func:`setup_figures` once in a notebook's Setup cell to choose how figures are shown
-(``"canvas"``: the live ipympl canvas; ``"png"``: an image re-rendered after each change).
+from :mod:`softmax_lab.plots`; this package only wires them together. Figures are PNG images
+re-rendered after each change; :func:`setup_figures` (called once in a notebook's Setup cell)
+can switch to the live ipympl canvas instead (``"canvas"``, see ``_base``).
 
 Layout
 ------
@@ -28,7 +28,15 @@ Layout
 ``training``    lesson 04: the gradient stepper.
 ``stability``   lesson 05: the stability explorer.
 ``sampling``    lesson 06: the sampler dashboard.
+``calibration`` lesson 07: the reliability dashboard.
+``lm_training`` lesson 07: the training dashboard (the tiny language model, trained live).
+``attention``   lesson 08: the attention explorer, entropy collapse, the attention sink.
+``tiled``       lesson 08: the tiled (FlashAttention-style) softmax walkthrough.
+``vocab``       lesson 09: the vocabulary memory calculator.
+``applications`` lesson 10: the classifier trainer and the bandit explorer.
+``decoding``    lesson 10: the beam search explorer.
 ``audit``       lesson 11: the claim stepper and the alternatives explorer.
+``classroom``   the classroom app: presets for a teacher, guess then reveal.
 
 Adding a dashboard for a new lesson
 -----------------------------------
@@ -42,8 +50,9 @@ the imports below and its names at the end of ``__all__``. In the module:
 3. Build the figure ONCE in ``_build_figure`` (``self.figure, ax = self._new_figure(...)``),
    keep the artists that change, and register them with ``plots.animate``.
 4. ``_show_state`` only mutates those artists and the readouts (``set_height``, ``set_data``,
-   ``set_text``): never a new figure, never ``ax.clear()``. ``_update`` (the default callback)
-   calls ``_show_state`` then ``redraw()``, which repaints the canvas or re-renders the PNG.
+   ``set_text``): never a new figure, never ``ax.clear()``; leave alone what did not change
+   (an artist you touch is drawn again). ``_update`` (the default callback) calls
+   ``_show_state`` then ``redraw()``, which re-renders the PNG.
 5. Wire each control with ``control.observe(self._guarded(self._update), names="value")``:
    ``_guarded`` shows an error under the figure instead of losing it. Refuse bad typed text
    inline with ``self._say(...)``. Use ``GridSlider`` / ``GridLogSlider`` from ``_base``
@@ -51,7 +60,13 @@ the imports below and its names at the end of ``__all__``. In the module:
    grid, so a value set from code is never snapped and sent back late by the browser.
 6. End with ``self._assemble(controls..., self._make_view(self.figure), self.readout)`` and
    ``self._update()``; add a factory function ``my_dashboard(..., presentation=False)`` with a
-   numpydoc docstring and a doctest, and a test in ``tests/test_widgets_<topic>.py``.
+   numpydoc docstring and a doctest, and a test in ``tests/test_widgets_<topic>.py``. The
+   shared contract tests (tests/test_widgets_contract.py) find the factory in ``__all__`` by
+   itself; if it needs arguments, add them to ``FACTORY_ARGUMENTS`` in tests/widget_helpers.py.
+   They hold every figure to this, at the default and the presentation size: each text inside the
+   figure, no two texts over each other, and every text set with ``self._fonts`` (a projector
+   shows a presentation figure scaled to about 830 px at 1024 x 768; 10-point text is then too
+   small to read).
 """
 
 from ._base import Dashboard, current_figure_mode, setup_figures, snap_to_grid

@@ -1,14 +1,19 @@
 """The machinery every dashboard shares: figure mode, the :class:`Dashboard` base class, presentation
 mode, messages, and callbacks whose errors are shown in the dashboard.
 
-Figures are shown in one of two modes, recorded as ``dash.figure_mode``:
+Figures are PNG images: each dashboard shows its figure in an ``Output`` widget and re-renders
+it after every change (:mod:`softmax_lab.plots`). This works the same in JupyterLab, Notebook 7,
+Voila, Colab and VS Code, needs no extension, and in a real browser it reached the screen sooner
+than the ipympl canvas on every dashboard (``benchmarks/bench_browser.py``).
 
-* ``"canvas"``: the live ipympl canvas is part of the layout (JupyterLab, Voila);
-* ``"png"``: an ``Output`` widget shows the figure as a PNG, re-rendered after each change
-  (Colab, VS Code without the widget backend, anywhere ``ipympl`` is missing).
-
-Call :func:`setup_figures` once in a notebook's Setup cell to choose (``"auto"`` by default).
-The environment variable ``SOFTMAX_LAB_FIGURES=png`` or ``=canvas`` forces a mode.
+The live ipympl canvas stays available as an option, for a teacher who wants it: call
+``setup_figures("canvas")``, or set the environment variable ``SOFTMAX_LAB_FIGURES=canvas``
+before starting Jupyter (ipympl must be installed; it is imported only then). What a learner
+loses without it is the canvas toolbar: zoom and pan. That would matter where a detail is
+smaller than the figure: the long tail of the 445-word distribution in lesson 06's sampler,
+the thin confidence bins of lesson 07's histogram. Those dashboards show the detail another
+way instead (the sampler on log scales, with top-k, top-p and min-p; the histogram with a bins
+slider), so no lesson needs the toolbar. Each dashboard records its mode as ``dash.figure_mode``.
 
 An error inside a callback (a slider move, a button click) is shown in the dashboard itself,
 under the figure, with its traceback: in JupyterLab, errors raised in widget callbacks would
@@ -24,7 +29,6 @@ import html
 import importlib.util
 import math
 import os
-import sys
 import traceback
 
 import ipywidgets as widgets
@@ -35,9 +39,8 @@ from .. import plots
 ENV_VAR = "SOFTMAX_LAB_FIGURES"
 #: Set to 1 (as `make demo` does) to show every dashboard in presentation mode.
 PRESENTATION_ENV_VAR = "SOFTMAX_LAB_PRESENTATION"
-FIGURE_MODES = ("canvas", "png")
+FIGURE_MODES = ("png", "canvas")
 IPYMPL_BACKEND = "module://ipympl.backend_nbagg"
-_IPYMPL_NAMES = {IPYMPL_BACKEND, "widget", "ipympl"}
 
 _TEXT_COLOR_WARN = "#9E3A00"      # dark vermillion: readable on white, and the message has a sign too
 _chosen_mode = None               # set by setup_figures()
@@ -52,12 +55,6 @@ def _ipympl_installed():
     return importlib.util.find_spec("ipympl") is not None
 
 
-def _ipympl_active():
-    import matplotlib
-
-    return matplotlib.get_backend().lower() in _IPYMPL_NAMES
-
-
 def _mode_from_env():
     value = os.environ.get(ENV_VAR, "").strip().lower()
     if not value:
@@ -67,22 +64,27 @@ def _mode_from_env():
     return value
 
 
+def _checked_canvas(mode, source):
+    if mode == "canvas" and not _ipympl_installed():
+        raise ImportError(f"{source} needs ipympl (pip install ipympl); the default 'png' works without it")
+    return mode
+
+
 def setup_figures(mode="auto"):
     """Choose how the dashboards show their figures; call it once in a notebook's Setup cell.
 
     Parameters
     ----------
-    mode : {"auto", "canvas", "png"}, default "auto"
-        ``"canvas"`` activates the ipympl backend and puts live canvases in the dashboards.
-        ``"png"`` shows figures as images re-rendered after every change.
-        ``"auto"`` uses the environment variable ``SOFTMAX_LAB_FIGURES`` (``png`` or
-        ``canvas``) when it is set; otherwise ``"png"`` in Google Colab or when ipympl is not
-        installed, and ``"canvas"`` everywhere else. An explicit mode wins over the variable.
+    mode : {"auto", "png", "canvas"}, default "auto"
+        ``"png"``: figures are images re-rendered after every change (the default).
+        ``"canvas"``: live ipympl canvases, with a toolbar to zoom and pan (needs ipympl).
+        ``"auto"``: the environment variable ``SOFTMAX_LAB_FIGURES`` (``png`` or ``canvas``)
+        when it is set, otherwise ``"png"``. An explicit mode wins over the variable.
 
     Returns
     -------
     str
-        The mode chosen: ``"canvas"`` or ``"png"``.
+        The mode chosen: ``"png"`` or ``"canvas"``.
 
     Raises
     ------
@@ -93,7 +95,7 @@ def setup_figures(mode="auto"):
 
     Examples
     --------
-    >>> setup_figures("png")
+    >>> setup_figures()
     'png'
     >>> from softmax_lab.widgets import logit_explorer
     >>> logit_explorer().figure_mode
@@ -101,15 +103,12 @@ def setup_figures(mode="auto"):
     """
     global _chosen_mode
     if not isinstance(mode, str) or mode not in ("auto", *FIGURE_MODES):
-        raise ValueError(f"mode must be 'auto', 'canvas' or 'png', got {mode!r}")
+        raise ValueError(f"mode must be 'auto', 'png' or 'canvas', got {mode!r}")
     if mode == "auto":
-        mode = _mode_from_env()
-        if mode is None:
-            mode = "png" if ("google.colab" in sys.modules or not _ipympl_installed()) else "canvas"
+        mode = _checked_canvas(_mode_from_env() or "png", f"{ENV_VAR}=canvas")
+    elif mode == "canvas":
+        _checked_canvas(mode, "setup_figures('canvas')")
     if mode == "canvas":
-        if not _ipympl_installed():
-            raise ImportError("the 'canvas' figure mode needs ipympl (pip install ipympl); "
-                              "setup_figures('png') works without it")
         import matplotlib
 
         matplotlib.use(IPYMPL_BACKEND)
@@ -121,16 +120,11 @@ def current_figure_mode():
     """The mode a dashboard built now would use.
 
     The one chosen by :func:`setup_figures` if it was called; otherwise ``SOFTMAX_LAB_FIGURES``
-    if set; otherwise ``"canvas"`` when the ipympl backend is active and ``"png"`` if not.
+    if set; otherwise ``"png"``.
     """
     if _chosen_mode is not None:
         return _chosen_mode
-    mode = _mode_from_env()
-    if mode is None:
-        mode = "canvas" if _ipympl_active() else "png"
-    if mode == "canvas" and not _ipympl_installed():
-        raise ImportError(f"{ENV_VAR}=canvas needs ipympl (pip install ipympl)")
-    return mode
+    return _checked_canvas(_mode_from_env() or "png", f"{ENV_VAR}=canvas")
 
 
 
@@ -223,8 +217,8 @@ class Dashboard(widgets.VBox):
     """Base class: figure mode, the figure view, messages, and callbacks that show their errors.
 
     Attributes shared by every dashboard: ``figure`` (the matplotlib Figure), ``figure_mode``
-    (``"canvas"`` or ``"png"``), ``figure_view`` (the canvas widget, or the ``Output`` showing
-    the PNG), ``message`` (inline notes about rejected input), ``error`` (a banner for errors
+    (``"png"``, or ``"canvas"`` when asked for), ``figure_view`` (the ``Output`` showing the
+    PNG, or the canvas widget), ``message`` (inline notes about rejected input), ``error`` (a banner for errors
     in callbacks) and ``error_details`` (their tracebacks), ``errors`` (the exceptions caught).
     """
 
@@ -248,7 +242,7 @@ class Dashboard(widgets.VBox):
         return plots.new_figure(*args, presentation=self.presentation, mode=self.figure_mode, **kwargs)
 
     def _make_view(self, figure):
-        """The widget that shows ``figure``: its live canvas, or an Output holding a PNG."""
+        """The widget that shows ``figure``: an Output holding a PNG, or the live canvas."""
         if self.figure_mode == "canvas":
             self.figure_view = figure.canvas
             return self.figure_view
@@ -264,6 +258,7 @@ class Dashboard(widgets.VBox):
             },)
 
         plots.attach_png_viewer(figure, show)
+        self._show_png = show
         return out
 
     def _assemble(self, *parts):
@@ -331,7 +326,7 @@ class Dashboard(widgets.VBox):
         raise NotImplementedError
 
     def redraw(self):
-        """Repaint the figure (draw_idle on the canvas, or a new PNG)."""
+        """Repaint the figure (a new PNG, or draw_idle on a live canvas)."""
         plots.redraw(self.figure)
 
     def _update(self, change=None):

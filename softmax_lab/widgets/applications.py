@@ -235,7 +235,9 @@ class ClassifierTrainer(Dashboard):
         labels = [mpl_text(c) for c in self.classes]
         self.prediction_bars = plots.probability_bars(ax["pred"], labels, presentation=f, value_format="{:.2f}")
         plots.label_axes(ax["pred"], "class", "probability", title="prediction", presentation=f)
-        ax["pred"].tick_params(axis="x", labelsize=self._fonts.note)
+        # the class names turned, so that long ones do not run into each other in the narrow axis
+        ax["pred"].set_xticks(np.arange(K), labels, rotation=25, ha="right", rotation_mode="anchor",
+                              fontsize=self._fonts.note)
         self._pred_title = ax["pred"].title
         if self.task == "shapes":
             n = self.image_size
@@ -252,8 +254,11 @@ class ClassifierTrainer(Dashboard):
             words = self.shown_words
             self.weight_image, _ = plots.heatmap(ax["words"], np.zeros((K, len(words))), vmin=-2, vmax=2,
                                                  colorbar_label="weight", presentation=f)
-            ax["words"].set_xticks(np.arange(len(words)), [mpl_text(w) for w in words], rotation=35, ha="right")
-            ax["words"].set_yticks(np.arange(K), labels)
+            ax["words"].set_xticks(np.arange(len(words)), [mpl_text(w) for w in words], rotation=35, ha="right",
+                                   fontsize=self._fonts.tick)
+            ax["words"].set_yticks(np.arange(K), labels, fontsize=self._fonts.tick)
+            ax["words"].set_xlabel("word", fontsize=self._fonts.label)
+            ax["words"].set_ylabel("class", fontsize=self._fonts.label)
             ax["words"].set_title("weights W[word, class] of the words each class relies on most",
                                   fontsize=self._fonts.title)
             animated = [self.weight_image]
@@ -267,7 +272,7 @@ class ClassifierTrainer(Dashboard):
         images = self.weight_images if self.task == "shapes" else [self.weight_image]
         for image in images:
             image.set_clim(-limit, limit)
-        plots.invalidate(self.figure)       # the colour bar changed: the next redraw is a full one
+        plots.relayout(self.figure)         # the colour bar's ticks changed: lay the figure out again
 
     def _show_curves(self, upto):
         h = self.history
@@ -454,7 +459,7 @@ class BanditExplorer(Dashboard):
         ylim = (0.0, 50.0 * np.ceil(1.05 * top / 50.0))
         if ylim != self._regret_ax.get_ylim():
             self._regret_ax.set_ylim(*ylim)
-            plots.invalidate(self.figure)
+            plots.relayout(self.figure)
         rows = "".join(f"<tr><td>{html.escape(_POLICY_NAMES[n])}</td><td>{s}</td><td>{m:.1f}</td><td>{w:.1f}</td>"
                        f"<td>{b:.0%}</td></tr>" for n, s, m, w, b in self.regret_table)
         size = "18px" if self.presentation else "14px"

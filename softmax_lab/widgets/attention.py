@@ -170,7 +170,7 @@ class AttentionExplorer(Dashboard):
         f, n = self.presentation, len(self.words)
         self.figure, (ax_w, ax_h) = self._new_figure(1, 2, size=(8.0, 4.0), width_ratios=(1.35, 1.0))
         self.image = _weights_heatmap(self, ax_w, self.words, "attention weights (rows sum to 1)")
-        plots.label_axes(ax_h, "entropy (bits)", "", title=f"row entropy (at most log2 {n} = "
+        plots.label_axes(ax_h, "entropy (bits)", "query", title=f"entropy of each row\n(at most log2 {n} = "
                          f"{math.log2(n):.0f})", presentation=f)
         self.entropy_bars = ax_h.barh(np.arange(n), np.zeros(n), color=plots.PALETTE[1], edgecolor="black",
                                       linewidth=0.6)
@@ -337,6 +337,7 @@ class EntropyCollapse(Dashboard):
         ax_c.set_ylim(0, math.log2(len(self.words)) * 1.05)
         ax_g = ax_c.twinx()
         ax_g.set_ylabel("gradient size \u2016J\u2016", fontsize=self._fonts.label)
+        ax_g.tick_params(labelsize=self._fonts.tick)
         self.gradient_line, self.gradient_marker = plots.curve_with_marker(
             ax_g, COLLAPSE_GRID, zeros, color=plots.PALETTE[1], marker_color=plots.PALETTE[1], label="gradient")
         ax_g.set_ylim(0, 0.75)

@@ -34,14 +34,15 @@ def _lesson_text(notebook, heading):
 # --------------------------------------------------------------------------------------------
 
 class ClaimStepper(Dashboard):
-    """Step through the audited claims: claim, verdict, reason, evidence, and a small live figure.
+    """Step through the audited claims: claim first; verdict, reason and a small live figure on Reveal.
 
     Use :func:`claim_stepper`. Attributes: ``claims`` (the :class:`softmax_lab.audit.Claim` list),
-    ``number`` (IntSlider, 1-based), ``previous`` and ``next`` (Buttons), ``claim`` (the claim
-    shown), ``spec`` (its :class:`softmax_lab.audit.Figure`, or None), ``card`` (HTML: claim,
-    verdict, reason, evidence), ``bars`` (``MAX_SERIES`` lists of ``MAX_BARS`` rectangles),
-    ``lines``, ``placeholder`` (the text shown when a claim has no figure), ``badge`` and
-    ``note`` (texts in the figure).
+    ``number`` (IntSlider, 1-based), ``previous`` and ``next`` (Buttons), ``reveal_button``,
+    ``revealed`` (False after every change of claim), ``claim`` (the claim shown), ``spec`` (its
+    :class:`softmax_lab.audit.Figure`, or None), ``card`` (HTML: claim, then verdict, reason,
+    evidence), ``bars`` (``MAX_SERIES`` lists of ``MAX_BARS`` rectangles), ``lines``,
+    ``placeholder`` (the text shown when a claim has no figure, or before the reveal), ``badge``
+    and ``note`` (texts in the figure).
     """
 
     def __init__(self, claims=None, start=1, presentation=False):
@@ -56,12 +57,17 @@ class ClaimStepper(Dashboard):
                                         layout=self._slider_layout(), style=self._description_style(["claim"]))
         self.previous = widgets.Button(description="Previous", icon="arrow-left")
         self.next = widgets.Button(description="Next", icon="arrow-right")
+        self.reveal_button = widgets.Button(description="Reveal", icon="eye", button_style="primary",
+                                            tooltip="show the verdict, its reason and the evidence")
+        self.revealed = False        # each claim is asked first: verdict, note and figure wait for Reveal
         self.card = widgets.HTML()
+        self._pictures = {}
         self._build_figure()
-        self.number.observe(self._guarded(self._update), names="value")
+        self.number.observe(self._guarded(self._on_number), names="value")
         self.previous.on_click(self._guarded(lambda button: self.step(-1)))
         self.next.on_click(self._guarded(lambda button: self.step(+1)))
-        self._assemble(self.number, widgets.HBox([self.previous, self.next]), self.card,
+        self.reveal_button.on_click(self._guarded(lambda button: self.reveal()))
+        self._assemble(self.number, widgets.HBox([self.previous, self.next, self.reveal_button]), self.card,
                        self._make_view(self.figure))
         self._update()
 
@@ -76,6 +82,25 @@ class ClaimStepper(Dashboard):
     def step(self, delta):
         """Go ``delta`` claims forward (backward if negative), stopping at the ends."""
         self.number.value = min(max(self.number.value + delta, 1), len(self.claims))
+
+    def redraw(self):
+        """Each claim's picture is drawn once (its labels and scales change: a full draw), then
+        shown again from a cache when a teacher steps back to it."""
+        if self.figure_mode != "png":
+            return super().redraw()
+        key = (self.number.value, self.revealed)     # hidden and revealed pictures differ
+        if key not in self._pictures:
+            self._pictures[key] = plots.render_png(self.figure)
+        self._show_png(self._pictures[key])
+
+    def reveal(self):
+        """Show the verdict, its reason, the figure and its note for the current claim."""
+        self.revealed = True
+        self._update()
+
+    def _on_number(self, change):
+        self.revealed = False        # a new claim: ask for a verdict first
+        self._update()
 
     # -- figure ----------------------------------------------------------------------------
 
@@ -162,17 +187,23 @@ class ClaimStepper(Dashboard):
         ax.set_yscale("linear")
         if ax.get_legend() is not None:
             ax.get_legend().remove()
-        self.badge.set_text(mpl_text(f"C{claim.number}. {claim.topic}: {sign} {claim.verdict}"))
-        self.badge.set_color(text_color)
-        if spec is None:
+        if not self.revealed:
+            self.badge.set_text(mpl_text(f"C{claim.number}. {claim.topic} \u2014 your verdict?"))
+            self.badge.set_color("black")
+        else:
+            self.badge.set_text(mpl_text(f"C{claim.number}. {claim.topic} \u2014 {sign} {claim.verdict}"))
+            self.badge.set_color(text_color)
+        if not self.revealed or spec is None:
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_xlabel("")
             ax.set_ylabel("")
             self.note.set_text("")
             ax.set_title("")
-            self.placeholder.set_text("no small figure for this claim:\nits evidence trains or searches,\n"
-                                      "see the evidence cell and lesson linked above")
+            self.placeholder.set_text(
+                "holds, oversimplified or wrong?\nPress Reveal for the verdict and the evidence"
+                if not self.revealed else "no small figure for this claim:\nits evidence trains or searches,\n"
+                                          "see the evidence cell and lesson linked above")
         else:
             handles = self._show_bars(spec) if spec.kind == "bars" else self._show_lines(spec)
             ax.set_xlabel(mpl_text(spec.xlabel), fontsize=self._fonts.label)
@@ -181,35 +212,45 @@ class ClaimStepper(Dashboard):
             self.note.set_text(mpl_text(spec.note))
             if len(handles) > 1:
                 ax.legend(handles=handles, fontsize=self._fonts.note, frameon=False, loc="best")
+        plots.relayout(self.figure)        # new labels and ticks: lay out at the next draw, then keep it
         size = "18px" if self.presentation else "14px"
         links = "".join(f"<li>{html.escape(_lesson_text(nb, h))}</li>" for nb, h in claim.lessons)
+        if self.revealed:
+            verdict = (f"<span style='background:{color}; color:black; padding:0 0.4em; border-radius:3px'>"
+                       f"<b>{sign} {claim.verdict}</b></span> {html.escape(claim.reason)}<br>"
+                       f"<i>Evidence:</i> the section {html.escape(claim.heading)} below"
+                       + (f", and<ul style='margin:0'>{links}</ul>" if links else ""))
+        else:
+            verdict = "<i>Your verdict:</i> holds, oversimplified or wrong? Then press <b>Reveal</b>."
         self.card.value = (
             f"<div style='font-size:{size}; max-width:820px'>"
             f"<b>C{claim.number} of {len(self.claims)}. {html.escape(claim.topic)}</b><br>"
-            f"<i>The article:</i> {html.escape(claim.claim)}<br>"
-            f"<span style='background:{color}; color:black; padding:0 0.4em; border-radius:3px'>"
-            f"<b>{sign} {claim.verdict}</b></span> {html.escape(claim.reason)}<br>"
-            f"<i>Evidence:</i> the section {html.escape(claim.heading)} below"
-            + (f", and<ul style='margin:0'>{links}</ul>" if links else "") + "</div>")
+            f"<i>The article:</i> {html.escape(claim.claim)}<br>{verdict}</div>")
         self.previous.disabled = self.number.value == 1
         self.next.disabled = self.number.value == len(self.claims)
+        self.reveal_button.disabled = self.revealed
 
 
 def claim_stepper(start=1, presentation=False):
     """A dashboard that steps through the article's claims, one by one (for a teacher).
 
-    The slider and the Previous / Next buttons choose a claim. Shown: the claim (paraphrased),
-    the verdict (holds, oversimplified or wrong) with its reason, where the evidence is, and a
-    small live figure computed by :func:`softmax_lab.audit.claim_figure` where the claim has one.
+    The slider and the Previous / Next buttons choose a claim; the claim (paraphrased) is shown
+    first, so that the class can give its verdict. **Reveal** then shows the verdict (holds,
+    oversimplified or wrong) with its reason, where the evidence is, and a small live figure
+    computed by :func:`softmax_lab.audit.claim_figure` where the claim has one (its note and bars
+    would give away the lesson's predictions, so they wait too).
 
     Examples
     --------
     >>> dash = claim_stepper()
-    >>> dash.claim.id, dash.previous.disabled
-    ('formula', True)
+    >>> dash.claim.id, dash.previous.disabled, dash.revealed
+    ('formula', True, False)
     >>> dash.next.click()
     >>> dash.claim.id, dash.badge.get_text()
-    ('highlights', 'C2. Highlighting the likely outcomes: \u2248 oversimplified')
+    ('highlights', 'C2. Does softmax highlight the likely outcomes? \u2014 your verdict?')
+    >>> dash.reveal_button.click()
+    >>> dash.badge.get_text()
+    'C2. Does softmax highlight the likely outcomes? \u2014 \u2248 oversimplified'
     """
     return ClaimStepper(start=start, presentation=presentation)
 
@@ -298,14 +339,18 @@ class AlternativesExplorer(Dashboard):
                 value_format=None, presentation=f, label=method)
         plots.label_axes(ax, "word", "weight", title="the same logits, five ways to weigh the words", presentation=f)
         self._legend = ax.legend(fontsize=self._fonts.note, frameon=False, loc="upper right")
-        plots.animate(self.figure, *(g.bars for g in self.groups.values()), *self._legend.get_texts())
+        # The legend is not animated: it is laid out from its texts' widths (alpha, tau, seed), so a
+        # new text needs a full draw.
+        plots.animate(self.figure, *(g.bars for g in self.groups.values()))
         plots.relayout(self.figure)
 
     def _show_state(self):
         weights, names = self.weights, self._names()
         for method, text in zip(METHODS, self._legend.get_texts()):
             plots.set_heights(self.groups[method], weights[method])
-            text.set_text(mpl_text(names[method]))
+            if text.get_text() != mpl_text(names[method]):
+                text.set_text(mpl_text(names[method]))
+                plots.invalidate(self.figure)
         rows = []
         for method in METHODS:
             w = weights[method]

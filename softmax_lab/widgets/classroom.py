@@ -42,7 +42,8 @@ class Classroom(Dashboard):
     sent on Enter), ``reveal_button``, ``hide_button``, ``temperature`` (log slider), ``preset``
     (the current :class:`Preset`), ``revealed``, ``guess_value`` (the parsed guess or None),
     ``logits``, ``labels``, ``probabilities``, ``answer`` (``(word, probability)`` or for the
-    dashboard presets ``(None, number)``), ``question``, ``readout``, ``logit_bars`` and
+    dashboard presets ``(None, number)``, fixed when the question is asked), ``premise``
+    (the question's temperature, or the dashboard's setting), ``question``, ``readout``, ``logit_bars`` and
     ``probability_bars`` (bar groups of :mod:`softmax_lab.plots`), ``hidden_mark`` (the "?"
     shown before the reveal), ``guess_line``, ``stage`` (holds lesson 07/08's dashboard after a
     reveal), ``extras`` (those dashboards, built the first time they are needed), ``draws``.
@@ -57,15 +58,18 @@ class Classroom(Dashboard):
         self.revealed = False
         self.guess_value = None
         self.draws = None
+        self.premise = None           # what the question assumes: its T, or lesson 07/08's dashboard setting
+        self._answer = None           # the answer, computed when the question is asked
         style = self._description_style(["temperature T", "preset"])
         self.menu = widgets.Dropdown(
             options=[(f"{i} \u00b7 {p.title}", p.key) for i, p in enumerate(PRESETS, start=1)],
             value=preset, description="preset", style=style, layout=widgets.Layout(width="auto", max_width="720px"))
         self.next_button = widgets.Button(description="Next preset", icon="forward", tooltip="the next preset")
         self.question = widgets.HTML()
+        # wide enough for the whole placeholder beside its description, at any font size
         self.guess = widgets.Text(description="class guess", continuous_update=False,
                                   style=self._description_style(["class guess"]),
-                                  layout=widgets.Layout(width="22em"))
+                                  layout=widgets.Layout(width="auto", min_width="26em", flex="0 1 auto"))
         self.reveal_button = widgets.Button(description="Reveal", icon="eye", button_style="primary",
                                             tooltip="show the distribution and the answer")
         self.hide_button = widgets.Button(description="Hide", icon="eye-slash",
@@ -85,11 +89,12 @@ class Classroom(Dashboard):
         self.hide_button.on_click(self._guarded(lambda _b: self.hide()))
         self.temperature.observe(self._guarded(self._on_temperature), names="value")
 
-        # The figure right under the guess (it fits a 1280 x 900 screen); the readout, with the
-        # guess beside the answer, under the figure; lesson 07/08's dashboard last.
+        # Projector sizes: the readout (the guess beside the answer and its verdict) right under the
+        # guess, so that at 1280 x 800 it is on screen after Reveal without scrolling; then the
+        # figure, narrow enough for a 1024-pixel-wide window; lesson 07/08's dashboard last.
         guess_row = widgets.HBox([self.guess, self.reveal_button, self.hide_button])
         self._assemble(widgets.HBox([self.menu, self.next_button]), self.question, guess_row,
-                       self._plot_box, self.readout, self.stage)
+                       self.readout, self._plot_box, self.stage)
         children = [c for c in self.children if c is not self.message]     # notes right under the guess
         children.insert(children.index(guess_row) + 1, self.message)
         self.children = children
@@ -112,13 +117,32 @@ class Classroom(Dashboard):
 
     @property
     def answer(self):
-        """``(top word, its probability)`` now; for lesson 07/08 presets ``(None, the number)``."""
+        """The answer to the question as asked: ``(top word, its probability)`` at the question's
+        temperature; for lesson 07/08 presets ``(None, the number)`` at the dashboard's setting
+        when the question was asked. Moving the slider, or a control of lesson 07/08's dashboard,
+        does not change it (the readout shows the new value beside it)."""
+        return self._answer
+
+    def _current(self):
+        """The same number as :attr:`answer`, at the controls' present setting."""
         source = self.preset.source
         if source == "calibration":
-            return None, self.extras["calibration"].accuracy
+            return None, float(self.extras["calibration"].accuracy)
         if source == "attention":
             return None, float(self.extras["attention"].weights.max(axis=1).mean())
         return preset_answer(self.logits, self.labels, float(self.temperature.value))
+
+    def _setting(self):
+        """The setting the answer depends on, as text (compared with the premise)."""
+        source = self.preset.source
+        if source == "attention":
+            dash = self.extras["attention"]
+            return (f"d = {dash.d_slider.value}, " + ("scale 1/\u221ad" if dash.standard_scale.value
+                                                       else f"scale {dash.scale:.3g}")
+                    + (", causal" if dash.causal.value else ""))
+        if source == "calibration":
+            return "the overtrained model"
+        return f"T = {float(self.temperature.value):.3g}"
 
     # -- actions (what the buttons do) -----------------------------------------------------
 
@@ -153,6 +177,10 @@ class Classroom(Dashboard):
             self.logits, self.labels = None, ()
             self._plot_box.layout.display = "none"
             text = preset.question.format(mean_confidence=f"{100 * getattr(extra, 'mean_confidence', 0.0):.1f}%")
+        # The question's premise and its answer are fixed now: the slider is locked until Reveal,
+        # and what moves afterwards is shown beside the answer, never in its place.
+        self.premise, self._answer = self._setting(), self._current()
+        self.temperature.disabled = True
         self.question.value = (f"<div style='font-size:{'22px' if self.presentation else '15px'}; margin:0.4em 0'>"
                                f"<b>Predict first:</b> {html.escape(text)}</div>")
 
@@ -166,9 +194,12 @@ class Classroom(Dashboard):
         if self.guess.value.strip() and self.guess_value is None:
             self._read_guess(self.guess.value)
         self.revealed = True
+        self.temperature.disabled = False
         extra = self.extras.get(self.preset.source)
         if extra is not None:
             self.stage.children = (extra,)
+        if self.preset.kind == "word" and self.logits is not None:
+            self._set_categories()          # the words in the model's order, now that it may be seen
         self._update()
 
     def hide(self):
@@ -196,24 +227,35 @@ class Classroom(Dashboard):
                 from .attention import AttentionExplorer
 
                 dash = self.extras["attention"] = AttentionExplorer(d=1024, presentation=self.presentation)
+                for control in (dash.d_slider, dash.scale_slider, dash.standard_scale, dash.causal):
+                    control.observe(self._guarded(self._on_extra), names="value")
             dash.d_slider.value, dash.causal.value = 1024, False
             dash.standard_scale.value = False
             dash.scale_slider.value = 1.0
             return dash
         return None
 
+    def _hides_ranking(self):
+        """True while a "which word wins" question waits for Reveal: no order, no logits shown."""
+        return self.preset.kind == "word" and not self.revealed
+
     def _shown(self):
         """Indices of the words drawn as bars: the most probable first (at most MAX_SHOWN - 1
-        when the rest are gathered in an "other words" bar)."""
+        when the rest are gathered in an "other words" bar); in alphabetical order while the
+        question asks which word ranks first."""
         k = len(self.logits)
         n = k if k <= MAX_SHOWN else MAX_SHOWN - 1
-        return np.argsort(-self.logits, kind="stable")[:n]
+        top = np.argsort(-self.logits, kind="stable")[:n]
+        if self._hides_ranking():
+            top = np.array(sorted(top, key=lambda i: self.labels[i]), dtype=int)
+        return top
 
     # -- figure ------------------------------------------------------------------------------
 
     def _build_figure(self):
         f = self.presentation
-        self.figure, (ax_z, ax_p) = self._new_figure(1, 2, size=(8.0, 3.2))
+        # 6.8 x 2.9 inches: 952 x 406 pixels in the presentation layout, inside a 1024-pixel window
+        self.figure, (ax_z, ax_p) = self._new_figure(1, 2, size=(6.8, 2.9))
         self._axes = ax_z, ax_p
         slots = [""] * MAX_SHOWN
         plots.label_axes(ax_z, "word", "logit z", title="logits z (what the model outputs)", presentation=f)
@@ -221,7 +263,7 @@ class Classroom(Dashboard):
                                                  value_format="{:.2f}", presentation=f)
         ax_z.axhline(0.0, color="black", linewidth=0.8)
         plots.label_axes(ax_p, "word", "probability", title="softmax(z / T)", presentation=f)
-        self.probability_bars = plots.probability_bars(ax_p, slots, presentation=f)
+        self.probability_bars = plots.probability_bars(ax_p, slots, value_format="{:.2f}", presentation=f)
         self.hidden_mark = ax_p.text(0.5, 0.5, "?", transform=ax_p.transAxes, ha="center", va="center",
                                      fontsize=4 * self._fonts.title, color=plots.OKABE_ITO["black"])
         self.guess_line = ax_p.axhline(0.5, color=plots.OKABE_ITO["vermillion"], linestyle="--", linewidth=2)
@@ -244,9 +286,10 @@ class Classroom(Dashboard):
             ax.set_xticks(np.arange(MAX_SHOWN), names + [""] * (MAX_SHOWN - len(names)))
             ax.set_xlim(-0.6, len(names) - 0.4)
             ax.tick_params(axis="x", labelrotation=30 if len(names) > 4 else 0)
+        hidden = self._hides_ranking()                # the logits would show which word ranks first
         for j, (bar, text) in enumerate(zip(self.logit_bars.bars, self.logit_bars.texts)):
-            bar.set_visible(j < len(shown))           # "other words" has no single logit: no bar
-            text.set_visible(j < len(shown))
+            bar.set_visible(j < len(shown) and not hidden)    # "other words" has no single logit: no bar
+            text.set_visible(j < len(shown) and not hidden)
         plots.relayout(self.figure)
 
     def _show_state(self):
@@ -266,7 +309,8 @@ class Classroom(Dashboard):
         plots.set_heights(self.logit_bars, z_shown)
         plots.set_heights(self.probability_bars, p_shown)
         plots.highlight(self.probability_bars, [j < len(shown) and p[shown[j]] == p.max() for j in range(MAX_SHOWN)])
-        self._axes[0].title.set_text(f"logits z, T = {t:.3g}")
+        self._axes[0].title.set_text("logits z: hidden until Reveal" if self._hides_ranking()
+                                     else f"logits z, T = {t:.3g}")
         visible = self.revealed
         for j, (bar, text) in enumerate(zip(self.probability_bars.bars, self.probability_bars.texts)):
             on = visible and j < len(self._names)
@@ -298,14 +342,20 @@ class Classroom(Dashboard):
             rows.append(("answer", "hidden: press Reveal"))
         else:
             word, value = self.answer
+            what = {"calibration": "the accuracy", "attention": "the mean of each word's largest weight"}
             if preset.kind == "word":
                 shown = f"{html.escape(word)} (probability {value:.3f})"
                 mark = verdict(guess, word, "word")
             else:
-                what = {"calibration": "the accuracy", "attention": "the mean of each word's largest weight"}
                 shown = f"{value:.3f} ({html.escape(word) if word is not None else what[preset.source]})"
                 mark = verdict(guess, value, "probability")
-            rows.append(("answer", shown + (f" &nbsp;\u2192 {mark}" if mark else "")))
+            rows.append(("answer", shown + (f" &nbsp;\u2192 {mark}" if mark else "")
+                         + f" &nbsp;(as asked: {html.escape(self.premise)})"))
+            setting = self._setting()
+            if setting != self.premise:           # a control moved after the question: show, never replace
+                now_word, now = self._current()
+                now_text = f"{html.escape(now_word)} {now:.3f}" if preset.kind == "word" else f"{now:.3f}"
+                rows.append((f"now, at {html.escape(setting)}", now_text))
             if self.draws is not None:
                 top = int(np.argmax(p))
                 words = " ".join(html.escape(self.labels[i]) for i in self.draws)
@@ -330,6 +380,10 @@ class Classroom(Dashboard):
     def _on_temperature(self, change):
         if not self._holding:
             self._update()
+
+    def _on_extra(self, change):
+        if not self._holding and self.revealed and self.preset.source in ("calibration", "attention"):
+            self._update()                # lesson 08's controls moved: the readout shows the new value
 
     def _on_guess(self, change):
         if self._holding:

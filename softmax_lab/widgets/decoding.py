@@ -47,6 +47,7 @@ class BeamSearchExplorer(Dashboard):
                                               indent=False, layout=widgets.Layout(width="auto"))
         self.readout = widgets.HTML()
         self._scorer = decoding.LMScorer(self.model, prompt)
+        self._decoded = {}          # the decodings of the current prompt and length, per beam width
         self._build_figure()
         for control in (self.beam_width, self.max_length, self.stop_at_period):
             control.observe(self._guarded(self._update), names="value")
@@ -67,9 +68,16 @@ class BeamSearchExplorer(Dashboard):
     def _decode(self):
         end = self._scorer.end if self.stop_at_period.value else None
         L, B = self.max_length.value, self.beam_width.value
-        self.beams = decoding.beam_search(self._scorer, B, L, end=end)
-        self.greedy = decoding.greedy_decode(self._scorer, L, end=end)
-        self.samples = [decoding.sample_decode(self._scorer, L, end=end, rng=seed) for seed in range(N_SAMPLES)]
+        key = (self._scorer, L, end)        # greedy and the samples do not depend on the beam width
+        if key not in self._decoded:
+            self._decoded.clear()
+            self._decoded[key] = {"greedy": decoding.greedy_decode(self._scorer, L, end=end),
+                                  "samples": [decoding.sample_decode(self._scorer, L, end=end, rng=seed)
+                                              for seed in range(N_SAMPLES)]}
+        decoded = self._decoded[key]
+        if B not in decoded:
+            decoded[B] = decoding.beam_search(self._scorer, B, L, end=end)
+        self.beams, self.greedy, self.samples = decoded[B], decoded["greedy"], decoded["samples"]
 
     @property
     def comparison(self):
@@ -99,15 +107,19 @@ class BeamSearchExplorer(Dashboard):
         names = ["greedy", "beam", "sampling"]
         self.logp_bars = plots.probability_bars(ax["logp"], names, ylim=None, value_format="{:.2f}",
                                                 color=plots.PALETTE[2], presentation=f)
-        plots.label_axes(ax["logp"], "", "log p per word", title="higher = more probable", presentation=f)
+        plots.label_axes(ax["logp"], "decoder", "log p per word", title="higher = more probable", presentation=f)
         ax["logp"].set_ylim(-4.5, 0)
         self.repetition_bars = plots.probability_bars(ax["rep"], names, ylim=(0, 1), value_format="{:.2f}",
                                                       color=plots.PALETTE[4], presentation=f)
-        plots.label_axes(ax["rep"], "", "repeated bigrams", title="repetition (1 - distinct-2)", presentation=f)
+        plots.label_axes(ax["rep"], "decoder", "repeated bigrams", title="repetition (1 - distinct-2)", presentation=f)
         plots.animate(self.figure, self.beam_bars, self.beam_texts, self._beam_title, self.logp_bars.bars,
                       self.logp_bars.texts,
                       self.repetition_bars.bars, self.repetition_bars.texts)
         plots.relayout(self.figure)
+
+    def _beam_label(self, i):
+        words = " ".join(self._scorer.words(self.beams[i].tokens))
+        return mpl_text(f"{words if len(words) <= 70 else words[:67] + '...'}   ({self.beams[i].log_prob:.2f})")
 
     def _show_state(self):
         self._decode()
@@ -118,16 +130,14 @@ class BeamSearchExplorer(Dashboard):
         right = max(10.0, 10.0 * np.ceil(max(costs) / 10.0))
         if right != self._beam_ax.get_xlim()[1]:
             self._beam_ax.set_xlim(0, right)
-            plots.invalidate(self.figure)
+            plots.relayout(self.figure)             # new ticks: lay the figure out again
         for i, (bar, text) in enumerate(zip(self.beam_bars, self.beam_texts)):
-            if i < len(self.beams):
-                words = " ".join(self._scorer.words(self.beams[i].tokens))
-                bar.set_width(costs[i])
+            width, label = (costs[i], self._beam_label(i)) if i < len(self.beams) else (0, "")
+            if bar.get_width() != width:        # touch only what changed: it is all drawn again
+                bar.set_width(width)
+            if text.get_position() != (0.01 * right, i):
                 text.set_position((0.01 * right, i))
-                text.set_text(mpl_text(f"{words if len(words) <= 70 else words[:67] + '...'}   ({-costs[i]:.2f})"))
-            else:
-                bar.set_width(0)
-                text.set_text("")
+            text.set_text(label)
         values = list(self.comparison.values())
         plots.set_heights(self.logp_bars, [v[0] for v in values])
         plots.set_heights(self.repetition_bars, [v[1] for v in values])

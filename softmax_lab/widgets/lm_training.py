@@ -9,8 +9,7 @@ import ipywidgets as widgets
 import numpy as np
 
 from .. import data, lm, plots, training
-from ..functions import softmax
-from ..losses import cross_entropy
+from ..functions import log_softmax
 from ._base import Dashboard, GridLogSlider, GridSlider
 
 RECIPES = ("best", "overtrained", "label_smoothed")
@@ -39,12 +38,17 @@ def shipped_recipe(name):
 
 
 def validation_figures(weights, contexts, targets):
-    """Perplexity, mean top probability and accuracy of ``weights`` on the given examples."""
-    logits = lm.forward(weights, contexts)
-    p = softmax(logits)
-    return {"perplexity": float(np.exp(cross_entropy(logits, targets))),
-            "confidence": float(p.max(axis=1).mean()),
-            "accuracy": float(np.mean(p.argmax(axis=1) == targets))}
+    """Perplexity, mean top probability and accuracy of ``weights`` on the given examples.
+
+    Many examples share a context (the model reads the last three words): the network runs once
+    per distinct context, and each example takes its context's prediction.
+    """
+    distinct, row_of = np.unique(contexts, axis=0, return_inverse=True)
+    row_of = row_of.ravel()
+    log_p = log_softmax(lm.forward(weights, distinct))
+    return {"perplexity": float(np.exp(-np.mean(log_p[row_of, targets]))),
+            "confidence": float(np.exp(log_p.max(axis=1))[row_of].mean()),
+            "accuracy": float(np.mean(log_p.argmax(axis=1)[row_of] == targets))}
 
 
 class TrainingDashboard(Dashboard):
@@ -71,6 +75,7 @@ class TrainingDashboard(Dashboard):
         self._sentences = data.load_sentences("train")
         self.validation = lm.make_examples(data.load_sentences("validation"), self.index, 3)
         self._task = None
+        self._example_cache = {}
         self._quiet = False
         self.seconds = 0.0
         self.running = False
@@ -96,7 +101,10 @@ class TrainingDashboard(Dashboard):
         self.readout = widgets.HTML()
 
         self._build_figure()
-        self._apply_recipe(settings)
+        buttons = widgets.HBox([self.train_button, self.stop_button, self.reset_button, self.progress])
+        self._assemble(self.init_scale, self.learning_rate, self.steps, self.subset, self.label_smoothing,
+                       self.recipe, buttons, self._make_view(self.figure), self.readout)
+        self._apply_recipe(settings)          # starts the trainer and draws the figure once
         for control in (self.init_scale, self.learning_rate, self.steps, self.subset, self.label_smoothing):
             control.observe(self._guarded(self._on_setting), names="value")
         self.recipe.observe(self._guarded(lambda change: self._apply_recipe(shipped_recipe(change["new"]))),
@@ -104,9 +112,6 @@ class TrainingDashboard(Dashboard):
         self.train_button.on_click(self._guarded(lambda _: self.start()))
         self.stop_button.on_click(self._guarded(lambda _: self.stop()))
         self.reset_button.on_click(self._guarded(lambda _: self.reset()))
-        buttons = widgets.HBox([self.train_button, self.stop_button, self.reset_button, self.progress])
-        self._assemble(self.init_scale, self.learning_rate, self.steps, self.subset, self.label_smoothing,
-                       self.recipe, buttons, self._make_view(self.figure), self.readout)
 
     # -- settings ----------------------------------------------------------------------------
 
@@ -151,7 +156,7 @@ class TrainingDashboard(Dashboard):
         """Stop, and start over from fresh weights with the current settings."""
         self.stop()
         settings = self.settings
-        contexts, targets = lm.make_examples(self._sentences[:int(self.subset.value)], self.index, 3)
+        contexts, targets = self._examples(int(self.subset.value))
         init = training.init_weights(self.vocab_size, 3, seed=settings["seed"])
         init["output_weight"] = init["output_weight"] * float(self.init_scale.value)
         self.trainer = training.Trainer(contexts, targets, self.vocab_size, init=init,
@@ -163,14 +168,21 @@ class TrainingDashboard(Dashboard):
         self.progress.max = settings["steps"]
         self._update()
 
+    def _examples(self, n_sentences):
+        """The training examples of the first ``n_sentences`` sentences (cached: the slider's values)."""
+        if n_sentences not in self._example_cache:
+            self._example_cache[n_sentences] = lm.make_examples(self._sentences[:n_sentences], self.index, 3)
+        return self._example_cache[n_sentences]
+
     def _record(self, initial=False):
         """Measure the validation confidence and accuracy now (the loss comes from the Trainer)."""
         figures = validation_figures(self.trainer.weights, *self.validation)
         result = self.trainer.result
         h = self.history
         h["step"].append(self.trainer.step)
-        h["val_loss"].append(math.log(figures["perplexity"]) if initial else result.val_losses[-1])
-        h["train_loss"].append(np.nan if initial else result.train_losses[-1])
+        measured = math.log(figures["perplexity"])       # the validation loss, measured here
+        h["val_loss"].append(result.val_losses[-1] if result.val_losses and not initial else measured)
+        h["train_loss"].append(result.train_losses[-1] if result.train_losses and not initial else np.nan)
         h["confidence"].append(figures["confidence"])
         h["accuracy"].append(figures["accuracy"])
 
@@ -190,6 +202,8 @@ class TrainingDashboard(Dashboard):
         if self.trainer.done and self._is_shipped_recipe():
             name = self.recipe.value
             weights = self.trainer.result.best_weights if name != "overtrained" else self.trainer.weights
+            if weights is None:     # no evaluation was recorded (e.g. an interrupted one): nothing to compare
+                return
             weights = {k: v.astype(np.float32) for k, v in weights.items()}      # as shipped
             shipped = lm.load(name).weights
             self.reproduction = {"name": name, "yours": validation_figures(weights, *self.validation),
@@ -203,11 +217,12 @@ class TrainingDashboard(Dashboard):
         """Train in the background, a few steps at a time, so that Stop stays responsive."""
         if self.running or self.trainer.done:
             return
-        self.running = True
         try:
             loop = asyncio.get_running_loop()     # in a kernel: its event loop, which also handles the clicks
-        except RuntimeError:
-            loop = asyncio.get_event_loop()
+        except RuntimeError:                      # no event loop (a plain script): train to the end now
+            self.run()
+            return
+        self.running = True
         self._task = loop.create_task(self._train_in_background())
 
     def stop(self):
@@ -269,12 +284,12 @@ class TrainingDashboard(Dashboard):
             self._xmax = self.trainer.steps
             for ax in self._axes:
                 ax.set_xlim(0, self._xmax)
-            plots.invalidate(self.figure)
+            plots.relayout(self.figure)             # new ticks: lay the figure out again
         top = max(8.0, 1.1 * np.nanmax(h["val_loss"]))
         if top > self._ytop or (top == 8.0 and self._ytop != 8.0):
             self._ytop = top
             self._axes[0].set_ylim(0, top)
-            plots.invalidate(self.figure)
+            plots.relayout(self.figure)
         self.train_line.set_data(steps[1:], h["train_loss"][1:])
         self.val_line.set_data(steps, h["val_loss"])
         self.confidence_line.set_data(steps, h["confidence"])

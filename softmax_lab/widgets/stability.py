@@ -147,8 +147,11 @@ class StabilityExplorer(Dashboard):
         self._limit_texts = [
             ax.axvline(high, color=plots.OKABE_ITO["vermillion"], linewidth=2),
             ax.axvline(low, color=plots.OKABE_ITO["blue"], linewidth=2),
-            ax.text(high, 0.93, f" exp overflows\n above {high:.2f}", va="top", ha="left", fontsize=size),
-            ax.text(low, 0.93, f"exp(z_max) = 0 \nbelow {low:.1f} ", va="top", ha="right", fontsize=size),
+            # outside the safe zone where there is room, inside it near the ends of the axis (float64)
+            ax.text(high, 0.93, f" exp overflows \n above {high:.2f} ", va="top", ha="left" if high < 300 else "right",
+                    fontsize=size),
+            ax.text(low, 0.93, f" exp(z_max) = 0 \n below {low:.1f} ", va="top", ha="right" if low > -300 else "left",
+                    fontsize=size),
             ax.text(0.0, 0.08, f"naive is safe\n({self.dtype.value})", ha="center", va="bottom", fontsize=size),
         ]
 

@@ -162,11 +162,12 @@ class GradientStepper(Dashboard):
         plots.set_heights(self.gradient_bars, g)
         self._gradient_title.set_text(f"gradient p \u2212 y;  Step: z \u2190 z \u2212 "
                                       f"{self.learning_rate.value:.2f}(p \u2212 y)")
-        self.jacobian_image.set_data(J)
-        for i, row in enumerate(self._jacobian_texts):
-            for j, text in enumerate(row):
-                text.set_text(f"{J[i, j]:+.2f}")
-                text.set_color("white" if abs(J[i, j]) > 0.15 else "black")   # legible on dark cells
+        if not np.array_equal(J, self.jacobian_image.get_array()):   # a learning rate alone leaves it as it is
+            self.jacobian_image.set_data(J)                             # (an artist touched is drawn again)
+            for i, row in enumerate(self._jacobian_texts):
+                for j, text in enumerate(row):
+                    text.set_text(f"{J[i, j]:+.2f}")
+                    text.set_color("white" if abs(J[i, j]) > 0.15 else "black")   # legible on dark cells
         n = len(self.loss_history)
         self.loss_line.set_data(np.arange(n), self.loss_history)
         # The x range doubles when the line reaches its end (10, 20, 40, ... steps), so the axes
@@ -176,7 +177,7 @@ class GradientStepper(Dashboard):
         if xlim != self._loss_ax.get_xlim() or ylim != self._loss_ax.get_ylim():
             self._loss_ax.set_xlim(*xlim)
             self._loss_ax.set_ylim(*ylim)
-            plots.invalidate(self.figure)            # new ticks: the next redraw is a full one
+            plots.relayout(self.figure)              # new ticks: lay the figure out again
         self.readout.value = self._html_box([
             ("logits z", ", ".join(f"{v:.3f}" for v in self.logits)),
             ("p = softmax(z)", ", ".join(f"{v:.3f}" for v in p)),

@@ -4,8 +4,9 @@ What runs here, once per test session:
 
 * one Chromium (Debian's ``/usr/lib/chromium/chromium``, driven by the ``playwright`` pip
   package; never ``playwright install``), shared by every test;
-* one JupyterLab server per figure mode (``SOFTMAX_LAB_FIGURES=canvas`` and ``=png``; the
-  kernels inherit the server's environment), and one Voila server set up like ``make demo``;
+* one JupyterLab server with the default figure path (PNG images), and one with the opt-in
+  live canvas (``SOFTMAX_LAB_FIGURES=canvas``; the kernels inherit the server's environment)
+  for the few tests that ask for it; one Voila server set up like ``make demo``;
   test_notebook7.py starts Jupyter Notebook 7 servers the same way (:func:`start_notebook7`);
 * every server runs on 127.0.0.1, on a free port, over a temporary COPY of ``notebooks/``, with
   its configuration, data, runtime, IPython and matplotlib directories in a temporary folder, so
@@ -59,7 +60,7 @@ CHROMIUM_FLAGS = [
 ]
 VIEWPORT = {"width": 1280, "height": 900}
 
-FIGURE_MODES = ("canvas", "png")  # the two values of SOFTMAX_LAB_FIGURES
+FIGURE_MODES = ("png", "canvas")  # the values of SOFTMAX_LAB_FIGURES: the default, and the opt-in canvas
 
 # Timeouts (seconds). Generous, because the machine may be busy, but bounded.
 SERVER_START_TIMEOUT = 90
@@ -385,12 +386,14 @@ def stop_lab(server):
     server.stop()
 
 
-@pytest.fixture(scope="session", params=FIGURE_MODES)
+@pytest.fixture(scope="session", params=["png"])
 def lab(request, browser, tmp_path_factory):
-    """A JupyterLab server whose kernels draw figures in one mode (``lab.mode``).
+    """A JupyterLab server whose kernels draw figures in one mode (``lab.mode``): ``"png"``, the
+    default, unless a test asks for ``"canvas"`` (``@pytest.mark.parametrize("lab", ["canvas"],
+    indirect=True)``).
 
-    Session-scoped and parametrized: pytest runs every test of one mode against one server,
-    then stops it and starts the next, so only one server is alive at a time.
+    Session-scoped: pytest runs every test of one mode against one server, then stops it and
+    starts the next, so only one server is alive at a time.
     """
     mode = request.param
     server = start_lab(tmp_path_factory.mktemp(f"lab-{mode}"), mode)
@@ -404,7 +407,7 @@ def lab(request, browser, tmp_path_factory):
 def voila(browser, tmp_path_factory):
     """A Voila server in directory mode over a copy of notebooks/, set up as ``make demo`` sets it.
 
-    Figure mode automatic (no SOFTMAX_LAB_FIGURES); the large classroom layout
+    Figure mode automatic (no SOFTMAX_LAB_FIGURES: PNG images); the large classroom layout
     (SOFTMAX_LAB_PRESENTATION=1).
     """
     root = tmp_path_factory.mktemp("voila")
@@ -522,7 +525,7 @@ SLIDER = ".widget-slider"
 
 
 def plot_kind(dashboard):
-    """``"canvas"`` (live ipympl figure), ``"png"`` (PNG fallback) or None (no figure)."""
+    """``"png"`` (the figure as a PNG image), ``"canvas"`` (the opt-in live ipympl canvas) or None."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     try:  # the figure's view may be created a moment after the slider's
@@ -538,7 +541,7 @@ def plot_kind(dashboard):
     return None
 
 
-# The pixels a figure shows: the bitmap of ipympl's canvas, or the PNG of the fallback's <img>.
+# The pixels a figure shows: the PNG of the dashboard's <img>, or the bitmap of an ipympl canvas.
 # (Element screenshots were tried first: a layout shift of a fraction of a pixel below the
 # figure changed their last row, which would pass for a redraw.) None while a figure is
 # hidden, still blank, or its image not yet decoded.

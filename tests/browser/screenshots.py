@@ -4,10 +4,13 @@ With ``SOFTMAX_LAB_SCREENSHOTS=<dir>`` set, the browser tests save one small PNG
 the first dashboard (the first top-level output holding a slider) once Run All has finished and
 its figure is drawn, before any slider moves, as ``<dir>/<notebook stem>.png``.
 
-* tests/browser/test_lab.py saves the lessons (``NN_*.ipynb``) from JupyterLab, with live
-  ipympl canvases (the ``canvas`` figure mode);
+* tests/browser/test_lab.py saves the lessons (``NN_*.ipynb``) from JupyterLab, with the
+  default figure path (PNG images);
 * tests/browser/test_voila.py saves every other notebook (the classroom dashboard,
   ``classroom.ipynb``) from Voila, as ``make demo`` shows it (presentation mode).
+
+The three pictures at the top of the README (``README_PICTURES``) are the same pictures of lessons
+01, 02 and 06, written again beside that directory under the dashboards' names.
 
 Unset, nothing is saved and the tests behave as before. The picture is downscaled to at most
 ``MAX_WIDTH`` pixels and stored with a palette of ``COLOURS`` colours (Pillow, which matplotlib
@@ -24,6 +27,9 @@ MAX_WIDTH = 640  # pixels; the README shows them smaller, this keeps text legibl
 COLOURS = 64  # adaptive palette: the dashboards use a handful of colours plus antialiasing
 SPARE_HEIGHT = 300  # pixels around a notebook in JupyterLab: menu, tab bar, toolbar, status bar
 LESSON = re.compile(r"^\d\d_")
+#: lesson -> the README's picture of its first dashboard, in the parent of the screenshot directory
+README_PICTURES = {"01_softmax_basics": "logit_explorer", "02_temperature_and_overconfidence": "temperature_explorer",
+                   "06_next_token_sampling": "sampler_dashboard"}
 
 
 def screenshot_dir():
@@ -82,11 +88,13 @@ def save_dashboard_picture(scope, stem, route):
         page.set_viewport_size({"width": viewport["width"], "height": int(height)})
     try:
         dashboard.scroll_into_view_if_needed()
-        page.mouse.move(0, 0)  # no hover effects (ipympl fades its toolbar in under the pointer)
+        page.mouse.move(0, 0)  # no hover effects on the page
         page.wait_for_timeout(300)  # the re-layout after a resize
         png = dashboard.screenshot(animations="disabled")
     finally:
         page.set_viewport_size(viewport)
     path = screenshot_dir() / f"{stem}.png"
     path.write_bytes(shrink_png(png))
+    if stem in README_PICTURES:
+        (path.parent.parent / f"{README_PICTURES[stem]}.png").write_bytes(path.read_bytes())
     return path

@@ -19,6 +19,8 @@ from .conftest import NOTEBOOK_DIR, WIDGET_TIMEOUT
 pytestmark = pytest.mark.browser
 
 LINK = re.compile(r"\]\(([^)\s]*)\)")
+# Lessons linked from lesson 11 while they are written in parallel (see tests/test_audit.py).
+AHEAD = {"12_inside_a_trained_transformer.ipynb", "13_softmax_everywhere_else.ipynb"}
 
 # Every heading's anchor as JupyterLab set it (as id, or as data-jupyter-id when ids are sanitised).
 _ANCHORS_JS = """() => [...document.querySelectorAll(
@@ -46,6 +48,8 @@ def test_every_link_of_lesson_11_names_an_anchor_jupyterlab_renders(lab, browser
     by_notebook = {}
     for target in lesson_links():
         name, _, anchor = target.partition("#")
+        if name in AHEAD and not (NOTEBOOK_DIR / name).exists():
+            continue                      # a lesson still being written (tests/test_audit.py checks the name)
         by_notebook.setdefault(name or audit.LESSON, set()).add(anchor)
     page = browser.new_page()
     try:
@@ -67,6 +71,8 @@ def test_clicking_a_claim_in_the_table_scrolls_to_its_section(lab, browser):
         rendered_anchors(page, lab, audit.LESSON)
         heading = page.locator(f".jp-MarkdownOutput h3:has-text('{claim.heading}')").first
         top_before = heading.evaluate("h => h.getBoundingClientRect().top")
+        table = page.locator(".jp-MarkdownOutput details", has_text="The audit in one table").first
+        table.locator("summary").first.click()                 # the table is folded: it shows every verdict
         page.locator(".jp-MarkdownOutput a", has_text=f"C{claim.number} below").first.click()
         page.wait_for_function(
             """h => { const r = h.getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight; }""",

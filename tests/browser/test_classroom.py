@@ -27,6 +27,8 @@ pytestmark = pytest.mark.browser
 NOTEBOOK = "classroom.ipynb"
 DASHBOARD = ".softmax-lab"
 READOUT = f"{DASHBOARD} .widget-html-content table"
+FIGURES = "png"                      # the figure path Voila gets by default (PNG images)
+FIGURE = ".widget-output img"        # a dashboard's figure on the page
 
 
 def open_classroom(page, voila, query):
@@ -36,7 +38,7 @@ def open_classroom(page, voila, query):
               timeout=RUN_ALL_TIMEOUT * 1000)
     dashboard = page.locator(DASHBOARD).first
     dashboard.wait_for(timeout=RUN_ALL_TIMEOUT * 1000)
-    images = stable_plot_images(dashboard, "canvas")
+    images = stable_plot_images(dashboard, FIGURES)
     elapsed = time.monotonic() - started
     assert images, "the classroom's figure was never drawn"
     return dashboard, elapsed, images
@@ -98,14 +100,14 @@ def test_classroom_preset_guess_reveal_and_slider_in_voila(page, voila):
         page.keyboard.press("Enter")
         text = wait_for_text(page.locator(READOUT).first, "0.468 (mat)")
         assert "class guess 0.40" in text and "close" in text
-        revealed_images = stable_plot_images(dashboard, "canvas", differ_from=hidden_images)
+        revealed_images = stable_plot_images(dashboard, FIGURES, differ_from=hidden_images)
         assert revealed_images != hidden_images, "the distribution did not appear in the figure"
 
         # the temperature slider (keyboard) changes the readout and the figure
         before, after = move_slider(dashboard.locator(".widget-slider").first)
         assert before != after, f"the slider's readout stayed at {before!r}"
         wait_for_text(page.locator(READOUT).first, f"temperature {after}")
-        moved_images = stable_plot_images(dashboard, "canvas", differ_from=revealed_images)
+        moved_images = stable_plot_images(dashboard, FIGURES, differ_from=revealed_images)
         assert moved_images != revealed_images, "the figure did not change after the slider moved"
 
         # the menu from the keyboard: a preset's number selects it, and the answer is hidden again
@@ -114,7 +116,7 @@ def test_classroom_preset_guess_reveal_and_slider_in_voila(page, voila):
         wait_for_text(dashboard, "4 times larger")
         # the question and the readout are separate widgets, updated one after the other: wait for both
         wait_for_text(page.locator(READOUT).first, "hidden: press Reveal")
-        next_images = stable_plot_images(dashboard, "canvas", differ_from=moved_images)
+        next_images = stable_plot_images(dashboard, FIGURES, differ_from=moved_images)
         assert next_images != moved_images, "the figure did not change with the preset"
         assert page_problems(page) == []
         assert "CellExecutionError" not in voila.log_since(page.log_start)
@@ -133,7 +135,7 @@ def test_classroom_unknown_or_hostile_address_shows_the_menu_and_a_message(page,
         text = wait_for_text(dashboard, message)
         assert dashboard.locator("b", has_text="boom").count() == 0          # shown as text, not as HTML
         note = dashboard.locator(".widget-html-content", has_text=message).first
-        figure = dashboard.locator(".jupyter-matplotlib-figure").first
+        figure = dashboard.locator(FIGURE).first
         assert note.bounding_box()["y"] < figure.bounding_box()["y"], "the note must be seen without scrolling"
         menu = dashboard.locator("select").first
         assert norm(menu.locator("option:checked").inner_text()).startswith("1 \u00b7 Sharp")
@@ -156,17 +158,17 @@ def test_classroom_calibration_preset_reveals_lesson_07s_dashboard(page, voila):
         text = wait_for_text(dashboard, "How often is its top word right?", timeout=RUN_ALL_TIMEOUT)
         print(f"\n{NOTEBOOK}?preset=calibration [voila]: question on screen after {time.monotonic() - started:.1f} s")
         assert "average confidence on new sentences is 70.2%" in text
-        assert dashboard.locator(".jupyter-matplotlib-figure:visible").count() == 0     # nothing to peek at
+        assert dashboard.locator(f"{FIGURE}:visible").count() == 0     # nothing to peek at
         dashboard.locator(".widget-text input").first.fill("0.7")
         dashboard.get_by_role("button", name="Reveal").click()
         text = wait_for_text(page.locator(READOUT).first, "answer 0.523 (the accuracy)")
         assert "class guess 0.70" in text and "close" not in text
         reliability = page.locator(".softmax-lab", has_text="use the fitted T").last
-        images = stable_plot_images(reliability, "canvas")
+        images = stable_plot_images(reliability, FIGURES)
         assert images, "the reliability diagram was not drawn"
         before, after = move_slider(reliability.locator(".widget-slider").first)
         assert before != after
-        assert stable_plot_images(reliability, "canvas", differ_from=images) != images
+        assert stable_plot_images(reliability, FIGURES, differ_from=images) != images
         assert page_problems(page) == []
     finally:
         save_screenshot(page, "voila-classroom-calibration")

@@ -4,8 +4,8 @@ Voila runs the notebook on the server and shows only the outputs. For each noteb
 /voila/render/<notebook>, wait for the widgets, check that no cell failed (neither on the page
 nor in Voila's log) and that no widget is broken, then move the first slider of each dashboard
 and check that its readout and its figure change. The server is set up as ``make demo`` sets
-it: the figure mode is left automatic (no SOFTMAX_LAB_FIGURES), which must give the live ipympl
-canvas, and the dashboards use their large classroom layout (SOFTMAX_LAB_PRESENTATION=1).
+it: the figure mode is left automatic (no SOFTMAX_LAB_FIGURES), which must give PNG images, and
+the dashboards use their large classroom layout (SOFTMAX_LAB_PRESENTATION=1).
 
 A screenshot of each page goes to test-artifacts/voila-<notebook>.png. With
 SOFTMAX_LAB_SCREENSHOTS=<dir> (``make screenshots``), the first dashboard of each notebook that
@@ -31,7 +31,7 @@ from .screenshots import save_dashboard_picture
 
 pytestmark = pytest.mark.browser
 
-EXPECTED_FIGURES = "canvas"  # what setup_figures() picks by itself where ipympl is installed
+EXPECTED_FIGURES = "png"  # what setup_figures() picks by itself, everywhere
 
 
 def check_voila_page(page, voila, name):

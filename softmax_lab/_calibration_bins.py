@@ -1,9 +1,10 @@
-"""Checks and per-prediction summaries shared by the calibration metrics.
+"""Calibration binning internals: the input checks, per-prediction summaries and bins behind
+:mod:`softmax_lab.calibration`.
 
-:mod:`softmax_lab.calibration` scores pairs of predictions and labels: ``probs`` or ``logits``
-of shape (N, K) and integer ``labels`` of shape (N,). This module holds what every one of its
-functions needs: the input checks (errors that name the argument, and the "pass softmax(logits),
-not logits" hint), the top-label summary of each prediction, and the binning. The calibration
+The calibration metrics score pairs of predictions and labels: ``probs`` or ``logits`` of shape
+(N, K) and integer ``labels`` of shape (N,). This module holds what every one of them needs: the
+input checks (errors that name the argument, with the "pass softmax(logits), not logits" hint and
+its reverse), the top-label summary of each prediction, and the binning. The calibration
 dashboard and exercise checks use the same pieces, so a learner's numbers and the package's are
 binned identically.
 """
@@ -12,14 +13,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["ReliabilityBins", "STRATEGIES", "LOGITS_HINT", "as_matrix",
+__all__ = ["ReliabilityBins", "STRATEGIES", "LOGITS_HINT", "PROBS_HINT", "as_matrix",
            "check_labels", "check_distributions", "probs_and_labels", "logits_and_labels", "bin_edges",
-           "bin_index", "row_sums", "top_label", "bin_statistics", "binned_error"]
+           "bin_index", "top_label", "bin_statistics", "binned_error"]
 
 STRATEGIES = ("uniform", "quantile")
 LOGITS_HINT = "pass softmax(logits), not logits"
-
-
+PROBS_HINT = "pass logits, not softmax(logits)"
 
 
 def as_matrix(x, name):
@@ -45,7 +45,7 @@ def as_matrix(x, name):
     return a
 
 
-def check_labels(labels, N, K):
+def check_labels(labels, N, K, rows="probs"):
     try:
         y = np.asarray(labels)
     except (ValueError, TypeError) as exc:
@@ -55,7 +55,7 @@ def check_labels(labels, N, K):
     if y.ndim != 1:
         raise ValueError(f"labels must have shape (N,), got shape {y.shape}")
     if len(y) != N:
-        raise ValueError(f"labels has {len(y)} entries but there are {N} predictions (rows); "
+        raise ValueError(f"labels has {len(y)} entries but {rows} has {N} rows (predictions); "
                          "the lengths must match")
     if y.min() < 0 or y.max() >= K:
         raise ValueError(f"labels must be class indices in [0, {K}), got values from "
@@ -63,36 +63,22 @@ def check_labels(labels, N, K):
     return y.astype(np.intp, copy=False)
 
 
-def row_sums(p):
-    """Each row's sum (float64 for float16 input, else the array's dtype).
-
-    A matrix-vector product with a vector of ones (BLAS) is much faster than ``p.sum(axis=1)``
-    on short rows; for two classes, adding the two columns is faster still.
-    """
-    if p.dtype == np.float16:
-        return p.sum(axis=1, dtype=np.float64)
-    if p.shape[1] == 2:
-        return p[:, 0] + p[:, 1]
-    return p @ np.ones(p.shape[1], dtype=p.dtype)
-
-
 def check_distributions(p):
     """Refuse rows that are not distributions, with the logits hint.
 
     The tolerance on the row sums, 1e-3 (0.03 for float16), accepts probabilities that were
-    computed in float32 or float16 and stored in a wider dtype, and refuses logits. The happy
-    path costs one row sum and two reductions; the diagnosis runs only when something is wrong.
+    computed in float32 or float16 and stored in a wider dtype, and refuses logits.
     """
-    tol = 3e-2 if p.dtype == np.float16 else 1e-3
-    sums = row_sums(p)
-    low, high = sums.min(), sums.max()          # NaN and inf propagate into these
-    if np.isnan(low) or np.isnan(high):
-        raise ValueError("probs contains NaN")
+    if not np.isfinite(p).all():
+        raise ValueError("probs must be finite probabilities; it holds NaN or inf")
     smallest = p.min()
     if smallest < 0:
         raise ValueError(f"probs must be probabilities >= 0, but one is {float(smallest):.4g}: {LOGITS_HINT}")
-    if not (1.0 - tol <= low and high <= 1.0 + tol):
-        row = int(np.argmax(~(np.abs(sums - 1.0) <= tol)))
+    tol = 3e-2 if p.dtype == np.float16 else 1e-3
+    sums = p.sum(axis=1, dtype=np.float64)
+    off = np.abs(sums - 1.0) > tol
+    if off.any():
+        row = int(np.argmax(off))
         raise ValueError(f"probs must be distributions (each row sums to 1), but row {row} sums to "
                          f"{float(sums[row]):.4g}: {LOGITS_HINT}")
 
@@ -109,7 +95,8 @@ def bin_edges(conf, n_bins, strategy):
         return np.linspace(0.0, 1.0, n_bins + 1)
     c = np.sort(conf)
     inner = c[(np.arange(1, n_bins) * len(c)) // n_bins]   # bin b starts at rank floor(b N / B)
-    return np.concatenate([[0.0], inner, [1.0]])
+    # a confidence a hair above 1 (rows may sum to 1 + 1e-3) must not push an edge past 1
+    return np.concatenate([[0.0], np.minimum(inner, 1.0), [1.0]])
 
 
 @dataclass(frozen=True)
@@ -207,8 +194,18 @@ def bin_statistics(conf, correct, n_bins, strategy):
 
 
 def logits_and_labels(logits, labels):
+    """Checked logits (N, K) and labels; probabilities passed as logits are refused.
+
+    Rows that all sum to 1 with every entry in [0, 1], some strictly between, are almost surely
+    ``softmax(logits)``: their NLL would be computed from a second softmax, silently wrong.
+    (One-hot rows are left alone: [1, 0, 0] is a fine set of logits too.)
+    """
     z = as_matrix(logits, "logits")
-    return z, check_labels(labels, *z.shape)
+    if z.shape[1] >= 2 and np.all((z >= 0) & (z <= 1)) and np.any((z > 0) & (z < 1)):
+        sums = z.sum(axis=1, dtype=np.float64)
+        if np.all(np.abs(sums - 1.0) <= (3e-2 if z.dtype == np.float16 else 1e-3)):
+            raise ValueError(f"logits look like probabilities (every row is in [0, 1] and sums to 1): {PROBS_HINT}")
+    return z, check_labels(labels, *z.shape, rows="logits")
 
 
 def binned_error(bins, norm="l1"):
