@@ -17,12 +17,18 @@ Usage::
     python tools/mutation_report.py                   # all five modules
     python tools/mutation_report.py attention vocab   # some of them
     python tools/mutation_report.py --diffs attention # and the diff of each unclassified survivor
+    python tools/mutation_report.py --retest vocab    # rerun vocab's survivors against tests/test_mutation_vocab.py
 
-Run it from the repository root, after ``mutmut run``.
+Run it from the repository root, after ``mutmut run``. ``--retest`` is the quick second pass after
+writing tests for survivors: the mutants the first run killed stay killed (tests were only added),
+so only the survivors run again, each against the module's new test file, and the ones it kills
+are recorded as killed in mutmut's result file (a full ``make mutation`` gives the same verdicts).
 """
 
 import argparse
 import json
+import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -55,6 +61,28 @@ def changed_lines(name):
     out = subprocess.run([sys.executable, "-m", "mutmut", "show", name], cwd=ROOT, capture_output=True,
                          text=True, check=True).stdout
     return out, [line[1:].strip() for line in out.splitlines() if line.startswith("+") and not line.startswith("+++")]
+
+
+def retest(module):
+    """Run each survivor of ``module`` against tests/test_mutation_<module>.py; record the kills."""
+    meta = ROOT / "mutants" / "softmax_lab" / f"{module}.py.meta"
+    tests = ROOT / "tests" / f"test_mutation_{module}.py"
+    data = json.loads(meta.read_text(encoding="utf-8"))
+    shutil.copy(tests, ROOT / "mutants" / "tests" / tests.name)     # the copy mutmut made may predate it
+    for name, code in sorted(data["exit_code_by_key"].items()):
+        if code not in SURVIVED:
+            continue
+        # mutants/ first on the path: the mutated copy of the package, not the editable install
+        env = dict(os.environ, MUTANT_UNDER_TEST=name, PYTHONPATH=str(ROOT / "mutants"), OPENBLAS_NUM_THREADS="1")
+        run = subprocess.run(["nice", "-n", "19", sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider",
+                              "--hypothesis-profile=mutation", f"tests/{tests.name}"],
+                             cwd=ROOT / "mutants", env=env, capture_output=True, text=True)
+        if run.returncode not in (0, 1):
+            sys.exit(f"{name}: pytest exited with {run.returncode}\n{run.stdout[-2000:]}")
+        if run.returncode == 1:
+            data["exit_code_by_key"][name] = 1
+            print(f"killed by {tests.name}: {name}")
+    meta.write_text(json.dumps(data, indent=4), encoding="utf-8")
 
 
 def summarise(module, equivalent, show_diffs=False):
@@ -95,7 +123,12 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("modules", nargs="*", default=MODULES, choices=MODULES, metavar="module")
     parser.add_argument("--diffs", action="store_true", help="print the diff of each unclassified survivor")
+    parser.add_argument("--retest", action="store_true",
+                        help="first rerun the survivors against tests/test_mutation_<module>.py")
     args = parser.parse_args(argv)
+    if args.retest:
+        for module in args.modules:
+            retest(module)
     equivalent = read_equivalent()
     rows = [row for row in (summarise(m, equivalent, args.diffs) for m in args.modules) if row]
     if not rows:
