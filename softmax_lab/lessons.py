@@ -79,6 +79,11 @@ LESSONS = (
     Lesson("11_the_article_audited.ipynb", "The article audited",
            "Every claim of the article, with a verdict and live evidence; softmax against its alternatives",
            ("check_sparsemax", "check_verdicts")),
+    Lesson("13_softmax_everywhere_else.ipynb", "Softmax everywhere else",
+           "Softmax also distils models, verifies drafted tokens, routes to experts, pairs views and ranks "
+           "preferences, each with its own temperature",
+           ("check_distillation_loss", "check_acceptance", "check_residual", "check_top_k_gating",
+            "check_info_nce")),
 )
 
 #: Notebooks that are apps, not lessons (no navigation, no stated time).

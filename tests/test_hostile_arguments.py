@@ -49,6 +49,9 @@ NOT_MATH = {
     "lessons": "the lesson registry, plain data read by tools/course.py and the progress table; no __all__",
     "extras": "optional imports (ml_dtypes) with a message naming the extra to install; tested in test_packaging.py",
     "launch": "the softmax-lab command that starts a front end; tested in test_packaging.py",
+    "llm_experiments": "lesson 13's experiment runners (training loops over the tiny model, the lesson's seeded "
+                       "runs); their argument errors are tested in test_llm_experiments.py",
+    "llm_pairs": "lesson 13's contrastive and DPO runners over the tiny model; tested in test_llm_experiments.py",
 }
 
 

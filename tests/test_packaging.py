@@ -443,10 +443,19 @@ def _imports(path, module_level_only):
 
 
 def _providers(requirements):
-    """Import names provided by the distributions named in ``requirements``."""
+    """Import names provided by the distributions named in ``requirements``: each distribution's
+    ``top_level.txt``, or, for wheels built without one (numpy's), the first part of the paths it
+    installs (Python 3.11's ``packages_distributions`` infers these; 3.10's does not)."""
     wanted = set(_specs(requirements))
-    return {module for module, dists in importlib.metadata.packages_distributions().items()
-            if any(_name(d) in wanted for d in dists)}
+    modules = set()
+    for dist in importlib.metadata.distributions():
+        if _name(dist.metadata["Name"]) not in wanted:
+            continue
+        declared = (dist.read_text("top_level.txt") or "").split()
+        inferred = {f.parts[0].removesuffix(".py") for f in dist.files or ()
+                    if len(f.parts) > 1 or f.suffix == ".py"}
+        modules |= set(declared) | {m for m in inferred if ".dist-info" not in m and m != ".."}
+    return modules
 
 
 # Imported at module level although no requirement names them: each comes with a dependency.

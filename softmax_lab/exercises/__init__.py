@@ -38,6 +38,8 @@ Layout
 ``vocab``         lesson 09: :func:`check_online_logsumexp`.
 ``applications``  lesson 10: :func:`check_gradient_step`, :func:`check_exploration_temperature`.
 ``audit``         lesson 11: :func:`check_sparsemax`, :func:`check_verdicts` and :data:`AUDIT_QUIZ`.
+``llm``           lesson 13: :func:`check_distillation_loss`, :func:`check_acceptance`, :func:`check_residual`,
+                  :func:`check_top_k_gating`, :func:`check_info_nce`.
 
 Writing a check for a new lesson
 --------------------------------
@@ -92,6 +94,7 @@ from .audit import AUDIT_QUIZ, check_sparsemax, check_verdicts
 from .basics import check_softmax
 from .calibration import check_ece, check_temperature_by_hand
 from .cross_entropy import check_cross_entropy_grad, check_quarter_loss
+from .llm import check_acceptance, check_distillation_loss, check_info_nce, check_residual, check_top_k_gating
 from .output_layer import OUTPUT_LAYER_QUESTIONS, check_output_layer
 from .predict import predict, register_prediction
 from .progress import progress_table, reset_progress
@@ -131,4 +134,9 @@ __all__ = [
     "check_sparsemax",
     "check_verdicts",
     "AUDIT_QUIZ",
+    "check_distillation_loss",
+    "check_acceptance",
+    "check_residual",
+    "check_top_k_gating",
+    "check_info_nce",
 ]

@@ -36,6 +36,7 @@ Layout
 ``applications`` lesson 10: the classifier trainer and the bandit explorer.
 ``decoding``    lesson 10: the beam search explorer.
 ``audit``       lesson 11: the claim stepper and the alternatives explorer.
+``llm``         lesson 13: soft targets, speculative sampling, a router, a contrastive trainer.
 ``classroom``   the classroom app: presets for a teacher, guess then reveal.
 
 Adding a dashboard for a new lesson
@@ -91,6 +92,16 @@ from .basics import (
 from .calibration import ReliabilityDashboard, reliability_dashboard
 from .classroom import Classroom, classroom
 from .decoding import BeamSearchExplorer, beam_search_explorer
+from .llm import (
+                     ContrastiveTrainer,
+                     RouterExplorer,
+                     SoftTargetsExplorer,
+                     SpeculativeExplorer,
+                     contrastive_trainer,
+                     router_explorer,
+                     soft_targets_explorer,
+                     speculative_explorer,
+)
 from .lm_training import TrainingDashboard, training_dashboard
 from .parsing import LOGIT_LIMIT, MAX_CATEGORIES, parse_labels, parse_logits
 from .sampling import SamplerDashboard, sampler_dashboard
@@ -146,4 +157,12 @@ __all__ = [
     "ClaimStepper",
     "alternatives_explorer",
     "AlternativesExplorer",
+    "soft_targets_explorer",
+    "SoftTargetsExplorer",
+    "speculative_explorer",
+    "SpeculativeExplorer",
+    "router_explorer",
+    "RouterExplorer",
+    "contrastive_trainer",
+    "ContrastiveTrainer",
 ]

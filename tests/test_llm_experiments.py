@@ -1,0 +1,238 @@
+"""Lesson 13's experiment modules (softmax_lab.llm_experiments, softmax_lab.llm_pairs).
+
+The gradients of the training loops are checked by finite differences; the chi-square test
+against scipy (an independent implementation); the measured speculation against the cases where
+the answer is known exactly; the lesson's own runs for the claims the lesson's prose makes.
+"""
+
+import math
+
+import numpy as np
+import pytest
+
+from softmax_lab import data, gradient_check, lm
+from softmax_lab.distillation import distillation_loss
+from softmax_lab.llm_experiments import (
+    _backward,
+    _upper_gamma_regularized,
+    chi_square_test,
+    context_ids,
+    measure_speculation,
+    model_probs,
+    train_router,
+    train_student,
+)
+from softmax_lab.llm_pairs import (
+    CLIP_MAX_SCALE,
+    DualEncoder,
+    _dpo_loss_and_grads,
+    _dual_loss_and_grads,
+    dpo_tune,
+    retrieval_accuracy,
+    train_dual_encoder,
+    word_dropout,
+)
+from softmax_lab.routing import load_balancing_loss
+from softmax_lab.training import init_weights
+
+scipy_stats = pytest.importorskip("scipy.stats")
+scipy_special = pytest.importorskip("scipy.special")
+
+
+@pytest.fixture(scope="module")
+def best():
+    return lm.load("best")
+
+
+# --- chi-square --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("a", [0.5, 1.0, 3.5, 10.0, 60.0])
+@pytest.mark.parametrize("x", [0.01, 0.7, 2.0, 9.0, 40.0, 200.0])
+def test_the_chi_square_tail_matches_scipy(a, x):
+    assert _upper_gamma_regularized(a, x) == pytest.approx(scipy_special.gammaincc(a, x), rel=1e-9, abs=1e-300)
+
+
+def test_chi_square_test_matches_scipy_after_pooling():
+    rng = np.random.default_rng(0)
+    probs = rng.dirichlet(np.ones(30) * 0.3)
+    counts = np.bincount(rng.choice(30, size=2000, p=probs), minlength=30)
+    stat, p = chi_square_test(counts, probs)
+    big = 2000 * probs >= 5
+    obs = np.append(counts[big], counts[~big].sum())
+    exp = np.append(2000 * probs[big], 2000 * probs[~big].sum())
+    ref = scipy_stats.chisquare(obs, exp)
+    assert stat == pytest.approx(ref.statistic) and p == pytest.approx(ref.pvalue, rel=1e-8)
+
+
+def test_chi_square_test_rejects_samples_from_another_distribution():
+    rng = np.random.default_rng(1)
+    counts = np.bincount(rng.choice(4, size=3000, p=[0.4, 0.3, 0.2, 0.1]), minlength=4)
+    assert chi_square_test(counts, [0.25, 0.25, 0.25, 0.25])[1] < 1e-10
+    assert chi_square_test(counts, [0.4, 0.3, 0.2, 0.1])[1] > 0.001
+    assert chi_square_test([5, 1], [1.0, 0.0]) == (math.inf, 0.0)     # a sample where p = 0
+
+
+@pytest.mark.parametrize("counts, probs, name", [([1, 2], [0.5], "counts"), ([1, -1], [0.5, 0.5], "counts"),
+                                                  ([1, 1], [0.7, 0.7], "probs")])
+def test_chi_square_test_names_its_bad_argument(counts, probs, name):
+    with pytest.raises(ValueError, match=name):
+        chi_square_test(counts, probs)
+
+
+# --- distillation ------------------------------------------------------------------------------
+
+def test_the_student_s_backward_pass_matches_finite_differences():
+    rng = np.random.default_rng(2)
+    w = init_weights(7, context_size=2, embed_dim=3, hidden_size=4, seed=3)
+    contexts, teacher = rng.integers(0, 7, size=(5, 2)), rng.normal(size=(5, 7))
+
+    def loss_of(name):
+        def f(value):
+            return float(distillation_loss(lm.forward({**w, name: value}, contexts), teacher, 2.0)[0])
+        return f
+
+    logits, x, h = lm.forward(w, contexts, return_hidden=True)
+    grads = _backward(w, contexts, x, h, distillation_loss(logits, teacher, 2.0)[1])
+    for name in w:
+        assert gradient_check(loss_of(name), w[name], grads[name]) < 1e-6, name
+
+
+def test_a_student_learns_and_the_seed_fixes_it(best):
+    c, t = lm.make_examples(data.load_sentences("train")[:200], best.index)
+    before = float(lm.cross_entropy(lm.forward(init_weights(len(best.vocab), 3, 8, 16, seed=0), c), t))
+    w1 = train_student(best, c, t, temperature=2.0, steps=80)
+    w2 = train_student(best, c, t, temperature=2.0, steps=80)
+    assert all(np.array_equal(w1[k], w2[k]) for k in w1)
+    assert float(lm.cross_entropy(lm.forward(w1, c), t)) < before - 1.0
+
+
+@pytest.mark.parametrize("kwargs, name", [({"temperature": 0.0}, "temperature"), ({"alpha": 1.5}, "alpha"),
+                                          ({"steps": 0}, "steps"), ({"hidden_size": 2.5}, "hidden_size")])
+def test_train_student_names_its_bad_argument(best, kwargs, name):
+    c, t = lm.make_examples(data.load_sentences("train")[:5], best.index)
+    with pytest.raises(ValueError, match=name):
+        train_student(best, c, t, **kwargs)
+
+
+# --- speculative decoding ----------------------------------------------------------------------
+
+def test_model_probs_reads_the_current_sentence_like_next_token_logits(best):
+    probs = model_probs(best, temperature=0.5)
+    text = "the dog ran . the cat sat on the"
+    ids = [best.index[w] for w in text.split()]
+    expected = np.exp(lm.log_softmax(lm.next_token_logits(best, text) / 0.5))
+    assert np.allclose(probs(ids)[0], expected)
+    assert context_ids(best, text) == ids[-3:]
+
+
+def test_a_perfect_draft_is_always_accepted(best):
+    run = measure_speculation(best, best, gamma=4, n_tokens=100, rng=0)
+    assert run.acceptance_rate == 1.0 and run.calls_per_token == pytest.approx(1 / 5, abs=0.01)
+
+
+def test_the_measured_calls_per_token_follow_the_formula(best):
+    from softmax_lab.speculative import expected_tokens_per_call
+
+    run = measure_speculation(best, lm.load("early"), gamma=3, n_tokens=1500, rng=5)
+    assert 0.2 < run.acceptance_rate < 0.9
+    assert run.calls_per_token == pytest.approx(1 / float(expected_tokens_per_call(run.acceptance_rate, 3)), abs=0.03)
+
+
+def test_measure_speculation_names_its_bad_argument(best):
+    with pytest.raises(ValueError, match="gamma"):
+        measure_speculation(best, best, gamma=0)
+
+
+# --- routing -----------------------------------------------------------------------------------
+
+def test_the_trained_router_balances():
+    h = np.random.default_rng(3).normal(size=(500, 12))
+    W0, W1 = train_router(h, 6, k=2)
+    before, after = load_balancing_loss(h @ W0, 2), load_balancing_loss(h @ W1, 2)
+    assert after < before - 0.02 and after < 1.01
+
+
+# --- contrastive -------------------------------------------------------------------------------
+
+def test_the_dual_encoder_s_gradients_match_finite_differences(best):
+    rng = np.random.default_rng(4)
+    enc = DualEncoder(best.index, 3, seed=0)
+    sentences = data.load_sentences("train")[:4]
+    ids_a = enc._ids([word_dropout(s, 0.3, rng) for s in sentences])
+    ids_b = enc._ids([word_dropout(s, 0.3, rng) for s in sentences])
+    params = {"a": enc.a, "b": enc.b, "log_scale": np.array([1.3])}
+    _, grads = _dual_loss_and_grads(enc, params, ids_a, ids_b)
+    for name in ("a", "log_scale"):
+        used = np.unique(np.concatenate(ids_a)) if name == "a" else [0]
+
+        def f(value, name=name, used=used):
+            full = params[name].copy()
+            full[used] = value
+            return _dual_loss_and_grads(enc, {**params, name: full}, ids_a, ids_b)[0]
+        assert gradient_check(f, params[name][used], grads[name][used]) < 1e-6, name
+
+
+def test_contrastive_training_beats_chance_and_clamps_the_scale():
+    sentences = sorted(set(map(tuple, data.load_sentences("train"))))[:400]
+    sentences = [list(s) for s in sentences]
+    enc = train_dual_encoder(sentences[:300], steps=150)
+    untrained = train_dual_encoder(sentences[:300], steps=1)
+    accuracy = retrieval_accuracy(enc, sentences[300:])                      # chance: 1 in 100
+    assert accuracy > 0.08 and accuracy > 2 * retrieval_accuracy(untrained, sentences[300:])
+    # identical views of 16 distinct sentences: every pair is ranked right, so the loss keeps pushing the scale up
+    easy = [list(x) for x in sorted(set(map(tuple, data.load_sentences("train"))))][::50][:16]
+    wild = train_dual_encoder(easy, steps=200, batch_size=16, dropout=0.0, learning_rate=0.5)
+    assert math.exp(wild.log_scale) <= CLIP_MAX_SCALE * (1 + 1e-12)
+    assert max(wild.scales) <= CLIP_MAX_SCALE * (1 + 1e-12)
+    assert max(wild.scales) == pytest.approx(CLIP_MAX_SCALE)
+
+
+def test_train_dual_encoder_names_its_bad_argument():
+    with pytest.raises(ValueError, match="batch_size"):
+        train_dual_encoder([["a", "b"]] * 3, batch_size=8)
+
+
+# --- DPO ---------------------------------------------------------------------------------------
+
+def test_the_dpo_gradient_matches_finite_differences():
+    rng = np.random.default_rng(6)
+    h, W, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 5)), rng.normal(size=5)
+    chosen, rejected = np.array([0, 2, 4]), np.array([1, 1, 3])
+    rc, rr = rng.normal(-1.5, 0.3, 3), rng.normal(-1.5, 0.3, 3)
+    _, dW, db = _dpo_loss_and_grads(h, W, b, chosen, rejected, rc, rr, 0.7)
+    assert gradient_check(lambda w: _dpo_loss_and_grads(h, w, b, chosen, rejected, rc, rr, 0.7)[0], W, dW) < 1e-6
+    assert gradient_check(lambda c: _dpo_loss_and_grads(h, W, c, chosen, rejected, rc, rr, 0.7)[0], b, db) < 1e-6
+
+
+def test_dpo_moves_the_model_toward_the_chosen_word_and_a_smaller_beta_further(best):
+    pairs = [("the cat sat on the", "mat", "roof")]
+    small, large = dpo_tune(best, pairs, 0.1, steps=50), dpo_tune(best, pairs, 2.0, steps=50)
+    for r in (small, large):
+        assert r.margin > 0 and r.chosen_gain > 0 and r.losses[-1] < r.losses[0] and r.kl > 0
+    assert small.kl > large.kl and small.margin > large.margin
+    untouched = dpo_tune(best, pairs, 1.0, steps=1, learning_rate=1e-12)
+    assert untouched.kl == pytest.approx(0.0, abs=1e-12)
+
+
+def test_dpo_tune_names_its_bad_argument(best):
+    with pytest.raises(ValueError, match="beta"):
+        dpo_tune(best, [("the cat", "sat", "ran")], 0.0)
+    with pytest.raises(ValueError, match="pairs"):
+        dpo_tune(best, [], 1.0)
+
+
+# --- the lesson's runs -------------------------------------------------------------------------
+
+@pytest.mark.slow
+def test_the_lesson_s_runs_say_what_its_prose_says():
+    from softmax_lab.llm_experiments import distillation_comparison, lesson_router
+    from softmax_lab.llm_pairs import contrastive_comparison, dpo_comparison
+
+    d = distillation_comparison()
+    assert d["soft"][0] < d["hard"][0] and d["soft"][1] < d["hard"][1]
+    hidden, W0, W1 = lesson_router()
+    assert load_balancing_loss(hidden @ W1, 2) < load_balancing_loss(hidden @ W0, 2)
+    acc = {T: a for T, (a, _) in contrastive_comparison().items()}
+    assert acc[0.1] > max(acc[0.02], acc[1.0]) and min(acc.values()) > 0.1
+    kl = [r.kl for _, r in sorted(dpo_comparison().items())]
+    assert kl == sorted(kl, reverse=True)
