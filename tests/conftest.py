@@ -23,6 +23,11 @@ os.environ.pop("SOFTMAX_LAB_FIGURES", None)
 os.environ.setdefault("SOFTMAX_LAB_PROGRESS", os.path.join(tempfile.mkdtemp(prefix="softmax-lab-progress-"),
                                                            "progress.json"))
 
+# `make mutation` (pyproject.toml, [tool.mutmut]) runs the tests once per mutant, at the lowest priority on
+# a busy machine: the same examples in every run (a mutant is killed by a test, not by a lucky draw), no
+# failing examples carried over from one mutant to the next, and no deadline (slow is not wrong).
+settings.register_profile("mutation", derandomize=True, database=None, deadline=None)
+
 
 @pytest.fixture
 def no_warnings():
