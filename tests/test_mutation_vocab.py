@@ -44,10 +44,9 @@ def test_a_zero_proposal_is_refused_naming_the_word():
         sampled_softmax(h, w, [0], proposal=[0.5, 0.25, 0.0, 0.25], num_samples=3, seed=0)
 
 
-@pytest.mark.xfail(strict=True, reason="real bug (vocab.py, not fixed here): a logit that overflows to -inf is taken "
-                   "for a masked word; the module docstring promises that a product beyond the dtype is refused")
 @pytest.mark.parametrize("loss", [chunked_cross_entropy, full_cross_entropy])
 def test_logits_that_overflow_to_minus_inf_are_refused(loss):
+    # A logit that overflowed to -inf was taken for a masked word (fixed in _chunk_logits).
     # Found through x_chunked_cross_entropy__mutmut_87 (the NaN half of the overflow check): finite
     # hidden and weight whose products overflow, 1e308 * 1e308 + 1e308 * -1e308, give the logit -inf
     # here (not NaN), and the loss comes out 0.0 (the exact logits are [0, 0]: log 2).
