@@ -9,13 +9,10 @@ larger, partial redraws complete, callback errors shown) is checked in test_widg
 import numpy as np
 import pytest
 
-pytest.importorskip("ipywidgets")
-pytest.importorskip("ipympl")
-
-from softmax_lab import lm, softmax  # noqa: E402
-from softmax_lab import widgets as W  # noqa: E402
-from softmax_lab.routing import load_balancing_loss, router_z_loss, top_k_gating  # noqa: E402
-from softmax_lab.speculative import acceptance_probability, residual_distribution  # noqa: E402
+from softmax_lab import lm, softmax
+from softmax_lab import widgets as W
+from softmax_lab.routing import load_balancing_loss, router_z_loss, top_k_gating
+from softmax_lab.speculative import acceptance_probability, residual_distribution
 
 
 def heights(group):

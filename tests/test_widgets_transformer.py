@@ -4,16 +4,12 @@ controls, and compare the artists with numbers computed here from softmax_lab's 
 
 import numpy as np
 import pytest
+from widget_helpers import message_text
 
-pytest.importorskip("ipywidgets")
-pytest.importorskip("ipympl")
-
-from widget_helpers import message_text  # noqa: E402
-
-from softmax_lab import lm, plots, transformer  # noqa: E402
-from softmax_lab import widgets as W  # noqa: E402
-from softmax_lab.attention import attention_entropy  # noqa: E402
-from softmax_lab.transformer_training import CAPSTONE_TOLERANCE  # noqa: E402
+from softmax_lab import lm, plots, transformer
+from softmax_lab import widgets as W
+from softmax_lab.attention import attention_entropy
+from softmax_lab.transformer_training import CAPSTONE_TOLERANCE
 
 
 @pytest.fixture(scope="module")
