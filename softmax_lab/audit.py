@@ -96,6 +96,7 @@ L01, L02, L03, L04 = ("01_softmax_basics.ipynb", "02_temperature_and_overconfide
 L05, L06 = "05_numerical_stability.ipynb", "06_next_token_sampling.ipynb"
 L07 = "07_calibration_and_overconfidence.ipynb"
 L08, L09, L10 = "08_softmax_in_attention.ipynb", "09_large_vocabularies.ipynb", "10_softmax_beyond_language.ipynb"
+L12, L13 = "12_inside_a_trained_transformer.ipynb", "13_softmax_everywhere_else.ipynb"
 
 _DATA = [
     ("formula", "The formula and the sum to 1",
@@ -156,7 +157,10 @@ _DATA = [
      "One softmax serves many jobs: classifying inputs as well as generating sequences.",
      "holds", "The same function is a classifier's output, a language model's next-word distribution, every "
      "attention head's weights and a policy in reinforcement learning.",
-     ((L10, "1. Softmax regression is an LLM's output layer"), (L08, "1. Where the softmax sits in attention"))),
+     ((L10, "1. Softmax regression is an LLM's output layer"), (L08, "1. Where the softmax sits in attention"),
+      (L12, "1. The heads of a trained model"),
+      (L13, "1. Distillation: learning from the teacher's whole distribution"),
+      (L13, "3. Mixture of experts: a softmax router"))),
     ("scalability", "Efficient with large vocabularies?",
      "Softmax scales well: it handles large vocabularies efficiently, by normalising the logits.",
      "oversimplified", "The softmax itself is linear in V and cheap, but the output layer around it (a V x d "
@@ -191,7 +195,7 @@ _DATA = [
      "oversimplified", "It is the default, but not the only function that gives a distribution: sparsemax and "
      "entmax do too (with exact zeros), Gumbel-softmax makes sampling differentiable, and sigmoid attention "
      "trains as well in attention; each trades something.",
-     ((L08, "6. A softmax must put its weight somewhere"),)),
+     ((L08, "6. A softmax must put its weight somewhere"), (L12, "1. The heads of a trained model"))),
 ]
 
 #: The audited claims, in the order of lesson 11.

@@ -79,6 +79,10 @@ LESSONS = (
     Lesson("11_the_article_audited.ipynb", "The article audited",
            "Every claim of the article, with a verdict and live evidence; softmax against its alternatives",
            ("check_sparsemax", "check_verdicts")),
+    Lesson("12_inside_a_trained_transformer.ipynb", "Inside a trained transformer",
+           "Softmax runs in every head of a trained transformer: what do its heads look at, and can your "
+           "own softmax run it?",
+           ("check_softmax_backward", "check_your_model", "dS row sums")),
     Lesson("13_softmax_everywhere_else.ipynb", "Softmax everywhere else",
            "Softmax also distils models, verifies drafted tokens, routes to experts, pairs views and ranks "
            "preferences, each with its own temperature",

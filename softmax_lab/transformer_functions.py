@@ -53,6 +53,8 @@ __all__ = [
     "plug",
     "plug_report",
     "broken_functions",
+    "LESSON_FUNCTIONS",
+    "lesson_functions",
 ]
 
 #: The steps a learner can replace, with the call each one must answer (see :func:`plug`).
@@ -196,8 +198,12 @@ class _Checked:
                   [np.array(b, copy=True) for b in a] if isinstance(a, list) else a for a in args]
         try:
             got = self.function(*copies)
-        except Exception as exc:
-            raise RuntimeError(f"the plugged function {self.name!r} raised {type(exc).__name__}: {exc}") from exc
+        except (Exception, SystemExit) as exc:    # even sys.exit(): named, and the run stops there
+            try:
+                text = f": {exc}"
+            except Exception:                     # an exception whose text cannot be read
+                text = ""
+            raise RuntimeError(f"the plugged function {self.name!r} raised {type(exc).__name__}{text}") from exc
         self.calls += 1
         try:
             expected = self.reference(*args)
@@ -347,3 +353,103 @@ def plug_report(model):
 def broken_functions(model):
     """The names of the plugged functions that disagreed with the package's at least once."""
     return [row["function"] for row in plug_report(model) if row["mismatches"]]
+
+
+# ---------------------------------------------------------------------------------------------
+# The functions a learner wrote in the lessons, as the model calls them
+
+#: The functions the lessons ask a learner to write -> (the step of the model it becomes, the lesson).
+LESSON_FUNCTIONS = {
+    "softmax": ("softmax", "01"),
+    "logsumexp": ("log_softmax", "05"),
+    "cross_entropy_grad": ("cross_entropy_grad", "04"),
+    "top_p": ("filter_top_p", "06"),
+    "attention": ("attention", "08"),
+    "online_logsumexp": ("online_logsumexp", "09"),
+    "softmax_backward": ("attention_backward", "12"),
+}
+
+_PROBES = {            # a small call of each lesson function: does it run yet?
+    "softmax": lambda f: f(np.array([[1.0, 2.0, 3.0]])),
+    "logsumexp": lambda f: f(np.array([[1.0, 2.0, 3.0]])),
+    "cross_entropy_grad": lambda f: f(np.array([[1.0, 2.0, 3.0]]), np.array([0])),
+    "top_p": lambda f: f(np.array([1.0, 2.0, 3.0]), 0.9),
+    "attention": lambda f: f(*[np.ones((1, 2, 2))] * 3, np.tril(np.ones((2, 2), bool))),
+    "online_logsumexp": lambda f: f([np.array([1.0, 2.0]), np.array([3.0])]),
+    "softmax_backward": lambda f: f(np.array([[0.5, -1.0]]), np.array([[0.25, 0.75]])),
+}
+
+
+def _written(function, probe):
+    """False while a lesson's stub still raises NotImplementedError (or returns None)."""
+    try:
+        with np.errstate(all="ignore"):
+            return probe(function) is not None
+    except NotImplementedError:
+        return False
+    except (Exception, SystemExit):     # it runs and fails: written (and wrong); plugged, the model shows it
+        return True
+
+
+def lesson_functions(**functions):
+    """The model's steps from the functions a learner wrote in the lessons (:data:`LESSON_FUNCTIONS`).
+
+    Parameters
+    ----------
+    **functions : callable
+        Any of ``softmax`` (lesson 01, ``f(z)`` along the last axis), ``logsumexp`` (05, the
+        last axis reduced), ``cross_entropy_grad`` (04, ``f(logits, targets)``), ``top_p`` (06,
+        ``f(z, p)`` for one row of logits), ``attention`` (08, ``f(q, k, v, mask)``),
+        ``online_logsumexp`` (09, ``f(blocks)`` for one token) and ``softmax_backward`` (12,
+        ``f(d_weights, weights)``). ``None`` is skipped.
+
+    Returns
+    -------
+    steps : dict
+        Model step (:data:`FUNCTION_NAMES`) -> callable, for :func:`plug` or :func:`checked_functions`:
+        ``log_softmax`` is ``z - logsumexp(z)`` (keeping the reduced axis), ``filter_top_p`` calls
+        ``top_p(z, p)``, ``online_logsumexp`` is lifted by :func:`per_token`.
+    unwritten : list of str
+        The names given whose stub is not written yet (it raises ``NotImplementedError`` or
+        returns None on a small input); those steps stay the package's.
+
+    Examples
+    --------
+    >>> def my_logsumexp(z):
+    ...     m = np.max(z, axis=-1, keepdims=True)
+    ...     return (m + np.log(np.sum(np.exp(z - m), axis=-1, keepdims=True)))[..., 0]
+    >>> def my_softmax(z):
+    ...     raise NotImplementedError
+    >>> steps, unwritten = lesson_functions(logsumexp=my_logsumexp, softmax=my_softmax)
+    >>> sorted(steps), unwritten
+    (['log_softmax'], ['softmax'])
+    >>> steps["log_softmax"](np.array([0.0, 0.0])).round(3)
+    array([-0.693, -0.693])
+    """
+    steps, unwritten = {}, []
+    for name, function in functions.items():
+        if name not in LESSON_FUNCTIONS:
+            raise TypeError(f"{name!r} is not a function of the lessons; choose from {', '.join(LESSON_FUNCTIONS)}")
+        if function is None:
+            continue
+        if not callable(function):
+            raise TypeError(f"{name} must be callable, got {type(function).__name__}")
+        if not _written(function, _PROBES[name]):
+            unwritten.append(name)
+            continue
+        steps[LESSON_FUNCTIONS[name][0]] = _as_step(name, function)
+    return steps, unwritten
+
+
+def _as_step(name, function):
+    if name == "logsumexp":
+        def log_softmax_from_yours(z):
+            return z - np.asarray(function(z))[..., None]
+        return log_softmax_from_yours
+    if name == "top_p":
+        def top_p_filter(z, p):
+            return function(z, p)
+        return top_p_filter
+    if name == "online_logsumexp":
+        return per_token(function)
+    return function

@@ -34,7 +34,8 @@ from . import lm as _lm
 from . import transformer as _t
 
 __all__ = ["TrainResult", "Trainer", "train", "learning_rate_at", "head_roles", "long_range_accuracy",
-           "subject_attention", "load_same_data_mlp", "LONG_RANGE_VERBS"]
+           "subject_attention", "load_same_data_mlp", "LONG_RANGE_VERBS", "split_perplexity", "CapstoneRun",
+           "capstone_run", "CAPSTONE_TOLERANCE"]
 
 #: The verbs of the long-range sentences (``data/corpus.py``): birds fly, water animals swim,
 #: land animals run; the verb depends on the subject, 4 to 9 words back.
@@ -307,6 +308,33 @@ def load_same_data_mlp(directory=None):
     return _lm.TinyLM(vocab, arrays, context_size=int(arrays["context_size"]), name="same_data")
 
 
+def split_perplexity(model, split="validation", directory=None):
+    """The perplexity of either kind of model on any split of :data:`softmax_lab.transformer.SPLITS`.
+
+    The transformer reads each sentence from ``<s>`` (:func:`softmax_lab.transformer.perplexity`);
+    the MLP predicts the same words from its 3-word windows (:func:`softmax_lab.lm.make_examples`).
+
+    Examples
+    --------
+    >>> from softmax_lab import lm, transformer
+    >>> round(split_perplexity(transformer.load("tiny"), "validation_dedup"), 3)
+    5.691
+    >>> round(split_perplexity(lm.load("best"), "validation_dedup"), 3)
+    5.913
+    """
+    from .losses import cross_entropy
+
+    if not isinstance(model, (_t.TinyTransformer, _lm.TinyLM)):
+        raise TypeError(f"model must be a TinyTransformer or a TinyLM, got {type(model).__name__}")
+    if model.vocab != _data.load_json(_lm.VOCAB_FILE, directory)["words"]:
+        raise ValueError(f"model must read the course's vocabulary ({_lm.VOCAB_FILE}), the words of the splits; "
+                         f"got a model of {len(model.vocab)} words")
+    if isinstance(model, _t.TinyTransformer):
+        return _t.perplexity(model, split, directory)
+    contexts, targets = _lm.make_examples(_t.load_sentences(split, directory), model.index, model.context_size)
+    return float(np.exp(cross_entropy(_lm.forward(model.weights, contexts), targets)))
+
+
 def long_range_accuracy(model, split="longrange_validation", directory=None, sentences=None):
     """How often a model's most probable next word is the right verb of a long-range sentence.
 
@@ -367,3 +395,132 @@ def subject_attention(model, split="longrange_validation", directory=None, sente
         maps = _t.attention_maps(model, s[:j])         # tokens <s> w0 .. w_{j-1}; query j = last word
         total += maps[:, :, j, 2]
     return total / len(sentences)
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 12's capstone: the first steps of the recorded short run, on a learner's functions
+
+#: How far (nats, at any step) a run on a learner's functions may drift from the recorded curve.
+CAPSTONE_TOLERANCE = 1e-3
+
+
+@dataclass
+class CapstoneRun:
+    """What :func:`capstone_run` returns.
+
+    Attributes
+    ----------
+    losses, reference : ndarray
+        The training loss of each step, and the recorded one (``transformer_history.json``).
+    gap : float
+        The largest ``|losses - reference|`` (inf when the run stopped early or went NaN).
+    validation_loss : float or None
+        The mean cross-entropy (nats) of the shipped checkpoint, run on the same functions, on
+        the first ``n_validation`` validation sentences (through ``online_logsumexp``).
+    generated : list of str
+        The words the shipped checkpoint, run on the same functions, wrote after the prompt
+        (top-p 0.9, seeded).
+    report : list of dict
+        :func:`softmax_lab.transformer_functions.plug_report` of the run's function table.
+    broken : list of str
+        The plugged functions that disagreed with the package's.
+    error : str or None
+        Why the run stopped early (a learner's function raised, or the numbers broke).
+    model : TinyTransformer
+        The model the short run trained.
+    """
+
+    losses: np.ndarray
+    reference: np.ndarray
+    gap: float
+    validation_loss: object
+    generated: list
+    report: list
+    broken: list
+    error: object
+    model: object
+
+    @property
+    def follows_reference(self):
+        """Every step within :data:`CAPSTONE_TOLERANCE` of the recorded curve."""
+        return self.error is None and self.gap <= CAPSTONE_TOLERANCE
+
+
+def capstone_run(functions=None, steps=30, prompt="the cat sat on the", n_words=8, seed=0, n_validation=600,
+                 directory=None):
+    """Train the first ``steps`` steps of the recorded short run on a function table, then use it.
+
+    The run repeats ``data/transformer_history.json``'s ``"short_run"`` (the same settings, seed
+    and batches), so with right functions its losses follow the recorded ones to rounding. A few
+    steps teach the model little, so the shipped checkpoint (the full training), run on the same
+    functions, then writes ``n_words`` words after ``prompt`` and measures its loss on the first
+    ``n_validation`` validation sentences. Lesson 12's capstone runs it on a learner's functions.
+
+    Parameters
+    ----------
+    functions : dict, optional
+        A function table (:func:`softmax_lab.transformer_functions.checked_functions`); the
+        package's by default.
+    steps : int, default 30
+        At most the recorded run's length.
+    prompt : str or list of str, default "the cat sat on the"
+    n_words : int, default 8
+        At least 1.
+    seed : int, numpy.random.Generator or None, default 0
+        Seeds the words drawn.
+    n_validation : int, default 600
+        How many validation sentences (from the first) measure the loss.
+    directory : str or Path, optional
+        The data folder.
+
+    Returns
+    -------
+    CapstoneRun
+        A learner's function that raises, or numbers that break (NaN reaching the package's
+        checked functions), stop the run early: ``error`` says why, ``gap`` is inf.
+
+    Examples
+    --------
+    >>> run = capstone_run(steps=3, n_words=2, n_validation=5)
+    >>> run.follows_reference, run.broken, len(run.generated)
+    (True, [], 2)
+    """
+    from . import transformer_functions as _fns
+
+    if functions is not None and not (isinstance(functions, dict) and sorted(functions) == sorted(_fns.FUNCTION_NAMES)
+                                      and all(map(callable, functions.values()))):
+        raise TypeError(f"functions must be None or a table of {', '.join(_fns.FUNCTION_NAMES)} -> function, "
+                        f"got {type(functions).__name__}")
+    if not (isinstance(prompt, str) or (isinstance(prompt, (list, tuple)) and all(isinstance(w, str) for w in prompt))):
+        raise TypeError(f"prompt must be a string or a list of words, got {type(prompt).__name__}")
+    n_words, n_validation = _count(n_words, "n_words"), _count(n_validation, "n_validation")
+    if not (seed is None or isinstance(seed, np.random.Generator) or (
+            isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)):
+        raise ValueError(f"seed must be None, a whole number >= 0 or a numpy Generator, got {seed!r}")
+    history = _data.load_json("transformer_history.json", directory)["short_run"]
+    steps = _count(steps, "steps")
+    if steps > len(history["losses"]):
+        raise ValueError(f"steps must be at most {len(history['losses'])} (the recorded run), got {steps}")
+    sentences = _data.load_sentences("train", directory) + _t.load_sentences("longrange_train", directory)
+    vocab = _data.load_json(_lm.VOCAB_FILE, directory)["words"]
+    table = _fns.package_functions() if functions is None else functions
+    trainer = Trainer(sentences, vocab, functions=table, **history["shape"], **history["settings"])
+    reference = np.array(history["losses"][:steps])
+    error, validation_loss, generated = None, None, []
+    trained = _t.load("tiny", directory)
+    shipped = _t.TinyTransformer(trained.vocab, trained.weights, functions=table, name="tiny", **trained.settings)
+    try:
+        with np.errstate(all="ignore"):           # a wrong function may overflow: its numbers show it
+            trainer.run(steps)
+            generated = _t.generate(shipped, prompt, n_words, rng=seed, top_p=0.9)
+            validation_loss = _t.mean_cross_entropy(shipped, _t.load_sentences("validation", directory)[:n_validation])
+    except (RuntimeError, ValueError, FloatingPointError, IndexError) as exc:   # shown to the learner
+        error = f"stopped after step {trainer.step}: {type(exc).__name__}: {exc}"
+    losses = trainer.result.losses.copy()
+    if len(losses) == steps and np.isfinite(losses).all():
+        gap = float(np.max(np.abs(losses - reference)))
+    else:
+        gap = float("inf")
+    report = _fns.plug_report(table)
+    return CapstoneRun(losses, reference, gap, validation_loss, generated, report,
+                       [row["function"] for row in report if row["mismatches"]], error, trainer.model)

@@ -99,7 +99,12 @@ def _chunk_logits(h, w, b, lo, hi, dtype):
     wc = w[lo:hi].astype(dtype, copy=False)
     with np.errstate(over="ignore", invalid="ignore"):
         z = h @ wc.T
-        if b is not None:
+    # hidden and weight are finite, so a non-finite product is an overflow, never a mask: only the
+    # bias may mask a word with -inf (an overflow to -inf would otherwise pass for a mask)
+    if not np.isfinite(z).all():
+        raise ValueError("hidden @ weight.T overflows the dtype (logits beyond its largest number)")
+    if b is not None:
+        with np.errstate(over="ignore", invalid="ignore"):
             z += b[lo:hi]
     return z, wc
 

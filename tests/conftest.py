@@ -5,6 +5,15 @@ import tempfile
 import warnings
 
 import pytest
+from hypothesis import settings
+
+# CI (.ci/run sets CI=true) draws the same examples on every run: a property that finds a new
+# counterexample on a random draw must not turn one submission red and the next green. Locally
+# (make test, make check) hypothesis draws new examples each run and keeps what it finds in its
+# example database, which is where new defects are found.
+settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    settings.load_profile("ci")
 
 # The self-checks record progress in a file (softmax_lab.exercises.progress). The tests, and the
 # kernels and servers they start (which inherit this environment), write into a temporary file,
@@ -13,6 +22,11 @@ import pytest
 os.environ.pop("SOFTMAX_LAB_FIGURES", None)
 os.environ.setdefault("SOFTMAX_LAB_PROGRESS", os.path.join(tempfile.mkdtemp(prefix="softmax-lab-progress-"),
                                                            "progress.json"))
+
+# `make mutation` (pyproject.toml, [tool.mutmut]) runs the tests once per mutant, at the lowest priority on
+# a busy machine: the same examples in every run (a mutant is killed by a test, not by a lucky draw), no
+# failing examples carried over from one mutant to the next, and no deadline (slow is not wrong).
+settings.register_profile("mutation", derandomize=True, database=None, deadline=None)
 
 
 @pytest.fixture

@@ -917,6 +917,7 @@ PARAMETERS = {
     "transformer_training:learning_rate_at.step": "tf_step", "transformer_training:learning_rate_at.steps": "count",
     "Trainer.run.n_steps": "optional_count_or_zero",
     "long_range_accuracy.split": "tf_long_range_split", "subject_attention.split": "tf_long_range_split",
+    "capstone_run.n_validation": "count",
     "transformer_functions:logits": "tf_logits", "transformer_functions:rng": "rng", "blocks": "tf_blocks",
     "function": "tf_token_function", "rtol": "tolerance", "atol": "tolerance",
     "masked_attention.q": "queries", "masked_attention.k": "keys", "masked_attention.mask": "boolean_mask",

@@ -157,38 +157,27 @@ def _resolve(target):
     return (NOTEBOOKS / name if name else LESSON), anchor
 
 
-#: Lessons written in parallel with this one, linked from lesson 11's cell "links-ahead" by file name.
-#: While a file is missing on this branch its link is only checked for its name; once it exists
-#: it must resolve like every other link (and should move into the summary table).
-AHEAD = {"12_inside_a_trained_transformer.ipynb", "13_softmax_everywhere_else.ipynb"}
-AHEAD_CELL = "links-ahead"
-
-
 def _links(cell):
     return [m.group(2) for m in LINK.finditer(source(cell))] if cell["cell_type"] == "markdown" else []
 
 
 def test_every_link_in_lesson_11_resolves_to_a_notebook_and_heading():
-    links = [(c.get("id"), target) for c in cells(LESSON) for target in _links(c)]
+    links = [target for c in cells(LESSON) for target in _links(c)]
     assert len(links) >= 2 * len(audit.CLAIMS)
-    for cell_id, target in links:
+    for target in links:
         assert not target.startswith(("http:", "https:", "/")), f"{target}: links stay inside the course"
         path, anchor = _resolve(target)
-        if cell_id == AHEAD_CELL and path.name in AHEAD and not path.exists():
-            continue                      # a lesson still being written: see test_links_ahead_name_lessons_12_and_13
         assert path.exists(), f"{target}: no notebook {path.name}"
         if anchor:
             assert anchor in anchors(path), f"{target}: {path.name} has no heading with the anchor {anchor!r}"
 
 
-def test_links_ahead_name_lessons_12_and_13():
-    """The links to the lessons after the audit: exactly their two file names, in one marked cell."""
-    ahead = [c for c in cells(LESSON) if c.get("id") == AHEAD_CELL]
-    assert len(ahead) == 1
-    assert {_resolve(t)[0].name for t in _links(ahead[0])} == AHEAD
-    elsewhere = [t for c in cells(LESSON) if c.get("id") != AHEAD_CELL for t in _links(c)
-                 if _resolve(t)[0].name in AHEAD and not _resolve(t)[0].exists()]
-    assert elsewhere == [], "a link to a lesson not yet in the course belongs in the links-ahead cell"
+def test_the_table_links_the_lessons_after_the_audit():
+    """Issues 20 and 21: the table sends a reader on to lesson 12 (a trained model's attention heads)
+    and lesson 13 (the other jobs softmax does in an LLM)."""
+    table = _table_cell()
+    assert "(12_inside_a_trained_transformer.ipynb#" in table
+    assert "(13_softmax_everywhere_else.ipynb#" in table
 
 
 def test_every_claim_link_resolves():

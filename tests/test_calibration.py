@@ -75,9 +75,7 @@ def ref_classwise(p, y, B):
     N, K = p.shape
     e = np.linspace(0, 1, B + 1)
     per_class = []
-    for k in range(K):
-        if not np.any(y == k):
-            continue
+    for k in range(K):                     # every class, as Kull et al. (2019) average
         total = 0.0
         for b in range(B):
             inside = (p[:, k] >= e[b]) & ((p[:, k] < e[b + 1]) if b < B - 1 else True)
@@ -201,14 +199,27 @@ def test_ece_is_zero_when_each_bin_is_calibrated():
         assert expected_calibration_error(p, y, norm=norm) == pytest.approx(0.0, abs=1e-15)
 
 
-def test_classwise_matches_the_reference_and_skips_absent_classes():
+def _classwise_bins(column, B):
+    e = np.linspace(0, 1, B + 1)
+    return [(column >= e[b]) & ((column < e[b + 1]) if b < B - 1 else True) for b in range(B)]
+
+
+def test_classwise_matches_the_reference_and_counts_absent_classes():
+    """Kull et al. average over all K classes; a class that never occurs has frequency 0, and its
+    error is the mean probability given to it (issue 16: the package averaged over present classes)."""
     for seed in range(3):
         _, p, y = random_case(seed, N=300, K=6, sharp=1.5)
-        y = np.where(y == 5, 0, y)                          # class 5 never occurs
-        assert classwise_calibration_error(p, y, n_bins=10) == pytest.approx(ref_classwise(p, y, 10), rel=1e-12)
-        # averaging over all six classes would give a different number
-        all_classes = ref_classwise(p, y, 10) * 5 / 6
-        assert classwise_calibration_error(p, y, n_bins=10) != pytest.approx(all_classes, rel=1e-3)
+        y = np.where(y == 5, 0, y)                          # class 5 never occurs...
+        p[:, 5] *= 0.2                                       # ...and gets little probability
+        p /= p.sum(axis=1, keepdims=True)
+        got = classwise_calibration_error(p, y, n_bins=10)
+        assert got == pytest.approx(ref_classwise(p, y, 10), rel=1e-12)
+        # each class's own error: sum over its bins of |hits - total probability| / N
+        per_class = [sum(abs(np.sum((y == k) & inside) - p[inside, k].sum()) / len(y)
+                         for inside in _classwise_bins(p[:, k], 10)) for k in range(6)]
+        assert per_class[5] == pytest.approx(p[:, 5].mean(), rel=1e-12)     # the absent class: its mean p
+        assert got == pytest.approx(np.mean(per_class), rel=1e-12)
+        assert got != pytest.approx(np.mean(per_class[:5]), rel=1e-3)        # not the mean over those that occur
 
 
 def test_classwise_differs_from_top_label():
@@ -352,6 +363,21 @@ def test_bootstrap_shortcut_equals_resampling_rows(metric):
     shortcut = bootstrap_interval(metric, p, y, n_boot=60, rng=1)
     rows = bootstrap_interval(lambda a, b: metric(a, b), p, y, n_boot=60, rng=1)   # a wrapper: the plain loop
     assert shortcut == pytest.approx(rows, rel=1e-12, abs=1e-15)
+
+
+@pytest.mark.parametrize("metric, logits", [(expected_calibration_error, False), (brier_score, False),
+                                             (negative_log_likelihood, True)])
+def test_bootstrap_blocks_of_resamples_equal_resampling_rows(metric, logits, monkeypatch):
+    """Issue 18: blocks of resamples scored at once (a partial last block too) give the row-by-row interval."""
+    import softmax_lab.calibration as C
+
+    z, p, y = random_case(11, N=300, K=6, sharp=2.0)
+    data = z if logits else p
+    monkeypatch.setattr(C, "_BLOCK", 7 * 300)                 # 7 resamples a block: 9 blocks, the last of 4
+    blocks = bootstrap_interval(metric, data, y, n_boot=60, level=0.8, rng=2)
+    rows = bootstrap_interval(lambda a, b: metric(a, b), data, y, n_boot=60, level=0.8, rng=2)
+    assert blocks == pytest.approx(rows, rel=1e-12, abs=1e-15)
+    assert metric in C._BATCHED
 
 
 def test_bootstrap_of_the_nll_takes_logits():

@@ -39,6 +39,7 @@ RIGHT = {  # a right answer to every registered question, as a learner would typ
     "02.scaling-top-word": False, "04.quarter-loss": 1.39, "05.float32-ceiling": 88.72, "05.lse-1000": 1000.693,
     "06.top-p-words": 2, "06.greedy-top-p": "no", "07.most-helped": "Overtrained", "08.entropy-at-4096": 3.4,
     "09.llama3-logits": 4.2, "09.more-samples": False, "10.first-loss": "2,30", "10.exploration-temperature": 0.1,
+    "12.ds-row-sum": "0",
 }
 SLOW_KEYS = {"07.temperature-by-hand"}   # fits a temperature on the shipped checkpoint's 20,530 predictions
 
@@ -232,11 +233,7 @@ def test_registered_names_are_the_progress_file_s_names():
 # --------------------------------------------------------------------------------------------
 
 # notebook, how its check cell starts today, the key it moves to (same name in the progress file)
-MIGRATION = [
-    ("07_calibration_and_overconfidence", 'check_temperature_by_hand(my_temperature, *predictions["overtrained"])',
-     "07.temperature-by-hand"),
-    ("07_calibration_and_overconfidence", "check_answer(most_helped, expected=max(predictions", "07.most-helped"),
-]
+MIGRATION = []   # lesson 07's two cells, the last ones, moved to 07.temperature-by-hand and 07.most-helped
 TYPED = re.compile(r"^check_(answer|temperature_answer\(my_|quarter_loss|float32_ceiling|lse_1000|top_p_words|"
                    r"temperature_by_hand|entropy_prediction|exploration_temperature)")
 

@@ -240,3 +240,40 @@ def test_temperature_check_never_raises():
     assert not check_temperature_by_hand(None, np.zeros((2, 2)), [0, 1]).attempted
     result = check_temperature_by_hand(1.5, [[np.nan, 0.0]], [0])
     assert not result.passed and "cannot be scored" in result.message
+
+
+# --------------------------------------------------------------------------------------------
+# Lesson 07's text about the checks, and its predictions
+# --------------------------------------------------------------------------------------------
+
+LESSON = "notebooks/07_calibration_and_overconfidence.ipynb"
+
+
+def _lesson_markdown(path=LESSON):
+    import json
+    import pathlib
+
+    root = pathlib.Path(__file__).resolve().parent.parent
+    cells = json.loads((root / path).read_text(encoding="utf-8"))["cells"]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+
+
+def test_the_lesson_counts_check_ece_s_cases_right():
+    """Issue 16: the lesson said 'eleven cases' while check_ece ran 13; the number is read from the cases."""
+    import re
+
+    from softmax_lab.exercises.calibration import _ece_cases
+
+    stated = re.findall(r"The check runs it on (\d+) cases", _lesson_markdown())
+    assert stated == [str(len(_ece_cases()))]
+
+
+def test_the_lesson_s_predictions_come_from_the_shipped_models():
+    """Cheap ones here (the rest need the checkpoints' logits: the lesson's trust scan reveals those)."""
+    from softmax_lab.exercises.predict import registered_predictions
+
+    found = {p.key: p for p in registered_predictions() if p.lesson == "07"}
+    assert found["07.calibrated-ece"].value() == pytest.approx(0.08, abs=0.01)       # sampling noise alone
+    assert found["07.initial-loss"].value() == pytest.approx(np.log(445))
+    assert found["07.side-best"].choices == ("overconfident", "underconfident", "about equal")
+    assert len(found) == 12

@@ -696,6 +696,43 @@ SPARSEMAX = [
 ]
 
 # --------------------------------------------------------------------------------------------
+# Lesson 12: attention's backward pass, dS = W * (dW - rowsum(dW * W))
+# --------------------------------------------------------------------------------------------
+
+def backward_ref(d_weights, weights):
+    return weights * (d_weights - np.sum(d_weights * weights, axis=-1, keepdims=True))
+
+
+def _backward(rowsum="right", axis=-1, times_w=True, transpose=None):
+    def learner(dw, w):
+        w_used = w.T if transpose == "weights" else w
+        if rowsum == "right":
+            r = np.sum(dw * w_used, axis=axis, keepdims=True)
+        elif rowsum == "of dW":
+            r = np.sum(dw, axis=axis, keepdims=True)
+        elif rowsum == "whole array":
+            r = np.sum(dw * w_used)
+        else:
+            r = 0.0
+        out = w_used * (dw - r) if times_w else dw - r
+        return out.T if transpose == "result" else out
+    return learner
+
+
+BACKWARD = [
+    ("missing the rowsum (dW * W only)", _backward(rowsum="none"), "subtract each row's weighted sum"),
+    ("rowsum of dW alone", _backward(rowsum="of dW"), "not of dW alone"),
+    ("rowsum along axis 0", _backward(axis=0), "LAST axis"),
+    ("one sum for the whole array", _backward(rowsum="whole array"), "each ROW separately"),
+    ("result transposed", _backward(transpose="result"), "transposed"),
+    ("weights transposed", _backward(transpose="weights"), "transposed"),
+    ("not multiplied by W", _backward(times_w=False), "multiply by W"),
+    ("sign flipped", lambda dw, w: -backward_ref(dw, w), "sign is flipped"),
+    ("diagonal of the Jacobian only", lambda dw, w: w * (1 - w) * dw, "only the diagonal"),
+    ("halved", lambda dw, w: backward_ref(dw, w) / 2, UNKNOWN),
+]
+
+# --------------------------------------------------------------------------------------------
 # The corpus
 # --------------------------------------------------------------------------------------------
 
@@ -711,6 +748,7 @@ CORPUS = {
     "check_online_logsumexp": (online_ref, ONLINE),
     "check_gradient_step": (step_ref, STEP),
     "check_sparsemax": (sparsemax_ref, SPARSEMAX),
+    "check_softmax_backward": (backward_ref, BACKWARD),
 }
 VALID = {"check_temperature_answer": TEMPERATURE_VALID, "check_ece": ECE_VALID}
 
@@ -743,6 +781,6 @@ def test_each_mutant_is_rejected_with_its_own_hint_or_an_honest_i_do_not_know(ch
 def test_the_corpus_covers_every_check_of_a_function():
     functions = {"check_softmax", "check_temperature_answer", "check_log_sigmoid", "check_cross_entropy_grad",
                  "check_logsumexp", "check_top_p", "check_ece", "check_attention", "check_online_logsumexp",
-                 "check_gradient_step", "check_sparsemax"}
+                 "check_gradient_step", "check_sparsemax", "check_softmax_backward"}
     assert set(CORPUS) == functions
     assert all(len(m) >= 6 for _, m in CORPUS.values())

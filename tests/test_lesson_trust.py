@@ -255,3 +255,10 @@ def test_the_runner_records_outputs_readouts_and_figure_texts(tmp_path):
                                   "nbformat": 4, "nbformat_minor": 5}))
     with pytest.raises(lesson_run.LessonError, match="cell 1 raised ZeroDivisionError"):
         lesson_run.run_lesson(broken)
+
+
+def test_a_less_than_sign_in_maths_does_not_hide_the_prose_after_it():
+    """`$T < 1$ ... >` once read as one HTML tag: the scan lost every number in between (lesson 07)."""
+    text = lesson_scan.prose_text("For $T < 1$ the ECE falls to 0.083, and for $T > 2$ it rises.\n<details>x</details>")
+    assert "0.083" in text
+    assert "<details>" not in text and "details" not in text.replace("x", "")

@@ -38,8 +38,9 @@ SMALL = dict(batch_size=2, learning_rate=0.05, embed_dim=3, hidden_size=4, seed=
 
 def test_classwise_error_keeps_the_first_bins_mass_when_no_probability_reaches_the_second_bin():
     # np.bincount over an empty index returned int64, which truncated the first bin's total
-    assert classwise_calibration_error(np.full((2, 20), 0.05), [0, 1]) == pytest.approx(0.45)
-    assert classwise_calibration_error([[0.5, 0.3, 0.2]], [0], n_bins=1) == pytest.approx(0.5)
+    # (classes 0 and 1: |1 - 0.1| / 2 each; the 18 that never occur: 0.05 each; mean over all 20)
+    assert classwise_calibration_error(np.full((2, 20), 0.05), [0, 1]) == pytest.approx((2 * 0.45 + 18 * 0.05) / 20)
+    assert classwise_calibration_error([[0.5, 0.3, 0.2]], [0], n_bins=1) == pytest.approx((0.5 + 0.3 + 0.2) / 3)
 
 
 @pytest.mark.parametrize("z, alpha, exact", [

@@ -13,6 +13,7 @@ from softmax_lab import transformer as tf
 from softmax_lab import transformer_functions as fns
 from softmax_lab import transformer_training as tt
 from softmax_lab.attention import causal_mask, scaled_dot_product_attention
+from softmax_lab.sampling import filter_top_p
 
 TINY = dict(n_layers=2, n_heads=2, d_model=8, d_mlp=12, max_len=6)
 TINY_VOCAB = ["<s>", "<unk>", ".", "a", "cat", "dog", "sat", "ran"]
@@ -524,3 +525,64 @@ def test_the_learning_rate_warms_up_then_decays_to_zero():
     rates = [tt.learning_rate_at(t, 100, 1.0, 10) for t in range(1, 101)]
     assert rates[9] == 1.0 and np.all(np.diff(rates[:10]) > 0) and np.all(np.diff(rates[10:]) < 0)
     assert 0 < rates[-1] <= 1 / 90
+
+
+# ---------------------------------------------------------------------------------------------
+# Lesson 12's capstone: the lessons' own functions, as the model calls them
+
+LESSON_RIGHT = dict(softmax=my_softmax, logsumexp=lambda z: np.log(np.sum(np.exp(z - z.max(-1, keepdims=True)), -1))
+                    + z.max(-1), cross_entropy_grad=my_cross_entropy_grad,
+                    top_p=lambda z, p, temperature=1.0: filter_top_p(z / temperature, p), attention=my_attention,
+                    online_logsumexp=my_online_lse, softmax_backward=my_attention_backward)
+
+LESSON_WRONG = {      # a lesson function -> (a typical mistake, the model step it breaks)
+    "logsumexp": (lambda z: np.log(np.sum(np.exp(z - z.max(-1, keepdims=True)), -1)), "log_softmax"),  # no add-back
+    "top_p": (lambda z, p, temperature=1.0: filter_top_p(z, min(1.0, p + 0.05)), "filter_top_p"),
+    "online_logsumexp": (lambda blocks: math.log(sum(float(np.sum(np.exp(b))) for b in blocks)) + 1.0,
+                         "online_logsumexp"),
+    "softmax_backward": (lambda d_weights, weights: np.swapaxes(my_attention_backward(d_weights, weights), -1, -2),
+                         "attention_backward"),                                                  # transposed
+    "cross_entropy_grad": (lambda z, t: -my_cross_entropy_grad(z, t), "cross_entropy_grad"),       # sign
+}
+
+
+def test_lesson_functions_become_the_model_s_steps():
+    steps, unwritten = fns.lesson_functions(**LESSON_RIGHT)
+    assert unwritten == [] and sorted(steps) == sorted(step for step, _ in fns.LESSON_FUNCTIONS.values())
+    z = np.array([[1.0, 2.0, 1000.0], [0.0, -np.inf, 3.0]])
+    np.testing.assert_allclose(steps["log_softmax"](z), fns.package_functions()["log_softmax"](z))
+    blocks = np.split(np.arange(12.0).reshape(2, 6), [4], axis=1)
+    np.testing.assert_allclose(steps["online_logsumexp"](blocks), fns.blocked_logsumexp(blocks))
+    with pytest.raises(TypeError, match="sofmax"):
+        fns.lesson_functions(sofmax=my_softmax)
+    with pytest.raises(TypeError, match="top_p"):
+        fns.lesson_functions(top_p=3)
+
+
+def test_the_capstone_with_right_lesson_functions_follows_the_recorded_run():
+    run = tt.capstone_run(fns.checked_functions(**fns.lesson_functions(**LESSON_RIGHT)[0]), steps=5, n_validation=20)
+    assert run.follows_reference and run.gap <= tt.CAPSTONE_TOLERANCE and run.broken == [] and run.error is None
+    reference = tt.capstone_run(steps=5, n_validation=20)
+    assert run.generated == reference.generated and math.isclose(run.validation_loss, reference.validation_loss)
+    assert all(row["calls"] > 0 for row in run.report)           # every function ran on the model's inputs
+
+
+@pytest.mark.parametrize("name", sorted(LESSON_WRONG))
+def test_the_capstone_names_each_wrong_lesson_function(name):
+    wrong, step = LESSON_WRONG[name]
+    steps = fns.lesson_functions(**{**LESSON_RIGHT, name: wrong})[0]
+    run = tt.capstone_run(fns.checked_functions(**steps), steps=5, n_validation=20)
+    assert run.broken == [step], (name, run.broken, run.error)
+    if step in ("log_softmax", "cross_entropy_grad", "attention_backward"):    # the training itself goes wrong
+        assert not run.follows_reference
+
+
+def test_the_capstone_reports_a_raising_function_and_refuses_a_run_longer_than_the_record():
+    def boom(d_weights, weights):
+        raise ZeroDivisionError("on purpose")
+
+    run = tt.capstone_run(fns.checked_functions(attention_backward=boom), steps=3, n_validation=5)
+    assert "attention_backward" in run.error and "step 0" in run.error and run.gap == np.inf
+    assert not run.follows_reference and run.generated == []
+    with pytest.raises(ValueError, match="steps"):
+        tt.capstone_run(steps=201)

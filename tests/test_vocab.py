@@ -321,3 +321,21 @@ def test_measure_reports_time_and_the_peak_of_new_arrays():
     calls = []
     measure(lambda: calls.append(1), repeat=2, min_time=0)
     assert len(calls) == 3                                   # 2 timed, 1 traced
+
+
+def test_hierarchical_fit_takes_float16_distributions_and_names_a_bad_step_count():
+    """A float16 softmax sums to 1 only within float16's rounding (about 1e-3 for V = 50): fit
+    must take it as a distribution, and a bad ``steps`` is named before the data is looked at
+    (the hostile-argument property found both)."""
+    from softmax_lab import softmax
+    from softmax_lab.factored import HierarchicalSoftmax
+
+    rng = np.random.default_rng(0)
+    model = HierarchicalSoftmax.random(50, 3, seed=0)
+    hidden = rng.normal(size=(4, 3))
+    P = softmax(rng.normal(size=(4, 50)).astype(np.float16))
+    assert abs(float(P.astype(np.float64).sum(axis=1).max()) - 1) > 1e-6      # the case this is about
+    losses = model.fit(hidden, P, steps=2)
+    assert len(losses) == 3 and np.all(np.isfinite(losses))
+    with pytest.raises(ValueError, match="steps"):
+        model.fit(hidden, P.astype(np.float32) * 2, steps=-1)

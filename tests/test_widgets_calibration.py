@@ -63,6 +63,7 @@ def test_controls_change_the_artists_and_the_readout(predictions):
 def test_the_fitted_temperature_lowers_the_nll_and_keeps_accuracy(predictions):
     dash = reliability_dashboard(predictions, checkpoint="sure")
     nll_1, acc_1 = dash.nll, dash.accuracy
+    dash.reveal_button.click()
     dash.fit_button.click()
     assert dash.temperature.value == pytest.approx(dash.fitted_temperature, rel=0.03)
     assert dash.nll < nll_1 and dash.accuracy == acc_1
@@ -142,4 +143,93 @@ def test_shipped_predictions_are_the_models_split_logits():
     z, y = lm.split_logits(lm.load("early"), "calibration")
     np.testing.assert_array_equal(preds["early"][0], z.astype(np.float32))
     np.testing.assert_array_equal(preds["early"][1], y)
-    assert temps["early"] == fit_temperature(*lm.split_logits(lm.load("early"), "validation"))
+    # fitted on the distinct contexts: the T that fit_temperature finds on every row
+    assert temps["early"] == pytest.approx(fit_temperature(*lm.split_logits(lm.load("early"), "validation")),
+                                           rel=1e-5)
+
+
+def test_the_fit_on_distinct_rows_is_fit_temperatures(predictions):
+    """TemperatureScores.fit searches the same NLL on the distinct rows: the same T, given rows or not."""
+    from softmax_lab.widgets.calibration import TemperatureScores
+
+    for z, y in predictions.values():
+        z = np.concatenate([z, z[:700]])                                    # repeated rows
+        y = np.concatenate([y, np.roll(y[:700], 1)])                        # with other labels
+        distinct, row_of = np.unique(z, axis=0, return_inverse=True)
+        expected = fit_temperature(z, y)
+        assert TemperatureScores(z, y).fit() == pytest.approx(expected, rel=1e-5)
+        assert TemperatureScores(distinct, y, row_of=row_of.ravel()).fit() == pytest.approx(expected, rel=1e-5)
+
+
+def test_a_new_checkpoint_starts_at_t_1(predictions):
+    """Issue 16: the temperature carried over (overtrained's T = 1.78 applied to label_smoothed)."""
+    dash = reliability_dashboard(predictions, checkpoint="sure")
+    ece_shy = reliability_dashboard(predictions, checkpoint="shy").ece
+    dash.temperature.value = 2.0
+    dash.checkpoint.value = "shy"
+    assert dash.temperature.value == 1.0 and dash.temperature_line.get_xdata()[0] == 1.0
+    assert dash.ece == ece_shy and "at T = 1:" in dash._title.get_text()
+    assert dash.errors == []
+
+
+def test_the_fitted_temperature_is_hidden_until_asked(predictions):
+    """A lesson asks the learner to find the T with the lowest NLL: nothing shows it before the reveal."""
+    dash = reliability_dashboard(predictions, checkpoint="sure", temperatures={"sure": 1.83, "shy": 0.7})
+    hidden = (dash.readout.value, dash.fitted_text.get_text())
+    assert "1.83" not in hidden[0] and "fitted" not in hidden[0] and hidden[1] == ""
+    assert not dash.fitted_line.get_visible()
+    assert dash.fit_button.layout.display == "none" and dash.reveal_button.layout.display != "none"
+    assert "every T" not in dash.readout.value                 # the accuracy question is the learner's too
+    dash.reveal_button.click()
+    assert "fitted: 1.83" in dash.readout.value and dash.fitted_text.get_text() == "fitted T = 1.83"
+    assert dash.fitted_line.get_visible() and dash.fitted_line.get_xdata()[0] == pytest.approx(1.83)
+    assert dash.fit_button.layout.display != "none" and dash.reveal_button.layout.display == "none"
+    assert dash.temperature.value == 1.0                       # shown, not used
+    shown = reliability_dashboard(predictions, checkpoint="sure", show_fitted=True)
+    assert "fitted:" in shown.readout.value
+
+
+def test_the_model_drop_down_loads_another_model_once(predictions):
+    """Issue 20: the transformer's calibration beside the MLP's; loaded when first chosen."""
+    calls = []
+    z, y = predictions["sure"]
+
+    def other():
+        calls.append(1)
+        return {"wide": (z / 3, y)}, {"wide": 0.9}
+
+    dash = reliability_dashboard(predictions, checkpoint="sure", other_models={"wider": other})
+    assert dash.model.options == ("MLP", "wider") and dash.model in list(dash.children)
+    assert calls == []
+    dash.temperature.value = 2.0
+    dash.model.value = "wider"
+    assert calls == [1] and dash.checkpoint.options == ("wide",) and dash.checkpoint.value == "wide"
+    assert dash.temperature.value == 1.0 and dash.fitted_temperature == 0.9
+    p = softmax(z.astype(np.float32) / 3).astype(np.float64)
+    assert dash.ece == pytest.approx(expected_calibration_error(p / p.sum(axis=1, keepdims=True), y), abs=1e-5)
+    dash.model.value = "MLP"
+    assert dash.checkpoint.options == ("sure", "shy") and dash.checkpoint.value == "sure"
+    dash.model.value = "wider"
+    assert calls == [1] and dash.errors == []
+    plain = reliability_dashboard(predictions)
+    assert plain.model not in list(plain.children)             # one model: no drop-down
+
+
+def test_other_models_are_checked(predictions):
+    with pytest.raises(TypeError, match="other_models"):
+        reliability_dashboard(predictions, other_models={"MLP": lambda: None})
+    dash = reliability_dashboard(predictions, other_models={"same names": lambda: (predictions, None)})
+    dash.model.value = "same names"                            # a clash is shown in the dashboard, not raised
+    assert len(dash.errors) == 1 and "other_models" in str(dash.errors[0])
+
+
+@pytest.mark.slow
+def test_the_transformer_predictions_are_the_same_words():
+    from softmax_lab import lm
+    from softmax_lab.widgets.calibration import transformer_predictions
+
+    preds, temps = transformer_predictions()
+    z, y = preds["transformer"]
+    assert z.shape == (len(y), 445) and z.dtype == np.float32
+    np.testing.assert_array_equal(y, lm.split_logits(lm.load("best"), "calibration")[1])
+    assert 0.5 < temps["transformer"] < 2

@@ -86,9 +86,15 @@ def test_no_reproduction_claim_after_a_change():
 
 def test_start_without_an_event_loop_trains_to_the_end_without_a_warning(no_warnings):
     """Issue 18: no deprecated asyncio.get_event_loop(); outside a kernel, Train trains right away."""
+    import threading
+
     dash = training_dashboard("overtrained")
     dash.steps.value = 100
-    dash.train_button.click()
+    # Clicked from a fresh thread, which has no event loop: the pytest worker's main thread may
+    # still hold the running loop of playwright's sync API after a browser test file.
+    clicker = threading.Thread(target=dash.train_button.click)
+    clicker.start()
+    clicker.join()
     assert dash.trainer.done and not dash.running and dash.errors == []
     assert dash.history["step"][-1] == 100
 

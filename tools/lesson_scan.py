@@ -152,7 +152,7 @@ def prose_text(markdown):
     text = re.sub(r"<!--.*?-->", " ", text, flags=re.S)
     text = re.sub(r"\]\([^)]*\)", "]", text)                      # a link's address
     text = re.sub(r"https?://\S+|arXiv:\S+|doi:\S+", " ", text)
-    text = re.sub(r"<[^>]+>", " ", text)                           # HTML tags (details, img)
+    text = re.sub(r"</?[A-Za-z][^<>]*>", " ", text)                 # HTML tags (details, img); not "$T < 1$ ... >"
     text = text.replace("{,}", ",").replace("\\,", "").replace("\\!", "")
     # 3.4 \times 10^{38} is one number; every other exponent or index is not a number of its own
     text = re.sub(r"(\d+(?:\.\d+)?)\s*(?:\\times|×|\\cdot)\s*10\^\{?([+-]?\d+)\}?", r"\1e\2", text)

@@ -38,6 +38,7 @@ Layout
 ``vocab``         lesson 09: :func:`check_online_logsumexp`.
 ``applications``  lesson 10: :func:`check_gradient_step`, :func:`check_exploration_temperature`.
 ``audit``         lesson 11: :func:`check_sparsemax`, :func:`check_verdicts` and :data:`AUDIT_QUIZ`.
+``transformer``   lesson 12: :func:`check_softmax_backward`, :func:`check_your_model`.
 ``llm``           lesson 13: :func:`check_distillation_loss`, :func:`check_acceptance`, :func:`check_residual`,
                   :func:`check_top_k_gating`, :func:`check_info_nce`.
 
@@ -102,6 +103,7 @@ from .sampling import check_top_p, check_top_p_words
 from .sigmoid import check_log_sigmoid
 from .stability import check_float32_ceiling, check_logsumexp, check_lse_1000
 from .temperature import check_temperature_answer
+from .transformer import check_softmax_backward, check_your_model
 from .vocab import check_online_logsumexp
 
 __all__ = [
@@ -134,6 +136,8 @@ __all__ = [
     "check_sparsemax",
     "check_verdicts",
     "AUDIT_QUIZ",
+    "check_softmax_backward",
+    "check_your_model",
     "check_distillation_loss",
     "check_acceptance",
     "check_residual",

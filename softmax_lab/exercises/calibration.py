@@ -1,5 +1,6 @@
-r"""Lesson 07: calibration. :func:`check_ece` (implement top-label ECE) and
-:func:`check_temperature_by_hand` (a temperature read off the reliability dashboard).
+r"""Lesson 07: calibration. :func:`check_ece` (implement top-label ECE),
+:func:`check_temperature_by_hand` (a temperature read off the reliability dashboard), and the
+lesson's "Predict first" answers, computed from the shipped models.
 
 The right answers come from :mod:`softmax_lab.calibration`. The ECE check knows the usual ways
 to get the ECE wrong and names the one a learner's number matches: binning by correctness
@@ -29,6 +30,7 @@ from ._machinery import (
     safe_repr,
     unknown,
 )
+from .predict import register_prediction
 
 __all__ = ["check_ece", "check_temperature_by_hand"]
 
@@ -406,3 +408,123 @@ register_answer(
     "07.most-helped", name="the checkpoint temperature scaling helped most", kind="word", answer=MOST_HELPED,
     choices=CHECKPOINTS, question="which checkpoint's ECE temperature scaling reduced the most",
     hint="Subtract each checkpoint's ECE after from its ECE before, in the table of section 4.")
+
+
+# --------------------------------------------------------------------------------------------
+# Lesson 07: the "Predict first" questions, computed from the shipped models
+# --------------------------------------------------------------------------------------------
+
+SIDES = ("overconfident", "underconfident", "about equal")
+
+
+def _logits(name, split="calibration"):
+    """A shipped model's logits and labels on a split: an MLP checkpoint, or ``"transformer"``."""
+    from .. import lm, transformer  # imported when an answer is revealed, not with the package
+
+    if name == "transformer":
+        return transformer.split_logits(transformer.load("tiny"), split)
+    return lm.split_logits(lm.load(name), split)
+
+
+@functools.lru_cache(maxsize=None)
+def _numbers(name):
+    """What lesson 07 measures of one model on the calibration split, T fitted on validation."""
+    from ..functions import softmax
+
+    t = fit_temperature(*_logits(name, "validation"))
+    z, y = _logits(name)
+    p = softmax(z)
+    return {"confidence": float(p.max(axis=1).mean()), "accuracy": float(np.mean(p.argmax(axis=1) == y)),
+            "T": t, "nll": negative_log_likelihood(z, y), "ece": expected_calibration_error(p, y),
+            "ece_at_T": expected_calibration_error(softmax(z, temperature=t), y),
+            "same_argmax_at_3": bool(np.array_equal(softmax(z, temperature=3.0).argmax(axis=1), p.argmax(axis=1)))}
+
+
+def _side(name):
+    """The readout's verdict: mean confidence more than a point above (or below) the accuracy."""
+    gap = _numbers(name)["confidence"] - _numbers(name)["accuracy"]
+    return SIDES[0] if gap > 0.01 else SIDES[1] if gap < -0.01 else SIDES[2]
+
+
+def _compared(what, name, other="best"):
+    return "lower" if _numbers(name)[what] < _numbers(other)[what] else "higher"
+
+
+def _calibrated_predictor_ece(n_sets=100, seed=0):
+    """Lesson 07, 5b: the mean binned ECE (15 bins) of a predictor calibrated by construction."""
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(n_sets):
+        p = rng.dirichlet(np.full(10, 0.3), size=200)
+        y = (rng.random(200)[:, None] > p.cumsum(axis=1)).sum(axis=1).clip(0, 9)   # drawn from p itself
+        values.append(expected_calibration_error(p, y))
+    return float(np.mean(values))
+
+
+def _transformer_against_mlp():
+    """Better, worse or as well calibrated: the 95% bootstrap intervals of the two ECEs, apart or not."""
+    from ..calibration import bootstrap_interval
+    from ..functions import softmax
+
+    (t_low, t_high), (m_low, m_high) = (
+        bootstrap_interval(expected_calibration_error, softmax(z), y, n_boot=300, rng=0)
+        for z, y in (_logits("transformer"), _logits("best")))
+    if t_high < m_low:
+        return "better calibrated"
+    return "worse calibrated" if m_high < t_low else "about as well calibrated"
+
+
+def _initial_loss():
+    """The loss of a model whose logits are all equal: log V nats."""
+    from .. import lm
+
+    return math.log(len(lm.load("overtrained").vocab))
+
+
+for _name in CHECKPOINTS:
+    register_prediction(
+        f"07.side-{_name.replace('_', '-')}", question=f"is {_name}'s mean confidence above its accuracy "
+        "(overconfident), below it (underconfident) or about equal", kind="choice", choices=SIDES,
+        answer=functools.partial(_side, _name),
+        explain={"early": "underfit: it has not yet learned how sure it may be.",
+                 "best": "stopped at the lowest validation loss, it keeps its promise on average.",
+                 "overtrained": "it memorised 300 sentences and keeps that certainty on new text.",
+                 "label_smoothed": "trained towards targets of 0.9, never 1: it stops short on purpose."}[_name])
+register_prediction(
+    "07.fitted-side", question="will the overtrained checkpoint's fitted temperature be above 1 or below 1",
+    kind="choice", choices=("above 1", "below 1"),
+    answer=lambda: "above 1" if _numbers("overtrained")["T"] > 1 else "below 1",
+    explain="an overconfident model needs its logits divided by T > 1, which softens its probabilities.")
+register_prediction(
+    "07.accuracy-with-T", question="as T moves, does the accuracy in the readout go up, go down or stay the same",
+    kind="choice", choices=("goes up", "goes down", "stays the same"),
+    answer=lambda: "stays the same" if _numbers("overtrained")["same_argmax_at_3"] else "goes down",
+    explain="dividing every logit by the same T > 0 keeps their order: the top word stays the top word.")
+register_prediction(
+    "07.best-ece-falls", question="will temperature scaling lower the best checkpoint's ECE (yes/no)",
+    kind="yesno", answer=lambda: _numbers("best")["ece_at_T"] < _numbers("best")["ece"],
+    explain="no: T minimises the NLL, not the ECE, and a model that is already calibrated on average can "
+            "come out slightly worse by the ECE.")
+register_prediction(
+    "07.calibrated-ece", question="the mean ECE (15 bins, as defined in section 2) of a perfectly calibrated "
+    "predictor making 200 predictions over 10 classes", kind="number", answer=_calibrated_predictor_ece,
+    tol=0.025,
+    explain="about 0.08, all of it sampling noise: about 13 predictions per bin cannot pin an accuracy down.")
+register_prediction(
+    "07.smoothing-nll", question="compared with best, is the label-smoothed model's NLL lower or higher",
+    kind="choice", choices=("lower", "higher"), answer=functools.partial(_compared, "nll", "label_smoothed"),
+    explain="higher: the model was trained towards 0.9, so it gives the right word less probability than it could.")
+register_prediction(
+    "07.smoothing-ece", question="compared with best, is the label-smoothed model's ECE lower or higher",
+    kind="choice", choices=("lower", "higher"), answer=functools.partial(_compared, "ece", "label_smoothed"),
+    explain="higher: best was already calibrated, and smoothing made it underconfident.")
+register_prediction(
+    "07.initial-loss", question="the validation loss of the untrained model, in nats per word", kind="number",
+    answer=_initial_loss, tol=0.15,
+    explain="about log 445 = 6.1: small random weights give almost equal logits, so every word gets about 1/445.")
+register_prediction(
+    "07.transformer-calibration", question="is the transformer, which reads the whole sentence, better "
+    "calibrated than the MLP best, worse, or about as well calibrated (at T = 1)", kind="choice",
+    choices=("better calibrated", "about as well calibrated", "worse calibrated"), answer=_transformer_against_mlp,
+    explain="about as well: its ECE's 95% interval overlaps the MLP's. Reading more words makes it a better "
+            "predictor (lower NLL), not a better judge of its own certainty.")

@@ -36,6 +36,7 @@ Layout
 ``applications`` lesson 10: the classifier trainer and the bandit explorer.
 ``decoding``    lesson 10: the beam search explorer.
 ``audit``       lesson 11: the claim stepper and the alternatives explorer.
+``transformer`` lesson 12: the head explorer and the capstone (your functions run the model).
 ``llm``         lesson 13: soft targets, speculative sampling, a router, a contrastive trainer.
 ``classroom``   the classroom app: presets for a teacher, guess then reveal.
 
@@ -108,6 +109,7 @@ from .sampling import SamplerDashboard, sampler_dashboard
 from .stability import StabilityExplorer, stability_explorer
 from .tiled import TiledWalkthrough, tiled_walkthrough
 from .training import GradientStepper, gradient_stepper
+from .transformer import HeadExplorer, YourModelDashboard, head_explorer, your_model_dashboard
 from .vocab import VocabMemoryCalculator, vocab_memory_calculator
 
 __all__ = [
@@ -157,6 +159,10 @@ __all__ = [
     "ClaimStepper",
     "alternatives_explorer",
     "AlternativesExplorer",
+    "head_explorer",
+    "HeadExplorer",
+    "your_model_dashboard",
+    "YourModelDashboard",
     "soft_targets_explorer",
     "SoftTargetsExplorer",
     "speculative_explorer",

@@ -45,7 +45,8 @@ def shipped_predictions(split="calibration", fit_split="validation", checkpoints
         ``{checkpoint: (logits float32 (N, V), labels (N,))}``, the logits of
         :func:`softmax_lab.lm.split_logits`.
     temperatures : dict
-        ``{checkpoint: T}`` from :func:`softmax_lab.calibration.fit_temperature` on ``fit_split``.
+        ``{checkpoint: T}``: the temperature with the lowest NLL on ``fit_split``, the one
+        :func:`softmax_lab.calibration.fit_temperature` finds (:meth:`TemperatureScores.fit`).
     """
     from .. import data, lm
 
@@ -59,11 +60,36 @@ def shipped_predictions(split="calibration", fit_split="validation", checkpoints
                 distinct, row_of = np.unique(contexts, axis=0, return_inverse=True)
                 examples[which] = distinct, row_of.ravel(), targets
         # Many words share a context (the model reads the last three words): run the network once
-        # per distinct context and copy its logits to every word that has it.
+        # per distinct context. The split the lesson shows gets its logits copied to every word; the
+        # temperature is fitted on the distinct rows themselves, without copying them.
         (distinct, row_of, labels), (fit_distinct, fit_row_of, fit_labels) = examples[split], examples[fit_split]
         predictions[name] = (lm.forward(model.weights, distinct).astype(np.float32)[row_of], labels)
-        temperatures[name] = fit_temperature(lm.forward(model.weights, fit_distinct)[fit_row_of], fit_labels)
+        fit_scores = TemperatureScores(lm.forward(model.weights, fit_distinct), fit_labels, row_of=fit_row_of)
+        temperatures[name] = fit_scores.fit()
     return predictions, temperatures
+
+
+def transformer_predictions(split="calibration", fit_split="validation"):
+    """The tiny transformer's logits on ``split`` and its temperature fitted on ``fit_split``.
+
+    The same predictions as :func:`shipped_predictions` (every word of the split, the same
+    labels in the same order), made by :mod:`softmax_lab.transformer`, which reads the whole
+    sentence so far instead of the last three words.
+
+    Returns
+    -------
+    predictions : dict
+        ``{"transformer": (logits float32 (N, V), labels (N,))}``
+    temperatures : dict
+        ``{"transformer": T}``, fitted as :func:`shipped_predictions` fits it.
+    """
+    from .. import transformer
+
+    model = transformer.load("tiny")
+    logits, labels = transformer.split_logits(model, split)
+    fit_logits, fit_labels = transformer.split_logits(model, fit_split)
+    return ({"transformer": (logits.astype(np.float32), labels)},
+            {"transformer": TemperatureScores(fit_logits, fit_labels).fit()})
 
 
 class TemperatureScores:
@@ -79,9 +105,11 @@ class TemperatureScores:
     Many predictions share a row of logits: the tiny language model reads the last three
     words, and the 20 530 predictions of the calibration split have 3 782 distinct contexts.
     The sums are computed once per distinct row (in float64) and shared, which gives the same
-    numbers about five times faster: what the temperature slider needs.
+    numbers about five times faster: what the temperature slider needs. A caller that already
+    knows the distinct rows passes them as ``logits`` with ``row_of`` (prediction i has the
+    logits ``logits[row_of[i]]``), and the (N, K) array is never formed.
 
-    Attributes: ``correct`` (whether the top word is the label: the same at every T).
+    Attributes: ``labels``, ``correct`` (whether the top word is the label: the same at every T).
 
     Examples
     --------
@@ -92,21 +120,76 @@ class TemperatureScores:
     (array([0.659, 0.659, 0.909]), array([ True, False,  True]))
     """
 
-    def __init__(self, logits, labels):
-        z = np.ascontiguousarray(logits)
-        rows = z.view(np.dtype((np.void, z.dtype.itemsize * z.shape[1]))).ravel()   # one value per row
-        _, first, self._row_of = np.unique(rows, return_index=True, return_inverse=True)
-        self._row_of = self._row_of.ravel()
-        distinct = z[first].astype(np.float64)
-        self._gaps = distinct - distinct.max(axis=1, keepdims=True)                  # z - max z <= 0
-        top = z.max(axis=1).astype(np.float64)
-        self._label_gaps = z[np.arange(len(z)), labels].astype(np.float64) - top     # z_y - max z
-        self.correct = z.argmax(axis=1) == labels
+    def __init__(self, logits, labels, row_of=None):
+        if row_of is None:          # find the distinct rows
+            z = np.ascontiguousarray(logits)
+            rows = z.view(np.dtype((np.void, z.dtype.itemsize * z.shape[1]))).ravel()   # one value per row
+            _, first, row_of = np.unique(rows, return_index=True, return_inverse=True)
+            distinct = z[first]
+        else:                       # given: ``logits`` are the distinct rows, prediction i has row row_of[i]
+            distinct = np.asarray(logits)
+        self._row_of = np.asarray(row_of).ravel()
+        self.labels = labels = np.asarray(labels)
+        distinct = distinct.astype(np.float64)
+        top = distinct.max(axis=1, keepdims=True)
+        self._gaps = distinct - top                                                   # z - max z <= 0
+        self._label_gaps = distinct[self._row_of, labels] - top[self._row_of, 0]      # z_y - max z
+        self.correct = distinct.argmax(axis=1)[self._row_of] == labels
+
+    def _exp(self, beta):
+        """exp(beta * (z - max z)) of the distinct rows, into one buffer reused at every call."""
+        if getattr(self, "_buffer", None) is None:
+            self._buffer = np.empty_like(self._gaps)
+        np.multiply(self._gaps, beta, out=self._buffer)
+        return np.exp(self._buffer, out=self._buffer)
 
     def at(self, t):
         """(confidences (N,), mean NLL) at temperature ``t`` > 0."""
-        log_sums = np.log(np.exp(self._gaps / t).sum(axis=1))[self._row_of]
+        log_sums = np.log(self._exp(1.0 / t).sum(axis=1))[self._row_of]
         return np.exp(-log_sums), float(np.mean(log_sums - self._label_gaps / t))
+
+    def fit(self, bounds=(0.05, 20.0)):
+        r"""The temperature with the lowest mean NLL, the T :func:`softmax_lab.calibration.fit_temperature`
+        finds (to about 1e-6), computed on the distinct rows.
+
+        In :math:`\beta = 1/T` the NLL is convex, with slope and curvature
+
+        .. math:: \frac{d\,\mathrm{NLL}}{d\beta} = \frac{1}{N}\sum_i \Big(\sum_j p_{ij} z_{ij} - z_{iy_i}\Big),
+                  \qquad \frac{d^2\mathrm{NLL}}{d\beta^2} = \frac{1}{N}\sum_i \mathrm{Var}_{p_i}(z_i) \ge 0
+
+        (the model's expected logit against the right word's logit), so Newton's method finds its
+        minimum in a few steps, each step halved until the NLL falls. Without scipy's search, it
+        spares a lesson the import of ``scipy.optimize``. When the minimum is not inside ``bounds``
+        (or the steps do not settle), ``fit_temperature`` itself decides, and warns.
+        """
+        beta_low, beta_high = 1.0 / bounds[1], 1.0 / bounds[0]
+        beta, nll = 1.0, self.at(1.0)[1]
+        for _ in range(50):
+            weights = self._exp(beta)
+            totals = weights.sum(axis=1)
+            weights *= self._gaps                                  # e^{beta g} g: the sums below, in place
+            expected = weights.sum(axis=1) / totals                # sum_j p_j z_j, per row
+            weights *= self._gaps
+            variance = weights.sum(axis=1) / totals - expected**2
+            slope = float(np.mean(expected[self._row_of] - self._label_gaps))
+            curvature = float(np.mean(variance[self._row_of]))
+            if curvature <= 0:
+                break
+            step = slope / curvature
+            for _ in range(30):                                  # halve the step until the NLL falls
+                trial = min(max(beta - step, beta_low), beta_high)
+                trial_nll = self.at(1.0 / trial)[1]
+                if trial_nll <= nll:
+                    break
+                step /= 2
+            else:
+                break
+            settled = abs(trial - beta) <= 1e-12 * beta
+            beta, nll = trial, trial_nll
+            if settled:
+                inside = beta_low < beta < beta_high
+                return 1.0 / beta if inside else fit_temperature(self._gaps[self._row_of], self.labels, bounds=bounds)
+        return fit_temperature(self._gaps[self._row_of], self.labels, bounds=bounds)
 
 
 class ReliabilityDashboard(Dashboard):
@@ -114,28 +197,29 @@ class ReliabilityDashboard(Dashboard):
 
     Use :func:`reliability_dashboard`. Attributes: ``temperature`` (log slider), ``n_bins``
     (IntSlider, 5 to 100), ``strategy`` (ToggleButtons uniform / quantile), ``checkpoint``
-    (ToggleButtons), ``fit_button`` (sets T to the fitted temperature); ``temperatures`` (the
-    fitted T of each checkpoint), ``fitted_temperature`` (of the current one), ``confidences``
-    (the top probability of every prediction at T), ``correct`` (whether the top word is the
-    target: the same at every T), ``bins`` (:class:`~softmax_lab.calibration.ReliabilityBins`),
-    ``ece``, ``nll``, ``accuracy``, ``mean_confidence``; the artists ``accuracy_stairs``,
-    ``gap_stairs``, ``histogram``, ``temperature_line`` and ``fitted_line``; ``readout``.
+    (ToggleButtons; choosing another one sets T back to 1), ``model`` (Dropdown: the given
+    predictions, or another model's, loaded when first chosen), ``reveal_button`` (shows the
+    fitted temperature), ``fit_button`` (sets T to it; shown once the fitted T is);
+    ``fitted_shown`` (whether the fitted T is shown), ``predictions`` (the logits and labels of
+    every checkpoint loaded), ``temperatures`` (the fitted T of each checkpoint),
+    ``fitted_temperature`` (of the current one), ``confidences`` (the top probability of every
+    prediction at T), ``correct`` (whether the top word is the target),
+    ``bins`` (:class:`~softmax_lab.calibration.ReliabilityBins`), ``ece``, ``nll``,
+    ``accuracy``, ``mean_confidence``; the artists ``accuracy_stairs``, ``gap_stairs``,
+    ``histogram``, ``temperature_line`` and ``fitted_line``; ``readout``.
     """
 
     T_MIN, T_MAX = 0.2, 5.0
 
     def __init__(self, predictions=None, temperatures=None, checkpoint=None, n_bins=15, strategy="uniform",
-                 presentation=False):
+                 presentation=False, show_fitted=False, model="MLP", other_models=None):
         if predictions is None:
             predictions, shipped_t = shipped_predictions()
             temperatures = shipped_t if temperatures is None else temperatures
         self._data = _checked_predictions(predictions)
         names = list(self._data)
-        if temperatures is None:
-            temperatures = {name: fit_temperature(*self._data[name]) for name in names}
-        if not isinstance(temperatures, dict) or set(temperatures) != set(names):
-            raise ValueError(f"temperatures must give a fitted T for each of {names}")
-        self.temperatures = {name: float(t) for name, t in temperatures.items()}
+        self.temperatures = {}
+        self._add_temperatures(temperatures, names)
         checkpoint = ("overtrained" if "overtrained" in names else names[0]) if checkpoint is None else checkpoint
         if checkpoint not in names:
             raise ValueError(f"checkpoint must be one of {names}, got {checkpoint!r}")
@@ -143,38 +227,118 @@ class ReliabilityDashboard(Dashboard):
             raise ValueError(f"n_bins must be an integer from 5 to 100, got {n_bins!r}")
         if strategy not in STRATEGIES:
             raise ValueError(f"strategy must be one of {STRATEGIES}, got {strategy!r}")
+        if not isinstance(model, str) or not model:
+            raise TypeError(f"model must be a non-empty str (the name of the given predictions' model), got {model!r}")
+        other_models = {} if other_models is None else other_models
+        if not isinstance(other_models, dict) or not all(
+                isinstance(k, str) and k != model and callable(v) for k, v in other_models.items()):
+            raise TypeError("other_models must be a dict {model name: a function returning (predictions, "
+                            f"temperatures)}}, its names other than {model!r}")
         super().__init__(presentation)
         self._scorers, self._cache, self._bins = {}, {}, {}
+        self._loaders = dict(other_models)
+        self._checkpoints_of = {model: names}       # each model's checkpoints, once loaded
+        self._holding = False
+        self.fitted_shown = bool(show_fitted)
 
-        style = self._description_style(["temperature T", "checkpoint", "strategy", "bins"])
+        style = self._description_style(["temperature T", "checkpoint", "strategy", "bins", "model"])
         layout = self._slider_layout()
         self.temperature = GridLogSlider(
             value=1.0, base=10, min=round(math.log10(self.T_MIN), 2), max=round(math.log10(self.T_MAX), 2),
             step=0.01, description="temperature T", readout_format=".3g", layout=layout, style=style)
         self.n_bins = widgets.IntSlider(value=n_bins, min=5, max=100, description="bins", layout=layout, style=style)
         self.strategy = widgets.ToggleButtons(options=STRATEGIES, value=strategy, description="strategy", style=style)
+        self.model = widgets.Dropdown(options=[model, *other_models], value=model, description="model", style=style)
         self.checkpoint = widgets.ToggleButtons(options=names, value=checkpoint, description="checkpoint", style=style)
+        self.reveal_button = widgets.Button(description="show the fitted T", tooltip="fit_temperature's T")
         self.fit_button = widgets.Button(description="use the fitted T", tooltip="fit_temperature's T")
         self.readout = widgets.HTML()
 
         self._build_figure()
-        for control in (self.temperature, self.n_bins, self.strategy, self.checkpoint):
+        for control in (self.temperature, self.n_bins, self.strategy):
             control.observe(self._guarded(self._update), names="value")
+        self.checkpoint.observe(self._guarded(self._on_checkpoint), names="value")
+        self.model.observe(self._guarded(self._on_model), names="value")
+        self.reveal_button.on_click(self._guarded(lambda _: self.show_fitted()))
         self.fit_button.on_click(self._guarded(lambda _: self.use_fitted_temperature()))
-        self._assemble(self.temperature, self.n_bins, widgets.HBox([self.strategy]), self.checkpoint,
-                       self.fit_button, self._make_view(self.figure), self.readout)
+        models = [self.model] if other_models else []
+        self._assemble(self.temperature, self.n_bins, widgets.HBox([self.strategy]), *models, self.checkpoint,
+                       widgets.HBox([self.reveal_button, self.fit_button]), self._make_view(self.figure), self.readout)
+        self._show_buttons()
         self._update()
 
+    def _add_temperatures(self, temperatures, names):
+        if temperatures is None:
+            temperatures = {name: fit_temperature(*self._data[name]) for name in names}
+        if not isinstance(temperatures, dict) or set(temperatures) != set(names):
+            raise ValueError(f"temperatures must give a fitted T for each of {names}")
+        self.temperatures.update({name: float(t) for name, t in temperatures.items()})
+
     # -- state ---------------------------------------------------------------------------
+
+    @property
+    def predictions(self):
+        """``{checkpoint: (logits, labels)}`` of every model loaded so far (another model's once chosen)."""
+        return dict(self._data)
 
     @property
     def fitted_temperature(self):
         """The temperature fitted for the current checkpoint."""
         return self.temperatures[self.checkpoint.value]
 
+    def show_fitted(self):
+        """Show the fitted temperature (its mark on the strip and in the readout) and the button that uses it."""
+        self.fitted_shown = True
+        self._show_buttons()
+        self._update()
+
     def use_fitted_temperature(self):
-        """Move the slider to the fitted temperature (on the slider's grid)."""
+        """Move the slider to the fitted temperature (on the slider's grid); shows the fitted T too."""
+        if not self.fitted_shown:
+            self.fitted_shown = True
+            self._show_buttons()
         self.temperature.value = min(max(self.fitted_temperature, self.T_MIN), self.T_MAX)
+
+    def _show_buttons(self):
+        self.reveal_button.layout.display = "none" if self.fitted_shown else None
+        self.fit_button.layout.display = None if self.fitted_shown else "none"
+
+    def _on_checkpoint(self, change=None):
+        """Another checkpoint: start it at T = 1 (another model's fitted T would mean nothing here)."""
+        if self._holding:
+            return
+        self._holding = True
+        try:
+            self.temperature.value = 1.0
+        finally:
+            self._holding = False
+        self._update()
+
+    def _on_model(self, change=None):
+        """Another model: load its predictions the first time, show its checkpoints, T back to 1."""
+        name = self.model.value
+        if name not in self._checkpoints_of:
+            predictions, temperatures = self._loaders[name]()
+            data = _checked_predictions(predictions)
+            clash = set(data) & set(self._data)
+            if clash:
+                raise ValueError(f"other_models[{name!r}] has checkpoints named like ones shown already: "
+                                 f"{sorted(clash)}")
+            self._data.update(data)
+            self._add_temperatures(temperatures, list(data))
+            self._checkpoints_of[name] = list(data)
+        self._holding = True
+        try:
+            self.checkpoint.options = self._checkpoints_of[name]
+            self.checkpoint.value = self._checkpoints_of[name][0]
+            self.temperature.value = 1.0
+        finally:
+            self._holding = False
+        self._update()
+
+    def _update(self, change=None):
+        if not self._holding:
+            super()._update(change)
 
     def _scores(self, name, t):
         """(confidences, NLL) of checkpoint ``name`` at temperature ``t``, cached per slider value."""
@@ -253,7 +417,7 @@ class ReliabilityDashboard(Dashboard):
         tx.set_xticks([], minor=True)
         tx.tick_params(labelsize=fs.tick)
         tx.set_xlabel("temperature T (log scale)", fontsize=fs.label)
-        self.fitted_line = tx.axvline(1.0, color=plots.OKABE_ITO["orange"], linewidth=3)
+        self.fitted_line = tx.axvline(1.0, color=plots.OKABE_ITO["orange"], linewidth=3, visible=False)
         self.fitted_text = tx.text(1.0, 0.5, "", fontsize=fs.note, va="center", ha="left")
         self.temperature_line = tx.axvline(1.0, color=plots.OKABE_ITO["black"], linewidth=1.5)
         self._fitted_shown = None
@@ -285,37 +449,40 @@ class ReliabilityDashboard(Dashboard):
         self._title.set_text(f"{name} at T = {t:.3g}: ECE {100 * self.ece:.1f}% "
                              f"({bins.n_bins} {bins.strategy} bins)")
         shown = min(max(fitted, self.T_MIN), self.T_MAX)
-        if self._fitted_shown != fitted:
-            self._fitted_shown = fitted
+        if self._fitted_shown != (fitted, self.fitted_shown):
+            self._fitted_shown = (fitted, self.fitted_shown)
             self.fitted_line.set_xdata([shown, shown])
+            self.fitted_line.set_visible(self.fitted_shown)
             self.fitted_text.set_position((shown * 1.04, 0.5))
-            self.fitted_text.set_text(f"fitted T = {fitted:.3g}")
+            self.fitted_text.set_text(f"fitted T = {fitted:.3g}" if self.fitted_shown else "")
             plots.invalidate(self.figure)
         self.temperature_line.set_xdata([t, t])
         gap = self.mean_confidence - self.accuracy
         verdict = "overconfident" if gap > 0.01 else "underconfident" if gap < -0.01 else "about right on average"
         self.readout.value = self._html_box([
             ("checkpoint", html.escape(name)),
-            ("temperature", f"{t:.3g} (fitted: {fitted:.3g})"),
+            ("temperature", f"{t:.3g}" + (f" (fitted: {fitted:.3g})" if self.fitted_shown else "")),
             ("ECE", f"{100 * self.ece:.2f}% (at T = 1: {100 * self.ece_at_1:.2f}%)"),
             ("NLL", f"{self.nll:.4f} nats (at T = 1: {self.nll_at_1:.4f})"),
-            ("accuracy", f"{100 * self.accuracy:.2f}% (the same at every T)"),
+            ("accuracy", f"{100 * self.accuracy:.2f}%"),
             ("mean confidence", f"{100 * self.mean_confidence:.2f}%: {verdict}"),
             ("predictions", f"{len(self.correct):,}"),
         ])
 
 
 def reliability_dashboard(predictions=None, temperatures=None, checkpoint=None, n_bins=15, strategy="uniform",
-                          presentation=False):
+                          presentation=False, show_fitted=False, model="MLP", other_models=None):
     r"""A reliability diagram of the tiny language model's next-word predictions, with a temperature.
 
     Bars of accuracy per confidence bin against the diagonal (perfect calibration), the hatched
     gap to each bin's mean confidence, and the confidence histogram below, with the mean
     confidence and the accuracy marked. A temperature slider rescales the logits,
-    :math:`\mathrm{softmax}(z / T)`, and redraws the diagram, the ECE and the NLL; the strip at
-    the bottom marks the fitted temperature. The bins (5 to 100, equal width or equal mass) and
-    the checkpoint are controls too. Accuracy never changes with T: dividing by T > 0 keeps the
-    order of the logits.
+    :math:`\mathrm{softmax}(z / T)`, and redraws the diagram, the ECE and the NLL. The bins (5
+    to 100, equal width or equal mass) and the checkpoint are controls too; choosing another
+    checkpoint starts it at T = 1. The fitted temperature stays hidden until **show the fitted
+    T** is pressed (a lesson asks the learner to find it first); then the strip at the bottom
+    marks it and **use the fitted T** moves the slider there. A drop-down switches to other
+    models' predictions (the tiny transformer's, say), loaded when first chosen.
 
     Parameters
     ----------
@@ -331,6 +498,15 @@ def reliability_dashboard(predictions=None, temperatures=None, checkpoint=None, 
     strategy : {"uniform", "quantile"}, default "uniform"
     presentation : bool, default False
         Larger figure and fonts, for a projector.
+    show_fitted : bool, default False
+        Show the fitted temperature from the start.
+    model : str, default "MLP"
+        The name of the model that made ``predictions`` (in the drop-down).
+    other_models : dict, optional
+        ``{model name: loader}``, each loader a function of no arguments returning
+        ``(predictions, temperatures)`` like :func:`transformer_predictions`; its checkpoint
+        names must differ from those of ``predictions``. Default: the tiny transformer when
+        ``predictions`` is not given, else none (and no drop-down).
 
     Returns
     -------
@@ -347,4 +523,7 @@ def reliability_dashboard(predictions=None, temperatures=None, checkpoint=None, 
     >>> bool(dash.mean_confidence < 0.5) and dash.accuracy == float(np.mean(z.argmax(1) == y))
     True
     """
-    return ReliabilityDashboard(predictions, temperatures, checkpoint, n_bins, strategy, presentation)
+    if predictions is None and other_models is None:
+        other_models = {"transformer": transformer_predictions}
+    return ReliabilityDashboard(predictions, temperatures, checkpoint, n_bins, strategy, presentation,
+                                show_fitted, model, other_models)

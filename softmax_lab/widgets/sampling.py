@@ -15,6 +15,8 @@ from ._base import Dashboard, GridLogSlider, GridSlider, mpl_text
 # --------------------------------------------------------------------------------------------
 
 SAMPLING_STRATEGIES = ("greedy", "temperature", "top-k", "top-p", "min-p")
+#: The language models the sampler can switch between (lesson 12's transformer beside the MLP).
+MODEL_CHOICES = ("MLP (3-word window)", "transformer")
 MAX_PROMPT_LENGTH = 200
 _PROBABILITY_FLOOR = 1e-7          # the bottom of the log-scale plot: smaller values are drawn there
 
@@ -25,7 +27,8 @@ class SamplerDashboard(Dashboard):
     Use :func:`sampler_dashboard`. Attributes: ``strategy`` (ToggleButtons), ``temperature``
     (FloatLogSlider), ``top_k`` (IntSlider), ``top_p`` and ``min_p`` (FloatSliders),
     ``prompt_text`` (Text, with a model), ``generate_button``, ``n_words`` (IntSlider),
-    ``seed`` (IntText), ``output`` (HTML with the generated text), ``generated`` (list of the
+    ``seed`` (IntText), ``model_choice`` (Dropdown: the MLP or lesson 12's transformer, with a
+    model), ``output`` (HTML with the generated text), ``generated`` (list of the
     generated word lists, newest last); ``logits``, ``vocab``, ``model``, ``order`` (token
     indices sorted by logit), ``distribution`` (softmax at temperature T, before filtering),
     ``kept`` (boolean mask of the tokens the strategy keeps), ``probabilities`` (the
@@ -45,7 +48,7 @@ class SamplerDashboard(Dashboard):
         if logits is None:
             if not isinstance(prompt, str) or len(prompt) > MAX_PROMPT_LENGTH:
                 raise ValueError(f"prompt must be a string of at most {MAX_PROMPT_LENGTH} characters")
-            logits, vocab = lm.next_token_logits(model, prompt), (model.vocab if vocab is None else vocab)
+            logits, vocab = _next_logits(model, prompt), (model.vocab if vocab is None else vocab)
         try:
             z = np.asarray(logits, dtype=np.float64)
         except (TypeError, ValueError, OverflowError):
@@ -81,6 +84,9 @@ class SamplerDashboard(Dashboard):
                                         continuous_update=False, layout=layout, style=style,
                                         disabled=model is None)
         self.n_words = widgets.IntSlider(value=10, min=1, max=30, description="words", layout=layout, style=style)
+        self._models = {_choice_of(model): model} if model is not None else {}
+        self.model_choice = widgets.Dropdown(options=MODEL_CHOICES, value=_choice_of(model), description="model",
+                                             style=style, disabled=model is None)
         self.seed = widgets.IntText(value=0, description="seed", style=style, layout=widgets.Layout(width="14em"))
         self.generate_button = widgets.Button(
             description="Generate" if model is not None else "Draw", icon="play", button_style="primary",
@@ -95,10 +101,11 @@ class SamplerDashboard(Dashboard):
         for control in (self.strategy, self.temperature, self.top_k, self.top_p, self.min_p):
             control.observe(self._guarded(self._update), names="value")
         self.prompt_text.observe(self._guarded(self._on_prompt), names="value")
+        self.model_choice.observe(self._guarded(self._on_model), names="value")
         self.seed.observe(self._guarded(self._on_seed), names="value")
         self.generate_button.on_click(self._guarded(lambda _button: self.generate()))
         self._assemble(self.strategy, self.temperature, self.top_k, self.top_p, self.min_p, self.prompt_text,
-                       self._make_view(self.figure), self.readout,
+                       *([self.model_choice] if model is not None else []), self._make_view(self.figure), self.readout,
                        widgets.HBox([self.generate_button, self.seed]), self.n_words, self.output)
         self._update()
 
@@ -207,11 +214,20 @@ class SamplerDashboard(Dashboard):
         if len(text) > MAX_PROMPT_LENGTH:
             self._say(f"prompt not changed: at most {MAX_PROMPT_LENGTH} characters")
             return
-        from .. import lm
-
         self._say("")
         self.prompt = text
-        self._set_logits(lm.next_token_logits(self.model, text))
+        self._set_logits(_next_logits(self.model, text))
+        self._update()
+
+    def _on_model(self, change):
+        """Switch the model that reads the prompt and writes the continuations."""
+        from .. import lm, transformer
+
+        choice = change["new"]
+        if choice not in self._models:
+            self._models[choice] = lm.load("best") if choice == MODEL_CHOICES[0] else transformer.load("tiny")
+        self.model = self._models[choice]
+        self._set_logits(_next_logits(self.model, self.prompt))
         self._update()
 
     def _on_seed(self, change):
@@ -234,9 +250,10 @@ class SamplerDashboard(Dashboard):
             return []
         n = int(self.n_words.value)
         if self.model is not None:
-            from .. import lm
+            from .. import lm, transformer
 
-            words = lm.generate(self.model, self.prompt, n, rng=self._rng, **self.sampling_kwargs)
+            write = transformer.generate if isinstance(self.model, transformer.TinyTransformer) else lm.generate
+            words = write(self.model, self.prompt, n, rng=self._rng, **self.sampling_kwargs)
             head = html.escape(self.prompt)
         else:
             words = [self.vocab[int(sampling.sample(self.logits, rng=self._rng, **self.sampling_kwargs))]
@@ -246,6 +263,21 @@ class SamplerDashboard(Dashboard):
         lines = [f"<div>{head} <b>{html.escape(' '.join(w))}</b></div>" for w in self.generated[-5:]]
         self.output.value = "".join(lines)
         return words
+
+
+def _choice_of(model):
+    from .. import transformer
+
+    return MODEL_CHOICES[1] if isinstance(model, transformer.TinyTransformer) else MODEL_CHOICES[0]
+
+
+def _next_logits(model, text):
+    """The next-word logits of either language model (the MLP of lm, or the transformer)."""
+    from .. import lm, transformer
+
+    if isinstance(model, transformer.TinyTransformer):
+        return transformer.next_token_logits(model, text)
+    return lm.next_token_logits(model, text)
 
 
 def _kwargs_text(kwargs):
@@ -271,10 +303,12 @@ def sampler_dashboard(logits=None, vocab=None, model=None, prompt="the cat sat o
         One logit per vocabulary entry. Default: the model's logits after ``prompt``.
     vocab : list of str, optional
         One word per logit. Default: ``model.vocab`` (or ``token 0``, ``token 1``, ...).
-    model : softmax_lab.lm.TinyLM, optional
+    model : softmax_lab.lm.TinyLM or softmax_lab.transformer.TinyTransformer, optional
         The language model that writes the continuations. Default, when ``logits`` is not
         given either: ``softmax_lab.lm.load("best")``. With ``logits`` and no model, the
-        button draws next tokens from the logits instead.
+        button draws next tokens from the logits instead. With a model, the ``model``
+        dropdown switches between the MLP and lesson 12's transformer (the prompt's logits are
+        recomputed by the chosen one).
     prompt : str, default "the cat sat on the"
         The text to continue (editable in the dashboard when there is a model).
     presentation : bool, default False

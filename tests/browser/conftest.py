@@ -522,6 +522,7 @@ def wait_widgets_rendered(page):
 # Dashboards: top-level outputs (not nested in an Output widget) that contain a slider.
 DASHBOARD = f"{OUTPUT}:has(.widget-slider):not(.widget-output {OUTPUT})"
 SLIDER = ".widget-slider"
+ENABLED_SLIDER = SLIDER + ":not(:has(.noUi-target[disabled]))"   # ipywidgets 8: disabled on the noUi slider
 
 
 def plot_kind(dashboard):
@@ -627,7 +628,19 @@ def exercise_dashboard(dashboard, expected_kind, redraw_timeout=REDRAW_TIMEOUT):
     before_images = stable_plot_images(dashboard, kind)
     if not before_images:
         return ["the dashboard's figure never finished drawing"]
-    slider = dashboard.locator(SLIDER).first
+    # The first slider a learner can move: a disabled one (the classroom locks T until Reveal, so
+    # that the question's premise stays) cannot respond.
+    enabled = dashboard.locator(ENABLED_SLIDER)
+    reveal = dashboard.locator("button", has_text="Reveal")
+    if not enabled.count() and reveal.count():
+        reveal.first.click()                      # as a class would: answer first, then explore
+        deadline = time.monotonic() + WIDGET_TIMEOUT
+        while not enabled.count() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        before_images = stable_plot_images(dashboard, kind)
+    if not enabled.count():
+        return ["no slider a learner can move (every slider is disabled)"]
+    slider = enabled.first
     description = slider.locator(".widget-label").first.inner_text().strip() or "(unlabelled)"
     before, after = move_slider(slider)
     if after == before:

@@ -19,8 +19,6 @@ from .conftest import NOTEBOOK_DIR, WIDGET_TIMEOUT
 pytestmark = pytest.mark.browser
 
 LINK = re.compile(r"\]\(([^)\s]*)\)")
-# Lessons linked from lesson 11 while they are written in parallel (see tests/test_audit.py).
-AHEAD = {"12_inside_a_trained_transformer.ipynb", "13_softmax_everywhere_else.ipynb"}
 
 # Every heading's anchor as JupyterLab set it (as id, or as data-jupyter-id when ids are sanitised).
 _ANCHORS_JS = """() => [...document.querySelectorAll(
@@ -48,8 +46,6 @@ def test_every_link_of_lesson_11_names_an_anchor_jupyterlab_renders(lab, browser
     by_notebook = {}
     for target in lesson_links():
         name, _, anchor = target.partition("#")
-        if name in AHEAD and not (NOTEBOOK_DIR / name).exists():
-            continue                      # a lesson still being written (tests/test_audit.py checks the name)
         by_notebook.setdefault(name or audit.LESSON, set()).add(anchor)
     page = browser.new_page()
     try:

@@ -1,0 +1,39 @@
+"""Tests for what the mutation run of alternatives.py found untested (`make mutation`,
+benchmarks/mutation.md). Each test names the mutants (mutmut's names) it kills.
+"""
+
+import numpy as np
+import pytest
+
+from softmax_lab.alternatives import gumbel_softmax
+
+
+@pytest.mark.parametrize("axis", [-1, 0, 1])
+def test_hard_gumbel_softmax_is_one_hot_along_the_class_axis_of_a_3d_array(axis):
+    # x_gumbel_softmax__mutmut_21 and _34 take the argmax and put the 1 along axis +1, which is the
+    # class axis only for 2-D scores once the class axis is moved last.
+    logits = np.random.default_rng(0).normal(size=(2, 3, 4))
+    hard = gumbel_softmax(logits, rng=1, hard=True, axis=axis)
+    soft = gumbel_softmax(logits, rng=1, hard=False, axis=axis)       # the same noise
+    assert hard.shape == logits.shape
+    np.testing.assert_array_equal(hard.sum(axis=axis), 1.0)
+    np.testing.assert_array_equal(np.argmax(hard, axis=axis), np.argmax(soft, axis=axis))
+
+
+@pytest.mark.parametrize("alpha", [1.5, 2.5])
+def test_entmax_of_several_rows_is_entmax_of_each_row(alpha):
+    # x__entmax_last__mutmut_174 sums the bisection's total over every row (axis=None) instead of
+    # each row's own, so one row's threshold depends on the others.
+    from softmax_lab.alternatives import entmax
+    rows = np.random.default_rng(3).normal(scale=2.0, size=(4, 6))
+    together = entmax(rows, alpha=alpha)
+    one_by_one = np.array([entmax(row, alpha=alpha) for row in rows])
+    np.testing.assert_allclose(together, one_by_one, rtol=0, atol=1e-14)
+
+
+def test_entmax_at_alpha_one_is_the_softmax_along_the_axis_asked():
+    # x_entmax__mutmut_22 hands alpha = 1 to softmax without the axis: the last axis, whatever was asked.
+    from softmax_lab import softmax
+    from softmax_lab.alternatives import entmax
+    z = np.random.default_rng(4).normal(size=(3, 5))
+    np.testing.assert_allclose(entmax(z, alpha=1.0, axis=0), softmax(z, axis=0), rtol=1e-14)

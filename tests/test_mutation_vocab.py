@@ -1,0 +1,54 @@
+"""Tests for what the mutation run of vocab.py found untested (`make mutation`, benchmarks/mutation.md).
+
+Each test names the mutants (mutmut's names) it kills.
+"""
+
+import time
+
+import numpy as np
+import pytest
+
+from softmax_lab.vocab import chunked_cross_entropy, full_cross_entropy, measure, sampled_softmax
+
+
+def test_measure_stops_at_a_thousand_timed_calls_then_traces_one_more():
+    # x_measure__mutmut_27 (`calls <= 1000`) makes 1,001 timed calls. 1,000 empty calls take far less
+    # than the 59 s asked for, so the cap is what stops the loop.
+    calls = []
+    measure(lambda: calls.append(1), repeat=1, min_time=59)
+    assert len(calls) == 1000 + 1
+
+
+def test_measure_by_default_stops_once_a_twentieth_of_a_second_has_passed():
+    # x_measure__mutmut_2 (a default min_time of 1.05 s) keeps calling for a second. Three calls that
+    # each sleep at least 20 ms have passed 0.05 s, so the default stops there: 3 timed + 1 traced.
+    calls = []
+    measure(lambda: (calls.append(1), time.sleep(0.02)))
+    assert len(calls) == 3 + 1
+
+
+def test_without_a_bias_there_is_no_bias_gradient():
+    # x_full_cross_entropy__mutmut_72 returns the bias gradient even when the layer has no bias
+    # (CrossEntropyResult documents grad_bias as None then).
+    rng = np.random.default_rng(0)
+    h, w, y = rng.normal(size=(4, 3)), rng.normal(size=(5, 3)), np.array([0, 4, 2, 2])
+    for loss in (full_cross_entropy, chunked_cross_entropy):
+        assert loss(h, w, y).grad_bias is None
+        assert loss(h, w, y, bias=np.zeros(5)).grad_bias.shape == (5,)
+
+
+def test_a_zero_proposal_is_refused_naming_the_word():
+    # x_sampled_softmax__mutmut_68 and _69 name proposal[0] whatever word has Q = 0.
+    h, w = np.ones((1, 2)), np.ones((4, 2))
+    with pytest.raises(ValueError, match=r"proposal\[2\] = 0"):
+        sampled_softmax(h, w, [0], proposal=[0.5, 0.25, 0.0, 0.25], num_samples=3, seed=0)
+
+
+@pytest.mark.parametrize("loss", [chunked_cross_entropy, full_cross_entropy])
+def test_logits_that_overflow_to_minus_inf_are_refused(loss):
+    # A logit that overflowed to -inf was taken for a masked word (fixed in _chunk_logits).
+    # Found through x_chunked_cross_entropy__mutmut_87 (the NaN half of the overflow check): finite
+    # hidden and weight whose products overflow, 1e308 * 1e308 + 1e308 * -1e308, give the logit -inf
+    # here (not NaN), and the loss comes out 0.0 (the exact logits are [0, 0]: log 2).
+    with np.errstate(over="ignore"), pytest.raises(ValueError, match="hidden"):
+        loss([[1e308, 1e308]], [[1e308, -1e308], [0.0, 0.0]], [1])
