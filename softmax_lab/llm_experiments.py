@@ -16,6 +16,14 @@ experiments are in :mod:`softmax_lab.llm_pairs`.)
   loss and the z-loss.
 - :func:`distillation_comparison`, :func:`lesson_router`: the lesson's own runs, computed once.
 
+Supported range: models are :class:`~softmax_lab.lm.TinyLM` (a draft shares its target's
+vocabulary); contexts are integer word ids in [0, V) of the model's context size, targets word
+ids in [0, V), one per context row; temperatures, learning rates and scales are finite numbers
+> 0; alpha is in [0, 1]; counts are integers >= 1 (``n_experts`` >= 2, ``k`` <= ``n_experts``);
+seeds are integers >= 0; hidden states are finite (N, H) arrays of moderate size (a trained
+model's hidden states lie in [-1, 1]; up to about 1e2 is fine). Anything else is refused with a
+ValueError or TypeError naming the argument.
+
 Examples
 --------
 >>> from softmax_lab import lm
@@ -25,6 +33,7 @@ Examples
 ((1, 445), True)
 """
 
+import dataclasses
 import functools
 import math
 import numbers
@@ -33,7 +42,9 @@ import numpy as np
 
 from . import data as _data
 from . import lm
-from ._llm_common import Adam, count, positive
+from ._checks import as_generator, check_probabilities, float_array
+from ._llm_common import Adam, count, fraction, labels, nonnegative, positive, word_ids, words
+from ._llm_common import seed as check_seed
 from .distillation import distillation_loss
 from .functions import softmax
 from .losses import cross_entropy, cross_entropy_grad
@@ -59,6 +70,12 @@ __all__ = [
 # Distillation
 
 
+def _tiny_model(model, name):
+    if not isinstance(model, lm.TinyLM):
+        raise TypeError(f"{name} must be a TinyLM (e.g. lm.load('best')), got {type(model).__name__}")
+    return model
+
+
 def _backward(weights, contexts, x, h, d_logits):
     """The word model's gradients from the gradient of its logits (as in :func:`lm.loss_and_grads`)."""
     d_pre = (d_logits @ weights["output_weight"].T) * (1.0 - h**2)
@@ -82,7 +99,8 @@ def train_student(teacher, contexts, targets, temperature=None, alpha=1.0, steps
         teacher's logits for all of them are computed once and kept, N x V numbers).
     temperature : float or None, default None
         None trains on the hard labels (cross-entropy). A number T trains on
-        ``alpha * distillation_loss(student, teacher, T) + (1 - alpha) * cross_entropy``.
+        ``alpha * distillation_loss(student, teacher, T) + (1 - alpha) * cross_entropy``; at most
+        1e4 times the spread of the logits (above it ``distillation_loss`` refuses T, by name).
     alpha : float in [0, 1], default 1.0
         The weight of the soft targets.
     steps, batch_size, learning_rate, embed_dim, hidden_size, seed
@@ -108,16 +126,16 @@ def train_student(teacher, contexts, targets, temperature=None, alpha=1.0, steps
     >>> w["hidden_weight"].shape
     (24, 16)
     """
-    contexts, targets = np.asarray(contexts), np.asarray(targets)
-    if contexts.ndim != 2 or len(contexts) != len(targets) or len(targets) == 0:
-        raise ValueError(f"contexts must be (N, n) and targets (N,) with N > 0, got {contexts.shape} "
-                         f"and {targets.shape}")
+    V = len(_tiny_model(teacher, "teacher").vocab)
+    contexts = word_ids(contexts, "contexts", V, teacher.context_size)
+    if len(contexts) == 0:
+        raise ValueError("contexts must hold at least one example, got none")
+    targets = labels(targets, "targets", V, len(contexts))
     if temperature is not None:
         temperature = positive(temperature, "temperature")
-    if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real) or not 0 <= alpha <= 1:
-        raise ValueError(f"alpha must be a number in [0, 1], got {alpha!r}")
+    alpha = fraction(alpha, "alpha")
     steps, batch_size = count(steps, "steps"), count(batch_size, "batch_size")
-    V = len(teacher.vocab)
+    seed = check_seed(seed)
     weights = init_weights(V, contexts.shape[1], count(embed_dim, "embed_dim"), count(hidden_size, "hidden_size"),
                            seed=seed)
     adam = Adam(weights, positive(learning_rate, "learning_rate"))
@@ -148,11 +166,12 @@ def model_probs(model, temperature=1.0):
     sentence, padded with ``<s>``. ``temperature`` divides the logits.
     """
     temperature = positive(temperature, "temperature")
-    n, start, end = model.context_size, model.index[lm.START], model.index[lm.END]
+    model = _tiny_model(model, "model")
+    n, start, end = model.context_size, model.index[lm.START], model.index.get(lm.END)
 
     def window(ids):
         ids = list(ids)
-        if end in ids:
+        if end is not None and end in ids:
             ids = ids[len(ids) - ids[::-1].index(end):]
         return ([start] * n + ids)[-n:]
 
@@ -166,11 +185,15 @@ def model_probs(model, temperature=1.0):
     return probs
 
 
+@dataclasses.dataclass(repr=False)
 class SpeculationResult:
     """What :func:`measure_speculation` counted: rounds (= target calls), tokens, drafts accepted/verified."""
 
-    def __init__(self, gamma, rounds, tokens, accepted, verified):
-        self.gamma, self.rounds, self.tokens, self.accepted, self.verified = gamma, rounds, tokens, accepted, verified
+    gamma: int
+    rounds: int
+    tokens: int
+    accepted: int
+    verified: int
 
     @property
     def acceptance_rate(self):
@@ -198,7 +221,7 @@ def measure_speculation(target, draft, gamma, n_tokens=600, temperature=1.0, pro
     n_tokens : int, default 600
     temperature : float, default 1.0
         Applied to both models.
-    prompt : str, default ""
+    prompt : str or list of str, default ""
     rng : numpy.random.Generator, int or None
 
     Returns
@@ -213,9 +236,14 @@ def measure_speculation(target, draft, gamma, n_tokens=600, temperature=1.0, pro
     (1.0, 0.25)
     """
     gamma, n_tokens = count(gamma, "gamma"), count(n_tokens, "n_tokens")
-    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    target, draft = _tiny_model(target, "target"), _tiny_model(draft, "draft")
+    if list(draft.vocab) != list(target.vocab):
+        raise ValueError("draft must share the target's vocabulary (its word ids are the target's)")
+    prompt = words(prompt, "prompt")
+    rng = as_generator(rng)
     target_fn, draft_fn = model_probs(target, temperature), model_probs(draft, temperature)
-    text = [target.index.get(w, target.index[lm.UNK]) for w in lm.tokenize(prompt)]
+    prompt = lm.tokenize(prompt) if isinstance(prompt, str) else [w.lower() for w in prompt]
+    text = [target.index.get(w, target.index[lm.UNK]) for w in prompt]
     rounds = accepted = verified = 0
     produced = 0
     while produced < n_tokens:
@@ -282,13 +310,15 @@ def chi_square_test(counts, probs, min_expected=5.0):
     >>> chi_square_test([50, 0, 50], [0.25, 0.25, 0.5])[1] < 1e-6
     True
     """
-    counts, probs = np.asarray(counts, dtype=np.float64), np.asarray(probs, dtype=np.float64)
-    if counts.shape != probs.shape or counts.ndim != 1:
-        raise ValueError(f"counts and probs must be 1-D of one length, got {counts.shape} and {probs.shape}")
-    if np.any(counts < 0) or not np.all(np.isfinite(counts)):
+    counts = float_array(counts, "counts", ndim=1, finite=True).astype(np.float64)
+    probs = float_array(probs, "probs", ndim=1, finite=True)
+    min_expected = nonnegative(min_expected, "min_expected")
+    if counts.shape != probs.shape or len(probs) == 0:
+        raise ValueError(f"counts and probs must be 1-D of one length >= 1, got {counts.shape} and {probs.shape}")
+    if np.any(counts < 0):
         raise ValueError("counts must be finite and >= 0")
-    if np.any(probs < 0) or not np.isclose(probs.sum(), 1.0):
-        raise ValueError("probs must be >= 0 and sum to 1")
+    check_probabilities(probs, "probs", -1)          # >= 0, summing to 1 within the rounding of their dtype
+    probs = probs.astype(np.float64)
     n = counts.sum()
     expected = n * probs
     big = expected >= min_expected
@@ -329,11 +359,14 @@ def train_router(hidden, n_experts, k=1, steps=200, learning_rate=0.05, z_weight
     >>> bool(load_balancing_loss(h @ W1, 1) < load_balancing_loss(h @ W0, 1))
     True
     """
-    hidden = np.asarray(hidden, dtype=np.float64)
-    if hidden.ndim != 2:
-        raise ValueError(f"hidden must be (N, H), got shape {hidden.shape}")
+    hidden = float_array(hidden, "hidden", ndim=2, finite=True).astype(np.float64)
+    if 0 in hidden.shape:
+        raise ValueError(f"hidden must be (N, H) with N, H >= 1, got shape {hidden.shape}")
     n_experts, k, steps = count(n_experts, "n_experts", 2), count(k, "k"), count(steps, "steps")
-    rng = np.random.default_rng(seed)
+    if k > n_experts:
+        raise ValueError(f"k must be at most n_experts = {n_experts}, got {k}")
+    z_weight = nonnegative(z_weight, "z_weight")
+    rng = np.random.default_rng(check_seed(seed))
     W0 = rng.normal(0.0, positive(init_scale, "init_scale") / np.sqrt(hidden.shape[1]), (hidden.shape[1], n_experts))
     params = {"W": W0.copy()}
     adam = Adam(params, positive(learning_rate, "learning_rate"))
@@ -348,25 +381,33 @@ def train_router(hidden, n_experts, k=1, steps=200, learning_rate=0.05, z_weight
 
 
 def context_ids(model, context):
-    """The model's context window (word ids) for a text: the last words of its current sentence."""
-    words = lm.tokenize(context) if isinstance(context, str) else [w.lower() for w in context]
+    """The model's context window (word ids) for a text (or a list of words): the last words of its
+    current sentence."""
+    model, context = _tiny_model(model, "model"), words(context, "context")
+    tokens = lm.tokenize(context) if isinstance(context, str) else [w.lower() for w in context]
+    return _window(model, tokens)
+
+
+def _window(model, tokens):
     n, start = model.context_size, model.index[lm.START]
-    if lm.END in words:
-        words = words[len(words) - words[::-1].index(lm.END):]
+    if lm.END in tokens:
+        tokens = tokens[len(tokens) - tokens[::-1].index(lm.END):]
     unk = model.index[lm.UNK]
-    return ([start] * n + [model.index.get(w, unk) for w in words])[-n:]
+    return ([start] * n + [model.index.get(w, unk) for w in tokens])[-n:]
 
 
 def student_metrics(weights, contexts, targets):
     """Mean cross-entropy and ECE (15 bins) of a word model's weights on examples."""
     from .calibration import expected_calibration_error
-    logits = lm.forward(weights, contexts)
+    logits = lm.forward(weights, contexts)                 # refuses bad weights and contexts by name
+    if len(logits) == 0:
+        raise ValueError("contexts must hold at least one example, got none")
+    targets = labels(targets, "targets", logits.shape[1], len(logits))
     return float(cross_entropy(logits, targets)), float(expected_calibration_error(softmax(logits), targets))
 
 
 # ---------------------------------------------------------------------------------------------
 # The lesson's runs (seeded, computed once per session: the notebook and its registered answers share them)
-@functools.lru_cache(maxsize=None)
 def distillation_comparison(n_examples=3000, temperature=2.0, steps=600, seed=0):
     """Students (embed 8, hidden 16) trained on ``n_examples`` training examples, hard vs soft.
 
@@ -374,8 +415,16 @@ def distillation_comparison(n_examples=3000, temperature=2.0, steps=600, seed=0)
     and ``"n_examples"``, ``"temperature"``. The teacher is the ``best`` checkpoint (hidden 64,
     trained on all the training text).
     """
+    return _distillation_comparison(count(n_examples, "n_examples"), positive(temperature, "temperature"),
+                                    count(steps, "steps"), check_seed(seed))
+
+
+@functools.lru_cache(maxsize=None)
+def _distillation_comparison(n_examples, temperature, steps, seed):
     teacher = lm.load("best")
     contexts, targets = lm.make_examples(_data.load_sentences("train"), teacher.index)
+    if n_examples > len(targets):
+        raise ValueError(f"n_examples must be at most {len(targets)} (the training examples), got {n_examples}")
     subset = np.random.default_rng(seed).choice(len(targets), size=n_examples, replace=False)
     val_c, val_t = lm.make_examples(_data.load_sentences("validation"), teacher.index)
     hard = train_student(teacher, contexts[subset], targets[subset], None, steps=steps, seed=seed)
@@ -385,13 +434,20 @@ def distillation_comparison(n_examples=3000, temperature=2.0, steps=600, seed=0)
             "temperature": temperature}
 
 
-@functools.lru_cache(maxsize=None)
 def lesson_router(n_tokens=2000, n_experts=8, k=2, seed=0):
     """The tiny model's hidden states for ``n_tokens`` validation words, a random router W0
     (init_scale 3) and the router W1 trained from it on the balancing and z losses.
 
     Returns ``(hidden, W0, W1)``; :func:`train_router` documents the training.
     """
+    n_tokens, n_experts, k = count(n_tokens, "n_tokens"), count(n_experts, "n_experts", 2), count(k, "k")
+    if k > n_experts:
+        raise ValueError(f"k must be at most n_experts = {n_experts}, got {k}")
+    return _lesson_router(n_tokens, n_experts, k, check_seed(seed))
+
+
+@functools.lru_cache(maxsize=None)
+def _lesson_router(n_tokens, n_experts, k, seed):
     model = lm.load("best")
     contexts, _ = lm.make_examples(_data.load_sentences("validation"), model.index)
     _, _, hidden = lm.forward(model.weights, contexts[:n_tokens], return_hidden=True)

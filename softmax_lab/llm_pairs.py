@@ -9,6 +9,12 @@ r"""Lesson 13's experiments on pairs: two views of a sentence (contrastive), two
 - :func:`contrastive_split`, :func:`contrastive_comparison`, :func:`dpo_comparison`: the
   lesson's own runs, computed once per session.
 
+Supported range: sentences are lists of words (str), none empty; ``index`` maps words to the
+rows 0..V-1 and holds ``<unk>``; temperatures, beta and learning rates are finite numbers > 0;
+rates and dropouts are in [0, 1]; counts are integers >= 1; seeds are integers >= 0; a
+preference pair's words are in the model's vocabulary. Anything else is refused with a
+ValueError or TypeError naming the argument.
+
 Examples
 --------
 >>> import numpy as np
@@ -16,14 +22,18 @@ Examples
 ['the', 'the', 'mat', '.']
 """
 
+import dataclasses
 import functools
 import math
+import numbers
 
 import numpy as np
 
 from . import data as _data
 from . import lm
-from ._llm_common import Adam, count, positive
+from ._llm_common import Adam, count, fraction, positive, positive_tuple, word_ids, words
+from ._llm_common import seed as check_seed
+from ._llm_common import sentences as check_sentences
 from .contrastive import info_nce
 from .functions import log_softmax
 from .llm_experiments import context_ids
@@ -64,6 +74,14 @@ LESSON_CONTRASTIVE_TEMPERATURES = (0.02, 0.1, 1.0)
 
 def word_dropout(sentence, rate, rng):
     """A view of ``sentence`` (a list of words): each word kept with probability 1 - rate (at least one)."""
+    sentence = words(sentence, "sentence")
+    if isinstance(sentence, str):
+        raise TypeError(f"sentence must be a list of words, got a str {sentence!r:.40}")
+    rate = fraction(rate, "rate")
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    if not sentence:
+        return []
     keep = rng.random(len(sentence)) >= rate
     if not keep.any():
         keep[rng.integers(len(sentence))] = True
@@ -78,8 +96,9 @@ class DualEncoder:
     """
 
     def __init__(self, index, dim, seed):
-        rng = np.random.default_rng(seed)
-        self.index = index
+        rng = np.random.default_rng(check_seed(seed))
+        self.index = _check_index(index)
+        dim = count(dim, "dim")
         self.a = rng.normal(0.0, 1.0, (len(index), dim))
         self.b = rng.normal(0.0, 1.0, (len(index), dim))
         self.log_scale = math.log(1 / CLIP_INIT_TEMPERATURE)
@@ -102,8 +121,22 @@ class DualEncoder:
 
     def encode(self, sentences, tower="a"):
         """Unit-length embeddings (N, d) of the sentences (lists of words) by tower "a" or "b"."""
+        sentences = check_sentences(sentences, "sentences")
+        if tower not in ("a", "b") or not isinstance(tower, str):
+            raise ValueError(f"tower must be 'a' or 'b', got {tower!r}")
         raw, _ = self._pool(self.a if tower == "a" else self.b, self._ids(sentences))
         return raw / np.linalg.norm(raw, axis=1, keepdims=True)
+
+
+def _check_index(index):
+    """A word -> row dict over rows 0..V-1 that holds the unknown-word token."""
+    if not isinstance(index, dict) or not all(isinstance(w, str) for w in index):
+        raise TypeError(f"index must be a dict word -> row, got {index!r:.80}")
+    rows = list(index.values())
+    if (not all(isinstance(i, numbers.Integral) and not isinstance(i, (bool, np.bool_)) for i in rows)
+            or sorted(rows) != list(range(len(rows))) or lm.UNK not in index):
+        raise ValueError(f"index must map words to the rows 0..V-1 and hold {lm.UNK!r}, got {index!r:.80}")
+    return index
 
 
 def _normalised_backward(raw, grad_unit):
@@ -160,11 +193,12 @@ def train_dual_encoder(sentences, temperature=None, steps=300, batch_size=32, di
     >>> len(enc.history), round(enc.scales[0], 2)
     (3, 14.29)
     """
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     if index is None:
         index = lm.load("best").index
-    sentences = [list(s) for s in sentences]
+    sentences = check_sentences(sentences, "sentences")
     steps, batch_size = count(steps, "steps"), count(batch_size, "batch_size", 2)
+    dropout = fraction(dropout, "dropout")
     if len(sentences) < batch_size:
         raise ValueError(f"sentences must hold at least batch_size = {batch_size} sentences, got {len(sentences)}")
     learn = temperature is None
@@ -199,7 +233,11 @@ def retrieval_accuracy(encoder, sentences, dropout=0.3, seed=1):
     >>> 0 <= retrieval_accuracy(train_dual_encoder(s, steps=2, batch_size=8), s) <= 1
     True
     """
-    rng = np.random.default_rng(seed)
+    if not isinstance(encoder, DualEncoder):
+        raise TypeError(f"encoder must be a DualEncoder (train_dual_encoder makes one), got {type(encoder).__name__}")
+    sentences = check_sentences(sentences, "sentences", min_count=1)
+    dropout = fraction(dropout, "dropout")
+    rng = np.random.default_rng(check_seed(seed))
     views_a = [word_dropout(s, dropout, rng) for s in sentences]
     views_b = [word_dropout(s, dropout, rng) for s in sentences]
     sims = encoder.encode(views_a, "a") @ encoder.encode(views_b, "b").T
@@ -210,13 +248,33 @@ def retrieval_accuracy(encoder, sentences, dropout=0.3, seed=1):
 # Preference tuning (DPO)
 
 
+@dataclasses.dataclass(repr=False)
 class DPOResult:
     """A DPO-tuned output layer and what it did: ``weights`` (the whole model's, output layer tuned),
     ``losses`` (per step), ``margin`` (mean over the pairs of (log pi_c - log ref_c) - (log pi_r - log ref_r)),
     ``chosen_gain`` (mean rise of log p(chosen)), ``kl`` (mean KL(pi || ref) over the KL contexts)."""
 
-    def __init__(self, weights, losses, margin, chosen_gain, kl):
-        self.weights, self.losses, self.margin, self.chosen_gain, self.kl = weights, losses, margin, chosen_gain, kl
+    weights: dict
+    losses: list
+    margin: float
+    chosen_gain: float
+    kl: float
+
+
+def _check_pairs(pairs, index):
+    """A non-empty list of (context, chosen, rejected), the two words in the vocabulary ``index``."""
+    if isinstance(pairs, str) or not isinstance(pairs, (list, tuple)):
+        raise TypeError(f"pairs must be a list of (context, chosen, rejected), got {pairs!r:.80}")
+    if not pairs:
+        raise ValueError("pairs must hold at least one (context, chosen, rejected)")
+    for pair in pairs:
+        if (not isinstance(pair, (list, tuple)) or len(pair) != 3 or not isinstance(pair[1], str)
+                or not isinstance(pair[2], str)):
+            raise TypeError(f"pairs must hold (context, chosen, rejected) triples, got {pair!r:.80}")
+        words(pair[0], "pairs (a context)")
+        if pair[1] not in index or pair[2] not in index:
+            raise ValueError(f"pairs: the chosen and rejected words must be in the vocabulary, got {pair!r:.80}")
+    return [tuple(pair) for pair in pairs]
 
 
 def _dpo_loss_and_grads(h, W, b, chosen, rejected, ref_chosen, ref_rejected, beta):
@@ -270,8 +328,14 @@ def dpo_tune(model, pairs, beta, steps=200, learning_rate=0.05, kl_contexts=None
     """
     beta = positive(beta, "beta")
     steps = count(steps, "steps")
-    if not pairs:
-        raise ValueError("pairs must hold at least one (context, chosen, rejected)")
+    if not isinstance(model, lm.TinyLM):
+        raise TypeError(f"model must be a TinyLM (e.g. lm.load('best')), got {type(model).__name__}")
+    pairs = _check_pairs(pairs, model.index)
+    learning_rate = positive(learning_rate, "learning_rate")
+    if kl_contexts is not None:
+        kl_contexts = word_ids(kl_contexts, "kl_contexts", len(model.vocab), model.context_size)
+        if len(kl_contexts) == 0:
+            raise ValueError("kl_contexts must hold at least one context, got none")
     ids = np.array([context_ids(model, c) for c, _, _ in pairs])
     chosen = np.array([model.index[w] for _, w, _ in pairs])
     rejected = np.array([model.index[w] for _, _, w in pairs])
@@ -281,7 +345,7 @@ def dpo_tune(model, pairs, beta, steps=200, learning_rate=0.05, kl_contexts=None
     ref_logp = log_softmax(h @ W + b)
     rc, rr = ref_logp[rows, chosen], ref_logp[rows, rejected]
     losses = []
-    lr = positive(learning_rate, "learning_rate") / beta
+    lr = learning_rate / beta
     for _ in range(steps):
         loss, dW, db = _dpo_loss_and_grads(h, W, b, chosen, rejected, rc, rr, beta)
         losses.append(loss)
@@ -298,23 +362,38 @@ def dpo_tune(model, pairs, beta, steps=200, learning_rate=0.05, kl_contexts=None
     return DPOResult(tuned, losses, margin, gain, kl)
 
 
-@functools.lru_cache(maxsize=None)
 def contrastive_split(n_train=2000, n_test=200, seed=0):
     """Distinct training sentences, shuffled (seeded): ``(train, test)``, disjoint lists of word lists."""
+    return _contrastive_split(count(n_train, "n_train"), count(n_test, "n_test"), check_seed(seed))
+
+
+@functools.lru_cache(maxsize=None)
+def _contrastive_split(n_train, n_test, seed):
     sentences = sorted(set(map(tuple, _data.load_sentences("train"))))
     order = np.random.default_rng(seed).permutation(len(sentences))
     shuffled = [list(sentences[i]) for i in order]
+    if n_train + n_test > len(shuffled):
+        raise ValueError(f"n_train + n_test must be at most {len(shuffled)} (the distinct training sentences), "
+                         f"got {n_train} + {n_test}")
     return shuffled[:n_train], shuffled[n_train:n_train + n_test]
 
 
-@functools.lru_cache(maxsize=None)
 def contrastive_comparison(temperatures=LESSON_CONTRASTIVE_TEMPERATURES, n_train=2000, n_test=200, steps=600,
                            seed=0):
     """Dual encoders (dim 32) trained at fixed temperatures and with CLIP's learned one.
 
     Returns a dict: each temperature, and ``None`` for the learned one, -> (retrieval accuracy
     on ``n_test`` held-out distinct sentences, the trained :class:`DualEncoder`).
+    ``n_train`` must be at least 32 (the batch size).
     """
+    temperatures = positive_tuple(temperatures, "temperatures")
+    n_train = count(n_train, "n_train", low=32)
+    return _contrastive_comparison(temperatures, n_train, count(n_test, "n_test"), count(steps, "steps"),
+                                   check_seed(seed))
+
+
+@functools.lru_cache(maxsize=None)
+def _contrastive_comparison(temperatures, n_train, n_test, steps, seed):
     train, test = contrastive_split(n_train, n_test, seed)
     index = lm.load("best").index
     out = {}
@@ -324,12 +403,18 @@ def contrastive_comparison(temperatures=LESSON_CONTRASTIVE_TEMPERATURES, n_train
     return out
 
 
-@functools.lru_cache(maxsize=None)
 def dpo_comparison(betas=LESSON_BETAS, pairs=LESSON_PAIRS, steps=200, n_kl_contexts=1000):
     """:func:`dpo_tune` of the ``best`` checkpoint for each beta; the drift measured on validation contexts.
 
     Returns a dict beta -> :class:`DPOResult`.
     """
+    betas = positive_tuple(betas, "betas")
+    pairs = tuple(_check_pairs(pairs, lm.load("best").index))
+    return _dpo_comparison(betas, pairs, count(steps, "steps"), count(n_kl_contexts, "n_kl_contexts"))
+
+
+@functools.lru_cache(maxsize=None)
+def _dpo_comparison(betas, pairs, steps, n_kl_contexts):
     model = lm.load("best")
     contexts, _ = lm.make_examples(_data.load_sentences("validation"), model.index)
     return {beta: dpo_tune(model, list(pairs), beta, steps=steps, kl_contexts=contexts[:n_kl_contexts])

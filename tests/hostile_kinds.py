@@ -23,6 +23,7 @@ import softmax_lab
 from softmax_lab import audit, data, lm, training, transformer, transformer_functions, transformer_training
 from softmax_lab.decoding import LMScorer
 from softmax_lab.factored import AdaptiveSoftmax, HierarchicalSoftmax
+from softmax_lab.llm_pairs import LESSON_PAIRS, DualEncoder
 
 # ---------------------------------------------------------------------------------------------
 # The world: sizes and shared objects that the arguments of one call agree on
@@ -358,7 +359,32 @@ def speculative_tables(w):
     return np.random.default_rng(w["seed"]).dirichlet(np.ones(w["K"]), size=2)
 
 
+def world_index(w):
+    return {word: i for i, word in enumerate(w["vocab"])}
+
+
+def dual_encoder(w):
+    return DualEncoder(world_index(w), 2, w["seed"])
+
+
+@st.composite
+def preference_pairs(draw, w):
+    """(context, chosen, rejected) triples: a text, and two words of the world's vocabulary."""
+    word = st.sampled_from(w["vocab"])
+    context = st.lists(st.sampled_from(w["vocab"] + ["cat", "mat"]), max_size=4).map(" ".join)
+    return draw(st.lists(st.tuples(context, word, word), min_size=1, max_size=2))
+
+
+def sentences_kind(min_size):
+    """At least ``min_size`` sentences, none of them empty."""
+    bad = ["a b", [["a", 1]], [5], None, 5, [["cat"], []]] + [[]] * (min_size > 0)
+    return Kind(lambda w: st.lists(st.lists(st.sampled_from(w["vocab"] + ["x", "."]), min_size=1, max_size=4),
+                                   min_size=min_size, max_size=3),
+                lambda w: st.sampled_from(bad))
+
+
 INSTANCES = {
+    "softmax_lab.llm_pairs.DualEncoder": dual_encoder,
     "softmax_lab.factored.AdaptiveSoftmax": adaptive,
     "softmax_lab.factored.HierarchicalSoftmax": hierarchical,
     "softmax_lab.training.Trainer": trainer,
@@ -639,6 +665,44 @@ KINDS = {
     "log_prob": Kind(lambda w: hnp.arrays(np.float64, w["N"], elements=st.floats(-100, 0)),
                      lambda w: st.sampled_from([nan_in(np.zeros(w["N"])), np.zeros(w["N"] + 1), np.full(w["N"], "a"),
                                                 None, np.full(w["N"], np.inf)])),
+    # lesson 13's experiment runners (llm_experiments, llm_pairs)
+    "optional_contexts": Kind(lambda w: st.one_of(st.none(), st.just(tiny_examples(w)[0])),
+                              lambda w: contexts_kind().invalid(w).filter(lambda v: v is not None)),
+    "histogram": Kind(lambda w: hnp.arrays(np.int64, w["K"], elements=st.integers(0, 1000)),
+                      lambda w: st.sampled_from([-np.ones(w["K"]), nan_in(np.ones(w["K"])), np.ones(w["K"] + 1),
+                                                 np.ones((2, w["K"])), np.full(w["K"], "a"), np.float64(3.0), None])),
+    "router_hidden": Kind(lambda w: float_array(w, (w["N"], w["d"]), -30, 30),      # any (N, H), entries moderate
+                          lambda w: st.one_of(bad_arrays(np.ones((w["N"], w["d"]))),
+                                              st.sampled_from([with_inf(np.ones((w["N"], w["d"]))), np.ones(w["d"]),
+                                                               np.zeros((0, w["d"])), np.float64(1.0)]))),
+    "distill_temperature": Kind(      # distillation_loss refuses T above 1e4 x the logits' spread (the tiny
+                                      # model's spread is 5e-3 or more): None (hard labels) or up to 50
+        lambda w: st.one_of(st.none(), st.floats(1e-3, 50)),
+        lambda w: st.sampled_from([0.0, -1.0, np.nan, np.inf, "1", True])),
+    "n_experts": count(2, 4),
+    "small_k": count(1, 2),
+    "batch_of_two": count(2, 3),
+    "batch_sized_count": count(32, 33),
+    "tower": choice("a", "b"),
+    "word_list": Kind(lambda w: st.lists(st.sampled_from(w["vocab"] + ["x", "."]), max_size=5),
+                      lambda w: st.sampled_from(["a b", 5, None, [1, 2], [["a"]]])),
+    "nonempty_sentences": sentences_kind(min_size=1),
+    "sentence_batch": sentences_kind(min_size=0),            # no sentence at all: an empty (0, d) batch
+    "dual_sentences": Kind(                    # more sentences than the batch (2 or 3) holds
+        lambda w: st.lists(st.lists(st.sampled_from(w["vocab"] + ["x", "."]), min_size=1, max_size=4),
+                           min_size=3, max_size=5),
+        lambda w: st.sampled_from(["a b", [["a", 1]] * 3, [5] * 3, None, [["cat"], [], ["sat"]], [["cat"]]])),
+    "optional_index": Kind(lambda w: st.one_of(st.none(), st.just(world_index(w))),
+                           lambda w: st.sampled_from([{"a": 0}, ["<s>"], {lm.START: "0", lm.UNK: 1}, 5])),
+    "dual_encoder": Kind(lambda w: st.just(dual_encoder(w)),
+                         lambda w: st.sampled_from([None, "encoder", 5, tiny_model(w)])),
+    "preference_pairs": Kind(lambda w: preference_pairs(w),
+                             lambda w: st.sampled_from([[], "pairs", [("the", "cat")], None, 5,
+                                                        [("the", "no-such-word", w["vocab"][0])],
+                                                        [(5, w["vocab"][0], w["vocab"][1])]])),
+    "lesson_pairs": Kind(lambda w: st.lists(st.sampled_from(LESSON_PAIRS), min_size=1, max_size=2, unique=True),
+                         lambda w: st.sampled_from([[], "pairs", [("the", "cat")], None,
+                                                    [("the cat", "no-such-word", "mat")]])),
     # the transformer
     "tf_model": Kind(lambda w: st.just(tf_model(w)), lambda w: st.sampled_from([None, "tiny", 5, tiny_model(w)])),
     "tf_vocab": Kind(lambda w: st.just(transformer.load().vocab),
@@ -813,6 +877,22 @@ PARAMETERS = {
     "info_nce.a": "pair_rows", "info_nce.b": "pair_rows", "beta": "positive",
     "policy_chosen_logp": "log_prob", "policy_rejected_logp": "log_prob", "ref_chosen_logp": "log_prob",
     "ref_rejected_logp": "log_prob",
+    # lesson 13's experiment runners
+    "teacher": "model", "measure_speculation.target": "model", "draft": "model",
+    "train_student.temperature": "distill_temperature", "train_student.alpha": "fraction",
+    "llm_experiments:targets": "targets_for_contexts", "llm_experiments:seed": "int_seed",
+    "llm_experiments:gamma": "count", "llm_experiments:n_tokens": "count", "counts": "histogram",
+    "chi_square_test.probs": "prob_vector", "min_expected": "nonnegative", "train_router.hidden": "router_hidden",
+    "n_experts": "n_experts", "llm_experiments:k": "small_k", "z_weight": "nonnegative", "init_scale": "positive",
+    "n_examples": "count", "llm_pairs:seed": "int_seed", "sentence": "word_list", "word_dropout.rate": "fraction",
+    "word_dropout.rng": "generator_object", "tower": "tower", "llm_pairs:sentences": "nonempty_sentences",
+    "DualEncoder.encode.sentences": "sentence_batch",
+    "train_dual_encoder.sentences": "dual_sentences", "train_dual_encoder.temperature": "optional_positive",
+    "train_dual_encoder.batch_size": "batch_of_two", "dropout": "fraction",
+    "train_dual_encoder.index": "optional_index",
+    "encoder": "dual_encoder", "dpo_tune.pairs": "preference_pairs", "kl_contexts": "optional_contexts",
+    "n_train": "count", "contrastive_comparison.n_train": "batch_sized_count", "n_test": "count",
+    "betas": "temperatures", "dpo_comparison.pairs": "lesson_pairs", "n_kl_contexts": "count",
     # the transformer
     "transformer:model": "tf_model", "transformer_functions:model": "tf_model",
     "transformer_training:model": "tf_model",

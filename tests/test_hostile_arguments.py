@@ -49,9 +49,6 @@ NOT_MATH = {
     "lessons": "the lesson registry, plain data read by tools/course.py and the progress table; no __all__",
     "extras": "optional imports (ml_dtypes) with a message naming the extra to install; tested in test_packaging.py",
     "launch": "the softmax-lab command that starts a front end; tested in test_packaging.py",
-    "llm_experiments": "lesson 13's experiment runners (training loops over the tiny model, the lesson's seeded "
-                       "runs); their argument errors are tested in test_llm_experiments.py",
-    "llm_pairs": "lesson 13's contrastive and DPO runners over the tiny model; tested in test_llm_experiments.py",
 }
 
 
@@ -148,7 +145,11 @@ def kind_of(target, param):
 #: always passed, with a small value of their kind.
 ALWAYS_PASSED = {"head_roles.sentences", "Trainer.steps", "train.steps", "run_bandit.n_steps",
                  "run_bandit.n_runs", "regret_by_temperature.n_steps", "regret_by_temperature.n_runs",
-                 "bootstrap_interval.n_boot", "make_shapes.n_per_class", "measure.min_time"}
+                 "bootstrap_interval.n_boot", "make_shapes.n_per_class", "measure.min_time",
+                 # lesson 13's runners: hundreds of training steps, hundreds of tokens by default
+                 "train_student.steps", "measure_speculation.n_tokens", "train_router.steps",
+                 "distillation_comparison.steps", "train_dual_encoder.steps", "train_dual_encoder.batch_size",
+                 "dpo_tune.steps", "contrastive_comparison.steps", "dpo_comparison.steps"}
 
 
 #: Keyword arguments a callable takes through ``**settings`` (not drawn): small, fast values.
@@ -205,7 +206,10 @@ COVERED = [t for t in TARGETS if all(kind_of(t, p.name) for p in t.params)]
 #: Calls that read and score a whole corpus split (about a second each): fewer examples.
 SLOW = {"softmax_lab.lm.perplexity", "softmax_lab.lm.split_logits", "softmax_lab.transformer.perplexity",
         "softmax_lab.transformer.split_logits", "softmax_lab.transformer_training.head_roles",
-        "softmax_lab.transformer_training.long_range_accuracy", "softmax_lab.transformer_training.subject_attention"}
+        "softmax_lab.transformer_training.long_range_accuracy", "softmax_lab.transformer_training.subject_attention",
+        # lesson 13's own runs: each reads and scores the corpus (a few seconds at the small sizes passed)
+        "softmax_lab.llm_experiments.distillation_comparison", "softmax_lab.llm_experiments.lesson_router",
+        "softmax_lab.llm_pairs.contrastive_comparison", "softmax_lab.llm_pairs.dpo_comparison"}
 FAST_TARGETS = [t for t in COVERED if str(t) not in SLOW]
 SLOW_TARGETS = [t for t in COVERED if str(t) in SLOW]
 
