@@ -103,6 +103,9 @@ class TiledWalkthrough(Dashboard):
     def _on_causal(self, change):
         self._compute()
         self.score_image.set_data(self.scores)
+        # The masked scores become NaN (transparent pixels): on matplotlib 3.10 a partial repaint
+        # of the image over the saved picture left stale pixels there, so the next draw is full.
+        plots.invalidate(self.figure)
         self._update()
 
     def _show_state(self):
