@@ -39,6 +39,18 @@ MEASURE = """() => {
 }"""
 
 
+def settled(page, tries=20):
+    """MEASURE once two readings 0.25 s apart agree (the layout has stopped moving)."""
+    previous = page.evaluate(MEASURE)
+    for _ in range(tries):
+        page.wait_for_timeout(250)
+        current = page.evaluate(MEASURE)
+        if current == previous and current:
+            return current
+        previous = current
+    return previous
+
+
 @pytest.fixture
 def projector_notebook(lab):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
@@ -60,15 +72,17 @@ def test_a_wide_presentation_figure_fits_at_projector_sizes(lab, browser, projec
         run_all_cells(page)
         wait_widgets_rendered(page)
         page.set_viewport_size({"width": width, "height": height})   # then the window shrinks to the projector's
-        page.wait_for_function(MEASURE)
-        with_sidebar = page.evaluate(MEASURE)
+        # Measure once JupyterLab has laid the page out at the new size (a measurement taken before
+        # the reflow is the old, wider layout, which closing the file browser can never exceed)
+        page.wait_for_function(f"() => {{ const m = ({MEASURE})(); return m && m.visibleRight <= {width}; }}")
+        with_sidebar = settled(page)
         # One projects with the file browser closed (a click on its tab, or Ctrl+B): the output widens.
         page.locator(".jp-SideBar.jp-mod-left .lm-TabBar-tab.lm-mod-current").click()
         page.wait_for_function("() => { const s = document.querySelector('#jp-left-stack');"
                                " return !s || s.offsetWidth === 0; }")
         wider = f"() => {{ const m = ({MEASURE})(); return m && m.outputWidth > {with_sidebar['outputWidth']}; }}"
         page.wait_for_function(wider)
-        seen = page.evaluate(MEASURE)
+        seen = settled(page)
         save_screenshot(page, f"projector-{size}")
         page.set_viewport_size(VIEWPORT)
         close_notebook(page, lab)
