@@ -4,11 +4,12 @@ Each test names the mutants (mutmut's names) it kills.
 """
 
 import time
+import tracemalloc
 
 import numpy as np
 import pytest
 
-from softmax_lab.vocab import chunked_cross_entropy, full_cross_entropy, measure, sampled_softmax
+from softmax_lab.vocab import chunked_cross_entropy, full_cross_entropy, measure, output_layer_cost, sampled_softmax
 
 
 def test_measure_stops_at_a_thousand_timed_calls_then_traces_one_more():
@@ -52,3 +53,64 @@ def test_logits_that_overflow_to_minus_inf_are_refused(loss):
     # here (not NaN), and the loss comes out 0.0 (the exact logits are [0, 0]: log 2).
     with np.errstate(over="ignore"), pytest.raises(ValueError, match="hidden"):
         loss([[1e308, 1e308]], [[1e308, -1e308], [0.0, 0.0]], [1])
+
+
+def test_measure_by_default_makes_three_timed_calls_then_traces_one():
+    # x_measure__mutmut_1 (a default repeat of 4). With min_time=0 only repeat counts.
+    calls = []
+    measure(lambda: calls.append(1), min_time=0)
+    assert len(calls) == 3 + 1
+
+
+@pytest.mark.parametrize("min_time", [60, 60.5, -0.1])
+def test_measure_refuses_a_minute_or_more_naming_min_time(min_time):
+    # x_measure__mutmut_18 (`<= 60`) and _19 (`< 61`) accept 60 s, which the documented range [0, 60)
+    # refuses.
+    with pytest.raises(ValueError, match=r"^min_time must"):
+        measure(lambda: None, min_time=min_time)
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda: measure(lambda: None, repeat=0), "repeat"),
+    (lambda: output_layer_cost(-1, 10, 4), "n_tokens"),
+    (lambda: output_layer_cost(1, 0, 4), "n_words"),
+    (lambda: output_layer_cost(1, 10, 0), "dim"),
+])
+def test_a_bad_count_is_refused_naming_it_as_a_word(call, name):
+    # x_measure__mutmut_10, x_output_layer_cost__mutmut_10, _18 and _24 name "XX<name>XX".
+    with pytest.raises(ValueError, match=rf"^{name} must"):
+        call()
+
+
+def test_measure_best_time_is_within_the_time_the_whole_measurement_took():
+    # x_measure__mutmut_35 records perf_counter() + start (twice the clock's reading) as a call's time.
+    # Not a timing test: the best of several calls can never exceed the whole measurement's span.
+    begin = time.perf_counter()
+    m = measure(lambda: sum(range(100)), min_time=0)
+    assert 0 <= m.seconds <= time.perf_counter() - begin
+
+
+def test_measure_leaves_tracemalloc_as_it_found_it():
+    # x_measure__mutmut_39 (was_tracing = None) stops a trace the caller had started; _47 (`if
+    # was_tracing`) leaves tracing on when it was off, and stops it when it was on.
+    assert not tracemalloc.is_tracing()
+    measure(lambda: None, min_time=0)
+    assert not tracemalloc.is_tracing()
+    tracemalloc.start()
+    try:
+        measure(lambda: None, min_time=0)
+        assert tracemalloc.is_tracing()
+    finally:
+        tracemalloc.stop()
+
+
+def test_measure_counts_only_new_memory_when_the_caller_already_traces():
+    # x_measure__mutmut_45 adds the memory traced before the call to the peak instead of subtracting
+    # it: with 16 MB already traced by the caller, an 8 MB array would read as about 40 MB.
+    tracemalloc.start()
+    try:
+        held = np.ones(2_000_000)                                  # 16 MB the caller holds
+        m = measure(lambda: np.ones(1_000_000), repeat=1, min_time=0)    # 8 MB new
+        assert 8_000_000 <= m.peak_bytes < 9_000_000 and held.size
+    finally:
+        tracemalloc.stop()
