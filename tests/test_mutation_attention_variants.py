@@ -97,3 +97,32 @@ def test_rms_normalize_of_a_zero_vector_without_eps_stays_zero():
         warnings.simplefilter("error")
         out = rms_normalize(np.zeros((2, 3)), eps=0.0)
     np.testing.assert_array_equal(out, 0.0)
+
+
+def test_softmax_one_names_scores_for_nan():
+    # x_softmax_one__mutmut_26 names "XXscoresXX" for a NaN score.
+    from softmax_lab.attention_variants import softmax_one
+    with pytest.raises(ValueError, match=r"^scores contains NaN"):
+        softmax_one([0.0, float("nan")])
+
+
+def test_softmax_one_is_unaffected_by_a_strict_numpy_error_state():
+    # x_softmax_one__mutmut_50 and _52 drop under="ignore": e**-800 underflows to 0 (its weight is 0
+    # anyway), which a caller's np.seterr(all="raise") would turn into FloatingPointError.
+    # Reference: w_i = e^{s_i} / (e^0 + sum_j e^{s_j}) by hand, e^{-800} being 0 in float64.
+    from softmax_lab.attention_variants import softmax_one
+    with np.errstate(all="raise"):
+        out = softmax_one([0.0, -800.0])
+    np.testing.assert_allclose(out, [1.0 / 2.0, 0.0], rtol=1e-15, atol=0)
+
+
+def test_soft_cap_names_scores_and_survives_a_strict_numpy_error_state():
+    # x_soft_cap__mutmut_6 names "XXscoresXX" for non-numbers; _30 and _33 drop under="ignore", so
+    # s / cap = 1e-300 / 1e300 underflowing to 0 (harmless: the tiny-x branch keeps s itself) raises
+    # under a caller's np.seterr(all="raise"). Exact: cap * tanh(s / cap) = s to within 1e-600.
+    from softmax_lab.attention_variants import soft_cap
+    with pytest.raises(TypeError, match=r"^scores\b"):
+        soft_cap([["a", "b"]], 1.0)
+    with np.errstate(all="raise"):
+        out = soft_cap([1e-300, -2.0], cap=1e300)
+    np.testing.assert_array_equal(out, [1e-300, -2.0])
