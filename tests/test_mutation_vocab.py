@@ -9,7 +9,14 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from softmax_lab.vocab import chunked_cross_entropy, full_cross_entropy, measure, output_layer_cost, sampled_softmax
+from softmax_lab.vocab import (
+    chunked_cross_entropy,
+    full_cross_entropy,
+    measure,
+    output_layer_cost,
+    sampled_softmax,
+    zipf_probabilities,
+)
 
 
 def test_measure_stops_at_a_thousand_timed_calls_then_traces_one_more():
@@ -114,3 +121,96 @@ def test_measure_counts_only_new_memory_when_the_caller_already_traces():
         assert 8_000_000 <= m.peak_bytes < 9_000_000 and held.size
     finally:
         tracemalloc.stop()
+
+
+def _layer(dtype_h, dtype_w, dtype_b=None, seed=0):
+    rng = np.random.default_rng(seed)
+    h, w = rng.normal(size=(3, 4)).astype(dtype_h), rng.normal(size=(6, 4)).astype(dtype_w)
+    return h, w, None if dtype_b is None else rng.normal(size=6).astype(dtype_b)
+
+
+@pytest.mark.parametrize("dtypes, expected", [
+    ((np.float32, np.float32, np.float64), np.float64),    # the bias's dtype counts
+    ((np.float16, np.float64, None), np.float64),          # the weight's
+    ((np.float64, np.float16, None), np.float64),          # the hidden states'
+    ((np.float32, np.float32, np.float32), np.float32),    # and a float32 bias keeps float32 gradients
+])
+def test_results_come_in_the_common_dtype_of_every_input(dtypes, expected):
+    # _result__mutmut_4, chunked_cross_entropy__mutmut_217, full_cross_entropy__mutmut_63 and _64,
+    # sampled_softmax__mutmut_169, _output_dtype__mutmut_4, _5, _10, _12 leave an input out of the
+    # output dtype; _result__mutmut_36 returns a float64 bias gradient. Documented: "in the inputs'
+    # floating dtype", np.result_type of them all.
+    h, w, b = _layer(*dtypes)
+    for loss in (chunked_cross_entropy, full_cross_entropy):
+        r = loss(h, w, [0, 5, 2], bias=b)
+        assert r.loss.dtype == r.grad_hidden.dtype == r.grad_weight.dtype == expected
+        assert b is None or r.grad_bias.dtype == expected
+    s = sampled_softmax(h, w, [0, 5, 2], np.full(6, 1 / 6), 4, bias=b, seed=0)
+    assert s.loss.dtype == s.log_partition.dtype == expected
+
+
+@pytest.mark.parametrize("loss", [chunked_cross_entropy, full_cross_entropy])
+def test_a_bias_that_overflows_the_logits_is_refused(loss):
+    # chunked_cross_entropy__mutmut_86 and _89, full_cross_entropy__mutmut_27, _32 and _35 weaken the
+    # check for a logit of +inf; _chunk_logits__mutmut_19 and _21 let the overflow of z + b warn.
+    # Here h @ W.T = [1e308, 0] is finite and the bias 1e308 takes word 0 beyond float64.
+    with pytest.raises(ValueError, match=r"overflows"):
+        loss([[1.0]], [[1e308], [0.0]], [1], bias=[1e308, 0.0])
+
+
+@pytest.mark.parametrize("loss", [chunked_cross_entropy, full_cross_entropy])
+def test_a_product_that_overflows_is_refused_without_a_warning(loss):
+    # _chunk_logits__mutmut_8 and _10 drop invalid="ignore": 1e308 * 1e308 + 1e308 * -1e308 is
+    # inf - inf = NaN, which must be refused by name, not warned about (no errstate around the call).
+    with pytest.raises(ValueError, match=r"hidden"):
+        loss([[1e308, 1e308]], [[1e308, -1e308], [0.0, 0.0]], [1])
+
+
+def test_a_nan_weight_row_is_named_by_its_row_in_the_whole_vocabulary():
+    # chunked_cross_entropy__mutmut_60 names the row within its chunk (row 1 of the chunk [2, 4)).
+    w = np.ones((6, 2))
+    w[3, 1] = np.nan
+    with pytest.raises(ValueError, match=r"row 3\b"):
+        chunked_cross_entropy(np.ones((2, 2)), w, [0, 1], chunk_size=2)
+
+
+def test_no_tokens_still_checks_every_chunk_of_the_weight():
+    # chunked_cross_entropy__mutmut_82 (`break` for `continue` when N = 0) stops checking after the
+    # first chunk, so a NaN in a later chunk went through.
+    w = np.ones((6, 2))
+    w[5, 0] = np.nan
+    with pytest.raises(ValueError, match=r"weight"):
+        chunked_cross_entropy(np.zeros((0, 2)), w, np.zeros(0, int), chunk_size=2)
+
+
+@pytest.mark.parametrize("V", [1, 3])
+def test_no_tokens_give_a_zero_loss(V):
+    # full_cross_entropy__mutmut_31 reads column 1 (none when V = 1); _49 and _50, sampled_softmax__
+    # mutmut_164 and _165 give NaN or 1 for the loss of no tokens, which is 0 (an empty mean, by the
+    # documented convention of these losses).
+    for loss in (chunked_cross_entropy, full_cross_entropy):
+        assert loss(np.zeros((0, 2)), np.ones((V, 2)), np.zeros(0, int)).loss == 0.0
+    none = np.zeros(0, int)
+    assert sampled_softmax(np.zeros((0, 2)), np.ones((V, 2)), none, np.full(V, 1 / V), 2, seed=0).loss == 0.0
+
+
+@pytest.mark.parametrize("call, name, error", [
+    (lambda: chunked_cross_entropy(np.ones((1, 2)), np.ones((3, 2)), [0], chunk_size=0), "chunk_size", ValueError),
+    (lambda: sampled_softmax(np.ones((1, 2)), np.ones((3, 2)), [0], np.full(3, 1 / 3), 0), "num_samples", ValueError),
+    (lambda: sampled_softmax(np.ones((1, 2)), np.ones((3, 2)), [0], np.full(3, 1 / 3), 2, seed="x"), "seed", TypeError),
+    (lambda: sampled_softmax(np.ones((1, 2)), np.ones((3, 2)), [0], [[1 / 3] * 3], 2), "proposal", ValueError),
+    (lambda: zipf_probabilities(0), "n_words", ValueError),
+])
+def test_vocab_names_a_bad_argument_as_a_word(call, name, error):
+    # chunked_cross_entropy__mutmut_16, sampled_softmax__mutmut_45, _48, _49 (num_samples), _80, _82,
+    # _83, _84 (seed), _16, _20, _22 (proposal of two dimensions), zipf_probabilities__mutmut_7.
+    with pytest.raises(error, match=rf"^{name}\b"):
+        call()
+
+
+def test_zipf_default_exponent_is_one_and_1000_is_refused():
+    # zipf_probabilities__mutmut_1 (a default exponent of 2); _15 and _16 accept 1000, outside the
+    # documented [0, 1000). Reference: 1/k normalised by hand.
+    np.testing.assert_allclose(zipf_probabilities(4), np.array([1, 1 / 2, 1 / 3, 1 / 4]) / (25 / 12), rtol=1e-15)
+    with pytest.raises(ValueError, match=r"^exponent must"):
+        zipf_probabilities(4, exponent=1000)
