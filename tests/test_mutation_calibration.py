@@ -217,3 +217,49 @@ def test_fit_temperature_copes_with_an_nll_beyond_float64():
     with pytest.warns(UserWarning, match="upper bound"):
         t = fit_temperature(z, [0, 1, 1])
     assert t == 20.0
+
+
+@pytest.mark.parametrize("bounds", [(1.0, 1.0), (0.1, float("inf"))])
+def test_fit_temperature_refuses_an_empty_or_unbounded_interval(bounds):
+    # x__bounds__mutmut_6 (`lo <= hi`) accepts an empty interval, _7 (`hi <= inf`) an infinite one;
+    # the documented range is 0 < low < high < inf.
+    from softmax_lab.calibration import fit_temperature
+    with pytest.raises(ValueError, match=r"^bounds must"):
+        fit_temperature([[1.0, 0.0], [0.0, 1.0]], [0, 1], bounds=bounds)
+
+
+@pytest.mark.parametrize("function", ["expected_calibration_error", "debiased_calibration_error"])
+def test_the_binned_errors_name_n_bins_and_strategy(function):
+    # x__check_bins__mutmut_7 and _16 name "XXn_binsXX" and "XXstrategyXX".
+    import softmax_lab.calibration as C
+    with pytest.raises(ValueError, match=r"^n_bins must"):
+        getattr(C, function)(PROBS, LABELS, n_bins=0)
+    with pytest.raises(ValueError, match=r"^strategy must"):
+        getattr(C, function)(PROBS, LABELS, strategy="equal")
+
+
+def _classwise_by_hand(p, y, n_bins):
+    """Kull et al.'s classwise ECE written out: each class, each half-open bin (the last closed)."""
+    p, y = np.asarray(p, dtype=np.float64), np.asarray(y)
+    N, K = p.shape
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    total = 0.0
+    for k in range(K):
+        for b in range(n_bins):
+            inside = (p[:, k] >= edges[b]) & ((p[:, k] < edges[b + 1]) | (b == n_bins - 1))
+            total += abs(np.sum(y[inside] == k) - np.sum(p[inside, k])) / N
+    return total / K
+
+
+def test_classwise_error_matches_the_formula_with_a_probability_on_an_edge():
+    # x_classwise_calibration_error__mutmut_31 (`p > edges[1]`) leaves a probability exactly on the
+    # first edge in the first bin's total while its hit goes to the second bin; _1 (a default of 16
+    # bins). Reference: the formula by hand, with 15 bins by default.
+    e1 = np.linspace(0.0, 1.0, 16)[1]
+    p = np.array([[e1, 1 - e1], [0.3, 0.7], [e1, 1 - e1], [0.9, 0.1]])
+    y = [0, 1, 1, 0]
+    assert classwise_calibration_error(p, y) == pytest.approx(_classwise_by_hand(p, y, 15), rel=1e-12)
+    rng = np.random.default_rng(12)
+    q = softmax(rng.normal(size=(60, 4)) * 2)
+    labels = rng.integers(0, 4, size=60)
+    assert classwise_calibration_error(q, labels) == pytest.approx(_classwise_by_hand(q, labels, 15), rel=1e-12)
