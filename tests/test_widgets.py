@@ -42,6 +42,7 @@ def test_import_softmax_lab_does_not_import_matplotlib_or_ipywidgets():
     assert result.returncode == 0, f"import softmax_lab imported: {result.stdout.strip()} {result.stderr.strip()}"
 
 
+@pytest.mark.slow
 def test_the_dashboards_import_ipympl_only_when_a_canvas_is_asked_for():
     code = ("import sys\nfrom softmax_lab import widgets as W\nW.setup_figures()\nW.logit_explorer()\n"
             "assert 'ipympl' not in sys.modules, 'ipympl imported'\n")
@@ -126,6 +127,7 @@ def _draws(fig, monkeypatch):
     return drawn, full
 
 
+@pytest.mark.slow
 def test_a_learning_rate_change_leaves_the_jacobian_alone(monkeypatch):
     """Issue 18: the gradient stepper stops repainting its unchanged Jacobian."""
     dash = W.gradient_stepper()
@@ -152,6 +154,7 @@ def test_nothing_changed_nothing_drawn_or_sent(monkeypatch):
     assert shown[1:] == [] and drawn == [] and full == []
 
 
+@pytest.mark.slow
 def test_partial_redraws_after_the_axes_change():
     dash = W.gradient_stepper()
     for _ in range(12):                      # the loss axis grows from 10 to 20 steps: laid out again
@@ -162,6 +165,7 @@ def test_partial_redraws_after_the_axes_change():
     assert differing_pixels(png_outputs(dash), plots.render_png(dash.figure)) == 0
 
 
+@pytest.mark.slow
 def test_partial_redraws_after_the_number_of_categories_changes():
     dash = W.logit_explorer()
     dash.logits_text.value = "1, 2, 3, 4, 5"
