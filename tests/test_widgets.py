@@ -142,6 +142,7 @@ def test_a_learning_rate_change_leaves_the_jacobian_alone(monkeypatch):
     assert dash.jacobian_image in drawn or full
 
 
+@pytest.mark.slow
 def test_nothing_changed_nothing_drawn_or_sent(monkeypatch):
     dash = W.logit_explorer()
     shown = []

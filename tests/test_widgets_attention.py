@@ -91,6 +91,7 @@ def test_entropy_collapse_curves_and_remedies():
     assert dash.gradient < 0.05               # the tanh is saturated: no gradient through it either
 
 
+@pytest.mark.slow
 def test_attention_sink_three_ways():
     dash = W.attention_sink()
     plain0 = dash.plain.copy()

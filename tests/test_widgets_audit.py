@@ -27,6 +27,7 @@ def visible_heights(rects):
 # The claim stepper
 # --------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_stepper_first_slider_is_the_claim_number_and_changes_the_figure():
     dash = W.claim_stepper()
     assert dash.figure_mode == "png"
@@ -183,6 +184,7 @@ def test_explorer_alpha_tau_and_seed():
     assert "seed 7" in labels[3] and "0.0501" in labels[3] and "2.00" in labels[2]
 
 
+@pytest.mark.slow
 def test_explorer_readout_lists_sums_and_exact_zeros():
     dash = W.alternatives_explorer()
     text = html.unescape(dash.readout.value)

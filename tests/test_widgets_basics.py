@@ -151,6 +151,7 @@ def test_garbage_logits_are_refused_and_the_dashboard_keeps_working(typed, compl
     assert message_text(dash) == ""
 
 
+@pytest.mark.slow
 def test_typed_labels_rename_or_change_the_count():
     dash = W.logit_explorer()
     bars = dash.bars.bars
@@ -166,6 +167,7 @@ def test_typed_labels_rename_or_change_the_count():
     assert "cat sat" not in dash.bars.ax.get_title()         # the story no longer fits the labels
 
 
+@pytest.mark.slow
 def test_cat_title_stays_while_the_cat_labels_do():
     dash = W.logit_explorer()
     assert "The cat sat on the" in dash.bars.ax.get_title()
@@ -188,6 +190,7 @@ def test_garbage_labels_are_refused(typed, complaint):
     assert dash.labels == ["mat", "floor", "roof"]
 
 
+@pytest.mark.slow
 def test_labels_with_dollar_signs_do_not_break_the_figure():
     dash = W.logit_explorer()
     dash.labels_text.value = "$5, $10, 20$"

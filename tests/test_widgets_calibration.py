@@ -98,6 +98,7 @@ def test_bad_arguments_name_themselves(predictions, kwargs, exc, match):
         ReliabilityDashboard(**args)
 
 
+@pytest.mark.slow
 def test_shipped_checkpoints_load_with_validation_temperatures():
     from softmax_lab.widgets.calibration import shipped_predictions
     preds, temps = shipped_predictions(checkpoints=("overtrained",))

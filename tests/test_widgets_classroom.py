@@ -153,6 +153,7 @@ def test_parse_guess_reads_numbers_with_the_lessons_parser(monkeypatch):
     assert parse_guess("whatever", "probability") == (0.25, "") and seen == ["whatever"]
 
 
+@pytest.mark.slow
 def test_a_decimal_comma_guess_is_taken_by_the_dashboard():
     dash = classroom(preset="tie", presentation=False)
     dash.guess.value = "0,5"
@@ -302,6 +303,7 @@ def test_the_temperature_is_the_questions_premise_until_the_reveal():
     assert dash.temperature.disabled
 
 
+@pytest.mark.slow
 def test_ticking_the_standard_scale_after_the_reveal_keeps_the_answer_and_shows_the_change(shared):
     dash = shared
     dash.menu.value = "attention"
@@ -320,6 +322,7 @@ def test_ticking_the_standard_scale_after_the_reveal_keeps_the_answer_and_shows_
     dash.menu.value = "sharp"
 
 
+@pytest.mark.slow
 def test_model_presets_give_the_model_probabilities_with_the_rest_in_one_bar(shared, cat_logits):
     dash = shared
     dash.menu.value = "hot"
@@ -367,6 +370,7 @@ def test_attention_preset_shows_lesson_08_unscaled_at_d_1024(shared):
     assert dash.stage.children == () and dash._plot_box.layout.display is None
 
 
+@pytest.mark.slow
 def test_greedy_preset_shows_greedy_and_seeded_samples(shared, cat_logits):
     dash = shared
     dash.menu.value = "greedy"
@@ -380,6 +384,7 @@ def test_greedy_preset_shows_greedy_and_seeded_samples(shared, cat_logits):
     assert f"({n_top} of 20 are mat)" in readout
 
 
+@pytest.mark.slow
 def test_hidden_before_the_reveal_then_guess_beside_the_answer():
     dash = classroom("preset=tie")
     assert dash.figure_mode == "png" and dash.presentation
@@ -418,6 +423,7 @@ def test_word_guess_for_the_cat(cat_logits):
     assert dash.guess_value is None and "zzzz" in _text(dash.message.value)
 
 
+@pytest.mark.slow
 def test_a_bad_guess_is_refused_with_a_message_and_reveal_still_works():
     dash = classroom(preset="sharp", presentation=False)
     dash.guess.value = "lots"
@@ -472,6 +478,7 @@ def test_unknown_preset_shows_the_menu_and_an_escaped_message():
     assert dash.message.value == ""
 
 
+@pytest.mark.slow
 def test_preset_argument_wins_and_is_checked():
     assert classroom("preset=tie", preset="flat", presentation=False).preset.key == "flat"
     with pytest.raises(ValueError, match="key must be one of"):
@@ -489,6 +496,7 @@ def _focusable(widget):
     return []
 
 
+@pytest.mark.slow
 def test_keyboard_order_and_state():
     dash = classroom(preset="tie", presentation=False)
     assert _focusable(dash) == [dash.menu, dash.next_button, dash.guess, dash.reveal_button, dash.hide_button,

@@ -54,6 +54,7 @@ def test_speculative_explorer_shows_p_q_min_and_the_residual():
         assert f"{dash.alpha:.3f}" in dash.readout.value
 
 
+@pytest.mark.slow
 def test_router_explorer_follows_scale_k_and_renormalisation():
     rng = np.random.default_rng(0)
     hidden, weight = rng.normal(size=(300, 6)), rng.normal(size=(6, 5))
@@ -102,6 +103,7 @@ def test_router_explorer_names_its_bad_arguments():
         W.router_explorer(h)
 
 
+@pytest.mark.slow
 def test_the_router_explorer_defaults_to_the_lesson_s_router():
     from softmax_lab.llm_experiments import lesson_router
 
