@@ -46,7 +46,6 @@ def test_shipped_data_is_small():
     assert total < 1_500_000
 
 
-@pytest.mark.slow
 def test_shipped_corpus_is_what_the_grammar_generates():
     """Catches a grammar change without `make data` (stale corpus files)."""
     settings = data.load_json("vocab.json")["corpus"]
@@ -175,7 +174,6 @@ def test_grammar_is_seeded():
     assert corpus.generate_sentences(200, seed=5) != corpus.generate_sentences(200, seed=6)
 
 
-@pytest.mark.slow
 def test_cat_sat_on_the_mat_most_often_floor_less_roof_rarely():
     counts = corpus.next_word_counts(corpus.generate_sentences(10000, seed=11), "sat on the")
     total = sum(counts.values())
@@ -296,7 +294,6 @@ def test_long_range_sentences_are_the_grammars_and_need_more_than_three_words():
     assert sorted(verbs) == ["flew", "ran", "swam"] and min(verbs.values()) > 0.25 * len(train + held_out)
 
 
-@pytest.mark.slow
 def test_the_place_phrase_says_nothing_about_the_verb():
     """The 3 words before the verb are drawn independently of the animal: no shortcut for a 3-word window."""
     sentences = corpus.generate_long_range_sentences(3000, seed=99)

@@ -142,7 +142,6 @@ def test_a_learning_rate_change_leaves_the_jacobian_alone(monkeypatch):
     assert dash.jacobian_image in drawn or full
 
 
-@pytest.mark.slow
 def test_nothing_changed_nothing_drawn_or_sent(monkeypatch):
     dash = W.logit_explorer()
     shown = []
@@ -155,7 +154,6 @@ def test_nothing_changed_nothing_drawn_or_sent(monkeypatch):
     assert shown[1:] == [] and drawn == [] and full == []
 
 
-@pytest.mark.slow
 def test_partial_redraws_after_the_axes_change():
     dash = W.gradient_stepper()
     for _ in range(12):                      # the loss axis grows from 10 to 20 steps: laid out again
@@ -166,7 +164,6 @@ def test_partial_redraws_after_the_axes_change():
     assert differing_pixels(png_outputs(dash), plots.render_png(dash.figure)) == 0
 
 
-@pytest.mark.slow
 def test_partial_redraws_after_the_number_of_categories_changes():
     dash = W.logit_explorer()
     dash.logits_text.value = "1, 2, 3, 4, 5"
