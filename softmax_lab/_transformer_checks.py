@@ -99,6 +99,17 @@ def words(text, name):
     raise TypeError(f"{name} must be a string or a list of words (strings), got {text!r:.80}")
 
 
+def one_sentence(text, max_len):
+    """The words of one sentence (a ``"."`` only at its end) that fits ``max_len`` tokens with ``<s>``."""
+    words_ = words(text, "text")
+    if _lm.END in words_[:-1]:
+        raise ValueError(f"text must be one sentence (a '.' only at its end), got {' '.join(words_)!r}")
+    if len(words_) + 1 > max_len:
+        raise ValueError(f"text must have at most {max_len - 1} words (the model's max_len is {max_len} tokens "
+                         f"with <s>), got {len(words_)}")
+    return words_
+
+
 def sentences(value, name="sentences", max_words=None, min_count=1):
     """At least ``min_count`` sentences, each a non-empty list of words; with ``max_words``, none longer."""
     value = _sentences(value, name, min_count=min_count)

@@ -38,13 +38,9 @@ which for a row of weights w and its gradient dw collapses to
 (:func:`softmax_lab.transformer_functions.softmax_backward`; the step is marked in
 :func:`_attention_backward`).
 
-The functions the model runs on
--------------------------------
-Every softmax-related step calls a function from a table (:data:`FUNCTION_NAMES`), the
-package's by default; :func:`plug` swaps in a learner's own functions, and compares each with the
-package's on the live inputs, so that a wrong one is named (:func:`plug_report`). See
-:mod:`softmax_lab.transformer_training` for the training loop; ``data/build.py`` trained the
-shipped checkpoint ``"tiny"``.
+Every softmax-related step calls a function from the model's table (:data:`FUNCTION_NAMES`);
+:func:`plug` swaps in a learner's own and names a wrong one (:mod:`softmax_lab.transformer_functions`).
+:mod:`softmax_lab.transformer_training` trains the model (``data/build.py`` trained ``"tiny"``).
 
 Examples
 --------
@@ -230,18 +226,6 @@ def encode(model, words):
     return [model.index[_lm.START]] + [model.index.get(w, unk) for w in check.words(words, "words")]
 
 
-def _current_sentence(words):
-    """The words after the last ``"."`` (the sentence being written)."""
-    if _lm.END in words:
-        return words[len(words) - words[::-1].index(_lm.END):]
-    return words
-
-
-def _window(model, ids):
-    """``<s>`` plus the last ``max_len - 1`` ids: a longer sentence slides its window."""
-    return ids if len(ids) <= model.max_len else [ids[0]] + ids[len(ids) - model.max_len + 1:]
-
-
 def tokens(model, text):
     """The tokens :func:`attention_maps` shows for ``text``: ``<s>`` and the sentence's words.
 
@@ -254,13 +238,7 @@ def tokens(model, text):
 
 
 def _sentence_ids(model, text):
-    words = check.words(text, "text")
-    if _lm.END in words[:-1]:
-        raise ValueError(f"text must be one sentence (a '.' only at its end), got {' '.join(words)!r}")
-    if len(words) + 1 > model.max_len:
-        raise ValueError(f"text must have at most {model.max_len - 1} words (the model's max_len is "
-                         f"{model.max_len} tokens with <s>), got {len(words)}")
-    return encode(model, words)
+    return encode(model, check.one_sentence(text, model.max_len))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -484,8 +462,11 @@ def next_token_logits(model, text):
     >>> logits.shape, model.vocab[int(np.argmax(logits))]
     ((445,), 'mat')
     """
-    ids = _window(model, encode(model, _current_sentence(check.words(text, "text"))))
-    return forward(model, np.array([ids]))[0, -1]
+    words = check.words(text, "text")
+    if _lm.END in words:                                       # the current sentence: after the last "."
+        words = words[len(words) - words[::-1].index(_lm.END):]
+    words = words[max(0, len(words) - check.model(model).max_len + 1):]    # <s> + the last max_len - 1
+    return forward(model, np.array([encode(model, words)]))[0, -1]
 
 
 def attention_maps(model, text):
@@ -511,8 +492,7 @@ def attention_maps(model, text):
 
 def load_sentences(split, directory=None):
     """A corpus split as lists of words (checked against the MANIFEST); see :data:`SPLITS`."""
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {split!r}")
+    check.corpus(split, directory, SPLITS)
     text = _data.load_text(f"corpus_{split}.txt", directory)
     return [line.split() for line in text.splitlines() if line.strip()]
 
