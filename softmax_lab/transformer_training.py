@@ -48,8 +48,8 @@ def learning_rate_at(step, steps, learning_rate, warmup):
 
     .. math:: \eta_t = \eta \min\Big(\frac{t}{w}, \frac{S - t + 1}{S - w + 1}\Big)
 
-    for the steps :math:`1 \le t \le S` (``steps``); a warm-up ``w`` of 0 starts at full speed, and
-    one longer than the run never reaches the peak ``learning_rate`` :math:`\eta > 0`.
+    for the steps :math:`1 \le t \le S` (``steps``), with ``learning_rate`` :math:`\eta > 0`; a ``warmup``
+    w of 0 skips the warm-up, and one longer than the run never reaches the peak :math:`\eta`.
 
     Examples
     --------
