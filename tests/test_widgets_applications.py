@@ -23,6 +23,7 @@ def heights(group):
 # --------------------------------------------------------------------------------------------
 # classifier trainer
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task", A.TASKS)
 def test_trainer_trains_with_the_learners_step_and_records_the_curves(task):
     dash = A.classifier_trainer(task, step, n_steps=100)
@@ -41,6 +42,7 @@ def test_trainer_trains_with_the_learners_step_and_records_the_curves(task):
     assert not dash.errors
 
 
+@pytest.mark.slow
 def test_trainer_slider_scrubs_training():
     dash = A.classifier_trainer("shapes", step, n_steps=60)
     before = [img.get_array().copy() for img in dash.weight_images]
@@ -55,6 +57,7 @@ def test_trainer_slider_scrubs_training():
     np.testing.assert_allclose(dash.probabilities, [1 / 3] * 3)        # zero weights: uniform
 
 
+@pytest.mark.slow
 def test_trainer_typed_text_and_examples():
     dash = A.classifier_trainer("sentiment", step)
     dash.text.value = "the soup was awful and dreadful"
@@ -74,6 +77,7 @@ def test_trainer_typed_text_and_examples():
         assert all(np.argmax(relative[dash.vocab.index(w)]) == k for w in dash.shown_words[4 * k: 4 * k + 4])
 
 
+@pytest.mark.slow
 def test_trainer_retrains_when_the_learning_rate_moves():
     dash = A.classifier_trainer("sentiment", step, n_steps=50)
     first = dash.history["train_loss"][-1]
@@ -81,6 +85,7 @@ def test_trainer_retrains_when_the_learning_rate_moves():
     assert dash.history["train_loss"][-1] > first and dash.snapshot.value == 50
 
 
+@pytest.mark.slow
 def test_trainer_reports_a_broken_step_in_the_dashboard():
     calls = []
 
@@ -110,6 +115,7 @@ def test_trainer_refuses_bad_arguments(kwargs, error, name):
 # --------------------------------------------------------------------------------------------
 # bandit explorer
 
+@pytest.mark.slow
 def test_bandit_explorer_follows_the_temperature():
     dash = A.bandit_explorer(n_steps=150, n_runs=5)
     np.testing.assert_allclose(heights(dash.policy_bars), softmax(np.array(bandits.DEFAULT_MEANS) / 0.1))
@@ -142,6 +148,7 @@ def model():
     return lm.load("best")
 
 
+@pytest.mark.slow
 def test_beam_explorer_shows_the_beams(model):
     dash = WD.beam_search_explorer(model, prompt="the cat", beam_width=2, max_length=8)
     scorer = decoding.LMScorer(model, "the cat")
@@ -158,6 +165,7 @@ def test_beam_explorer_shows_the_beams(model):
     assert heights(dash.repetition_bars)[0] == pytest.approx(rep)
 
 
+@pytest.mark.slow
 def test_beam_explorer_prompt_and_sentence_end(model):
     dash = WD.beam_search_explorer(model, beam_width=3)
     dash.stop_at_period.value = True
