@@ -188,15 +188,19 @@ def moves(name):
     if name == "bandit_explorer":
         return [("temperature", T) for T in (0.1259, 0.1995, 0.631, 0.1, 0.1995, 0.631)] + \
                [("epsilon", 0.2), ("temperature", 0.1995), ("epsilon", 0.1), ("temperature", 0.1)]
+    if name == "classifier_trainer":         # a new learning rate trains again: new curves at the same step
+        return [("snapshot", v) for v in (290, 300, 290)] + [("learning_rate", 0.1)] + \
+               [("snapshot", v) for v in (290, 300, 150, 290)]
     return [("beam_width", B) for B in (6, 10, 4, 3, 10, 6)] + [("max_length", 10), ("beam_width", 3)]
 
 
-@pytest.mark.parametrize("name", ["bandit_explorer", "beam_search_explorer"])
+@pytest.mark.parametrize("name", ["bandit_explorer", "beam_search_explorer", "classifier_trainer"])
 def test_kept_pictures_show_what_a_full_draw_shows(name, monkeypatch):
     """A setting shown before comes back from the dashboard's kept pictures (no drawing), an axis
     range seen before from its kept static picture (plots.set_static_key); either way the picture
     is, pixel for pixel, the one a freshly built dashboard draws in full for that setting."""
-    kwargs = {"n_steps": 600, "n_runs": 5} if name == "bandit_explorer" else {"max_length": 12}
+    kwargs = {"bandit_explorer": {"n_steps": 600, "n_runs": 5}, "beam_search_explorer": {"max_length": 12},
+              "classifier_trainer": {"step": step}}[name]
     dash = getattr(W, name)(**kwargs)
     drawn = []
     real_redraw = A.plots.redraw

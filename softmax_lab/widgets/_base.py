@@ -353,7 +353,10 @@ class Dashboard(widgets.VBox):
         if kept is not None:
             self._show_png(kept)
             return
+        self._shown_png = None
         plots.redraw(self.figure)
+        if self._shown_png is None:           # nothing new was drawn (or no view yet): nothing to keep
+            return
         if len(self._pictures_kept) >= MAX_PICTURES_KEPT:
             del self._pictures_kept[next(iter(self._pictures_kept))]      # the oldest
         self._pictures_kept[key] = self._shown_png

@@ -156,6 +156,7 @@ class ClassifierTrainer(Dashboard):
         W, b = np.zeros((D, K)), np.zeros(K)
         self.history = {key: [] for key in ("step", "train_loss", "test_loss", "train_accuracy", "test_accuracy")}
         self.snapshots = []
+        self._trainings = getattr(self, "_trainings", 0) + 1      # names this training's pictures
         self.training_time = 0.0
         self.progress.value, self.progress.bar_style = 0, "info"
         live = hasattr(self, "figure_view")          # shown already (a retrain), not while building
@@ -178,6 +179,11 @@ class ClassifierTrainer(Dashboard):
             self.snapshot.value = self.n_steps       # observed: updates the view
         else:
             self._update()
+
+    def _picture_key(self):
+        if self.progress.value != self.n_steps:         # drawn while training: not kept
+            return None
+        return (self._trainings, self.snapshot.value, self.example.value, self.text.value)
 
     @property
     def initial_loss(self):
