@@ -27,9 +27,9 @@ never pass/fail: the machine is shared and noisy.
     between two values), timed one by one in CPU time (``time.process_time``: less sensitive
     to other processes than the wall clock). Printed: median, 90th percentile and maximum ms
     per press, and the share of the presses' time spent in ``_show_state`` (the maths and
-    setting the artists) against drawing and PNG encoding. First visits of a value and
-    values shown before are mixed as in the browser, so the table says which dashboards wait
-    for the maths, which for the drawing.
+    setting the artists); the rest is drawing, PNG encoding, and whatever the control's own
+    callback does before (the training dashboard's reset builds a new trainer there). First
+    visits of a value and values shown before are mixed as in the browser.
 
 Usage: python benchmarks/bench_widgets.py [--rounds 5] [--presses] [names...]
 """
@@ -147,8 +147,8 @@ def main():
     args = parser.parse_args()
 
     if args.presses:
-        print("CPU ms per key press along bench_browser.py's path (15 presses, fresh dashboard); "
-              "state = share in _show_state (maths, artists), the rest is drawing + PNG")
+        print("CPU ms per key press along bench_browser.py's path (15 presses, fresh dashboard); state = share "
+              "in _show_state (maths, artists); the rest: drawing, PNG, the control's own callback")
         print(f"{'dashboard (first slider)':<44} {'median':>7} {'p90':>7} {'max':>7} {'state':>6}")
         for name in args.names or sorted(FACTORIES):
             result = press_path(name)

@@ -160,3 +160,17 @@ def test_speculative_explorer_keeps_each_setting_and_shows_the_same_numbers_agai
         np.testing.assert_array_equal(dash.counts, fresh.counts)
         assert differing_pixels(png_outputs(dash), plots.render_png(fresh.figure)) == 0
     assert not dash.errors
+
+
+def test_soft_targets_explorer_shows_a_kept_temperature_as_a_fresh_one_draws_it():
+    from widget_helpers import differing_pixels, png_outputs
+
+    from softmax_lab import plots
+
+    dash = W.soft_targets_explorer()
+    for T in (2.0, 0.5, 2.0, 1.0, 0.5):
+        dash.temperature.value = T
+        fresh = W.soft_targets_explorer(temperature=T)
+        assert dash.readout.value == fresh.readout.value
+        assert differing_pixels(png_outputs(dash), plots.render_png(fresh.figure)) == 0
+    assert not dash.errors

@@ -86,6 +86,9 @@ class SoftTargetsExplorer(Dashboard):
         p = self.probabilities
         return np.append(p[self.order], 1.0 - p[self.order].sum())
 
+    def _picture_key(self):
+        return self.temperature.value         # the only control: a temperature shown before is kept
+
     def _build_figure(self):
         self.figure, ax = self._new_figure(size=(7.5, 3.4))
         labels = [*self.words, f"other {len(self.logits) - len(self.words)}"]
