@@ -480,10 +480,14 @@ def test_reordering_rows_changes_nothing(case, B, strategy, seed):
 @given(st.integers(0, 2**32 - 1), st.sampled_from([0.3, 1.0, 3.0]), st.integers(2, 20))
 @settings(max_examples=15, deadline=None)
 def test_ece_of_a_self_consistent_predictor_shrinks_with_n(seed, concentration, K):
+    # One small sample can land on an ECE near 0 by chance (seed 19431, K = 15, concentration 3 gave
+    # 0.0020 at N = 300 against 0.0025 at N = 30,000), so the small size is the mean of 8 draws.
     rng = np.random.default_rng(seed)
-    eces = []
-    for N in (300, 30000):
+
+    def ece(N):
         p = rng.dirichlet(np.ones(K) * concentration, size=N)
-        eces.append(expected_calibration_error(p, draw_labels(p, rng)))
-    assert eces[1] < 0.02
-    assert eces[1] < eces[0]
+        return expected_calibration_error(p, draw_labels(p, rng))
+
+    small, large = np.mean([ece(300) for _ in range(8)]), ece(30000)
+    assert large < 0.02
+    assert large < small

@@ -319,6 +319,17 @@ def test_generate_with_a_tiny_or_huge_temperature_stays_finite(model, no_warning
     (lambda m: fns.plug_report(3), TypeError, "model"),
     (lambda m: tt.Trainer(TINY_SENTENCES, TINY_VOCAB, **TINY).run(callback=3), TypeError, "callback"),
     (lambda m: tt.Trainer(TINY_SENTENCES, TINY_VOCAB, **TINY).run(-1), ValueError, "n_steps"),
+    # checks the hostile-argument property cannot reach by drawing one argument at a time
+    (lambda m: tf.generate(m, "the", 0, temperature=-1), ValueError, "temperature"),      # no word drawn
+    (lambda m: tf.generate(m, "the", 0, top_q=0.5), TypeError, "top_q"),
+    (lambda m: tt.Trainer(TINY_SENTENCES, TINY_VOCAB, learning_rate=1.0, weight_decay=1.0), ValueError, "weight_decay"),
+    (lambda m: tt.Trainer(TINY_SENTENCES, TINY_VOCAB, validation=[["a"] * 7], **TINY), ValueError, "validation"),
+    (lambda m: tt.Trainer(TINY_SENTENCES, TINY_VOCAB, init=tiny_model().weights), ValueError, "init"),  # other sizes
+    (lambda m: tt.learning_rate_at(11, 10, 1.0, 2), ValueError, "step"),
+    (lambda m: tt.head_roles(m, split="dev", sentences=TINY_SENTENCES), ValueError, "split"),
+    (lambda m: tt.subject_attention(m, sentences=[["the", "owl"] + ["x"] * 20 + ["flew"]]), ValueError, "sentences"),
+    (lambda m: fns.softmax_backward([[1.0, 2.0]], [[0.5, 0.6]]), ValueError, "weights"),
+    (lambda m: fns.softmax_backward([1.0, 2.0], [[0.5, 0.5]]), ValueError, "d_weights"),
 ])
 def test_errors_name_the_argument(model, call, error, name):
     with pytest.raises(error, match=name):
