@@ -874,6 +874,8 @@ PARAMETERS = {
     "run_bandit.scale": "gumbel_scale", "run_bandit.noise": "bandit_noise",
     "regret_by_temperature.noise": "bandit_noise",
     "regret_by_temperature.policy": "boltzmann_policy",
+    "runs_by_temperature.seed": "int_seed", "runs_by_temperature.n_steps": "n_steps_bandit",
+    "runs_by_temperature.noise": "bandit_noise", "runs_by_temperature.policy": "boltzmann_policy",
     "repetition.tokens": "tokens_any", "one_hot.labels": "class_ids", "accuracy.scores": "score_matrix",
     "read_verified.name": "any_data_file", "load_text.name": "text_data_file", "load_json.name": "json_data_file",
     "load_npz.name": "npz_data_file", "write_manifest.directory": "scratch_directory",
@@ -958,6 +960,7 @@ PARAMETERS = {
 NAN_BY_DESIGN = {
     "reliability_bins": "an empty bin's confidence and accuracy are NaN",
     "run_bandit": "temperatures is NaN where no temperature was used (the first K pulls)",
+    "runs_by_temperature": "temperatures is NaN where no temperature was used (the first K pulls)",
     "claim_figure": "the robustness claim's figure plots the NaN of the textbook formula",
 }
 WARNS_BY_DESIGN = {

@@ -146,6 +146,7 @@ def kind_of(target, param):
 #: always passed, with a small value of their kind.
 ALWAYS_PASSED = {"head_roles.sentences", "Trainer.steps", "train.steps", "run_bandit.n_steps",
                  "run_bandit.n_runs", "regret_by_temperature.n_steps", "regret_by_temperature.n_runs",
+                 "runs_by_temperature.n_steps", "runs_by_temperature.n_runs",
                  "bootstrap_interval.n_boot", "make_shapes.n_per_class", "measure.min_time",
                  # lesson 13's runners: hundreds of training steps, hundreds of tokens by default
                  "train_student.steps", "measure_speculation.n_tokens", "train_router.steps",

@@ -4,6 +4,7 @@ computed here from softmax_lab's functions."""
 
 import numpy as np
 import pytest
+from widget_helpers import differing_pixels, png_outputs
 
 from softmax_lab import bandits, cross_entropy, cross_entropy_grad, decoding, lm, softmax
 from softmax_lab import widgets as W
@@ -184,3 +185,44 @@ def test_the_dashboards_are_exported_from_the_widgets_package():
                           (WD, ("beam_search_explorer", "BeamSearchExplorer"))]:
         for name in names:
             assert getattr(W, name) is getattr(module, name) and name in W.__all__
+
+
+# --------------------------------------------------------------------------------------------
+# pictures kept per setting, static parts kept per axis range
+
+def moves(name):
+    """(control name, value) moves back and forth; with 600 steps and 5 runs the bandit's regret axis
+    goes from 0 to 100 or 150, and each range comes back."""
+    if name == "bandit_explorer":
+        return [("temperature", T) for T in (0.1259, 0.1995, 0.631, 0.1, 0.1995, 0.631)] + \
+               [("epsilon", 0.2), ("temperature", 0.1995), ("epsilon", 0.1), ("temperature", 0.1)]
+    if name == "classifier_trainer":         # a new learning rate trains again: new curves at the same step
+        return [("snapshot", v) for v in (290, 300, 290)] + [("learning_rate", 0.1)] + \
+               [("snapshot", v) for v in (290, 300, 150, 290)]
+    return [("beam_width", B) for B in (6, 10, 4, 3, 10, 6)] + [("max_length", 10), ("beam_width", 3)]
+
+
+@pytest.mark.parametrize("name", ["bandit_explorer", "beam_search_explorer", "classifier_trainer"])
+def test_kept_pictures_show_what_a_full_draw_shows(name, monkeypatch):
+    """A setting shown before comes back from the dashboard's kept pictures (no drawing), an axis
+    range seen before from its kept static picture (plots.set_static_key); either way the picture
+    is, pixel for pixel, the one a freshly built dashboard draws in full for that setting."""
+    kwargs = {"bandit_explorer": {"n_steps": 600, "n_runs": 5}, "beam_search_explorer": {"max_length": 12},
+              "classifier_trainer": {"step": step}}[name]
+    dash = getattr(W, name)(**kwargs)
+    drawn = []
+    real_redraw = A.plots.redraw
+    monkeypatch.setattr(A.plots, "redraw", lambda fig: drawn.append(1) or real_redraw(fig))
+    seen = []
+    for control, value in moves(name):
+        getattr(dash, control).value = value
+        seen.append(dash._picture_key())
+        drawn_before = len(drawn)
+        dash.redraw()                                        # a second redraw of the same setting
+        assert len(drawn) == drawn_before                    # ... is shown from the kept picture
+        fresh = getattr(W, name)(**kwargs)                   # the same moves (the layout keeps room for the
+        for c, v in moves(name)[:len(seen)]:                 # widest tick labels seen), drawn in full at the end
+            getattr(fresh, c).value = v
+        assert differing_pixels(png_outputs(dash), A.plots.render_png(fresh.figure)) == 0, (control, value)
+    assert len(set(seen)) < len(seen)                        # some settings came back
+    assert not dash.errors

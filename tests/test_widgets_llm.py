@@ -146,3 +146,38 @@ def test_contrastive_trainer_names_its_bad_arguments():
         W.contrastive_trainer(steps=5)
     with pytest.raises(ValueError, match="temperature"):
         W.contrastive_trainer(temperature=3.0)
+
+
+def test_speculative_explorer_keeps_each_setting_and_shows_the_same_numbers_again():
+    """The samples of a (context, temperature) are drawn once and kept: coming back to a setting
+    shows what a fresh dashboard shows for it (readout, counts, picture)."""
+    from widget_helpers import differing_pixels, png_outputs
+
+    from softmax_lab import plots
+
+    dash = W.speculative_explorer(n_samples=300)
+    other = dash.context.options[1][1]
+    path = [("temperature", 2.0), ("context", other), ("temperature", 1.0), ("context", dash.context.value),
+            ("temperature", 2.0), ("context", other)]
+    for control, value in path:
+        getattr(dash, control).value = value
+        fresh = W.speculative_explorer(n_samples=300, context=dash.context.value,
+                                       temperature=dash.temperature.value)
+        assert dash.readout.value == fresh.readout.value
+        np.testing.assert_array_equal(dash.counts, fresh.counts)
+        assert differing_pixels(png_outputs(dash), plots.render_png(fresh.figure)) == 0
+    assert not dash.errors
+
+
+def test_soft_targets_explorer_shows_a_kept_temperature_as_a_fresh_one_draws_it():
+    from widget_helpers import differing_pixels, png_outputs
+
+    from softmax_lab import plots
+
+    dash = W.soft_targets_explorer()
+    for T in (2.0, 0.5, 2.0, 1.0, 0.5):
+        dash.temperature.value = T
+        fresh = W.soft_targets_explorer(temperature=T)
+        assert dash.readout.value == fresh.readout.value
+        assert differing_pixels(png_outputs(dash), plots.render_png(fresh.figure)) == 0
+    assert not dash.errors
