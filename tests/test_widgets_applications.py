@@ -202,6 +202,7 @@ def moves(name):
     return [("beam_width", B) for B in (6, 10, 4, 3, 10, 6)] + [("max_length", 10), ("beam_width", 3)]
 
 
+@pytest.mark.slow   # seconds of full draws: make test runs it, make check leaves it out
 @pytest.mark.parametrize("name", ["bandit_explorer", "beam_search_explorer", "classifier_trainer"])
 def test_kept_pictures_show_what_a_full_draw_shows(name, monkeypatch):
     """A setting shown before comes back from the dashboard's kept pictures (no drawing), an axis

@@ -148,6 +148,7 @@ def test_contrastive_trainer_names_its_bad_arguments():
         W.contrastive_trainer(temperature=3.0)
 
 
+@pytest.mark.slow   # seconds of full draws: make test runs it, make check leaves it out
 def test_speculative_explorer_keeps_each_setting_and_shows_the_same_numbers_again():
     """The samples of a (context, temperature) are drawn once and kept: coming back to a setting
     shows what a fresh dashboard shows for it (readout, counts, picture)."""
@@ -169,6 +170,7 @@ def test_speculative_explorer_keeps_each_setting_and_shows_the_same_numbers_agai
     assert not dash.errors
 
 
+@pytest.mark.slow   # seconds of full draws: make test runs it, make check leaves it out
 def test_soft_targets_explorer_shows_a_kept_temperature_as_a_fresh_one_draws_it():
     from widget_helpers import differing_pixels, png_outputs
 
