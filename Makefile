@@ -60,12 +60,14 @@ test: $(TEST_STAMP)
 	$(BIN)/python -m ruff check .
 	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -n 2 --dist loadfile --nbval-lax --nbval-current-env --cov=softmax_lab --cov-report=term-missing
 
-# The loop while editing: no browser, no coverage, no notebook runs, no tests marked slow (the
-# solved notebooks); stops at the first failure; one worker per core (pytest-xdist).
-# `make check ARGS=--lf` reruns only what failed last time.
+# The loop while editing, within about a minute of CPU: no browser, no coverage, no notebook runs, no
+# test marked slow (the solved notebooks, the wide families but one representative: tests/fast_loop.py),
+# hypothesis's profile "check" (a tenth of the examples); stops at the first failure. One process:
+# pytest-xdist's workers would each import and collect everything again (about 10 CPU-seconds each),
+# more than they save here. `make check ARGS=--lf` reruns only what failed last time.
 check: $(TEST_STAMP)
 	$(BIN)/python -m ruff check .
-	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -x -q -n auto -m "not slow and not browser" --ignore=tests/browser $(ARGS)
+	OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -x -q -m "not slow and not browser" --ignore=tests/browser --hypothesis-profile=check $(ARGS)
 
 bench: $(TEST_STAMP)
 	$(BIN)/python benchmarks/run_all.py

@@ -21,13 +21,24 @@ Numbers are medians of round-robin rounds (benchmarks/_timing.py), printed in ms
 18 (the browser adds the round trip and the image decoding: see bench_browser.py). Benchmarks are
 never pass/fail: the machine is shared and noisy.
 
-Usage: python benchmarks/bench_widgets.py [--rounds 5] [names...]
+``--presses``: the browser's path instead
+    each dashboard built fresh, then the 15 key presses bench_browser.py makes (one step right,
+    one step left at the maximum: a slider that starts at its maximum goes back and forth
+    between two values), timed one by one in CPU time (``time.process_time``: less sensitive
+    to other processes than the wall clock). Printed: median, 90th percentile and maximum ms
+    per press, and the share of the presses' time spent in ``_show_state`` (the maths and
+    setting the artists); the rest is drawing, PNG encoding, and whatever the control's own
+    callback does before (the training dashboard's reset builds a new trainer there). First
+    visits of a value and values shown before are mixed as in the browser.
+
+Usage: python benchmarks/bench_widgets.py [--rounds 5] [--presses] [names...]
 """
 
 import argparse
 import itertools
 import os
 import sys
+import time
 from pathlib import Path
 
 import ipywidgets
@@ -86,11 +97,68 @@ def methods_for(name):
     return {"update": change, "full draw": full_draw, "recreate": recreate}, dash
 
 
+def browser_presses(slider, n=15):
+    """Set ``slider`` as n ArrowRight presses would (ArrowLeft when it sits at its maximum), one by one."""
+    if isinstance(slider, ipywidgets.SelectionSlider):
+        values = [o[1] if isinstance(o, tuple) else o for o in slider.options]
+        for _ in range(n):
+            i = values.index(slider.value)
+            yield values[i + 1] if i + 1 < len(values) else values[i - 1]
+    elif isinstance(slider, ipywidgets.FloatLogSlider):
+        for _ in range(n):
+            e = np.log(slider.value) / np.log(slider.base)
+            yield slider.base ** (e + slider.step if e + slider.step <= slider.max + 1e-9 else e - slider.step)
+    else:
+        for _ in range(n):
+            v = slider.value
+            yield v + slider.step if v + slider.step <= slider.max + 1e-9 else v - slider.step
+
+
+def press_path(name):
+    """CPU ms per press along the browser's path, and the part spent in _show_state."""
+    dash = build(name)
+    try:
+        slider = first_slider(dash)
+    except StopIteration:
+        return None
+    in_state = []
+    show_state = dash._show_state
+
+    def timed_show_state():
+        start = time.process_time()
+        show_state()
+        in_state.append(time.process_time() - start)
+
+    dash._show_state = timed_show_state           # this instance only
+    per_press = []
+    for value in browser_presses(slider):
+        start = time.process_time()
+        slider.value = value
+        per_press.append(time.process_time() - start)
+    assert dash.errors == [], dash.errors
+    return np.array(per_press) * 1e3, 1e3 * sum(in_state), slider.description
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--presses", action="store_true", help="CPU time per press along bench_browser's path")
     parser.add_argument("names", nargs="*", help="factory names (default: all)")
     args = parser.parse_args()
+
+    if args.presses:
+        print("CPU ms per key press along bench_browser.py's path (15 presses, fresh dashboard); state = share "
+              "in _show_state (maths, artists); the rest: drawing, PNG, the control's own callback")
+        print(f"{'dashboard (first slider)':<44} {'median':>7} {'p90':>7} {'max':>7} {'state':>6}")
+        for name in args.names or sorted(FACTORIES):
+            result = press_path(name)
+            if result is None:
+                print(f"{name:<44} (no slider)")
+                continue
+            ms, state_ms, description = result
+            print(f"{name + ' (' + description + ')':<44} {np.median(ms):7.1f} {np.percentile(ms, 90):7.1f} "
+                  f"{ms.max():7.1f} {state_ms / ms.sum():6.0%}", flush=True)
+        return
 
     print("median time per update of the first slider (ms), and ratios to re-creating the figure (recreate=1.00x)")
     for name in args.names or sorted(FACTORIES):

@@ -66,6 +66,7 @@ __all__ = [
     "epsilon_greedy_probabilities",
     "annealed_temperature",
     "run_bandit",
+    "runs_by_temperature",
     "regret_by_temperature",
 ]
 
@@ -240,51 +241,9 @@ def run_bandit(means=DEFAULT_MEANS, policy="boltzmann", n_steps=1000, n_runs=20,
     >>> bool(hot.final_regret.mean() > 5 * cold.final_regret.mean())   # hot explores forever
     True
     """
-    mu = _means(means)
-    K = mu.size
-    if not isinstance(policy, str) or policy not in POLICIES:
-        raise ValueError(f"policy must be one of {', '.join(map(repr, POLICIES))}, got {policy!r}")
-    n_steps = integer(n_steps, "n_steps", K)
-    n_runs = integer(n_runs, "n_runs", 1)
-    T = finite_number(temperature, "temperature", low=0, inclusive=False)
-    epsilon = _epsilon(epsilon)
-    C = finite_number(scale, "scale", low=0)
-    sigma = finite_number(noise, "noise", low=0)
-    if C > LARGEST or sigma > LARGEST:
-        raise ValueError(f"{'scale' if C > LARGEST else 'noise'} must be at most {LARGEST:g}")
-    rng = np.random.default_rng(integer(seed, "seed", 0))
-
-    sums = np.zeros((n_runs, K))
-    counts = np.zeros((n_runs, K))
-    actions = np.empty((n_runs, n_steps), dtype=np.int64)
-    rewards = np.empty((n_runs, n_steps))
-    temperatures = np.full(n_steps, np.nan) if policy in ("boltzmann", "annealed") else None
-    rows = np.arange(n_runs)
-    for t in range(n_steps):
-        u = rng.random(n_runs)                    # drawn every step, whatever the policy
-        gumbel = rng.gumbel(size=(n_runs, K))
-        eps_noise = rng.standard_normal(n_runs)
-        if t < K:
-            a = np.full(n_runs, t)                # pull every arm once
-        else:
-            q = sums / counts
-            if policy == "boltzmann_gumbel":
-                a = np.argmax(q + C / np.sqrt(counts) * gumbel, axis=1)
-            else:
-                if policy == "epsilon_greedy":
-                    p = epsilon_greedy_probabilities(q, epsilon)
-                else:
-                    T_t = T if policy == "boltzmann" else float(annealed_temperature(t - K, T))
-                    temperatures[t] = T_t
-                    p = boltzmann_probabilities(q, T_t)
-                a = np.minimum(np.sum(np.cumsum(p, axis=1) <= u[:, None], axis=1), K - 1)
-        r = mu[a] + sigma * eps_noise
-        sums[rows, a] += r
-        counts[rows, a] += 1
-        actions[:, t] = a
-        rewards[:, t] = r
-    regret = np.cumsum(mu.max() - mu[actions], axis=1)
-    return BanditResult(mu, policy, actions, rewards, regret, temperatures)
+    mu, n_steps, n_runs, T, epsilon, C, sigma, seed = _checked(means, policy, n_steps, n_runs, temperature,
+                                                              epsilon, scale, noise, seed)
+    return _play(mu, policy, n_steps, n_runs, [T], epsilon, C, sigma, seed)[0]
 
 
 def regret_by_temperature(temperatures, means=DEFAULT_MEANS, n_steps=1000, n_runs=20, policy="boltzmann",
@@ -308,6 +267,41 @@ def regret_by_temperature(temperatures, means=DEFAULT_MEANS, n_steps=1000, n_run
     >>> int(np.argmin(r))            # too cold gets stuck, too hot never settles
     1
     """
+    return np.array([r.final_regret.mean() for r in runs_by_temperature(temperatures, means, n_steps, n_runs,
+                                                                       policy, seed, noise)])
+
+
+def runs_by_temperature(temperatures, means=DEFAULT_MEANS, n_steps=1000, n_runs=20, policy="boltzmann", seed=0,
+                        noise=0.5):
+    """:func:`run_bandit` for each temperature in ``temperatures``, all played side by side.
+
+    The result for a temperature T is exactly ``run_bandit(means, policy, n_steps, n_runs,
+    temperature=T, seed=seed, noise=noise)``: the runs share each step's random numbers, as
+    every policy does. Playing them together costs little more than one run, because the work
+    of a step is a few small array operations whatever their size (the bandit dashboard of
+    lesson 10 computes every temperature of its slider this way).
+
+    Parameters
+    ----------
+    temperatures : array_like of float
+        Finite numbers > 0.
+    means, n_steps, n_runs, seed, noise
+        As for :func:`run_bandit`.
+    policy : {"boltzmann", "annealed"}
+
+    Returns
+    -------
+    list of BanditResult
+        One per temperature, in order.
+
+    Examples
+    --------
+    >>> cold, hot = runs_by_temperature([0.01, 10.0], n_steps=300)
+    >>> bool((cold.actions == run_bandit(n_steps=300, temperature=0.01).actions).all())
+    True
+    >>> bool(hot.final_regret.mean() > cold.final_regret.mean())
+    True
+    """
     if policy not in ("boltzmann", "annealed"):
         raise ValueError(f"policy must be 'boltzmann' or 'annealed', got {policy!r}")
     if isinstance(temperatures, (str, bytes)) or not np.iterable(temperatures):
@@ -315,5 +309,86 @@ def regret_by_temperature(temperatures, means=DEFAULT_MEANS, n_steps=1000, n_run
     ts = [real_number(t, "temperatures", "a list of finite numbers > 0") for t in temperatures]
     if not ts or not all(math.isfinite(t) and t > 0 for t in ts):
         raise ValueError(f"temperatures must be a non-empty list of finite numbers > 0, got {temperatures!r}")
-    return np.array([run_bandit(means, policy, n_steps, n_runs, temperature=float(T), seed=seed,
-                                noise=noise).final_regret.mean() for T in ts])
+    mu, n_steps, n_runs, _, epsilon, C, sigma, seed = _checked(means, policy, n_steps, n_runs, ts[0], 0.1, 0.3,
+                                                               noise, seed)
+    return _play(mu, policy, n_steps, n_runs, ts, epsilon, C, sigma, seed)
+
+
+def _boltzmann_rows(q, T):
+    """softmax(q / T) over the arms, axis 0 of ``q`` (K, S, runs), with a temperature per setting.
+
+    The operations are those of :func:`softmax_lab.softmax`, in its order (shift by the
+    maximum, then divide by T; for T > 1 divide first: z/T - m/T), so that each setting's
+    probabilities are exactly ``boltzmann_probabilities`` of its estimates. Only the branch that T
+    selects is kept: the other may overflow for extreme T, harmlessly.
+    """
+    m = q.max(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = np.where(T > 1.0, q / T - m / T, (q - m) / T)
+    e = np.exp(s)
+    return e / e.sum(axis=0)
+
+
+def _play(mu, policy, n_steps, n_runs, temperatures, epsilon, C, sigma, seed):
+    """The bandit loop of :func:`run_bandit`, for S temperatures side by side (checked arguments).
+
+    The state arrays are (K, S, runs): arms first, so that a sum or a maximum over the arms adds
+    K whole slices (fast), instead of reducing many rows of K numbers (slow in numpy). The random
+    numbers of each step are drawn once and shared by all settings (and all policies), so each
+    setting's runs are exactly those of ``run_bandit`` with its temperature. Returns a list of S
+    :class:`BanditResult`.
+    """
+    K = mu.size
+    T = np.asarray(temperatures, dtype=np.float64)[:, None]      # (S, 1): one per setting
+    S = T.shape[0]
+    rng = np.random.default_rng(seed)
+    sums = np.zeros((K, S, n_runs))
+    counts = np.zeros((K, S, n_runs))
+    actions = np.empty((S, n_runs, n_steps), dtype=np.int64)
+    rewards = np.empty((S, n_runs, n_steps))
+    temperatures = np.full((S, n_steps), np.nan) if policy in ("boltzmann", "annealed") else None
+    cell = (np.arange(S)[:, None], np.arange(n_runs)[None, :])   # with the arm pulled: one entry per run
+    for t in range(n_steps):
+        u = rng.random(n_runs)                    # drawn every step, whatever the policy
+        gumbel = rng.gumbel(size=(n_runs, K)).T[:, None, :]
+        eps_noise = rng.standard_normal(n_runs)
+        if t < K:
+            a = np.full((S, n_runs), t)           # pull every arm once
+        else:
+            q = sums / counts
+            if policy == "boltzmann_gumbel":
+                a = np.argmax(q + C / np.sqrt(counts) * gumbel, axis=0)
+            else:
+                if policy == "epsilon_greedy":
+                    p = np.moveaxis(epsilon_greedy_probabilities(np.moveaxis(q, 0, -1), epsilon), -1, 0)
+                else:
+                    # annealed: annealed_temperature(t - K, T) for every setting at once
+                    T_t = T if policy == "boltzmann" else T / np.log(float(t - K) + 2.0)
+                    temperatures[:, t] = T_t[:, 0]
+                    p = _boltzmann_rows(q, T_t)   # boltzmann_probabilities(q, T_t), per setting
+                a = np.minimum(np.sum(np.cumsum(p, axis=0) <= u, axis=0), K - 1)
+        r = mu[a] + sigma * eps_noise
+        sums[(a, *cell)] += r
+        counts[(a, *cell)] += 1
+        actions[:, :, t] = a
+        rewards[:, :, t] = r
+    regret = np.cumsum(mu.max() - mu[actions], axis=-1)
+    return [BanditResult(mu, policy, actions[i], rewards[i], regret[i],
+                         None if temperatures is None else temperatures[i]) for i in range(S)]
+
+
+def _checked(means, policy, n_steps, n_runs, temperature, epsilon, scale, noise, seed):
+    """The arguments of :func:`run_bandit`, checked: (mu, n_steps, n_runs, T, epsilon, C, sigma, seed)."""
+    mu = _means(means)
+    K = mu.size
+    if not isinstance(policy, str) or policy not in POLICIES:
+        raise ValueError(f"policy must be one of {', '.join(map(repr, POLICIES))}, got {policy!r}")
+    n_steps = integer(n_steps, "n_steps", K)
+    n_runs = integer(n_runs, "n_runs", 1)
+    T = finite_number(temperature, "temperature", low=0, inclusive=False)
+    epsilon = _epsilon(epsilon)
+    C = finite_number(scale, "scale", low=0)
+    sigma = finite_number(noise, "noise", low=0)
+    if C > LARGEST or sigma > LARGEST:
+        raise ValueError(f"{'scale' if C > LARGEST else 'noise'} must be at most {LARGEST:g}")
+    return mu, n_steps, n_runs, T, epsilon, C, sigma, integer(seed, "seed", 0)

@@ -517,7 +517,8 @@ def _mean_of(rows):
     rows = np.asarray(rows, dtype=np.float64)
     top = float(rows.max()) if rows.size else 0.0
     if not 0 < top < np.inf:                     # all zero, or a loss beyond float64 (inf)
-        return float(np.mean(rows))
+        with np.errstate(over="ignore"):         # the mean is inf then, and so may the sum be on the way
+            return float(np.mean(rows))
     return top * float(np.mean(rows / top))
 
 

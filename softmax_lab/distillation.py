@@ -50,9 +50,11 @@ def _checked_logits(logits, name):
 
 
 def _spread(z):
-    """The largest gap between two unmasked logits of one row."""
+    """The largest gap between two unmasked logits of one row (inf beyond the float range: no limit on T)."""
     finite = np.isfinite(z)
-    return float(np.max(np.max(np.where(finite, z, -np.inf), axis=-1) - np.min(np.where(finite, z, np.inf), axis=-1)))
+    high, low = np.max(np.where(finite, z, -np.inf), axis=-1), np.min(np.where(finite, z, np.inf), axis=-1)
+    with np.errstate(over="ignore"):               # 1e308 - (-1e308) overflows to inf, which is right here
+        return float(np.max(high - low))
 
 
 def distillation_loss(student_logits, teacher_logits, temperature):
@@ -144,10 +146,11 @@ def distillation_loss(student_logits, teacher_logits, temperature):
     gives = p_teacher > 0                                   # 0 log 0 = 0: the other terms (and their -inf) are 0
     log_ratio = np.where(gives, log_pt, 0.0) - np.where(gives, log_ps, 0.0)
     N = zs.size // zs.shape[-1]
-    kl = np.sum(p_teacher * log_ratio) / N                  # mean KL over the rows
+    kl = np.sum(p_teacher * log_ratio / N)                  # mean KL over the rows (each row /N first: no overflow)
     if not np.isfinite(kl):
         raise ValueError(f"temperature {T!r} is too small for these logits: (student_logits - max) / temperature "
                          "overflows float64 (see the supported range in softmax_lab.distillation)")
-    loss = max(T * (T * kl), 0.0)                           # T (T kl): T**2 alone may underflow to 0
+    with np.errstate(over="ignore"):                        # a loss beyond float64 is inf (see the range)
+        loss = max(T * (T * kl), 0.0)                       # T (T kl): T**2 alone may underflow to 0
     grad = T * (softmax(zs, temperature=T) - p_teacher) / N
     return to_dtype(np.asarray(loss), out_dtype)[()], to_dtype(grad, out_dtype)

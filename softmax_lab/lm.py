@@ -63,21 +63,8 @@ from .functions import log_softmax, softmax
 from .losses import cross_entropy, cross_entropy_grad
 
 __all__ = [
-    "START",
-    "UNK",
-    "END",
-    "CHECKPOINTS",
-    "TinyLM",
-    "load",
-    "tokenize",
-    "make_examples",
-    "forward",
-    "loss_and_grads",
-    "next_token_logits",
-    "top_words",
-    "generate",
-    "sequence_log_probs",
-    "split_logits",
+    "START", "UNK", "END", "CHECKPOINTS", "TinyLM", "load", "tokenize", "make_examples", "forward",
+    "loss_and_grads", "next_token_logits", "top_words", "generate", "sequence_log_probs", "split_logits",
     "perplexity",
 ]
 

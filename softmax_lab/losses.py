@@ -420,6 +420,8 @@ def gradient_check(f, x, grad, eps=1e-6):
     if not callable(f):
         raise TypeError(f"f must be a callable returning a number, got {type(f).__name__}")
     x = np.array(as_float_array(x, "x"), dtype=np.float64)
+    if not np.isfinite(x).all():
+        raise ValueError("x must be finite, got NaN or inf")
     g = as_float_array(grad, "grad").astype(np.float64)
     if g.shape != x.shape:
         raise ValueError(f"grad must have the shape of x, {x.shape}, got {g.shape}")

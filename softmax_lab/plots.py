@@ -77,6 +77,7 @@ __all__ = [
     "heatmap",
     "animate",
     "invalidate",
+    "set_static_key",
     "redraw",
     "render_png",
     "png_bytes",
@@ -364,7 +365,8 @@ def animate(fig, *artists):
         return
     state = _ANIMATIONS.get(fig)
     if state is None:
-        state = _ANIMATIONS[fig] = SimpleNamespace(artists=[], background=None, boxes={})
+        state = _ANIMATIONS[fig] = SimpleNamespace(artists=[], background=None, boxes={}, key=None, looks={},
+                                                   repaint_all=False)
         fig.canvas.mpl_connect("draw_event", functools.partial(_after_full_draw, state))
     for item in artists:
         for artist in (item if isinstance(item, (list, tuple)) else [item]):
@@ -379,6 +381,9 @@ def _after_full_draw(state, event):
     state.artists = [a for a in state.artists if a.figure is not None]      # forget removed ones
     # The whole canvas, in whole pixels (fig.bbox may be 447.99999 high: the picture would start a row low).
     state.background = event.canvas.copy_from_bbox(Bbox.from_bounds(0, 0, *event.canvas.get_width_height()))
+    if state.key is not None:
+        state.looks[state.key] = state.background
+    state.repaint_all = False
     _draw_animated(fig, state, state.artists)
 
 
@@ -418,8 +423,9 @@ def _repaint(fig, state):
     width, height = fig.canvas.get_width_height()
     changed = [a for a in state.artists if a.stale]
     regions = [box for a in changed for box in (state.boxes.get(a), _pixel_box(a, renderer))]
-    if None in regions or any(state.boxes.get(a) is None for a in state.artists):
-        regions, again = [(0, 0, width, height)], state.artists
+    if state.repaint_all or None in regions or any(state.boxes.get(a) is None for a in state.artists):
+        regions, again = [(0, 0, width, height)], state.artists     # everything, over the saved picture
+        state.repaint_all = False
     else:
         again = set(changed)
         grown = True
@@ -446,6 +452,24 @@ def invalidate(fig):
     state = _ANIMATIONS.get(fig)
     if state is not None:
         state.background = None
+        state.looks.clear()
+
+
+def set_static_key(fig, key):
+    """Name the current look of the static part of ``fig``, e.g. its axis limits after ``set_ylim``.
+
+    Call it instead of :func:`invalidate` when only a few looks come back again and again (a
+    y-range that depends on a slider). A picture of the static part is kept per look: the first
+    redraw in a new look draws the whole figure once, a look drawn before is pasted back from
+    memory and only the animated artists are drawn over it. The layout must not change between
+    the looks (:func:`relayout` forgets them all).
+    """
+    state = _ANIMATIONS.get(fig)
+    if state is None or key == state.key:
+        return
+    state.key = key
+    state.background = state.looks.get(key)
+    state.repaint_all = state.background is not None      # the canvas still shows another look
 
 
 def attach_png_viewer(fig, viewer):
@@ -516,7 +540,7 @@ def redraw(fig):
         return
     state = _ANIMATIONS.get(fig)
     if state is not None and state.background is not None:
-        if not any(artist.stale for artist in state.artists):
+        if not state.repaint_all and not any(artist.stale for artist in state.artists):
             return                  # the picture shown is still right
         _repaint(fig, state)
     else:

@@ -38,13 +38,9 @@ which for a row of weights w and its gradient dw collapses to
 (:func:`softmax_lab.transformer_functions.softmax_backward`; the step is marked in
 :func:`_attention_backward`).
 
-The functions the model runs on
--------------------------------
-Every softmax-related step calls a function from a table (:data:`FUNCTION_NAMES`), the
-package's by default; :func:`plug` swaps in a learner's own functions, and compares each with the
-package's on the live inputs, so that a wrong one is named (:func:`plug_report`). See
-:mod:`softmax_lab.transformer_training` for the training loop; ``data/build.py`` trained the
-shipped checkpoint ``"tiny"``.
+Every softmax-related step calls a function from the model's table (:data:`FUNCTION_NAMES`);
+:func:`plug` swaps in a learner's own and names a wrong one (:mod:`softmax_lab.transformer_functions`).
+:mod:`softmax_lab.transformer_training` trains the model (``data/build.py`` trained ``"tiny"``).
 
 Examples
 --------
@@ -57,12 +53,12 @@ Examples
 (2, 4, 4, 4)
 """
 
-import numbers
-
 import numpy as np
 
+from . import _transformer_checks as check
 from . import data as _data
 from . import lm as _lm
+from ._checks import as_generator, integer
 from .transformer_functions import FUNCTION_NAMES, broken_functions, draw_next, package_functions, plug, plug_report
 
 __all__ = [
@@ -85,12 +81,6 @@ VOCAB_BLOCK = 64          # the vocabulary is read in blocks of 64 logits by the
 # ---------------------------------------------------------------------------------------------
 # The model object, its weights, loading
 
-def _check_int(value, name, low=1):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def weight_shapes(vocab_size, n_layers=2, n_heads=4, d_model=32, d_mlp=128, max_len=16):
     """The name and shape of every weight, in order (the checkpoint's keys).
 
@@ -102,9 +92,11 @@ def weight_shapes(vocab_size, n_layers=2, n_heads=4, d_model=32, d_mlp=128, max_
     >>> sum(int(np.prod(s)) for s in shapes.values())
     40253
     """
-    V, d, m = vocab_size, d_model, d_mlp
-    shapes = {"token_embedding": (V, d), "position_embedding": (max_len, d)}
-    for layer in range(n_layers):
+    V = integer(vocab_size, "vocab_size")
+    sizes = check.sizes(n_layers, n_heads, d_model, d_mlp, max_len)
+    d, m = sizes["d_model"], sizes["d_mlp"]
+    shapes = {"token_embedding": (V, d), "position_embedding": (sizes["max_len"], d)}
+    for layer in range(sizes["n_layers"]):
         p = f"layer{layer}_"
         shapes.update({p + "attention_norm": (d,), p + "query": (d, d), p + "key": (d, d),
                        p + "value": (d, d), p + "attention_output": (d, d), p + "mlp_norm": (d,),
@@ -121,9 +113,10 @@ def init_weights(vocab_size, n_layers=2, n_heads=4, d_model=32, d_mlp=128, max_l
     write into the residual stream (``attention_output``, ``mlp_out``) shrunk by
     :math:`1/\sqrt{2 L}` so the stream does not grow with depth; norm gains 1, biases 0.
     """
-    rng = np.random.default_rng(seed)
+    shapes = weight_shapes(vocab_size, n_layers, n_heads, d_model, d_mlp, max_len)    # checks the sizes
+    rng = np.random.default_rng(integer(seed, "seed", 0))
     weights = {}
-    for name, shape in weight_shapes(vocab_size, n_layers, n_heads, d_model, d_mlp, max_len).items():
+    for name, shape in shapes.items():
         if name.endswith("norm"):
             weights[name] = np.ones(shape)
         elif name.endswith("bias"):
@@ -163,31 +156,15 @@ class TinyTransformer:
 
     def __init__(self, vocab, weights, n_layers=2, n_heads=4, d_model=32, d_mlp=128, max_len=16, name=None,
                  functions=None):
-        self.vocab = list(vocab)
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"name must be a str or None, got {name!r}")
+        self.vocab, self.name = check.vocab(vocab), name
         self.index = {word: i for i, word in enumerate(self.vocab)}
-        if len(self.index) != len(self.vocab):
-            raise ValueError("vocab must not contain a word twice")
-        for special in (_lm.START, _lm.UNK):
-            if special not in self.index:
-                raise ValueError(f"vocab must contain the special token {special!r}")
-        sizes = dict(n_layers=n_layers, n_heads=n_heads, d_model=d_model, d_mlp=d_mlp, max_len=max_len)
-        self.settings = {key: _check_int(value, key) for key, value in sizes.items()}
-        if self.settings["d_model"] % self.settings["n_heads"]:
-            raise ValueError(f"d_model must be divisible by n_heads, got d_model={d_model}, n_heads={n_heads}")
+        self.settings = check.sizes(n_layers, n_heads, d_model, d_mlp, max_len)
         for key, value in self.settings.items():
             setattr(self, key, value)
-        shapes = weight_shapes(len(self.vocab), **self.settings)
-        missing = [key for key in shapes if key not in weights]
-        if missing:
-            raise ValueError(f"weights lacks {', '.join(missing)}")
-        self.weights = {key: np.asarray(weights[key], dtype=np.float64) for key in shapes}
-        for key, shape in shapes.items():
-            if self.weights[key].shape != shape:
-                raise ValueError(f"weights[{key!r}] must have shape {shape}, got {self.weights[key].shape}")
-        self.name = name
-        self.functions = package_functions() if functions is None else dict(functions)
-        if sorted(self.functions) != sorted(FUNCTION_NAMES) or not all(map(callable, self.functions.values())):
-            raise ValueError(f"functions must map each of {', '.join(FUNCTION_NAMES)} to a function")
+        self.weights = check.weights(weights, weight_shapes(len(self.vocab), **self.settings))
+        self.functions = package_functions() if functions is None else check.function_table(functions)
 
     def __repr__(self):
         label = f" {self.name!r}" if self.name else ""
@@ -242,30 +219,11 @@ def load(checkpoint="tiny", directory=None):
 # ---------------------------------------------------------------------------------------------
 # Text -> token ids
 
-def _sentence_words(text, name):
-    if isinstance(text, str):
-        return _lm.tokenize(text)
-    if isinstance(text, (list, tuple)) and all(isinstance(w, str) for w in text):
-        return [w.lower() for w in text]
-    raise TypeError(f"{name} must be a string or a list of words (strings), got {text!r}")
-
-
 def encode(model, words):
-    """``<s>`` followed by the ids of ``words`` (unknown words become ``<unk>``), a list of ints."""
-    unk = model.index[_lm.UNK]
-    return [model.index[_lm.START]] + [model.index.get(w, unk) for w in words]
-
-
-def _current_sentence(words):
-    """The words after the last ``"."`` (the sentence being written)."""
-    if _lm.END in words:
-        return words[len(words) - words[::-1].index(_lm.END):]
-    return words
-
-
-def _window(model, ids):
-    """``<s>`` plus the last ``max_len - 1`` ids: a longer sentence slides its window."""
-    return ids if len(ids) <= model.max_len else [ids[0]] + ids[len(ids) - model.max_len + 1:]
+    """``<s>`` followed by the ids of ``words`` (a text or a list of words; unknown words become
+    ``<unk>``), a list of ints."""
+    unk = check.model(model).index[_lm.UNK]
+    return [model.index[_lm.START]] + [model.index.get(w, unk) for w in check.words(words, "words")]
 
 
 def tokens(model, text):
@@ -276,17 +234,11 @@ def tokens(model, text):
     >>> tokens(load("tiny"), "The cat sat")
     ['<s>', 'the', 'cat', 'sat']
     """
-    return [model.vocab[i] for i in _sentence_ids(model, text)]
+    return [model.vocab[i] for i in _sentence_ids(check.model(model), text)]
 
 
 def _sentence_ids(model, text):
-    words = _sentence_words(text, "text")
-    if _lm.END in words[:-1]:
-        raise ValueError(f"text must be one sentence (a '.' only at its end), got {' '.join(words)!r}")
-    if len(words) + 1 > model.max_len:
-        raise ValueError(f"text must have at most {model.max_len - 1} words (the model's max_len is "
-                         f"{model.max_len} tokens with <s>), got {len(words)}")
-    return encode(model, words)
+    return encode(model, check.one_sentence(text, model.max_len))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -310,19 +262,6 @@ def _merge_heads(x):
     return x.transpose(0, 2, 1, 3).reshape(B, T, H * dh)
 
 
-def _check_ids(model, ids):
-    ids = np.asarray(ids)
-    if ids.ndim != 2 or ids.shape[1] < 1:
-        raise ValueError(f"ids must have shape (batch, T) with T >= 1, got {ids.shape}")
-    if ids.dtype.kind not in "iu":
-        raise TypeError(f"ids must be integer token ids, got dtype {ids.dtype}")
-    if ids.shape[1] > model.max_len:
-        raise ValueError(f"ids must hold at most max_len = {model.max_len} tokens per row, got {ids.shape[1]}")
-    if ids.size and (ids.min() < 0 or ids.max() >= len(model.vocab)):
-        raise ValueError(f"ids must be token ids in [0, {len(model.vocab)}), got {ids.min()} to {ids.max()}")
-    return ids
-
-
 def forward(model, ids, return_cache=False):
     """The logits after every position of a batch of token sequences.
 
@@ -341,7 +280,8 @@ def forward(model, ids, return_cache=False):
     ndarray, shape (B, T, V)
         ``logits[b, i]`` scores the word after token i of row b.
     """
-    ids = _check_ids(model, ids)
+    ids = check.ids(check.model(model), ids)
+    return_cache = check.flag(return_cache, "return_cache")
     W, f, H = model.weights, model.functions, model.n_heads
     T = ids.shape[1]
     mask = np.tril(np.ones((T, T), dtype=bool))              # True: token i may look at token j <= i
@@ -420,6 +360,8 @@ def _flat(x):
 
 def backward(model, cache, d_logits):
     """Gradients of every weight, from the gradient of the logits (B, T, V), by the chain rule."""
+    cache = check.cache(cache, check.model(model))
+    d_logits = check.d_logits(d_logits, (*cache["ids"].shape, len(model.vocab)))
     W, grads = model.weights, {}
     ids, mask, layers = cache["ids"], cache["mask"], cache["layers"]
     d_unembedding = _flat(d_logits).T @ _flat(cache["hf"])         # (V, d): the embedding's second use
@@ -492,13 +434,10 @@ def loss_and_grads(model, ids, targets):
     >>> gradient_check(loss_of, model.weights["layer0_key"].copy(), grads["layer0_key"]) < 1e-6
     True
     """
-    targets = np.asarray(targets)
+    ids = check.ids(check.model(model), ids)
+    targets = check.targets(targets, ids.shape, len(model.vocab))
     logits, cache = forward(model, ids, return_cache=True)
-    if targets.shape != logits.shape[:2]:
-        raise ValueError(f"targets must have the shape of ids, {logits.shape[:2]}, got {targets.shape}")
     real = targets >= 0
-    if not real.any():
-        raise ValueError("targets must hold at least one real target (>= 0); -1 marks padding")
     z, t = logits[real], targets[real]
     f = model.functions
     loss = -float(np.mean(f["log_softmax"](z)[np.arange(len(t)), t]))
@@ -523,8 +462,11 @@ def next_token_logits(model, text):
     >>> logits.shape, model.vocab[int(np.argmax(logits))]
     ((445,), 'mat')
     """
-    ids = _window(model, encode(model, _current_sentence(_sentence_words(text, "text"))))
-    return forward(model, np.array([ids]))[0, -1]
+    words = check.words(text, "text")
+    if _lm.END in words:                                       # the current sentence: after the last "."
+        words = words[len(words) - words[::-1].index(_lm.END):]
+    words = words[max(0, len(words) - check.model(model).max_len + 1):]    # <s> + the last max_len - 1
+    return forward(model, np.array([encode(model, words)]))[0, -1]
 
 
 def attention_maps(model, text):
@@ -542,7 +484,7 @@ def attention_maps(model, text):
     >>> bool(np.allclose(maps.sum(axis=-1), 1)), bool(np.all(np.triu(maps, 1) == 0))
     (True, True)
     """
-    ids = np.array([_sentence_ids(model, text)])
+    ids = np.array([_sentence_ids(check.model(model), text)])
     _, cache = forward(model, ids, return_cache=True)
     return np.stack([_attention_weights(c["q"], c["k"], cache["mask"], model.functions["softmax"])[0]
                      for c in cache["layers"]])
@@ -550,8 +492,7 @@ def attention_maps(model, text):
 
 def load_sentences(split, directory=None):
     """A corpus split as lists of words (checked against the MANIFEST); see :data:`SPLITS`."""
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {', '.join(map(repr, SPLITS))}, got {split!r}")
+    check.corpus(split, directory, SPLITS)
     text = _data.load_text(f"corpus_{split}.txt", directory)
     return [line.split() for line in text.splitlines() if line.strip()]
 
@@ -568,9 +509,8 @@ def make_batch(model, sentences):
     >>> targets.tolist() == [[2, 10, 3], [8, 3, -1]]
     True
     """
+    sentences = check.sentences(sentences, max_words=check.model(model).max_len)
     rows = [encode(model, s) for s in sentences]
-    if not rows or min(len(r) for r in rows) < 2 or max(len(r) for r in rows) - 1 > model.max_len:
-        raise ValueError(f"sentences must be 1 to {model.max_len} words each, and at least one sentence")
     T = max(len(r) for r in rows) - 1
     ids = np.full((len(rows), T), model.index[_lm.START], dtype=np.int64)
     targets = np.full((len(rows), T), -1, dtype=np.int64)
@@ -581,7 +521,8 @@ def make_batch(model, sentences):
 
 def sentence_logits(model, sentences, batch_size=256):
     """The logits for every word of ``sentences`` (N, V) and the true words (N,), in reading order."""
-    all_logits, all_targets = [], []
+    sentences = check.sentences(sentences, max_words=check.model(model).max_len)
+    batch_size, all_logits, all_targets = integer(batch_size, "batch_size"), [], []
     for i in range(0, len(sentences), batch_size):
         ids, targets = make_batch(model, sentences[i:i + batch_size])
         real = targets >= 0
@@ -592,7 +533,7 @@ def sentence_logits(model, sentences, batch_size=256):
 
 def split_logits(model, split="validation", directory=None):
     """:func:`sentence_logits` of a corpus split (as :func:`softmax_lab.lm.split_logits`)."""
-    return sentence_logits(model, load_sentences(split, directory))
+    return sentence_logits(check.model(model), load_sentences(split, directory))
 
 
 def mean_cross_entropy(model, sentences):
@@ -617,7 +558,7 @@ def perplexity(model, split="validation", directory=None):
     >>> bool(perplexity(load("tiny")) <= lm.perplexity(lm.load("best")))
     True
     """
-    return float(np.exp(mean_cross_entropy(model, load_sentences(split, directory))))
+    return float(np.exp(mean_cross_entropy(check.model(model), load_sentences(split, directory))))
 
 
 def generate(model, prompt, n_tokens, rng=None, **sampling):
@@ -645,11 +586,9 @@ def generate(model, prompt, n_tokens, rng=None, **sampling):
     >>> generate(model, "the dog", 6, rng=1) == generate(model, "the dog", 6, rng=1)
     True
     """
-    from ._checks import as_generator
-
-    if isinstance(n_tokens, bool) or not isinstance(n_tokens, numbers.Integral) or n_tokens < 0:
-        raise ValueError(f"n_tokens must be an integer >= 0, got {n_tokens!r}")
-    words = _sentence_words(prompt, "prompt")
+    check.model(model)
+    n_tokens, words = integer(n_tokens, "n_tokens", 0), check.words(prompt, "prompt")
+    check.sampling(**sampling)                # refused now, even when no word is drawn
     rng = as_generator(rng)                   # one Generator for the whole text
     out = []
     for _ in range(n_tokens):

@@ -32,10 +32,10 @@ array([[0.269, 0.731]])
 0
 """
 
-import numbers
-
 import numpy as np
 
+from . import _transformer_checks as check
+from ._checks import check_probabilities, finite_number, float_array, row_max
 from .attention import online_logsumexp, scaled_dot_product_attention
 from .functions import log_softmax, softmax
 from .losses import cross_entropy_grad
@@ -67,6 +67,8 @@ def masked_attention(q, k, v, mask):
 
     ``scaled_dot_product_attention(q, k, v, mask=mask)[0]``: the default ``"attention"`` step.
     """
+    if mask is None:
+        raise TypeError("mask must be a boolean array (True: may attend), got None")
     return scaled_dot_product_attention(q, k, v, mask=mask)[0]
 
 
@@ -78,7 +80,9 @@ def softmax_backward(d_weights, weights):
 
     .. math:: ds_j = w_j \Big(dw_j - \sum_k dw_k\, w_k\Big)
 
-    Masked keys (weight exactly 0) get exactly 0. The default ``"attention_backward"`` step.
+    Masked keys (weight exactly 0) get exactly 0. The default ``"attention_backward"`` step runs
+    the same formula without the checks of the arguments: its weights may come from a learner's
+    plugged softmax, and a wrong one must show in the training, not stop it.
 
     Examples
     --------
@@ -87,6 +91,16 @@ def softmax_backward(d_weights, weights):
     >>> bool(np.allclose(softmax_backward(dw, softmax(s)), softmax_jacobian(s).T @ dw))
     True
     """
+    weights = float_array(weights, "weights")
+    check_probabilities(weights, "weights", axis=-1)              # each row: softmax weights
+    d_weights = float_array(d_weights, "d_weights", finite=True)
+    if d_weights.shape != weights.shape:
+        raise ValueError(f"d_weights must have the shape of weights, {weights.shape}, got {d_weights.shape}")
+    return _softmax_backward(d_weights, weights)
+
+
+def _softmax_backward(d_weights, weights):
+    """:func:`softmax_backward`'s formula, unchecked: the model's ``"attention_backward"`` step."""
     return weights * (d_weights - np.sum(d_weights * weights, axis=-1, keepdims=True))
 
 
@@ -96,7 +110,14 @@ def blocked_logsumexp(blocks):
     ``blocks`` cuts logits (N, V) into pieces (N, b) along the vocabulary; the default
     ``"online_logsumexp"`` step. Examples: see :func:`per_token`.
     """
-    return online_logsumexp(np.concatenate(blocks, axis=-1), block_size=blocks[0].shape[-1])
+    if not isinstance(blocks, (list, tuple)) or not blocks:
+        raise TypeError(f"blocks must be a non-empty list of (N, b) arrays, got {blocks!r:.80}")
+    blocks = [float_array(b, "blocks", ndim=2) for b in blocks]
+    if len({b.shape[0] for b in blocks}) > 1 or min(b.shape[1] for b in blocks) == 0:
+        raise ValueError(f"blocks must all have the same rows and >= 1 column, got {[b.shape for b in blocks]}")
+    z = np.concatenate(blocks, axis=-1)
+    row_max(z, -1, "blocks")                    # refuses NaN, +inf and a row with every entry -inf
+    return online_logsumexp(z, block_size=blocks[0].shape[-1])
 
 
 def per_token(function):
@@ -140,7 +161,7 @@ def package_functions():
         q, k, v of shape (B, H, T, d_h), a boolean (T, T) mask, True = may attend; returns the
         output (B, H, T, d_h) (lesson 08).
     ``attention_backward(d_weights, weights)``
-        dS from dW and W, both (B, H, T, T) (lesson 12): :func:`softmax_backward`.
+        dS from dW and W, both (B, H, T, T) (lesson 12): :func:`softmax_backward`'s formula.
     ``online_logsumexp(blocks)``
         logits (N, V) cut into a list of column blocks (N, b) -> the log-sum-exp of each row
         (N,) (lesson 09 writes it for one token: :func:`per_token` lifts such a function).
@@ -148,7 +169,7 @@ def package_functions():
         1-D logits -> the same logits with the removed words at ``-inf`` (lesson 06).
     """
     return {"softmax": softmax, "log_softmax": log_softmax, "cross_entropy_grad": cross_entropy_grad,
-            "attention": masked_attention, "attention_backward": softmax_backward,
+            "attention": masked_attention, "attention_backward": _softmax_backward,
             "online_logsumexp": blocked_logsumexp, "filter_top_k": filter_top_k,
             "filter_top_p": filter_top_p, "filter_min_p": filter_min_p}
 
@@ -166,9 +187,12 @@ def draw_next(functions, logits, rng, temperature=1.0, top_k=None, top_p=None, m
     >>> draw_next(package_functions(), np.array([2.0, 1.0, 0.5]), np.random.default_rng(0), top_k=1)
     0
     """
-    if isinstance(temperature, bool) or not isinstance(temperature, numbers.Real) or not (
-            np.isfinite(temperature) and temperature >= 0):
-        raise ValueError(f"temperature must be a finite number >= 0, got {temperature!r}")
+    functions = check.function_table(functions)
+    logits = float_array(logits, "logits", ndim=1)
+    row_max(logits, -1)                        # refuses NaN, +inf and every entry masked
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
+    temperature, top_k, top_p, min_p = check.sampling(temperature, top_k, top_p, min_p)
     if temperature == 0:
         return int(np.argmax(logits))
     with np.errstate(over="ignore"):             # a tiny T sends all but the top word to -inf
@@ -281,6 +305,7 @@ def checked_functions(rtol=1e-6, atol=1e-9, **functions):
     TypeError: 'sofmax' is not a function the model runs on; choose from softmax, log_softmax, \
 cross_entropy_grad, attention, attention_backward, online_logsumexp, filter_top_k, filter_top_p, filter_min_p
     """
+    rtol, atol = finite_number(rtol, "rtol", 0), finite_number(atol, "atol", 0)
     reference = package_functions()
     for name, function in functions.items():
         if name not in reference:

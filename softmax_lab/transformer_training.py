@@ -23,15 +23,16 @@ Examples
 True
 """
 
-import math
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _transformer_checks as check
 from . import data as _data
 from . import lm as _lm
 from . import transformer as _t
+from ._checks import finite_number, integer
 
 __all__ = ["TrainResult", "Trainer", "train", "learning_rate_at", "head_roles", "long_range_accuracy",
            "subject_attention", "load_same_data_mlp", "LONG_RANGE_VERBS", "split_perplexity", "CapstoneRun",
@@ -47,11 +48,18 @@ def learning_rate_at(step, steps, learning_rate, warmup):
 
     .. math:: \eta_t = \eta \min\Big(\frac{t}{w}, \frac{S - t + 1}{S - w + 1}\Big)
 
+    for the steps :math:`1 \le t \le S` (``steps``), with ``learning_rate`` :math:`\eta > 0`; a ``warmup``
+    w of 0 skips the warm-up, and one longer than the run never reaches the peak :math:`\eta`.
+
     Examples
     --------
     >>> [round(learning_rate_at(t, 10, 1.0, 2), 3) for t in (1, 2, 3, 10)]
     [0.5, 1.0, 0.889, 0.111]
     """
+    steps, step, warmup = integer(steps, "steps"), integer(step, "step"), integer(warmup, "warmup", 0)
+    if step > steps:
+        raise ValueError(f"step must be at most steps = {steps}, got {step}")
+    learning_rate = finite_number(learning_rate, "learning_rate", 0, inclusive=False)
     if step <= warmup:
         return learning_rate * step / warmup
     return learning_rate * (steps - step + 1) / (steps - warmup + 1)
@@ -104,23 +112,28 @@ class Trainer:
     def __init__(self, sentences, vocab, *, steps=3000, batch_size=32, learning_rate=3e-3, warmup=100,
                  weight_decay=0.01, seed=0, functions=None, validation=None, eval_every=100, init=None,
                  n_layers=2, n_heads=4, d_model=32, d_mlp=128, max_len=16):
-        self.steps = _count(steps, "steps")
-        self.batch_size = _count(batch_size, "batch_size")
-        self.warmup = _count(warmup, "warmup", low=0)
-        self.eval_every = _count(eval_every, "eval_every")
-        for name, value in (("learning_rate", learning_rate), ("weight_decay", weight_decay)):
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
-                raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-        self.learning_rate, self.weight_decay = float(learning_rate), float(weight_decay)
-        sizes = dict(n_layers=n_layers, n_heads=n_heads, d_model=d_model, d_mlp=d_mlp, max_len=max_len)
-        weights = _t.init_weights(len(vocab), seed=seed, **sizes) if init is None else \
-            {k: np.array(v, dtype=np.float64) for k, v in init.items()}
+        self.steps, self.batch_size = integer(steps, "steps"), integer(batch_size, "batch_size")
+        self.warmup, self.eval_every = integer(warmup, "warmup", 0), integer(eval_every, "eval_every")
+        self.learning_rate = finite_number(learning_rate, "learning_rate", 0, inclusive=False)
+        self.weight_decay = finite_number(weight_decay, "weight_decay", 0)
+        if self.learning_rate * self.weight_decay >= 1:          # each step scales the weights by 1 - lr * wd
+            raise ValueError(f"weight_decay must be below 1 / learning_rate = {1 / self.learning_rate:g} (each "
+                             f"step multiplies the weights by 1 - learning_rate * weight_decay), got {weight_decay!r}")
+        seed, vocab = integer(seed, "seed", 0), check.vocab(vocab)
+        sizes = check.sizes(n_layers, n_heads, d_model, d_mlp, max_len)
+        if functions is not None:
+            functions = check.function_table(functions)
+        if init is None:
+            weights = _t.init_weights(len(vocab), seed=seed, **sizes)
+        else:                                                     # a copy: training changes it in place
+            shapes = _t.weight_shapes(len(vocab), **sizes)
+            weights = {k: w.copy() for k, w in check.weights(init, shapes, "init").items()}
         self.model = _t.TinyTransformer(vocab, weights, functions=functions, **sizes)
-        if not sentences:
-            raise ValueError("sentences must hold at least one sentence")
+        sentences = check.sentences(sentences, max_words=sizes["max_len"])
         self.ids, self.targets = _t.make_batch(self.model, sentences)    # every sentence, padded
         self.lengths = (self.targets >= 0).sum(axis=1)
-        self.validation = validation
+        self.validation = None if validation is None else \
+            check.sentences(validation, "validation", max_words=sizes["max_len"])
         self.rng = np.random.default_rng([seed, 1])                      # the order of the batches
         self._m = {k: np.zeros_like(w) for k, w in self.model.weights.items()}
         self._v = {k: np.zeros_like(w) for k, w in self.model.weights.items()}
@@ -173,7 +186,7 @@ class Trainer:
     def run(self, n_steps=None, callback=None):
         """Run ``n_steps`` more steps (all that remain by default); ``callback(trainer)`` after each
         step may return False to stop. Returns :attr:`result`."""
-        n = self.steps - self.step if n_steps is None else _count(n_steps, "n_steps", low=0)
+        n = self.steps - self.step if n_steps is None else integer(n_steps, "n_steps", 0)
         if callback is not None and not callable(callback):
             raise TypeError(f"callback must be callable, got {type(callback).__name__}")
         end = min(self.step + n, self.steps)
@@ -189,12 +202,6 @@ class Trainer:
         return self.result
 
 
-def _count(value, name, low=1):
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:
-        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
-    return int(value)
-
-
 def train(sentences, vocab, **settings):
     r"""Train a transformer on ``sentences``; returns a :class:`TrainResult`.
 
@@ -208,11 +215,12 @@ def train(sentences, vocab, **settings):
     batch_size : int, default 32
         Sentences per step, drawn uniformly at random with replacement.
     learning_rate : float, default 3e-3
-        AdamW's peak step size, reached after ``warmup`` steps, then falling linearly to 0
+        AdamW's peak step size (> 0), reached after ``warmup`` steps, then falling linearly to 0
         (:func:`learning_rate_at`).
     warmup : int, default 100
     weight_decay : float, default 0.01
-        Decoupled, on the matrices and embeddings only.
+        Decoupled, on the matrices and embeddings only; below ``1 / learning_rate`` (each step
+        multiplies those weights by at least ``1 - learning_rate * weight_decay``).
     seed : int, default 0
         Seeds the starting weights and the batches.
     functions : dict, optional
@@ -262,8 +270,8 @@ def head_roles(model, split="validation", directory=None, sentences=None):
     >>> bool(np.all((roles["first"] >= 0) & (roles["first"] <= 1)))
     True
     """
-    if sentences is None:
-        sentences = _t.load_sentences(split, directory)
+    check.model(model)
+    sentences = _sentences_or_split(sentences, split, directory, max_words=model.max_len - 1)
     L, H = model.n_layers, model.n_heads
     sums = {key: np.zeros((L, H)) for key in ("previous", "first", "self", "entropy")}
     uniform_first, count = 0.0, 0
@@ -284,11 +292,21 @@ def head_roles(model, split="validation", directory=None, sentences=None):
     return roles
 
 
+def _sentences_or_split(sentences, split, directory, max_words):
+    """The given sentences (checked), or else the split's; the split and directory are checked either way."""
+    check.corpus(split, directory, _t.SPLITS)
+    if sentences is None:
+        return _t.load_sentences(split, directory)
+    return check.sentences(sentences, max_words=max_words)
+
+
 def _verb_position(sentence):
-    for j, word in enumerate(sentence):
+    """Where the long-range verb is: after the subject (``the owl``), at position 2 or later."""
+    for j, word in enumerate(sentence[2:], start=2):
         if word in LONG_RANGE_VERBS:
             return j
-    raise ValueError(f"sentence has none of the verbs {', '.join(LONG_RANGE_VERBS)}: {' '.join(sentence)!r}")
+    raise ValueError(f"sentences must each have one of the verbs {', '.join(LONG_RANGE_VERBS)} after the "
+                     f"subject, got {' '.join(sentence)!r}")
 
 
 def load_same_data_mlp(directory=None):
@@ -362,17 +380,18 @@ def long_range_accuracy(model, split="longrange_validation", directory=None, sen
     """
     from .functions import softmax
 
-    if sentences is None:
-        sentences = _t.load_sentences(split, directory)
     if isinstance(model, _t.TinyTransformer):
         next_logits = _t.next_token_logits
     elif isinstance(model, _lm.TinyLM):
         next_logits = _lm.next_token_logits
     else:
         raise TypeError(f"model must be a TinyTransformer or a TinyLM, got {type(model).__name__}")
+    sentences = _sentences_or_split(sentences, split, directory, max_words=None)   # the window slides
     right, probability = [], []
     for s in sentences:
         j = _verb_position(s)
+        if s[j] not in model.index:
+            raise ValueError(f"model must know the verb {s[j]!r} (its vocabulary has {len(model.vocab)} words)")
         p = softmax(next_logits(model, s[:j]))
         right.append(int(np.argmax(p)) == model.index[s[j]])
         probability.append(float(p[model.index[s[j]]]))
@@ -387,11 +406,13 @@ def subject_attention(model, split="longrange_validation", directory=None, sente
     subject is token 2 (``<s> the owl ...``). A head with a large share here is the one that
     carries the long-range dependency.
     """
-    if sentences is None:
-        sentences = _t.load_sentences(split, directory)
+    check.model(model)
+    sentences = _sentences_or_split(sentences, split, directory, max_words=None)
     total = np.zeros((model.n_layers, model.n_heads))
     for s in sentences:
         j = _verb_position(s)
+        if j >= model.max_len:
+            raise ValueError(f"sentences must have the verb within the model's max_len, got {' '.join(s)!r}")
         maps = _t.attention_maps(model, s[:j])         # tokens <s> w0 .. w_{j-1}; query j = last word
         total += maps[:, :, j, 2]
     return total / len(sentences)
@@ -487,18 +508,16 @@ def capstone_run(functions=None, steps=30, prompt="the cat sat on the", n_words=
     """
     from . import transformer_functions as _fns
 
-    if functions is not None and not (isinstance(functions, dict) and sorted(functions) == sorted(_fns.FUNCTION_NAMES)
-                                      and all(map(callable, functions.values()))):
-        raise TypeError(f"functions must be None or a table of {', '.join(_fns.FUNCTION_NAMES)} -> function, "
-                        f"got {type(functions).__name__}")
+    if functions is not None:
+        functions = check.function_table(functions)
     if not (isinstance(prompt, str) or (isinstance(prompt, (list, tuple)) and all(isinstance(w, str) for w in prompt))):
         raise TypeError(f"prompt must be a string or a list of words, got {type(prompt).__name__}")
-    n_words, n_validation = _count(n_words, "n_words"), _count(n_validation, "n_validation")
+    n_words, n_validation = integer(n_words, "n_words"), integer(n_validation, "n_validation")
     if not (seed is None or isinstance(seed, np.random.Generator) or (
             isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)):
         raise ValueError(f"seed must be None, a whole number >= 0 or a numpy Generator, got {seed!r}")
     history = _data.load_json("transformer_history.json", directory)["short_run"]
-    steps = _count(steps, "steps")
+    steps = integer(steps, "steps")
     if steps > len(history["losses"]):
         raise ValueError(f"steps must be at most {len(history['losses'])} (the recorded run), got {steps}")
     sentences = _data.load_sentences("train", directory) + _t.load_sentences("longrange_train", directory)

@@ -28,6 +28,11 @@ os.environ.setdefault("SOFTMAX_LAB_PROGRESS", os.path.join(tempfile.mkdtemp(pref
 # failing examples carried over from one mutant to the next, and no deadline (slow is not wrong).
 settings.register_profile("mutation", derandomize=True, database=None, deadline=None)
 
+# `make check` (the loop while editing: about a minute of CPU) passes --hypothesis-profile=check: a tenth of the
+# examples, for the properties without a count of their own and, through fast_loop.examples(n), for those with
+# one. make test, CI and make mutation keep hypothesis's default 100 and every property's own count.
+settings.register_profile("check", max_examples=10)
+
 
 @pytest.fixture
 def no_warnings():
@@ -35,3 +40,11 @@ def no_warnings():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         yield
+
+
+def pytest_collection_modifyitems(items):
+    """The dashboards' docstring examples (softmax_lab/widgets/) each build a dashboard, as the contract's first
+    test (tests/test_widgets_contract.py) does for every dashboard in `make check` too: they are left to make test."""
+    for item in items:
+        if isinstance(item, pytest.DoctestItem) and "widgets" in item.path.parts and "softmax_lab" in item.path.parts:
+            item.add_marker(pytest.mark.slow)

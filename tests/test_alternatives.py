@@ -8,6 +8,7 @@ simplex, so a bug in the module cannot hide behind its own output.
 
 import numpy as np
 import pytest
+from fast_loop import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -52,13 +53,13 @@ def reference_entmax15(z):
 # ---------------------------------------------------------------------------------------------
 # sparsemax
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(rows)
 def test_sparsemax_matches_the_sort_based_reference(z):
     np.testing.assert_allclose(sparsemax(z), reference_sparsemax(z), atol=1e-12)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(rows, st.floats(-1e6, 1e6))
 def test_sparsemax_is_a_distribution_and_shift_invariant(z, c):
     p = sparsemax(z)
@@ -75,7 +76,7 @@ def test_sparsemax_gives_exact_zeros_where_softmax_does_not():
     np.testing.assert_array_equal(p, [0.75, 0.25, 0.0, 0.0, 0.0])
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(rows)
 def test_sparsemax_is_the_euclidean_projection_onto_the_simplex(z):
     """Optimality: p is the projection iff (z - p) . (e_i - p) <= 0 for every vertex e_i."""
@@ -117,7 +118,7 @@ def test_sparsemax_extreme_input_keeps_dtype_without_warnings(dtype, no_warnings
 # ---------------------------------------------------------------------------------------------
 # entmax
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(rows)
 def test_entmax_limits_are_softmax_and_sparsemax(z):
     np.testing.assert_allclose(entmax(z, alpha=1.0), softmax(z), atol=1e-12)
@@ -127,7 +128,7 @@ def test_entmax_limits_are_softmax_and_sparsemax(z):
     np.testing.assert_allclose(entmax(z, alpha=2.0 - 1e-9), reference_sparsemax(z), atol=1e-6)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(rows)
 def test_entmax15_matches_its_exact_solution(z):
     np.testing.assert_allclose(entmax(z, alpha=1.5), reference_entmax15(z), atol=1e-9)

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from fast_loop import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -28,7 +29,7 @@ from softmax_lab.attention import (
     tiled_attention_steps,
 )
 
-FAST = settings(max_examples=60, deadline=None)
+FAST = settings(max_examples=examples(60), deadline=None)
 
 
 def reference(q, k, v, mask=None, scale=None):

@@ -18,6 +18,7 @@ from softmax_lab.bandits import (
     epsilon_greedy_probabilities,
     regret_by_temperature,
     run_bandit,
+    runs_by_temperature,
 )
 
 MEANS = np.array([0.1, 0.5, 0.3, 0.9])
@@ -123,3 +124,41 @@ def test_extreme_temperatures_give_no_warnings(no_warnings):
     for T in (1e-300, 1e300, 1e308, np.finfo(float).max):
         r = run_bandit(MEANS, "boltzmann", n_steps=30, n_runs=2, temperature=T)
         assert np.isfinite(r.regret).all()
+
+
+def plain_loop(means, policy, n_steps, n_runs, temperature, seed, noise):
+    """The bandit loop written the plain way, one run-set and one step at a time, with the module's
+    public policies: the reference for the batched loop."""
+    mu, K = np.asarray(means, float), len(means)
+    rng = np.random.default_rng(seed)
+    sums, counts = np.zeros((n_runs, K)), np.zeros((n_runs, K))
+    actions = np.empty((n_runs, n_steps), dtype=int)
+    for t in range(n_steps):
+        u, _, eps = rng.random(n_runs), rng.gumbel(size=(n_runs, K)), rng.standard_normal(n_runs)
+        if t < K:
+            a = np.full(n_runs, t)
+        else:
+            T = temperature if policy == "boltzmann" else float(annealed_temperature(t - K, temperature))
+            p = boltzmann_probabilities(sums / counts, T)
+            a = np.minimum((np.cumsum(p, axis=1) <= u[:, None]).sum(axis=1), K - 1)
+        sums[np.arange(n_runs), a] += mu[a] + noise * eps
+        counts[np.arange(n_runs), a] += 1
+        actions[:, t] = a
+    return actions
+
+
+@pytest.mark.parametrize("policy", ["boltzmann", "annealed"])
+def test_runs_by_temperature_are_the_plain_runs_played_side_by_side(policy):
+    """All temperatures in one batched loop (the bandit dashboard's way) give, for each, the very
+    actions of the plain step-by-step loop and of run_bandit: T <= 1 and T > 1 (softmax divides
+    in another order there), common random numbers shared by all settings."""
+    temperatures = [0.02, 0.3, 1.0, 4.0]
+    runs = runs_by_temperature(temperatures, MEANS, n_steps=150, n_runs=6, policy=policy, seed=3, noise=0.4)
+    assert len(runs) == len(temperatures)
+    for T, batched in zip(temperatures, runs):
+        single = run_bandit(MEANS, policy, n_steps=150, n_runs=6, temperature=T, seed=3, noise=0.4)
+        np.testing.assert_array_equal(batched.actions, plain_loop(MEANS, policy, 150, 6, T, 3, 0.4))
+        np.testing.assert_array_equal(batched.actions, single.actions)
+        np.testing.assert_array_equal(batched.rewards, single.rewards)
+        np.testing.assert_array_equal(batched.temperatures, single.temperatures)
+    assert len({r.final_regret.mean() for r in runs}) == len(temperatures)     # the settings really differ

@@ -9,6 +9,7 @@ import functools
 
 import numpy as np
 import pytest
+from fast_loop import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import minimize_scalar
@@ -343,7 +344,7 @@ def test_fit_temperature_warns_on_the_upper_bound():
 
 
 @given(st.integers(0, 10**6), st.floats(0.05, 20.0))
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 def test_temperature_scaling_never_changes_the_argmax(seed, T):
     rng = np.random.default_rng(seed)
     z = rng.integers(-40, 40, size=(50, 7)) / 4.0     # a grid: no near-ties for rounding to merge
@@ -453,7 +454,7 @@ def predictions(draw, max_n=80, max_k=6):
 
 
 @given(predictions(), st.integers(1, 40), st.sampled_from(["uniform", "quantile"]))
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 def test_ece_lies_in_0_1_and_norms_are_ordered(case, B, strategy):
     p, y = case
     l1, l2, mx = (expected_calibration_error(p, y, B, strategy, norm) for norm in ("l1", "l2", "max"))
@@ -464,7 +465,7 @@ def test_ece_lies_in_0_1_and_norms_are_ordered(case, B, strategy):
 
 
 @given(predictions(), st.integers(1, 30), st.sampled_from(["uniform", "quantile"]), st.integers(0, 1000))
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 def test_reordering_rows_changes_nothing(case, B, strategy, seed):
     p, y = case
     order = np.random.default_rng(seed).permutation(len(y))
@@ -478,12 +479,16 @@ def test_reordering_rows_changes_nothing(case, B, strategy, seed):
 
 
 @given(st.integers(0, 2**32 - 1), st.sampled_from([0.3, 1.0, 3.0]), st.integers(2, 20))
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 def test_ece_of_a_self_consistent_predictor_shrinks_with_n(seed, concentration, K):
+    # One small sample can land on an ECE near 0 by chance (seed 19431, K = 15, concentration 3 gave
+    # 0.0020 at N = 300 against 0.0025 at N = 30,000), so the small size is the mean of 8 draws.
     rng = np.random.default_rng(seed)
-    eces = []
-    for N in (300, 30000):
+
+    def ece(N):
         p = rng.dirichlet(np.ones(K) * concentration, size=N)
-        eces.append(expected_calibration_error(p, draw_labels(p, rng)))
-    assert eces[1] < 0.02
-    assert eces[1] < eces[0]
+        return expected_calibration_error(p, draw_labels(p, rng))
+
+    small, large = np.mean([ece(300) for _ in range(8)]), ece(30000)
+    assert large < 0.02
+    assert large < small

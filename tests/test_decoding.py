@@ -123,6 +123,7 @@ def test_sequence_log_prob_and_sampling_agree():
     assert sample_decode(scorer, 8, temperature=0).tokens == greedy_decode(scorer, 8).tokens
 
 
+@pytest.mark.slow
 def test_sampled_first_tokens_follow_the_tempered_softmax():
     logits = np.array([1.0, 0.0, -1.0])
     rng = np.random.default_rng(0)

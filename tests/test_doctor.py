@@ -87,6 +87,7 @@ def test_main_exits_nonzero_on_any_failure(monkeypatch, capsys):
     assert "OK   a: fine" in out and "FAIL b: broken" in out and "fix: do x" in out
 
 
+@pytest.mark.slow
 def test_real_environment_passes():
     """The course's own environment (the one running the tests) must be healthy."""
     result = subprocess.run([sys.executable, "-m", "softmax_lab.doctor"], capture_output=True, text=True, timeout=60)

@@ -180,6 +180,7 @@ def test_the_older_spelling_refuses_wrong_answers(answer, expected, capsys):
 # The older entry points are thin aliases of the keyed form
 # --------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("alias, key, answers", [
     (check_quarter_loss, "04.quarter-loss", [1.39, 1.38, "1,39", -1.386, 2.0, 0.25, 1.4, 139, None, "x"]),
     (check_float32_ceiling, "05.float32-ceiling", [88.72, 88.73, 88.71, 11.09, 128.0, None]),

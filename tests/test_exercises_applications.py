@@ -143,6 +143,7 @@ def test_the_expected_answer_is_the_textbook_step():
 # The exploration temperature
 # --------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_best_temperature_passes_and_neighbours_within_the_slack_too(capsys):
     assert check_exploration_temperature(0.1).passed
     assert check_exploration_temperature(np.float32(0.07)).passed

@@ -245,6 +245,7 @@ def test_entropy_prediction_right_and_wrong(capsys):
     assert "WITH the 1/sqrt(d) scale" in result.hint
 
 
+@pytest.mark.slow
 def test_the_entropy_hint_points_at_16_keys_not_at_the_8_word_dashboard(capsys):
     # issue 16: the hint sent the learner to the dashboard of 8 words (at most 3 bits), whose row
     # entropies (about 2.5 bits) give this same wrong answer again

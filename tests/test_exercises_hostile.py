@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 import pytest
+from fast_loop import examples
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -251,8 +252,8 @@ def _call(check, first, where, value):
 EXAMPLES = os.environ.get("HOSTILE_EXAMPLES")
 
 
-@settings(max_examples=int(EXAMPLES or 400), deadline=None, derandomize=EXAMPLES is None, database=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(max_examples=int(EXAMPLES) if EXAMPLES else examples(400), deadline=None, derandomize=EXAMPLES is None,
+          database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(name=st.sampled_from(sorted(CHECKS)), value=hostile, data=st.data(),
        state=st.sampled_from(PROGRESS_STATES))
 def test_no_check_ever_raises_on_a_hostile_answer(name, value, data, state):

@@ -204,6 +204,7 @@ def test_the_cases_include_random_ones_that_differ_from_the_fixed_ones():
         assert any(c.what.startswith("random") for c in cases)
 
 
+@pytest.mark.slow
 def test_the_lesson_s_predictions_are_computed():
     """The answers come from the lesson's own runs; these are what the lesson's prose relies on."""
     from softmax_lab.llm_experiments import distillation_comparison

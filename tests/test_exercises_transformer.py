@@ -126,12 +126,14 @@ WRONG_LESSON_FUNCTIONS = [
 ]
 
 
+@pytest.mark.slow
 def test_right_functions_run_the_model_along_the_recorded_curve(capsys):
     result = ex.check_your_model(**RIGHT)
     assert result.passed, str(result)
     assert "Your softmax runs a transformer" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, wrong, named", [pytest.param(*w, marks=() if w[0] in ("softmax_backward", "logsumexp")
                                                              else pytest.mark.slow) for w in WRONG_LESSON_FUNCTIONS],
                          ids=[w[0] for w in WRONG_LESSON_FUNCTIONS])
@@ -142,6 +144,7 @@ def test_a_wrong_function_is_named_by_the_capstone(name, wrong, named, capsys):
     assert sum("broken:" in line for line in result.message.splitlines()) == 1     # only the wrong one is blamed
 
 
+@pytest.mark.slow
 def test_stubs_missing_functions_and_a_raising_function(capsys):
     def stub(*args):
         raise NotImplementedError
@@ -166,6 +169,7 @@ def test_stubs_missing_functions_and_a_raising_function(capsys):
 # The lesson's predictions and typed answer
 # --------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_predictions_are_computed_from_the_model():
     entries = {e.key: e for e in registered_predictions("12")}
     assert set(entries) == {"12.head-look", "12.sink", "12.mlp-verb", "12.ds-constant"}

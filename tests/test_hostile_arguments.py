@@ -27,6 +27,7 @@ import warnings
 
 import numpy as np
 import pytest
+from fast_loop import examples
 from hostile_kinds import (
     INSTANCES,
     KINDS,
@@ -145,6 +146,7 @@ def kind_of(target, param):
 #: always passed, with a small value of their kind.
 ALWAYS_PASSED = {"head_roles.sentences", "Trainer.steps", "train.steps", "run_bandit.n_steps",
                  "run_bandit.n_runs", "regret_by_temperature.n_steps", "regret_by_temperature.n_runs",
+                 "runs_by_temperature.n_steps", "runs_by_temperature.n_runs",
                  "bootstrap_interval.n_boot", "make_shapes.n_per_class", "measure.min_time",
                  # lesson 13's runners: hundreds of training steps, hundreds of tokens by default
                  "train_student.steps", "measure_speculation.n_tokens", "train_router.steps",
@@ -249,28 +251,30 @@ def check_outside(target, data, param=None):
 
 
 @pytest.mark.parametrize("target", _without_known_defects(FAST_TARGETS), ids=str)
-@settings(max_examples=12, **HYPOTHESIS)
+@settings(max_examples=examples(12), **HYPOTHESIS)
 @given(data=st.data())
 def test_inside_the_supported_range_a_clean_result(target, data):
     check_inside(target, data)
 
 
 @pytest.mark.parametrize("target", _outside_cases(FAST_TARGETS), ids=str)
-@settings(max_examples=20, **HYPOTHESIS)
+@settings(max_examples=examples(20), **HYPOTHESIS)
 @given(data=st.data())
 def test_one_argument_outside_the_range_is_refused_by_name(target, data):
     check_outside(target, data)
 
 
+@pytest.mark.slow      # make check: calls that read and score a corpus split are left to make test
 @pytest.mark.parametrize("target", _without_known_defects(SLOW_TARGETS), ids=str)
-@settings(max_examples=2, **HYPOTHESIS)
+@settings(max_examples=examples(2), **HYPOTHESIS)
 @given(data=st.data())
 def test_inside_the_range_slow_calls(target, data):
     check_inside(target, data)
 
 
+@pytest.mark.slow      # make check: calls that read and score a corpus split are left to make test
 @pytest.mark.parametrize("target", _outside_cases(SLOW_TARGETS), ids=str)
-@settings(max_examples=4, **HYPOTHESIS)
+@settings(max_examples=examples(4), **HYPOTHESIS)
 @given(data=st.data())
 def test_outside_the_range_slow_calls(target, data):
     check_outside(target, data)
@@ -287,6 +291,9 @@ def _known_defect_cases():
             for key, reason in KNOWN_DEFECTS.items()]
 
 
+# make check leaves these to make test: they keep the registry honest (a fixed defect cannot stay listed) but
+# catch no new defect, and each needs its 100 fixed draws to find its defect
+@pytest.mark.slow
 @pytest.mark.parametrize("key", _known_defect_cases())
 @settings(max_examples=100, derandomize=True, database=None, phases=[Phase.generate], **HYPOTHESIS)
 @given(data=st.data())

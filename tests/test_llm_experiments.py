@@ -97,6 +97,7 @@ def test_the_student_s_backward_pass_matches_finite_differences():
         assert gradient_check(loss_of(name), w[name], grads[name]) < 1e-6, name
 
 
+@pytest.mark.slow
 def test_a_student_learns_and_the_seed_fixes_it(best):
     c, t = lm.make_examples(data.load_sentences("train")[:200], best.index)
     before = float(lm.cross_entropy(lm.forward(init_weights(len(best.vocab), 3, 8, 16, seed=0), c), t))
@@ -130,6 +131,7 @@ def test_a_perfect_draft_is_always_accepted(best):
     assert run.acceptance_rate == 1.0 and run.calls_per_token == pytest.approx(1 / 5, abs=0.01)
 
 
+@pytest.mark.slow
 def test_the_measured_calls_per_token_follow_the_formula(best):
     from softmax_lab.speculative import expected_tokens_per_call
 
@@ -172,6 +174,7 @@ def test_the_dual_encoder_s_gradients_match_finite_differences(best):
         assert gradient_check(f, params[name][used], grads[name][used]) < 1e-6, name
 
 
+@pytest.mark.slow
 def test_contrastive_training_beats_chance_and_clamps_the_scale():
     sentences = sorted(set(map(tuple, data.load_sentences("train"))))[:400]
     sentences = [list(s) for s in sentences]

@@ -47,6 +47,7 @@ def next_logits_shape(model):
     return lm.next_token_logits(model, "the cat").shape
 
 
+@pytest.mark.slow
 def test_validation_perplexities_are_ordered_and_overtrained_is_overconfident(models):
     stats = {}
     for name, model in models.items():
@@ -64,6 +65,7 @@ def test_validation_perplexities_are_ordered_and_overtrained_is_overconfident(mo
     assert abs(best["confidence"] - best["accuracy"]) < 0.05      # best is roughly calibrated
 
 
+@pytest.mark.slow
 def test_perplexity_is_exp_of_mean_negative_log_probability(best):
     sentences = data.load_sentences("test")
     logp = np.concatenate([lm.sequence_log_probs(best, s) for s in sentences])
@@ -115,6 +117,7 @@ def test_training_uses_softmax_lab_cross_entropy(monkeypatch):
     assert len(calls) == 3
 
 
+@pytest.mark.slow
 def test_short_retraining_run_lowers_the_loss(best):
     # Small matrices on purpose: at (64 x 64) @ (64 x V) a multi-threaded BLAS on a busy
     # machine was 20 times slower than this (0.3 s).
@@ -296,6 +299,7 @@ def test_label_smoothing_trains_an_underconfident_model_and_changes_the_gradient
     assert gradient_check(loss_of, w["output_weight"], g1["output_weight"]) < 1e-6
 
 
+@pytest.mark.slow
 def test_label_smoothed_checkpoint_is_less_confident_than_best(models):
     stats = {}
     for name in ("best", "label_smoothed"):

@@ -127,6 +127,7 @@ def test_notebook_imports_instead_of_redefining_the_package(path):
         assert not found, f"{path.name} cell {i} re-defines {found}; import it from softmax_lab"
 
 
+@pytest.mark.slow
 def test_every_notebook_is_a_listed_lesson_and_links_are_current():
     """Every notebook is a lesson of softmax_lab.notebooks or a dashboard app of course.DASHBOARDS, never both."""
     listed = [lesson.file for lesson in course.LESSONS]
@@ -136,6 +137,7 @@ def test_every_notebook_is_a_listed_lesson_and_links_are_current():
     assert stale == [], f"run `python tools/course.py`: {stale}"
 
 
+@pytest.mark.slow
 def test_course_script_check_runs_from_the_command_line(tmp_path):
     """`python tools/course.py --check` works as a script (exit 0 when current, 1 when stale)."""
     script = [sys.executable, str(ROOT / "tools" / "course.py"), "--check"]
@@ -145,6 +147,7 @@ def test_course_script_check_runs_from_the_command_line(tmp_path):
     assert not (ROOT / "softmax_lab" / "corpus.py").exists(), "corpus.py is a build tool: it lives in data/"
 
 
+@pytest.mark.slow
 def test_course_check_notices_a_stale_link(tmp_path):
     """The --check mode must fail when a navigation cell is edited by hand."""
     (tmp_path / "notebooks").mkdir()
@@ -348,6 +351,7 @@ def test_an_optional_section_is_left_out_of_the_core_path():
     assert course.time_line(course.lesson_times(_toy_notebook())).endswith("(core path: the whole lesson).")
 
 
+@pytest.mark.slow
 def test_every_lesson_states_the_time_the_rule_gives_and_the_tables_agree():
     readme = (ROOT / "README.md").read_text()
     totals = [0, 0]
@@ -462,6 +466,7 @@ def _providers(requirements):
 BUNDLED = {"traitlets": "ipywidgets"}   # ipywidgets is built on traitlets: every release requires it
 
 
+@pytest.mark.slow
 def test_the_package_imports_only_what_it_declares():
     """A module-level import must be the standard library or a dependency of the package itself
     (what a course author gets with `pip install softmax-lab`); a package of an extra (JupyterLab,

@@ -97,6 +97,7 @@ def test_unknown_key_and_bad_registrations_are_clear_errors():
         register_prediction("99.number", "another question", "number", 1, tol=0.1)
 
 
+@pytest.mark.slow
 def test_every_registered_lesson_prediction_can_be_revealed(capsys, progress_file):
     """The lessons' own registrations: each answer computes, and a guess of it is judged right."""
     for entry in registered_predictions():
@@ -299,6 +300,7 @@ for i in range(20):
 """
 
 
+@pytest.mark.slow
 def test_five_concurrent_writers_lose_nothing(tmp_path):
     """Five processes record 20 predictions each at the same moment: all 100 are kept."""
     import subprocess

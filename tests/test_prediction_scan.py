@@ -85,6 +85,7 @@ def test_every_prompt_is_answered_later(path):
         assert answered, f"{path.name} cell {i}: a prediction prompt with no predict() call or <details> answer after"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_predict_calls_use_this_lessons_keys_and_prompts_do_not_give_them_away(path):
     registry = {p.key: p for p in registered_predictions()}

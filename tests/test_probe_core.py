@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.special
+from fast_loop import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -163,7 +164,7 @@ def check_lse_ulps(z, dtype):
         assert np.all(np.abs(ours - ref) <= 4 * np.spacing(scale)), (z, ours, ref)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(dtype=st.sampled_from([np.float32, np.float64]), data=st.data())
 def test_logsumexp_within_a_few_ulps_of_scipy(dtype, data):
     z = data.draw(hnp.arrays(dtype, st.integers(1, 12),

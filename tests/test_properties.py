@@ -12,6 +12,7 @@ import warnings
 
 import numpy as np
 import pytest
+from fast_loop import examples
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -41,8 +42,8 @@ from softmax_lab.attention import (
 )
 from softmax_lab.sampling import sample, sampling_distribution
 
-FAST = settings(max_examples=60, deadline=None)
-SLOW = settings(max_examples=40, deadline=None)   # for the finite-difference checks
+FAST = settings(max_examples=examples(60), deadline=None)
+SLOW = settings(max_examples=examples(40), deadline=None)   # for the finite-difference checks
 
 SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=5)
 GRAD_SHAPES = hnp.array_shapes(min_dims=1, max_dims=3, min_side=1, max_side=4)

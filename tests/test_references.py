@@ -18,6 +18,7 @@ import pytest
 import scipy.optimize
 import scipy.special
 import scipy.stats
+from fast_loop import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
@@ -40,7 +41,7 @@ from softmax_lab.decoding import beam_search, greedy_decode, sequence_log_prob
 from softmax_lab.factored import HierarchicalSoftmax
 from softmax_lab.vocab import chunked_cross_entropy, full_cross_entropy, zipf_probabilities
 
-SETTINGS = settings(max_examples=40, deadline=None)
+SETTINGS = settings(max_examples=examples(40), deadline=None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -170,7 +171,7 @@ rows = hnp.arrays(np.float64, st.integers(2, 5),
 rows = rows.filter(lambda z: np.isfinite(z).any())
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(rows, st.one_of(st.floats(1.001, 1.2), st.floats(1.2, 3.0), st.floats(3.0, 60.0)))
 def test_entmax_matches_mpmath_at_any_alpha(z, alpha):
     # 60 bisection steps (the default n_iter) on the threshold; at large alpha the probabilities
@@ -178,7 +179,7 @@ def test_entmax_matches_mpmath_at_any_alpha(z, alpha):
     np.testing.assert_allclose(entmax(z, alpha=alpha), mp_entmax(z, alpha), rtol=0, atol=1e-9)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(rows)
 def test_sparsemax_matches_mpmath(z):
     np.testing.assert_allclose(sparsemax(z), mp_entmax(z, 2), rtol=0, atol=1e-12)
@@ -196,7 +197,7 @@ def _ulp_close(got, exact, dtype, ulps=2):
 FLOATS = [np.float16, np.float32, np.float64]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.sampled_from(FLOATS), st.data())
 def test_soft_cap_matches_mpmath_near_the_float_limits(dtype, data):
     big = float(np.finfo(dtype).max)
@@ -211,7 +212,7 @@ def test_soft_cap_matches_mpmath_near_the_float_limits(dtype, data):
     _ulp_close(got, np.asarray(exact).astype(dtype), dtype)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.sampled_from(FLOATS), st.data())
 def test_softmax_one_matches_mpmath_near_the_float_limits(dtype, data):
     big = float(np.finfo(dtype).max)
@@ -262,7 +263,7 @@ def brute_force_best(table, V, L, end=None):
     return max(best, key=lambda c: (c[0], [-t for t in c[1]]))
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(tiny_models(), st.sampled_from([None, 0, 1]))
 def test_an_exhaustive_beam_finds_the_brute_force_best(model, end):
     scorer, table, V, L = model
@@ -274,7 +275,7 @@ def test_an_exhaustive_beam_finds_the_brute_force_best(model, end):
         assert beam_search(scorer, beam_width=width, max_length=L, end=end)[0].log_prob <= lp + 1e-12
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(tiny_models())
 def test_greedy_is_the_argmax_at_every_step(model):
     scorer, table, V, L = model

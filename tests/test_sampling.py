@@ -11,6 +11,7 @@ power of the bound is checked too).
 
 import numpy as np
 import pytest
+from fast_loop import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
@@ -61,10 +62,12 @@ def draws(logits, n=N_DRAWS, seed=1234, **settings):
 # empirical frequencies match the filtered softmax
 # --------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_frequencies_plain_softmax():
     assert_frequencies_match(draws(Z0), P0)
 
 
+@pytest.mark.slow
 def test_frequencies_with_temperature():
     expected = P0**2 / np.sum(P0**2)  # softmax(z / 0.5) is proportional to p ** 2
     assert_frequencies_match(draws(Z0, temperature=0.5), expected)
@@ -87,6 +90,7 @@ def test_frequencies_with_min_p():
     assert_frequencies_match(draws(Z0, min_p=0.2), expected)
 
 
+@pytest.mark.slow
 def test_frequencies_of_one_dimensional_calls_with_one_generator():
     # The other path: one int per call, the Generator carried from call to call.
     rng = np.random.default_rng(99)
@@ -94,6 +98,7 @@ def test_frequencies_of_one_dimensional_calls_with_one_generator():
     assert_frequencies_match(indices, np.r_[P0[:5], np.zeros(2)] / P0[:5].sum())
 
 
+@pytest.mark.slow
 def test_frequencies_on_a_long_row():
     # V = 1000, most mass on four tokens.
     z = np.full(1000, -10.0)
@@ -105,6 +110,7 @@ def test_frequencies_on_a_long_row():
     assert_frequencies_match(indices, expected)
 
 
+@pytest.mark.slow
 def test_the_chi_square_bound_has_power():
     # Draws at T = 0.5 must be rejected against the T = 0.6 distribution: a sampler that got
     # the temperature slightly wrong would not slip through the frequency tests above.
@@ -261,14 +267,14 @@ def reference_top_p(z, p):
     return keep
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(z=st.lists(st.integers(-4, 4), min_size=1, max_size=40).map(lambda v: np.array(v, float)),
        p=st.floats(0.01, 0.999))
 def test_top_p_matches_the_textbook_rule(z, p):
     np.testing.assert_array_equal(np.isfinite(filter_top_p(z, p)), reference_top_p(z, p))
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(z=logit_rows, p=st.floats(0.01, 0.999))
 def test_top_p_on_long_rows_with_many_ties_matches_the_textbook_rule(z, p):
     # Integer-valued logits make many ties; a batch of two rows is filtered row by row.
@@ -288,7 +294,7 @@ def test_top_k_ties_at_the_kth_place_go_to_the_lower_index():
     np.testing.assert_array_equal(np.isfinite(filter_top_k(z, 3)), [False, True, True, True, False])
 
 
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(z=st.lists(st.integers(-3, 3), min_size=1, max_size=30).map(lambda v: np.array(v, float)),
        k=st.integers(1, 35))
 def test_top_k_matches_a_stable_sort(z, k):

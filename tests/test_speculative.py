@@ -91,6 +91,7 @@ def draws(sampler, n, seed):
     return np.array([t for t, _ in results]), np.array([a for _, a in results])
 
 
+@pytest.mark.slow
 def test_speculative_samples_follow_the_target_exactly():
     tokens, accepted = draws(lambda rng: speculative_sample(P, Q, rng), 20000, seed=1)
     assert chi_square_p_value(tokens, P) > P_VALUE
@@ -100,6 +101,7 @@ def test_speculative_samples_follow_the_target_exactly():
     assert chi_square_p_value(wrong, P) < 1e-12
 
 
+@pytest.mark.slow
 def test_a_sampler_that_resamples_from_p_on_rejection_is_caught():
     # A classic mistake: after a rejection, draw from p instead of the residual. Its tokens follow
     # min(p, q) + (1 - alpha) p, not p, and the same chi-square test rejects it.
@@ -112,6 +114,7 @@ def test_a_sampler_that_resamples_from_p_on_rejection_is_caught():
     assert chi_square_p_value(tokens, P) < 1e-6
 
 
+@pytest.mark.slow
 def test_acceptance_rate_is_the_overlap():
     from scipy.stats import binomtest
     _, accepted = draws(lambda rng: speculative_sample(P, Q, rng), 20000, seed=2)
@@ -163,6 +166,7 @@ def generate(gamma, length, rng):
     return tokens[:length], rounds, target.calls
 
 
+@pytest.mark.slow
 def test_rounds_produce_sequences_with_the_targets_joint_distribution():
     rng = np.random.default_rng(4)
     sequences = [generate(2, 3, rng)[0] for _ in range(8000)]
@@ -193,6 +197,7 @@ def test_gamma_zero_is_plain_sampling_from_the_target():
     assert chi_square_p_value(np.array([t[0] for t in tokens]), TARGET[1]) > P_VALUE
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("gamma", [1, 4])
 def test_tokens_per_target_call_match_the_formula(gamma):
     # Models that ignore the context: every position has the same acceptance rate alpha.

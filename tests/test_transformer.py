@@ -48,6 +48,7 @@ def tiny_model(seed=3, noise=0.3):
 # ---------------------------------------------------------------------------------------------
 # The backward pass
 
+@pytest.mark.slow
 def test_every_gradient_matches_finite_differences():
     m = tiny_model()
     ids = np.array([[0, 3, 4, 6, 2], [0, 5, 5, 2, 0]])
@@ -204,6 +205,7 @@ def test_load_refuses_a_checkpoint_without_its_settings(data_copy):
         tf.load("tiny", directory=data_copy)
 
 
+@pytest.mark.slow
 def test_perplexity_is_at_most_the_mlps_on_the_same_splits(model, mlp_best):
     """The transformer earns its place: on the validation split, and on its sentences not seen in training."""
     assert tf.perplexity(model) <= lm.perplexity(mlp_best)
@@ -254,6 +256,7 @@ def test_head_roles_shapes_and_the_uniform_baseline():
     assert np.allclose(roles["entropy"], np.mean(np.log2([2, 3, 4, 5])))
 
 
+@pytest.mark.slow
 def test_shipped_head_roles_are_shares(model):
     roles = tt.head_roles(model)
     for key in ("previous", "first", "self"):
@@ -319,6 +322,17 @@ def test_generate_with_a_tiny_or_huge_temperature_stays_finite(model, no_warning
     (lambda m: fns.plug_report(3), TypeError, "model"),
     (lambda m: tt.Trainer(TINY_SENTENCES, TINY_VOCAB, **TINY).run(callback=3), TypeError, "callback"),
     (lambda m: tt.Trainer(TINY_SENTENCES, TINY_VOCAB, **TINY).run(-1), ValueError, "n_steps"),
+    # checks the hostile-argument property cannot reach by drawing one argument at a time
+    (lambda m: tf.generate(m, "the", 0, temperature=-1), ValueError, "temperature"),      # no word drawn
+    (lambda m: tf.generate(m, "the", 0, top_q=0.5), TypeError, "top_q"),
+    (lambda m: tt.Trainer(TINY_SENTENCES, TINY_VOCAB, learning_rate=1.0, weight_decay=1.0), ValueError, "weight_decay"),
+    (lambda m: tt.Trainer(TINY_SENTENCES, TINY_VOCAB, validation=[["a"] * 7], **TINY), ValueError, "validation"),
+    (lambda m: tt.Trainer(TINY_SENTENCES, TINY_VOCAB, init=tiny_model().weights), ValueError, "init"),  # other sizes
+    (lambda m: tt.learning_rate_at(11, 10, 1.0, 2), ValueError, "step"),
+    (lambda m: tt.head_roles(m, split="dev", sentences=TINY_SENTENCES), ValueError, "split"),
+    (lambda m: tt.subject_attention(m, sentences=[["the", "owl"] + ["x"] * 20 + ["flew"]]), ValueError, "sentences"),
+    (lambda m: fns.softmax_backward([[1.0, 2.0]], [[0.5, 0.6]]), ValueError, "weights"),
+    (lambda m: fns.softmax_backward([1.0, 2.0], [[0.5, 0.5]]), ValueError, "d_weights"),
 ])
 def test_errors_name_the_argument(model, call, error, name):
     with pytest.raises(error, match=name):
@@ -419,6 +433,7 @@ def test_a_wrong_plugged_function_is_named(model, name):
     assert row["mismatches"] >= 1 and row["first_mismatch"].startswith("call ") and row["max_error"] > 1e-6
 
 
+@pytest.mark.slow
 def test_a_wrong_function_visibly_breaks_the_model(model):
     flat = tf.plug(model, softmax=lambda z: my_softmax(z / 5))         # a stray temperature
     text = tf.generate(flat, "the cat sat on the", 12, rng=0)
@@ -559,6 +574,7 @@ def test_lesson_functions_become_the_model_s_steps():
         fns.lesson_functions(top_p=3)
 
 
+@pytest.mark.slow
 def test_the_capstone_with_right_lesson_functions_follows_the_recorded_run():
     run = tt.capstone_run(fns.checked_functions(**fns.lesson_functions(**LESSON_RIGHT)[0]), steps=5, n_validation=20)
     assert run.follows_reference and run.gap <= tt.CAPSTONE_TOLERANCE and run.broken == [] and run.error is None
@@ -567,6 +583,7 @@ def test_the_capstone_with_right_lesson_functions_follows_the_recorded_run():
     assert all(row["calls"] > 0 for row in run.report)           # every function ran on the model's inputs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(LESSON_WRONG))
 def test_the_capstone_names_each_wrong_lesson_function(name):
     wrong, step = LESSON_WRONG[name]

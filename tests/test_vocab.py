@@ -8,6 +8,7 @@ log_softmax), on vocabularies small enough to form it.
 import numpy as np
 import pytest
 import scipy.special
+from fast_loop import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -61,7 +62,7 @@ def test_chunked_equals_reference(chunk_size, with_bias):
         assert r.grad_bias is None
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(N=st.integers(1, 9), d=st.integers(1, 6), V=st.integers(1, 60), chunk=st.integers(1, 70),
        seed=st.integers(0, 2**32 - 1), scale=st.sampled_from([0.1, 1.0, 30.0]))
 def test_chunked_equals_full_property(N, d, V, chunk, seed, scale):
@@ -207,6 +208,7 @@ def lm_like_layer(V=2000, d=8, N=3, seed=0):
     return rng.normal(size=(N, d)), rng.normal(size=(V, d)) * 0.3, np.log(q), q
 
 
+@pytest.mark.slow
 def test_sampled_softmax_corrected_is_unbiased_and_uncorrected_is_not():
     h, W, b, q = lm_like_layer()
     Z = np.exp(scipy.special.logsumexp(h @ W.T + b, axis=1))

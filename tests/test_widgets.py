@@ -42,6 +42,7 @@ def test_import_softmax_lab_does_not_import_matplotlib_or_ipywidgets():
     assert result.returncode == 0, f"import softmax_lab imported: {result.stdout.strip()} {result.stderr.strip()}"
 
 
+@pytest.mark.slow
 def test_the_dashboards_import_ipympl_only_when_a_canvas_is_asked_for():
     code = ("import sys\nfrom softmax_lab import widgets as W\nW.setup_figures()\nW.logit_explorer()\n"
             "assert 'ipympl' not in sys.modules, 'ipympl imported'\n")
@@ -126,6 +127,7 @@ def _draws(fig, monkeypatch):
     return drawn, full
 
 
+@pytest.mark.slow
 def test_a_learning_rate_change_leaves_the_jacobian_alone(monkeypatch):
     """Issue 18: the gradient stepper stops repainting its unchanged Jacobian."""
     dash = W.gradient_stepper()

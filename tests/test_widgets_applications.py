@@ -4,6 +4,7 @@ computed here from softmax_lab's functions."""
 
 import numpy as np
 import pytest
+from widget_helpers import differing_pixels, png_outputs
 
 from softmax_lab import bandits, cross_entropy, cross_entropy_grad, decoding, lm, softmax
 from softmax_lab import widgets as W
@@ -23,6 +24,7 @@ def heights(group):
 # --------------------------------------------------------------------------------------------
 # classifier trainer
 
+@pytest.mark.slow
 @pytest.mark.parametrize("task", A.TASKS)
 def test_trainer_trains_with_the_learners_step_and_records_the_curves(task):
     dash = A.classifier_trainer(task, step, n_steps=100)
@@ -41,6 +43,7 @@ def test_trainer_trains_with_the_learners_step_and_records_the_curves(task):
     assert not dash.errors
 
 
+@pytest.mark.slow
 def test_trainer_slider_scrubs_training():
     dash = A.classifier_trainer("shapes", step, n_steps=60)
     before = [img.get_array().copy() for img in dash.weight_images]
@@ -55,6 +58,7 @@ def test_trainer_slider_scrubs_training():
     np.testing.assert_allclose(dash.probabilities, [1 / 3] * 3)        # zero weights: uniform
 
 
+@pytest.mark.slow
 def test_trainer_typed_text_and_examples():
     dash = A.classifier_trainer("sentiment", step)
     dash.text.value = "the soup was awful and dreadful"
@@ -74,6 +78,7 @@ def test_trainer_typed_text_and_examples():
         assert all(np.argmax(relative[dash.vocab.index(w)]) == k for w in dash.shown_words[4 * k: 4 * k + 4])
 
 
+@pytest.mark.slow
 def test_trainer_retrains_when_the_learning_rate_moves():
     dash = A.classifier_trainer("sentiment", step, n_steps=50)
     first = dash.history["train_loss"][-1]
@@ -81,6 +86,7 @@ def test_trainer_retrains_when_the_learning_rate_moves():
     assert dash.history["train_loss"][-1] > first and dash.snapshot.value == 50
 
 
+@pytest.mark.slow
 def test_trainer_reports_a_broken_step_in_the_dashboard():
     calls = []
 
@@ -110,6 +116,7 @@ def test_trainer_refuses_bad_arguments(kwargs, error, name):
 # --------------------------------------------------------------------------------------------
 # bandit explorer
 
+@pytest.mark.slow
 def test_bandit_explorer_follows_the_temperature():
     dash = A.bandit_explorer(n_steps=150, n_runs=5)
     np.testing.assert_allclose(heights(dash.policy_bars), softmax(np.array(bandits.DEFAULT_MEANS) / 0.1))
@@ -142,6 +149,7 @@ def model():
     return lm.load("best")
 
 
+@pytest.mark.slow
 def test_beam_explorer_shows_the_beams(model):
     dash = WD.beam_search_explorer(model, prompt="the cat", beam_width=2, max_length=8)
     scorer = decoding.LMScorer(model, "the cat")
@@ -158,6 +166,7 @@ def test_beam_explorer_shows_the_beams(model):
     assert heights(dash.repetition_bars)[0] == pytest.approx(rep)
 
 
+@pytest.mark.slow
 def test_beam_explorer_prompt_and_sentence_end(model):
     dash = WD.beam_search_explorer(model, beam_width=3)
     dash.stop_at_period.value = True
@@ -176,3 +185,45 @@ def test_the_dashboards_are_exported_from_the_widgets_package():
                           (WD, ("beam_search_explorer", "BeamSearchExplorer"))]:
         for name in names:
             assert getattr(W, name) is getattr(module, name) and name in W.__all__
+
+
+# --------------------------------------------------------------------------------------------
+# pictures kept per setting, static parts kept per axis range
+
+def moves(name):
+    """(control name, value) moves back and forth; with 600 steps and 5 runs the bandit's regret axis
+    goes from 0 to 100 or 150, and each range comes back."""
+    if name == "bandit_explorer":
+        return [("temperature", T) for T in (0.1259, 0.1995, 0.631, 0.1, 0.1995, 0.631)] + \
+               [("epsilon", 0.2), ("temperature", 0.1995), ("epsilon", 0.1), ("temperature", 0.1)]
+    if name == "classifier_trainer":         # a new learning rate trains again: new curves at the same step
+        return [("snapshot", v) for v in (290, 300, 290)] + [("learning_rate", 0.1)] + \
+               [("snapshot", v) for v in (290, 300, 150, 290)]
+    return [("beam_width", B) for B in (6, 10, 4, 3, 10, 6)] + [("max_length", 10), ("beam_width", 3)]
+
+
+@pytest.mark.slow   # seconds of full draws: make test runs it, make check leaves it out
+@pytest.mark.parametrize("name", ["bandit_explorer", "beam_search_explorer", "classifier_trainer"])
+def test_kept_pictures_show_what_a_full_draw_shows(name, monkeypatch):
+    """A setting shown before comes back from the dashboard's kept pictures (no drawing), an axis
+    range seen before from its kept static picture (plots.set_static_key); either way the picture
+    is, pixel for pixel, the one a freshly built dashboard draws in full for that setting."""
+    kwargs = {"bandit_explorer": {"n_steps": 600, "n_runs": 5}, "beam_search_explorer": {"max_length": 12},
+              "classifier_trainer": {"step": step}}[name]
+    dash = getattr(W, name)(**kwargs)
+    drawn = []
+    real_redraw = A.plots.redraw
+    monkeypatch.setattr(A.plots, "redraw", lambda fig: drawn.append(1) or real_redraw(fig))
+    seen = []
+    for control, value in moves(name):
+        getattr(dash, control).value = value
+        seen.append(dash._picture_key())
+        drawn_before = len(drawn)
+        dash.redraw()                                        # a second redraw of the same setting
+        assert len(drawn) == drawn_before                    # ... is shown from the kept picture
+        fresh = getattr(W, name)(**kwargs)                   # the same moves (the layout keeps room for the
+        for c, v in moves(name)[:len(seen)]:                 # widest tick labels seen), drawn in full at the end
+            getattr(fresh, c).value = v
+        assert differing_pixels(png_outputs(dash), A.plots.render_png(fresh.figure)) == 0, (control, value)
+    assert len(set(seen)) < len(seen)                        # some settings came back
+    assert not dash.errors

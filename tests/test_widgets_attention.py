@@ -34,6 +34,7 @@ def test_sentence_comes_from_the_tiny_models_vocabulary():
         sentence_queries_keys(d=0)
 
 
+@pytest.mark.slow
 def test_attention_explorer_shows_the_weights_and_entropies():
     dash = W.attention_explorer()
     q, k = sentence_queries_keys(d=64)
@@ -54,6 +55,7 @@ def test_attention_explorer_shows_the_weights_and_entropies():
     assert dash.entropies.mean() > 1.5
 
 
+@pytest.mark.slow
 def test_attention_explorer_causal_mask_zeros_the_future():
     dash = W.attention_explorer()
     dash.causal.value = True
@@ -69,6 +71,7 @@ def test_attention_explorer_refuses_bad_d():
         W.attention_explorer(d=2000)
 
 
+@pytest.mark.slow
 def test_entropy_collapse_curves_and_remedies():
     dash = W.entropy_collapse()
     _, h1, g1 = collapse_stats(1.0)
@@ -88,6 +91,7 @@ def test_entropy_collapse_curves_and_remedies():
     assert dash.gradient < 0.05               # the tanh is saturated: no gradient through it either
 
 
+@pytest.mark.slow
 def test_attention_sink_three_ways():
     dash = W.attention_sink()
     plain0 = dash.plain.copy()
@@ -100,6 +104,7 @@ def test_attention_sink_three_ways():
     np.testing.assert_allclose(heights, [dash.plain, dash.with_sink, dash.quiet])
 
 
+@pytest.mark.slow
 def test_tiled_walkthrough_reaches_the_reference():
     dash = W.tiled_walkthrough()
     assert dash.blocks_read.max == 6 and dash.step.keys == (0, 4)

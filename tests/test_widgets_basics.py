@@ -76,6 +76,7 @@ def test_logit_explorer_temperature():
         W.logit_explorer(temperature=0)
 
 
+@pytest.mark.slow
 def test_shift_moves_the_logits_but_not_the_distribution():
     dash = W.logit_explorer()
     before = heights(dash.bars)
@@ -97,6 +98,7 @@ def test_typed_logits_with_the_same_count_update_sliders_not_artists():
     assert message_text(dash) == ""
 
 
+@pytest.mark.slow
 def test_typed_logits_with_a_new_count_rebuild_bars_in_the_same_figure():
     dash = W.logit_explorer()
     figure, ax = dash.figure, dash.bars.ax
@@ -114,6 +116,7 @@ def test_typed_logits_with_a_new_count_rebuild_bars_in_the_same_figure():
     np.testing.assert_allclose(heights(dash.bars), softmax([0.0, -4.0]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("typed, complaint", [
     ("1e308", "outside the range"),
     ("2, 1e308", "outside the range"),
@@ -148,6 +151,7 @@ def test_garbage_logits_are_refused_and_the_dashboard_keeps_working(typed, compl
     assert message_text(dash) == ""
 
 
+@pytest.mark.slow
 def test_typed_labels_rename_or_change_the_count():
     dash = W.logit_explorer()
     bars = dash.bars.bars
@@ -163,6 +167,7 @@ def test_typed_labels_rename_or_change_the_count():
     assert "cat sat" not in dash.bars.ax.get_title()         # the story no longer fits the labels
 
 
+@pytest.mark.slow
 def test_cat_title_stays_while_the_cat_labels_do():
     dash = W.logit_explorer()
     assert "The cat sat on the" in dash.bars.ax.get_title()
@@ -170,6 +175,7 @@ def test_cat_title_stays_while_the_cat_labels_do():
     assert "The cat sat on the" in dash.bars.ax.get_title()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("typed, complaint", [
     ("", "at least 2"),
     ("mat", "at least 2"),
@@ -184,6 +190,7 @@ def test_garbage_labels_are_refused(typed, complaint):
     assert dash.labels == ["mat", "floor", "roof"]
 
 
+@pytest.mark.slow
 def test_labels_with_dollar_signs_do_not_break_the_figure():
     dash = W.logit_explorer()
     dash.labels_text.value = "$5, $10, 20$"
@@ -221,6 +228,7 @@ def test_parse_logits_and_labels_directly():
 # Temperature explorer
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_temperature_explorer_slider_is_logarithmic():
     dash = W.temperature_explorer()
     assert isinstance(dash.temperature, ipywidgets.FloatLogSlider)
@@ -229,6 +237,7 @@ def test_temperature_explorer_slider_is_logarithmic():
     assert dash.temperature.value == 1.0
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("t", [0.37, 3.0])
 def test_temperature_explorer_bars_and_markers_follow_t(t):
     dash = W.temperature_explorer()
@@ -246,6 +255,7 @@ def test_temperature_explorer_bars_and_markers_follow_t(t):
     assert f"T = {t:.3g}" in dash._bar_title.get_text()
 
 
+@pytest.mark.slow
 def test_temperature_explorer_writes_values_on_bars_while_they_fit():
     few = W.temperature_explorer()
     few.temperature.value = 0.5
@@ -258,6 +268,7 @@ def test_temperature_explorer_writes_values_on_bars_while_they_fit():
                                softmax(np.linspace(-3.0, 3.0, 10), temperature=many.temperature.value))
 
 
+@pytest.mark.slow
 def test_temperature_curves_are_computed_once_from_softmax_lab():
     dash = W.temperature_explorer([1.0, -2.0, 0.5, 3.0])
     assert dash.grid[0] == pytest.approx(0.01) and dash.grid[-1] == pytest.approx(100)
@@ -271,6 +282,7 @@ def test_temperature_curves_are_computed_once_from_softmax_lab():
     assert any(np.array_equal(y, dash.max_probability_curve) for y in ys)
 
 
+@pytest.mark.slow
 def test_temperature_explorer_is_stable_at_the_smallest_t():
     dash = W.temperature_explorer([10.0, 9.99, -10.0])
     with warnings.catch_warnings():
@@ -284,6 +296,7 @@ def test_temperature_explorer_is_stable_at_the_smallest_t():
     assert dash.errors == []
 
 
+@pytest.mark.slow
 def test_temperature_explorer_shows_both_limits():
     dash = W.temperature_explorer()
     k = 3
@@ -298,6 +311,7 @@ def test_temperature_explorer_shows_both_limits():
     np.testing.assert_allclose(heights(dash.bars), [1, 0, 0], atol=1e-12)
 
 
+@pytest.mark.slow
 def test_temperature_limits_with_a_tie_at_the_top():
     dash = W.temperature_explorer([1.0, 1.0, -1.0])
     notes = " ".join(t.get_text() for ax in dash.figure.axes for t in ax.texts)
@@ -310,6 +324,7 @@ def test_temperature_limits_with_a_tie_at_the_top():
 # Sigmoid versus softmax
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("z0, z1", [(0.0, 0.0), (-3.0, 2.5), (9.0, -9.0)])
 def test_two_class_softmax_bar_equals_the_sigmoid_bar(z0, z1):
     dash = W.sigmoid_vs_softmax()
@@ -323,6 +338,7 @@ def test_two_class_softmax_bar_equals_the_sigmoid_bar(z0, z1):
     assert dash.figure is figure
 
 
+@pytest.mark.slow
 def test_multi_label_sigmoids_are_free_and_the_softmax_sums_to_one():
     dash = W.sigmoid_vs_softmax()
     values = [3.0, 2.0, 1.0, 0.5]

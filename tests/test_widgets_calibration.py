@@ -24,6 +24,7 @@ def predictions():
     return {"sure": (z, y), "shy": (z / 4, y)}
 
 
+@pytest.mark.slow
 def test_numbers_match_the_calibration_module(predictions):
     dash = reliability_dashboard(predictions, checkpoint="sure")
     z, y = predictions["sure"]
@@ -41,6 +42,7 @@ def test_numbers_match_the_calibration_module(predictions):
     assert dash.errors == []
 
 
+@pytest.mark.slow
 def test_controls_change_the_artists_and_the_readout(predictions):
     dash = reliability_dashboard(predictions, checkpoint="sure")
     before = (dash.accuracy_stairs.get_data().values.copy(), dash.readout.value, dash._title.get_text())
@@ -60,6 +62,7 @@ def test_controls_change_the_artists_and_the_readout(predictions):
     assert dash.errors == []
 
 
+@pytest.mark.slow
 def test_the_fitted_temperature_lowers_the_nll_and_keeps_accuracy(predictions):
     dash = reliability_dashboard(predictions, checkpoint="sure")
     nll_1, acc_1 = dash.nll, dash.accuracy
@@ -70,6 +73,7 @@ def test_the_fitted_temperature_lowers_the_nll_and_keeps_accuracy(predictions):
     assert dash.mean_confidence == pytest.approx(dash.accuracy, abs=0.03)     # calibrated on average
 
 
+@pytest.mark.slow
 def test_given_temperatures_are_used_and_checked(predictions):
     dash = reliability_dashboard(predictions, temperatures={"sure": 1.5, "shy": 0.7})
     assert dash.checkpoint.value == "sure" and dash.fitted_temperature == 1.5
@@ -94,6 +98,7 @@ def test_bad_arguments_name_themselves(predictions, kwargs, exc, match):
         ReliabilityDashboard(**args)
 
 
+@pytest.mark.slow
 def test_shipped_checkpoints_load_with_validation_temperatures():
     from softmax_lab.widgets.calibration import shipped_predictions
     preds, temps = shipped_predictions(checkpoints=("overtrained",))
@@ -102,6 +107,7 @@ def test_shipped_checkpoints_load_with_validation_temperatures():
     assert temps["overtrained"] > 1.2                # overconfident: it needs softening
 
 
+@pytest.mark.slow
 def test_each_temperature_is_scored_and_binned_once(predictions, monkeypatch):
     """Issue 18: the binning is cached per slider value; going back to a temperature costs nothing."""
     from softmax_lab.widgets import calibration as C
@@ -134,6 +140,7 @@ def test_temperature_scores_agree_with_the_calibration_module(predictions):
         assert nll == pytest.approx(negative_log_likelihood(z.astype(np.float64), y, temperature=t), rel=1e-12)
 
 
+@pytest.mark.slow
 def test_shipped_predictions_are_the_models_split_logits():
     """The network runs once per distinct context; the logits are exactly lm.split_logits'."""
     from softmax_lab import lm
@@ -161,6 +168,7 @@ def test_the_fit_on_distinct_rows_is_fit_temperatures(predictions):
         assert TemperatureScores(distinct, y, row_of=row_of.ravel()).fit() == pytest.approx(expected, rel=1e-5)
 
 
+@pytest.mark.slow
 def test_a_new_checkpoint_starts_at_t_1(predictions):
     """Issue 16: the temperature carried over (overtrained's T = 1.78 applied to label_smoothed)."""
     dash = reliability_dashboard(predictions, checkpoint="sure")
@@ -172,6 +180,7 @@ def test_a_new_checkpoint_starts_at_t_1(predictions):
     assert dash.errors == []
 
 
+@pytest.mark.slow
 def test_the_fitted_temperature_is_hidden_until_asked(predictions):
     """A lesson asks the learner to find the T with the lowest NLL: nothing shows it before the reveal."""
     dash = reliability_dashboard(predictions, checkpoint="sure", temperatures={"sure": 1.83, "shy": 0.7})
@@ -189,6 +198,7 @@ def test_the_fitted_temperature_is_hidden_until_asked(predictions):
     assert "fitted:" in shown.readout.value
 
 
+@pytest.mark.slow
 def test_the_model_drop_down_loads_another_model_once(predictions):
     """Issue 20: the transformer's calibration beside the MLP's; loaded when first chosen."""
     calls = []
@@ -215,6 +225,7 @@ def test_the_model_drop_down_loads_another_model_once(predictions):
     assert plain.model not in list(plain.children)             # one model: no drop-down
 
 
+@pytest.mark.slow
 def test_other_models_are_checked(predictions):
     with pytest.raises(TypeError, match="other_models"):
         reliability_dashboard(predictions, other_models={"MLP": lambda: None})

@@ -13,6 +13,7 @@ import re
 import ipywidgets
 import numpy as np
 import pytest
+from fast_loop import examples, representatives
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -112,7 +113,7 @@ def test_parse_preset_refuses_a_non_string():
         parse_preset(b"preset=tie")
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.text(max_size=300))
 def test_parse_preset_never_raises_on_any_text(text):
     for query in (text, "preset=" + text):
@@ -152,6 +153,7 @@ def test_parse_guess_reads_numbers_with_the_lessons_parser(monkeypatch):
     assert parse_guess("whatever", "probability") == (0.25, "") and seen == ["whatever"]
 
 
+@pytest.mark.slow
 def test_a_decimal_comma_guess_is_taken_by_the_dashboard():
     dash = classroom(preset="tie", presentation=False)
     dash.guess.value = "0,5"
@@ -224,13 +226,16 @@ def test_preset_logits_of_the_model_presets_are_the_tiny_models(cat_logits):
 # The dashboard
 # ---------------------------------------------------------------------------------------------
 
+LOGITS_PRESETS = [p.key for p in PRESETS if p.source in ("logits", "model")]
+
+
 @pytest.fixture(scope="module")
 def shared():
     """One dashboard (PNG figures) reused by the slower checks: the extras take a second to build."""
     return classroom(presentation=False)
 
 
-@pytest.mark.parametrize("key", [p.key for p in PRESETS if p.source in ("logits", "model")])
+@pytest.mark.parametrize("key", representatives(LOGITS_PRESETS, LOGITS_PRESETS[:1]))    # make check: the first
 def test_every_logits_preset_applies_its_logits_and_temperature(shared, key):
     dash = shared
     dash.menu.value = "attention" if key == "sharp" else "sharp"
@@ -258,6 +263,7 @@ def test_every_logits_preset_applies_its_logits_and_temperature(shared, key):
     assert not dash.errors
 
 
+@pytest.mark.slow
 def test_a_word_question_shows_neither_the_ranking_nor_the_logits_before_the_reveal(cat_logits):
     """'Which word does it rank first?' must not be answered by bars sorted with mat first, nor by
     the tallest logit: the candidates in alphabetical order, the logits hidden, until Reveal."""
@@ -277,6 +283,7 @@ def test_a_word_question_shows_neither_the_ranking_nor_the_logits_before_the_rev
     assert [t.get_text() for t in dash._axes[0].get_xticklabels()][:6] == sorted(labels[i] for i in top)
 
 
+@pytest.mark.slow
 def test_the_temperature_is_the_questions_premise_until_the_reveal():
     """The slider is locked while the class guesses; the answer stays the one asked for (at the
     preset's T) even if T moves, and a move after the reveal is shown beside it."""
@@ -296,6 +303,7 @@ def test_the_temperature_is_the_questions_premise_until_the_reveal():
     assert dash.temperature.disabled
 
 
+@pytest.mark.slow
 def test_ticking_the_standard_scale_after_the_reveal_keeps_the_answer_and_shows_the_change(shared):
     dash = shared
     dash.menu.value = "attention"
@@ -314,6 +322,7 @@ def test_ticking_the_standard_scale_after_the_reveal_keeps_the_answer_and_shows_
     dash.menu.value = "sharp"
 
 
+@pytest.mark.slow
 def test_model_presets_give_the_model_probabilities_with_the_rest_in_one_bar(shared, cat_logits):
     dash = shared
     dash.menu.value = "hot"
@@ -326,6 +335,7 @@ def test_model_presets_give_the_model_probabilities_with_the_rest_in_one_bar(sha
     assert "1/445" in _text(dash.readout.value)
 
 
+@pytest.mark.slow
 def test_calibration_preset_shows_lesson_07_after_the_reveal(shared):
     dash = shared
     dash.menu.value = "calibration"
@@ -360,6 +370,7 @@ def test_attention_preset_shows_lesson_08_unscaled_at_d_1024(shared):
     assert dash.stage.children == () and dash._plot_box.layout.display is None
 
 
+@pytest.mark.slow
 def test_greedy_preset_shows_greedy_and_seeded_samples(shared, cat_logits):
     dash = shared
     dash.menu.value = "greedy"
@@ -373,6 +384,7 @@ def test_greedy_preset_shows_greedy_and_seeded_samples(shared, cat_logits):
     assert f"({n_top} of 20 are mat)" in readout
 
 
+@pytest.mark.slow
 def test_hidden_before_the_reveal_then_guess_beside_the_answer():
     dash = classroom("preset=tie")
     assert dash.figure_mode == "png" and dash.presentation
@@ -400,6 +412,7 @@ def test_hidden_before_the_reveal_then_guess_beside_the_answer():
     assert not dash.errors
 
 
+@pytest.mark.slow
 def test_word_guess_for_the_cat(cat_logits):
     dash = classroom(preset="cat", presentation=False)
     dash.guess.value = "rug"
@@ -410,6 +423,7 @@ def test_word_guess_for_the_cat(cat_logits):
     assert dash.guess_value is None and "zzzz" in _text(dash.message.value)
 
 
+@pytest.mark.slow
 def test_a_bad_guess_is_refused_with_a_message_and_reveal_still_works():
     dash = classroom(preset="sharp", presentation=False)
     dash.guess.value = "lots"
@@ -419,6 +433,7 @@ def test_a_bad_guess_is_refused_with_a_message_and_reveal_still_works():
     assert not dash.errors
 
 
+@pytest.mark.slow
 def test_hide_and_next_reset_the_question():
     dash = classroom(preset="cold", presentation=False)
     dash.guess.value = "0.9"
@@ -436,6 +451,7 @@ def test_hide_and_next_reset_the_question():
     assert dash.preset.key == PRESET_KEYS[0]                       # wraps around
 
 
+@pytest.mark.slow
 def test_the_slider_moves_the_bars_in_place_after_the_reveal():
     dash = classroom(preset="sharp")
     figure, bars = dash.figure, list(dash.probability_bars.bars)
@@ -451,6 +467,7 @@ def test_the_slider_moves_the_bars_in_place_after_the_reveal():
     assert not dash.errors
 
 
+@pytest.mark.slow
 def test_unknown_preset_shows_the_menu_and_an_escaped_message():
     dash = classroom("preset=%3Cb%3Eboom%3C/b%3E", presentation=False)
     assert dash.preset.key == DEFAULT_PRESET and dash.menu.value == DEFAULT_PRESET
@@ -461,6 +478,7 @@ def test_unknown_preset_shows_the_menu_and_an_escaped_message():
     assert dash.message.value == ""
 
 
+@pytest.mark.slow
 def test_preset_argument_wins_and_is_checked():
     assert classroom("preset=tie", preset="flat", presentation=False).preset.key == "flat"
     with pytest.raises(ValueError, match="key must be one of"):
@@ -478,6 +496,7 @@ def _focusable(widget):
     return []
 
 
+@pytest.mark.slow
 def test_keyboard_order_and_state():
     dash = classroom(preset="tie", presentation=False)
     assert _focusable(dash) == [dash.menu, dash.next_button, dash.guess, dash.reveal_button, dash.hide_button,
@@ -492,6 +511,7 @@ def test_keyboard_order_and_state():
     assert dash.reveal_button.description == "Reveal" and dash.hide_button.description == "Hide"
 
 
+@pytest.mark.slow
 def test_messages_show_right_under_the_guess_row():
     dash = classroom("preset=nope", presentation=False)
     children = list(dash.children)
@@ -500,6 +520,7 @@ def test_messages_show_right_under_the_guess_row():
     assert children.count(dash.message) == 1 and children.index(dash.message) < children.index(dash.readout)
 
 
+@pytest.mark.slow
 def test_extreme_temperatures_give_no_nan_and_no_warning(shared, no_warnings):
     dash = shared
     for key in [p.key for p in PRESETS if p.source in ("logits", "model")]:

@@ -19,6 +19,7 @@ def heights(group):
     return np.array([bar.get_height() for bar in group.bars])
 
 
+@pytest.mark.slow
 def test_soft_targets_follow_the_temperature():
     dash = W.soft_targets_explorer()
     assert dash.figure_mode == "png" and dash.words[0] == "mat"
@@ -34,6 +35,7 @@ def test_soft_targets_follow_the_temperature():
     assert dash.figure is figure
 
 
+@pytest.mark.slow
 def test_speculative_explorer_shows_p_q_min_and_the_residual():
     dash = W.speculative_explorer(n_samples=300)
     best, early = lm.load("best"), lm.load("early")
@@ -52,6 +54,7 @@ def test_speculative_explorer_shows_p_q_min_and_the_residual():
         assert f"{dash.alpha:.3f}" in dash.readout.value
 
 
+@pytest.mark.slow
 def test_router_explorer_follows_scale_k_and_renormalisation():
     rng = np.random.default_rng(0)
     hidden, weight = rng.normal(size=(300, 6)), rng.normal(size=(6, 5))
@@ -68,6 +71,7 @@ def test_router_explorer_follows_scale_k_and_renormalisation():
         assert f"{dash.balance_loss:.3f}" in dash.readout.value
 
 
+@pytest.mark.slow
 def test_presentation_mode_is_larger():
     small, large = W.soft_targets_explorer(), W.soft_targets_explorer(presentation=True)
     assert large.figure.get_size_inches()[0] > small.figure.get_size_inches()[0]
@@ -99,6 +103,7 @@ def test_router_explorer_names_its_bad_arguments():
         W.router_explorer(h)
 
 
+@pytest.mark.slow
 def test_the_router_explorer_defaults_to_the_lesson_s_router():
     from softmax_lab.llm_experiments import lesson_router
 
@@ -106,6 +111,7 @@ def test_the_router_explorer_defaults_to_the_lesson_s_router():
     assert np.allclose(W.router_explorer().base_logits, hidden @ W0)
 
 
+@pytest.mark.slow
 def test_an_error_in_a_callback_is_shown_in_the_dashboard(monkeypatch):
     dash = W.soft_targets_explorer()
 
@@ -116,6 +122,7 @@ def test_an_error_in_a_callback_is_shown_in_the_dashboard(monkeypatch):
     assert "boom" in dash.error.value and dash.errors
 
 
+@pytest.mark.slow
 def test_contrastive_trainer_trains_each_setting_once():
     from softmax_lab.llm_pairs import CLIP_INIT_TEMPERATURE, retrieval_accuracy
 
@@ -139,3 +146,40 @@ def test_contrastive_trainer_names_its_bad_arguments():
         W.contrastive_trainer(steps=5)
     with pytest.raises(ValueError, match="temperature"):
         W.contrastive_trainer(temperature=3.0)
+
+
+@pytest.mark.slow   # seconds of full draws: make test runs it, make check leaves it out
+def test_speculative_explorer_keeps_each_setting_and_shows_the_same_numbers_again():
+    """The samples of a (context, temperature) are drawn once and kept: coming back to a setting
+    shows what a fresh dashboard shows for it (readout, counts, picture)."""
+    from widget_helpers import differing_pixels, png_outputs
+
+    from softmax_lab import plots
+
+    dash = W.speculative_explorer(n_samples=300)
+    other = dash.context.options[1][1]
+    path = [("temperature", 2.0), ("context", other), ("temperature", 1.0), ("context", dash.context.value),
+            ("temperature", 2.0), ("context", other)]
+    for control, value in path:
+        getattr(dash, control).value = value
+        fresh = W.speculative_explorer(n_samples=300, context=dash.context.value,
+                                       temperature=dash.temperature.value)
+        assert dash.readout.value == fresh.readout.value
+        np.testing.assert_array_equal(dash.counts, fresh.counts)
+        assert differing_pixels(png_outputs(dash), plots.render_png(fresh.figure)) == 0
+    assert not dash.errors
+
+
+@pytest.mark.slow   # seconds of full draws: make test runs it, make check leaves it out
+def test_soft_targets_explorer_shows_a_kept_temperature_as_a_fresh_one_draws_it():
+    from widget_helpers import differing_pixels, png_outputs
+
+    from softmax_lab import plots
+
+    dash = W.soft_targets_explorer()
+    for T in (2.0, 0.5, 2.0, 1.0, 0.5):
+        dash.temperature.value = T
+        fresh = W.soft_targets_explorer(temperature=T)
+        assert dash.readout.value == fresh.readout.value
+        assert differing_pixels(png_outputs(dash), plots.render_png(fresh.figure)) == 0
+    assert not dash.errors

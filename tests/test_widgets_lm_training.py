@@ -11,6 +11,7 @@ from softmax_lab import lm
 from softmax_lab.widgets.lm_training import TOLERANCE, shipped_recipe, training_dashboard
 
 
+@pytest.mark.slow
 def test_the_loss_starts_near_log_v_and_an_overconfident_start_is_worse():
     dash = training_dashboard("overtrained")
     assert dash.log_v == pytest.approx(math.log(len(lm.load("best").vocab)))
@@ -23,6 +24,7 @@ def test_the_loss_starts_near_log_v_and_an_overconfident_start_is_worse():
     assert dash.history["step"] == [0]
 
 
+@pytest.mark.slow
 def test_run_steps_then_a_setting_change_starts_over():
     dash = training_dashboard("overtrained")
     dash.run(60)
@@ -42,6 +44,7 @@ def test_run_steps_then_a_setting_change_starts_over():
     assert dash.errors == []
 
 
+@pytest.mark.slow
 def test_background_training_stops_when_asked():
     dash = training_dashboard("overtrained")
 
@@ -76,6 +79,7 @@ def test_default_settings_reproduce_the_shipped_checkpoint(recipe):
     assert "reproduced" in dash.readout.value
 
 
+@pytest.mark.slow
 def test_no_reproduction_claim_after_a_change():
     dash = training_dashboard("overtrained")
     dash.steps.value = 100
@@ -84,6 +88,7 @@ def test_no_reproduction_claim_after_a_change():
     assert np.isfinite(dash.history["val_loss"]).all()
 
 
+@pytest.mark.slow
 def test_start_without_an_event_loop_trains_to_the_end_without_a_warning(no_warnings):
     """Issue 18: no deprecated asyncio.get_event_loop(); outside a kernel, Train trains right away."""
     import threading
@@ -99,6 +104,7 @@ def test_start_without_an_event_loop_trains_to_the_end_without_a_warning(no_warn
     assert dash.history["step"][-1] == 100
 
 
+# make check: this file's one representative (the contract builds the dashboard too)
 def test_a_run_without_a_recorded_best_evaluation_is_not_compared(monkeypatch):
     """Issue 17 item 5: an interrupted evaluation leaves best_weights None; the dashboard must not
     call .items() on it (the Trainer is fixed too; the dashboard does not rely on it)."""

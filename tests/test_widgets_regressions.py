@@ -11,6 +11,7 @@ import math
 import ipywidgets
 import numpy as np
 import pytest
+from fast_loop import representatives
 from widget_helpers import FACTORIES, build
 
 from softmax_lab import sampling, softmax
@@ -48,7 +49,7 @@ def browser_snap(slider, value):
 # Defect 10: a dashboard ends in a state the code did not set
 # ---------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("name", sorted(FACTORIES))
+@pytest.mark.parametrize("name", representatives(sorted(FACTORIES), {"logit_explorer"}))   # make check: one
 def test_values_set_from_code_are_already_on_the_slider_grid(name):
     """Off-grid values are snapped in the kernel, so the browser has nothing to snap and send back."""
     dash = build(name)
@@ -68,6 +69,7 @@ def test_values_set_from_code_are_already_on_the_slider_grid(name):
     assert dash.errors == []
 
 
+@pytest.mark.slow
 def test_temperature_explorer_holds_the_value_code_set_last():
     """Lesson 02's sanity cell: 2.02 (off the grid), then 1.0. The dashboard ends at T = 1.0."""
     dash = W.temperature_explorer()
@@ -81,6 +83,7 @@ def test_temperature_explorer_holds_the_value_code_set_last():
     np.testing.assert_allclose(dash.probabilities, softmax([2.0, 1.0, 0.1]))
 
 
+@pytest.mark.slow
 def test_the_sampler_default_temperature_is_on_its_grid():
     dash = W.sampler_dashboard(logits=SMALL_VOCAB)
     assert dash.temperature.value == 1.0
@@ -101,6 +104,7 @@ def test_snap_to_grid_lands_on_the_nearest_grid_point(value, low, high, step):
 # Defect 3: a sampler over fewer than 3 words
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("logits", [[1.0, 2.0], [0.0, 0.5, -1.0]])
 def test_sampler_labels_at_most_as_many_words_as_there_are(logits):
     dash = W.sampler_dashboard(logits=logits)
@@ -115,6 +119,7 @@ def test_sampler_labels_at_most_as_many_words_as_there_are(logits):
 # Defect 9: the sampler's seed box
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_a_negative_seed_is_refused_inline_and_the_box_shows_the_seed_in_use():
     dash = W.sampler_dashboard(logits=SMALL_VOCAB)
     dash.seed.value = 5
@@ -135,6 +140,7 @@ def test_a_negative_seed_is_refused_inline_and_the_box_shows_the_seed_in_use():
                                for _ in range(dash.n_words.value)]
 
 
+@pytest.mark.slow
 def test_generate_never_draws_from_a_generator_the_seed_box_does_not_show():
     dash = W.sampler_dashboard(logits=SMALL_VOCAB)
     dash.seed.unobserve_all("value")                # as if the box had changed without its callback
@@ -147,6 +153,7 @@ def test_generate_never_draws_from_a_generator_the_seed_box_does_not_show():
 # Defect 11: the smaller ones
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text", ["mat, fl\x07oor, roof", "mat, floor\x00, roof", "mat, floor\u202e, roof",
                                   "a\u2028b, c", "cat, dog\x1b[31m"])
 def test_the_labels_box_refuses_control_characters(text):
@@ -169,6 +176,7 @@ def test_constructor_labels_are_refused_like_typed_ones(factory):
         factory(logits=[1.0, 2.0], labels=["a", "b\n"])
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("rate", [np.float32(0.5), np.float64(0.5), np.int64(1), 2, np.float16(0.25)])
 def test_gradient_stepper_accepts_numpy_real_learning_rates(rate):
     dash = W.gradient_stepper(learning_rate=rate)
@@ -187,6 +195,7 @@ def test_sampler_logits_that_are_not_numbers_name_logits(logits):
         W.sampler_dashboard(logits=logits)
 
 
+@pytest.mark.slow
 def test_sampler_kept_comes_from_the_sampling_module(monkeypatch):
     dash = W.sampler_dashboard(logits=SMALL_VOCAB)
     calls = []

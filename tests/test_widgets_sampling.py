@@ -34,6 +34,7 @@ def _sorted_stairs(dash):
     return dash.all_stairs.get_data().values, dash.kept_stairs.get_data().values
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("strategy, setting", [
     ("greedy", None), ("temperature", None), ("top-k", 7), ("top-p", 0.8), ("min-p", 0.05)])
 @pytest.mark.parametrize("t", [0.5, 2.0])
@@ -83,6 +84,7 @@ def lm_logits(model, prompt):
     return lm.next_token_logits(model, prompt)
 
 
+@pytest.mark.slow
 def test_sampler_draws_stairs_not_bars(model):
     dash = W.sampler_dashboard(model=model)
     ax = dash._ax
@@ -90,6 +92,7 @@ def test_sampler_draws_stairs_not_bars(model):
     assert [type(p).__name__ for p in ax.patches] == ["StepPatch", "StepPatch"]
 
 
+@pytest.mark.slow
 def test_sampler_controls_follow_the_strategy(model):
     dash = W.sampler_dashboard(model=model)
     dash.strategy.value = "greedy"
@@ -100,6 +103,7 @@ def test_sampler_controls_follow_the_strategy(model):
     assert dash.sampling_kwargs == {"temperature": 1.0, "top_k": dash.top_k.value}
 
 
+@pytest.mark.slow
 def test_generate_uses_the_model_with_the_chosen_strategy_and_seed(model):
     from softmax_lab import lm
 
@@ -122,6 +126,7 @@ def test_generate_uses_the_model_with_the_chosen_strategy_and_seed(model):
     assert dash.errors == []
 
 
+@pytest.mark.slow
 def test_sampler_prompt_box_changes_the_context(model):
     dash = W.sampler_dashboard(model=model)
     figure = dash.figure
@@ -136,6 +141,7 @@ def test_sampler_prompt_box_changes_the_context(model):
     np.testing.assert_array_equal(dash.logits, lm_logits(model, "the dog"))
 
 
+@pytest.mark.slow
 def test_sampler_with_given_logits_and_no_model_draws_tokens():
     dash = W.sampler_dashboard(logits=[3.0, 2.0, 1.0, 0.0], vocab=["mat", "rug", "bed", "roof"])
     assert dash.model is None and dash.generate_button.description == "Draw"

@@ -24,6 +24,7 @@ from softmax_lab import widgets as W
 # Stability explorer (lesson 05)
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_stability_explorer_agrees_with_the_maths_while_naive_works():
     dash = W.stability_explorer()
     figure = dash.figure
@@ -40,6 +41,7 @@ def test_stability_explorer_agrees_with_the_maths_while_naive_works():
     assert dash.figure is figure
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype, limit", [("float16", 11.09), ("float32", 88.72), ("float64", 709.78)])
 def test_stability_explorer_shows_the_largest_safe_logit(dtype, limit):
     dash = W.stability_explorer()
@@ -51,6 +53,7 @@ def test_stability_explorer_shows_the_largest_safe_logit(dtype, limit):
     assert dash.logits.dtype == np.dtype(dtype) and dash.probabilities.dtype == np.dtype(dtype)
 
 
+@pytest.mark.slow
 def test_stability_explorer_marks_where_naive_breaks():
     dash = W.stability_explorer()
     dash.dtype.value = "float16"
@@ -66,6 +69,7 @@ def test_stability_explorer_marks_where_naive_breaks():
     assert not dash.naive_broken and dash.broken_marks[0].get_text() == ""
 
 
+@pytest.mark.slow
 def test_stability_explorer_flags_silently_wrong_results():
     """float16, logits shifted by -19: no NaN, yet naive gives [1, 0, 0] where softmax gives [0.66, 0.24, 0.10]."""
     dash = W.stability_explorer()
@@ -79,6 +83,7 @@ def test_stability_explorer_flags_silently_wrong_results():
     assert not dash.naive_broken and "works here" in dash.readout.value
 
 
+# make check: this file's one representative (the contract builds the dashboard too)
 def test_stability_explorer_shows_underflow_too():
     dash = W.stability_explorer()
     dash.dtype.value = "float32"
@@ -88,6 +93,7 @@ def test_stability_explorer_shows_underflow_too():
     np.testing.assert_allclose(dash.probabilities, softmax([2.0, 1.0, 0.1]), atol=1e-4)  # float32 at 1000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("dtype", W.stability.STABILITY_DTYPES)
 def test_stability_explorer_never_leaks_a_warning(dtype):
     dash = W.stability_explorer()

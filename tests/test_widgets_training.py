@@ -25,6 +25,7 @@ from softmax_lab import widgets as W
 # Gradient stepper
 # ---------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_gradient_stepper_shows_p_y_and_the_gradient():
     dash = W.gradient_stepper([0.1, 1.0, 2.0], target=0)
     p = softmax([0.1, 1.0, 2.0])
@@ -36,6 +37,7 @@ def test_gradient_stepper_shows_p_y_and_the_gradient():
     assert dash.jacobian_image.get_clim() == (-0.25, 0.25)
 
 
+@pytest.mark.slow
 def test_step_applies_gradient_descent_and_the_loss_goes_down():
     dash = W.gradient_stepper([0.1, 1.0, 2.0], target=0, learning_rate=0.5)
     figure, image, line = dash.figure, dash.jacobian_image, dash.loss_line
@@ -57,6 +59,7 @@ def test_step_applies_gradient_descent_and_the_loss_goes_down():
     assert "after 5 step(s)" in dash.readout.value
 
 
+@pytest.mark.slow
 def test_learning_rate_slider_sets_the_step_size():
     dash = W.gradient_stepper([0.1, 1.0, 2.0], target=0)
     dash.learning_rate.value = 2.0
@@ -67,6 +70,7 @@ def test_learning_rate_slider_sets_the_step_size():
     np.testing.assert_allclose(dash.logits, np.array([0.1, 1.0, 2.0]) - 2.0 * cross_entropy_grad([0.1, 1.0, 2.0], 0))
 
 
+@pytest.mark.slow
 def test_reset_and_target_change():
     dash = W.gradient_stepper([0.1, 1.0, 2.0], target=0)
     dash.step(), dash.step()
@@ -95,6 +99,7 @@ def test_gradient_stepper_checks_its_arguments():
         W.gradient_stepper(logits=[1.0, float("inf")])
 
 
+@pytest.mark.slow
 def test_gradient_stepper_with_many_classes_has_no_cell_numbers():
     dash = W.gradient_stepper(np.linspace(-2, 2, 8), target=3)
     assert dash.jacobian_image.get_array().shape == (8, 8)

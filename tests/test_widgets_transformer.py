@@ -25,6 +25,7 @@ def _ticks(ax):
 # The head explorer
 # --------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_heatmap_and_the_bars_are_the_chosen_heads_weights(model):
     dash = W.head_explorer("the owl near the old barn in the village", layer=1, head=3, model=model)
     maps = transformer.attention_maps(model, "the owl near the old barn in the village")
@@ -45,6 +46,7 @@ def test_the_heatmap_and_the_bars_are_the_chosen_heads_weights(model):
     assert not dash.errors
 
 
+@pytest.mark.slow
 def test_a_typed_sentence_changes_the_words_and_the_size(model):
     dash = W.head_explorer(model=model)
     dash.text.value = "the dog by the river"
@@ -56,6 +58,7 @@ def test_a_typed_sentence_changes_the_words_and_the_size(model):
     assert not dash.errors and message_text(dash) == ""
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("text, says", [("the cat . sat", "one sentence"),
                                          (" ".join(["cat"] * 20), "at most 15 words"),
                                          ("", "at least one word"),
@@ -80,6 +83,7 @@ def test_head_explorer_errors_name_the_argument(kwargs, name):
         W.head_explorer(**kwargs)
 
 
+@pytest.mark.slow
 def test_presentation_mode_is_larger(model):
     small, big = W.head_explorer(model=model), W.head_explorer(model=model, presentation=True)
     assert big.figure.get_size_inches()[0] > small.figure.get_size_inches()[0]
@@ -94,6 +98,7 @@ def forgot_the_rowsum(d_weights, weights):
     return weights * d_weights
 
 
+@pytest.mark.slow
 def test_the_switch_names_a_broken_function_and_runs_the_package_s():
     dash = W.your_model_dashboard({"softmax_backward": forgot_the_rowsum}, steps=4)
     assert dash.switch.value == "yours"
@@ -113,6 +118,7 @@ def test_the_switch_names_a_broken_function_and_runs_the_package_s():
     assert len(dash.run.losses) == 6 and np.isfinite(dash.run_line.get_ydata()[:6]).all()
 
 
+@pytest.mark.slow
 def test_stubs_are_left_to_the_package():
     def my_softmax(z):
         raise NotImplementedError
@@ -136,6 +142,7 @@ def test_your_model_errors_name_the_argument(args, error, name):
 # Lesson 06's sampler: the model menu
 # --------------------------------------------------------------------------------------------
 
+@pytest.mark.slow
 def test_the_sampler_switches_between_the_mlp_and_the_transformer(model):
     dash = W.sampler_dashboard(prompt="the owl near the old barn in the village")
     assert dash.model_choice.value == "MLP (3-word window)" and isinstance(dash.model, lm.TinyLM)
@@ -151,6 +158,7 @@ def test_the_sampler_switches_between_the_mlp_and_the_transformer(model):
     assert not dash.errors
 
 
+@pytest.mark.slow
 def test_the_sampler_without_a_model_has_no_menu():
     dash = W.sampler_dashboard(logits=[2.0, 1.0, 0.0], vocab=["a", "b", "c"])
     assert dash.model_choice.disabled and dash.model_choice not in dash.children

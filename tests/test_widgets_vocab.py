@@ -32,6 +32,7 @@ def shown_png(calc):
     return base64.b64decode(item["data"]["image/png"])
 
 
+@pytest.mark.slow
 def test_defaults_are_the_lessons_example():
     calc = W.vocab_memory_calculator()
     assert isinstance(calc, W.VocabMemoryCalculator) and calc.figure_mode == "png"
@@ -43,6 +44,7 @@ def test_defaults_are_the_lessons_example():
     assert "8.39 GB" in calc.readout.value
 
 
+@pytest.mark.slow
 def test_the_first_slider_changes_figure_and_readout():
     calc = W.vocab_memory_calculator()
     sliders = (ipywidgets.IntSlider, ipywidgets.FloatSlider, ipywidgets.SelectionSlider)
@@ -56,6 +58,7 @@ def test_the_first_slider_changes_figure_and_readout():
     assert not calc.errors
 
 
+@pytest.mark.slow
 def test_presets_dtype_and_sequence_length():
     calc = W.vocab_memory_calculator()
     for name, V in VOCAB_PRESETS.items():
@@ -73,6 +76,7 @@ def test_presets_dtype_and_sequence_length():
     assert not calc.errors
 
 
+@pytest.mark.slow
 def test_largest_and_smallest_settings_stay_inside_the_axis():
     for kwargs in ({"batch": 64, "seq_len": 32_768, "n_words": 300_000, "dtype": "float64"},
                    {"batch": 1, "seq_len": 128, "n_words": 1000, "dtype": "float16"}):

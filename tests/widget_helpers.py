@@ -181,11 +181,17 @@ def drawn_texts(fig):
 def draw_and_measure(fig):
     """``(png, outside, overlapping)``: the figure drawn in full as PNG bytes, the texts of
     :func:`texts_outside` and the pairs of :func:`overlapping_texts`, from one draw."""
+    return draw_and_measure_texts(fig)[:3]
+
+
+def draw_and_measure_texts(fig):
+    """:func:`draw_and_measure`'s three results and, fourth, the drawn texts of :func:`drawn_texts`,
+    all from one draw (a check that reads the texts again needs no second draw)."""
     png, drawn = drawn_texts(fig)
     width, height = fig.canvas.get_width_height()
     outside = [(text.get_text(), tuple(round(float(v), 1) for v in box.extents)) for text, box in drawn
                if box.x0 < -0.5 or box.y0 < -0.5 or box.x1 > width + 0.5 or box.y1 > height + 0.5]
-    return png, outside, _overlapping(fig, drawn)
+    return png, outside, _overlapping(fig, drawn), drawn
 
 
 def _text_rectangle(text, box, renderer):

@@ -42,6 +42,8 @@ PRESENTATION_ENV_VAR = "SOFTMAX_LAB_PRESENTATION"
 FIGURE_MODES = ("png", "canvas")
 IPYMPL_BACKEND = "module://ipympl.backend_nbagg"
 
+#: How many pictures a dashboard keeps for settings shown before (50-100 kB each).
+MAX_PICTURES_KEPT = 64
 _TEXT_COLOR_WARN = "#9E3A00"      # dark vermillion: readable on white, and the message has a sign too
 _chosen_mode = None               # set by setup_figures()
 
@@ -231,6 +233,7 @@ class Dashboard(widgets.VBox):
         self.error = widgets.HTML("")
         self.error_details = widgets.Output(layout=widgets.Layout(display="none"))
         self.errors = []
+        self._pictures_kept = {}      # picture key -> PNG (see _picture_key)
         self._fonts = plots.fonts(self.presentation)
         self.add_class("softmax-lab")
         if self.presentation:
@@ -250,6 +253,7 @@ class Dashboard(widgets.VBox):
         width, height = (int(round(v)) for v in figure.bbox.size)
 
         def show(png):
+            self._shown_png = png
             out.outputs = ({
                 "output_type": "display_data",
                 "data": {"image/png": base64.b64encode(png).decode("ascii"),
@@ -325,9 +329,37 @@ class Dashboard(widgets.VBox):
         """Set the artists and readouts to the current state, in place (no new artists)."""
         raise NotImplementedError
 
+    def _picture_key(self):
+        """A name (hashable) for everything the figure shows now, or None: no pictures are kept.
+
+        A dashboard whose figure is set by its controls alone returns their values; then
+        :meth:`redraw` keeps the picture of each setting, and a setting shown before (a slider
+        moved back and forth) is shown again from memory instead of being drawn again.
+        """
+        return None
+
     def redraw(self):
-        """Repaint the figure (a new PNG, or draw_idle on a live canvas)."""
+        """Repaint the figure (a new PNG, or draw_idle on a live canvas).
+
+        With a :meth:`_picture_key`, a picture kept for the current setting is shown as it is;
+        the artists keep their new state, still marked as changed (``stale``), so the next
+        drawing repaints them.
+        """
+        key = self._picture_key() if self.figure_mode == "png" else None
+        if key is None:
+            plots.redraw(self.figure)
+            return
+        kept = self._pictures_kept.get(key)
+        if kept is not None:
+            self._show_png(kept)
+            return
+        self._shown_png = None
         plots.redraw(self.figure)
+        if self._shown_png is None:           # nothing new was drawn (or no view yet): nothing to keep
+            return
+        if len(self._pictures_kept) >= MAX_PICTURES_KEPT:
+            del self._pictures_kept[next(iter(self._pictures_kept))]      # the oldest
+        self._pictures_kept[key] = self._shown_png
 
     def _update(self, change=None):
         """React to a change: update the artists in place, then redraw the one figure."""

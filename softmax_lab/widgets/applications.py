@@ -11,7 +11,7 @@ import numpy as np
 from .. import bandits, classify, plots
 from ..functions import softmax
 from ..losses import cross_entropy
-from ._base import Dashboard, GridLogSlider, GridSlider, mpl_text
+from ._base import Dashboard, GridLogSlider, GridSlider, mpl_text, snap_to_grid
 
 TASKS = ("sentiment", "shapes")
 _TASK_DEFAULTS = {"sentiment": dict(learning_rate=1.0, n_steps=300), "shapes": dict(learning_rate=0.1, n_steps=300)}
@@ -156,6 +156,7 @@ class ClassifierTrainer(Dashboard):
         W, b = np.zeros((D, K)), np.zeros(K)
         self.history = {key: [] for key in ("step", "train_loss", "test_loss", "train_accuracy", "test_accuracy")}
         self.snapshots = []
+        self._trainings = getattr(self, "_trainings", 0) + 1      # names this training's pictures
         self.training_time = 0.0
         self.progress.value, self.progress.bar_style = 0, "info"
         live = hasattr(self, "figure_view")          # shown already (a retrain), not while building
@@ -178,6 +179,11 @@ class ClassifierTrainer(Dashboard):
             self.snapshot.value = self.n_steps       # observed: updates the view
         else:
             self._update()
+
+    def _picture_key(self):
+        if self.progress.value != self.n_steps:         # drawn while training: not kept
+            return None
+        return (self._trainings, self.snapshot.value, self.example.value, self.text.value)
 
     @property
     def initial_loss(self):
@@ -389,6 +395,7 @@ class BanditExplorer(Dashboard):
         self.means = np.asarray(means, dtype=float)
         self.n_steps, self.n_runs = n_steps, n_runs
         self._cache = {}
+        self._tick_digits = 0       # of the regret axis' longest tick label, when the figure was laid out
         style = self._description_style(["temperature T", "epsilon"])
         self.temperature = GridLogSlider(value=temperature, min=-2.5, max=0.5, step=0.1, base=10,
                                          description="temperature T", readout_format=".3g",
@@ -405,8 +412,21 @@ class BanditExplorer(Dashboard):
     def _run(self, policy, **setting):
         key = (policy, tuple(sorted(setting.items())))
         if key not in self._cache:
-            self._cache[key] = bandits.run_bandit(self.means, policy, self.n_steps, self.n_runs, seed=0, **setting)
+            if "temperature" in setting:
+                # Every temperature of the slider at once, played side by side: about the cost of a
+                # few single runs, and then every move of the temperature slider is only a redraw.
+                temperatures = sorted(set(self._temperature_grid()) | {setting["temperature"]})
+                runs = bandits.runs_by_temperature(temperatures, self.means, self.n_steps, self.n_runs, policy, seed=0)
+                self._cache.update({(policy, (("temperature", T),)): r for T, r in zip(temperatures, runs)})
+            else:
+                self._cache[key] = bandits.run_bandit(self.means, policy, self.n_steps, self.n_runs, seed=0, **setting)
         return self._cache[key]
+
+    def _temperature_grid(self):
+        """The values the temperature slider can take (the exact numbers it holds)."""
+        s = self.temperature
+        n = round((s.max - s.min) / s.step)
+        return [float(s.base) ** snap_to_grid(s.min + k * s.step, s.min, s.max, s.step) for k in range(n + 1)]
 
     @property
     def results(self):
@@ -415,6 +435,9 @@ class BanditExplorer(Dashboard):
                 "annealed": self._run("annealed", temperature=T),
                 "epsilon_greedy": self._run("epsilon_greedy", epsilon=eps),
                 "boltzmann_gumbel": self._run("boltzmann_gumbel", scale=0.3)}
+
+    def _picture_key(self):
+        return (self.temperature.value, self.epsilon.value)
 
     @property
     def probabilities(self):
@@ -459,7 +482,11 @@ class BanditExplorer(Dashboard):
         ylim = (0.0, 50.0 * np.ceil(1.05 * top / 50.0))
         if ylim != self._regret_ax.get_ylim():
             self._regret_ax.set_ylim(*ylim)
-            plots.relayout(self.figure)
+            digits = len(f"{ylim[1]:.0f}")
+            if digits > self._tick_digits:          # wider tick labels than the layout has room for
+                self._tick_digits = digits
+                plots.relayout(self.figure)
+            plots.set_static_key(self.figure, ylim)     # one full draw per y-range, then kept
         rows = "".join(f"<tr><td>{html.escape(_POLICY_NAMES[n])}</td><td>{s}</td><td>{m:.1f}</td><td>{w:.1f}</td>"
                        f"<td>{b:.0%}</td></tr>" for n, s, m, w, b in self.regret_table)
         size = "18px" if self.presentation else "14px"

@@ -48,6 +48,7 @@ class BeamSearchExplorer(Dashboard):
         self.readout = widgets.HTML()
         self._scorer = decoding.LMScorer(self.model, prompt)
         self._decoded = {}          # the decodings of the current prompt and length, per beam width
+        self._tick_digits = 0       # of the beam axis' longest tick label, when the figure was laid out
         self._build_figure()
         for control in (self.beam_width, self.max_length, self.stop_at_period):
             control.observe(self._guarded(self._update), names="value")
@@ -87,6 +88,9 @@ class BeamSearchExplorer(Dashboard):
                 f"beam {self.beam_width.value}": (per_word(self.beams[0]), decoding.repetition(self.beams[0].tokens)),
                 "sampling": (float(np.mean([per_word(s) for s in self.samples])),
                              float(np.mean([decoding.repetition(s.tokens) for s in self.samples])))}
+
+    def _picture_key(self):
+        return (tuple(self._scorer.prompt), self.max_length.value, self.stop_at_period.value, self.beam_width.value)
 
     def _build_figure(self):
         f = self.presentation
@@ -130,7 +134,11 @@ class BeamSearchExplorer(Dashboard):
         right = max(10.0, 10.0 * np.ceil(max(costs) / 10.0))
         if right != self._beam_ax.get_xlim()[1]:
             self._beam_ax.set_xlim(0, right)
-            plots.relayout(self.figure)             # new ticks: lay the figure out again
+            digits = len(f"{right:.0f}")
+            if digits > self._tick_digits:          # wider tick labels than the layout has room for
+                self._tick_digits = digits
+                plots.relayout(self.figure)
+            plots.set_static_key(self.figure, right)    # one full draw per x-range, then kept
         for i, (bar, text) in enumerate(zip(self.beam_bars, self.beam_texts)):
             width, label = (costs[i], self._beam_label(i)) if i < len(self.beams) else (0, "")
             if bar.get_width() != width:        # touch only what changed: it is all drawn again

@@ -86,6 +86,9 @@ class SoftTargetsExplorer(Dashboard):
         p = self.probabilities
         return np.append(p[self.order], 1.0 - p[self.order].sum())
 
+    def _picture_key(self):
+        return self.temperature.value         # the only control: a temperature shown before is kept
+
     def _build_figure(self):
         self.figure, ax = self._new_figure(size=(7.5, 3.4))
         labels = [*self.words, f"other {len(self.logits) - len(self.words)}"]
@@ -167,6 +170,7 @@ class SpeculativeExplorer(Dashboard):
         if isinstance(n_samples, bool) or not isinstance(n_samples, numbers.Integral) or not 100 <= n_samples <= 20000:
             raise ValueError(f"n_samples must be an integer in [100, 20000], got {n_samples!r}")
         self.n_samples, self.seed = int(n_samples), seed
+        self._computed = {}         # (context, T) -> what _compute found
         options = list(dict.fromkeys([context, *SPECULATIVE_CONTEXTS]))
         style = self._description_style(["context", "T (both)"])
         self.context = widgets.Dropdown(options=[(c or "(start of a sentence)", c) for c in options], value=context,
@@ -180,7 +184,15 @@ class SpeculativeExplorer(Dashboard):
         self._assemble(self.context, self.temperature, self._make_view(self.figure), self.readout)
         self._update()
 
+    def _picture_key(self):
+        return (self.context.value, self.temperature.value)
+
     def _compute(self):
+        key = self._picture_key()               # the samples take most of the time: kept per setting
+        if key in self._computed:
+            (self.p, self.q, self.alpha, self.residual, self.order, self.words, self.counts,
+             self.measured_acceptance) = self._computed[key]
+            return
         T = self.temperature.value
         self.p = softmax(lm.next_token_logits(self.target, self.context.value), temperature=T)
         self.q = softmax(lm.next_token_logits(self.draft, self.context.value), temperature=T)
@@ -192,6 +204,8 @@ class SpeculativeExplorer(Dashboard):
         draws = [speculative_sample(self.p, self.q, rng) for _ in range(self.n_samples)]
         self.counts = np.bincount([t for t, _ in draws], minlength=len(self.p))
         self.measured_acceptance = float(np.mean([a for _, a in draws]))
+        self._computed[key] = (self.p, self.q, self.alpha, self.residual, self.order, self.words, self.counts,
+                               self.measured_acceptance)
 
     def _build_figure(self):
         self.figure, (top, bottom) = self._new_figure(2, 1, size=(7.5, 5.0))
