@@ -37,3 +37,30 @@ def test_entmax_at_alpha_one_is_the_softmax_along_the_axis_asked():
     from softmax_lab.alternatives import entmax
     z = np.random.default_rng(4).normal(size=(3, 5))
     np.testing.assert_allclose(entmax(z, alpha=1.0, axis=0), softmax(z, axis=0), rtol=1e-14)
+
+
+def test_gumbel_softmax_default_temperature_is_one():
+    # x_gumbel_softmax__mutmut_1 (a default temperature of 2): the same seed, so the same noise.
+    z = [2.0, 1.0, 0.1, -1.0]
+    np.testing.assert_array_equal(gumbel_softmax(z, rng=5), gumbel_softmax(z, temperature=1.0, rng=5))
+    assert not np.allclose(gumbel_softmax(z, rng=5), gumbel_softmax(z, temperature=2.0, rng=5))
+
+
+@pytest.mark.parametrize("scores, kwargs, error, pattern", [
+    ([["a", "b"]], {}, TypeError, r"^scores\b"),                         # _6: "XXscoresXX"
+    (np.zeros((2, 0)), {}, ValueError, r"^scores has an empty"),         # _11, _14, _15, _16: check_axis's name
+    ([1.0, 2.0], {"axis": 3}, ValueError, r"\bfor scores with 1 dim"),   # the same, axis out of range
+    ([0.0, float("nan")], {}, ValueError, r"^scores contains NaN"),      # _21: "XXscoresXX"
+    ([0.0, 1.0], {"bias": float("nan")}, ValueError, r"^bias must"),     # _38: "XXbiasXX"
+])
+def test_sigmoid_attention_weights_names_the_bad_argument(scores, kwargs, error, pattern):
+    from softmax_lab.alternatives import sigmoid_attention_weights
+    with pytest.raises(error, match=pattern):
+        sigmoid_attention_weights(scores, **kwargs)
+
+
+def test_sigmoid_attention_weights_of_the_largest_scores_and_bias_warns_of_nothing():
+    # x_sigmoid_attention_weights__mutmut_42 drops errstate(over="ignore"): 1e308 + 1e308 overflows
+    # to inf with a warning (pytest makes it an error). Exact: sigmoid(2e308) = 1, a masked key 0.
+    from softmax_lab.alternatives import sigmoid_attention_weights
+    np.testing.assert_array_equal(sigmoid_attention_weights([1e308, -np.inf], bias=1e308), [1.0, 0.0])

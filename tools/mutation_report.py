@@ -8,7 +8,8 @@ classified.
 A survivor is classified in one of two ways:
 
 * a test that kills it, in tests/test_mutation_<module>.py (the next run counts it as killed), or
-* a line in tools/mutation_equivalent.txt: the mutant's name, the changed line as mutmut shows it,
+* a line in tools/mutation_equivalent.txt (also for a mutant that no test calls, mutmut's "no tests":
+  a function never called is dead code): the mutant's name, the changed line as mutmut shows it,
   and why no input can tell the mutant from the original (or, for a reason starting "bug:", the
   real defect in the module that keeps a test from killing it: an xfail test records it). The changed
   line is compared with the current mutant, so an entry goes stale (and is reported) when mutmut
@@ -73,7 +74,7 @@ def retest(module, sample=None):
     data = json.loads(meta.read_text(encoding="utf-8"))
     shutil.copy(tests, ROOT / "mutants" / "tests" / tests.name)     # the copy mutmut made may predate it
     for name, code in sorted(data["exit_code_by_key"].items()):
-        if code not in SURVIVED or (sample is not None and name not in sample):
+        if code not in SURVIVED | NO_TESTS or (sample is not None and name not in sample):
             continue
         # mutants/ first on the path: the mutated copy of the package, not the editable install
         env = dict(os.environ, MUTANT_UNDER_TEST=name, PYTHONPATH=str(ROOT / "mutants"), OPENBLAS_NUM_THREADS="1")
@@ -105,7 +106,8 @@ def summarise(module, equivalent, show_diffs=False, sample=None):
             row["killed"] += 1
         elif code in TIMEOUT:
             row["timeout"] += 1
-        elif code in SURVIVED:
+        elif code in SURVIVED or code in NO_TESTS:
+            # no test calls the mutated function (dead code, or a test missing): classified like a survivor
             row["survived"] += 1
             diff, added = changed_lines(name)
             entry = equivalent.get(name)
@@ -114,10 +116,11 @@ def summarise(module, equivalent, show_diffs=False, sample=None):
                 continue
             row["unclassified"] += 1
             state = "stale entry (the mutant changed)" if entry else "unclassified"
+            state += ", no test calls it" if code in NO_TESTS else ""
             print(f"survivor, {state}: {name}  {' / '.join(added) or '(a line removed)'}")
             if show_diffs:
                 print(diff)
-        else:                      # no tests, not checked, suspicious, segfault: listed, never counted as killed
+        else:                      # not checked, suspicious, segfault: listed, never counted as killed
             row["other"] += 1
             print(f"not decided (exit code {code}): {name}")
     return row
