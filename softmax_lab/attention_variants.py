@@ -107,7 +107,9 @@ def rms_normalize(x, eps=1e-6):
     with np.errstate(over="ignore", under="ignore"):   # eps / big**2 may be 0 or inf: both fine
         y = work / big
         ms = np.mean(y * y, axis=-1, keepdims=True)
-        out = y / np.sqrt(ms + (np.sqrt(tiny) / big) ** 2)
+        scale = np.sqrt(ms + (np.sqrt(tiny) / big) ** 2)
+    # scale is 0 only for an all-zero vector with eps = 0: that vector stays 0 (not 0 / 0).
+    out = np.divide(y, scale, out=np.zeros_like(y), where=scale > 0)
     return to_dtype(out, a.dtype)
 
 

@@ -88,8 +88,6 @@ def test_rms_normalize_is_unaffected_by_a_strict_numpy_error_state():
     np.testing.assert_allclose(out, x / np.sqrt(0.5), rtol=1e-14)
 
 
-@pytest.mark.xfail(strict=True, reason="bug: rms_normalize(zeros, eps=0) gives 0/0 = NaN with a RuntimeWarning; "
-                                       "eps = 0 is in the documented range and an all-zero vector should stay 0")
 def test_rms_normalize_of_a_zero_vector_without_eps_stays_zero():
     # Found through x_rms_normalize__mutmut_54 (the fallback scale 2 for an all-zero vector): with any
     # eps > 0 the output is 0 whatever the fallback; with eps = 0 it is NaN whatever the fallback.
