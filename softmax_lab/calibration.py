@@ -480,16 +480,12 @@ def _per_prediction_nll(logits, labels):
     return (_nll_rows(*logits_and_labels(logits, labels)),)
 
 
-def _ece_of(conf, correct):
-    return _ece(conf, correct, 15, "uniform", "l1")
-
-
 def _debiased_of(conf, correct):
     return _debiased(conf, correct, 15, "quantile")
 
 
 def _ece_of_resamples(conf, correct, idx):
-    r""":func:`_ece_of` of every resample at once, one row of ``idx`` each.
+    r"""The 15-bin ECE of every resample at once, one row of ``idx`` each.
 
     With equal-width bins a confidence's bin does not depend on the resample, and a bin's
     weighted gap is :math:`\frac{|B|}{N}|\mathrm{acc} - \mathrm{conf}| = \frac{1}{N}\big|\sum_{i \in B}
@@ -609,7 +605,7 @@ def bootstrap_interval(metric, probs, labels, n_boot=1000, level=0.95, rng=None)
 # metric -> (the per-prediction numbers it depends on, the metric computed from them). Keyed by
 # the function objects themselves: a partial or a wrapper simply takes the plain route.
 _SHORTCUTS = {
-    expected_calibration_error: (_per_prediction_top_label, _ece_of),
+    expected_calibration_error: (_per_prediction_top_label, None),   # always scored in blocks (_BATCHED)
     debiased_calibration_error: (_per_prediction_top_label, _debiased_of),
     brier_score: (_per_prediction_brier, _mean_of),
     negative_log_likelihood: (_per_prediction_nll, _mean_of),
