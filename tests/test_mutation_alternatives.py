@@ -106,3 +106,12 @@ def test_entmax_defaults_are_alpha_one_and_a_half_and_sixty_steps():
 
     z = np.random.default_rng(0).normal(size=(500, 6)) * 3
     np.testing.assert_array_equal(entmax(z), entmax(z, alpha=1.5, n_iter=60))
+
+
+@pytest.mark.parametrize("alpha, error", [(float("nan"), ValueError), (0.5, ValueError), ("x", TypeError)])
+def test_entmax_names_a_bad_alpha_as_a_word(alpha, error):
+    # x_entmax__mutmut_10 names "XXalphaXX", which a substring match on "alpha" also accepts.
+    from softmax_lab.alternatives import entmax
+
+    with pytest.raises(error, match=r"^alpha must"):
+        entmax([0.0, 1.0], alpha=alpha)
