@@ -115,3 +115,23 @@ def test_entmax_names_a_bad_alpha_as_a_word(alpha, error):
 
     with pytest.raises(error, match=r"^alpha must"):
         entmax([0.0, 1.0], alpha=alpha)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_entmax_at_alpha_two_keeps_the_logits_dtype(dtype):
+    # x_entmax__mutmut_31 returns the sparsemax route (alpha = 2) in float64 whatever came in.
+    from softmax_lab.alternatives import entmax, sparsemax
+
+    z = np.array([[0.5, 0.0, -1.0], [2.0, 1.9, 0.0]], dtype)
+    out = entmax(z, alpha=2)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out, sparsemax(z))
+
+
+@pytest.mark.parametrize("which", ["sparsemax", "entmax"])
+def test_nan_logits_are_named_as_logits(which):
+    # x__prepare__mutmut_1 (default name "XXlogitsXX") names the scores as a substring only.
+    import softmax_lab.alternatives as alternatives
+
+    with pytest.raises(ValueError, match=r"^logits\b"):
+        getattr(alternatives, which)([0.0, np.nan])
