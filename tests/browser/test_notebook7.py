@@ -25,6 +25,7 @@ Screenshots go to test-artifacts/nb7-<mode>-<notebook>.png.
 
 import json
 import time
+import urllib.error
 
 import nbformat
 import pytest
@@ -107,18 +108,33 @@ def run_all_cells(page):
 
 
 def save_notebook(page, server, name):
-    """File > Save, then wait until the server has the new file (Notebook 7 has no dirty tab)."""
-    def modified():
-        return server.api("GET", f"/api/contents/{name}?content=0")["last_modified"]
+    """File > Save, then wait until the server holds the run notebook (Notebook 7 has no dirty tab).
 
-    before = modified()
-    page.get_by_role("menuitem", name="File", exact=True).click()
-    page.locator(".lm-Menu-item[data-command='docmanager:save']").click()
+    A changed modification time is not enough: on a loaded machine a save the front end started
+    earlier (when the notebook opened) can land after Run All and change it first, and a check
+    that read the file then found every cell unexecuted (CI, 8 December 2026). So the wait is for
+    a saved code cell with an execution count, and Save is pressed again every few seconds.
+    """
+    def executed():
+        try:
+            cells = server.api("GET", f"/api/contents/{name}?content=1&type=notebook")["content"]["cells"]
+        except urllib.error.HTTPError as error:   # 400 "unreadable notebook": read while being written
+            if error.code != 400:
+                raise
+            return False
+        return any(cell["cell_type"] == "code" and cell.get("execution_count") for cell in cells)
+
     deadline = time.monotonic() + WIDGET_TIMEOUT
-    while modified() == before:
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{name} was not saved within {WIDGET_TIMEOUT} s")
-        time.sleep(0.2)
+    while True:
+        page.get_by_role("menuitem", name="File", exact=True).click()
+        page.locator(".lm-Menu-item[data-command='docmanager:save']").click()
+        pressed = time.monotonic()
+        while time.monotonic() - pressed < 5:
+            if executed():
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{name} was not saved with its outputs within {WIDGET_TIMEOUT} s")
+            time.sleep(0.5)
 
 
 def close_notebook(page, server):
