@@ -30,7 +30,8 @@ def test_rms_normalize_of_a_subnormal_vector_warns_of_nothing():
 
 
 def test_rms_normalize_adds_eps_to_the_mean_square():
-    # x_rms_normalize__mutmut_83 adds (sqrt(eps) / max|x|)**3 instead of **2: invisible at eps = 1e-6
+    # x_rms_normalize__mutmut_83 (82 since the eps = 0 fix) adds (sqrt(eps) / max|x|)**3 instead of
+    # **2: invisible at eps = 1e-6
     # to the usual tolerances, plain at eps = 1 (the formula x / sqrt(mean(x**2) + eps)).
     np.testing.assert_allclose(rms_normalize([3.0, 4.0], eps=1.0), np.array([3.0, 4.0]) / np.sqrt(12.5 + 1.0),
                                rtol=1e-12)
@@ -89,8 +90,10 @@ def test_rms_normalize_is_unaffected_by_a_strict_numpy_error_state():
 
 
 def test_rms_normalize_of_a_zero_vector_without_eps_stays_zero():
-    # Found through x_rms_normalize__mutmut_54 (the fallback scale 2 for an all-zero vector): with any
-    # eps > 0 the output is 0 whatever the fallback; with eps = 0 it is NaN whatever the fallback.
+    # A real bug found through x_rms_normalize__mutmut_54 (the fallback scale 2 for an all-zero
+    # vector): with eps = 0 the output was 0 / 0 = NaN with a warning, whatever the fallback; fixed on
+    # 8 Dec 2026 (np.divide where the scale is > 0). The test kills _93 (`where=scale >= 0`: 0 / 0 again);
+    # _54 stays equivalent (0 either way) and _86 (`out=None`) reads 0 from the allocator here.
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         out = rms_normalize(np.zeros((2, 3)), eps=0.0)
