@@ -246,6 +246,26 @@ class Server:
             payload = response.read()
         return json.loads(payload) if payload else None
 
+    def read_notebook(self, name, timeout=30):
+        """The notebook ``name`` as the server last saved it, read from disk; waits out a save.
+
+        Not through the contents API: a GET that meets a half-written notebook makes
+        jupyter_server move it aside and restore its backup, which races the save still writing
+        (an HTTP 500 in CI, 8 December 2026). A read from disk changes nothing; a half-written
+        file fails to parse and is read again.
+        """
+        import nbformat
+
+        path = self.notebooks / name
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return nbformat.reads(path.read_text(encoding="utf-8"), as_version=4)
+            except (OSError, ValueError) as error:   # nbformat's NotJSONError is a ValueError
+                if time.monotonic() > deadline:
+                    raise AssertionError(f"{path} unreadable for {timeout} s: {error!r}") from error
+                time.sleep(0.2)
+
     def log_tail(self, chars=3000):
         return self.log_path.read_text(errors="replace")[-chars:]
 
@@ -467,10 +487,7 @@ def page_problems(scope):
 
 def saved_notebook_problems(server, name):
     """Problems recorded in the notebook as the front end saved it: unexecuted cells, errors."""
-    import nbformat
-
-    model = server.api("GET", f"/api/contents/{name}?content=1&type=notebook")
-    notebook = nbformat.from_dict(model["content"])
+    notebook = server.read_notebook(name)
     problems, not_run = [], []
     for index, cell in enumerate(notebook.cells):
         if cell.cell_type != "code" or not cell.source.strip():

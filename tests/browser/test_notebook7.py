@@ -25,7 +25,6 @@ Screenshots go to test-artifacts/nb7-<mode>-<notebook>.png.
 
 import json
 import time
-import urllib.error
 
 import nbformat
 import pytest
@@ -116,13 +115,8 @@ def save_notebook(page, server, name):
     a saved code cell with an execution count, and Save is pressed again every few seconds.
     """
     def executed():
-        try:
-            cells = server.api("GET", f"/api/contents/{name}?content=1&type=notebook")["content"]["cells"]
-        except urllib.error.HTTPError as error:   # 400 "unreadable notebook": read while being written
-            if error.code != 400:
-                raise
-            return False
-        return any(cell["cell_type"] == "code" and cell.get("execution_count") for cell in cells)
+        cells = server.read_notebook(name).cells
+        return any(cell.cell_type == "code" and cell.get("execution_count") for cell in cells)
 
     deadline = time.monotonic() + WIDGET_TIMEOUT
     while True:
@@ -348,3 +342,32 @@ def test_the_checks_catch_a_broken_notebook(notebook7, browser):
     assert "warning is allowed" not in report
     assert "readout stayed" not in report, report  # the arrow keys moved the sliders
     assert "dashboard 0" not in report, report
+
+
+def test_the_saved_notebook_is_read_without_racing_a_save(tmp_path):
+    """``Server.read_notebook`` waits out a half-written file, and gives up on one that stays so.
+
+    The save checks read the notebook from disk because a contents-API GET that meets a half-written
+    notebook makes jupyter_server restore its backup over the file being written (an HTTP 500 in CI).
+    """
+    import threading
+    from types import SimpleNamespace
+
+    from .conftest import Server
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1", execution_count=1)])
+    text = nbformat.writes(notebook)
+    path = tmp_path / "saving.ipynb"
+    path.write_text(text[: len(text) // 2])  # the server is half-way through writing it
+    server = SimpleNamespace(notebooks=tmp_path)
+
+    with pytest.raises(AssertionError, match="unreadable"):
+        Server.read_notebook(server, path.name, timeout=0)
+
+    finisher = threading.Timer(0.5, path.write_text, args=(text,))
+    finisher.start()
+    try:
+        read = Server.read_notebook(server, path.name, timeout=10)
+    finally:
+        finisher.join()
+    assert read.cells[0].execution_count == 1
