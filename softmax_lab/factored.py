@@ -23,7 +23,7 @@ import itertools
 import numpy as np
 
 from ._checks import as_generator, check_cutoffs, check_div, finite_number, float_array, integer, word_ids
-from .functions import log_sigmoid, log_softmax, logsumexp, sigmoid
+from .functions import log_sigmoid, log_softmax, logsumexp
 
 __all__ = ["AdaptiveSoftmax", "HierarchicalSoftmax"]
 
@@ -392,10 +392,11 @@ class HierarchicalSoftmax:
                 self.node_weight, self.node_bias = start
                 raise ValueError(f"the descent diverged after {len(history)} steps: lower learning_rate (the "
                                  f"hidden states, up to {np.abs(h).max():.3g} in size, need smaller steps)")
-            history.append(float(-np.mean(np.sum(left * log_sigmoid(s) + right * log_sigmoid(-s), axis=1))))
+            log_left = log_sigmoid(s)                     # log sigma(s); log sigma(-s) = log sigma(s) - s
+            history.append(float(-np.mean(np.sum(left * log_left + right * (log_left - s), axis=1))))
             if len(history) > steps:
                 break
-            g = reach * sigmoid(s) - left                 # d(loss)/ds, per row and node
+            g = reach * np.exp(log_left) - left           # d(loss)/ds = reach sigma(s) - left, per row and node
             self.node_weight -= step[:, None] * (g.T @ h) / h.shape[0]
             self.node_bias -= step * g.mean(axis=0)
         return history
