@@ -326,9 +326,13 @@ def negative_log_likelihood(logits, labels, temperature=1.0):
     return _mean_of(_nll_rows(z, y, temperature))
 
 
-def _brier_rows(p, y):
-    p = p.astype(np.float64, copy=False)
-    return np.einsum("ij,ij->i", p, p) - 2.0 * p[np.arange(len(p)), y] + 1.0
+def _brier_rows(p, y, block=1024):
+    """Each row's Brier score, in float64 a block of rows at a time (no float64 copy of all of p)."""
+    out = np.empty(len(p))
+    for i in range(0, len(p), block):
+        b = p[i:i + block].astype(np.float64, copy=False)
+        out[i:i + len(b)] = np.einsum("ij,ij->i", b, b) - 2.0 * b[np.arange(len(b)), y[i:i + block]] + 1.0
+    return out
 
 
 def brier_score(probs, labels):
@@ -484,6 +488,10 @@ def _debiased_of(conf, correct):
     return _debiased(conf, correct, 15, "quantile")
 
 
+def _ece_of(conf, correct):
+    return _ece(conf, correct, 15, "uniform", "l1")
+
+
 def _ece_of_resamples(conf, correct, idx):
     r"""The 15-bin ECE of every resample at once, one row of ``idx`` each.
 
@@ -580,12 +588,11 @@ def bootstrap_interval(metric, probs, labels, n_boot=1000, level=0.95, rng=None)
     if data.ndim == 0 or y.ndim != 1 or len(data) != len(y) or len(y) == 0:
         raise ValueError(f"probs and labels must have the same, non-zero number of rows, got "
                          f"shapes {data.shape} and {y.shape}")
-    value = float(metric(data, y))           # validates the data once (and the metric's own checks)
+    per_prediction, evaluate = _SHORTCUTS.get(metric, (None, metric))
+    rows = (data, y) if per_prediction is None else per_prediction(data, y)   # validates the data, once
+    value = float(evaluate(*rows))           # the metric on the data itself (and the metric's own checks)
     if not math.isfinite(value):
         raise ValueError(f"metric returned {value} on the data itself; it must return a finite number")
-    per_prediction, reduce = _SHORTCUTS.get(metric, (None, None))
-    rows = (data, y) if per_prediction is None else per_prediction(data, y)
-    evaluate = metric if per_prediction is None else reduce
     N = len(y)
     values = []
     batched = _BATCHED.get(metric)
@@ -605,7 +612,7 @@ def bootstrap_interval(metric, probs, labels, n_boot=1000, level=0.95, rng=None)
 # metric -> (the per-prediction numbers it depends on, the metric computed from them). Keyed by
 # the function objects themselves: a partial or a wrapper simply takes the plain route.
 _SHORTCUTS = {
-    expected_calibration_error: (_per_prediction_top_label, None),   # always scored in blocks (_BATCHED)
+    expected_calibration_error: (_per_prediction_top_label, _ece_of),   # resamples scored in blocks (_BATCHED)
     debiased_calibration_error: (_per_prediction_top_label, _debiased_of),
     brier_score: (_per_prediction_brier, _mean_of),
     negative_log_likelihood: (_per_prediction_nll, _mean_of),
