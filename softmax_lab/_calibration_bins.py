@@ -69,9 +69,9 @@ def check_distributions(p):
     The tolerance on the row sums, 1e-3 (0.03 for float16), accepts probabilities that were
     computed in float32 or float16 and stored in a wider dtype, and refuses logits.
     """
-    if not np.isfinite(p).all():
+    smallest, largest = p.min(), p.max()           # NaN propagates: no (N, K) temporary array is needed
+    if not (np.isfinite(smallest) and np.isfinite(largest)):
         raise ValueError("probs must be finite probabilities; it holds NaN or inf")
-    smallest = p.min()
     if smallest < 0:
         raise ValueError(f"probs must be probabilities >= 0, but one is {float(smallest):.4g}: {LOGITS_HINT}")
     tol = 3e-2 if p.dtype == np.float16 else 1e-3
