@@ -359,6 +359,10 @@ def tf_trainer(w):
                                         batch_size=2, n_layers=1, n_heads=1, d_model=4, d_mlp=4, max_len=6)
 
 
+def tf_capstone_session(w):
+    return transformer_training.CapstoneSession(n_words=1, n_validation=1)
+
+
 def distillation_logits(w):
     """Logits inside distillation_loss's documented range for every temperature drawn (1e-3 to 1e3):
     each row's spread is 0 or at least 1 (T at most 1e4 x the spread), and |z| stays below 8e304, so
@@ -410,6 +414,7 @@ INSTANCES = {
     "softmax_lab.decoding.LMScorer": lambda w: LMScorer(tiny_model(w), "the cat"),
     "softmax_lab.transformer.TinyTransformer": tf_model,
     "softmax_lab.transformer_training.Trainer": tf_trainer,
+    "softmax_lab.transformer_training.CapstoneSession": tf_capstone_session,
 }
 
 
@@ -951,7 +956,7 @@ PARAMETERS = {
     "transformer_training:learning_rate_at.step": "tf_step", "transformer_training:learning_rate_at.steps": "tf_steps",
     "Trainer.run.n_steps": "optional_count_or_zero",
     "long_range_accuracy.split": "tf_long_range_split", "subject_attention.split": "tf_long_range_split",
-    "capstone_run.n_validation": "count",
+    "capstone_run.n_validation": "count", "CapstoneSession.n_validation": "count",
     "transformer_functions:logits": "tf_logits", "transformer_functions:rng": "rng", "blocks": "tf_blocks",
     "function": "tf_token_function", "rtol": "tolerance", "atol": "tolerance",
     "masked_attention.q": "queries", "masked_attention.k": "keys", "masked_attention.mask": "boolean_mask",
