@@ -495,6 +495,7 @@ KINDS = {
     "optional_top_p": in_interval(0, 1, open_low=True, optional=True),
     "optional_min_p": in_interval(0, 1, optional=True),
     "optional_top_k": count(1, 6, optional=True),
+    "optional_count": count(1, 6, optional=True),
     "count": count(1, 4),
     "count_or_zero": count(0, 4),
     "n_bins": count(1, 20),
@@ -902,7 +903,8 @@ PARAMETERS = {
     # lesson 13
     "student_logits": "distill_logits", "teacher_logits": "distill_logits", "target_probs": "distribution",
     "draft_probs": "distribution", "speculative_sample.target_probs": "prob_vector",
-    "speculative_sample.draft_probs": "prob_vector", "target_fn": "target_fn", "draft_fn": "draft_fn",
+    "speculative_sample.draft_probs": "prob_vector", "speculative_sample.size": "optional_count",
+    "target_fn": "target_fn", "draft_fn": "draft_fn",
     "speculative:context": "token_context", "gamma": "count_or_zero", "alpha_rate": "fraction",
     "speculative:expected_tokens_per_call.alpha": "rate", "draw_next.rng": "generator_object",
     "router_logits": "router_logits", "draw_next.functions": "tf_function_table",
@@ -926,6 +928,7 @@ PARAMETERS = {
     "train_dual_encoder.index": "optional_index",
     "encoder": "dual_encoder", "dpo_tune.pairs": "preference_pairs", "kl_contexts": "optional_contexts",
     "n_train": "count", "contrastive_comparison.n_train": "batch_sized_count", "n_test": "count",
+    "contrastive_run.n_train": "batch_sized_count", "contrastive_run.temperature": "optional_positive",
     "betas": "temperatures", "dpo_comparison.pairs": "lesson_pairs", "n_kl_contexts": "count",
     # the transformer
     "transformer:model": "tf_model", "transformer_functions:model": "tf_model",
