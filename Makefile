@@ -18,6 +18,9 @@ BIN    := $(VENV)/bin
 # Two installs: the course (what `make lab` needs), then the test tools on top (`make test`).
 STAMP      := $(VENV)/.installed-stamp
 TEST_STAMP := $(VENV)/.test-installed-stamp
+# numpy's huge-page request off for everything started here (the tests' kernels too), as
+# `softmax-lab` sets it for the lessons' kernels: softmax_lab/launch.py (KERNEL_ENVIRONMENT) says why.
+export NUMPY_MADVISE_HUGEPAGE ?= 0
 
 .PHONY: lab notebook test check bench demo data doctor screenshots strip mutation clean help
 

@@ -281,14 +281,20 @@ def _describe(content):
     return method
 
 
+# Dashboards whose first slider is locked until a step of their own: the step, run before measuring.
+# (The classroom app keeps its temperature slider disabled until the teacher reveals the answer.)
+UNLOCK = {"classroom": ".reveal()"}
+
+
 def build_notebook(cases, path):
     cells = [nbformat.v4.new_code_cell(SETUP)]
     for name, mode in cases:
         if mode is None:
             cells.append(nbformat.v4.new_code_cell(REFERENCES[name]))
         else:
+            unlock = f"\n_d{UNLOCK[name]}" if name in UNLOCK else ""
             cells.append(nbformat.v4.new_code_cell(
-                f'W.setup_figures("{mode}")\ncase("{name}-{mode}", build("{name}"))'))
+                f'W.setup_figures("{mode}")\n_d = build("{name}"){unlock}\ncase("{name}-{mode}", _d)'))
     notebook = nbformat.v4.new_notebook(cells=cells)
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(notebook, path)
@@ -476,8 +482,8 @@ def print_summary(results, browser_floors=None):
           f"{'busy':>5}  {'msgs':>4}  {'img kB':>7}  target")
     for label, result in results.items():
         print_row(label, result, results.get("ref-html"))
-    missed = [label for label, r in results.items() if not label.startswith("ref-") and r["latencies"]
-              and (stats(r)[0] > TARGET[0] or stats(r)[1] > TARGET[1])]
+    missed = [label for label, r in results.items() if not label.startswith("ref-")   # no change seen: missed
+              and (not r["latencies"] or stats(r)[0] > TARGET[0] or stats(r)[1] > TARGET[1])]
     measured = [label for label in results if not label.startswith("ref-")]
     print(f"\n{len(measured) - len(missed)} of {len(measured)} dashboards meet the target in this run"
           + (f"; missing: {', '.join(missed)}" if missed else ""))

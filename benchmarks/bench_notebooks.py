@@ -9,7 +9,8 @@ The reference (``floor``) is a notebook of one cell that does what every lesson'
 numpy, matplotlib and ipywidgets. A lesson's ratio to it says how much of the wait is the
 lesson's own work; the aim (issue 18) is at most 3x for every lesson. Absolute seconds are
 printed too, because "a notebook runs in seconds" is the goal; they depend on the machine, and
-nothing here is pass/fail.
+nothing here is pass/fail. The kernels get the environment ``softmax-lab`` (``make lab``) gives
+them (:data:`softmax_lab.launch.KERNEL_ENVIRONMENT`); ``--numpy-hugepages`` leaves numpy's default.
 
     python benchmarks/bench_notebooks.py [--rounds 3] [--only 05 classroom]
 """
@@ -24,6 +25,8 @@ import time
 
 import nbformat
 from nbclient import NotebookClient
+
+from softmax_lab.launch import kernel_environment
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -42,7 +45,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--only", nargs="*", default=None, help="notebook name prefixes, e.g. 05 classroom")
+    parser.add_argument("--numpy-hugepages", action="store_true",
+                        help="leave numpy's huge-page request on (the launcher turns it off: softmax_lab.launch)")
     args = parser.parse_args()
+    if not args.numpy_hugepages:       # the kernels' environment under `make lab` / `softmax-lab`
+        os.environ.update(kernel_environment())
     os.environ.pop("SOFTMAX_LAB_FIGURES", None)               # the default figure path, in every kernel
     os.environ.setdefault("SOFTMAX_LAB_PROGRESS", str(pathlib.Path(tempfile.mkdtemp()) / "progress.json"))
     paths = sorted(NOTEBOOKS.glob("*.ipynb"))
@@ -56,6 +63,7 @@ def main():
             samples[name].append(run_once(nbformat.from_dict(nb)))   # a fresh copy every time
     medians = {name: statistics.median(ts) for name, ts in samples.items()}
     floor = medians["floor"]
+    print(f"NUMPY_MADVISE_HUGEPAGE={os.environ.get('NUMPY_MADVISE_HUGEPAGE', '(unset: numpy default)')}")
     print(f"median of {args.rounds} round(s), fresh kernel each, PNG figures; floor = kernel start + Setup "
           f"imports = {floor:.2f} s")
     print(f"{'notebook':<42} {'seconds':>8} {'x floor':>8}")

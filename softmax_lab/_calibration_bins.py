@@ -15,7 +15,7 @@ import numpy as np
 
 __all__ = ["ReliabilityBins", "STRATEGIES", "LOGITS_HINT", "PROBS_HINT", "as_matrix",
            "check_labels", "check_distributions", "probs_and_labels", "logits_and_labels", "bin_edges",
-           "bin_index", "top_label", "bin_statistics", "binned_error"]
+           "bin_index", "top_label", "bin_statistics", "binned_error", "ece_of_resamples"]
 
 STRATEGIES = ("uniform", "quantile")
 LOGITS_HINT = "pass softmax(logits), not logits"
@@ -69,9 +69,9 @@ def check_distributions(p):
     The tolerance on the row sums, 1e-3 (0.03 for float16), accepts probabilities that were
     computed in float32 or float16 and stored in a wider dtype, and refuses logits.
     """
-    if not np.isfinite(p).all():
+    smallest, largest = p.min(), p.max()           # NaN propagates: no (N, K) temporary array is needed
+    if not (np.isfinite(smallest) and np.isfinite(largest)):
         raise ValueError("probs must be finite probabilities; it holds NaN or inf")
-    smallest = p.min()
     if smallest < 0:
         raise ValueError(f"probs must be probabilities >= 0, but one is {float(smallest):.4g}: {LOGITS_HINT}")
     tol = 3e-2 if p.dtype == np.float16 else 1e-3
@@ -219,3 +219,19 @@ def binned_error(bins, norm="l1"):
     if norm == "l2":
         return float(np.sqrt(np.dot(w, gap**2)))
     return float(gap.max())
+
+
+def ece_of_resamples(conf, correct, idx):
+    r"""The 15-bin ECE (equal width) of every resample at once, one row of ``idx`` each (for
+    :func:`softmax_lab.calibration.bootstrap_interval`).
+
+    With equal-width bins a confidence's bin does not depend on the resample, and a bin's
+    weighted gap is :math:`\frac{|B|}{N}|\mathrm{acc} - \mathrm{conf}| = \frac{1}{N}\big|\sum_{i \in B}
+    ([\hat y_i = y_i] - c_i)\big|`: one bincount over (resample, bin) cells scores a whole block.
+    """
+    n_bins = 15
+    which = bin_index(conf, np.linspace(0.0, 1.0, n_bins + 1), "uniform")
+    m, N = idx.shape
+    cell = which[idx] + n_bins * np.arange(m)[:, None]                    # (resample, bin) as one index
+    gaps = np.bincount(cell.ravel(), weights=(correct - conf)[idx].ravel(), minlength=m * n_bins)
+    return np.abs(gaps.reshape(m, n_bins)).sum(axis=1) / N

@@ -128,8 +128,11 @@ class Adam:
     def step(self, params, grads):
         self.t += 1
         for k, g in grads.items():
-            self.m[k] = 0.9 * self.m[k] + 0.1 * g
-            self.v[k] = 0.999 * self.v[k] + 0.001 * g**2
-            m_hat = self.m[k] / (1 - 0.9**self.t)
-            v_hat = self.v[k] / (1 - 0.999**self.t)
+            m, v = self.m[k], self.v[k]                  # updated in place (the same numbers, fewer copies)
+            m *= 0.9
+            m += 0.1 * g                                 # m = 0.9 m + 0.1 g
+            v *= 0.999
+            v += 0.001 * g**2                            # v = 0.999 v + 0.001 g**2
+            m_hat = m / (1 - 0.9**self.t)
+            v_hat = v / (1 - 0.999**self.t)
             params[k] -= self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)

@@ -36,6 +36,7 @@ NeurIPS 2019. G. W. Brier, "Verification of forecasts expressed in terms of prob
 Monthly Weather Review 78, 1950.
 """
 
+import functools
 import math
 import numbers
 import warnings
@@ -49,6 +50,7 @@ from ._calibration_bins import (
     bin_index,
     bin_statistics,
     binned_error,
+    ece_of_resamples,
     logits_and_labels,
     probs_and_labels,
     top_label,
@@ -119,9 +121,7 @@ def reliability_bins(probs, labels, n_bins=15, strategy="uniform"):
     0.725
     """
     p, y = probs_and_labels(probs, labels)
-    n_bins = integer(n_bins, "n_bins", 1)
-    check_choice(strategy, "strategy", STRATEGIES)
-    return bin_statistics(*top_label(p, y), n_bins, strategy)
+    return bin_statistics(*top_label(p, y), _check_bins(n_bins, strategy), strategy)
 
 
 def _ece(conf, correct, n_bins, strategy, norm):
@@ -129,8 +129,9 @@ def _ece(conf, correct, n_bins, strategy, norm):
 
 
 def _check_bins(n_bins, strategy):
-    integer(n_bins, "n_bins", 1)
+    n_bins = integer(n_bins, "n_bins", 1)
     check_choice(strategy, "strategy", STRATEGIES)
+    return n_bins
 
 
 def expected_calibration_error(probs, labels, n_bins=15, strategy="uniform", norm="l1"):
@@ -326,9 +327,13 @@ def negative_log_likelihood(logits, labels, temperature=1.0):
     return _mean_of(_nll_rows(z, y, temperature))
 
 
-def _brier_rows(p, y):
-    p = p.astype(np.float64, copy=False)
-    return np.einsum("ij,ij->i", p, p) - 2.0 * p[np.arange(len(p)), y] + 1.0
+def _brier_rows(p, y, block=1024):
+    """Each row's Brier score, in float64 a block of rows at a time (no float64 copy of all of p)."""
+    out = np.empty(len(p))
+    for i in range(0, len(p), block):
+        b = p[i:i + block].astype(np.float64, copy=False)
+        out[i:i + len(b)] = np.einsum("ij,ij->i", b, b) - 2.0 * b[np.arange(len(b)), y[i:i + block]] + 1.0
+    return out
 
 
 def brier_score(probs, labels):
@@ -480,23 +485,9 @@ def _per_prediction_nll(logits, labels):
     return (_nll_rows(*logits_and_labels(logits, labels)),)
 
 
-def _debiased_of(conf, correct):
-    return _debiased(conf, correct, 15, "quantile")
-
-
-def _ece_of_resamples(conf, correct, idx):
-    r"""The 15-bin ECE of every resample at once, one row of ``idx`` each.
-
-    With equal-width bins a confidence's bin does not depend on the resample, and a bin's
-    weighted gap is :math:`\frac{|B|}{N}|\mathrm{acc} - \mathrm{conf}| = \frac{1}{N}\big|\sum_{i \in B}
-    ([\hat y_i = y_i] - c_i)\big|`: one bincount over (resample, bin) cells scores a whole block.
-    """
-    n_bins = 15
-    which = bin_index(conf, np.linspace(0.0, 1.0, n_bins + 1), "uniform")
-    m, N = idx.shape
-    cell = which[idx] + n_bins * np.arange(m)[:, None]                    # (resample, bin) as one index
-    gaps = np.bincount(cell.ravel(), weights=(correct - conf)[idx].ravel(), minlength=m * n_bins)
-    return np.abs(gaps.reshape(m, n_bins)).sum(axis=1) / N
+# The two errors of (confidence, correctness) with their functions' default options
+_debiased_of = functools.partial(_debiased, n_bins=15, strategy="quantile")
+_ece_of = functools.partial(_ece, n_bins=15, strategy="uniform", norm="l1")
 
 
 def _mean_of_resamples(rows, idx):
@@ -550,15 +541,11 @@ def bootstrap_interval(metric, probs, labels, n_boot=1000, level=0.95, rng=None)
     The percentile bootstrap (Efron 1979) treats the N predictions as a sample from the
     population of predictions: the spread of the metric over resamples estimates its sampling
     spread. Each resample draws N row indices with replacement and calls
-    ``metric(probs[idx], labels[idx])``. For this module's four metrics that depend on each
-    prediction through a few numbers, called with their default options
-    (:func:`expected_calibration_error`, :func:`debiased_calibration_error`,
-    :func:`brier_score`, :func:`negative_log_likelihood`), those numbers are computed once and
-    resampled with the same indices instead of the (N, K) rows: the same interval, K times less
-    work (lesson 07 bootstraps 20,530 x 445 probabilities thousands of times). The top-label
-    ECE, the Brier score and the NLL then score a block of resamples at once (the indices are
-    drawn in blocks, which gives the very same indices as drawing them one resample at a time):
-    the same interval again, several times faster.
+    ``metric(probs[idx], labels[idx])``. This module's four metrics of a few numbers per
+    prediction (:func:`expected_calibration_error`, :func:`debiased_calibration_error`,
+    :func:`brier_score`, :func:`negative_log_likelihood`, with their default options) resample
+    those numbers instead of the (N, K) rows, and all but the debiased error score a block of
+    resamples at once (drawn in blocks, the indices are the same): the same interval, far faster.
 
     Examples
     --------
@@ -580,15 +567,13 @@ def bootstrap_interval(metric, probs, labels, n_boot=1000, level=0.95, rng=None)
     if data.ndim == 0 or y.ndim != 1 or len(data) != len(y) or len(y) == 0:
         raise ValueError(f"probs and labels must have the same, non-zero number of rows, got "
                          f"shapes {data.shape} and {y.shape}")
-    value = float(metric(data, y))           # validates the data once (and the metric's own checks)
+    per_prediction, evaluate, batched = _SHORTCUTS.get(metric, (None, metric, None))
+    rows = (data, y) if per_prediction is None else per_prediction(data, y)   # validates the data, once
+    value = float(evaluate(*rows))           # the metric on the data itself (and the metric's own checks)
     if not math.isfinite(value):
         raise ValueError(f"metric returned {value} on the data itself; it must return a finite number")
-    per_prediction, reduce = _SHORTCUTS.get(metric, (None, None))
-    rows = (data, y) if per_prediction is None else per_prediction(data, y)
-    evaluate = metric if per_prediction is None else reduce
     N = len(y)
     values = []
-    batched = _BATCHED.get(metric)
     if batched is not None:                  # blocks of resamples at once: the same indices, drawn row by row
         block = max(1, _BLOCK // N)
         for start in range(0, n_boot, block):
@@ -602,20 +587,13 @@ def bootstrap_interval(metric, probs, labels, n_boot=1000, level=0.95, rng=None)
     return Interval(float(low), float(high))
 
 
-# metric -> (the per-prediction numbers it depends on, the metric computed from them). Keyed by
-# the function objects themselves: a partial or a wrapper simply takes the plain route.
+# metric -> (the per-prediction numbers it depends on, the metric computed from them, the metric of a
+# block of resamples at once). Keyed by the function objects themselves: a partial or a wrapper takes
+# the plain route. The debiased error's quantile bins move with every resample: no block route.
 _SHORTCUTS = {
-    expected_calibration_error: (_per_prediction_top_label, None),   # always scored in blocks (_BATCHED)
-    debiased_calibration_error: (_per_prediction_top_label, _debiased_of),
-    brier_score: (_per_prediction_brier, _mean_of),
-    negative_log_likelihood: (_per_prediction_nll, _mean_of),
+    expected_calibration_error: (_per_prediction_top_label, _ece_of, ece_of_resamples),
+    debiased_calibration_error: (_per_prediction_top_label, _debiased_of, None),
+    brier_score: (_per_prediction_brier, _mean_of, _mean_of_resamples),
+    negative_log_likelihood: (_per_prediction_nll, _mean_of, _mean_of_resamples),
 }
-# Those whose resamples are also scored a block at a time (the debiased error's quantile bins move
-# with every resample, so it takes the row-by-row route), and the indices drawn per block (2 MB: larger
-# blocks were slower on a busy machine).
-_BATCHED = {
-    expected_calibration_error: _ece_of_resamples,
-    brier_score: _mean_of_resamples,
-    negative_log_likelihood: _mean_of_resamples,
-}
-_BLOCK = 2**18
+_BLOCK = 2**18      # indices drawn per block (2 MB: larger blocks were slower on a busy machine)

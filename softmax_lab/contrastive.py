@@ -31,8 +31,8 @@ Examples
 
 import numpy as np
 
-from ._checks import check_temperature, compute_dtype, float_array, to_dtype
-from .losses import cross_entropy, cross_entropy_grad
+from ._checks import check_temperature, compute_dtype, divide, float_array, to_dtype
+from .functions import log_softmax
 
 __all__ = ["info_nce"]
 
@@ -112,8 +112,11 @@ def info_nce(a, b, temperature):
     if not finite:
         raise ValueError(f"a @ b.T / temperature overflows {work} (the logits must be finite): "
                          "scale the embeddings down or raise the temperature")
-    targets = np.arange(A.shape[0])                      # the partner of row i is column i
-    loss = 0.5 * (cross_entropy(dots, targets, temperature=T) + cross_entropy(dots.T, targets, temperature=T))
-    G = 0.5 * (cross_entropy_grad(dots, targets, temperature=T)          # (P - I) / (N T), d/d dots
-               + cross_entropy_grad(dots.T, targets, temperature=T).T)   # (Q - I) / (N T)
+    N, pairs = A.shape[0], np.arange(A.shape[0])        # the partner of row i is column i
+    log_p = log_softmax(dots, axis=1, temperature=T)     # row i: which b is a_i's partner? (P along rows)
+    log_q = log_softmax(dots, axis=0, temperature=T)     # column j: which a is b_j's partner? (Q along columns)
+    loss = -0.5 * (np.mean(log_p[pairs, pairs]) + np.mean(log_q[pairs, pairs]))   # the two cross-entropies
+    G = np.exp(log_p) + np.exp(log_q)
+    G[pairs, pairs] -= 2.0
+    G = divide(G, 2 * N * T)                             # (P + Q - 2I) / (2 N T): d loss / d dots
     return to_dtype(np.asarray(loss), dtype)[()], to_dtype(G @ B, dtype), to_dtype(G.T @ A, dtype)

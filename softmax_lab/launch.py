@@ -32,6 +32,7 @@ What it does, in order:
    dashboard, and stops the kernel of a page nobody has had open for
    :data:`CULL_IDLE_TIMEOUT` seconds (:func:`voila_command`). A front end that is not installed
    is named, with the extra that installs it (``softmax-lab[lab]`` or ``softmax-lab[classroom]``).
+   The front end, and so every lesson's kernel, starts with :data:`KERNEL_ENVIRONMENT`.
 
 The Jupyter settings of the course (``jupyter-config/``: the arrow keys on sliders in Notebook 7,
 no "news" pop-up) are installed by the wheel into ``<environment>/etc/jupyter``, where the front
@@ -299,7 +300,7 @@ def _run_classroom(folder, port, open_browser):
     port = free_port() if port is None else port
     base = f"http://localhost:{port}"
     url = f"{base}/{FRONT_ENDS['classroom'].path}"
-    env = dict(os.environ, SOFTMAX_LAB_PRESENTATION="1")   # large figures and fonts, for a projector
+    env = dict(kernel_environment(), SOFTMAX_LAB_PRESENTATION="1")   # large figures and fonts, for a projector
     print(f"The classroom app: {url}\nEvery lesson as an app: {base}/\n(Ctrl-C stops the server.)", flush=True)
     process = subprocess.Popen(voila_command(folder, port), cwd=folder, env=env)
     # Stop Voila with the launcher: a `kill` of this process must not leave the server behind.
@@ -312,12 +313,26 @@ def _run_classroom(folder, port, open_browser):
         return process.wait()
 
 
-def _run(command, folder):
+#: Set for the front end and so for the lessons' kernels (they inherit it), unless already set:
+#: numpy then does not ask Linux for transparent huge pages for its large arrays (numpy's "Global
+#: state" documentation). Where Linux answers that request by compacting memory on the spot
+#: (``/sys/kernel/mm/transparent_hugepage/defrag`` set to ``madvise``, a common default), every
+#: large array waits for it: lesson 07, which holds a few 36 MB arrays, ran top to bottom in about
+#: 10 s with the request and 5.5 s without on the 2-core machine of benchmarks/README.md.
+KERNEL_ENVIRONMENT = {"NUMPY_MADVISE_HUGEPAGE": "0"}
+
+
+def kernel_environment(environ=None):
+    """``environ`` (default ``os.environ``) with :data:`KERNEL_ENVIRONMENT` where it sets nothing."""
+    return {**KERNEL_ENVIRONMENT, **(os.environ if environ is None else environ)}
+
+
+def _run(command, folder, env):
     sys.stdout.flush()
     if os.name == "posix":
         os.chdir(folder)
-        os.execv(command[0], command)   # the server takes over this process: Ctrl-C goes to it
-    return subprocess.call(command, cwd=folder)
+        os.execve(command[0], command, env)   # the server takes over this process: Ctrl-C goes to it
+    return subprocess.call(command, cwd=folder, env=env)
 
 
 def parse_arguments(argv=None):
@@ -360,7 +375,7 @@ def main(argv=None):
         print("note: the course's Jupyter settings (arrow keys on sliders in Notebook 7, no news pop-up) are "
               "not installed in this environment; see jupyter-config/README.md in the repository.")
     print(f"Starting {front_end.title} on {folder} (lesson 00: {FIRST_LESSON}); Ctrl-C stops it.")
-    return _run(jupyter_command(args.front_end, folder, args.port, args.open_browser), folder)
+    return _run(jupyter_command(args.front_end, folder, args.port, args.open_browser), folder, kernel_environment())
 
 
 if __name__ == "__main__":

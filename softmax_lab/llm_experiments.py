@@ -45,6 +45,7 @@ from . import lm
 from ._checks import as_generator, check_probabilities, float_array
 from ._llm_common import Adam, count, fraction, labels, nonnegative, positive, word_ids, words
 from ._llm_common import seed as check_seed
+from ._threads import one_blas_thread
 from .distillation import distillation_loss
 from .functions import softmax
 from .losses import cross_entropy, cross_entropy_grad
@@ -140,18 +141,29 @@ def train_student(teacher, contexts, targets, temperature=None, alpha=1.0, steps
                            seed=seed)
     adam = Adam(weights, positive(learning_rate, "learning_rate"))
     rng = np.random.default_rng(seed)
-    teacher_logits = None if temperature is None else lm.forward(teacher.weights, contexts)   # once: (N, V)
-    for _ in range(steps):
-        batch = rng.integers(0, len(targets), size=batch_size)
-        logits, x, h = lm.forward(weights, contexts[batch], return_hidden=True)
-        if temperature is None:
-            d_logits = cross_entropy_grad(logits, targets[batch])
-        else:
-            d_logits = alpha * distillation_loss(logits, teacher_logits[batch], temperature)[1]
-            if alpha < 1:
-                d_logits = d_logits + (1 - alpha) * cross_entropy_grad(logits, targets[batch])
-        adam.step(weights, _backward(weights, contexts[batch], x, h, d_logits))
+    with one_blas_thread():                          # small products: see softmax_lab._threads
+        if temperature is not None:                  # the soft targets, once: (N, V)
+            teacher_logits = lm.forward(teacher.weights, contexts)
+            distillation_loss(lm.forward(weights, contexts[:batch_size]), teacher_logits[:batch_size],
+                              temperature)            # refuses a T outside its range, by name
+            soft_targets = softmax(teacher_logits.astype(np.float64, copy=False), temperature=temperature)
+        for _ in range(steps):
+            batch = rng.integers(0, len(targets), size=batch_size)
+            logits, x, h = lm.forward(weights, contexts[batch], return_hidden=True)
+            if temperature is None:
+                d_logits = cross_entropy_grad(logits, targets[batch])
+            else:
+                d_logits = alpha * _soft_target_grad(logits, soft_targets[batch], temperature)
+                if alpha < 1:
+                    d_logits = d_logits + (1 - alpha) * cross_entropy_grad(logits, targets[batch])
+            adam.step(weights, _backward(weights, contexts[batch], x, h, d_logits))
     return weights
+
+
+def _soft_target_grad(student_logits, soft_targets, temperature):
+    """The gradient of :func:`~softmax_lab.distillation.distillation_loss` (its second value),
+    T (p^s - p^t) / N, from the teacher's soft targets p^t computed once: training needs no loss value."""
+    return temperature * (softmax(student_logits, temperature=temperature) - soft_targets) / len(student_logits)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -246,14 +258,15 @@ def measure_speculation(target, draft, gamma, n_tokens=600, temperature=1.0, pro
     text = [target.index.get(w, target.index[lm.UNK]) for w in prompt]
     rounds = accepted = verified = 0
     produced = 0
-    while produced < n_tokens:
-        step = speculative_step(target_fn, lambda c: draft_fn(c)[0], tuple(text[-target.context_size - 1:]),
-                                gamma, rng=rng)
-        text.extend(step.tokens)
-        rounds += 1
-        produced += len(step.tokens)
-        accepted += step.n_accepted
-        verified += min(step.n_accepted + 1, gamma)
+    with one_blas_thread():                          # thousands of one-row products: see softmax_lab._threads
+        while produced < n_tokens:
+            step = speculative_step(target_fn, lambda c: draft_fn(c)[0], tuple(text[-target.context_size - 1:]),
+                                    gamma, rng=rng)
+            text.extend(step.tokens)
+            rounds += 1
+            produced += len(step.tokens)
+            accepted += step.n_accepted
+            verified += min(step.n_accepted + 1, gamma)
     return SpeculationResult(gamma, rounds, produced, accepted, verified)
 
 
@@ -370,10 +383,11 @@ def train_router(hidden, n_experts, k=1, steps=200, learning_rate=0.05, z_weight
     W0 = rng.normal(0.0, positive(init_scale, "init_scale") / np.sqrt(hidden.shape[1]), (hidden.shape[1], n_experts))
     params = {"W": W0.copy()}
     adam = Adam(params, positive(learning_rate, "learning_rate"))
-    for _ in range(steps):
-        z = hidden @ params["W"]
-        dz = load_balancing_loss_grad(z, k) + z_weight * router_z_loss_grad(z)
-        adam.step(params, {"W": hidden.T @ dz})
+    with one_blas_thread():                          # small products: see softmax_lab._threads
+        for _ in range(steps):
+            z = hidden @ params["W"]
+            dz = load_balancing_loss_grad(z, k) + z_weight * router_z_loss_grad(z)
+            adam.step(params, {"W": hidden.T @ dz})
     return W0, params["W"]
 
 

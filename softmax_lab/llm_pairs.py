@@ -6,8 +6,8 @@ r"""Lesson 13's experiments on pairs: two views of a sentence (contrastive), two
   :func:`softmax_lab.contrastive.info_nce`.
 - :func:`dpo_tune`: DPO (:func:`softmax_lab.preference.dpo_loss`) on the tiny word model's output
   layer, against the frozen model as reference.
-- :func:`contrastive_split`, :func:`contrastive_comparison`, :func:`dpo_comparison`: the
-  lesson's own runs, computed once per session.
+- :func:`contrastive_split`, :func:`contrastive_run`, :func:`contrastive_comparison`,
+  :func:`dpo_comparison`: the lesson's own runs, computed once per session.
 
 Supported range: sentences are lists of words (str), none empty; ``index`` maps words to the
 rows 0..V-1 and holds ``<unk>``; temperatures, beta and learning rates are finite numbers > 0;
@@ -34,6 +34,7 @@ from . import lm
 from ._llm_common import Adam, count, fraction, positive, positive_tuple, word_ids, words
 from ._llm_common import seed as check_seed
 from ._llm_common import sentences as check_sentences
+from ._threads import one_blas_thread
 from .contrastive import info_nce
 from .functions import log_softmax
 from .llm_experiments import context_ids
@@ -52,6 +53,7 @@ __all__ = [
     "LESSON_BETAS",
     "LESSON_CONTRASTIVE_TEMPERATURES",
     "contrastive_split",
+    "contrastive_run",
     "contrastive_comparison",
     "dpo_comparison",
 ]
@@ -80,12 +82,48 @@ def word_dropout(sentence, rate, rng):
     rate = fraction(rate, "rate")
     if not isinstance(rng, np.random.Generator):
         raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    if not sentence:
+    return _dropout(sentence, rate, rng)
+
+
+def _dropout(sentence, rate, rng):
+    """:func:`word_dropout` without the argument checks (a list of words or of word ids)."""
+    if not len(sentence):
         return []
     keep = rng.random(len(sentence)) >= rate
     if not keep.any():
         keep[rng.integers(len(sentence))] = True
     return [w for w, kept in zip(sentence, keep) if kept]
+
+
+def _dropout_views(sentences, rate, rng):
+    """``[_dropout(s, rate, rng) for s in sentences]`` for arrays of word ids, with the same draws.
+
+    Returns ``(columns, lengths)``: the kept word ids of all the views one after another, and the
+    length of each view. One call of ``rng.random`` covers the whole batch: it gives the same
+    numbers as one call per sentence. Only when a sentence loses every word (then
+    :func:`_dropout` draws again, for the word it keeps) is the generator rewound and the batch
+    redone sentence by sentence.
+    """
+    state = rng.bit_generator.state
+    lengths = np.array([len(s) for s in sentences])
+    keep = rng.random(lengths.sum()) >= rate
+    kept = np.add.reduceat(keep, np.cumsum(lengths) - lengths)
+    if np.all(kept > 0):
+        return np.concatenate(sentences)[keep], kept
+    rng.bit_generator.state = state
+    views = [_dropout(s, rate, rng) for s in sentences]
+    return np.concatenate(views).astype(np.intp), np.array([len(v) for v in views])
+
+
+def _averaging_matrix(columns, lengths, n_words):
+    """The (N, V) matrix M with M[i, w] = (times word w occurs in view i) / (the view's length).
+
+    ``columns`` holds the views' word ids one after another, ``lengths`` each view's length.
+    """
+    rows = np.repeat(np.arange(len(lengths)), lengths)
+    M = np.bincount(rows * n_words + columns, weights=np.repeat(1.0 / np.maximum(lengths, 1), lengths),
+                    minlength=len(lengths) * n_words)           # adds 1 / length once per occurrence
+    return M.reshape(len(lengths), n_words)
 
 
 class DualEncoder:
@@ -114,9 +152,9 @@ class DualEncoder:
 
     def _pool(self, table, ids):
         """Mean word vector of each sentence, and the (N, V) averaging matrix that made it."""
-        M = np.zeros((len(ids), len(table)))
-        for i, row in enumerate(ids):
-            np.add.at(M[i], row, 1.0 / len(row))
+        lengths = np.array([len(row) for row in ids], dtype=np.intp)
+        columns = np.array([i for row in ids for i in row], dtype=np.intp)
+        M = _averaging_matrix(columns, lengths, len(table))
         return M @ table, M
 
     def encode(self, sentences, tower="a"):
@@ -146,10 +184,12 @@ def _normalised_backward(raw, grad_unit):
     return (grad_unit - u * np.sum(u * grad_unit, axis=1, keepdims=True)) / norm
 
 
-def _dual_loss_and_grads(enc, params, ids_a, ids_b):
-    """InfoNCE of the two towers on a batch of paired views, and its gradient for a, b and log_scale."""
-    raw_a, Ma = enc._pool(params["a"], ids_a)
-    raw_b, Mb = enc._pool(params["b"], ids_b)
+def _dual_loss_and_grads(params, Ma, Mb):
+    """InfoNCE of the two towers on a batch of paired views, and its gradient for a, b and log_scale.
+
+    ``Ma``, ``Mb``: the views' averaging matrices (:func:`_averaging_matrix`), one row per pair.
+    """
+    raw_a, raw_b = Ma @ params["a"], Mb @ params["b"]          # each view's mean word vector
     u = raw_a / np.linalg.norm(raw_a, axis=1, keepdims=True)
     v = raw_b / np.linalg.norm(raw_b, axis=1, keepdims=True)
     s = math.exp(params["log_scale"][0])
@@ -207,18 +247,21 @@ def train_dual_encoder(sentences, temperature=None, steps=300, batch_size=32, di
         enc.log_scale = math.log(1 / positive(temperature, "temperature"))
     params = {"a": enc.a, "b": enc.b, "log_scale": np.array([enc.log_scale])}
     adam = Adam(params, positive(learning_rate, "learning_rate"))
-    for _ in range(steps):
-        batch = rng.choice(len(sentences), size=batch_size, replace=False)
-        ids_a = enc._ids([word_dropout(sentences[i], dropout, rng) for i in batch])
-        ids_b = enc._ids([word_dropout(sentences[i], dropout, rng) for i in batch])
-        s = math.exp(params["log_scale"][0])
-        loss, grads = _dual_loss_and_grads(enc, params, ids_a, ids_b)
-        if not learn:
-            grads["log_scale"] = np.zeros(1)
-        adam.step(params, grads)
-        params["log_scale"][0] = min(params["log_scale"][0], math.log(CLIP_MAX_SCALE))   # CLIP's clamp
-        enc.history.append(float(loss))
-        enc.scales.append(s)
+    ids = [np.array(row, dtype=np.intp) for row in enc._ids(sentences)]   # each sentence's word ids, once
+    with one_blas_thread():                          # small products: see softmax_lab._threads
+        for _ in range(steps):
+            batch = rng.choice(len(sentences), size=batch_size, replace=False)
+            views_a = _dropout_views([ids[i] for i in batch], dropout, rng)   # word_dropout of each sentence
+            views_b = _dropout_views([ids[i] for i in batch], dropout, rng)
+            s = math.exp(params["log_scale"][0])
+            loss, grads = _dual_loss_and_grads(params, _averaging_matrix(*views_a, len(enc.a)),
+                                               _averaging_matrix(*views_b, len(enc.b)))
+            if not learn:
+                grads["log_scale"] = np.zeros(1)
+            adam.step(params, grads)
+            params["log_scale"][0] = min(params["log_scale"][0], math.log(CLIP_MAX_SCALE))   # CLIP's clamp
+            enc.history.append(float(loss))
+            enc.scales.append(s)
     enc.a, enc.b, enc.log_scale = params["a"], params["b"], float(params["log_scale"][0])
     return enc
 
@@ -378,29 +421,38 @@ def _contrastive_split(n_train, n_test, seed):
     return shuffled[:n_train], shuffled[n_train:n_train + n_test]
 
 
+def contrastive_run(temperature, n_train=2000, n_test=200, steps=600, seed=0):
+    """One dual encoder (dim 32) of :func:`contrastive_comparison`, trained once per session.
+
+    ``temperature`` is a fixed temperature, or None for CLIP's learned one. Returns (retrieval
+    accuracy on ``n_test`` held-out distinct sentences, the trained :class:`DualEncoder`); the
+    same call returns the same objects (do not modify them). ``n_train`` must be at least 32
+    (the batch size).
+    """
+    if temperature is not None:
+        temperature = positive(temperature, "temperature")
+    n_train = count(n_train, "n_train", low=32)
+    return _contrastive_run(temperature, n_train, count(n_test, "n_test"), count(steps, "steps"), check_seed(seed))
+
+
+@functools.lru_cache(maxsize=None)
+def _contrastive_run(temperature, n_train, n_test, steps, seed):
+    train, test = contrastive_split(n_train, n_test, seed)
+    enc = train_dual_encoder(train, temperature=temperature, steps=steps, dim=32, index=lm.load("best").index,
+                             seed=seed)
+    return retrieval_accuracy(enc, test), enc
+
+
 def contrastive_comparison(temperatures=LESSON_CONTRASTIVE_TEMPERATURES, n_train=2000, n_test=200, steps=600,
                            seed=0):
     """Dual encoders (dim 32) trained at fixed temperatures and with CLIP's learned one.
 
     Returns a dict: each temperature, and ``None`` for the learned one, -> (retrieval accuracy
-    on ``n_test`` held-out distinct sentences, the trained :class:`DualEncoder`).
-    ``n_train`` must be at least 32 (the batch size).
+    on ``n_test`` held-out distinct sentences, the trained :class:`DualEncoder`), each from
+    :func:`contrastive_run`. ``n_train`` must be at least 32 (the batch size).
     """
     temperatures = positive_tuple(temperatures, "temperatures")
-    n_train = count(n_train, "n_train", low=32)
-    return _contrastive_comparison(temperatures, n_train, count(n_test, "n_test"), count(steps, "steps"),
-                                   check_seed(seed))
-
-
-@functools.lru_cache(maxsize=None)
-def _contrastive_comparison(temperatures, n_train, n_test, steps, seed):
-    train, test = contrastive_split(n_train, n_test, seed)
-    index = lm.load("best").index
-    out = {}
-    for T in (*temperatures, None):
-        enc = train_dual_encoder(train, temperature=T, steps=steps, dim=32, index=index, seed=seed)
-        out[T] = (retrieval_accuracy(enc, test), enc)
-    return out
+    return {T: contrastive_run(T, n_train, n_test, steps, seed) for T in (*temperatures, None)}
 
 
 def dpo_comparison(betas=LESSON_BETAS, pairs=LESSON_PAIRS, steps=200, n_kl_contexts=1000):

@@ -77,11 +77,15 @@ def _pair(target_probs, draft_probs, ndim=None):
     return p, q, np.result_type(p_dtype, q_dtype)
 
 
-def _draw(probs, rng):
-    """One index from a 1-D distribution: the first i whose cumulative sum exceeds u * total."""
+def _draw(probs, rng, size=None):
+    """One index from a 1-D distribution: the first i whose cumulative sum exceeds u * total.
+
+    With ``size``, an array of ``size`` independent indices (one uniform u each).
+    """
     cumulative = np.cumsum(probs)
-    i = int(np.searchsorted(cumulative, rng.random() * cumulative[-1], side="right"))
-    return min(i, int(np.flatnonzero(probs)[-1]))      # rounding at the very end: the last possible token
+    i = np.searchsorted(cumulative, rng.random(size) * cumulative[-1], side="right")
+    i = np.minimum(i, np.flatnonzero(probs)[-1])       # rounding at the very end: the last possible token
+    return int(i) if size is None else i
 
 
 def _residual(p, q):
@@ -155,7 +159,7 @@ def residual_distribution(target_probs, draft_probs):
     return to_dtype(_residual(p, q), dtype)
 
 
-def speculative_sample(target_probs, draft_probs, rng=None):
+def speculative_sample(target_probs, draft_probs, rng=None, size=None):
     r"""One token by speculative sampling: draft from q, accept or correct so that it follows p.
 
     Parameters
@@ -166,12 +170,15 @@ def speculative_sample(target_probs, draft_probs, rng=None):
         q, the draft model's distribution over the same V tokens.
     rng : numpy.random.Generator, int or None, default None
         The randomness: a Generator, an int seed, or None (a fresh unseeded generator).
+    size : int or None, default None
+        None draws one token. An integer n >= 1 draws n independent tokens at once, by the
+        same rule applied to arrays (a different use of the random numbers than n calls).
 
     Returns
     -------
-    token : int
+    token : int, or ndarray of int of shape (n,) with ``size``
         The token, distributed exactly as p.
-    accepted : bool
+    accepted : bool, or ndarray of bool of shape (n,) with ``size``
         True if the draft's token was kept (probability :func:`acceptance_probability`).
 
     Raises
@@ -194,10 +201,20 @@ def speculative_sample(target_probs, draft_probs, rng=None):
     True
     >>> speculative_sample([0.0, 1.0], [1.0, 0.0], rng=0)                 # no overlap: always corrected
     (1, False)
+    >>> tokens, accepted = speculative_sample([0.6, 0.3, 0.1], [0.2, 0.3, 0.5], rng=0, size=4000)
+    >>> tokens.shape, bool(abs(accepted.mean() - 0.6) < 0.03)             # accepted: sum min(p, q) = 0.6
+    ((4000,), True)
     """
     p, q, _ = _pair(target_probs, draft_probs, ndim=1)
     generator = as_generator(rng)
-    return _verify(_draw(q, generator), p, q, generator)
+    if size is None:
+        return _verify(_draw(q, generator), p, q, generator)
+    n = integer(size, "size")
+    tokens = _draw(q, generator, n)                                # x ~ q, n times
+    accepted = generator.random(n) * q[tokens] < p[tokens]          # u < p(x)/q(x), as for one token
+    rejected = ~accepted
+    tokens[rejected] = _draw(_residual(p, q), generator, int(np.count_nonzero(rejected)))
+    return tokens, accepted
 
 
 @dataclass(frozen=True)

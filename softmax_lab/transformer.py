@@ -522,13 +522,16 @@ def make_batch(model, sentences):
 def sentence_logits(model, sentences, batch_size=256):
     """The logits for every word of ``sentences`` (N, V) and the true words (N,), in reading order."""
     sentences = check.sentences(sentences, max_words=check.model(model).max_len)
-    batch_size, all_logits, all_targets = integer(batch_size, "batch_size"), [], []
-    for i in range(0, len(sentences), batch_size):
-        ids, targets = make_batch(model, sentences[i:i + batch_size])
-        real = targets >= 0
-        all_logits.append(forward(model, ids)[real])
-        all_targets.append(targets[real])
-    return np.concatenate(all_logits), np.concatenate(all_targets)
+    step = integer(batch_size, "batch_size")
+    batches = [make_batch(model, sentences[i:i + step]) for i in range(0, len(sentences), step)]
+    targets = np.concatenate([t[t >= 0] for _, t in batches])
+    logits, start = None, 0
+    for ids, batch_targets in batches:       # into one array: no list of blocks to concatenate (half the memory)
+        block = forward(model, ids)[batch_targets >= 0]
+        logits = np.empty((len(targets), block.shape[1]), block.dtype) if logits is None else logits
+        logits[start:start + len(block)] = block
+        start += len(block)
+    return logits, targets
 
 
 def split_logits(model, split="validation", directory=None):

@@ -36,7 +36,7 @@ from ._checks import finite_number, integer
 
 __all__ = ["TrainResult", "Trainer", "train", "learning_rate_at", "head_roles", "long_range_accuracy",
            "subject_attention", "load_same_data_mlp", "LONG_RANGE_VERBS", "split_perplexity", "CapstoneRun",
-           "capstone_run", "CAPSTONE_TOLERANCE"]
+           "capstone_run", "CapstoneSession", "CAPSTONE_TOLERANCE"]
 
 #: The verbs of the long-range sentences (``data/corpus.py``): birds fly, water animals swim,
 #: land animals run; the verb depends on the subject, 4 to 9 words back.
@@ -506,40 +506,86 @@ def capstone_run(functions=None, steps=30, prompt="the cat sat on the", n_words=
     >>> run.follows_reference, run.broken, len(run.generated)
     (True, [], 2)
     """
-    from . import transformer_functions as _fns
+    return CapstoneSession(functions, prompt, n_words, seed, n_validation, directory).run(steps)
 
-    if functions is not None:
-        functions = check.function_table(functions)
-    if not (isinstance(prompt, str) or (isinstance(prompt, (list, tuple)) and all(isinstance(w, str) for w in prompt))):
-        raise TypeError(f"prompt must be a string or a list of words, got {type(prompt).__name__}")
-    n_words, n_validation = integer(n_words, "n_words"), integer(n_validation, "n_validation")
-    if not (seed is None or isinstance(seed, np.random.Generator) or (
-            isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)):
-        raise ValueError(f"seed must be None, a whole number >= 0 or a numpy Generator, got {seed!r}")
-    history = _data.load_json("transformer_history.json", directory)["short_run"]
-    steps = integer(steps, "steps")
-    if steps > len(history["losses"]):
-        raise ValueError(f"steps must be at most {len(history['losses'])} (the recorded run), got {steps}")
-    sentences = _data.load_sentences("train", directory) + _t.load_sentences("longrange_train", directory)
-    vocab = _data.load_json(_lm.VOCAB_FILE, directory)["words"]
-    table = _fns.package_functions() if functions is None else functions
-    trainer = Trainer(sentences, vocab, functions=table, **history["shape"], **history["settings"])
-    reference = np.array(history["losses"][:steps])
-    error, validation_loss, generated = None, None, []
-    trained = _t.load("tiny", directory)
-    shipped = _t.TinyTransformer(trained.vocab, trained.weights, functions=table, name="tiny", **trained.settings)
-    try:
-        with np.errstate(all="ignore"):           # a wrong function may overflow: its numbers show it
-            trainer.run(steps)
-            generated = _t.generate(shipped, prompt, n_words, rng=seed, top_p=0.9)
-            validation_loss = _t.mean_cross_entropy(shipped, _t.load_sentences("validation", directory)[:n_validation])
-    except (RuntimeError, ValueError, FloatingPointError, IndexError) as exc:   # shown to the learner
-        error = f"stopped after step {trainer.step}: {type(exc).__name__}: {exc}"
-    losses = trainer.result.losses.copy()
-    if len(losses) == steps and np.isfinite(losses).all():
-        gap = float(np.max(np.abs(losses - reference)))
-    else:
-        gap = float("inf")
-    report = _fns.plug_report(table)
-    return CapstoneRun(losses, reference, gap, validation_loss, generated, report,
-                       [row["function"] for row in report if row["mismatches"]], error, trainer.model)
+
+class CapstoneSession:
+    """A :func:`capstone_run` that can be made longer: :meth:`run` trains on from the last step.
+
+    ``CapstoneSession(functions, ...).run(steps)`` is ``capstone_run(functions, steps, ...)``
+    (the parameters are the same). A later ``run(more)`` trains only the steps from the last
+    ``steps`` to ``more``: the batches and the step size depend on the step number, not on the
+    call, so the losses are those of one run of ``more`` steps. The words written and the
+    validation loss depend on the functions alone and are computed once, by the first run. So
+    lesson 12's dashboard answers one more step of its slider with one training step. The
+    function table's counts then cover every step and that one pass of writing and validation,
+    as one ``capstone_run(more)`` does; a mismatch that first appears in a later step is numbered
+    after that pass's calls. After an error the session stays where it stopped.
+
+    Attributes: ``trainer`` (the :class:`Trainer`, ``trainer.step`` the steps done), ``error``.
+
+    Examples
+    --------
+    >>> session = CapstoneSession(n_words=2, n_validation=5)
+    >>> first, longer = session.run(2), session.run(3)
+    >>> once = capstone_run(steps=3, n_words=2, n_validation=5)
+    >>> session.trainer.step, bool(np.array_equal(longer.losses, once.losses)), len(first.losses)
+    (3, True, 2)
+    """
+
+    def __init__(self, functions=None, prompt="the cat sat on the", n_words=8, seed=0, n_validation=600,
+                 directory=None):
+        from . import transformer_functions as _fns
+
+        if functions is not None:
+            functions = check.function_table(functions)
+        words = isinstance(prompt, (list, tuple)) and all(isinstance(w, str) for w in prompt)
+        if not (isinstance(prompt, str) or words):
+            raise TypeError(f"prompt must be a string or a list of words, got {type(prompt).__name__}")
+        self._n_words, self._n_validation = integer(n_words, "n_words"), integer(n_validation, "n_validation")
+        if not (seed is None or isinstance(seed, np.random.Generator) or (
+                isinstance(seed, (int, np.integer)) and not isinstance(seed, bool) and seed >= 0)):
+            raise ValueError(f"seed must be None, a whole number >= 0 or a numpy Generator, got {seed!r}")
+        self._prompt, self._seed, self._directory = prompt, seed, directory
+        history = _data.load_json("transformer_history.json", directory)["short_run"]
+        self._recorded = np.array(history["losses"])
+        sentences = _data.load_sentences("train", directory) + _t.load_sentences("longrange_train", directory)
+        vocab = _data.load_json(_lm.VOCAB_FILE, directory)["words"]
+        self._table = _fns.package_functions() if functions is None else functions
+        self.trainer = Trainer(sentences, vocab, functions=self._table, **history["shape"], **history["settings"])
+        trained = _t.load("tiny", directory)
+        self._shipped = _t.TinyTransformer(trained.vocab, trained.weights, functions=self._table, name="tiny",
+                                           **trained.settings)
+        self.error, self._generated, self._validation_loss, self._used = None, [], None, False
+
+    def run(self, steps=30):
+        """Train on to ``steps`` steps (at least the steps done, at most the recorded run's);
+        returns a :class:`CapstoneRun`."""
+        from . import transformer_functions as _fns
+
+        steps = integer(steps, "steps")
+        if steps > len(self._recorded):
+            raise ValueError(f"steps must be at most {len(self._recorded)} (the recorded run), got {steps}")
+        if steps < self.trainer.step:
+            raise ValueError(f"steps must be at least the {self.trainer.step} steps this session has trained, "
+                             f"got {steps}")
+        if self.error is None:
+            try:
+                with np.errstate(all="ignore"):           # a wrong function may overflow: its numbers show it
+                    self.trainer.run(steps - self.trainer.step)
+                    if not self._used:
+                        self._used = True
+                        self._generated = _t.generate(self._shipped, self._prompt, self._n_words, rng=self._seed,
+                                                      top_p=0.9)
+                        validation = _t.load_sentences("validation", self._directory)[:self._n_validation]
+                        self._validation_loss = _t.mean_cross_entropy(self._shipped, validation)
+            except (RuntimeError, ValueError, FloatingPointError, IndexError) as exc:   # shown to the learner
+                self.error = f"stopped after step {self.trainer.step}: {type(exc).__name__}: {exc}"
+        losses, reference = self.trainer.result.losses.copy(), self._recorded[:steps].copy()
+        if len(losses) == steps and np.isfinite(losses).all():
+            gap = float(np.max(np.abs(losses - reference)))
+        else:
+            gap = float("inf")
+        report = _fns.plug_report(self._table)
+        return CapstoneRun(losses, reference, gap, self._validation_loss, list(self._generated), report,
+                           [row["function"] for row in report if row["mismatches"]], self.error, self.trainer.model)

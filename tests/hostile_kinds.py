@@ -359,6 +359,10 @@ def tf_trainer(w):
                                         batch_size=2, n_layers=1, n_heads=1, d_model=4, d_mlp=4, max_len=6)
 
 
+def tf_capstone_session(w):
+    return transformer_training.CapstoneSession(n_words=1, n_validation=1)
+
+
 def distillation_logits(w):
     """Logits inside distillation_loss's documented range for every temperature drawn (1e-3 to 1e3):
     each row's spread is 0 or at least 1 (T at most 1e4 x the spread), and |z| stays below 8e304, so
@@ -410,6 +414,7 @@ INSTANCES = {
     "softmax_lab.decoding.LMScorer": lambda w: LMScorer(tiny_model(w), "the cat"),
     "softmax_lab.transformer.TinyTransformer": tf_model,
     "softmax_lab.transformer_training.Trainer": tf_trainer,
+    "softmax_lab.transformer_training.CapstoneSession": tf_capstone_session,
 }
 
 
@@ -490,6 +495,7 @@ KINDS = {
     "optional_top_p": in_interval(0, 1, open_low=True, optional=True),
     "optional_min_p": in_interval(0, 1, optional=True),
     "optional_top_k": count(1, 6, optional=True),
+    "optional_count": count(1, 6, optional=True),
     "count": count(1, 4),
     "count_or_zero": count(0, 4),
     "n_bins": count(1, 20),
@@ -897,7 +903,8 @@ PARAMETERS = {
     # lesson 13
     "student_logits": "distill_logits", "teacher_logits": "distill_logits", "target_probs": "distribution",
     "draft_probs": "distribution", "speculative_sample.target_probs": "prob_vector",
-    "speculative_sample.draft_probs": "prob_vector", "target_fn": "target_fn", "draft_fn": "draft_fn",
+    "speculative_sample.draft_probs": "prob_vector", "speculative_sample.size": "optional_count",
+    "target_fn": "target_fn", "draft_fn": "draft_fn",
     "speculative:context": "token_context", "gamma": "count_or_zero", "alpha_rate": "fraction",
     "speculative:expected_tokens_per_call.alpha": "rate", "draw_next.rng": "generator_object",
     "router_logits": "router_logits", "draw_next.functions": "tf_function_table",
@@ -921,6 +928,7 @@ PARAMETERS = {
     "train_dual_encoder.index": "optional_index",
     "encoder": "dual_encoder", "dpo_tune.pairs": "preference_pairs", "kl_contexts": "optional_contexts",
     "n_train": "count", "contrastive_comparison.n_train": "batch_sized_count", "n_test": "count",
+    "contrastive_run.n_train": "batch_sized_count", "contrastive_run.temperature": "optional_positive",
     "betas": "temperatures", "dpo_comparison.pairs": "lesson_pairs", "n_kl_contexts": "count",
     # the transformer
     "transformer:model": "tf_model", "transformer_functions:model": "tf_model",
@@ -948,7 +956,7 @@ PARAMETERS = {
     "transformer_training:learning_rate_at.step": "tf_step", "transformer_training:learning_rate_at.steps": "tf_steps",
     "Trainer.run.n_steps": "optional_count_or_zero",
     "long_range_accuracy.split": "tf_long_range_split", "subject_attention.split": "tf_long_range_split",
-    "capstone_run.n_validation": "count",
+    "capstone_run.n_validation": "count", "CapstoneSession.n_validation": "count",
     "transformer_functions:logits": "tf_logits", "transformer_functions:rng": "rng", "blocks": "tf_blocks",
     "function": "tf_token_function", "rtol": "tolerance", "atol": "tolerance",
     "masked_attention.q": "queries", "masked_attention.k": "keys", "masked_attention.mask": "boolean_mask",

@@ -277,6 +277,17 @@ def test_nll_of_huge_logits_is_finite():
     assert negative_log_likelihood([[1e4, 0.0], [0.0, 1e4]], [1, 1]) == pytest.approx(5e3)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_brier_of_many_rows_is_every_rows_float64_score(dtype):
+    """Issue 18: the rows are scored in float64 a block at a time (no float64 copy of all of probs):
+    the numbers of converting the whole array, over several blocks and a partial last one."""
+    _, p, y = random_case(12, N=2 * 1024 + 37, K=30, sharp=3.0)
+    p = p.astype(dtype)
+    q = p.astype(np.float64)
+    rows = np.einsum("ij,ij->i", q, q) - 2.0 * q[np.arange(len(q)), y] + 1.0
+    assert brier_score(p, y) == pytest.approx(float(np.mean(rows)), rel=1e-14)
+
+
 def test_brier_matches_one_hot_reference():
     _, p, y = random_case(6, N=100, K=8)
     onehot = np.eye(8)[y]
@@ -378,7 +389,16 @@ def test_bootstrap_blocks_of_resamples_equal_resampling_rows(metric, logits, mon
     blocks = bootstrap_interval(metric, data, y, n_boot=60, level=0.8, rng=2)
     rows = bootstrap_interval(lambda a, b: metric(a, b), data, y, n_boot=60, level=0.8, rng=2)
     assert blocks == pytest.approx(rows, rel=1e-12, abs=1e-15)
-    assert metric in C._BATCHED
+    assert C._SHORTCUTS[metric][2] is not None                  # the metric has a block route
+
+
+@pytest.mark.parametrize("metric, data, labels", [
+    (negative_log_likelihood, [[1.7e308, -1.7e308]] * 3, [1, 1, 1]),   # an NLL beyond float64 (the shortcut)
+    (lambda a, b: float("nan"), [[0.5, 0.5]] * 3, [0, 1, 0]),           # any other metric (the plain loop)
+])
+def test_bootstrap_refuses_a_metric_that_is_not_finite_on_the_data(metric, data, labels):
+    with pytest.raises(ValueError, match="^metric returned"):
+        bootstrap_interval(metric, data, labels, n_boot=5, rng=0)
 
 
 def test_bootstrap_of_the_nll_takes_logits():

@@ -151,7 +151,7 @@ ALWAYS_PASSED = {"head_roles.sentences", "Trainer.steps", "train.steps", "run_ba
                  # lesson 13's runners: hundreds of training steps, hundreds of tokens by default
                  "train_student.steps", "measure_speculation.n_tokens", "train_router.steps",
                  "distillation_comparison.steps", "train_dual_encoder.steps", "train_dual_encoder.batch_size",
-                 "dpo_tune.steps", "contrastive_comparison.steps", "dpo_comparison.steps"}
+                 "dpo_tune.steps", "contrastive_comparison.steps", "contrastive_run.steps", "dpo_comparison.steps"}
 
 
 #: Keyword arguments a callable takes through ``**settings`` (not drawn): small, fast values.

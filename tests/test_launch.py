@@ -190,7 +190,8 @@ def test_the_shipped_lessons_are_the_notebooks_folder_in_an_editable_install():
 def started(monkeypatch):
     """Record what main() would run instead of running it."""
     calls = {}
-    monkeypatch.setattr(launch, "_run", lambda command, folder: calls.update(command=command, folder=folder) or 0)
+    monkeypatch.setattr(launch, "_run", lambda command, folder, env: calls.update(command=command, folder=folder,
+                                                                                   env=env) or 0)
     monkeypatch.setattr(launch, "_run_classroom",
                         lambda folder, port, open_browser: calls.update(classroom=(folder, port, open_browser)) or 0)
     return calls
@@ -205,6 +206,21 @@ def test_main_copies_the_lessons_then_opens_lesson_00_in_jupyterlab(started, tmp
     assert "--LabApp.default_url=/lab/tree/00_start_here.ipynb" in command    # the printed URL opens lesson 00
     assert "--no-browser" in command and "--port=8999" in command
     assert f"Copied {len(launch.lesson_names())} lesson(s)" in capsys.readouterr().out
+
+
+def test_the_kernels_start_without_numpy_s_huge_page_request_unless_asked(started, tmp_path, monkeypatch):
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE", raising=False)
+    launch.main([str(tmp_path / "course"), "--no-browser"])
+    assert started["env"]["NUMPY_MADVISE_HUGEPAGE"] == "0" and started["env"]["PATH"] == os.environ["PATH"]
+    monkeypatch.setenv("NUMPY_MADVISE_HUGEPAGE", "1")                   # the learner's own choice wins
+    launch.main([str(tmp_path / "course"), "--no-browser"])
+    assert started["env"]["NUMPY_MADVISE_HUGEPAGE"] == "1"
+    monkeypatch.delenv("NUMPY_MADVISE_HUGEPAGE")
+    probe = "import numpy as np; m = np._core.multiarray if hasattr(np, '_core') else np.core.multiarray; " \
+            "print(m._get_madvise_hugepage())"                          # what a kernel's numpy then does
+    out = subprocess.run([sys.executable, "-c", probe], env=launch.kernel_environment(), capture_output=True,
+                         text=True, check=True).stdout
+    assert out.strip() == "False"
 
 
 def test_main_opens_notebook_7_on_lesson_00(started, tmp_path):

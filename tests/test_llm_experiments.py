@@ -14,6 +14,7 @@ from softmax_lab import data, gradient_check, lm
 from softmax_lab.distillation import distillation_loss
 from softmax_lab.llm_experiments import (
     _backward,
+    _soft_target_grad,
     _upper_gamma_regularized,
     chi_square_test,
     context_ids,
@@ -25,8 +26,13 @@ from softmax_lab.llm_experiments import (
 from softmax_lab.llm_pairs import (
     CLIP_MAX_SCALE,
     DualEncoder,
+    _averaging_matrix,
     _dpo_loss_and_grads,
+    _dropout_views,
     _dual_loss_and_grads,
+    contrastive_comparison,
+    contrastive_run,
+    contrastive_split,
     dpo_tune,
     retrieval_accuracy,
     train_dual_encoder,
@@ -97,6 +103,15 @@ def test_the_student_s_backward_pass_matches_finite_differences():
         assert gradient_check(loss_of(name), w[name], grads[name]) < 1e-6, name
 
 
+def test_the_soft_target_shortcut_is_distillation_loss_s_gradient():
+    rng = np.random.default_rng(8)
+    student, teacher = rng.normal(0, 3, (6, 9)), rng.normal(0, 3, (6, 9))
+    for T in (0.5, 2.0, 7.0):
+        from softmax_lab import softmax
+        shortcut = _soft_target_grad(student, softmax(teacher, temperature=T), T)
+        np.testing.assert_array_equal(shortcut, distillation_loss(student, teacher, T)[1])
+
+
 @pytest.mark.slow
 def test_a_student_learns_and_the_seed_fixes_it(best):
     c, t = lm.make_examples(data.load_sentences("train")[:200], best.index)
@@ -163,14 +178,15 @@ def test_the_dual_encoder_s_gradients_match_finite_differences(best):
     ids_a = enc._ids([word_dropout(s, 0.3, rng) for s in sentences])
     ids_b = enc._ids([word_dropout(s, 0.3, rng) for s in sentences])
     params = {"a": enc.a, "b": enc.b, "log_scale": np.array([1.3])}
-    _, grads = _dual_loss_and_grads(enc, params, ids_a, ids_b)
+    Ma, Mb = enc._pool(enc.a, ids_a)[1], enc._pool(enc.b, ids_b)[1]
+    _, grads = _dual_loss_and_grads(params, Ma, Mb)
     for name in ("a", "log_scale"):
         used = np.unique(np.concatenate(ids_a)) if name == "a" else [0]
 
         def f(value, name=name, used=used):
             full = params[name].copy()
             full[used] = value
-            return _dual_loss_and_grads(enc, {**params, name: full}, ids_a, ids_b)[0]
+            return _dual_loss_and_grads({**params, name: full}, Ma, Mb)[0]
         assert gradient_check(f, params[name][used], grads[name][used]) < 1e-6, name
 
 
@@ -188,6 +204,43 @@ def test_contrastive_training_beats_chance_and_clamps_the_scale():
     assert math.exp(wild.log_scale) <= CLIP_MAX_SCALE * (1 + 1e-12)
     assert max(wild.scales) <= CLIP_MAX_SCALE * (1 + 1e-12)
     assert max(wild.scales) == pytest.approx(CLIP_MAX_SCALE)
+
+
+def _views_one_by_one(sentences, rate, rng):
+    return [word_dropout(list(map(str, s)), rate, rng) for s in sentences]
+
+
+@pytest.mark.parametrize("rate", [0.0, 0.3, 0.9])
+def test_batched_dropout_draws_what_word_dropout_draws_one_by_one(rate):
+    # rate 0.9 empties many sentences: the rewind-and-redo path; 0.3 mostly the one-call path
+    sentences = [np.arange(n) + 10 * n for n in (1, 2, 3, 5, 8, 2, 1, 4) * 3]
+    for seed in range(20):
+        columns, lengths = _dropout_views(sentences, rate, np.random.default_rng(seed))
+        expected = _views_one_by_one(sentences, rate, np.random.default_rng(seed))
+        assert lengths.tolist() == [len(v) for v in expected]
+        assert columns.tolist() == [int(w) for v in expected for w in v]
+        rng_a, rng_b = np.random.default_rng(seed), np.random.default_rng(seed)   # and the stream goes on alike
+        _dropout_views(sentences, rate, rng_a), _views_one_by_one(sentences, rate, rng_b)
+        assert rng_a.random() == rng_b.random()
+
+
+def test_the_averaging_matrix_averages_each_view_s_word_vectors():
+    views = [[3, 1, 3], [0], [2, 2, 2, 4]]
+    M = _averaging_matrix(np.array([w for v in views for w in v]), np.array([len(v) for v in views]), 5)
+    expected = np.zeros((3, 5))
+    for i, v in enumerate(views):
+        for w in v:
+            expected[i, w] += 1 / len(v)
+    np.testing.assert_array_equal(M, expected)
+
+
+@pytest.mark.slow
+def test_contrastive_run_is_the_comparison_s_run_trained_once():
+    a = contrastive_run(0.5, n_train=64, n_test=20, steps=5)
+    assert contrastive_run(0.5, n_train=64, n_test=20, steps=5) is a                  # remembered
+    assert contrastive_comparison((0.5,), n_train=64, n_test=20, steps=5)[0.5] is a
+    fresh = train_dual_encoder(contrastive_split(64, 20)[0], temperature=0.5, steps=5, dim=32)
+    np.testing.assert_array_equal(fresh.a, a[1].a)
 
 
 def test_train_dual_encoder_names_its_bad_argument():

@@ -123,6 +123,25 @@ def test_acceptance_rate_is_the_overlap():
     assert binomtest(int(accepted.sum()), accepted.size, alpha + 0.02).pvalue < P_VALUE   # power
 
 
+def test_many_tokens_at_once_follow_the_target_and_accept_at_the_overlap():
+    from scipy.stats import binomtest
+    tokens, accepted = speculative_sample(P, Q, rng=7, size=20000)
+    assert tokens.shape == accepted.shape == (20000,) and accepted.dtype == bool
+    assert chi_square_p_value(tokens, P) > P_VALUE
+    assert binomtest(int(accepted.sum()), accepted.size, float(acceptance_probability(P, Q))).pvalue > P_VALUE
+    # every accepted token is the draft's own: the draft never proposes token 4, so it only comes from the residual
+    assert not np.any(tokens[accepted] == 4) and np.any(tokens[~accepted] == 4)
+    assert speculative_sample(P, P, rng=3, size=50)[1].all()                   # q = p: always accepted
+    same = speculative_sample(P, Q, rng=5, size=10), speculative_sample(P, Q, rng=5, size=10)
+    assert np.array_equal(same[0][0], same[1][0]) and np.array_equal(same[0][1], same[1][1])   # seeded
+
+
+@pytest.mark.parametrize("size, error", [(0, ValueError), (-3, ValueError), (2.0, TypeError), (True, TypeError)])
+def test_a_bad_size_is_refused_by_name(size, error):
+    with pytest.raises(error, match="size"):
+        speculative_sample(P, Q, rng=0, size=size)
+
+
 def test_edge_cases_of_speculative_sample():
     assert speculative_sample(P, P, rng=3)[1] is True                        # q = p: always accepted
     assert all(speculative_sample([0, 1.0, 0], [1.0, 0, 0], rng=s) == (1, False) for s in range(20))

@@ -603,3 +603,38 @@ def test_the_capstone_reports_a_raising_function_and_refuses_a_run_longer_than_t
     assert not run.follows_reference and run.generated == []
     with pytest.raises(ValueError, match="steps"):
         tt.capstone_run(steps=201)
+
+
+def _same_run(a, b):
+    """Two CapstoneRuns agree on everything a learner sees (losses bit for bit, counts, words)."""
+    np.testing.assert_array_equal(a.losses, b.losses)
+    assert (a.gap, a.validation_loss, a.generated, a.broken, a.error) == (b.gap, b.validation_loss, b.generated,
+                                                                         b.broken, b.error)
+    assert [(r["function"], r["calls"], r["mismatches"]) for r in a.report] == \
+        [(r["function"], r["calls"], r["mismatches"]) for r in b.report]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("wrong", [None, "cross_entropy_grad"])
+def test_a_capstone_session_trained_on_is_one_longer_run(wrong):
+    """run(2) then run(4) on one session gives capstone_run(4): the same losses, calls and words."""
+    lesson = {**LESSON_RIGHT, **({wrong: LESSON_WRONG[wrong][0]} if wrong else {})}
+    table = lambda: fns.checked_functions(**fns.lesson_functions(**lesson)[0])   # noqa: E731 (fresh counts)
+    session = tt.CapstoneSession(table(), n_validation=20)
+    shorter = session.run(2)
+    _same_run(shorter, tt.capstone_run(table(), steps=2, n_validation=20))
+    _same_run(session.run(4), tt.capstone_run(table(), steps=4, n_validation=20))
+    assert session.trainer.step == 4 and len(shorter.losses) == 2        # a run already returned stays as it was
+    _same_run(session.run(4), tt.capstone_run(table(), steps=4, n_validation=20))   # nothing more to train
+    with pytest.raises(ValueError, match="steps"):
+        session.run(3)                                                   # fewer steps than trained: a new session
+
+
+def test_a_capstone_session_stays_stopped_after_an_error():
+    def boom(d_weights, weights):
+        raise ZeroDivisionError("on purpose")
+
+    session = tt.CapstoneSession(fns.checked_functions(attention_backward=boom), n_validation=5)
+    first, again = session.run(3), session.run(5)
+    assert first.error == again.error and "step 0" in again.error and session.trainer.step == 0
+    assert again.gap == np.inf and again.generated == [] and again.validation_loss is None

@@ -140,6 +140,52 @@ def test_temperature_scores_agree_with_the_calibration_module(predictions):
         assert nll == pytest.approx(negative_log_likelihood(z.astype(np.float64), y, temperature=t), rel=1e-12)
 
 
+def test_distinct_rows_are_found_by_hash_and_checked(monkeypatch):
+    """Issue 18: rows are grouped by a hash of each row, then compared with their group's first row;
+    should different rows share a hash (planted: every row hashes to 0), the exact grouping decides."""
+    from softmax_lab.widgets import calibration as C
+
+    rng = np.random.default_rng(3)
+    z = rng.normal(size=(40, 6)).astype(np.float32)[rng.integers(0, 40, size=300)]   # repeated rows
+    y = rng.integers(0, 6, size=300)
+    n_distinct = len(np.unique(z, axis=0))
+    expected = C.TemperatureScores(z, y)
+    for hashes in (C._row_hashes, lambda a: np.zeros(len(a))):
+        monkeypatch.setattr(C, "_row_hashes", hashes)
+        found, row_of = C._distinct_rows(z)
+        assert len(found) == n_distinct and np.array_equal(found[row_of], z)
+        got = C.TemperatureScores(z, y)
+        for t in (0.4, 1.0, 2.5):
+            assert np.array_equal(got.at(t)[0], expected.at(t)[0]) and got.at(t)[1] == expected.at(t)[1]
+
+
+def test_temperature_scores_in_blocks_of_rows_are_the_same_numbers(predictions, monkeypatch):
+    """Issue 18: the exponentials of a block of distinct rows at a time (a few MB, not a second array of
+    every row) give the numbers of one block holding them all, bit for bit, and the same fitted T."""
+    from softmax_lab.widgets import calibration as C
+
+    z, y = predictions["sure"]
+    monkeypatch.setattr(C, "_BLOCK_ROWS", len(z))
+    whole = C.TemperatureScores(z, y)
+    monkeypatch.setattr(C, "_BLOCK_ROWS", 7)                            # 429 blocks, the last of 4 rows
+    blocks = C.TemperatureScores(z, y)
+    for t in (0.3, 1.0, 3.7):
+        assert np.array_equal(blocks.at(t)[0], whole.at(t)[0]) and blocks.at(t)[1] == whole.at(t)[1]
+    assert blocks.fit() == whole.fit()
+
+
+def test_the_dashboard_shares_its_scores(predictions):
+    """A notebook reuses the dashboard's TemperatureScores (made once per checkpoint) for its own tables."""
+    dash = reliability_dashboard(predictions, checkpoint="sure")
+    scores = dash.scores("sure")
+    assert dash.scores("sure") is scores
+    dash.temperature.value = 2.0
+    t = float(dash.temperature.value)                                  # the slider's step nearest 2
+    assert scores.at(t)[1] == dash.nll and np.array_equal(scores.at(t)[0], dash.confidences)
+    z, y = predictions["shy"]                                          # the dashboard keeps float32 logits
+    assert dash.scores("shy").at(1.0)[1] == pytest.approx(negative_log_likelihood(z.astype(np.float32), y), rel=1e-12)
+
+
 @pytest.mark.slow
 def test_shipped_predictions_are_the_models_split_logits():
     """The network runs once per distinct context; the logits are exactly lm.split_logits'."""

@@ -7,6 +7,7 @@ import pytest
 from widget_helpers import message_text
 
 from softmax_lab import lm, plots, transformer
+from softmax_lab import transformer_functions as fns
 from softmax_lab import widgets as W
 from softmax_lab.attention import attention_entropy
 from softmax_lab.transformer_training import CAPSTONE_TOLERANCE
@@ -116,6 +117,33 @@ def test_the_switch_names_a_broken_function_and_runs_the_package_s():
     assert "the cat sat on the" in dash.output.value and not dash.errors
     dash.steps_slider.value = 6                              # a longer run: the curve grows
     assert len(dash.run.losses) == 6 and np.isfinite(dash.run_line.get_ydata()[:6]).all()
+
+
+@pytest.mark.slow
+def test_one_more_step_of_the_slider_trains_one_more_step(monkeypatch):
+    """The slider trains on from the last run (one step per step), keeps the runs it made, and
+    shows what a new run of that many steps shows."""
+    from softmax_lab import transformer_training as tt
+
+    dash = W.your_model_dashboard({"softmax_backward": forgot_the_rowsum}, steps=3)
+    trained = []
+    monkeypatch.setattr(tt.Trainer, "train_step", lambda self, real=tt.Trainer.train_step: trained.append(1)
+                        or real(self))
+    dash.steps_slider.value = 4
+    assert len(trained) == 1 and len(dash.run.losses) == 4
+    fresh = tt.capstone_run(fns.checked_functions(**fns.lesson_functions(softmax_backward=forgot_the_rowsum)[0]),
+                            steps=4)
+    np.testing.assert_array_equal(dash.run.losses, fresh.losses)
+    assert (dash.run.generated, dash.run.validation_loss) == (fresh.generated, fresh.validation_loss)
+    assert [r["calls"] for r in dash.run.report] == [r["calls"] for r in fresh.report]
+    assert dash.readout.value == dash._report_table(True) and "BROKEN" in dash.readout.value
+    kept, trained[:] = dash.run, []                                      # (the fresh run trained too)
+    dash.steps_slider.value = 3
+    dash.steps_slider.value = 4
+    assert dash.run is kept and trained == []                            # both values seen: nothing trained
+    dash.steps_slider.value = 2                                          # below the steps trained: a new run
+    assert len(trained) == 2 and len(dash.run.losses) == 2 and dash.broken == ["softmax_backward"]
+    np.testing.assert_allclose(dash.run_line.get_ydata()[:2], np.clip(dash.run.losses, 4.0, 6.5))
 
 
 @pytest.mark.slow

@@ -86,10 +86,37 @@ def transformer_predictions(split="calibration", fit_split="validation"):
     from .. import transformer
 
     model = transformer.load("tiny")
-    logits, labels = transformer.split_logits(model, split)
-    fit_logits, fit_labels = transformer.split_logits(model, fit_split)
-    return ({"transformer": (logits.astype(np.float32), labels)},
-            {"transformer": TemperatureScores(fit_logits, fit_labels).fit()})
+    temperature = TemperatureScores(*transformer.split_logits(model, fit_split)).fit()
+    logits, labels = transformer.split_logits(model, split)     # after the fit: one split in memory at a time
+    return {"transformer": (logits.astype(np.float32), labels)}, {"transformer": temperature}
+
+
+_BLOCK_ROWS = 1024     # TemperatureScores works on this many distinct rows at a time (a few MB)
+
+
+def _row_hashes(z):
+    """One float64 number per row of ``z``: its dot product with fixed random weights in [1, 2)."""
+    return np.einsum("ij,j->i", z, np.random.default_rng(0).uniform(1.0, 2.0, size=z.shape[1]))
+
+
+def _distinct_rows(z):
+    """The distinct rows of ``z`` (N, K) and, for each row, the index of its own among them.
+
+    The rows are grouped by a hash first, one number per row (:func:`_row_hashes`), so the sort
+    sorts N numbers, not N rows of K; then every row is compared with its group's first row.
+    Should two different rows ever share a hash, the exact (slower) ``np.unique`` of the rows'
+    bytes decides instead.
+    """
+    z = np.ascontiguousarray(z)
+    with np.errstate(all="ignore"):
+        _, first, row_of = np.unique(_row_hashes(z), return_index=True, return_inverse=True)
+    distinct, row_of = z[first], row_of.ravel()
+    if all(np.array_equal(z[i:i + _BLOCK_ROWS], distinct[row_of[i:i + _BLOCK_ROWS]])
+           for i in range(0, len(z), _BLOCK_ROWS)):
+        return distinct, row_of
+    rows = z.view(np.dtype((np.void, z.dtype.itemsize * z.shape[1]))).ravel()   # one value per row
+    _, first, row_of = np.unique(rows, return_index=True, return_inverse=True)
+    return z[first], row_of.ravel()
 
 
 class TemperatureScores:
@@ -122,30 +149,36 @@ class TemperatureScores:
 
     def __init__(self, logits, labels, row_of=None):
         if row_of is None:          # find the distinct rows
-            z = np.ascontiguousarray(logits)
-            rows = z.view(np.dtype((np.void, z.dtype.itemsize * z.shape[1]))).ravel()   # one value per row
-            _, first, row_of = np.unique(rows, return_index=True, return_inverse=True)
-            distinct = z[first]
+            distinct, row_of = _distinct_rows(np.asarray(logits))
         else:                       # given: ``logits`` are the distinct rows, prediction i has row row_of[i]
             distinct = np.asarray(logits)
         self._row_of = np.asarray(row_of).ravel()
         self.labels = labels = np.asarray(labels)
-        distinct = distinct.astype(np.float64)
-        top = distinct.max(axis=1, keepdims=True)
-        self._gaps = distinct - top                                                   # z - max z <= 0
-        self._label_gaps = distinct[self._row_of, labels] - top[self._row_of, 0]      # z_y - max z
-        self.correct = distinct.argmax(axis=1)[self._row_of] == labels
+        gaps = distinct.astype(np.float64)                                            # a copy, shifted in place
+        top = gaps.max(axis=1, keepdims=True)
+        self.correct = gaps.argmax(axis=1)[self._row_of] == labels
+        self._label_gaps = gaps[self._row_of, labels] - top[self._row_of, 0]          # z_y - max z
+        gaps -= top
+        self._gaps = gaps                                                             # z - max z <= 0
+        self._buffer = np.empty((min(len(gaps), _BLOCK_ROWS), gaps.shape[1]))
 
-    def _exp(self, beta):
-        """exp(beta * (z - max z)) of the distinct rows, into one buffer reused at every call."""
-        if getattr(self, "_buffer", None) is None:
-            self._buffer = np.empty_like(self._gaps)
-        np.multiply(self._gaps, beta, out=self._buffer)
-        return np.exp(self._buffer, out=self._buffer)
+    def _sums(self, beta, moments=1):
+        r"""Per distinct row, :math:`\sum_j e^{\beta g_j} g_j^m` for m = 0, ..., moments - 1 (g = z - max z),
+        a block of rows at a time into one buffer (no second array of all the rows)."""
+        out = np.empty((moments, len(self._gaps)))
+        for start in range(0, len(self._gaps), _BLOCK_ROWS):
+            g = self._gaps[start:start + _BLOCK_ROWS]
+            w = self._buffer[:len(g)]
+            np.exp(np.multiply(g, beta, out=w), out=w)
+            for m in range(moments):
+                if m:
+                    w *= g                                  # e^{beta g} g^m, in place
+                out[m, start:start + len(g)] = w.sum(axis=1)
+        return out
 
     def at(self, t):
         """(confidences (N,), mean NLL) at temperature ``t`` > 0."""
-        log_sums = np.log(self._exp(1.0 / t).sum(axis=1))[self._row_of]
+        log_sums = np.log(self._sums(1.0 / t)[0])[self._row_of]
         return np.exp(-log_sums), float(np.mean(log_sums - self._label_gaps / t))
 
     def fit(self, bounds=(0.05, 20.0)):
@@ -165,12 +198,9 @@ class TemperatureScores:
         beta_low, beta_high = 1.0 / bounds[1], 1.0 / bounds[0]
         beta, nll = 1.0, self.at(1.0)[1]
         for _ in range(50):
-            weights = self._exp(beta)
-            totals = weights.sum(axis=1)
-            weights *= self._gaps                                  # e^{beta g} g: the sums below, in place
-            expected = weights.sum(axis=1) / totals                # sum_j p_j z_j, per row
-            weights *= self._gaps
-            variance = weights.sum(axis=1) / totals - expected**2
+            totals, first, second = self._sums(beta, moments=3)
+            expected = first / totals                              # sum_j p_j z_j, per row
+            variance = second / totals - expected**2
             slope = float(np.mean(expected[self._row_of] - self._label_gaps))
             curvature = float(np.mean(variance[self._row_of]))
             if curvature <= 0:
@@ -201,7 +231,8 @@ class ReliabilityDashboard(Dashboard):
     predictions, or another model's, loaded when first chosen), ``reveal_button`` (shows the
     fitted temperature), ``fit_button`` (sets T to it; shown once the fitted T is);
     ``fitted_shown`` (whether the fitted T is shown), ``predictions`` (the logits and labels of
-    every checkpoint loaded), ``temperatures`` (the fitted T of each checkpoint),
+    every checkpoint loaded), ``scores(name)`` (a checkpoint's :class:`TemperatureScores`),
+    ``temperatures`` (the fitted T of each checkpoint),
     ``fitted_temperature`` (of the current one), ``confidences`` (the top probability of every
     prediction at T), ``correct`` (whether the top word is the target),
     ``bins`` (:class:`~softmax_lab.calibration.ReliabilityBins`), ``ece``, ``nll``,
@@ -340,15 +371,20 @@ class ReliabilityDashboard(Dashboard):
         if not self._holding:
             super()._update(change)
 
+    def scores(self, name):
+        """The :class:`TemperatureScores` of checkpoint ``name`` (any model loaded), made once: what the
+        readout shows at every T, for a notebook to reuse instead of making its own."""
+        if name not in self._scorers:
+            self._scorers[name] = TemperatureScores(*self._data[name])
+        return self._scorers[name]
+
     def _scores(self, name, t):
         """(confidences, NLL) of checkpoint ``name`` at temperature ``t``, cached per slider value."""
         key = (name, t)
         if key not in self._cache:
-            if name not in self._scorers:
-                self._scorers[name] = TemperatureScores(*self._data[name])
             if len(self._cache) >= 64:            # 64 temperatures of 20 530 confidences: about 10 MB
                 self._cache.pop(next(iter(self._cache)))
-            self._cache[key] = self._scorers[name].at(t)
+            self._cache[key] = self.scores(name).at(t)
         return self._cache[key]
 
     def _binned(self, name, t):

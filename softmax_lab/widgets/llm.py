@@ -18,7 +18,7 @@ import numpy as np
 from .. import lm, plots
 from ..functions import entropy, softmax
 from ..llm_experiments import lesson_router
-from ..llm_pairs import contrastive_split, retrieval_accuracy, train_dual_encoder
+from ..llm_pairs import contrastive_run, contrastive_split
 from ..routing import load_balancing_loss, router_z_loss, top_k_gating
 from ..speculative import acceptance_probability, expected_tokens_per_call, residual_distribution, speculative_sample
 from ._base import Dashboard, GridLogSlider
@@ -200,10 +200,9 @@ class SpeculativeExplorer(Dashboard):
         self.residual = residual_distribution(self.p, self.q)
         self.order = np.argsort(-np.maximum(self.p, self.q), kind="stable")[:self.k]
         self.words = [self.target.vocab[i] for i in self.order]
-        rng = np.random.default_rng(self.seed)
-        draws = [speculative_sample(self.p, self.q, rng) for _ in range(self.n_samples)]
-        self.counts = np.bincount([t for t, _ in draws], minlength=len(self.p))
-        self.measured_acceptance = float(np.mean([a for _, a in draws]))
+        tokens, accepted = speculative_sample(self.p, self.q, np.random.default_rng(self.seed), size=self.n_samples)
+        self.counts = np.bincount(tokens, minlength=len(self.p))
+        self.measured_acceptance = float(np.mean(accepted))
         self._computed[key] = (self.p, self.q, self.alpha, self.residual, self.order, self.words, self.counts,
                                self.measured_acceptance)
 
@@ -412,13 +411,14 @@ class ContrastiveTrainer(Dashboard):
     ``figure``, ``curve``, ``readout``. Each setting is trained once and remembered.
     """
 
-    def __init__(self, temperature=0.1, steps=300, n_train=1000, n_test=200, presentation=False):
+    def __init__(self, temperature=0.1, steps=600, n_train=2000, n_test=200, presentation=False):
         super().__init__(presentation)
         if isinstance(steps, bool) or not isinstance(steps, numbers.Integral) or not 10 <= steps <= 2000:
             raise ValueError(f"steps must be an integer in [10, 2000], got {steps!r}")
         temperature = _temperature(temperature, 0.01, 1.0)
         self.steps = int(steps)
         self.train_sentences, self.test_sentences = contrastive_split(n_train, n_test)
+        self._n_train, self._n_test = n_train, n_test
         self._trained = {}
         style = self._description_style(["temperature"])
         self.temperature = GridLogSlider(value=temperature, base=10, min=-2, max=0, step=0.25,
@@ -434,9 +434,9 @@ class ContrastiveTrainer(Dashboard):
 
     def _train(self):
         key = None if self.learn.value else round(self.temperature.value, 6)
-        if key not in self._trained:
-            encoder = train_dual_encoder(self.train_sentences, temperature=key, steps=self.steps, dim=32)
-            self._trained[key] = (encoder, retrieval_accuracy(encoder, self.test_sentences))
+        if key not in self._trained:     # the lesson's table trained some settings already: contrastive_run keeps them
+            accuracy, encoder = contrastive_run(key, self._n_train, self._n_test, self.steps)
+            self._trained[key] = (encoder, accuracy)
         self.encoder, self.accuracy = self._trained[key]
 
     def _build_figure(self):
@@ -464,16 +464,18 @@ class ContrastiveTrainer(Dashboard):
         ])
 
 
-def contrastive_trainer(temperature=0.1, steps=300, n_train=1000, n_test=200, presentation=False):
+def contrastive_trainer(temperature=0.1, steps=600, n_train=2000, n_test=200, presentation=False):
     """A dashboard: train lesson 13's dual encoder at a temperature, see its loss and retrieval.
 
     Parameters
     ----------
     temperature : float in [0.01, 1], default 0.1
         The fixed temperature (a slider on a log grid).
-    steps : int in [10, 2000], default 300
-        Adam steps per training run (each setting trains once, then is remembered).
-    n_train, n_test : int
+    steps : int in [10, 2000], default 600
+        Adam steps per training run (each setting trains once, then is remembered, by
+        :func:`softmax_lab.llm_pairs.contrastive_run`: with the defaults, a setting the lesson's
+        table trained is shown at once).
+    n_train, n_test : int, default 2000 and 200
         Distinct training sentences, and held-out ones for retrieval.
     presentation : bool, default False
 

@@ -222,6 +222,9 @@ class YourModelDashboard(Dashboard):
         self.switch = widgets.ToggleButtons(options=(YOURS, PACKAGES), value=YOURS if self._steps else PACKAGES,
                                             description="functions", style=style)
         self.readout, self.output = widgets.HTML(), widgets.HTML()
+        # A run per (switch, steps) once made is kept; each switch's session trains on from its
+        # last step, so one more step of the slider costs one training step, not a new run.
+        self._runs, self._sessions = {}, {}
         self._build_figure()
         for control in (self.steps_slider, self.switch):
             control.observe(self._guarded(self._update), names="value")
@@ -257,8 +260,7 @@ class YourModelDashboard(Dashboard):
 
     def _show_state(self):
         yours = self.switch.value == YOURS
-        table = _fns.checked_functions(**self._steps) if yours else None
-        self.run = run = _tt.capstone_run(table, steps=self.steps)
+        self.run = run = self._capstone(yours)
         losses, reference = np.full(MAX_STEPS, np.nan), np.full(MAX_STEPS, np.nan)
         losses[:len(run.losses)] = run.losses
         reference[:len(run.reference)] = run.reference
@@ -278,6 +280,17 @@ class YourModelDashboard(Dashboard):
             lines.append(f"<div style='color:#9E3A00'>&#9888; {html.escape(run.error)}</div>")
         self.output.value = "".join(lines)
         self.readout.value = self._report_table(yours)
+
+    def _capstone(self, yours):
+        """The run of the slider's steps on these functions: kept, or trained on, or started anew."""
+        key = (yours, self.steps)
+        if key not in self._runs:
+            session = self._sessions.get(yours)
+            if session is None or session.error is not None or session.trainer.step > self.steps:
+                table = _fns.checked_functions(**self._steps) if yours else None   # fresh counts
+                session = self._sessions[yours] = _tt.CapstoneSession(table)
+            self._runs[key] = session.run(self.steps)
+        return self._runs[key]
 
     def _report_table(self, yours):
         rows = {row["function"]: row for row in self.run.report}
@@ -320,8 +333,9 @@ def your_model_dashboard(functions=None, steps=30, presentation=False):
         (``{"softmax": my_softmax, "logsumexp": my_logsumexp, ...}``); stubs that still raise
         ``NotImplementedError`` are left to the package's.
     steps : int, default 30
-        Training steps at first (1 to 60; the slider changes them; each takes a few hundredths of
-        a second).
+        Training steps at first (1 to 60). The slider changes them: a step up trains one more
+        step (a few hundredths of a second on a quiet machine); a value seen before comes back at
+        once; a step down below the steps trained starts a new run.
     presentation : bool, default False
 
     Returns
