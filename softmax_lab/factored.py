@@ -23,7 +23,7 @@ import itertools
 import numpy as np
 
 from ._checks import as_generator, check_cutoffs, check_div, finite_number, float_array, integer, word_ids
-from .functions import log_sigmoid, log_softmax, logsumexp, sigmoid
+from .functions import log_sigmoid, log_softmax, logsumexp
 
 __all__ = ["AdaptiveSoftmax", "HierarchicalSoftmax"]
 
@@ -127,7 +127,7 @@ class AdaptiveSoftmax:
         what the reduced dimensions alone cost. Computed in float64, whatever the inputs' dtype.
         """
         cutoffs = check_cutoffs(cutoffs)
-        w = float_array(weight, "weight", ndim=2, finite=True).astype(np.float64)   # numpy's linalg: no float16
+        w = float_array(weight, "weight", ndim=2, finite=True)      # converted slice by slice below
         b = np.zeros(w.shape[0]) if bias is None else float_array(bias, "bias", ndim=1, finite=True)
         h = float_array(hidden, "hidden", ndim=2, finite=True).astype(np.float64)
         V, d = w.shape
@@ -137,19 +137,25 @@ class AdaptiveSoftmax:
             raise ValueError(f"bias must have one entry per row of weight, {V}, got shape {b.shape}")
         if h.shape[1] != d:
             raise ValueError(f"hidden must have as many columns as weight, {d}, got shape {h.shape}")
-        rows, biases, tails = [w[:cutoffs[0]]], [b[:cutoffs[0]]], []
+
+        def slices(lo, hi):                     # float64 (numpy's linalg: no float16), 8,192 rows at a time
+            for a in range(lo, hi, 8192):
+                yield a, min(a + 8192, hi), w[a:min(a + 8192, hi)].astype(np.float64)
+
+        rows, biases, tails = [w[:cutoffs[0]].astype(np.float64)], [b[:cutoffs[0]]], []
         design = np.column_stack([h, np.ones(len(h))])
         for i, (lo, hi) in enumerate(itertools.pairwise(cutoffs)):
-            lse = np.full(len(h), -np.inf)
-            for a in range(lo, hi, 8192):      # log-sum-exp of the cluster's logits, in slices
-                lse = np.logaddexp(lse, logsumexp(h @ w[a:min(a + 8192, hi)].T + b[a:min(a + 8192, hi)]))
+            lse, gram = np.full(len(h), -np.inf), np.zeros((d, d))
+            for a, z, wa in slices(lo, hi):     # the cluster's log-sum-exp and W^T W, one slice at a time
+                lse = np.logaddexp(lse, logsumexp(h @ wa.T + b[a:z]))
+                gram += wa.T @ wa
             coef = np.linalg.lstsq(design, lse, rcond=None)[0]
             rows.append(coef[None, :-1])
             biases.append(coef[-1:])
-            d_i = max(1, int(w.shape[1] // check_div(div_value) ** (i + 1)))
-            _, vectors = np.linalg.eigh(w[lo:hi].T @ w[lo:hi])
+            d_i = max(1, int(d // check_div(div_value) ** (i + 1)))
+            _, vectors = np.linalg.eigh(gram)
             proj = vectors[:, ::-1][:, :d_i].T                     # (d_i, d): the top directions
-            tails.append((proj, w[lo:hi] @ proj.T, b[lo:hi]))
+            tails.append((proj, np.concatenate([wa @ proj.T for _, _, wa in slices(lo, hi)]), b[lo:hi]))
         return cls(cutoffs, np.concatenate(rows), np.concatenate(biases), tails)
 
     def _hidden(self, hidden):
@@ -215,16 +221,17 @@ class AdaptiveSoftmax:
 # ------------------------------------------------------------------------------------------
 
 
-def _tree_paths(n_words):
-    """Each leaf's route to the root of the heap-ordered tree: node rows and +1 (left) / -1 (right) / 0 (padding)."""
-    node = np.arange(n_words, 2 * n_words)           # heap index of word w's leaf is V + w
+def _tree_paths(n_words, words):
+    """The routes of ``words`` (word ids) to the root of the heap-ordered tree of ``n_words`` leaves:
+    node rows and +1 (left) / -1 (right) / 0 (padding), each of shape ``words.shape + (depth,)``."""
+    node = n_words + np.asarray(words, dtype=np.intp)   # heap index of word w's leaf is V + w
     depth = (2 * n_words - 1).bit_length() - 1
-    rows = np.zeros((n_words, depth), dtype=np.intp)
-    signs = np.zeros((n_words, depth))
+    rows = np.zeros(node.shape + (depth,), dtype=np.intp)
+    signs = np.zeros(node.shape + (depth,))
     for j in range(depth):
         active = node > 1
-        rows[:, j] = np.where(active, node // 2 - 1, 0)              # inner node i is row i - 1
-        signs[:, j] = np.where(active, np.where(node % 2 == 0, 1.0, -1.0), 0.0)
+        rows[..., j] = np.where(active, node // 2 - 1, 0)            # inner node i is row i - 1
+        signs[..., j] = np.where(active, np.where(node % 2 == 0, 1.0, -1.0), 0.0)
         node = np.where(active, node // 2, node)
     return rows, signs
 
@@ -287,8 +294,7 @@ class HierarchicalSoftmax:
                           else float_array(node_bias, "node_bias", ndim=1, finite=True))
         if self.node_bias.shape != (n_nodes,):
             raise ValueError(f"node_bias must have one entry per inner node, {n_nodes}, got {self.node_bias.shape}")
-        self.n_words = n_nodes + 1
-        self._rows, self._signs = _tree_paths(self.n_words)
+        self.n_words = n_nodes + 1          # the paths are computed when needed, for the words asked about
 
     @classmethod
     def random(cls, n_words, dim, scale=1.0, seed=None):
@@ -300,14 +306,15 @@ class HierarchicalSoftmax:
     @property
     def depth(self):
         """The longest path, :math:`\\lceil \\log_2 V \\rceil` nodes."""
-        return self._rows.shape[1]
+        return (2 * self.n_words - 1).bit_length() - 1
 
     def path(self, word):
         """Word ``word``'s route from the root: a list of (heap node, 'left' or 'right')."""
         w = integer(word, "word", low=0)
         if w >= self.n_words:
             raise ValueError(f"word must be in [0, {self.n_words}), got {w}")
-        steps = [(int(r) + 1, "left" if s > 0 else "right") for r, s in zip(self._rows[w], self._signs[w]) if s]
+        rows, signs = _tree_paths(self.n_words, w)
+        steps = [(int(r) + 1, "left" if s > 0 else "right") for r, s in zip(rows, signs) if s]
         return steps[::-1]
 
     def _hidden(self, hidden):
@@ -331,7 +338,7 @@ class HierarchicalSoftmax:
         """Mean negative log-likelihood of ``targets``: only the ~log2 V nodes on each path are scored."""
         h = self._hidden(hidden)
         t = word_ids(targets, np.shape(hidden)[:-1], self.n_words)
-        rows, signs = self._rows[t], self._signs[t]                          # (N, depth)
+        rows, signs = _tree_paths(self.n_words, t)                           # (N, depth)
         s = np.einsum("nd,nkd->nk", h, self.node_weight[rows]) + self.node_bias[rows]
         ll = log_sigmoid(signs * s) * (signs != 0)
         return -np.mean(ll.sum(axis=1)) if len(t) else 0.0
@@ -385,10 +392,11 @@ class HierarchicalSoftmax:
                 self.node_weight, self.node_bias = start
                 raise ValueError(f"the descent diverged after {len(history)} steps: lower learning_rate (the "
                                  f"hidden states, up to {np.abs(h).max():.3g} in size, need smaller steps)")
-            history.append(float(-np.mean(np.sum(left * log_sigmoid(s) + right * log_sigmoid(-s), axis=1))))
+            log_left = log_sigmoid(s)                     # log sigma(s); log sigma(-s) = log sigma(s) - s
+            history.append(float(-np.mean(np.sum(left * log_left + right * (log_left - s), axis=1))))
             if len(history) > steps:
                 break
-            g = reach * sigmoid(s) - left                 # d(loss)/ds, per row and node
+            g = reach * np.exp(log_left) - left           # d(loss)/ds = reach sigma(s) - left, per row and node
             self.node_weight -= step[:, None] * (g.T @ h) / h.shape[0]
             self.node_bias -= step * g.mean(axis=0)
         return history

@@ -460,7 +460,7 @@ class Measurement(NamedTuple):
     result: object
 
 
-def measure(fn, repeat=3, min_time=0.05):
+def measure(fn, repeat=3, min_time=0.05, keep_result=True):
     """Time ``fn()`` (the best of several calls) and trace its peak memory (one more call).
 
     The peak is what ``tracemalloc`` saw allocated during the call beyond what existed before
@@ -476,11 +476,15 @@ def measure(fn, repeat=3, min_time=0.05):
         Called with no arguments.
     repeat : int, default 3
     min_time : float, default 0.05
+    keep_result : bool, default True
+        False returns ``result=None`` and lets the traced call's output go at once (a sweep
+        over sizes then does not hold every call's arrays; the peak is measured all the same).
 
     Returns
     -------
     Measurement
-        ``(seconds, peak_bytes, result)``, ``result`` being what the traced call returned.
+        ``(seconds, peak_bytes, result)``, ``result`` being what the traced call returned
+        (None with ``keep_result=False``).
 
     Examples
     --------
@@ -488,12 +492,17 @@ def measure(fn, repeat=3, min_time=0.05):
     >>> m = measure(lambda: np.ones(1_000_000))           # 8 MB of float64
     >>> round(m.peak_bytes / 1e6), m.result.shape
     (8, (1000000,))
+    >>> m = measure(lambda: np.ones(1_000_000), keep_result=False)
+    >>> round(m.peak_bytes / 1e6), m.result
+    (8, None)
     """
     if not callable(fn):
         raise TypeError(f"fn must be a callable taking no arguments, got {type(fn).__name__}")
     repeat = integer(repeat, "repeat")
     if isinstance(min_time, bool) or not isinstance(min_time, numbers.Real) or not 0 <= min_time < 60:
         raise ValueError(f"min_time must be a number of seconds in [0, 60), got {min_time!r}")
+    if not isinstance(keep_result, (bool, np.bool_)):
+        raise TypeError(f"keep_result must be True or False, got {keep_result!r}")
     best, calls, begin = math.inf, 0, time.perf_counter()
     while calls < repeat or (time.perf_counter() - begin < min_time and calls < 1000):
         start = time.perf_counter()
@@ -507,6 +516,8 @@ def measure(fn, repeat=3, min_time=0.05):
     before = tracemalloc.get_traced_memory()[0]
     result = fn()
     peak = tracemalloc.get_traced_memory()[1] - before
+    if not keep_result:
+        result = None                   # the output goes now, before the caller measures the next call
     if not was_tracing:
         tracemalloc.stop()
     return Measurement(best, peak, result)

@@ -824,7 +824,8 @@ PARAMETERS = {
     # vocab, factored
     "hidden": "hidden", "weight": "weight", "chunk_size": "count", "bias": "bias", "proposal": "proposal",
     "num_samples": "count", "correct": "flag", "seed": "rng", "n_words": "count", "exponent": "exponent",
-    "fn": "fn", "repeat": "count", "min_time": "min_time", "n_tokens": "count_or_zero", "dim": "count",
+    "fn": "fn", "repeat": "count", "min_time": "min_time", "keep_result": "flag",
+    "n_tokens": "count_or_zero", "dim": "count",
     "dtype": "cost_dtype", "cutoffs": "cutoffs", "head_weight": "head_weight", "head_bias": "head_bias",
     "tails": "tails", "div_value": "div_value", "node_weight": "node_weight", "node_bias": "node_bias",
     "word": "word", "word_probabilities": "word_probabilities", "probabilities": "target_probabilities",

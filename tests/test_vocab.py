@@ -325,6 +325,28 @@ def test_measure_reports_time_and_the_peak_of_new_arrays():
     assert len(calls) == 3                                   # 2 timed, 1 traced
 
 
+def test_measure_can_let_the_output_go_and_still_reports_its_peak():
+    """keep_result=False: the traced call's output is freed when measure returns (a sweep over
+    sizes does not hold every call's arrays), and its peak is the same as with the result kept."""
+    import weakref
+
+    class Output:                                            # an object a weak reference can watch
+        def __init__(self):
+            self.data = np.ones(1_000_000)                   # 8 MB
+    refs = []
+
+    def make():
+        out = Output()
+        refs.append(weakref.ref(out))
+        return out
+    kept, dropped = measure(make, repeat=1, min_time=0), measure(make, repeat=1, min_time=0, keep_result=False)
+    assert isinstance(kept.result, Output) and refs[1]() is kept.result
+    assert dropped.result is None and refs[3]() is None      # the traced call's output is gone
+    assert 7.9e6 < dropped.peak_bytes < 8.5e6 and 7.9e6 < kept.peak_bytes < 8.5e6
+    with pytest.raises(TypeError, match="keep_result"):
+        measure(make, keep_result="no")
+
+
 def test_hierarchical_fit_takes_float16_distributions_and_names_a_bad_step_count():
     """A float16 softmax sums to 1 only within float16's rounding (about 1e-3 for V = 50): fit
     must take it as a distribution, and a bad ``steps`` is named before the data is looked at
