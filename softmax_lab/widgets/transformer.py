@@ -334,7 +334,7 @@ def your_model_dashboard(functions=None, steps=30, presentation=False):
         ``NotImplementedError`` are left to the package's.
     steps : int, default 30
         Training steps at first (1 to 60). The slider changes them: a step up trains one more
-        step (a few hundredths of a second on a quiet machine); a value seen before comes back at
+        step (about a hundredth of a second on a quiet machine); a value seen before comes back at
         once; a step down below the steps trained starts a new run.
     presentation : bool, default False
 
