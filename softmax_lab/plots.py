@@ -475,10 +475,16 @@ def set_static_key(fig, key):
 def attach_png_viewer(fig, viewer):
     """Register ``viewer(png_bytes)``, called by :func:`redraw` with each new rendering of ``fig``.
 
-    The next :func:`redraw` draws the whole figure and hands it to the new viewer.
+    The next :func:`redraw` hands the whole picture to the new viewer. A figure drawn before
+    (by a dashboard setting itself up) is not drawn again: its animated artists are painted
+    over the saved picture of the rest.
     """
     _PNG_VIEWERS[fig] = viewer
-    invalidate(fig)
+    state = _ANIMATIONS.get(fig)
+    if state is not None and state.background is not None:
+        state.repaint_all = True
+    else:
+        invalidate(fig)
 
 
 def png_bytes(rgba):

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from widget_helpers import differing_pixels, pixels, png_outputs
 
-from softmax_lab import plots
+from softmax_lab import cross_entropy_grad, plots
 from softmax_lab import widgets as W
 
 
@@ -152,6 +152,24 @@ def test_nothing_changed_nothing_drawn_or_sent(monkeypatch):
     drawn, full = _draws(dash.figure, monkeypatch)
     dash.redraw()
     assert shown[1:] == [] and drawn == [] and full == []
+
+
+def test_a_new_viewer_gets_the_whole_picture_without_a_full_draw(monkeypatch):
+    """A dashboard draws its figure while it sets itself up; attaching the view must not draw it
+    all again (a second full draw cost 0.1-0.3 s per dashboard in Run All), yet the view must get
+    every pixel of a full rendering."""
+    def step(W_, b, X, y, learning_rate):       # a right gradient step of softmax regression
+        g = cross_entropy_grad(X @ W_ + b, y)
+        return W_ - learning_rate * X.T @ g, b - learning_rate * g.sum(axis=0)
+
+    dash = W.classifier_trainer("shapes", step, n_steps=20)
+    shown = []
+    drawn, full = _draws(dash.figure, monkeypatch)
+    plots.attach_png_viewer(dash.figure, shown.append)
+    plots.redraw(dash.figure)               # not dash.redraw(): it would show its kept picture
+    assert full == [] and drawn, "attaching a viewer drew the whole figure again"
+    assert len(shown) == 1
+    assert differing_pixels(shown[0], plots.render_png(dash.figure)) == 0
 
 
 def test_partial_redraws_after_the_axes_change():
