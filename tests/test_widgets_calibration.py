@@ -290,3 +290,19 @@ def test_the_transformer_predictions_are_the_same_words():
     assert z.shape == (len(y), 445) and z.dtype == np.float32
     np.testing.assert_array_equal(y, lm.split_logits(lm.load("best"), "calibration")[1])
     assert 0.5 < temps["transformer"] < 2
+
+
+def test_each_sentence_is_run_once_and_every_word_gets_its_own_row():
+    """The transformer runs each distinct sentence once, shortest first: every word still gets the
+    logits of its own sentence, in reading order (to float64 rounding: float32 cannot tell)."""
+    from softmax_lab import transformer
+    from softmax_lab.widgets.calibration import _each_sentence_once
+
+    model = transformer.load("tiny")
+    sentences = transformer.load_sentences("validation")[:120]
+    sentences = sentences + sentences[5:40] + [sentences[7]]              # repeats, a new order of lengths
+    z, y = _each_sentence_once(model, sentences)
+    z0, y0 = transformer.sentence_logits(model, sentences)
+    assert z.dtype == np.float32
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_allclose(z, z0.astype(np.float32), rtol=1e-6, atol=1e-6)

@@ -87,11 +87,35 @@ def transformer_predictions(split="calibration", fit_split="validation"):
 
     model = transformer.load("tiny")
     temperature = TemperatureScores(*transformer.split_logits(model, fit_split)).fit()
-    logits, labels = transformer.split_logits(model, split)     # after the fit: one split in memory at a time
-    return {"transformer": (logits.astype(np.float32), labels)}, {"transformer": temperature}
+    logits, labels = _each_sentence_once(model, transformer.load_sentences(split))   # after the fit: one
+    return {"transformer": (logits, labels)}, {"transformer": temperature}            # split at a time
 
 
-_BLOCK_ROWS = 1024     # TemperatureScores works on this many distinct rows at a time (a few MB)
+def _each_sentence_once(model, sentences):
+    """:func:`softmax_lab.transformer.sentence_logits` of ``sentences`` as float32, each distinct
+    sentence run once.
+
+    A split repeats sentences (the calibration split has 2 222 distinct ones among 2 900), and a
+    batch is padded to its longest sentence: run once each, shortest first, the network does
+    about half the work. A word's logits depend on its own sentence alone (causal attention),
+    so each word takes its sentence's row; they agree with ``sentence_logits`` of the whole
+    split to float64 rounding (a batch's attention is scaled by its largest score), far below
+    float32's.
+    """
+    from .. import transformer
+
+    sentences = [tuple(s) for s in sentences]
+    distinct = sorted(dict.fromkeys(sentences), key=len)     # first-seen order, then by length: deterministic
+    logits, labels = transformer.sentence_logits(model, [list(s) for s in distinct])
+    lengths = np.array([len(s) for s in distinct])
+    begin = dict(zip(distinct, np.cumsum(lengths) - lengths))          # each sentence's first row
+    n = np.array([len(s) for s in sentences])
+    first = np.array([begin[s] for s in sentences])
+    rows = np.repeat(first - (np.cumsum(n) - n), n) + np.arange(n.sum())    # word j of sentence s: row begin[s] + j
+    return logits.astype(np.float32)[rows], labels[rows]
+
+
+_BLOCK_ROWS = 128      # TemperatureScores works on this many distinct rows at a time (in the cache)
 
 
 def _row_hashes(z):
@@ -191,14 +215,16 @@ class TemperatureScores:
                   \qquad \frac{d^2\mathrm{NLL}}{d\beta^2} = \frac{1}{N}\sum_i \mathrm{Var}_{p_i}(z_i) \ge 0
 
         (the model's expected logit against the right word's logit), so Newton's method finds its
-        minimum in a few steps, each step halved until the NLL falls. Without scipy's search, it
-        spares a lesson the import of ``scipy.optimize``. When the minimum is not inside ``bounds``
-        (or the steps do not settle), ``fit_temperature`` itself decides, and warns.
+        minimum in a few steps, each step halved until the NLL falls. One pass over the rows gives
+        the NLL at a step's end and the slope and curvature for the next step. Without scipy's
+        search, it spares a lesson the import of ``scipy.optimize``. When the minimum is not inside
+        ``bounds`` (or the steps do not settle), ``fit_temperature`` itself decides, and warns.
         """
         beta_low, beta_high = 1.0 / bounds[1], 1.0 / bounds[0]
-        beta, nll = 1.0, self.at(1.0)[1]
+        beta, moments = 1.0, self._sums(1.0, moments=3)
+        nll = self._nll(beta, moments[0])
         for _ in range(50):
-            totals, first, second = self._sums(beta, moments=3)
+            totals, first, second = moments
             expected = first / totals                              # sum_j p_j z_j, per row
             variance = second / totals - expected**2
             slope = float(np.mean(expected[self._row_of] - self._label_gaps))
@@ -206,20 +232,32 @@ class TemperatureScores:
             if curvature <= 0:
                 break
             step = slope / curvature
+            if abs(step) <= 1e-12 * beta:                        # another step would not move beta
+                return self._fitted(beta, bounds)
             for _ in range(30):                                  # halve the step until the NLL falls
                 trial = min(max(beta - step, beta_low), beta_high)
-                trial_nll = self.at(1.0 / trial)[1]
+                trial_moments = self._sums(trial, moments=3)
+                trial_nll = self._nll(trial, trial_moments[0])
                 if trial_nll <= nll:
                     break
                 step /= 2
             else:
                 break
             settled = abs(trial - beta) <= 1e-12 * beta
-            beta, nll = trial, trial_nll
+            beta, nll, moments = trial, trial_nll, trial_moments
             if settled:
-                inside = beta_low < beta < beta_high
-                return 1.0 / beta if inside else fit_temperature(self._gaps[self._row_of], self.labels, bounds=bounds)
+                return self._fitted(beta, bounds)
         return fit_temperature(self._gaps[self._row_of], self.labels, bounds=bounds)
+
+    def _fitted(self, beta, bounds):
+        """1 / beta when it lies inside ``bounds``; on a bound, ``fit_temperature`` decides (and warns)."""
+        if 1.0 / bounds[1] < beta < 1.0 / bounds[0]:
+            return 1.0 / beta
+        return fit_temperature(self._gaps[self._row_of], self.labels, bounds=bounds)
+
+    def _nll(self, beta, totals):
+        """The mean NLL at inverse temperature ``beta`` from the rows' sums of :math:`e^{\\beta g}`."""
+        return float(np.mean(np.log(totals)[self._row_of] - beta * self._label_gaps))
 
 
 class ReliabilityDashboard(Dashboard):
@@ -457,9 +495,9 @@ class ReliabilityDashboard(Dashboard):
         self.fitted_text = tx.text(1.0, 0.5, "", fontsize=fs.note, va="center", ha="left")
         self.temperature_line = tx.axvline(1.0, color=plots.OKABE_ITO["black"], linewidth=1.5)
         self._fitted_shown = None
-        # The fitted temperature changes only with the checkpoint (then the whole figure is drawn).
+        # The fitted temperature's mark changes with the checkpoint and the reveal: drawn over the rest too.
         plots.animate(self.figure, self.accuracy_stairs, self.gap_stairs, self.histogram, self.mean_confidence_line,
-                      self.accuracy_line, self._title, self.temperature_line)
+                      self.accuracy_line, self._title, self.temperature_line, self.fitted_line, self.fitted_text)
         plots.relayout(self.figure)
 
     def _show_state(self):
@@ -491,7 +529,6 @@ class ReliabilityDashboard(Dashboard):
             self.fitted_line.set_visible(self.fitted_shown)
             self.fitted_text.set_position((shown * 1.04, 0.5))
             self.fitted_text.set_text(f"fitted T = {fitted:.3g}" if self.fitted_shown else "")
-            plots.invalidate(self.figure)
         self.temperature_line.set_xdata([t, t])
         gap = self.mean_confidence - self.accuracy
         verdict = "overconfident" if gap > 0.01 else "underconfident" if gap < -0.01 else "about right on average"
