@@ -233,16 +233,16 @@ def binned_error(bins, norm="l1"):
 
 
 def ece_of_resamples(conf, correct, idx):
-    r"""The 15-bin ECE (equal width) of every resample at once, one row of ``idx`` each (for
+    r"""The 15-bin ECE (equal width) of every resample, one row of ``idx`` each (for
     :func:`softmax_lab.calibration.bootstrap_interval`).
 
     With equal-width bins a confidence's bin does not depend on the resample, and a bin's
     weighted gap is :math:`\frac{|B|}{N}|\mathrm{acc} - \mathrm{conf}| = \frac{1}{N}\big|\sum_{i \in B}
-    ([\hat y_i = y_i] - c_i)\big|`: one bincount over (resample, bin) cells scores a whole block.
+    ([\hat y_i = y_i] - c_i)\big|`: one bincount per resample scores it (a row of N indices
+    stays in the cache, where one bincount over a whole block of resamples would not).
     """
     n_bins = 15
     which = bin_index(conf, np.linspace(0.0, 1.0, n_bins + 1), "uniform")
-    m, N = idx.shape
-    cell = which[idx] + n_bins * np.arange(m)[:, None]                    # (resample, bin) as one index
-    gaps = np.bincount(cell.ravel(), weights=(correct - conf)[idx].ravel(), minlength=m * n_bins)
-    return np.abs(gaps.reshape(m, n_bins)).sum(axis=1) / N
+    weight = correct - conf
+    gaps = np.array([np.bincount(which[row], weights=weight[row], minlength=n_bins) for row in idx])
+    return np.abs(gaps).sum(axis=1) / idx.shape[1]

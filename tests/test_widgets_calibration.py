@@ -306,3 +306,15 @@ def test_each_sentence_is_run_once_and_every_word_gets_its_own_row():
     assert z.dtype == np.float32
     np.testing.assert_array_equal(y, y0)
     np.testing.assert_allclose(z, z0.astype(np.float32), rtol=1e-6, atol=1e-6)
+
+
+def test_probabilities_at_any_t_are_the_softmax_of_every_row(predictions):
+    """TemperatureScores.probabilities computes each distinct row once: bit for bit softmax(z / T)."""
+    from softmax_lab.widgets.calibration import TemperatureScores
+
+    z, y = predictions["sure"]
+    z = np.concatenate([z, z[:900], z[50:60]]).astype(np.float32)         # repeated rows
+    y = np.concatenate([y, y[:900], y[50:60]])
+    scores = TemperatureScores(z, y)
+    for t in (1.0, 0.37, 1.7766):
+        np.testing.assert_array_equal(scores.probabilities(t), softmax(z, temperature=t))

@@ -9,6 +9,7 @@ import numpy as np
 from .. import plots
 from .._calibration_bins import STRATEGIES, bin_statistics, binned_error
 from ..calibration import fit_temperature
+from ..functions import softmax
 from ._base import Dashboard, GridLogSlider
 
 CALIBRATION_CHECKPOINTS = ("early", "best", "overtrained", "label_smoothed")
@@ -160,7 +161,8 @@ class TemperatureScores:
     knows the distinct rows passes them as ``logits`` with ``row_of`` (prediction i has the
     logits ``logits[row_of[i]]``), and the (N, K) array is never formed.
 
-    Attributes: ``labels``, ``correct`` (whether the top word is the label: the same at every T).
+    Attributes: ``labels``, ``correct`` (whether the top word is the label: the same at every T);
+    :meth:`probabilities` gives softmax(logits / T) of every prediction, :meth:`at` the confidences and NLL.
 
     Examples
     --------
@@ -176,6 +178,7 @@ class TemperatureScores:
             distinct, row_of = _distinct_rows(np.asarray(logits))
         else:                       # given: ``logits`` are the distinct rows, prediction i has row row_of[i]
             distinct = np.asarray(logits)
+        self._distinct = distinct
         self._row_of = np.asarray(row_of).ravel()
         self.labels = labels = np.asarray(labels)
         gaps = distinct.astype(np.float64)                                            # a copy, shifted in place
@@ -199,6 +202,11 @@ class TemperatureScores:
                     w *= g                                  # e^{beta g} g^m, in place
                 out[m, start:start + len(g)] = w.sum(axis=1)
         return out
+
+    def probabilities(self, t):
+        """softmax(logits / t) of every prediction, (N, K), computed once per distinct row: the same
+        numbers as ``softmax(logits, temperature=t)`` of all the rows (each row's softmax is its own)."""
+        return softmax(self._distinct, temperature=t)[self._row_of]
 
     def at(self, t):
         """(confidences (N,), mean NLL) at temperature ``t`` > 0."""
