@@ -318,3 +318,31 @@ def test_probabilities_at_any_t_are_the_softmax_of_every_row(predictions):
     scores = TemperatureScores(z, y)
     for t in (1.0, 0.37, 1.7766):
         np.testing.assert_array_equal(scores.probabilities(t), softmax(z, temperature=t))
+
+
+def test_new_histogram_limits_keep_the_layout_and_kept_pictures_are_the_figure_afresh(predictions):
+    """The histogram's y-limits follow the confidences; a new limit changes the picture, not the
+    layout, and a limit shown before comes back from a kept picture: each time, exactly what
+    drawing the whole figure again gives, with every label inside the figure."""
+    dash = reliability_dashboard(predictions, checkpoint="sure")
+    assert dash._density_top < 10                              # laid out with one-digit labels
+    positions = {name: ax.get_position().bounds for name, ax in dash._axes.items()}
+    tops = []
+    steps = [("temperature", t) for t in (1.0, 0.2, 5.0, 1.0, 0.2, 1.0, 2.0)]
+    steps += [("reveal", None), ("checkpoint", "shy"), ("temperature", 0.5), ("checkpoint", "sure")]
+    for what, value in steps:                                  # the fitted T's mark is painted over, too
+        if what == "reveal":
+            dash.show_fitted()
+        else:
+            getattr(dash, what).value = value
+        tops.append(dash._density_top)
+        shown = np.asarray(dash.figure.canvas.buffer_rgba()).copy()
+        dash.figure.canvas.draw()                              # the whole figure, afresh
+        assert np.array_equal(np.asarray(dash.figure.canvas.buffer_rgba()), shown), (what, value)
+        assert {name: ax.get_position().bounds for name, ax in dash._axes.items()} == positions
+        renderer = dash.figure.canvas.get_renderer()
+        axis = dash._axes["histogram"].yaxis
+        ticks = [tick.get_window_extent(renderer) for tick in axis.get_ticklabels() if tick.get_text()]
+        assert axis.label.get_window_extent(renderer).x0 >= 0
+        assert axis.label.get_window_extent(renderer).x1 <= min(tick.x0 for tick in ticks)
+    assert len(set(tops)) >= 2 and any(top >= 10 for top in tops) and any(top < 10 for top in tops)

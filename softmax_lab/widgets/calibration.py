@@ -11,6 +11,7 @@ from .._calibration_bins import STRATEGIES, bin_statistics, binned_error
 from ..calibration import fit_temperature
 from ..functions import softmax
 from ._base import Dashboard, GridLogSlider
+from ._ticks import label_width, pad_integer_labels
 
 CALIBRATION_CHECKPOINTS = ("early", "best", "overtrained", "label_smoothed")
 _DENSITY_STEPS = (2, 5, 10, 20, 50, 100, 200, 500, 1000)   # y-limits of the histogram (rarely change)
@@ -490,6 +491,8 @@ class ReliabilityDashboard(Dashboard):
         hx.legend(loc="upper right", fontsize=fs.note, frameon=False)
         self._density_top = _DENSITY_STEPS[0]
         hx.set_ylim(0, self._density_top)
+        self._label_width = 2
+        pad_integer_labels(hx.yaxis, lambda: self._label_width)
 
         tx.set_xscale("log")
         tx.set_xlim(self.T_MIN, self.T_MAX)
@@ -505,7 +508,7 @@ class ReliabilityDashboard(Dashboard):
         self._fitted_shown = None
         # The fitted temperature's mark changes with the checkpoint and the reveal: drawn over the rest too.
         plots.animate(self.figure, self.accuracy_stairs, self.gap_stairs, self.histogram, self.mean_confidence_line,
-                      self.accuracy_line, self._title, self.temperature_line, self.fitted_line, self.fitted_text)
+                      self.accuracy_line, self._title, self.fitted_line, self.fitted_text, self.temperature_line)
         plots.relayout(self.figure)
 
     def _show_state(self):
@@ -524,7 +527,11 @@ class ReliabilityDashboard(Dashboard):
         if top != self._density_top:
             self._density_top = top
             self._axes["histogram"].set_ylim(0, top)
-            plots.relayout(self.figure)                 # the y ticks changed: lay out again
+            width = label_width(self._axes["histogram"].yaxis)
+            if width != self._label_width:              # wider tick labels: lay out again
+                self._label_width = width
+                plots.relayout(self.figure)
+        plots.set_static_key(self.figure, top)          # a picture kept for each of the few y-limits
         self.mean_confidence_line.set_xdata([self.mean_confidence] * 2)
         self.accuracy_line.set_xdata([self.accuracy] * 2)
         name = self.checkpoint.value
