@@ -88,21 +88,19 @@ def transformer_predictions(split="calibration", fit_split="validation"):
     from .. import transformer
 
     model = transformer.load("tiny")
-    temperature = TemperatureScores(*transformer.split_logits(model, fit_split)).fit()
+    temperature = TemperatureScores(*_each_sentence_once(model, transformer.load_sentences(fit_split))).fit()
     logits, labels = _each_sentence_once(model, transformer.load_sentences(split))   # after the fit: one
-    return {"transformer": (logits, labels)}, {"transformer": temperature}            # split at a time
+    return {"transformer": (logits.astype(np.float32), labels)}, {"transformer": temperature}   # split at a time
 
 
 def _each_sentence_once(model, sentences):
-    """:func:`softmax_lab.transformer.sentence_logits` of ``sentences`` as float32, each distinct
-    sentence run once.
+    """:func:`softmax_lab.transformer.sentence_logits` of ``sentences``, each distinct sentence run once.
 
     A split repeats sentences (the calibration split has 2 222 distinct ones among 2 900), and a
     batch is padded to its longest sentence: run once each, shortest first, the network does
     about half the work. A word's logits depend on its own sentence alone (causal attention),
     so each word takes its sentence's row; they agree with ``sentence_logits`` of the whole
-    split to float64 rounding (a batch's attention is scaled by its largest score), far below
-    float32's.
+    split to float64 rounding (a batch's attention is scaled by its largest score).
     """
     from .. import transformer
 
@@ -114,7 +112,7 @@ def _each_sentence_once(model, sentences):
     n = np.array([len(s) for s in sentences])
     first = np.array([begin[s] for s in sentences])
     rows = np.repeat(first - (np.cumsum(n) - n), n) + np.arange(n.sum())    # word j of sentence s: row begin[s] + j
-    return logits.astype(np.float32)[rows], labels[rows]
+    return logits[rows], labels[rows]
 
 
 _BLOCK_ROWS = 128      # TemperatureScores works on this many distinct rows at a time (in the cache)
