@@ -345,3 +345,15 @@ def test_new_histogram_limits_keep_the_layout_and_kept_pictures_are_the_figure_a
         assert axis.label.get_window_extent(renderer).x0 >= 0
         assert axis.label.get_window_extent(renderer).x1 <= min(tick.x0 for tick in ticks)
     assert len(set(tops)) >= 2 and any(top >= 10 for top in tops) and any(top < 10 for top in tops)
+
+
+def test_a_fit_against_a_bound_is_left_to_fit_temperature(predictions):
+    """When the NLL still falls at a bound, TemperatureScores.fit stops there and fit_temperature
+    decides, with its warning, as it does for the logits themselves."""
+    from softmax_lab.widgets.calibration import TemperatureScores
+
+    z, y = predictions["sure"]
+    with pytest.warns(UserWarning, match="upper bound"):
+        expected = fit_temperature(z, y, bounds=(0.1, 1.2))
+    with pytest.warns(UserWarning, match="upper bound"):
+        assert TemperatureScores(z, y).fit(bounds=(0.1, 1.2)) == pytest.approx(expected) == 1.2

@@ -94,14 +94,10 @@ def transformer_predictions(split="calibration", fit_split="validation"):
 
 
 def _each_sentence_once(model, sentences):
-    """:func:`softmax_lab.transformer.sentence_logits` of ``sentences``, each distinct sentence run once.
-
-    A split repeats sentences (the calibration split has 2 222 distinct ones among 2 900), and a
-    batch is padded to its longest sentence: run once each, shortest first, the network does
-    about half the work. A word's logits depend on its own sentence alone (causal attention),
-    so each word takes its sentence's row; they agree with ``sentence_logits`` of the whole
-    split to float64 rounding (a batch's attention is scaled by its largest score).
-    """
+    """:func:`softmax_lab.transformer.sentence_logits` of ``sentences``, each distinct sentence run once,
+    shortest first (less padding). A word's logits depend on its own sentence alone (causal attention):
+    the same logits as for the whole split, to float64 rounding (a batch's attention is scaled by its
+    largest score). The calibration split has 2 222 distinct sentences among 2 900: half the work."""
     from .. import transformer
 
     sentences = [tuple(s) for s in sentences]
@@ -109,8 +105,7 @@ def _each_sentence_once(model, sentences):
     logits, labels = transformer.sentence_logits(model, [list(s) for s in distinct])
     lengths = np.array([len(s) for s in distinct])
     begin = dict(zip(distinct, np.cumsum(lengths) - lengths))          # each sentence's first row
-    n = np.array([len(s) for s in sentences])
-    first = np.array([begin[s] for s in sentences])
+    n, first = np.array([(len(s), begin[s]) for s in sentences]).T
     rows = np.repeat(first - (np.cumsum(n) - n), n) + np.arange(n.sum())    # word j of sentence s: row begin[s] + j
     return logits[rows], labels[rows]
 
@@ -160,8 +155,7 @@ class TemperatureScores:
     knows the distinct rows passes them as ``logits`` with ``row_of`` (prediction i has the
     logits ``logits[row_of[i]]``), and the (N, K) array is never formed.
 
-    Attributes: ``labels``, ``correct`` (whether the top word is the label: the same at every T);
-    :meth:`probabilities` gives softmax(logits / T) of every prediction, :meth:`at` the confidences and NLL.
+    Attributes: ``labels``, ``correct`` (whether the top word is the label: the same at every T).
 
     Examples
     --------
@@ -239,31 +233,22 @@ class TemperatureScores:
             if curvature <= 0:
                 break
             step = slope / curvature
-            if abs(step) <= 1e-12 * beta:                        # another step would not move beta
-                return self._fitted(beta, bounds)
+            if abs(step) <= 1e-12 * beta and beta_low < beta < beta_high:     # settled inside the bounds
+                return 1.0 / beta
             for _ in range(30):                                  # halve the step until the NLL falls
                 trial = min(max(beta - step, beta_low), beta_high)
-                trial_moments = self._sums(trial, moments=3)
-                trial_nll = self._nll(trial, trial_moments[0])
+                moments = self._sums(trial, moments=3)           # the NLL there, and the next step's slope
+                trial_nll = self._nll(trial, moments[0])
                 if trial_nll <= nll:
                     break
                 step /= 2
-            else:
+            if trial_nll > nll or trial == beta:                 # no step lowers the NLL, or stuck on a bound
                 break
-            settled = abs(trial - beta) <= 1e-12 * beta
-            beta, nll, moments = trial, trial_nll, trial_moments
-            if settled:
-                return self._fitted(beta, bounds)
-        return fit_temperature(self._gaps[self._row_of], self.labels, bounds=bounds)
-
-    def _fitted(self, beta, bounds):
-        """1 / beta when it lies inside ``bounds``; on a bound, ``fit_temperature`` decides (and warns)."""
-        if 1.0 / bounds[1] < beta < 1.0 / bounds[0]:
-            return 1.0 / beta
+            beta, nll = trial, trial_nll
         return fit_temperature(self._gaps[self._row_of], self.labels, bounds=bounds)
 
     def _nll(self, beta, totals):
-        """The mean NLL at inverse temperature ``beta`` from the rows' sums of :math:`e^{\\beta g}`."""
+        """The mean NLL at inverse temperature ``beta``, from the rows' sums of e^(beta g)."""
         return float(np.mean(np.log(totals)[self._row_of] - beta * self._label_gaps))
 
 
