@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from softmax_lab import data, gradient_check, lm
+from softmax_lab._llm_common import Adam
 from softmax_lab.distillation import distillation_loss
 from softmax_lab.llm_experiments import (
     _backward,
@@ -30,6 +31,8 @@ from softmax_lab.llm_pairs import (
     _dpo_loss_and_grads,
     _dropout_views,
     _dual_loss_and_grads,
+    _retrieval_accuracies,
+    _train_side_by_side,
     contrastive_comparison,
     contrastive_run,
     contrastive_split,
@@ -172,22 +175,73 @@ def test_the_trained_router_balances():
 # --- contrastive -------------------------------------------------------------------------------
 
 def test_the_dual_encoder_s_gradients_match_finite_differences(best):
+    # two encoders side by side (the second learns its scale): each one's gradient is its own loss's
     rng = np.random.default_rng(4)
-    enc = DualEncoder(best.index, 3, seed=0)
+    encs = [DualEncoder(best.index, 3, seed=0), DualEncoder(best.index, 3, seed=1)]
     sentences = data.load_sentences("train")[:4]
-    ids_a = enc._ids([word_dropout(s, 0.3, rng) for s in sentences])
-    ids_b = enc._ids([word_dropout(s, 0.3, rng) for s in sentences])
-    params = {"a": enc.a, "b": enc.b, "log_scale": np.array([1.3])}
-    Ma, Mb = enc._pool(enc.a, ids_a)[1], enc._pool(enc.b, ids_b)[1]
-    _, grads = _dual_loss_and_grads(params, Ma, Mb)
-    for name in ("a", "log_scale"):
-        used = np.unique(np.concatenate(ids_a)) if name == "a" else [0]
+    ids_a = encs[0]._ids([word_dropout(s, 0.3, rng) for s in sentences])
+    ids_b = encs[0]._ids([word_dropout(s, 0.3, rng) for s in sentences])
+    params = {"a": np.stack([e.a for e in encs]), "b": np.stack([e.b for e in encs]),
+              "log_scale": np.array([1.3, 2.1])}
+    learn = [False, True]
+    Ma, Mb = encs[0]._pool(encs[0].a, ids_a)[1], encs[0]._pool(encs[0].b, ids_b)[1]
+    _, grads = _dual_loss_and_grads(params, Ma, Mb, learn)
+    assert grads["log_scale"][0] == 0.0                                   # a fixed scale does not move
+    for e in (0, 1):
+        for name in ("a", "b", "log_scale"):
+            if name == "log_scale" and not learn[e]:
+                continue
+            used = np.unique(np.concatenate(ids_a if name == "a" else ids_b)) if name != "log_scale" else [e]
 
-        def f(value, name=name, used=used):
-            full = params[name].copy()
-            full[used] = value
-            return _dual_loss_and_grads({**params, name: full}, Ma, Mb)[0]
-        assert gradient_check(f, params[name][used], grads[name][used]) < 1e-6, name
+            def f(value, name=name, used=used, e=e):
+                full = params[name].copy()
+                (full[e] if name != "log_scale" else full)[used] = value
+                return _dual_loss_and_grads({**params, name: full}, Ma, Mb, learn)[0][e]
+            own = params[name][e][used] if name != "log_scale" else params[name][used]
+            grad = grads[name][e][used] if name != "log_scale" else grads[name][used]
+            assert gradient_check(f, own, grad) < 1e-6, (e, name)
+    # encoder 0's loss does not depend on encoder 1's word vectors
+    moved = {**params, "a": params["a"] + np.array([0.0, 1.0])[:, None, None]}
+    assert _dual_loss_and_grads(moved, Ma, Mb, learn)[0][0] == _dual_loss_and_grads(params, Ma, Mb, learn)[0][0]
+
+
+def test_encoders_trained_side_by_side_are_the_encoders_trained_alone(best):
+    sentences = contrastive_split(64, 20)[0]
+    temperatures = [0.05, None, 1.0]
+    together = _train_side_by_side(sentences, temperatures, 12, 16, best.index, 4, 0.3, 0.05, 3)
+    for T, enc in zip(temperatures, together):
+        alone = train_dual_encoder(sentences, temperature=T, steps=12, batch_size=16, dim=4, seed=3)
+        np.testing.assert_array_equal(enc.a, alone.a)
+        np.testing.assert_array_equal(enc.b, alone.b)
+        assert enc.history == alone.history and enc.scales == alone.scales and enc.log_scale == alone.log_scale
+    test = contrastive_split(64, 20)[1]
+    expected = []
+    for enc in together:                            # retrieval as its docstring says, from the public pieces
+        rng = np.random.default_rng(1)
+        views_a = [word_dropout(s, 0.3, rng) for s in test]
+        views_b = [word_dropout(s, 0.3, rng) for s in test]
+        sims = enc.encode(views_a, "a") @ enc.encode(views_b, "b").T
+        expected.append(float(np.mean(np.argmax(sims, axis=1) == np.arange(len(test)))))
+    assert _retrieval_accuracies(together, test, 0.3, 1) == expected
+    assert [retrieval_accuracy(enc, test) for enc in together] == expected
+
+
+def test_adam_takes_the_steps_of_its_formula():
+    rng = np.random.default_rng(5)
+    params = {"w": rng.normal(size=(6, 3)), "s": rng.normal(size=2).astype(np.float32)}
+    grads = [{k: rng.normal(size=v.shape).astype(v.dtype) for k, v in params.items()} for _ in range(4)]
+    m = {k: np.zeros_like(v) for k, v in params.items()}
+    v = {k: np.zeros_like(x) for k, x in params.items()}
+    expected = {k: x.copy() for k, x in params.items()}
+    adam = Adam(params, 0.05)
+    for t, g in enumerate(grads, start=1):
+        adam.step(params, g)
+        for k in expected:                                      # the formula, written out
+            m[k] = 0.9 * m[k] + 0.1 * g[k]
+            v[k] = 0.999 * v[k] + 0.001 * g[k] ** 2
+            expected[k] -= 0.05 * (m[k] / (1 - 0.9**t)) / (np.sqrt(v[k] / (1 - 0.999**t)) + 1e-8)
+            np.testing.assert_array_equal(params[k], expected[k])
+            assert params[k].dtype == expected[k].dtype
 
 
 @pytest.mark.slow
