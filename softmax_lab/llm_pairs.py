@@ -201,20 +201,16 @@ def _dual_loss_and_grads(params, Ma, Mb, learn):
     ``"log_scale"`` (E,). ``Ma``, ``Mb``: the views' averaging matrices (:func:`_averaging_matrix`),
     one row per pair, the same for every encoder. ``learn`` (E bools): which encoders learn their
     scale (the others get a zero gradient for it). Returns the E losses (a list) and the gradients
-    (the shapes of ``params``); encoder e's numbers are those it would get trained alone.
+    (the shapes of ``params``); encoder e's gradients are those it would get trained alone.
     """
     raw_a, raw_b = Ma @ params["a"], Mb @ params["b"]          # (E, N, d): each view's mean word vector
     u = raw_a / np.linalg.norm(raw_a, axis=-1, keepdims=True)
     v = raw_b / np.linalg.norm(raw_b, axis=-1, keepdims=True)
-    scales = [u.dtype.type(math.exp(t)) for t in params["log_scale"]]   # s = e^theta, in the vectors' dtype
-    losses, g_su, g_v = [], np.empty_like(u), np.empty_like(v)
-    for e, s in enumerate(scales):                                 # the loss itself: one info_nce per encoder
-        loss, g_su[e], g_v[e] = info_nce(s * u[e], v[e], 1.0)
-        losses.append(float(loss))
-    g_log_scale = np.array([float(s) * float(np.sum(g_su[e] * u[e])) if learn[e] else 0.0
-                            for e, s in enumerate(scales)])
-    s = np.array(scales)[:, None, None]
-    return losses, {"a": Ma.T @ _normalised_backward(raw_a, s * g_su),
+    s = np.array([math.exp(t) for t in params["log_scale"]], dtype=u.dtype)[:, None, None]   # s = e^theta
+    losses, g_su, g_v = info_nce(s * u, v, 1.0)                    # one loss per encoder (a stack of batches)
+    g_log_scale = np.array([float(s[e, 0, 0]) * float(np.sum(g_su[e] * u[e])) if learn[e] else 0.0
+                            for e in range(len(s))])
+    return [float(loss) for loss in losses], {"a": Ma.T @ _normalised_backward(raw_a, s * g_su),
                     "b": Mb.T @ _normalised_backward(raw_b, g_v),
                     "log_scale": g_log_scale}
 
@@ -272,8 +268,10 @@ def _train_side_by_side(sentences, temperatures, steps, batch_size, index, dim, 
     Encoders that differ only in their temperature start from the same word vectors (one seed)
     and draw the same batches and views (their draws do not depend on the temperature). So
     they are trained side by side: each step draws its batch once, and the E encoders' word
-    vectors are stacked (E, V, d), so that one product or one Adam step serves them all. Each
-    encoder gets exactly the numbers it would get trained alone. The word vectors are trained in
+    vectors are stacked (E, V, d), so that one product, one :func:`info_nce` or one Adam step
+    serves them all. Each encoder gets exactly the word vectors and scales it would get trained
+    alone (its reported losses agree to rounding: a stack's means are summed in another order).
+    The word vectors are trained in
     float32 (half the memory traffic of float64; unit vectors compared by cosine need no more
     digits) and handed back in float64; the scale's logarithm stays float64.
     """

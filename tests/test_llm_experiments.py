@@ -213,7 +213,9 @@ def test_encoders_trained_side_by_side_are_the_encoders_trained_alone(best):
         alone = train_dual_encoder(sentences, temperature=T, steps=12, batch_size=16, dim=4, seed=3)
         np.testing.assert_array_equal(enc.a, alone.a)
         np.testing.assert_array_equal(enc.b, alone.b)
-        assert enc.history == alone.history and enc.scales == alone.scales and enc.log_scale == alone.log_scale
+        assert enc.scales == alone.scales and enc.log_scale == alone.log_scale
+        # the losses (reported, not differentiated) are means summed in another order in a stack
+        assert enc.history == pytest.approx(alone.history, rel=1e-6)
     test = contrastive_split(64, 20)[1]
     expected = []
     for enc in together:                            # retrieval as its docstring says, from the public pieces
