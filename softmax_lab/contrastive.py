@@ -17,8 +17,9 @@ to follow CLIP. A batch must not hold two examples that are really the same pair
 push apart two things that belong together (a *false negative*).
 
 Supported range: a and b of any float dtype, shape (N, d) with N >= 1 and d >= 1 (or a stack of
-such batches, (..., N, d)), finite, and ``a @ b.T / temperature`` finite in the dtype (in float32 for float16 input: float16 is computed
-in float32 and rounded back once); temperature a finite number > 0.
+such batches, (..., N, d)), finite, and ``a @ b.T / temperature`` finite in the dtype (in float32
+for float16 input: float16 is computed in float32 and rounded back once); temperature a finite
+number > 0.
 
 Examples
 --------
