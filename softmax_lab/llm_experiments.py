@@ -49,7 +49,7 @@ from ._threads import one_blas_thread
 from .distillation import distillation_loss
 from .functions import softmax
 from .losses import cross_entropy, cross_entropy_grad
-from .routing import load_balancing_loss_grad, router_z_loss_grad
+from .routing import router_loss_grad
 from .speculative import speculative_step
 from .training import init_weights
 
@@ -390,7 +390,7 @@ def train_router(hidden, n_experts, k=1, steps=200, learning_rate=0.05, z_weight
     with one_blas_thread():                          # small products: see softmax_lab._threads
         for _ in range(steps):
             z = hidden @ params["W"]
-            dz = load_balancing_loss_grad(z, k) + z_weight * router_z_loss_grad(z)
+            dz = router_loss_grad(z, k, z_weight)    # load_balancing_loss_grad(z, k) + z_weight * router_z_loss_grad(z)
             adam.step(params, {"W": hidden.T @ dz})
     return W0, params["W"]
 
