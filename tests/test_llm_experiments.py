@@ -15,7 +15,9 @@ from softmax_lab._llm_common import Adam
 from softmax_lab.distillation import distillation_loss
 from softmax_lab.llm_experiments import (
     _backward,
+    _forward,
     _soft_target_grad,
+    _train_students,
     _upper_gamma_regularized,
     chi_square_test,
     context_ids,
@@ -90,20 +92,36 @@ def test_chi_square_test_names_its_bad_argument(counts, probs, name):
 
 # --- distillation ------------------------------------------------------------------------------
 
-def test_the_student_s_backward_pass_matches_finite_differences():
+def test_the_students_forward_and_backward_passes_match_lm_and_finite_differences():
+    # two students stacked: each one's logits are lm.forward's, each one's gradients its own loss's
     rng = np.random.default_rng(2)
-    w = init_weights(7, context_size=2, embed_dim=3, hidden_size=4, seed=3)
+    ws = [init_weights(7, context_size=2, embed_dim=3, hidden_size=4, seed=seed) for seed in (3, 4)]
+    for w in ws:                                                   # biases that differ (init_weights gives 0)
+        w["hidden_bias"], w["output_bias"] = rng.normal(size=4), rng.normal(size=7)
+    stacked = {k: np.stack([w[k] for w in ws]) for k in ws[0]}
     contexts, teacher = rng.integers(0, 7, size=(5, 2)), rng.normal(size=(5, 7))
+    logits, x, h = _forward(stacked, contexts)
+    for s, w in enumerate(ws):
+        np.testing.assert_allclose(logits[s], lm.forward(w, contexts), rtol=1e-13, atol=1e-15)
+    d_logits = np.stack([distillation_loss(logits[s], teacher, 2.0)[1] for s in range(2)])
+    grads = _backward(stacked, contexts, x, h, d_logits)
+    for s, w in enumerate(ws):
+        for name in w:
+            def f(value, name=name, w=w):
+                return float(distillation_loss(lm.forward({**w, name: value}, contexts), teacher, 2.0)[0])
+            assert gradient_check(f, w[name], grads[name][s]) < 1e-6, (s, name)
 
-    def loss_of(name):
-        def f(value):
-            return float(distillation_loss(lm.forward({**w, name: value}, contexts), teacher, 2.0)[0])
-        return f
 
-    logits, x, h = lm.forward(w, contexts, return_hidden=True)
-    grads = _backward(w, contexts, x, h, distillation_loss(logits, teacher, 2.0)[1])
-    for name in w:
-        assert gradient_check(loss_of(name), w[name], grads[name]) < 1e-6, name
+def test_students_trained_side_by_side_are_the_students_trained_alone(best):
+    c, t = lm.make_examples(data.load_sentences("train")[:40], best.index)
+    settings = [(None, 1.0), (2.0, 1.0), (3.0, 0.5)]
+    together = _train_students(best, c, t, settings, 15, 16, 0.01, 4, 5, 7)
+    for (T, alpha), weights in zip(settings, together):
+        alone = train_student(best, c, t, temperature=T, alpha=alpha, steps=15, batch_size=16, embed_dim=4,
+                              hidden_size=5, seed=7)
+        for name in alone:
+            np.testing.assert_array_equal(weights[name], alone[name])
+            assert weights[name].dtype == np.float64
 
 
 def test_the_soft_target_shortcut_is_distillation_loss_s_gradient():
