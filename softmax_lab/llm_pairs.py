@@ -371,16 +371,22 @@ def _check_pairs(pairs, index):
     return [tuple(pair) for pair in pairs]
 
 
-def _dpo_loss_and_grads(h, W, b, chosen, rejected, ref_chosen, ref_rejected, beta):
-    """DPO loss of an output layer (logits h W + b) on pairs, and its gradient for W and b."""
+def _dpo_loss_and_grads(h, W, b, chosen, rejected, ref_chosen, ref_rejected, betas):
+    """DPO losses of S output layers side by side (logits h W_s + b_s) on the same pairs, one beta
+    each, and each one's gradient for its W_s and b_s. ``W`` (S, H, V), ``b`` (S, V): a list of S
+    losses, dW (S, H, V), db (S, V)."""
     rows = np.arange(len(chosen))
-    logp = log_softmax(h @ W + b)
-    pc, pr = logp[rows, chosen], logp[rows, rejected]
-    gc, gr = dpo_loss_grad(pc, pr, ref_chosen, ref_rejected, beta)
-    d_logits = -(gc + gr)[:, None] * np.exp(logp)        # d log p_w / dz = onehot(w) - p
-    d_logits[rows, chosen] += gc
-    d_logits[rows, rejected] += gr
-    return float(dpo_loss(pc, pr, ref_chosen, ref_rejected, beta)), h.T @ d_logits, d_logits.sum(axis=0)
+    logp = log_softmax(h @ W + b[:, None, :])            # (S, pairs, V)
+    pc, pr = logp[:, rows, chosen], logp[:, rows, rejected]
+    gc, gr = np.empty_like(pc), np.empty_like(pr)
+    losses = []
+    for s, beta in enumerate(betas):
+        gc[s], gr[s] = dpo_loss_grad(pc[s], pr[s], ref_chosen, ref_rejected, beta)
+        losses.append(float(dpo_loss(pc[s], pr[s], ref_chosen, ref_rejected, beta)))
+    d_logits = -(gc + gr)[..., None] * np.exp(logp)       # d log p_w / dz = onehot(w) - p
+    d_logits[:, rows, chosen] += gc
+    d_logits[:, rows, rejected] += gr
+    return losses, h.T @ d_logits, d_logits.sum(axis=1)
 
 
 def dpo_tune(model, pairs, beta, steps=200, learning_rate=0.05, kl_contexts=None):
@@ -430,30 +436,45 @@ def dpo_tune(model, pairs, beta, steps=200, learning_rate=0.05, kl_contexts=None
         kl_contexts = word_ids(kl_contexts, "kl_contexts", len(model.vocab), model.context_size)
         if len(kl_contexts) == 0:
             raise ValueError("kl_contexts must hold at least one context, got none")
+    return _dpo_tunes(model, pairs, [beta], steps, learning_rate, kl_contexts)[0]
+
+
+def _dpo_tunes(model, pairs, betas, steps, learning_rate, kl_contexts):
+    """:func:`dpo_tune` (checked arguments) for several betas at once: a list of results.
+
+    The tunings differ only in beta: the policies' output layers are stacked (S, H, V) and take
+    their steps side by side (one product and one log-softmax for all), and the reference's
+    log-probabilities on the KL contexts are computed once. Each result is exactly that of
+    :func:`dpo_tune` with its beta alone.
+    """
     ids = np.array([context_ids(model, c) for c, _, _ in pairs])
     chosen = np.array([model.index[w] for _, w, _ in pairs])
     rejected = np.array([model.index[w] for _, _, w in pairs])
     rows = np.arange(len(pairs))
     _, _, h = lm.forward(model.weights, ids, return_hidden=True)
-    W, b = model.weights["output_weight"].copy(), model.weights["output_bias"].copy()
-    ref_logp = log_softmax(h @ W + b)
+    W0, b0 = model.weights["output_weight"], model.weights["output_bias"]
+    ref_logp = log_softmax(h @ W0 + b0)
     rc, rr = ref_logp[rows, chosen], ref_logp[rows, rejected]
+    W, b = np.stack([W0] * len(betas)), np.stack([b0] * len(betas))      # the policies start as the reference
+    lr = np.array([learning_rate / beta for beta in betas])
     losses = []
-    lr = learning_rate / beta
     for _ in range(steps):
-        loss, dW, db = _dpo_loss_and_grads(h, W, b, chosen, rejected, rc, rr, beta)
-        losses.append(loss)
-        W -= lr * dW
-        b -= lr * db
-    logp = log_softmax(h @ W + b)
-    margin = float(np.mean((logp[rows, chosen] - rc) - (logp[rows, rejected] - rr)))
-    gain = float(np.mean(logp[rows, chosen] - rc))
-    tuned = {**model.weights, "output_weight": W, "output_bias": b}
+        step_losses, dW, db = _dpo_loss_and_grads(h, W, b, chosen, rejected, rc, rr, betas)
+        losses.append(step_losses)
+        W -= lr[:, None, None] * dW
+        b -= lr[:, None] * db
+    logp = log_softmax(h @ W + b[:, None, :])
     kl_ids = ids if kl_contexts is None else np.asarray(kl_contexts)
-    lp_new = log_softmax(lm.forward(tuned, kl_ids))
     lp_ref = log_softmax(lm.forward(model.weights, kl_ids))
-    kl = float(np.mean(np.sum(np.exp(lp_new) * (lp_new - lp_ref), axis=1)))
-    return DPOResult(tuned, losses, margin, gain, kl)
+    results = []
+    for s in range(len(betas)):
+        margin = float(np.mean((logp[s, rows, chosen] - rc) - (logp[s, rows, rejected] - rr)))
+        gain = float(np.mean(logp[s, rows, chosen] - rc))
+        tuned = {**model.weights, "output_weight": W[s], "output_bias": b[s]}
+        lp_new = log_softmax(lm.forward(tuned, kl_ids))
+        kl = float(np.mean(np.sum(np.exp(lp_new) * (lp_new - lp_ref), axis=1)))
+        results.append(DPOResult(tuned, [step[s] for step in losses], margin, gain, kl))
+    return results
 
 
 def contrastive_split(n_train=2000, n_test=200, seed=0):
@@ -531,5 +552,5 @@ def dpo_comparison(betas=LESSON_BETAS, pairs=LESSON_PAIRS, steps=200, n_kl_conte
 def _dpo_comparison(betas, pairs, steps, n_kl_contexts):
     model = lm.load("best")
     contexts, _ = lm.make_examples(_data.load_sentences("validation"), model.index)
-    return {beta: dpo_tune(model, list(pairs), beta, steps=steps, kl_contexts=contexts[:n_kl_contexts])
-            for beta in betas}
+    unique = list(dict.fromkeys(betas))
+    return dict(zip(unique, _dpo_tunes(model, list(pairs), unique, steps, 0.05, contexts[:n_kl_contexts])))

@@ -31,6 +31,7 @@ from softmax_lab.llm_pairs import (
     DualEncoder,
     _averaging_matrix,
     _dpo_loss_and_grads,
+    _dpo_tunes,
     _dropout_views,
     _dual_loss_and_grads,
     _retrieval_accuracies,
@@ -325,13 +326,34 @@ def test_train_dual_encoder_names_its_bad_argument():
 # --- DPO ---------------------------------------------------------------------------------------
 
 def test_the_dpo_gradient_matches_finite_differences():
+    # two output layers side by side, one beta each: each one's gradient is its own loss's
     rng = np.random.default_rng(6)
-    h, W, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 5)), rng.normal(size=5)
+    h, W, b = rng.normal(size=(3, 4)), rng.normal(size=(2, 4, 5)), rng.normal(size=(2, 5))
     chosen, rejected = np.array([0, 2, 4]), np.array([1, 1, 3])
     rc, rr = rng.normal(-1.5, 0.3, 3), rng.normal(-1.5, 0.3, 3)
-    _, dW, db = _dpo_loss_and_grads(h, W, b, chosen, rejected, rc, rr, 0.7)
-    assert gradient_check(lambda w: _dpo_loss_and_grads(h, w, b, chosen, rejected, rc, rr, 0.7)[0], W, dW) < 1e-6
-    assert gradient_check(lambda c: _dpo_loss_and_grads(h, W, c, chosen, rejected, rc, rr, 0.7)[0], b, db) < 1e-6
+    betas = [0.7, 2.0]
+    _, dW, db = _dpo_loss_and_grads(h, W, b, chosen, rejected, rc, rr, betas)
+    for s in range(2):
+        def loss_w(w, s=s):
+            return _dpo_loss_and_grads(h, np.stack([w if i == s else W[i] for i in range(2)]), b, chosen, rejected,
+                                       rc, rr, betas)[0][s]
+
+        def loss_b(c, s=s):
+            return _dpo_loss_and_grads(h, W, np.stack([c if i == s else b[i] for i in range(2)]), chosen, rejected,
+                                       rc, rr, betas)[0][s]
+        assert gradient_check(loss_w, W[s], dW[s]) < 1e-6 and gradient_check(loss_b, b[s], db[s]) < 1e-6
+
+
+def test_dpo_tunings_side_by_side_are_the_tunings_alone(best):
+    pairs = [("the cat sat on the", "mat", "floor"), ("the dog", "sat", "ran")]
+    kl_contexts = lm.make_examples(data.load_sentences("validation")[:30], best.index)[0]
+    together = _dpo_tunes(best, pairs, [0.3, 1.5], 25, 0.05, kl_contexts)
+    for beta, result in zip([0.3, 1.5], together):
+        alone = dpo_tune(best, pairs, beta, steps=25, kl_contexts=kl_contexts)
+        for name in ("output_weight", "output_bias"):
+            np.testing.assert_array_equal(result.weights[name], alone.weights[name])
+        assert (result.losses, result.margin, result.chosen_gain, result.kl) == \
+               (alone.losses, alone.margin, alone.chosen_gain, alone.kl)
 
 
 def test_dpo_moves_the_model_toward_the_chosen_word_and_a_smaller_beta_further(best):
