@@ -60,7 +60,7 @@ def _top_k(z, k):
     k = integer(k, "k", low=1)
     if k > E:
         raise ValueError(f"k must be at most the number of experts, {E}, got {k}")
-    usable = int(np.min(np.sum(np.isfinite(z), axis=-1)))
+    usable = E if np.isfinite(z).all() else int(np.min(np.sum(np.isfinite(z), axis=-1)))   # -inf: barred experts
     if k > usable:
         raise ValueError(f"k must be at most the number of unmasked experts of every token, {usable}, got {k}")
     return np.argsort(-z, axis=-1, kind="stable")[:, :k]
