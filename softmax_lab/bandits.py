@@ -138,9 +138,14 @@ def epsilon_greedy_probabilities(estimates, epsilon):
     q = float_array(estimates, "estimates").astype(np.float64)
     if q.ndim == 0 or q.shape[-1] == 0 or not np.isfinite(q).all():
         raise ValueError("estimates must be finite numbers with a non-empty last axis")
-    best = q == q.max(axis=-1, keepdims=True)
-    K = q.shape[-1]
-    return epsilon / K + (1.0 - epsilon) * best / best.sum(axis=-1, keepdims=True)
+    return _epsilon_greedy_rows(q, epsilon, axis=-1)
+
+
+def _epsilon_greedy_rows(q, epsilon, axis):
+    """:func:`epsilon_greedy_probabilities` of checked estimates, over ``axis``."""
+    best = q == q.max(axis=axis, keepdims=True)
+    K = q.shape[axis]
+    return epsilon / K + (1.0 - epsilon) * best / best.sum(axis=axis, keepdims=True)
 
 
 def annealed_temperature(step, temperature):
@@ -323,8 +328,12 @@ def _boltzmann_rows(q, T):
     selects is kept: the other may overflow for extreme T, harmlessly.
     """
     m = q.max(axis=0)
-    with np.errstate(over="ignore", invalid="ignore"):
-        s = np.where(T > 1.0, q / T - m / T, (q - m) / T)
+    hot = T > 1.0
+    if not hot.any():
+        s = (q - m) / T
+    else:
+        with np.errstate(over="ignore", invalid="ignore"):
+            s = np.where(hot, q / T - m / T, (q - m) / T)
     e = np.exp(s)
     return e / e.sum(axis=0)
 
@@ -347,7 +356,8 @@ def _play(mu, policy, n_steps, n_runs, temperatures, epsilon, C, sigma, seed):
     actions = np.empty((S, n_runs, n_steps), dtype=np.int64)
     rewards = np.empty((S, n_runs, n_steps))
     temperatures = np.full((S, n_steps), np.nan) if policy in ("boltzmann", "annealed") else None
-    cell = (np.arange(S)[:, None], np.arange(n_runs)[None, :])   # with the arm pulled: one entry per run
+    # the flat position of (arm a, setting, run) in sums and counts: one entry per run
+    cell = np.arange(S * n_runs).reshape(S, n_runs)
     for t in range(n_steps):
         u = rng.random(n_runs)                    # drawn every step, whatever the policy
         gumbel = rng.gumbel(size=(n_runs, K)).T[:, None, :]
@@ -360,16 +370,17 @@ def _play(mu, policy, n_steps, n_runs, temperatures, epsilon, C, sigma, seed):
                 a = np.argmax(q + C / np.sqrt(counts) * gumbel, axis=0)
             else:
                 if policy == "epsilon_greedy":
-                    p = np.moveaxis(epsilon_greedy_probabilities(np.moveaxis(q, 0, -1), epsilon), -1, 0)
+                    p = _epsilon_greedy_rows(q, epsilon, axis=0)     # epsilon_greedy_probabilities over the arms
                 else:
                     # annealed: annealed_temperature(t - K, T) for every setting at once
                     T_t = T if policy == "boltzmann" else T / np.log(float(t - K) + 2.0)
                     temperatures[:, t] = T_t[:, 0]
                     p = _boltzmann_rows(q, T_t)   # boltzmann_probabilities(q, T_t), per setting
-                a = np.minimum(np.sum(np.cumsum(p, axis=0) <= u, axis=0), K - 1)
+                a = np.minimum((p.cumsum(axis=0) <= u).sum(axis=0), K - 1)    # inverse-CDF sampling
         r = mu[a] + sigma * eps_noise
-        sums[(a, *cell)] += r
-        counts[(a, *cell)] += 1
+        flat = a * (S * n_runs) + cell
+        sums.reshape(-1)[flat] += r
+        counts.reshape(-1)[flat] += 1
         actions[:, :, t] = a
         rewards[:, :, t] = r
     regret = np.cumsum(mu.max() - mu[actions], axis=-1)

@@ -387,11 +387,12 @@ def _after_full_draw(state, event):
     _draw_animated(fig, state, state.artists)
 
 
-def _draw_animated(fig, state, artists):
+def _draw_animated(fig, state, artists, boxes=None):
+    """Draw ``artists`` over the canvas and note the pixels each paints (``boxes``: those known already)."""
     renderer = fig.canvas.get_renderer()
     for artist in artists:
         fig.draw_artist(artist)
-        state.boxes[artist] = _pixel_box(artist, renderer)
+        state.boxes[artist] = boxes[artist] if boxes and artist in boxes else _pixel_box(artist, renderer)
 
 
 def _pixel_box(artist, renderer):
@@ -422,9 +423,11 @@ def _repaint(fig, state):
     renderer = fig.canvas.get_renderer()
     width, height = fig.canvas.get_width_height()
     changed = [a for a in state.artists if a.stale]
-    regions = [box for a in changed for box in (state.boxes.get(a), _pixel_box(a, renderer))]
+    new_boxes = {a: _pixel_box(a, renderer) for a in changed}
+    regions = [box for a in changed for box in (state.boxes.get(a), new_boxes[a])]
     if state.repaint_all or None in regions or any(state.boxes.get(a) is None for a in state.artists):
         regions, again = [(0, 0, width, height)], state.artists     # everything, over the saved picture
+        new_boxes = None                     # the axes may have moved under the others: measure all
         state.repaint_all = False
     else:
         again = set(changed)
@@ -441,7 +444,9 @@ def _repaint(fig, state):
         x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
         if x0 < x1 and y0 < y1:     # the saved picture counts its rows from the top, and ends inclusive
             fig.canvas.restore_region(state.background, bbox=(x0, height - y1, x1 - 1, height - y0 - 1), xy=(0, 0))
-    _draw_animated(fig, state, [a for a in state.artists if a in again])
+    # an artist redrawn only because it overlaps keeps its box: nothing of it changed
+    known = None if new_boxes is None else {**{a: state.boxes[a] for a in again}, **new_boxes}
+    _draw_animated(fig, state, [a for a in state.artists if a in again], known)
 
 
 def invalidate(fig):

@@ -33,6 +33,7 @@ from . import data as _data
 from . import lm as _lm
 from . import transformer as _t
 from ._checks import finite_number, integer
+from ._threads import one_blas_thread
 
 __all__ = ["TrainResult", "Trainer", "train", "learning_rate_at", "head_roles", "long_range_accuracy",
            "subject_attention", "load_same_data_mlp", "LONG_RANGE_VERBS", "split_perplexity", "CapstoneRun",
@@ -152,7 +153,8 @@ class Trainer:
             raise RuntimeError(f"training is done: all {self.steps} steps have run")
         rows = self.rng.integers(0, len(self.ids), self.batch_size)
         T = int(self.lengths[rows].max())
-        loss, grads = _t.loss_and_grads(self.model, self.ids[rows, :T], self.targets[rows, :T])
+        with one_blas_thread():              # small products: more BLAS threads only wait for each other
+            loss, grads = _t.loss_and_grads(self.model, self.ids[rows, :T], self.targets[rows, :T])
         step = self.step + 1
         lr = learning_rate_at(step, self.steps, self.learning_rate, self.warmup)
         b1, b2 = self.BETA1, self.BETA2

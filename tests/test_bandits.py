@@ -137,9 +137,12 @@ def plain_loop(means, policy, n_steps, n_runs, temperature, seed, noise):
         u, _, eps = rng.random(n_runs), rng.gumbel(size=(n_runs, K)), rng.standard_normal(n_runs)
         if t < K:
             a = np.full(n_runs, t)
+        elif policy == "epsilon_greedy":
+            p = epsilon_greedy_probabilities(sums / counts, temperature)      # here "temperature" is epsilon
         else:
             T = temperature if policy == "boltzmann" else float(annealed_temperature(t - K, temperature))
             p = boltzmann_probabilities(sums / counts, T)
+        if t >= K:
             a = np.minimum((np.cumsum(p, axis=1) <= u[:, None]).sum(axis=1), K - 1)
         sums[np.arange(n_runs), a] += mu[a] + noise * eps
         counts[np.arange(n_runs), a] += 1
@@ -162,3 +165,11 @@ def test_runs_by_temperature_are_the_plain_runs_played_side_by_side(policy):
         np.testing.assert_array_equal(batched.rewards, single.rewards)
         np.testing.assert_array_equal(batched.temperatures, single.temperatures)
     assert len({r.final_regret.mean() for r in runs}) == len(temperatures)     # the settings really differ
+
+
+@pytest.mark.parametrize("epsilon", [0.0, 0.1, 1.0])
+def test_epsilon_greedy_runs_are_the_plain_loop(epsilon):
+    """The batched loop's epsilon-greedy step (over the arms axis, without re-checking the
+    estimates) picks the very actions of the plain loop with the public policy."""
+    run = run_bandit(MEANS, "epsilon_greedy", n_steps=150, n_runs=6, epsilon=epsilon, seed=3, noise=0.4)
+    np.testing.assert_array_equal(run.actions, plain_loop(MEANS, "epsilon_greedy", 150, 6, epsilon, 3, 0.4))

@@ -638,3 +638,29 @@ def test_a_capstone_session_stays_stopped_after_an_error():
     first, again = session.run(3), session.run(5)
     assert first.error == again.error and "step 0" in again.error and session.trainer.step == 0
     assert again.gap == np.inf and again.generated == [] and again.validation_loss is None
+
+
+def test_a_training_step_runs_on_one_blas_thread_and_restores_the_library(monkeypatch):
+    """The transformer's products are small (a batch of 32 x 14 tokens by 32-128 columns): on a
+    busy 2-core machine a second BLAS thread only waits (lesson 12 took 9.7 s instead of 5.6 s
+    with two other processes running). softmax_lab._threads limits the step, then restores."""
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return {lib["filepath"]: lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+    inside, real = [], tf.loss_and_grads
+
+    def watched(*args):
+        inside.append(blas_threads())
+        return real(*args)
+
+    monkeypatch.setattr(tf, "loss_and_grads", watched)
+    trainer = tt.Trainer(TINY_SENTENCES, TINY_VOCAB, steps=2, batch_size=4)
+    with threadpool_limits(2, user_api="blas"):          # as on a learner's machine (make test pins 1)
+        before = blas_threads()
+        assert set(before.values()) == {2}
+        trainer.run()
+        after = blas_threads()
+    assert len(inside) == 2 and all(set(threads.values()) == {1} for threads in inside)
+    assert after == before

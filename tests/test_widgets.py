@@ -172,6 +172,16 @@ def test_a_new_viewer_gets_the_whole_picture_without_a_full_draw(monkeypatch):
     assert differing_pixels(shown[0], plots.render_png(dash.figure)) == 0
 
 
+def test_a_bar_grown_then_shrunk_leaves_no_pixels_behind():
+    """A partial redraw restores the pixels an artist painted last time: the box noted for a
+    changed artist must be its new one. (Noting its old box leaves the tall bar's top and its
+    moved value label on the canvas after it shrinks.)"""
+    dash = W.logit_explorer()
+    for value in (4.0, -3.0, 2.0, -4.0):       # partial redraws only: a full draw would note every box again
+        dash.sliders[0].value = value
+    assert differing_pixels(png_outputs(dash), plots.render_png(dash.figure)) == 0
+
+
 def test_partial_redraws_after_the_axes_change():
     dash = W.gradient_stepper()
     for _ in range(12):                      # the loss axis grows from 10 to 20 steps: laid out again
