@@ -118,21 +118,30 @@ def positive_tuple(value, name, allow_none=False):
 
 
 class Adam:
-    """Adam (Kingma and Ba 2015) over a dict of arrays, updated in place."""
+    """Adam (Kingma and Ba 2015) over a dict of arrays, updated in place.
+
+    With the gradient g at step t, for every array: m = 0.9 m + 0.1 g, v = 0.999 v + 0.001 g**2,
+    param -= lr (m / (1 - 0.9**t)) / (sqrt(v / (1 - 0.999**t)) + 1e-8). The intermediate
+    results go into two scratch arrays per parameter, kept between steps: the same numbers as the
+    formula written out, without allocating (and page-faulting) new arrays at every step.
+    """
 
     def __init__(self, params, learning_rate):
         self.lr, self.t = learning_rate, 0
         self.m = {k: np.zeros_like(v) for k, v in params.items()}
         self.v = {k: np.zeros_like(v) for k, v in params.items()}
+        self._scratch = {k: (np.empty_like(v), np.empty_like(v)) for k, v in params.items()}
 
     def step(self, params, grads):
         self.t += 1
         for k, g in grads.items():
-            m, v = self.m[k], self.v[k]                  # updated in place (the same numbers, fewer copies)
+            m, v, (x, y) = self.m[k], self.v[k], self._scratch[k]
             m *= 0.9
-            m += 0.1 * g                                 # m = 0.9 m + 0.1 g
+            m += np.multiply(0.1, g, out=x)                          # m = 0.9 m + 0.1 g
             v *= 0.999
-            v += 0.001 * g**2                            # v = 0.999 v + 0.001 g**2
-            m_hat = m / (1 - 0.9**self.t)
-            v_hat = v / (1 - 0.999**self.t)
-            params[k] -= self.lr * m_hat / (np.sqrt(v_hat) + 1e-8)
+            v += np.multiply(0.001, np.square(g, out=y), out=y)      # v = 0.999 v + 0.001 g**2
+            np.sqrt(np.divide(v, 1 - 0.999**self.t, out=y), out=y)   # sqrt(v_hat)
+            y += 1e-8
+            np.divide(m, 1 - 0.9**self.t, out=x)                     # m_hat
+            x *= self.lr
+            params[k] -= np.divide(x, y, out=x)                      # lr m_hat / (sqrt(v_hat) + 1e-8)

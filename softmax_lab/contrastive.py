@@ -16,9 +16,10 @@ are used as given; normalise them yourself, ``a / np.linalg.norm(a, axis=1, keep
 to follow CLIP. A batch must not hold two examples that are really the same pair: the loss would
 push apart two things that belong together (a *false negative*).
 
-Supported range: a and b of any float dtype, shape (N, d) with N >= 1 and d >= 1, finite, and
-``a @ b.T / temperature`` finite in the dtype (in float32 for float16 input: float16 is computed
-in float32 and rounded back once); temperature a finite number > 0.
+Supported range: a and b of any float dtype, shape (N, d) with N >= 1 and d >= 1 (or a stack of
+such batches, (..., N, d)), finite, and ``a @ b.T / temperature`` finite in the dtype (in float32
+for float16 input: float16 is computed in float32 and rounded back once); temperature a finite
+number > 0.
 
 Examples
 --------
@@ -44,7 +45,9 @@ def info_nce(a, b, temperature):
     ----------
     a, b : array_like
         Shape (N, d): row i of ``a`` and row i of ``b`` are a pair; every other row of the batch
-        is a negative. Used as given (not normalised).
+        is a negative. Used as given (not normalised). A stack of batches, shape (..., N, d),
+        gives one loss per batch (each batch on its own: the gradients are those of the batch
+        passed alone; the loss agrees to rounding, its mean summed in another order).
     temperature : float
         T > 0: the logits are :math:`a_i \cdot b_j / T`.
 
@@ -52,14 +55,15 @@ def info_nce(a, b, temperature):
     -------
     loss : numpy scalar
         The mean of the row-wise and the column-wise cross-entropy, in the inputs' floating dtype
-        (``np.result_type``). At least 0; :math:`\log N` when every logit is equal.
+        (``np.result_type``). At least 0; :math:`\log N` when every logit is equal. For a stack,
+        an array of shape (...): one loss per batch.
     grad_a, grad_b : ndarray
-        :math:`\partial L / \partial a` and :math:`\partial L / \partial b`, shape (N, d).
+        :math:`\partial L / \partial a` and :math:`\partial L / \partial b`, the shape of a.
 
     Raises
     ------
     ValueError
-        Shapes other than two equal (N, d), NaN or inf, a temperature that is not a finite
+        Shapes other than two equal (N, d) (or (..., N, d)), NaN or inf, a temperature that is not a finite
         number > 0, or logits that overflow the dtype.
     TypeError
         Non-numeric embeddings or temperature.
@@ -95,28 +99,33 @@ def info_nce(a, b, temperature):
     >>> round(float(info_nce(np.zeros((4, 2)), np.zeros((4, 2)), 1.0)[0]), 4)   # log 4: no signal
     1.3863
     """
-    A = float_array(a, "a", ndim=2, finite=True)
-    B = float_array(b, "b", ndim=2, finite=True)
+    A = float_array(a, "a", finite=True)
+    B = float_array(b, "b", finite=True)
+    for name, x in (("a", A), ("b", B)):
+        if x.ndim < 2:
+            raise ValueError(f"{name} must have shape (N, d) (or a stack of them, (..., N, d)), got shape {x.shape}")
     if A.shape != B.shape:
         raise ValueError(f"a and b must have the same shape (N pairs of d-dimensional embeddings), "
                          f"got {A.shape} and {B.shape}")
-    if A.shape[0] == 0 or A.shape[1] == 0:
+    if 0 in A.shape:
         raise ValueError(f"a and b must hold at least one pair of at least one dimension, got shape {A.shape}")
     T = check_temperature(temperature)
     dtype = np.result_type(A, B)
     work = compute_dtype(dtype)
     A, B = A.astype(work, copy=False), B.astype(work, copy=False)
     with np.errstate(over="ignore", invalid="ignore"):
-        dots = A @ B.T                                   # (N, N): pair i with candidate j
+        dots = A @ np.swapaxes(B, -1, -2)                # (N, N): pair i with candidate j (b transposed)
         finite = np.isfinite(dots / T).all()
     if not finite:
         raise ValueError(f"a @ b.T / temperature overflows {work} (the logits must be finite): "
                          "scale the embeddings down or raise the temperature")
-    N, pairs = A.shape[0], np.arange(A.shape[0])        # the partner of row i is column i
-    log_p = log_softmax(dots, axis=1, temperature=T)     # row i: which b is a_i's partner? (P along rows)
-    log_q = log_softmax(dots, axis=0, temperature=T)     # column j: which a is b_j's partner? (Q along columns)
-    loss = -0.5 * (np.mean(log_p[pairs, pairs]) + np.mean(log_q[pairs, pairs]))   # the two cross-entropies
+    N, pairs = A.shape[-2], np.arange(A.shape[-2])      # the partner of row i is column i
+    log_p = log_softmax(dots, axis=-1, temperature=T)    # row i: which b is a_i's partner? (P along rows)
+    log_q = log_softmax(dots, axis=-2, temperature=T)    # column j: which a is b_j's partner? (Q along columns)
+    loss = -0.5 * (np.mean(log_p[..., pairs, pairs], axis=-1)            # the two cross-entropies
+                   + np.mean(log_q[..., pairs, pairs], axis=-1))
     G = np.exp(log_p) + np.exp(log_q)
-    G[pairs, pairs] -= 2.0
+    G[..., pairs, pairs] -= 2.0
     G = divide(G, 2 * N * T)                             # (P + Q - 2I) / (2 N T): d loss / d dots
-    return to_dtype(np.asarray(loss), dtype)[()], to_dtype(G @ B, dtype), to_dtype(G.T @ A, dtype)
+    grad_a, grad_b = G @ B, np.swapaxes(G, -1, -2) @ A   # G b and G^T a
+    return to_dtype(np.asarray(loss), dtype)[()], to_dtype(grad_a, dtype), to_dtype(grad_b, dtype)

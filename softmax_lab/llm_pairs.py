@@ -152,9 +152,7 @@ class DualEncoder:
 
     def _pool(self, table, ids):
         """Mean word vector of each sentence, and the (N, V) averaging matrix that made it."""
-        lengths = np.array([len(row) for row in ids], dtype=np.intp)
-        columns = np.array([i for row in ids for i in row], dtype=np.intp)
-        M = _averaging_matrix(columns, lengths, len(table))
+        M = _ids_averaging_matrix(ids, len(table))
         return M @ table, M
 
     def encode(self, sentences, tower="a"):
@@ -163,7 +161,19 @@ class DualEncoder:
         if tower not in ("a", "b") or not isinstance(tower, str):
             raise ValueError(f"tower must be 'a' or 'b', got {tower!r}")
         raw, _ = self._pool(self.a if tower == "a" else self.b, self._ids(sentences))
-        return raw / np.linalg.norm(raw, axis=1, keepdims=True)
+        return _unit_rows(raw)
+
+
+def _ids_averaging_matrix(ids, n_words):
+    """:func:`_averaging_matrix` of views given as lists of word ids."""
+    lengths = np.array([len(row) for row in ids], dtype=np.intp)
+    columns = np.array([i for row in ids for i in row], dtype=np.intp)
+    return _averaging_matrix(columns, lengths, n_words)
+
+
+def _unit_rows(raw):
+    """Each row divided by its length."""
+    return raw / np.linalg.norm(raw, axis=1, keepdims=True)
 
 
 def _check_index(index):
@@ -179,24 +189,30 @@ def _check_index(index):
 
 def _normalised_backward(raw, grad_unit):
     """Gradient through u = raw / |raw|: (g - u (u . g)) / |raw|."""
-    norm = np.linalg.norm(raw, axis=1, keepdims=True)
+    norm = np.linalg.norm(raw, axis=-1, keepdims=True)
     u = raw / norm
-    return (grad_unit - u * np.sum(u * grad_unit, axis=1, keepdims=True)) / norm
+    return (grad_unit - u * np.sum(u * grad_unit, axis=-1, keepdims=True)) / norm
 
 
-def _dual_loss_and_grads(params, Ma, Mb):
-    """InfoNCE of the two towers on a batch of paired views, and its gradient for a, b and log_scale.
+def _dual_loss_and_grads(params, Ma, Mb, learn):
+    """InfoNCE of E dual encoders on one batch of paired views, and each one's gradient for its a, b and log_scale.
 
-    ``Ma``, ``Mb``: the views' averaging matrices (:func:`_averaging_matrix`), one row per pair.
+    ``params``: ``"a"`` and ``"b"`` (E, V, d), the E encoders' word vectors stacked, and
+    ``"log_scale"`` (E,). ``Ma``, ``Mb``: the views' averaging matrices (:func:`_averaging_matrix`),
+    one row per pair, the same for every encoder. ``learn`` (E bools): which encoders learn their
+    scale (the others get a zero gradient for it). Returns the E losses (a list) and the gradients
+    (the shapes of ``params``); encoder e's gradients are those it would get trained alone.
     """
-    raw_a, raw_b = Ma @ params["a"], Mb @ params["b"]          # each view's mean word vector
-    u = raw_a / np.linalg.norm(raw_a, axis=1, keepdims=True)
-    v = raw_b / np.linalg.norm(raw_b, axis=1, keepdims=True)
-    s = math.exp(params["log_scale"][0])
-    loss, g_su, g_v = info_nce(s * u, v, 1.0)
-    return float(loss), {"a": Ma.T @ _normalised_backward(raw_a, s * g_su),
-                         "b": Mb.T @ _normalised_backward(raw_b, g_v),
-                         "log_scale": np.array([s * np.sum(g_su * u)])}
+    raw_a, raw_b = Ma @ params["a"], Mb @ params["b"]          # (E, N, d): each view's mean word vector
+    u = raw_a / np.linalg.norm(raw_a, axis=-1, keepdims=True)
+    v = raw_b / np.linalg.norm(raw_b, axis=-1, keepdims=True)
+    s = np.array([math.exp(t) for t in params["log_scale"]], dtype=u.dtype)[:, None, None]   # s = e^theta
+    losses, g_su, g_v = info_nce(s * u, v, 1.0)                    # one loss per encoder (a stack of batches)
+    g_log_scale = np.array([float(s[e, 0, 0]) * float(np.sum(g_su[e] * u[e])) if learn[e] else 0.0
+                            for e in range(len(s))])
+    return [float(loss) for loss in losses], {"a": Ma.T @ _normalised_backward(raw_a, s * g_su),
+                    "b": Mb.T @ _normalised_backward(raw_b, g_v),
+                    "log_scale": g_log_scale}
 
 
 def train_dual_encoder(sentences, temperature=None, steps=300, batch_size=32, dim=16, dropout=0.3,
@@ -233,7 +249,6 @@ def train_dual_encoder(sentences, temperature=None, steps=300, batch_size=32, di
     >>> len(enc.history), round(enc.scales[0], 2)
     (3, 14.29)
     """
-    rng = np.random.default_rng(check_seed(seed))
     if index is None:
         index = lm.load("best").index
     sentences = check_sentences(sentences, "sentences")
@@ -241,29 +256,54 @@ def train_dual_encoder(sentences, temperature=None, steps=300, batch_size=32, di
     dropout = fraction(dropout, "dropout")
     if len(sentences) < batch_size:
         raise ValueError(f"sentences must hold at least batch_size = {batch_size} sentences, got {len(sentences)}")
-    learn = temperature is None
-    enc = DualEncoder(index, count(dim, "dim"), seed)
-    if not learn:
-        enc.log_scale = math.log(1 / positive(temperature, "temperature"))
-    params = {"a": enc.a, "b": enc.b, "log_scale": np.array([enc.log_scale])}
-    adam = Adam(params, positive(learning_rate, "learning_rate"))
-    ids = [np.array(row, dtype=np.intp) for row in enc._ids(sentences)]   # each sentence's word ids, once
+    if temperature is not None:
+        temperature = positive(temperature, "temperature")
+    return _train_side_by_side(sentences, [temperature], steps, batch_size, _check_index(index), count(dim, "dim"),
+                               dropout, positive(learning_rate, "learning_rate"), check_seed(seed))[0]
+
+
+def _train_side_by_side(sentences, temperatures, steps, batch_size, index, dim, dropout, learning_rate, seed):
+    """:func:`train_dual_encoder` (checked arguments) for several temperatures at once: a list of encoders.
+
+    Encoders that differ only in their temperature start from the same word vectors (one seed)
+    and draw the same batches and views (their draws do not depend on the temperature). So
+    they are trained side by side: each step draws its batch once, and the E encoders' word
+    vectors are stacked (E, V, d), so that one product, one :func:`info_nce` or one Adam step
+    serves them all. Each encoder gets exactly the word vectors and scales it would get trained
+    alone (its reported losses agree to rounding: a stack's means are summed in another order).
+    The word vectors are trained in
+    float32 (half the memory traffic of float64; unit vectors compared by cosine need no more
+    digits) and handed back in float64; the scale's logarithm stays float64.
+    """
+    rng = np.random.default_rng(seed)
+    encoders = [DualEncoder(index, dim, seed) for _ in temperatures]
+    for enc, T in zip(encoders, temperatures):
+        if T is not None:
+            enc.log_scale = math.log(1 / T)
+    learn = [T is None for T in temperatures]
+    params = {"a": np.stack([enc.a for enc in encoders]).astype(np.float32),
+              "b": np.stack([enc.b for enc in encoders]).astype(np.float32),
+              "log_scale": np.array([enc.log_scale for enc in encoders])}
+    adam = Adam(params, learning_rate)
+    V = len(index)
+    ids = [np.array(row, dtype=np.intp) for row in encoders[0]._ids(sentences)]   # each sentence's word ids, once
     with one_blas_thread():                          # small products: see softmax_lab._threads
         for _ in range(steps):
             batch = rng.choice(len(sentences), size=batch_size, replace=False)
             views_a = _dropout_views([ids[i] for i in batch], dropout, rng)   # word_dropout of each sentence
             views_b = _dropout_views([ids[i] for i in batch], dropout, rng)
-            s = math.exp(params["log_scale"][0])
-            loss, grads = _dual_loss_and_grads(params, _averaging_matrix(*views_a, len(enc.a)),
-                                               _averaging_matrix(*views_b, len(enc.b)))
-            if not learn:
-                grads["log_scale"] = np.zeros(1)
+            scales = [math.exp(t) for t in params["log_scale"]]
+            losses, grads = _dual_loss_and_grads(params, _averaging_matrix(*views_a, V).astype(np.float32),
+                                                 _averaging_matrix(*views_b, V).astype(np.float32), learn)
             adam.step(params, grads)
-            params["log_scale"][0] = min(params["log_scale"][0], math.log(CLIP_MAX_SCALE))   # CLIP's clamp
-            enc.history.append(float(loss))
-            enc.scales.append(s)
-    enc.a, enc.b, enc.log_scale = params["a"], params["b"], float(params["log_scale"][0])
-    return enc
+            np.minimum(params["log_scale"], math.log(CLIP_MAX_SCALE), out=params["log_scale"])   # CLIP's clamp
+            for enc, loss, s in zip(encoders, losses, scales):
+                enc.history.append(loss)
+                enc.scales.append(s)
+    for e, enc in enumerate(encoders):
+        enc.a, enc.b = params["a"][e].astype(np.float64), params["b"][e].astype(np.float64)
+        enc.log_scale = float(params["log_scale"][e])
+    return encoders
 
 
 def retrieval_accuracy(encoder, sentences, dropout=0.3, seed=1):
@@ -280,11 +320,22 @@ def retrieval_accuracy(encoder, sentences, dropout=0.3, seed=1):
         raise TypeError(f"encoder must be a DualEncoder (train_dual_encoder makes one), got {type(encoder).__name__}")
     sentences = check_sentences(sentences, "sentences", min_count=1)
     dropout = fraction(dropout, "dropout")
-    rng = np.random.default_rng(check_seed(seed))
-    views_a = [word_dropout(s, dropout, rng) for s in sentences]
-    views_b = [word_dropout(s, dropout, rng) for s in sentences]
-    sims = encoder.encode(views_a, "a") @ encoder.encode(views_b, "b").T
-    return float(np.mean(np.argmax(sims, axis=1) == np.arange(len(sentences))))
+    return _retrieval_accuracies([encoder], sentences, dropout, check_seed(seed))[0]
+
+
+def _retrieval_accuracies(encoders, sentences, dropout, seed):
+    """:func:`retrieval_accuracy` (checked arguments) of encoders that share one vocabulary: the
+    views are drawn once for all of them (each encoder's own call would draw the same ones)."""
+    rng = np.random.default_rng(seed)
+    views_a = [_dropout(s, dropout, rng) for s in sentences]      # word_dropout of each sentence
+    views_b = [_dropout(s, dropout, rng) for s in sentences]
+    V = len(encoders[0].index)
+    Ma, Mb = _ids_averaging_matrix(encoders[0]._ids(views_a), V), _ids_averaging_matrix(encoders[0]._ids(views_b), V)
+    accuracies = []
+    for enc in encoders:                                           # encode(views_a, "a"), encode(views_b, "b")
+        sims = _unit_rows(Ma @ enc.a) @ _unit_rows(Mb @ enc.b).T
+        accuracies.append(float(np.mean(np.argmax(sims, axis=1) == np.arange(len(sentences)))))
+    return accuracies
 
 
 # ---------------------------------------------------------------------------------------------
@@ -320,16 +371,22 @@ def _check_pairs(pairs, index):
     return [tuple(pair) for pair in pairs]
 
 
-def _dpo_loss_and_grads(h, W, b, chosen, rejected, ref_chosen, ref_rejected, beta):
-    """DPO loss of an output layer (logits h W + b) on pairs, and its gradient for W and b."""
+def _dpo_loss_and_grads(h, W, b, chosen, rejected, ref_chosen, ref_rejected, betas):
+    """DPO losses of S output layers side by side (logits h W_s + b_s) on the same pairs, one beta
+    each, and each one's gradient for its W_s and b_s. ``W`` (S, H, V), ``b`` (S, V): a list of S
+    losses, dW (S, H, V), db (S, V)."""
     rows = np.arange(len(chosen))
-    logp = log_softmax(h @ W + b)
-    pc, pr = logp[rows, chosen], logp[rows, rejected]
-    gc, gr = dpo_loss_grad(pc, pr, ref_chosen, ref_rejected, beta)
-    d_logits = -(gc + gr)[:, None] * np.exp(logp)        # d log p_w / dz = onehot(w) - p
-    d_logits[rows, chosen] += gc
-    d_logits[rows, rejected] += gr
-    return float(dpo_loss(pc, pr, ref_chosen, ref_rejected, beta)), h.T @ d_logits, d_logits.sum(axis=0)
+    logp = log_softmax(h @ W + b[:, None, :])            # (S, pairs, V)
+    pc, pr = logp[:, rows, chosen], logp[:, rows, rejected]
+    gc, gr = np.empty_like(pc), np.empty_like(pr)
+    losses = []
+    for s, beta in enumerate(betas):
+        gc[s], gr[s] = dpo_loss_grad(pc[s], pr[s], ref_chosen, ref_rejected, beta)
+        losses.append(float(dpo_loss(pc[s], pr[s], ref_chosen, ref_rejected, beta)))
+    d_logits = -(gc + gr)[..., None] * np.exp(logp)       # d log p_w / dz = onehot(w) - p
+    d_logits[:, rows, chosen] += gc
+    d_logits[:, rows, rejected] += gr
+    return losses, h.T @ d_logits, d_logits.sum(axis=1)
 
 
 def dpo_tune(model, pairs, beta, steps=200, learning_rate=0.05, kl_contexts=None):
@@ -379,30 +436,45 @@ def dpo_tune(model, pairs, beta, steps=200, learning_rate=0.05, kl_contexts=None
         kl_contexts = word_ids(kl_contexts, "kl_contexts", len(model.vocab), model.context_size)
         if len(kl_contexts) == 0:
             raise ValueError("kl_contexts must hold at least one context, got none")
+    return _dpo_tunes(model, pairs, [beta], steps, learning_rate, kl_contexts)[0]
+
+
+def _dpo_tunes(model, pairs, betas, steps, learning_rate, kl_contexts):
+    """:func:`dpo_tune` (checked arguments) for several betas at once: a list of results.
+
+    The tunings differ only in beta: the policies' output layers are stacked (S, H, V) and take
+    their steps side by side (one product and one log-softmax for all), and the reference's
+    log-probabilities on the KL contexts are computed once. Each result is exactly that of
+    :func:`dpo_tune` with its beta alone.
+    """
     ids = np.array([context_ids(model, c) for c, _, _ in pairs])
     chosen = np.array([model.index[w] for _, w, _ in pairs])
     rejected = np.array([model.index[w] for _, _, w in pairs])
     rows = np.arange(len(pairs))
     _, _, h = lm.forward(model.weights, ids, return_hidden=True)
-    W, b = model.weights["output_weight"].copy(), model.weights["output_bias"].copy()
-    ref_logp = log_softmax(h @ W + b)
+    W0, b0 = model.weights["output_weight"], model.weights["output_bias"]
+    ref_logp = log_softmax(h @ W0 + b0)
     rc, rr = ref_logp[rows, chosen], ref_logp[rows, rejected]
+    W, b = np.stack([W0] * len(betas)), np.stack([b0] * len(betas))      # the policies start as the reference
+    lr = np.array([learning_rate / beta for beta in betas])
     losses = []
-    lr = learning_rate / beta
     for _ in range(steps):
-        loss, dW, db = _dpo_loss_and_grads(h, W, b, chosen, rejected, rc, rr, beta)
-        losses.append(loss)
-        W -= lr * dW
-        b -= lr * db
-    logp = log_softmax(h @ W + b)
-    margin = float(np.mean((logp[rows, chosen] - rc) - (logp[rows, rejected] - rr)))
-    gain = float(np.mean(logp[rows, chosen] - rc))
-    tuned = {**model.weights, "output_weight": W, "output_bias": b}
+        step_losses, dW, db = _dpo_loss_and_grads(h, W, b, chosen, rejected, rc, rr, betas)
+        losses.append(step_losses)
+        W -= lr[:, None, None] * dW
+        b -= lr[:, None] * db
+    logp = log_softmax(h @ W + b[:, None, :])
     kl_ids = ids if kl_contexts is None else np.asarray(kl_contexts)
-    lp_new = log_softmax(lm.forward(tuned, kl_ids))
     lp_ref = log_softmax(lm.forward(model.weights, kl_ids))
-    kl = float(np.mean(np.sum(np.exp(lp_new) * (lp_new - lp_ref), axis=1)))
-    return DPOResult(tuned, losses, margin, gain, kl)
+    results = []
+    for s in range(len(betas)):
+        margin = float(np.mean((logp[s, rows, chosen] - rc) - (logp[s, rows, rejected] - rr)))
+        gain = float(np.mean(logp[s, rows, chosen] - rc))
+        tuned = {**model.weights, "output_weight": W[s], "output_bias": b[s]}
+        lp_new = log_softmax(lm.forward(tuned, kl_ids))
+        kl = float(np.mean(np.sum(np.exp(lp_new) * (lp_new - lp_ref), axis=1)))
+        results.append(DPOResult(tuned, [step[s] for step in losses], margin, gain, kl))
+    return results
 
 
 def contrastive_split(n_train=2000, n_test=200, seed=0):
@@ -421,6 +493,11 @@ def _contrastive_split(n_train, n_test, seed):
     return shuffled[:n_train], shuffled[n_train:n_train + n_test]
 
 
+#: The lesson's contrastive runs, trained once per session:
+#: (temperature, n_train, n_test, steps, seed) -> (retrieval accuracy, DualEncoder).
+_RUNS = {}
+
+
 def contrastive_run(temperature, n_train=2000, n_test=200, steps=600, seed=0):
     """One dual encoder (dim 32) of :func:`contrastive_comparison`, trained once per session.
 
@@ -432,15 +509,19 @@ def contrastive_run(temperature, n_train=2000, n_test=200, steps=600, seed=0):
     if temperature is not None:
         temperature = positive(temperature, "temperature")
     n_train = count(n_train, "n_train", low=32)
-    return _contrastive_run(temperature, n_train, count(n_test, "n_test"), count(steps, "steps"), check_seed(seed))
+    return _contrastive_runs((temperature,), n_train, count(n_test, "n_test"), count(steps, "steps"),
+                             check_seed(seed))[temperature]
 
 
-@functools.lru_cache(maxsize=None)
-def _contrastive_run(temperature, n_train, n_test, steps, seed):
-    train, test = contrastive_split(n_train, n_test, seed)
-    enc = train_dual_encoder(train, temperature=temperature, steps=steps, dim=32, index=lm.load("best").index,
-                             seed=seed)
-    return retrieval_accuracy(enc, test), enc
+def _contrastive_runs(temperatures, n_train, n_test, steps, seed):
+    """{temperature: (accuracy, encoder)}: the runs not trained yet are trained side by side, then kept."""
+    missing = [T for T in dict.fromkeys(temperatures) if (T, n_train, n_test, steps, seed) not in _RUNS]
+    if missing:
+        train, test = contrastive_split(n_train, n_test, seed)
+        encoders = _train_side_by_side(train, missing, steps, 32, lm.load("best").index, 32, 0.3, 0.05, seed)
+        for T, enc, accuracy in zip(missing, encoders, _retrieval_accuracies(encoders, test, 0.3, 1)):
+            _RUNS[(T, n_train, n_test, steps, seed)] = (accuracy, enc)
+    return {T: _RUNS[(T, n_train, n_test, steps, seed)] for T in temperatures}
 
 
 def contrastive_comparison(temperatures=LESSON_CONTRASTIVE_TEMPERATURES, n_train=2000, n_test=200, steps=600,
@@ -448,11 +529,13 @@ def contrastive_comparison(temperatures=LESSON_CONTRASTIVE_TEMPERATURES, n_train
     """Dual encoders (dim 32) trained at fixed temperatures and with CLIP's learned one.
 
     Returns a dict: each temperature, and ``None`` for the learned one, -> (retrieval accuracy
-    on ``n_test`` held-out distinct sentences, the trained :class:`DualEncoder`), each from
-    :func:`contrastive_run`. ``n_train`` must be at least 32 (the batch size).
+    on ``n_test`` held-out distinct sentences, the trained :class:`DualEncoder`), the same
+    objects as :func:`contrastive_run` returns. ``n_train`` must be at least 32 (the batch size).
     """
     temperatures = positive_tuple(temperatures, "temperatures")
-    return {T: contrastive_run(T, n_train, n_test, steps, seed) for T in (*temperatures, None)}
+    n_train = count(n_train, "n_train", low=32)
+    return _contrastive_runs((*temperatures, None), n_train, count(n_test, "n_test"), count(steps, "steps"),
+                             check_seed(seed))
 
 
 def dpo_comparison(betas=LESSON_BETAS, pairs=LESSON_PAIRS, steps=200, n_kl_contexts=1000):
@@ -469,5 +552,5 @@ def dpo_comparison(betas=LESSON_BETAS, pairs=LESSON_PAIRS, steps=200, n_kl_conte
 def _dpo_comparison(betas, pairs, steps, n_kl_contexts):
     model = lm.load("best")
     contexts, _ = lm.make_examples(_data.load_sentences("validation"), model.index)
-    return {beta: dpo_tune(model, list(pairs), beta, steps=steps, kl_contexts=contexts[:n_kl_contexts])
-            for beta in betas}
+    unique = list(dict.fromkeys(betas))
+    return dict(zip(unique, _dpo_tunes(model, list(pairs), unique, steps, 0.05, contexts[:n_kl_contexts])))

@@ -38,10 +38,11 @@ Examples
 
 import numpy as np
 
-from ._checks import integer, prepare_logits, row_max, to_dtype
+from ._checks import finite_number, integer, prepare_logits, row_max, to_dtype
 from .functions import logsumexp, softmax
 
-__all__ = ["top_k_gating", "load_balancing_loss", "load_balancing_loss_grad", "router_z_loss", "router_z_loss_grad"]
+__all__ = ["top_k_gating", "load_balancing_loss", "load_balancing_loss_grad", "router_z_loss", "router_z_loss_grad",
+           "router_loss_grad"]
 
 
 def _router_logits(router_logits):
@@ -59,7 +60,7 @@ def _top_k(z, k):
     k = integer(k, "k", low=1)
     if k > E:
         raise ValueError(f"k must be at most the number of experts, {E}, got {k}")
-    usable = int(np.min(np.sum(np.isfinite(z), axis=-1)))
+    usable = E if np.isfinite(z).all() else int(np.min(np.sum(np.isfinite(z), axis=-1)))   # -inf: barred experts
     if k > usable:
         raise ValueError(f"k must be at most the number of unmasked experts of every token, {usable}, got {k}")
     return np.argsort(-z, axis=-1, kind="stable")[:, :k]
@@ -136,7 +137,16 @@ def _balance_terms(router_logits, k):
     indices = _top_k(z, k)
     N, E = z.shape
     f = np.bincount(indices.ravel(), minlength=E) / indices.size
-    return f.astype(z.dtype), softmax(z), N, E, shape, dtype
+    return f.astype(z.dtype), softmax(z), N, E, shape, dtype, z
+
+
+def _balance_grad(f, probs, N, E):
+    return (E / N) * probs * (f - probs @ f[:, None])
+
+
+def _z_grad(z, probs):
+    lse = _z_loss(z)[0][:, None]
+    return (2.0 / z.shape[0]) * lse * probs
 
 
 def load_balancing_loss(router_logits, k):
@@ -175,7 +185,7 @@ def load_balancing_loss(router_logits, k):
     >>> round(float(load_balancing_loss(np.tile([9.0, 0.0, 0.0, 0.0], (4, 1)), k=1)), 4)   # collapsed: near E
     3.9985
     """
-    f, probs, N, E, _, dtype = _balance_terms(router_logits, k)
+    f, probs, N, E, _, dtype, _ = _balance_terms(router_logits, k)
     return to_dtype(np.asarray(E * np.dot(f, np.mean(probs, axis=0))), dtype)[()]
 
 
@@ -201,9 +211,8 @@ def load_balancing_loss_grad(router_logits, k):
     array([[ 0.25, -0.25],
            [ 0.25, -0.25]])
     """
-    f, probs, N, E, shape, dtype = _balance_terms(router_logits, k)
-    grad = (E / N) * probs * (f - probs @ f[:, None])
-    return to_dtype(grad.reshape(shape), dtype)
+    f, probs, N, E, shape, dtype, _ = _balance_terms(router_logits, k)
+    return to_dtype(_balance_grad(f, probs, N, E).reshape(shape), dtype)
 
 
 def _z_loss(z):
@@ -270,6 +279,43 @@ def router_z_loss_grad(router_logits):
     array([[0.6931, 0.6931]])
     """
     z, shape, dtype = _router_logits(router_logits)
-    lse = _z_loss(z)[0][:, None]
-    grad = (2.0 / z.shape[0]) * lse * softmax(z)
+    return to_dtype(_z_grad(z, softmax(z)).reshape(shape), dtype)
+
+
+def router_loss_grad(router_logits, k, z_weight):
+    r"""Gradient of a router's training loss, ``load_balancing_loss(z, k) + z_weight * router_z_loss(z)``.
+
+    The same numbers as ``load_balancing_loss_grad(z, k) + z_weight * router_z_loss_grad(z)``,
+    with the logits checked and their softmax computed once for both terms (a training loop
+    calls this at every step).
+
+    Parameters
+    ----------
+    router_logits : array_like
+        Shape (..., E); every row one token.
+    k : int
+        Experts per token, as in :func:`top_k_gating`.
+    z_weight : float
+        The z-loss's weight, >= 0 (Zoph et al. 2022 used 0.001).
+
+    Returns
+    -------
+    ndarray
+        ``router_logits``' shape and dtype.
+
+    Notes
+    -----
+    .. math:: \frac{\partial}{\partial z_{n,j}} \big(L + w L_z\big)
+              = \frac{E}{N}\, p_{n,j} \Big(f_j - \sum_e f_e\, p_{n,e}\Big)
+              + w\, \frac{2}{N}\, \mathrm{LSE}(z_n)\, p_{n,j}
+
+    Examples
+    --------
+    >>> router_loss_grad([[0.0, 0.0], [0.0, 0.0]], k=1, z_weight=0.0).round(3)   # the balance term alone
+    array([[ 0.25, -0.25],
+           [ 0.25, -0.25]])
+    """
+    f, probs, N, E, shape, dtype, z = _balance_terms(router_logits, k)
+    z_weight = finite_number(z_weight, "z_weight", low=0)
+    grad = _balance_grad(f, probs, N, E) + z_weight * _z_grad(z, probs)
     return to_dtype(grad.reshape(shape), dtype)

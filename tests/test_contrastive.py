@@ -103,6 +103,18 @@ def test_mixed_dtypes_and_lists():
     assert loss.dtype == np.float64 and grad_b.dtype == np.float64
 
 
+def test_a_stack_of_batches_gives_each_batch_its_own_loss():
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(size=(3, 5, 4)), rng.normal(size=(3, 5, 4))
+    loss, grad_a, grad_b = info_nce(a, b, 0.4)
+    assert loss.shape == (3,) and grad_a.shape == grad_b.shape == (3, 5, 4)
+    for e in range(3):
+        alone, alone_a, alone_b = info_nce(a[e], b[e], 0.4)
+        assert loss[e] == pytest.approx(float(alone), rel=1e-14)     # a mean summed in another order
+        np.testing.assert_array_equal(grad_a[e], alone_a)
+        np.testing.assert_array_equal(grad_b[e], alone_b)
+
+
 def test_inputs_are_not_modified(pairs):
     a, b = (x.copy() for x in pairs)
     a.setflags(write=False)

@@ -11,10 +11,13 @@ import numpy as np
 import pytest
 
 from softmax_lab import data, gradient_check, lm
+from softmax_lab._llm_common import Adam
 from softmax_lab.distillation import distillation_loss
 from softmax_lab.llm_experiments import (
     _backward,
+    _forward,
     _soft_target_grad,
+    _train_students,
     _upper_gamma_regularized,
     chi_square_test,
     context_ids,
@@ -28,8 +31,11 @@ from softmax_lab.llm_pairs import (
     DualEncoder,
     _averaging_matrix,
     _dpo_loss_and_grads,
+    _dpo_tunes,
     _dropout_views,
     _dual_loss_and_grads,
+    _retrieval_accuracies,
+    _train_side_by_side,
     contrastive_comparison,
     contrastive_run,
     contrastive_split,
@@ -87,20 +93,36 @@ def test_chi_square_test_names_its_bad_argument(counts, probs, name):
 
 # --- distillation ------------------------------------------------------------------------------
 
-def test_the_student_s_backward_pass_matches_finite_differences():
+def test_the_students_forward_and_backward_passes_match_lm_and_finite_differences():
+    # two students stacked: each one's logits are lm.forward's, each one's gradients its own loss's
     rng = np.random.default_rng(2)
-    w = init_weights(7, context_size=2, embed_dim=3, hidden_size=4, seed=3)
+    ws = [init_weights(7, context_size=2, embed_dim=3, hidden_size=4, seed=seed) for seed in (3, 4)]
+    for w in ws:                                                   # biases that differ (init_weights gives 0)
+        w["hidden_bias"], w["output_bias"] = rng.normal(size=4), rng.normal(size=7)
+    stacked = {k: np.stack([w[k] for w in ws]) for k in ws[0]}
     contexts, teacher = rng.integers(0, 7, size=(5, 2)), rng.normal(size=(5, 7))
+    logits, x, h = _forward(stacked, contexts)
+    for s, w in enumerate(ws):
+        np.testing.assert_allclose(logits[s], lm.forward(w, contexts), rtol=1e-13, atol=1e-15)
+    d_logits = np.stack([distillation_loss(logits[s], teacher, 2.0)[1] for s in range(2)])
+    grads = _backward(stacked, contexts, x, h, d_logits)
+    for s, w in enumerate(ws):
+        for name in w:
+            def f(value, name=name, w=w):
+                return float(distillation_loss(lm.forward({**w, name: value}, contexts), teacher, 2.0)[0])
+            assert gradient_check(f, w[name], grads[name][s]) < 1e-6, (s, name)
 
-    def loss_of(name):
-        def f(value):
-            return float(distillation_loss(lm.forward({**w, name: value}, contexts), teacher, 2.0)[0])
-        return f
 
-    logits, x, h = lm.forward(w, contexts, return_hidden=True)
-    grads = _backward(w, contexts, x, h, distillation_loss(logits, teacher, 2.0)[1])
-    for name in w:
-        assert gradient_check(loss_of(name), w[name], grads[name]) < 1e-6, name
+def test_students_trained_side_by_side_are_the_students_trained_alone(best):
+    c, t = lm.make_examples(data.load_sentences("train")[:40], best.index)
+    settings = [(None, 1.0), (2.0, 1.0), (3.0, 0.5)]
+    together = _train_students(best, c, t, settings, 15, 16, 0.01, 4, 5, 7)
+    for (T, alpha), weights in zip(settings, together):
+        alone = train_student(best, c, t, temperature=T, alpha=alpha, steps=15, batch_size=16, embed_dim=4,
+                              hidden_size=5, seed=7)
+        for name in alone:
+            np.testing.assert_array_equal(weights[name], alone[name])
+            assert weights[name].dtype == np.float64
 
 
 def test_the_soft_target_shortcut_is_distillation_loss_s_gradient():
@@ -172,22 +194,75 @@ def test_the_trained_router_balances():
 # --- contrastive -------------------------------------------------------------------------------
 
 def test_the_dual_encoder_s_gradients_match_finite_differences(best):
+    # two encoders side by side (the second learns its scale): each one's gradient is its own loss's
     rng = np.random.default_rng(4)
-    enc = DualEncoder(best.index, 3, seed=0)
+    encs = [DualEncoder(best.index, 3, seed=0), DualEncoder(best.index, 3, seed=1)]
     sentences = data.load_sentences("train")[:4]
-    ids_a = enc._ids([word_dropout(s, 0.3, rng) for s in sentences])
-    ids_b = enc._ids([word_dropout(s, 0.3, rng) for s in sentences])
-    params = {"a": enc.a, "b": enc.b, "log_scale": np.array([1.3])}
-    Ma, Mb = enc._pool(enc.a, ids_a)[1], enc._pool(enc.b, ids_b)[1]
-    _, grads = _dual_loss_and_grads(params, Ma, Mb)
-    for name in ("a", "log_scale"):
-        used = np.unique(np.concatenate(ids_a)) if name == "a" else [0]
+    ids_a = encs[0]._ids([word_dropout(s, 0.3, rng) for s in sentences])
+    ids_b = encs[0]._ids([word_dropout(s, 0.3, rng) for s in sentences])
+    params = {"a": np.stack([e.a for e in encs]), "b": np.stack([e.b for e in encs]),
+              "log_scale": np.array([1.3, 2.1])}
+    learn = [False, True]
+    Ma, Mb = encs[0]._pool(encs[0].a, ids_a)[1], encs[0]._pool(encs[0].b, ids_b)[1]
+    _, grads = _dual_loss_and_grads(params, Ma, Mb, learn)
+    assert grads["log_scale"][0] == 0.0                                   # a fixed scale does not move
+    for e in (0, 1):
+        for name in ("a", "b", "log_scale"):
+            if name == "log_scale" and not learn[e]:
+                continue
+            used = np.unique(np.concatenate(ids_a if name == "a" else ids_b)) if name != "log_scale" else [e]
 
-        def f(value, name=name, used=used):
-            full = params[name].copy()
-            full[used] = value
-            return _dual_loss_and_grads({**params, name: full}, Ma, Mb)[0]
-        assert gradient_check(f, params[name][used], grads[name][used]) < 1e-6, name
+            def f(value, name=name, used=used, e=e):
+                full = params[name].copy()
+                (full[e] if name != "log_scale" else full)[used] = value
+                return _dual_loss_and_grads({**params, name: full}, Ma, Mb, learn)[0][e]
+            own = params[name][e][used] if name != "log_scale" else params[name][used]
+            grad = grads[name][e][used] if name != "log_scale" else grads[name][used]
+            assert gradient_check(f, own, grad) < 1e-6, (e, name)
+    # encoder 0's loss does not depend on encoder 1's word vectors
+    moved = {**params, "a": params["a"] + np.array([0.0, 1.0])[:, None, None]}
+    assert _dual_loss_and_grads(moved, Ma, Mb, learn)[0][0] == _dual_loss_and_grads(params, Ma, Mb, learn)[0][0]
+
+
+def test_encoders_trained_side_by_side_are_the_encoders_trained_alone(best):
+    sentences = contrastive_split(64, 20)[0]
+    temperatures = [0.05, None, 1.0]
+    together = _train_side_by_side(sentences, temperatures, 12, 16, best.index, 4, 0.3, 0.05, 3)
+    for T, enc in zip(temperatures, together):
+        alone = train_dual_encoder(sentences, temperature=T, steps=12, batch_size=16, dim=4, seed=3)
+        np.testing.assert_array_equal(enc.a, alone.a)
+        np.testing.assert_array_equal(enc.b, alone.b)
+        assert enc.scales == alone.scales and enc.log_scale == alone.log_scale
+        # the losses (reported, not differentiated) are means summed in another order in a stack
+        assert enc.history == pytest.approx(alone.history, rel=1e-6)
+    test = contrastive_split(64, 20)[1]
+    expected = []
+    for enc in together:                            # retrieval as its docstring says, from the public pieces
+        rng = np.random.default_rng(1)
+        views_a = [word_dropout(s, 0.3, rng) for s in test]
+        views_b = [word_dropout(s, 0.3, rng) for s in test]
+        sims = enc.encode(views_a, "a") @ enc.encode(views_b, "b").T
+        expected.append(float(np.mean(np.argmax(sims, axis=1) == np.arange(len(test)))))
+    assert _retrieval_accuracies(together, test, 0.3, 1) == expected
+    assert [retrieval_accuracy(enc, test) for enc in together] == expected
+
+
+def test_adam_takes_the_steps_of_its_formula():
+    rng = np.random.default_rng(5)
+    params = {"w": rng.normal(size=(6, 3)), "s": rng.normal(size=2).astype(np.float32)}
+    grads = [{k: rng.normal(size=v.shape).astype(v.dtype) for k, v in params.items()} for _ in range(4)]
+    m = {k: np.zeros_like(v) for k, v in params.items()}
+    v = {k: np.zeros_like(x) for k, x in params.items()}
+    expected = {k: x.copy() for k, x in params.items()}
+    adam = Adam(params, 0.05)
+    for t, g in enumerate(grads, start=1):
+        adam.step(params, g)
+        for k in expected:                                      # the formula, written out
+            m[k] = 0.9 * m[k] + 0.1 * g[k]
+            v[k] = 0.999 * v[k] + 0.001 * g[k] ** 2
+            expected[k] -= 0.05 * (m[k] / (1 - 0.9**t)) / (np.sqrt(v[k] / (1 - 0.999**t)) + 1e-8)
+            np.testing.assert_array_equal(params[k], expected[k])
+            assert params[k].dtype == expected[k].dtype
 
 
 @pytest.mark.slow
@@ -251,13 +326,34 @@ def test_train_dual_encoder_names_its_bad_argument():
 # --- DPO ---------------------------------------------------------------------------------------
 
 def test_the_dpo_gradient_matches_finite_differences():
+    # two output layers side by side, one beta each: each one's gradient is its own loss's
     rng = np.random.default_rng(6)
-    h, W, b = rng.normal(size=(3, 4)), rng.normal(size=(4, 5)), rng.normal(size=5)
+    h, W, b = rng.normal(size=(3, 4)), rng.normal(size=(2, 4, 5)), rng.normal(size=(2, 5))
     chosen, rejected = np.array([0, 2, 4]), np.array([1, 1, 3])
     rc, rr = rng.normal(-1.5, 0.3, 3), rng.normal(-1.5, 0.3, 3)
-    _, dW, db = _dpo_loss_and_grads(h, W, b, chosen, rejected, rc, rr, 0.7)
-    assert gradient_check(lambda w: _dpo_loss_and_grads(h, w, b, chosen, rejected, rc, rr, 0.7)[0], W, dW) < 1e-6
-    assert gradient_check(lambda c: _dpo_loss_and_grads(h, W, c, chosen, rejected, rc, rr, 0.7)[0], b, db) < 1e-6
+    betas = [0.7, 2.0]
+    _, dW, db = _dpo_loss_and_grads(h, W, b, chosen, rejected, rc, rr, betas)
+    for s in range(2):
+        def loss_w(w, s=s):
+            return _dpo_loss_and_grads(h, np.stack([w if i == s else W[i] for i in range(2)]), b, chosen, rejected,
+                                       rc, rr, betas)[0][s]
+
+        def loss_b(c, s=s):
+            return _dpo_loss_and_grads(h, W, np.stack([c if i == s else b[i] for i in range(2)]), chosen, rejected,
+                                       rc, rr, betas)[0][s]
+        assert gradient_check(loss_w, W[s], dW[s]) < 1e-6 and gradient_check(loss_b, b[s], db[s]) < 1e-6
+
+
+def test_dpo_tunings_side_by_side_are_the_tunings_alone(best):
+    pairs = [("the cat sat on the", "mat", "floor"), ("the dog", "sat", "ran")]
+    kl_contexts = lm.make_examples(data.load_sentences("validation")[:30], best.index)[0]
+    together = _dpo_tunes(best, pairs, [0.3, 1.5], 25, 0.05, kl_contexts)
+    for beta, result in zip([0.3, 1.5], together):
+        alone = dpo_tune(best, pairs, beta, steps=25, kl_contexts=kl_contexts)
+        for name in ("output_weight", "output_bias"):
+            np.testing.assert_array_equal(result.weights[name], alone.weights[name])
+        assert (result.losses, result.margin, result.chosen_gain, result.kl) == \
+               (alone.losses, alone.margin, alone.chosen_gain, alone.kl)
 
 
 def test_dpo_moves_the_model_toward_the_chosen_word_and_a_smaller_beta_further(best):

@@ -13,6 +13,7 @@ from softmax_lab import gradient_check
 from softmax_lab.routing import (
     load_balancing_loss,
     load_balancing_loss_grad,
+    router_loss_grad,
     router_z_loss,
     router_z_loss_grad,
     top_k_gating,
@@ -193,6 +194,28 @@ def test_z_loss_gradient_matches_finite_differences(router):
     assert gradient_check(router_z_loss, router[2], router_z_loss_grad(router[2])) < 1e-6
 
 
+@pytest.mark.parametrize("k", [1, 2, 3])
+@pytest.mark.parametrize("z_weight", [0.0, 1e-3, 0.7])
+def test_the_training_gradient_is_the_sum_of_the_two(router, k, z_weight):
+    both = router_loss_grad(router, k, z_weight)
+    np.testing.assert_array_equal(both, load_balancing_loss_grad(router, k) + z_weight * router_z_loss_grad(router))
+    loss = lambda z: load_balancing_loss(z, k) + z_weight * router_z_loss(z)   # noqa: E731  (f held fixed)
+    assert gradient_check(loss, router, both) < 1e-6
+
+
+@pytest.mark.parametrize("dtype", FLOATS)
+def test_the_training_gradient_keeps_the_dtype(dtype):
+    z = np.array([[1.0, 0.5, -1.0], [0.0, 2.0, 1.0]], dtype=dtype)
+    assert router_loss_grad(z, 1, 1e-3).dtype == dtype
+
+
+@pytest.mark.parametrize("z_weight, error", [(-1.0, ValueError), (np.nan, ValueError), ("0.1", TypeError),
+                                             (None, TypeError)])
+def test_a_bad_z_weight_is_refused_by_name(router, z_weight, error):
+    with pytest.raises(error, match="z_weight"):
+        router_loss_grad(router, 2, z_weight)
+
+
 # --------------------------------------------------------------------------------------------
 # hostile input
 # --------------------------------------------------------------------------------------------
@@ -200,7 +223,7 @@ def test_z_loss_gradient_matches_finite_differences(router):
 @pytest.mark.parametrize("k, error", [(0, ValueError), (7, ValueError), (-1, ValueError), (1.0, TypeError),
                                       (True, TypeError), ("2", TypeError), (None, TypeError)])
 def test_k_out_of_range_is_refused(router, k, error):
-    for f in (top_k_gating, load_balancing_loss, load_balancing_loss_grad):
+    for f in (top_k_gating, load_balancing_loss, load_balancing_loss_grad, lambda z, k: router_loss_grad(z, k, 0.1)):
         with pytest.raises(error, match="k"):
             f(router, k)
 
@@ -211,7 +234,7 @@ def test_k_out_of_range_is_refused(router, k, error):
 ])
 def test_bad_router_logits_are_refused_by_name(bad):
     for call in (lambda z: top_k_gating(z, 1), lambda z: load_balancing_loss(z, 1), router_z_loss,
-                 router_z_loss_grad, lambda z: load_balancing_loss_grad(z, 1)):
+                 router_z_loss_grad, lambda z: load_balancing_loss_grad(z, 1), lambda z: router_loss_grad(z, 1, 0.1)):
         with pytest.raises((ValueError, TypeError), match="router_logits"):
             call(bad)
 

@@ -13,6 +13,7 @@ trains a dual encoder at a chosen temperature (or CLIP's learned one). The maths
 import numbers
 
 import ipywidgets as widgets
+import matplotlib.ticker
 import numpy as np
 
 from .. import lm, plots
@@ -97,6 +98,9 @@ class SoftTargetsExplorer(Dashboard):
         self.bars.bars[-1].set_color(plots.PALETTE[1])
         ax.set_ylim(1e-4, 3.0)                             # fixed limits first: no autoscaling on the zeros
         ax.set_yscale("log")
+        ax.yaxis.set_minor_locator(matplotlib.ticker.NullLocator())   # decades only: 50 minor ticks cost a lot
+        ax.yaxis.set_major_locator(matplotlib.ticker.FixedLocator([1e-4, 1e-3, 1e-2, 1e-1, 1.0]))
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FixedFormatter(["0.0001", "0.001", "0.01", "0.1", "1"]))
         ax.tick_params(axis="x", labelrotation=30, labelsize=self._fonts.tick)
         plots.label_axes(ax, f'next word after "{self.context}"', "soft target (log scale)",
                          presentation=self.presentation)
