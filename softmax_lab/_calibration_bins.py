@@ -68,13 +68,25 @@ def check_distributions(p):
 
     The tolerance on the row sums, 1e-3 (0.03 for float16), accepts probabilities that were
     computed in float32 or float16 and stored in a wider dtype, and refuses logits.
+
+    First a quick look, in the array's own precision (float32 for float16): the smallest entry
+    and every row's sum. When all is finite, nothing is negative and every row sum is within the
+    tolerance by more than the rounding of a sum of K terms can move it (K times the machine
+    epsilon), the float64 check below would accept too. Anything else takes the float64 check,
+    which decides (and words the error).
     """
-    smallest, largest = p.min(), p.max()           # NaN propagates: no (N, K) temporary array is needed
+    smallest = p.min()                              # NaN propagates
+    tol = 3e-2 if p.dtype == np.float16 else 1e-3
+    with np.errstate(invalid="ignore", over="ignore"):     # inf - inf, or a sum past the dtype: decided below
+        rough = p.sum(axis=1, dtype=np.float32 if p.dtype == np.float16 else None)
+    margin = p.shape[1] * np.finfo(rough.dtype).eps
+    if np.isfinite(smallest) and smallest >= 0 and np.all(np.abs(rough - 1.0) < tol - margin):
+        return
+    smallest, largest = p.min(), p.max()           # no (N, K) temporary array is needed
     if not (np.isfinite(smallest) and np.isfinite(largest)):
         raise ValueError("probs must be finite probabilities; it holds NaN or inf")
     if smallest < 0:
         raise ValueError(f"probs must be probabilities >= 0, but one is {float(smallest):.4g}: {LOGITS_HINT}")
-    tol = 3e-2 if p.dtype == np.float16 else 1e-3
     sums = p.sum(axis=1, dtype=np.float64)
     off = np.abs(sums - 1.0) > tol
     if off.any():
@@ -222,16 +234,16 @@ def binned_error(bins, norm="l1"):
 
 
 def ece_of_resamples(conf, correct, idx):
-    r"""The 15-bin ECE (equal width) of every resample at once, one row of ``idx`` each (for
+    r"""The 15-bin ECE (equal width) of every resample, one row of ``idx`` each (for
     :func:`softmax_lab.calibration.bootstrap_interval`).
 
     With equal-width bins a confidence's bin does not depend on the resample, and a bin's
     weighted gap is :math:`\frac{|B|}{N}|\mathrm{acc} - \mathrm{conf}| = \frac{1}{N}\big|\sum_{i \in B}
-    ([\hat y_i = y_i] - c_i)\big|`: one bincount over (resample, bin) cells scores a whole block.
+    ([\hat y_i = y_i] - c_i)\big|`: one bincount per resample scores it (a row of N indices
+    stays in the cache, where one bincount over a whole block of resamples would not).
     """
     n_bins = 15
     which = bin_index(conf, np.linspace(0.0, 1.0, n_bins + 1), "uniform")
-    m, N = idx.shape
-    cell = which[idx] + n_bins * np.arange(m)[:, None]                    # (resample, bin) as one index
-    gaps = np.bincount(cell.ravel(), weights=(correct - conf)[idx].ravel(), minlength=m * n_bins)
-    return np.abs(gaps.reshape(m, n_bins)).sum(axis=1) / N
+    weight = correct - conf
+    gaps = np.array([np.bincount(which[row], weights=weight[row], minlength=n_bins) for row in idx])
+    return np.abs(gaps).sum(axis=1) / idx.shape[1]

@@ -454,6 +454,28 @@ def test_logits_passed_as_probabilities_get_the_hint(f, probs, match):
         f(probs, GOOD_Y)
 
 
+@pytest.mark.parametrize("dtype, tol", [(np.float32, 1e-3), (np.float16, 3e-2), (np.float64, 1e-3)])
+def test_row_sums_at_the_tolerance_are_judged_in_float64(dtype, tol):
+    """Rows whose sums sit a rounding error from 1 +- tol: accepted exactly when their float64 sum is
+    within tol (the quick look in the array's own precision must never decide otherwise)."""
+    rng = np.random.default_rng(5)
+    K = 445 if dtype != np.float16 else 40
+    accepted = rejected = 0
+    for i in range(600):
+        row = rng.dirichlet(np.full(K, 0.3))
+        target = 1.0 + (1 if i % 2 else -1) * tol * (1 + rng.uniform(-3e-4, 3e-4))
+        p = (row * target).astype(dtype)[None, :]
+        inside = abs(p.sum(dtype=np.float64) - 1.0) <= tol
+        if inside:
+            brier_score(p, [0])
+            accepted += 1
+        else:
+            with pytest.raises(ValueError, match="row 0 sums to"):
+                brier_score(p, [0])
+            rejected += 1
+    assert accepted > 50 and rejected > 50          # both sides of the boundary were tried
+
+
 @pytest.mark.parametrize("f", [negative_log_likelihood, fit_temperature])
 def test_probabilities_passed_as_logits_get_the_hint(f):
     with pytest.raises(ValueError, match=r"pass logits, not softmax\(logits\)"):

@@ -290,3 +290,70 @@ def test_the_transformer_predictions_are_the_same_words():
     assert z.shape == (len(y), 445) and z.dtype == np.float32
     np.testing.assert_array_equal(y, lm.split_logits(lm.load("best"), "calibration")[1])
     assert 0.5 < temps["transformer"] < 2
+
+
+def test_each_sentence_is_run_once_and_every_word_gets_its_own_row():
+    """The transformer runs each distinct sentence once, shortest first: every word still gets the
+    logits of its own sentence, in reading order (to float64 rounding)."""
+    from softmax_lab import transformer
+    from softmax_lab.widgets.calibration import _each_sentence_once
+
+    model = transformer.load("tiny")
+    sentences = transformer.load_sentences("validation")[:120]
+    sentences = sentences + sentences[5:40] + [sentences[7]]              # repeats, a new order of lengths
+    z, y = _each_sentence_once(model, sentences)
+    z0, y0 = transformer.sentence_logits(model, sentences)
+    np.testing.assert_array_equal(y, y0)
+    np.testing.assert_allclose(z, z0, rtol=1e-12, atol=1e-12)
+
+
+def test_probabilities_at_any_t_are_the_softmax_of_every_row(predictions):
+    """TemperatureScores.probabilities computes each distinct row once: bit for bit softmax(z / T)."""
+    from softmax_lab.widgets.calibration import TemperatureScores
+
+    z, y = predictions["sure"]
+    z = np.concatenate([z, z[:900], z[50:60]]).astype(np.float32)         # repeated rows
+    y = np.concatenate([y, y[:900], y[50:60]])
+    scores = TemperatureScores(z, y)
+    for t in (1.0, 0.37, 1.7766):
+        np.testing.assert_array_equal(scores.probabilities(t), softmax(z, temperature=t))
+
+
+def test_new_histogram_limits_keep_the_layout_and_kept_pictures_are_the_figure_afresh(predictions):
+    """The histogram's y-limits follow the confidences; a new limit changes the picture, not the
+    layout, and a limit shown before comes back from a kept picture: each time, exactly what
+    drawing the whole figure again gives, with every label inside the figure."""
+    dash = reliability_dashboard(predictions, checkpoint="sure")
+    assert dash._density_top < 10                              # laid out with one-digit labels
+    positions = {name: ax.get_position().bounds for name, ax in dash._axes.items()}
+    tops = []
+    steps = [("temperature", t) for t in (1.0, 0.2, 5.0, 1.0, 0.2, 1.0, 2.0)]
+    steps += [("reveal", None), ("checkpoint", "shy"), ("temperature", 0.5), ("checkpoint", "sure")]
+    for what, value in steps:                                  # the fitted T's mark is painted over, too
+        if what == "reveal":
+            dash.show_fitted()
+        else:
+            getattr(dash, what).value = value
+        tops.append(dash._density_top)
+        shown = np.asarray(dash.figure.canvas.buffer_rgba()).copy()
+        dash.figure.canvas.draw()                              # the whole figure, afresh
+        assert np.array_equal(np.asarray(dash.figure.canvas.buffer_rgba()), shown), (what, value)
+        assert {name: ax.get_position().bounds for name, ax in dash._axes.items()} == positions
+        renderer = dash.figure.canvas.get_renderer()
+        axis = dash._axes["histogram"].yaxis
+        ticks = [tick.get_window_extent(renderer) for tick in axis.get_ticklabels() if tick.get_text()]
+        assert axis.label.get_window_extent(renderer).x0 >= 0
+        assert axis.label.get_window_extent(renderer).x1 <= min(tick.x0 for tick in ticks)
+    assert len(set(tops)) >= 2 and any(top >= 10 for top in tops) and any(top < 10 for top in tops)
+
+
+def test_a_fit_against_a_bound_is_left_to_fit_temperature(predictions):
+    """When the NLL still falls at a bound, TemperatureScores.fit stops there and fit_temperature
+    decides, with its warning, as it does for the logits themselves."""
+    from softmax_lab.widgets.calibration import TemperatureScores
+
+    z, y = predictions["sure"]
+    with pytest.warns(UserWarning, match="upper bound"):
+        expected = fit_temperature(z, y, bounds=(0.1, 1.2))
+    with pytest.warns(UserWarning, match="upper bound"):
+        assert TemperatureScores(z, y).fit(bounds=(0.1, 1.2)) == pytest.approx(expected) == 1.2

@@ -120,3 +120,38 @@ def test_a_run_without_a_recorded_best_evaluation_is_not_compared(monkeypatch):
     assert dash.reproduction is None
     dash._record()                              # no evaluation recorded by the Trainer: measured here
     assert np.isfinite(dash.history["val_loss"][-1])
+
+
+def _pixels(figure):
+    return np.asarray(figure.canvas.buffer_rgba()).copy()
+
+
+def _texts_apart_and_inside(figure, axis):
+    """The axis's tick labels and its label lie inside the figure and do not overlap."""
+    renderer = figure.canvas.get_renderer()
+    ticks = [t.get_window_extent(renderer) for t in axis.get_ticklabels() if t.get_visible() and t.get_text()]
+    label = axis.label.get_window_extent(renderer)
+    assert label.x0 >= 0 and all(t.x0 >= 0 for t in ticks)
+    assert label.x1 <= min(t.x0 for t in ticks)
+
+
+@pytest.mark.slow
+def test_new_loss_limits_keep_the_layout_and_a_kept_picture_is_the_figure_afresh():
+    """A taller loss axis (a large init scale) changes the picture, not the layout: its two-digit
+    labels fit the room kept for them; going back to 0-8 shows the kept picture, which must be
+    exactly what drawing the whole figure again gives."""
+    dash = training_dashboard("overtrained")
+    positions = [ax.get_position().bounds for ax in dash._axes]
+    first = _pixels(dash.figure)
+    dash.init_scale.value = 100.0
+    assert dash._ytop > 10 and [ax.get_position().bounds for ax in dash._axes] == positions
+    tall = _pixels(dash.figure)
+    dash.figure.canvas.draw()
+    assert np.array_equal(_pixels(dash.figure), tall)
+    _texts_apart_and_inside(dash.figure, dash._axes[0].yaxis)
+    dash.init_scale.value = 1.0
+    shown = _pixels(dash.figure)
+    assert np.array_equal(shown, first)
+    dash.figure.canvas.draw()                      # the whole figure, afresh
+    assert np.array_equal(_pixels(dash.figure), shown)
+    _texts_apart_and_inside(dash.figure, dash._axes[0].yaxis)

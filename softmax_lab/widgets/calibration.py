@@ -9,7 +9,9 @@ import numpy as np
 from .. import plots
 from .._calibration_bins import STRATEGIES, bin_statistics, binned_error
 from ..calibration import fit_temperature
+from ..functions import softmax
 from ._base import Dashboard, GridLogSlider
+from ._ticks import label_width, pad_integer_labels
 
 CALIBRATION_CHECKPOINTS = ("early", "best", "overtrained", "label_smoothed")
 _DENSITY_STEPS = (2, 5, 10, 20, 50, 100, 200, 500, 1000)   # y-limits of the histogram (rarely change)
@@ -86,12 +88,29 @@ def transformer_predictions(split="calibration", fit_split="validation"):
     from .. import transformer
 
     model = transformer.load("tiny")
-    temperature = TemperatureScores(*transformer.split_logits(model, fit_split)).fit()
-    logits, labels = transformer.split_logits(model, split)     # after the fit: one split in memory at a time
-    return {"transformer": (logits.astype(np.float32), labels)}, {"transformer": temperature}
+    temperature = TemperatureScores(*_each_sentence_once(model, transformer.load_sentences(fit_split))).fit()
+    logits, labels = _each_sentence_once(model, transformer.load_sentences(split))   # after the fit: one
+    return {"transformer": (logits.astype(np.float32), labels)}, {"transformer": temperature}   # split at a time
 
 
-_BLOCK_ROWS = 1024     # TemperatureScores works on this many distinct rows at a time (a few MB)
+def _each_sentence_once(model, sentences):
+    """:func:`softmax_lab.transformer.sentence_logits` of ``sentences``, each distinct sentence run once,
+    shortest first (less padding). A word's logits depend on its own sentence alone (causal attention):
+    the same logits as for the whole split, to float64 rounding (a batch's attention is scaled by its
+    largest score). The calibration split has 2 222 distinct sentences among 2 900: half the work."""
+    from .. import transformer
+
+    sentences = [tuple(s) for s in sentences]
+    distinct = sorted(dict.fromkeys(sentences), key=len)     # first-seen order, then by length: deterministic
+    logits, labels = transformer.sentence_logits(model, [list(s) for s in distinct])
+    lengths = np.array([len(s) for s in distinct])
+    begin = dict(zip(distinct, np.cumsum(lengths) - lengths))          # each sentence's first row
+    n, first = np.array([(len(s), begin[s]) for s in sentences]).T
+    rows = np.repeat(first - (np.cumsum(n) - n), n) + np.arange(n.sum())    # word j of sentence s: row begin[s] + j
+    return logits[rows], labels[rows]
+
+
+_BLOCK_ROWS = 128      # TemperatureScores works on this many distinct rows at a time (in the cache)
 
 
 def _row_hashes(z):
@@ -152,6 +171,7 @@ class TemperatureScores:
             distinct, row_of = _distinct_rows(np.asarray(logits))
         else:                       # given: ``logits`` are the distinct rows, prediction i has row row_of[i]
             distinct = np.asarray(logits)
+        self._distinct = distinct
         self._row_of = np.asarray(row_of).ravel()
         self.labels = labels = np.asarray(labels)
         gaps = distinct.astype(np.float64)                                            # a copy, shifted in place
@@ -176,6 +196,11 @@ class TemperatureScores:
                 out[m, start:start + len(g)] = w.sum(axis=1)
         return out
 
+    def probabilities(self, t):
+        """softmax(logits / t) of every prediction, (N, K), computed once per distinct row: the same
+        numbers as ``softmax(logits, temperature=t)`` of all the rows (each row's softmax is its own)."""
+        return softmax(self._distinct, temperature=t)[self._row_of]
+
     def at(self, t):
         """(confidences (N,), mean NLL) at temperature ``t`` > 0."""
         log_sums = np.log(self._sums(1.0 / t)[0])[self._row_of]
@@ -191,14 +216,16 @@ class TemperatureScores:
                   \qquad \frac{d^2\mathrm{NLL}}{d\beta^2} = \frac{1}{N}\sum_i \mathrm{Var}_{p_i}(z_i) \ge 0
 
         (the model's expected logit against the right word's logit), so Newton's method finds its
-        minimum in a few steps, each step halved until the NLL falls. Without scipy's search, it
-        spares a lesson the import of ``scipy.optimize``. When the minimum is not inside ``bounds``
-        (or the steps do not settle), ``fit_temperature`` itself decides, and warns.
+        minimum in a few steps, each step halved until the NLL falls. One pass over the rows gives
+        the NLL at a step's end and the slope and curvature for the next step. Without scipy's
+        search, it spares a lesson the import of ``scipy.optimize``. When the minimum is not inside
+        ``bounds`` (or the steps do not settle), ``fit_temperature`` itself decides, and warns.
         """
         beta_low, beta_high = 1.0 / bounds[1], 1.0 / bounds[0]
-        beta, nll = 1.0, self.at(1.0)[1]
+        beta, moments = 1.0, self._sums(1.0, moments=3)
+        nll = self._nll(beta, moments[0])
         for _ in range(50):
-            totals, first, second = self._sums(beta, moments=3)
+            totals, first, second = moments
             expected = first / totals                              # sum_j p_j z_j, per row
             variance = second / totals - expected**2
             slope = float(np.mean(expected[self._row_of] - self._label_gaps))
@@ -206,20 +233,23 @@ class TemperatureScores:
             if curvature <= 0:
                 break
             step = slope / curvature
+            if abs(step) <= 1e-12 * beta and beta_low < beta < beta_high:     # settled inside the bounds
+                return 1.0 / beta
             for _ in range(30):                                  # halve the step until the NLL falls
                 trial = min(max(beta - step, beta_low), beta_high)
-                trial_nll = self.at(1.0 / trial)[1]
+                moments = self._sums(trial, moments=3)           # the NLL there, and the next step's slope
+                trial_nll = self._nll(trial, moments[0])
                 if trial_nll <= nll:
                     break
                 step /= 2
-            else:
+            if trial_nll > nll or trial == beta:                 # no step lowers the NLL, or stuck on a bound
                 break
-            settled = abs(trial - beta) <= 1e-12 * beta
             beta, nll = trial, trial_nll
-            if settled:
-                inside = beta_low < beta < beta_high
-                return 1.0 / beta if inside else fit_temperature(self._gaps[self._row_of], self.labels, bounds=bounds)
         return fit_temperature(self._gaps[self._row_of], self.labels, bounds=bounds)
+
+    def _nll(self, beta, totals):
+        """The mean NLL at inverse temperature ``beta``, from the rows' sums of e^(beta g)."""
+        return float(np.mean(np.log(totals)[self._row_of] - beta * self._label_gaps))
 
 
 class ReliabilityDashboard(Dashboard):
@@ -444,6 +474,8 @@ class ReliabilityDashboard(Dashboard):
         hx.legend(loc="upper right", fontsize=fs.note, frameon=False)
         self._density_top = _DENSITY_STEPS[0]
         hx.set_ylim(0, self._density_top)
+        self._label_width = 2
+        pad_integer_labels(hx.yaxis, lambda: self._label_width)
 
         tx.set_xscale("log")
         tx.set_xlim(self.T_MIN, self.T_MAX)
@@ -457,9 +489,9 @@ class ReliabilityDashboard(Dashboard):
         self.fitted_text = tx.text(1.0, 0.5, "", fontsize=fs.note, va="center", ha="left")
         self.temperature_line = tx.axvline(1.0, color=plots.OKABE_ITO["black"], linewidth=1.5)
         self._fitted_shown = None
-        # The fitted temperature changes only with the checkpoint (then the whole figure is drawn).
+        # The fitted temperature's mark changes with the checkpoint and the reveal: drawn over the rest too.
         plots.animate(self.figure, self.accuracy_stairs, self.gap_stairs, self.histogram, self.mean_confidence_line,
-                      self.accuracy_line, self._title, self.temperature_line)
+                      self.accuracy_line, self._title, self.fitted_line, self.fitted_text, self.temperature_line)
         plots.relayout(self.figure)
 
     def _show_state(self):
@@ -478,7 +510,11 @@ class ReliabilityDashboard(Dashboard):
         if top != self._density_top:
             self._density_top = top
             self._axes["histogram"].set_ylim(0, top)
-            plots.relayout(self.figure)                 # the y ticks changed: lay out again
+            width = label_width(self._axes["histogram"].yaxis)
+            if width != self._label_width:              # wider tick labels: lay out again
+                self._label_width = width
+                plots.relayout(self.figure)
+        plots.set_static_key(self.figure, top)          # a picture kept for each of the few y-limits
         self.mean_confidence_line.set_xdata([self.mean_confidence] * 2)
         self.accuracy_line.set_xdata([self.accuracy] * 2)
         name = self.checkpoint.value
@@ -491,7 +527,6 @@ class ReliabilityDashboard(Dashboard):
             self.fitted_line.set_visible(self.fitted_shown)
             self.fitted_text.set_position((shown * 1.04, 0.5))
             self.fitted_text.set_text(f"fitted T = {fitted:.3g}" if self.fitted_shown else "")
-            plots.invalidate(self.figure)
         self.temperature_line.set_xdata([t, t])
         gap = self.mean_confidence - self.accuracy
         verdict = "overconfident" if gap > 0.01 else "underconfident" if gap < -0.01 else "about right on average"

@@ -11,6 +11,7 @@ import numpy as np
 from .. import data, lm, plots, training
 from ..functions import log_softmax
 from ._base import Dashboard, GridLogSlider, GridSlider
+from ._ticks import label_width, pad_integer_labels
 
 RECIPES = ("best", "overtrained", "label_smoothed")
 _HISTORY_KEY = {"best": "main", "overtrained": "overtrained", "label_smoothed": "label_smoothed"}
@@ -261,6 +262,7 @@ class TrainingDashboard(Dashboard):
         lx.text(0.98, self.log_v, f"log V = {self.log_v:.2f}", transform=lx.get_yaxis_transform(),
                 ha="right", va="bottom", fontsize=fs.note)
         lx.set_ylim(0, 8)
+        pad_integer_labels(lx.yaxis, lambda: self._label_width)
         lx.legend(loc="upper right", fontsize=fs.note, frameon=False)
         self.start_text = lx.text(0.03, 0.04, "", transform=lx.transAxes, fontsize=fs.note, ha="left", va="bottom")
         plots.label_axes(cx, "training step", "on validation", presentation=f)
@@ -276,6 +278,7 @@ class TrainingDashboard(Dashboard):
         plots.relayout(self.figure)
         self._xmax = None
         self._ytop = 8
+        self._label_width = 2
 
     def _show_state(self):
         h = self.history
@@ -289,7 +292,13 @@ class TrainingDashboard(Dashboard):
         if top > self._ytop or (top == 8.0 and self._ytop != 8.0):
             self._ytop = top
             self._axes[0].set_ylim(0, top)
-            plots.relayout(self.figure)
+            width = label_width(self._axes[0].yaxis)
+            if width != self._label_width:          # wider tick labels: lay out again
+                self._label_width = width
+                plots.relayout(self.figure)
+        # The loss axis's labels are all as wide (at least two digits): its limits change the picture,
+        # not the layout. A picture is kept for each, so going back to 0-8 (a reset) draws little.
+        plots.set_static_key(self.figure, (self._xmax, self._ytop))
         self.train_line.set_data(steps[1:], h["train_loss"][1:])
         self.val_line.set_data(steps, h["val_loss"])
         self.confidence_line.set_data(steps, h["confidence"])
